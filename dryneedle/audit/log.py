@@ -1,0 +1,125 @@
+"""Write and verify the audit trail.
+
+Every page and API operation that reads or changes patient data calls
+``record`` once, explicitly. The row is written in the request's transaction:
+if it cannot be written, the request fails (fail closed).
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from dryneedle.audit.models import AuditEvent
+
+GENESIS = "0" * 64
+
+# Data category per object type (ONC 170.210(e): granularity of what was touched).
+CATEGORIES = {
+    "patients.patient": "demographics",
+    "patients.episode": "condition",
+}
+
+
+def canonical(values: dict) -> str:
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def content_of(row: AuditEvent) -> dict:
+    out = {}
+    for name in AuditEvent.HASHED:
+        v = getattr(row, name)
+        if name == "ts":
+            v = v.astimezone(UTC).isoformat(timespec="microseconds")
+        elif isinstance(v, uuid.UUID):
+            v = str(v)
+        out[name] = v
+    return out
+
+
+def hash_of(prev_hash: str, row: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical(content_of(row))).encode()).hexdigest()
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def _patient_code(obj) -> uuid.UUID | None:
+    if obj is None:
+        return None
+    if obj._meta.label_lower == "patients.patient":
+        return obj.code
+    patient = getattr(obj, "patient", None)
+    return patient.code if patient is not None else None
+
+
+def record(
+    request: HttpRequest | None,
+    action: str,
+    obj=None,
+    *,
+    patient=None,
+    outcome: str = AuditEvent.Outcome.OK,
+    category: str = "",
+    detail: str = "",
+    user=None,
+    clinic=None,
+) -> AuditEvent:
+    """Append one audit row for ``action`` on ``obj`` by the request's user."""
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
+    if clinic is None:
+        if obj is not None and hasattr(obj, "clinic_id"):
+            clinic = obj.clinic
+        elif request is not None and getattr(request, "membership", None):
+            clinic = request.membership.clinic
+    label = obj._meta.label_lower if obj is not None else ""
+    row = AuditEvent(
+        ts=timezone.now(),
+        user_id=user.pk if user is not None else None,
+        username=user.get_username() if user is not None else "",
+        clinic=clinic.code if clinic is not None else None,
+        patient=patient.code if patient is not None else _patient_code(obj),
+        action=action,
+        category=category or CATEGORIES.get(label, ""),
+        object_type=label,
+        object_id=str(getattr(obj, "code", "")) if obj is not None else "",
+        outcome=outcome,
+        ip=_client_ip(request),
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        break_glass=bool(getattr(request, "break_glass", False)) if request is not None else False,
+        detail=detail[:200],
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Serialise appends so that two writers never link to the same row.
+            # SQLite needs nothing: IMMEDIATE transactions already have one writer.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(7206473001)")
+        last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
+        row.prev_hash = last or GENESIS
+        row.row_hash = hash_of(row.prev_hash, row)
+        row.save(force_insert=True)
+    return row
+
+
+def verify(rows: Iterable[AuditEvent] | None = None) -> tuple[int, AuditEvent | None, str]:
+    """Walk the chain in id order; return (rows checked, first bad row, why)."""
+    if rows is None:
+        rows = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+    prev = GENESIS
+    n = 0
+    for row in rows:
+        n += 1
+        if row.prev_hash != prev:
+            return n, row, "does not link to the row before it (a row was deleted, inserted or reordered)"
+        if hash_of(prev, row) != row.row_hash:
+            return n, row, "content does not match its hash (the row was changed)"
+        prev = row.row_hash
+    return n, None, ""

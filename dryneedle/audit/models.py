@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One read or change of patient data, or one security event.
+
+    Append-only: a database trigger refuses UPDATE and DELETE (lib/guards.py),
+    and each row carries the SHA-256 of the previous row's hash and its own
+    content, so a changed, deleted or reordered row breaks the chain
+    (``dryneedle verify_audit``). Values are stored, not foreign keys, so that
+    the log stands on its own. No patient data goes in ``detail``.
+    """
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Allowed"
+        DENIED = "denied", "Denied"
+        INVALID = "invalid", "Refused (invalid input)"
+
+    ts = models.DateTimeField(db_index=True)
+    user_id = models.BigIntegerField(null=True)
+    username = models.CharField(max_length=150, blank=True)
+    clinic = models.UUIDField(null=True, db_index=True)
+    patient = models.UUIDField(null=True, db_index=True)
+    action = models.CharField(max_length=60)
+    category = models.CharField(max_length=40, blank=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    ip = models.GenericIPAddressField(null=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    break_glass = models.BooleanField(default=False)
+    detail = models.CharField(max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    # The fields that the hash covers, in this order (see log.content_of).
+    HASHED = (
+        "ts", "user_id", "username", "clinic", "patient", "action", "category",
+        "object_type", "object_id", "outcome", "ip", "request_id", "break_glass", "detail",
+    )  # fmt: skip

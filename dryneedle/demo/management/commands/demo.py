@@ -1,0 +1,29 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from dryneedle.demo.seed import DEMO_PASSWORD
+from dryneedle.practitioners.models import Clinic, Membership
+
+
+class Command(BaseCommand):
+    help = """Run the demo clinic: migrate the embedded database, seed it if empty,
+    print the address and the demo logins, and serve it (gunicorn)."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--patients", type=int, default=400)
+
+    def handle(self, **options):
+        call_command("migrate", verbosity=0, interactive=False)
+        if not Clinic.objects.exists():
+            self.stdout.write("Seeding the demo clinics...")
+            call_command("seed", patients=options["patients"], clinics=3, seed=1, stdout=self.stdout)
+        first = Clinic.objects.order_by("id").first()
+        self.stdout.write("")
+        self.stdout.write(f"dryneedle demo: http://{options['host']}:{options['port']}/")
+        self.stdout.write(f"Demo logins for {first.name} (password {DEMO_PASSWORD}):")
+        for m in Membership.objects.filter(clinic=first).select_related("user").order_by("role", "user__username"):
+            self.stdout.write(f"  {m.get_role_display():<13} {m.user.username}")
+        self.stdout.write("")
+        call_command("serve", host=options["host"], port=options["port"])

@@ -1,0 +1,132 @@
+from typing import Literal
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from dryneedle.api import require
+from dryneedle.audit.log import record
+from dryneedle.patients import services
+from dryneedle.patients.conditions import CONDITIONS
+from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients.schemas import (
+    ConditionOut,
+    EpisodeIn,
+    EpisodeOut,
+    EpisodePatch,
+    Error,
+    PatientIn,
+    PatientOut,
+    PatientPage,
+    PatientPatch,
+)  # fmt: skip
+from dryneedle.practitioners.access import get_for_clinic
+
+router = Router(tags=["patients"])
+
+ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
+SORTS = {"name": ("family_name", "given_name"), "-name": ("-family_name", "-given_name"),
+         "added": ("created",), "-added": ("-created",)}  # fmt: skip
+
+
+@router.get("patients", response={200: PatientPage, **ERRORS}, operation_id="list_patients")
+def list_patients(
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    sort: Literal["name", "-name", "added", "-added"] = "name",
+):
+    """List the clinic's patients, paginated."""
+    require(request, "list_patients")
+    qs = Patient.objects.filter(clinic=request.membership.clinic).order_by(*SORTS[sort], "id")
+    items = list(qs[offset : offset + limit])
+    record(request, "patient.list", detail=f"api: {len(items)} rows")
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+
+
+@router.post("patients", response={201: PatientOut, **ERRORS}, operation_id="create_patient")
+def create_patient(request: HttpRequest, payload: PatientIn):
+    """Add a patient to the caller's clinic."""
+    require(request, "create_patient")
+    with transaction.atomic():
+        patient = services.create_patient(request.membership.clinic, request.user, payload.model_dump())
+        record(request, "patient.create", patient, detail="api")
+    return Status(201, patient)
+
+
+@router.get("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="get_patient")
+def get_patient(request: HttpRequest, code: UUID):
+    require(request, "get_patient")
+    patient = get_for_clinic(request, Patient, code=code)
+    record(request, "patient.view", patient, detail="api")
+    return patient
+
+
+@router.patch("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="update_patient")
+def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
+    """Change demographics; the previous values are kept in the record's history."""
+    require(request, "update_patient")
+    patient = get_for_clinic(request, Patient, code=code)
+    with transaction.atomic():
+        changed = services.update_patient(patient, request.user, payload.model_dump(exclude_unset=True, exclude_none=True))
+        record(request, "patient.update", patient, detail="api; changed: " + ", ".join(changed))
+    return patient
+
+
+@router.get("patients/{code}/episodes", response={200: list[EpisodeOut], **ERRORS}, operation_id="list_episodes")
+def list_episodes(request: HttpRequest, code: UUID):
+    require(request, "list_episodes")
+    patient = get_for_clinic(request, Patient, code=code)
+    episodes = list(patient.episodes.select_related("patient").order_by("-start_date", "-id"))
+    record(request, "episode.list", patient=patient, detail=f"api: {len(episodes)} rows")
+    return episodes
+
+
+@router.post("patients/{code}/episodes", response={201: EpisodeOut, **ERRORS}, operation_id="create_episode")
+def create_episode(request: HttpRequest, code: UUID, payload: EpisodeIn):
+    """Open an episode of care for a condition from the catalogue (GET /conditions)."""
+    require(request, "create_episode")
+    patient = get_for_clinic(request, Patient, code=code)
+    with transaction.atomic():
+        episode = services.open_episode(patient, request.user, payload.model_dump())
+        record(request, "episode.create", episode, detail="api")
+    return Status(201, episode)
+
+
+@router.get("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="get_episode")
+def get_episode(request: HttpRequest, code: UUID):
+    require(request, "get_episode")
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    record(request, "episode.view", episode, detail="api")
+    return episode
+
+
+@router.patch("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="update_episode")
+def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
+    """Change an open episode, discharge it, or mark it entered in error."""
+    require(request, "update_episode")
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    data = payload.model_dump(exclude_unset=True)
+    with transaction.atomic():
+        if data.get("status") == "discharged":
+            services.discharge_episode(
+                episode, request.user, data.get("discharge_date"), data.get("discharge_reason") or "",
+                data.get("discharge_note", ""),
+            )  # fmt: skip
+            record(request, "episode.discharge", episode, detail="api")
+        elif data.get("status") == "entered_in_error":
+            services.mark_episode_in_error(episode, request.user, data.get("error_reason", ""))
+            record(request, "episode.entered_in_error", episode, detail="api")
+        else:
+            fields = {k: v for k, v in data.items() if k in ("condition", "start_date", "notes") and v is not None}
+            changed = services.update_episode(episode, request.user, fields)
+            record(request, "episode.update", episode, detail="api; changed: " + ", ".join(changed))
+    return episode
+
+
+@router.get("conditions", response={200: list[ConditionOut], **ERRORS}, operation_id="list_conditions")
+def list_conditions(request: HttpRequest):
+    """The condition catalogue with evidence summaries and their sources."""
+    require(request, "list_conditions")
+    return [c.__dict__ for c in CONDITIONS]

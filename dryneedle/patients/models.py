@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils import timezone
+
+from dryneedle.lib.models import ClinicalRecord
+from dryneedle.patients.conditions import BY_CODE, CHOICES
+
+
+def validate_past_date(value) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("Date of birth cannot be in the future.")
+
+
+def validate_condition(value: str) -> None:
+    if value not in BY_CODE:
+        raise ValidationError(f"Unknown condition code {value!r}.")
+
+
+class Sex(models.TextChoices):
+    # FHIR AdministrativeGender, so the export needs no mapping.
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class RecordStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class Patient(ClinicalRecord):
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField(validators=[validate_past_date])
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    preferred_language = models.CharField(max_length=40, default="English")
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
+    error_reason = models.CharField(max_length=500, blank=True)
+
+    # Fields a person edits; the history keeps their previous values.
+    EDITABLE = (
+        "given_name", "family_name", "birth_date", "sex", "email", "phone", "address",
+        "preferred_language", "emergency_contact_name", "emergency_contact_phone",
+    )  # fmt: skip
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="entered_in_error") | ~models.Q(error_reason=""),
+                name="patient_error_needs_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age(self, on=None) -> int:
+        on = on or timezone.localdate()
+        b = self.birth_date
+        return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+
+
+class PatientVersion(ClinicalRecord):
+    """The values a patient record had before an edit: nothing is silently overwritten."""
+
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="versions")
+    previous = models.JSONField()
+    changed = models.JSONField()  # names of the fields that changed
+
+
+class Episode(ClinicalRecord):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISCHARGED = "discharged", "Discharged"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+    class DischargeReason(models.TextChoices):
+        GOALS_MET = "goals_met", "Goals met"
+        RESPONDER = "responder", "Meaningful improvement on the primary measure"
+        PLATEAU = "plateau", "Plateau: no further improvement expected"
+        PATIENT_CHOICE = "patient_choice", "Patient's choice"
+        REFERRED = "referred", "Referred elsewhere"
+        LOST = "lost_to_follow_up", "Lost to follow-up"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="episodes")
+    condition = models.CharField(max_length=40, choices=CHOICES, validators=[validate_condition])
+    start_date = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
+    discharge_date = models.DateField(null=True, blank=True)
+    discharge_reason = models.CharField(max_length=20, choices=DischargeReason.choices, blank=True)
+    discharge_note = models.CharField(max_length=1000, blank=True)
+    error_reason = models.CharField(max_length=500, blank=True)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="episodes"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discharge_date__isnull=True) | models.Q(discharge_date__gte=models.F("start_date")),
+                name="episode_discharge_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="discharged")
+                | (models.Q(discharge_date__isnull=False) & ~models.Q(discharge_reason="")),
+                name="episode_discharge_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition_name} from {self.start_date:%d %b %Y}"
+
+    @property
+    def condition_info(self):
+        return BY_CODE[self.condition]
+
+    @property
+    def condition_name(self) -> str:
+        return self.get_condition_display()

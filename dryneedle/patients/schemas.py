@@ -1,0 +1,148 @@
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from dryneedle.patients.conditions import BY_CODE
+from dryneedle.patients.models import Episode
+
+
+def _strict_date(v):
+    # Pydantic's lax mode would take 0 as 1970-01-01; accept ISO text only.
+    if isinstance(v, date):
+        return v
+    if not isinstance(v, str):
+        raise ValueError("must be a date as text, YYYY-MM-DD")
+    return v
+
+
+def _not_future(v: date) -> date:
+    if v > timezone.localdate():
+        raise ValueError("cannot be in the future")
+    if v.year < 1900:
+        raise ValueError("check the year")
+    return v
+
+
+def _known_condition(v: str) -> str:
+    if v not in BY_CODE:
+        raise ValueError(f"unknown condition code; use one of: {', '.join(BY_CODE)}")
+    return v
+
+
+def Text(n: int, min_length: int = 0):
+    # No NUL bytes: PostgreSQL refuses them, so refuse them everywhere.
+    return Annotated[str, StringConstraints(max_length=n, min_length=min_length, pattern=r"^[^\x00]*$")]
+
+
+PastDate = Annotated[date, BeforeValidator(_strict_date), AfterValidator(_not_future)]
+ConditionCode = Annotated[str, AfterValidator(_known_condition)]
+SexCode = Literal["female", "male", "other", "unknown"]
+
+
+class Error(Schema):
+    detail: object
+
+
+class PatientIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: Text(100, 1)
+    family_name: Text(100, 1)
+    birth_date: PastDate
+    sex: SexCode
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$")] = ""
+    phone: Text(40) = ""
+    address: Text(300) = ""
+    preferred_language: Text(40, 1) = "English"
+    emergency_contact_name: Text(200) = ""
+    emergency_contact_phone: Text(40) = ""
+
+
+class PatientPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: Text(100, 1) | None = None
+    family_name: Text(100, 1) | None = None
+    birth_date: PastDate | None = None
+    sex: SexCode | None = None
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$")] | None = None
+    phone: Text(40) | None = None
+    address: Text(300) | None = None
+    preferred_language: Text(40, 1) | None = None
+    emergency_contact_name: Text(200) | None = None
+    emergency_contact_phone: Text(40) | None = None
+
+
+class PatientOut(Schema):
+    code: UUID
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str
+    email: str
+    phone: str
+    address: str
+    preferred_language: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    status: str
+    error_reason: str
+
+
+class PatientPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PatientOut]
+
+
+class EpisodeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    condition: ConditionCode
+    start_date: PastDate | None = None
+    notes: Text(5000) = ""
+
+
+class EpisodePatch(Schema):
+    """Change an open episode, or discharge it (status=discharged with date and reason)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    condition: ConditionCode | None = None
+    start_date: PastDate | None = None
+    notes: Text(5000) | None = None
+    status: Literal["discharged", "entered_in_error"] | None = None
+    discharge_date: PastDate | None = None
+    discharge_reason: Literal[tuple(Episode.DischargeReason.values)] | None = None  # type: ignore[valid-type]
+    discharge_note: Text(1000) = ""
+    error_reason: Text(500) = ""
+
+
+class EpisodeOut(Schema):
+    code: UUID
+    patient: UUID = Field(validation_alias="patient.code")
+    condition: str
+    condition_name: str
+    start_date: date
+    status: str
+    notes: str
+    discharge_date: date | None
+    discharge_reason: str
+    discharge_note: str
+    error_reason: str
+
+
+class ConditionOut(Schema):
+    code: str
+    name: str
+    back_pain: bool
+    evidence: str
+    source: str
+    marketing_claim: str
+
+

@@ -1,0 +1,122 @@
+"""Create and change patients and episodes: shared by the pages and the API.
+
+Each function validates fully before writing and is meant to run inside the
+caller's transaction, together with its audit row.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dryneedle.patients.models import Episode, Patient, PatientVersion, RecordStatus
+
+
+def _json(v):
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def create_patient(clinic, user, data: dict) -> Patient:
+    patient = Patient(clinic=clinic, created_by=user, updated_by=user)
+    for name in Patient.EDITABLE:
+        if name in data:
+            setattr(patient, name, data[name])
+    patient.full_clean()
+    patient.save()
+    return patient
+
+
+def update_patient(patient: Patient, user, data: dict) -> list[str]:
+    """Apply ``data`` and keep the previous values; return the names of changed fields."""
+    if patient.status == RecordStatus.ENTERED_IN_ERROR:
+        raise ValidationError("This record was marked entered in error and can no longer be edited.")
+    previous = {name: _json(getattr(patient, name)) for name in Patient.EDITABLE}
+    for name in Patient.EDITABLE:
+        if name in data:
+            setattr(patient, name, data[name])
+    patient.full_clean()
+    changed = [n for n in Patient.EDITABLE if _json(getattr(patient, n)) != previous[n]]
+    if changed:
+        PatientVersion.objects.create(
+            clinic=patient.clinic, patient=patient, previous=previous, changed=changed, created_by=user, updated_by=user
+        )
+        patient.updated_by = user
+        patient.save()
+    return changed
+
+
+def mark_patient_in_error(patient: Patient, user, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this record was entered in error."})
+    patient.status = RecordStatus.ENTERED_IN_ERROR
+    patient.error_reason = reason[:500]
+    patient.updated_by = user
+    patient.save(update_fields=["status", "error_reason", "updated_by", "updated"])
+
+
+def open_episode(patient: Patient, user, data: dict) -> Episode:
+    if patient.status == RecordStatus.ENTERED_IN_ERROR:
+        raise ValidationError("This patient record was entered in error; open the episode on the right record.")
+    episode = Episode(
+        clinic=patient.clinic,
+        patient=patient,
+        condition=data.get("condition", ""),
+        start_date=data.get("start_date") or timezone.localdate(),
+        notes=data.get("notes", ""),
+        clinician=user,
+        created_by=user,
+        updated_by=user,
+    )
+    if episode.start_date > timezone.localdate():
+        raise ValidationError({"start_date": "An episode cannot start in the future."})
+    if episode.start_date < patient.birth_date:
+        raise ValidationError({"start_date": "An episode cannot start before the patient was born."})
+    episode.full_clean()
+    episode.save()
+    return episode
+
+
+def update_episode(episode: Episode, user, data: dict) -> list[str]:
+    if episode.status != Episode.Status.OPEN:
+        raise ValidationError("Only an open episode can be changed.")
+    changed = []
+    for name in ("condition", "notes", "start_date"):
+        if name in data and data[name] != getattr(episode, name):
+            setattr(episode, name, data[name])
+            changed.append(name)
+    if episode.start_date > timezone.localdate():
+        raise ValidationError({"start_date": "An episode cannot start in the future."})
+    episode.full_clean()
+    if changed:
+        episode.updated_by = user
+        episode.save()
+    return changed
+
+
+def discharge_episode(episode: Episode, user, date, reason: str, note: str = "") -> None:
+    if episode.status != Episode.Status.OPEN:
+        raise ValidationError("Only an open episode can be discharged.")
+    if date is None:
+        raise ValidationError({"discharge_date": "Give the discharge date."})
+    if date < episode.start_date:
+        raise ValidationError({"discharge_date": "Discharge cannot be before the episode started."})
+    if date > timezone.localdate():
+        raise ValidationError({"discharge_date": "Discharge cannot be in the future."})
+    if reason not in Episode.DischargeReason.values:
+        raise ValidationError({"discharge_reason": "Choose a discharge reason."})
+    episode.status = Episode.Status.DISCHARGED
+    episode.discharge_date = date
+    episode.discharge_reason = reason
+    episode.discharge_note = note[:1000]
+    episode.updated_by = user
+    episode.full_clean()
+    episode.save()
+
+
+def mark_episode_in_error(episode: Episode, user, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this episode was entered in error."})
+    episode.status = Episode.Status.ENTERED_IN_ERROR
+    episode.error_reason = reason[:500]
+    episode.updated_by = user
+    episode.save(update_fields=["status", "error_reason", "updated_by", "updated"])

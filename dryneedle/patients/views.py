@@ -1,0 +1,206 @@
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+
+from dryneedle.audit.log import record
+from dryneedle.patients import services
+from dryneedle.patients.conditions import CONDITIONS
+from dryneedle.patients.forms import DischargeForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
+from dryneedle.patients.models import Episode, Patient
+from dryneedle.policy import CLINICAL
+from dryneedle.practitioners.access import allowed, get_for_clinic
+
+# Sort keys a user may pick; anything else is a 400, never passed to order_by.
+SORTS = {
+    "name": ("family_name", "given_name"),
+    "-name": ("-family_name", "-given_name"),
+    "born": ("birth_date",),
+    "-born": ("-birth_date",),
+    "added": ("created",),
+    "-added": ("-created",),
+}
+
+
+def _sees_clinical(request: HttpRequest) -> bool:
+    return request.membership is not None and request.membership.role in CLINICAL
+
+
+def _form_error(form, err: ValidationError) -> None:
+    if hasattr(err, "error_dict"):
+        for field, errors in err.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, err.messages)
+
+
+@allowed("patients:list")
+def list_patients(request: HttpRequest) -> HttpResponse:
+    """List the clinic's patients. Search terms travel in the POST body, never in the URL."""
+    sort = request.GET.get("sort", "name")
+    if sort not in SORTS:
+        return HttpResponseBadRequest(f"Unknown sort {sort[:40]!r}; use one of: {', '.join(SORTS)}.")
+    qs = (
+        Patient.objects.filter(clinic=request.membership.clinic)
+        .annotate(open_episodes=Count("episodes", filter=Q(episodes__status=Episode.Status.OPEN)))
+        .order_by(*SORTS[sort], "id")
+    )
+    form = SearchForm(request.POST or None)
+    query = ""
+    if request.method == "POST" and form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        terms = Q()
+        for word in query.split():
+            terms &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(phone__icontains=word)
+        try:
+            terms |= Q(birth_date=datetime.strptime(query, "%Y-%m-%d").date())
+        except ValueError:
+            pass
+        qs = qs.filter(terms)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    record(request, "patient.list", detail=f"{len(page.object_list)} rows" + (", searched" if query else ""))
+    return render(
+        request, "patients/list.html", {"page": page, "form": form, "query": query, "sort": sort, "sorts": SORTS}
+    )
+
+
+@allowed("patients:add")
+def add_patient(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                patient = services.create_patient(request.membership.clinic, request.user, form.cleaned_data)
+                record(request, "patient.create", patient)
+        except ValidationError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, f"Added {patient.name}.")
+            return redirect("patients:detail", patient.code)
+    return render(request, "patients/form.html", {"form": form, "title": "Add a patient"})
+
+
+@allowed("patients:detail")
+def patient_detail(request: HttpRequest, code) -> HttpResponse:
+    patient = get_for_clinic(request, Patient, code=code)
+    clinical = _sees_clinical(request)
+    episodes = (
+        patient.episodes.select_related("clinician").order_by("-start_date", "-id") if clinical else Episode.objects.none()
+    )
+    versions = patient.versions.select_related("created_by").order_by("-created")[:20]
+    record(request, "patient.view", patient)
+    return render(
+        request,
+        "patients/detail.html",
+        {"patient": patient, "episodes": episodes, "clinical": clinical, "versions": versions, "error_form": ErrorForm()},
+    )
+
+
+@allowed("patients:edit")
+def edit_patient(request: HttpRequest, code) -> HttpResponse:
+    patient = get_for_clinic(request, Patient, code=code)
+    initial = {name: getattr(patient, name) for name in Patient.EDITABLE}
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                changed = services.update_patient(patient, request.user, form.cleaned_data)
+                record(request, "patient.update", patient, detail="changed: " + ", ".join(changed))
+        except ValidationError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, "Saved." if changed else "Nothing changed.")
+            return redirect("patients:detail", patient.code)
+    elif request.method == "GET":
+        record(request, "patient.view", patient, detail="edit form")
+    return render(request, "patients/form.html", {"form": form, "title": f"Edit {patient.name}", "patient": patient})
+
+
+@allowed("patients:mark_in_error")
+def mark_patient_in_error(request: HttpRequest, code) -> HttpResponse:
+    patient = get_for_clinic(request, Patient, code=code)
+    form = ErrorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the record was entered in error.")
+        return redirect("patients:detail", patient.code)
+    with transaction.atomic():
+        services.mark_patient_in_error(patient, request.user, form.cleaned_data["reason"])
+        record(request, "patient.entered_in_error", patient)
+    messages.success(request, "Marked as entered in error. The record stays in the history.")
+    return redirect("patients:detail", patient.code)
+
+
+@allowed("patients:conditions")
+def conditions(request: HttpRequest) -> HttpResponse:
+    return render(request, "patients/conditions.html", {"conditions": CONDITIONS})
+
+
+@allowed("patients:open_episode")
+def open_episode(request: HttpRequest, code) -> HttpResponse:
+    patient = get_for_clinic(request, Patient, code=code)
+    form = EpisodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                episode = services.open_episode(patient, request.user, form.cleaned_data)
+                record(request, "episode.create", episode)
+        except ValidationError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, f"Opened an episode of {episode.condition_name.lower()}.")
+            return redirect("patients:episode", episode.code)
+    elif request.method == "GET":
+        record(request, "patient.view", patient, detail="open episode form")
+    return render(request, "patients/episode_form.html", {"form": form, "patient": patient, "conditions": CONDITIONS})
+
+
+@allowed("patients:episode")
+def episode_detail(request: HttpRequest, code) -> HttpResponse:
+    episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinician"), code=code)
+    record(request, "episode.view", episode)
+    return render(
+        request,
+        "patients/episode.html",
+        {"episode": episode, "patient": episode.patient, "error_form": ErrorForm()},
+    )
+
+
+@allowed("patients:discharge_episode")
+def discharge_episode(request: HttpRequest, code) -> HttpResponse:
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    form = DischargeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.discharge_episode(
+                    episode, request.user, d["discharge_date"], d["discharge_reason"], d["discharge_note"]
+                )
+                record(request, "episode.discharge", episode)
+        except ValidationError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, "Episode discharged.")
+            return redirect("patients:episode", episode.code)
+    elif request.method == "GET":
+        record(request, "episode.view", episode, detail="discharge form")
+    return render(request, "patients/discharge.html", {"form": form, "episode": episode, "patient": episode.patient})
+
+
+@allowed("patients:episode_in_error")
+def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
+    episode = get_for_clinic(request, Episode, code=code)
+    form = ErrorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the episode was entered in error.")
+        return redirect("patients:episode", episode.code)
+    with transaction.atomic():
+        services.mark_episode_in_error(episode, request.user, form.cleaned_data["reason"])
+        record(request, "episode.entered_in_error", episode)
+    messages.success(request, "Episode marked as entered in error. It stays in the history.")
+    return redirect("patients:episode", episode.code)

@@ -1,0 +1,72 @@
+"""Who may do what: one table for every page and API operation.
+
+Keys are URL names (pages) and ``api:<operation_id>`` (JSON API). Each row maps
+an HTTP method to the roles allowed, or to PUBLIC / ANY_MEMBER / AUTHENTICATED.
+Views ask this table through ``access.allowed``; the access-matrix test
+(tests/test_access_matrix.py) fails when a URL or an operation has no row, and
+checks every cell for every role in its own clinic and in another.
+
+Objects of another clinic are never found (404) whatever the role: that is
+enforced where objects are fetched (``access.get_for_clinic``), not here.
+"""
+
+from dryneedle.practitioners.models import Role
+
+ADMIN, PRACT, RECEPT, AUDITOR = Role.CLINIC_ADMIN, Role.PRACTITIONER, Role.RECEPTION, Role.AUDITOR
+
+PUBLIC = "public"  # no login needed
+AUTHENTICATED = "authenticated"  # logged in, with or without a clinic
+
+ANY_MEMBER = frozenset({ADMIN, PRACT, RECEPT, AUDITOR})
+DEMOGRAPHICS = frozenset({ADMIN, PRACT, RECEPT})  # who, how to reach them, when they come
+CLINICAL = frozenset({ADMIN, PRACT})  # conditions, episodes, notes: never reception
+AUDIT = frozenset({ADMIN, AUDITOR})
+
+POLICY: dict[str, dict[str, object]] = {
+    # Public pages
+    "login": {"GET": PUBLIC, "POST": PUBLIC},
+    "healthz": {"GET": PUBLIC},
+    # Account
+    "logout": {"POST": AUTHENTICATED},
+    "home": {"GET": AUTHENTICATED},
+    "switch_clinic": {"POST": AUTHENTICATED},
+    # Patients
+    "patients:list": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},  # POST: search
+    "patients:add": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "patients:detail": {"GET": DEMOGRAPHICS},
+    "patients:edit": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "patients:mark_in_error": {"POST": CLINICAL},
+    "patients:conditions": {"GET": CLINICAL},
+    # Episodes
+    "patients:open_episode": {"GET": CLINICAL, "POST": CLINICAL},
+    "patients:episode": {"GET": CLINICAL},
+    "patients:discharge_episode": {"GET": CLINICAL, "POST": CLINICAL},
+    "patients:episode_in_error": {"POST": CLINICAL},
+    # Audit
+    "audit:log": {"GET": AUDIT},
+    "audit:export": {"GET": AUDIT},
+    # API documentation (no patient data)
+    "api-1.0.0:openapi-json": {"GET": PUBLIC},
+    "api-1.0.0:openapi-view": {"GET": PUBLIC},
+    # JSON API operations (operation ids)
+    "api:list_patients": {"GET": DEMOGRAPHICS},
+    "api:create_patient": {"POST": DEMOGRAPHICS},
+    "api:get_patient": {"GET": DEMOGRAPHICS},
+    "api:update_patient": {"PATCH": DEMOGRAPHICS},
+    "api:list_episodes": {"GET": CLINICAL},
+    "api:create_episode": {"POST": CLINICAL},
+    "api:get_episode": {"GET": CLINICAL},
+    "api:update_episode": {"PATCH": CLINICAL},
+    "api:list_conditions": {"GET": CLINICAL},
+}
+
+
+def roles_for(key: str, method: str) -> object:
+    """Return the allowed roles for ``key`` and ``method``, or None when not allowed at all."""
+    row = POLICY.get(key)
+    if row is None:
+        # Fail closed: a page or operation without a row is refused.
+        return None
+    if method == "HEAD":
+        method = "GET"
+    return row.get(method)

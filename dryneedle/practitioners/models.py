@@ -1,0 +1,142 @@
+import hashlib
+import secrets
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone {value!r}.")
+
+
+class Clinic(models.Model):
+    """The tenant. Every clinical row carries its clinic."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    # ISO 3166-2 style code, e.g. "US-CO", "CA-AB", "GB-ENG"; jurisdiction rules
+    # (practitioners issue) are looked up by it.
+    jurisdiction = models.CharField(max_length=10)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in. Users are deactivated, never deleted."""
+
+    # Raised on logout, password change and deactivation; it is part of the
+    # session hash, so every existing session of the user stops being valid.
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    def get_session_auth_hash(self) -> str:
+        base = super().get_session_auth_hash()
+        return hashlib.sha256(f"{base}:{self.session_epoch}".encode()).hexdigest()
+
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        # A new password ends every session opened with the old one.
+        self.session_epoch += 1
+
+    def end_all_sessions(self) -> None:
+        User.objects.filter(pk=self.pk).update(session_epoch=models.F("session_epoch") + 1)
+        self.refresh_from_db(fields=["session_epoch"])
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+    RECEPTION = "reception", "Reception"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, models.PROTECT, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_clinic")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.clinic} ({self.role})"
+
+
+class Credential(models.Model):
+    """A licence or dry-needling certification (minimal; extended by the practitioners issue)."""
+
+    class Kind(models.TextChoices):
+        LICENCE = "licence", "Professional licence"
+        DN_CERTIFICATION = "dn_certification", "Dry-needling certification"
+
+    class Profession(models.TextChoices):
+        PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist / physical therapist"
+        CHIROPRACTOR = "chiropractor", "Chiropractor"
+        PHYSICIAN = "physician", "Physician"
+        ACUPUNCTURIST = "acupuncturist", "Acupuncturist"
+        OTHER = "other", "Other"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, models.PROTECT, related_name="credentials")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    profession = models.CharField(max_length=20, choices=Profession.choices)
+    title = models.CharField(max_length=200)
+    number = models.CharField(max_length=60, blank=True)
+    issuer = models.CharField(max_length=200)
+    jurisdiction = models.CharField(max_length=10, blank=True)
+    hours_in_person = models.PositiveIntegerField(null=True, blank=True)
+    issued = models.DateField()
+    expires = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires__isnull=True) | models.Q(expires__gt=models.F("issued")),
+                name="credential_expires_after_issue",
+            )
+        ]
+
+    def is_current(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.issued <= on and (self.expires is None or on <= self.expires)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API, bound to one user in one clinic.
+
+    Only a SHA-256 of the token is stored; the token is shown once.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    membership = models.ForeignKey(Membership, models.PROTECT, related_name="tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    PREFIX = "dn_"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, membership: Membership, name: str) -> tuple["ApiToken", str]:
+        token = cls.PREFIX + secrets.token_urlsafe(32)
+        obj = cls.objects.create(membership=membership, name=name, digest=cls.digest_of(token))
+        return obj, token

@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from dryneedle.api import api
+from dryneedle.practitioners import views as accounts
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("login/", accounts.login_view, name="login"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("clinic/", accounts.switch_clinic, name="switch_clinic"),
+    path("healthz/", accounts.healthz, name="healthz"),
+    path("patients/", include("dryneedle.patients.urls")),
+    path("audit/", include("dryneedle.audit.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "dryneedle.web.views.error_400"
+handler403 = "dryneedle.web.views.error_403"
+handler404 = "dryneedle.web.views.error_404"
+handler500 = "dryneedle.web.views.error_500"
