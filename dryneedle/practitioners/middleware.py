@@ -23,7 +23,8 @@ def current_clinic(get_response):
             qs = Membership.objects.filter(user=request.user, is_active=True).select_related("clinic")
             m = qs.filter(clinic__code=wanted).first() if wanted else None
             if m is None:
-                m = qs.order_by("clinic__name").first()
+                # The clinic the user joined first is their home clinic.
+                m = qs.order_by("id").first()
                 if m is not None:
                     request.session[SESSION_KEY] = str(m.clinic.code)
             request.membership = m  # type: ignore[attr-defined]

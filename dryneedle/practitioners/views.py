@@ -1,5 +1,3 @@
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -23,8 +21,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             user = form.get_user()
-            login(request, user)  # rotates the session key
-            request.session["login_time"] = request.session["last_activity"] = time.time()
+            login(request, user)  # rotates the session key; stamps it (apps.py)
             record(request, "login.success", user=user)
             target = request.POST.get("next") or request.GET.get("next") or ""
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
@@ -33,7 +30,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         attempted = request.POST.get("username", "")[:150]
         known = User.objects.filter(username=attempted).first()
         record(request, "login.failure", outcome="denied", user=known, detail="" if known else "unknown user")
-    return render(request, "practitioners/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request,
+        "practitioners/login.html",
+        {"form": form, "next": request.GET.get("next", ""), "idle_minutes": settings.SESSION_IDLE_SECONDS // 60},
+    )
 
 
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:

@@ -42,12 +42,15 @@ def session_timeout(get_response):
     """
 
     def middleware(request: HttpRequest):
-        if request.user.is_authenticated and "login_time" in request.session:
+        if request.user.is_authenticated:
             now = time.time()
+            # A session without these stamps did not come through login():
+            # treat it as expired rather than immortal (fail closed).
             idle = now - request.session.get("last_activity", 0)
-            age = now - request.session["login_time"]
+            age = now - request.session.get("login_time", 0)
             if idle > settings.SESSION_IDLE_SECONDS or age > settings.SESSION_MAX_SECONDS:
-                record(request, "session.expired", detail="idle" if idle > settings.SESSION_IDLE_SECONDS else "maximum age")
+                why = "idle" if idle > settings.SESSION_IDLE_SECONDS else "maximum age"
+                record(request, "session.expired", detail=why)
                 logout(request)  # deletes the session server-side
                 if request.path.startswith("/api/") or request.headers.get("HX-Request"):
                     return JsonResponse({"detail": "Session expired; log in again."}, status=401)

@@ -1,0 +1,61 @@
+# Two commands on a fresh Debian 12 machine with Python 3.11:
+#   make demo   installs everything and serves the demo clinic on the embedded database
+#   make test   installs everything and runs the test suite
+# Both install Debian packages with apt-get (through sudo when not root) and
+# create .venv with pinned dependencies (requirements*.txt + constraints.txt).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+# WeasyPrint needs Pango (and brings the DejaVu fonts); Playwright's bundled
+# Node needs libatomic; browser tests drive Debian's Chromium, never a download.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
+
+PYTEST := $(BIN)/pytest
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test test-pg test-long lint serve clean debs-runtime debs-test
+
+demo: debs-runtime $(VENV)/.installed
+	$(BIN)/dryneedle demo
+
+serve: $(VENV)/.installed
+	$(BIN)/dryneedle serve
+
+test: debs-test $(VENV)/.installed lint
+	$(PYTEST) -n 2 -q
+
+# The same suite on PostgreSQL (this machine and CI have it on 127.0.0.1:5432).
+test-pg: debs-test $(VENV)/.installed
+	DATABASE_URL=$(PG_URL) $(PYTEST) -n 2 -q
+
+# Release checks: long fuzzing and tamper trials.
+test-long: debs-test $(VENV)/.installed
+	$(PYTEST) -n 2 -q -m long --run-long
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r dryneedle
+
+debs-runtime:
+	@dpkg -s $(RUNTIME_DEBS) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(RUNTIME_DEBS); }
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends python3-venv; }
+
+debs-test:
+	@dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(TEST_DEBS); }
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends python3-venv; }
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+clean:
+	rm -rf $(VENV) var .hypothesis .schemathesis

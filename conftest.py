@@ -1,0 +1,190 @@
+"""Shared fixtures: the clinics, the standing personas and their clients.
+
+Personas (healthchecks' idea, as pytest fixtures):
+  alice   practitioner at Clinic A who treats the patient
+  bob     receptionist at Clinic A
+  charlie practitioner at Clinic B (an outsider to A's records)
+  admin   clinic admin at Clinic A
+  audrey  auditor at Clinic A
+Clinic B's records carry canary strings: any response to A's people that
+contains one is a leak.
+"""
+
+import os
+from datetime import date
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside the ORM
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CANARY = "Zqx7Canary"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-long", action="store_true", help="run release checks marked long")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-long"):
+        return
+    skip = pytest.mark.skip(reason="long release check: make test-long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _lift_guards_for_flush(django_db_setup, django_db_blocker):
+    """Transactional tests empty the tables between tests (flush); the
+    append-only and never-delete triggers would refuse that. Lift them only
+    around Django's flush, in tests only."""
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    from dryneedle.lib import guards
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        connection = connections[options.get("database", "default")]
+        for table in guards.GUARDED:
+            guards.uninstall(connection, table)
+        try:
+            return original(self, **options)
+        finally:
+            for table, kind in guards.GUARDED.items():
+                guards.install(connection, table, kind)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's Chromium, never Playwright's own download (it cannot be fetched here).
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }  # fmt: skip
+
+
+def make_user(username: str, clinic, role: str, first: str = "", last: str = "", password: str | None = None):
+    from dryneedle.practitioners.models import Membership, User
+
+    user = User.objects.create(username=username, email=username, first_name=first, last_name=last)
+    if password:
+        user.set_password(password)
+        user.save()
+    Membership.objects.create(user=user, clinic=clinic, role=role)
+    return user
+
+
+@pytest.fixture
+def clinic_a(db):
+    from dryneedle.practitioners.models import Clinic
+
+    return Clinic.objects.create(name="Clinic A", jurisdiction="US-CO", timezone="America/Denver", phone="+1 303 555 0100")
+
+
+@pytest.fixture
+def clinic_b(db):
+    from dryneedle.practitioners.models import Clinic
+
+    return Clinic.objects.create(name=f"Clinic B {CANARY}", jurisdiction="GB-ENG", timezone="Europe/London")
+
+
+@pytest.fixture
+def alice(clinic_a):
+    return make_user("alice@a.example", clinic_a, "practitioner", "Alice", "Archer")
+
+
+@pytest.fixture
+def bob(clinic_a):
+    return make_user("bob@a.example", clinic_a, "reception", "Bob", "Baker")
+
+
+@pytest.fixture
+def admin(clinic_a):
+    return make_user("admin@a.example", clinic_a, "clinic_admin", "Ada", "Admin")
+
+
+@pytest.fixture
+def audrey(clinic_a):
+    return make_user("audrey@a.example", clinic_a, "auditor", "Audrey", "Auditor")
+
+
+@pytest.fixture
+def charlie(clinic_b):
+    return make_user("charlie@b.example", clinic_b, "practitioner", "Charlie", "Chen")
+
+
+@pytest.fixture
+def patient(clinic_a, alice):
+    from dryneedle.patients.models import Patient
+
+    return Patient.objects.create(
+        clinic=clinic_a, given_name="Grace", family_name="Hopper", birth_date=date(1960, 12, 9), sex="female",
+        phone="+1 303 555 0111", email="grace@mail.example", created_by=alice,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def episode(patient, alice):
+    from dryneedle.patients.models import Episode
+
+    return Episode.objects.create(
+        clinic=patient.clinic, patient=patient, condition="chronic_lbp", start_date=date(2026, 9, 1),
+        clinician=alice, notes="Pain after long drives.", created_by=alice,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def foreign_patient(clinic_b, charlie):
+    """Clinic B's patient, full of canaries."""
+    from dryneedle.patients.models import Episode, Patient
+
+    p = Patient.objects.create(
+        clinic=clinic_b, given_name=f"{CANARY}Given", family_name=f"{CANARY}Family", birth_date=date(1970, 1, 1),
+        sex="male", phone=f"{CANARY}phone", address=f"{CANARY} street", created_by=charlie,
+    )  # fmt: skip
+    Episode.objects.create(
+        clinic=clinic_b, patient=p, condition="sciatica", notes=f"{CANARY} notes", clinician=charlie, created_by=charlie
+    )
+    return p
+
+
+def client_for(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return c
+
+
+@pytest.fixture
+def as_alice(alice):
+    return client_for(alice)
+
+
+@pytest.fixture
+def as_bob(bob):
+    return client_for(bob)
+
+
+@pytest.fixture
+def as_charlie(charlie):
+    return client_for(charlie)
+
+
+@pytest.fixture
+def as_admin(admin):
+    return client_for(admin)
+
+
+@pytest.fixture
+def as_audrey(audrey):
+    return client_for(audrey)
