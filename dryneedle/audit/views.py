@@ -61,6 +61,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     except ValueError as e:
         return HttpResponseBadRequest(str(e))
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before this view's own row is added
     record(request, "audit.view", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
     params = request.GET.copy()
     params.pop("page", None)

@@ -1,0 +1,143 @@
+"""The audit trail: append-only in the database, hash-chained, and readable by admins and auditors only."""
+
+import csv
+import io
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from dryneedle.audit.log import record, verify
+from dryneedle.audit.models import AuditEvent
+from dryneedle.lib import guards
+
+pytestmark = pytest.mark.django_db
+
+
+def make_rows(n: int, clinic=None, user=None):
+    for i in range(n):
+        record(None, f"test.event{i % 5}", clinic=clinic, user=user, detail=f"row {i}")
+
+
+def raw(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_rows_chain_and_verify(clinic_a):
+    make_rows(20, clinic_a)
+    n, bad, _ = verify()
+    assert n == 20 and bad is None
+    rows = list(AuditEvent.objects.order_by("id"))
+    assert rows[0].prev_hash == "0" * 64
+    assert all(b.prev_hash == a.row_hash for a, b in zip(rows, rows[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE audit_auditevent SET detail = 'changed'", "DELETE FROM audit_auditevent"],
+)
+def test_the_database_refuses_update_and_delete(clinic_a, sql):
+    make_rows(3, clinic_a)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        raw(sql)
+    assert AuditEvent.objects.count() == 3
+
+
+def test_the_orm_cannot_change_rows_either(clinic_a):
+    make_rows(2, clinic_a)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.update(detail="x")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.all().delete()
+
+
+def _tamper(kind: str, rows: list[AuditEvent], rng: random.Random) -> None:
+    """Change the table the way an attacker with file or superuser access could."""
+    guards.uninstall(connection, "audit_auditevent")
+    try:
+        victim = rows[rng.randrange(1, len(rows) - 1)]
+        if kind == "change":
+            raw("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ("edited", victim.id))
+        elif kind == "delete":
+            raw("DELETE FROM audit_auditevent WHERE id = %s", (victim.id,))
+        else:  # swap the content of two neighbouring rows, hashes and all
+            other = rows[rows.index(victim) + 1]
+            for row, src in ((victim, other), (other, victim)):
+                raw("UPDATE audit_auditevent SET detail = %s, action = %s, prev_hash = %s, row_hash = %s WHERE id = %s",
+                    (src.detail, src.action, src.prev_hash, "t" + src.row_hash[1:], row.id))  # fmt: skip
+    finally:
+        guards.install(connection, "audit_auditevent", "append_only")
+
+
+def test_verify_detects_every_kind_of_tampering(clinic_a):
+    """100 random trials over change, delete and reorder (RT-05c; 10,000-row variant in test-long)."""
+    make_rows(30, clinic_a)
+    rng = random.Random(5)
+    for trial in range(100):
+        kind = ("change", "delete", "reorder")[trial % 3]
+        sid = transaction.savepoint()
+        rows = list(AuditEvent.objects.order_by("id"))
+        _tamper(kind, rows, rng)
+        _n, bad, why = verify()
+        assert bad is not None, f"trial {trial}: {kind} not detected"
+        transaction.savepoint_rollback(sid)
+    assert verify()[1] is None
+
+
+def test_verify_audit_command_reports_the_first_broken_link(clinic_a):
+    make_rows(5, clinic_a)
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "5 rows verified" in out.getvalue()
+    rows = list(AuditEvent.objects.order_by("id"))
+    guards.uninstall(connection, "audit_auditevent")
+    raw("UPDATE audit_auditevent SET username = 'mallory' WHERE id = %s", (rows[2].id,))
+    guards.install(connection, "audit_auditevent", "append_only")
+    with pytest.raises(CommandError, match=f"row 3 \\(id {rows[2].id},"):
+        call_command("verify_audit")
+
+
+def test_the_log_page_is_for_admins_and_auditors(as_admin, as_audrey, as_alice, as_bob, as_charlie, clinic_a, clinic_b):
+    record(None, "patient.view", clinic=clinic_a, detail="in A")
+    record(None, "patient.view", clinic=clinic_b, detail="in B")
+    for c in (as_admin, as_audrey):
+        r = c.get("/audit/")
+        assert r.status_code == 200 and b"in A" in r.content and b"in B" not in r.content
+    for c in (as_alice, as_bob, as_charlie):
+        assert c.get("/audit/").status_code == 403
+
+
+def test_the_log_filters_by_time_window_and_exports_csv(as_audrey, clinic_a):
+    for days, label in ((10, "evt-old"), (3, "evt-mid"), (0, "evt-new")):
+        row = AuditEvent(ts=datetime.now(UTC) - timedelta(days=days), clinic=clinic_a.code, action="x", detail=label)
+        prev = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first() or "0" * 64
+        from dryneedle.audit.log import hash_of
+
+        row.prev_hash, row.row_hash = prev, hash_of(prev, row)
+        row.save()
+    start = (datetime.now(UTC) - timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    end = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    r = as_audrey.get(f"/audit/?from={start}&to={end}")
+    assert b"evt-mid" in r.content and b"evt-old" not in r.content and b"evt-new" not in r.content
+    r = as_audrey.get(f"/audit/export.csv?from={start}&to={end}&sort=ts")
+    rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode())))
+    assert rows[0][0] == "ts" and [x[rows[0].index("detail")] for x in rows[1:]] == ["evt-mid"]
+    assert as_audrey.get("/audit/?sort=password").status_code == 400
+    assert as_audrey.get("/audit/?from=yesterday").status_code == 400
+    assert as_audrey.get(f"/audit/?from={end}&to={start}").status_code == 400
+    assert AuditEvent.objects.filter(action="audit.export").count() == 1
+
+
+@pytest.mark.parametrize("sort", ["ts", "-ts", "username", "-username", "action", "-action", "outcome", "ip"])
+def test_the_log_sorts_by_each_column(as_audrey, clinic_a, sort):
+    for name in ("carol", "alice", "bob"):
+        record(None, f"act.{name}", clinic=clinic_a, detail=name)
+    r = as_audrey.get(f"/audit/export.csv?sort={sort}&action=act.")
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    key = sort.lstrip("-")
+    values = [row[key] for row in rows]
+    assert values == sorted(values, reverse=sort.startswith("-"))
