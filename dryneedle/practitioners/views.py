@@ -37,9 +37,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """Answer a locked account (django-axes) the same way whether it exists or not."""
-    attempted = (credentials or {}).get("username", "") if isinstance(credentials, dict) else ""
+    attempted = (credentials or {}).get("username") if isinstance(credentials, dict) else None
+    attempted = (attempted or request.POST.get("username", ""))[:150]
     known = User.objects.filter(username=attempted).first() if attempted else None
     record(request, "login.locked_out", outcome="denied", user=known, detail="" if known else "unknown user")
     minutes = int(settings.AXES_COOLOFF_TIME * 60)

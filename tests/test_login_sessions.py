@@ -1,0 +1,155 @@
+"""Login, lockout and automatic logoff (security-battery.md RT-07, RT-08, RT-11 in part)."""
+
+import time_machine
+import pytest
+from django.test import Client
+
+from conftest import make_user
+from dryneedle.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def dora(clinic_a):
+    return make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe", password=PASSWORD)
+
+
+def login(client, username, password, **extra):
+    return client.post("/login/", {"username": username, "password": password}, **extra)
+
+
+def test_it_logs_in_rotates_the_session_and_audits(dora):
+    c = Client()
+    c.get("/login/")
+    before = c.cookies.get("sessionid")
+    r = login(c, "dora@a.example", PASSWORD)
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert before is None or c.cookies["sessionid"].value != before.value
+    assert c.get("/patients/").status_code == 200
+    assert AuditEvent.objects.filter(action="login.success", username="dora@a.example").count() == 1
+
+
+def test_passwords_are_argon2_hashes(dora):
+    dora.refresh_from_db()
+    assert dora.password.startswith("argon2")
+
+
+def test_unknown_user_and_wrong_password_look_the_same(dora):
+    a = login(Client(), "dora@a.example", "wrong password here")
+    b = login(Client(), "nobody@a.example", "wrong password here")
+    assert a.status_code == b.status_code == 200
+    msg = "That email and password do not match an active account."
+    assert msg in a.content.decode() and msg in b.content.decode()
+    rows = AuditEvent.objects.filter(action="login.failure").order_by("id")
+    assert [r.username for r in rows] == ["dora@a.example", ""]
+
+
+def test_it_locks_the_account_after_five_failures_from_rotating_addresses(dora):
+    for i in range(5):
+        login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR=f"10.0.0.{i + 1}")
+    r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.9.9")
+    assert r.status_code == 429
+    assert "Too many failed attempts" in r.content.decode()
+    assert AuditEvent.objects.filter(action="login.locked_out", username="dora@a.example").exists()
+
+
+def test_an_unknown_account_locks_the_same_way(dora):
+    for _ in range(5):
+        login(Client(), "ghost@a.example", "wrong password")
+    assert login(Client(), "ghost@a.example", "wrong password").status_code == 429
+
+
+def test_the_next_parameter_cannot_leave_the_site(dora):
+    r = Client().post("/login/?next=https://evil.example/", {"username": "dora@a.example", "password": PASSWORD})
+    assert r["Location"] == "/"
+
+
+def test_it_ends_an_idle_session(dora):
+    c = Client()
+    with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
+        login(c, "dora@a.example", PASSWORD)
+        t.shift(14 * 60 + 59)
+        assert c.get("/patients/").status_code == 200
+        t.shift(14 * 60 + 59)
+        assert c.get("/patients/").status_code == 200  # activity moved the idle timer
+        t.shift(15 * 60 + 1)
+        r = c.get("/patients/")
+        assert r.status_code == 302 and r["Location"].startswith("/login/")
+        assert c.get("/patients/").status_code == 302  # the old session is gone server-side
+    assert AuditEvent.objects.filter(action="session.expired", detail="idle").count() == 1
+
+
+def test_background_requests_do_not_keep_a_session_alive(dora):
+    c = Client()
+    with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
+        login(c, "dora@a.example", PASSWORD)
+        for minutes in (5, 5, 4):
+            t.shift(minutes * 60)
+            assert c.get("/patients/", HTTP_X_BACKGROUND="1").status_code == 200
+        t.shift(2 * 60)
+        assert c.get("/patients/").status_code == 302  # 16 min since the last real activity
+
+
+def test_api_requests_expire_too(dora):
+    c = Client()
+    with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
+        login(c, "dora@a.example", PASSWORD)
+        assert c.get("/api/v1/patients").status_code == 200
+        t.shift(16 * 60)
+        assert c.get("/api/v1/patients").status_code == 401
+
+
+def test_sessions_end_after_twelve_hours_whatever_the_activity(dora):
+    c = Client()
+    with time_machine.travel("2026-11-02 07:00 +0000", tick=False) as t:
+        login(c, "dora@a.example", PASSWORD)
+        for _ in range(12 * 6 + 1):
+            t.shift(10 * 60)
+            r = c.get("/patients/")
+        assert r.status_code == 302
+    assert AuditEvent.objects.filter(action="session.expired", detail="maximum age").count() == 1
+
+
+def test_logout_ends_every_session_of_the_user(dora):
+    laptop, tablet = Client(), Client()
+    login(laptop, "dora@a.example", PASSWORD)
+    login(tablet, "dora@a.example", PASSWORD)
+    assert laptop.get("/patients/").status_code == tablet.get("/patients/").status_code == 200
+    assert laptop.get("/logout/").status_code == 405  # no state change on GET
+    laptop.post("/logout/")
+    assert laptop.get("/patients/").status_code == 302
+    assert tablet.get("/patients/").status_code == 302
+
+
+def test_a_password_change_ends_other_sessions(dora):
+    c = Client()
+    login(c, "dora@a.example", PASSWORD)
+    dora.set_password("another long passphrase 42")
+    dora.save()
+    assert c.get("/patients/").status_code == 302
+
+
+def test_deactivation_ends_sessions(dora):
+    c = Client()
+    login(c, "dora@a.example", PASSWORD)
+    dora.is_active = False
+    dora.save()
+    assert c.get("/patients/").status_code == 302
+
+
+def test_the_clinic_switcher_only_offers_own_clinics(dora, clinic_a, clinic_b):
+    from dryneedle.practitioners.models import Membership
+
+    Membership.objects.create(user=dora, clinic=clinic_b, role="practitioner")
+    c = Client()
+    login(c, "dora@a.example", PASSWORD)
+    r = c.get("/")
+    assert b"Clinic A" in r.content
+    c.post("/clinic/", {"clinic": str(clinic_b.code)})
+    assert b"<h1>Clinic B" in c.get("/").content
+    Membership.objects.filter(user=dora, clinic=clinic_b).update(is_active=False)
+    assert b"<h1>Clinic A" in c.get("/").content
+    c.post("/clinic/", {"clinic": str(clinic_b.code)})
+    assert b"<h1>Clinic A" in c.get("/").content
