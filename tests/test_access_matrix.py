@@ -1,0 +1,190 @@
+"""RT-01: every page and API operation has a row in the policy table, and every
+cell of that table holds for each role in its own clinic and in another.
+
+A page or operation added without a policy row fails here; so does one whose
+behaviour differs from its row. Denials are 403/404 and carry none of the
+canaries planted in Clinic B's records; lists show no foreign rows; writes to
+a foreign object leave it unchanged.
+"""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import CANARY, client_for
+from dryneedle import policy
+
+pytestmark = pytest.mark.django_db
+
+# Which object a URL's <uuid:code> names. A new URL with a code must be added here.
+PAGE_OBJECT = {
+    "patients:detail": "patient", "patients:edit": "patient", "patients:mark_in_error": "patient",
+    "patients:open_episode": "patient", "patients:episode": "episode", "patients:discharge_episode": "episode",
+    "patients:episode_in_error": "episode",
+}  # fmt: skip
+API_OBJECT = {"get_patient": "patient", "update_patient": "patient", "list_episodes": "patient",
+              "create_episode": "patient", "get_episode": "episode", "update_episode": "episode"}  # fmt: skip
+API_BODY = {
+    "create_patient": {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female"},
+    "update_patient": {"phone": "+1 303 555 0100"},
+    "create_episode": {"condition": "sciatica"},
+    "update_episode": {"notes": "matrix"},
+}  # fmt: skip
+PAGE_BODY = {
+    "patients:add": {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female",
+                     "preferred_language": "English"},
+    "patients:edit": {"given_name": "Grace", "family_name": "Hopper", "birth_date": "1960-12-09", "sex": "female",
+                      "preferred_language": "English"},
+    "patients:open_episode": {"condition": "sciatica", "start_date": "2026-10-01"},
+    "patients:discharge_episode": {"discharge_date": "2026-10-20", "discharge_reason": "goals_met"},
+}  # fmt: skip
+SKIP_PAGES = {"login", "logout", "switch_clinic"}  # exercised in tests/test_login_sessions.py
+
+
+def page_urls():
+    """(name, has_code) for every URL pattern outside the JSON API."""
+    out = []
+
+    def walk(patterns, ns):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace and p.namespace.startswith("api-"):
+                    for q in p.url_patterns:
+                        out.append((f"{p.namespace}:{q.name}", "<" in str(q.pattern)))
+                    continue
+                walk(p.url_patterns, f"{ns}{p.namespace}:" if p.namespace else ns)
+            elif isinstance(p, URLPattern):
+                out.append((f"{ns}{p.name}", "<uuid:" in str(p.pattern)))
+
+    walk(get_resolver().url_patterns, "")
+    return out
+
+
+def api_operations(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            yield op["operationId"], method.upper(), path
+
+
+def test_every_page_has_a_policy_row():
+    missing = [name for name, _ in page_urls() if name not in policy.POLICY and not name.startswith("api-1.0.0:")]
+    assert not missing, f"URL patterns without a row in dryneedle/policy.py: {missing}"
+
+
+def test_every_api_operation_has_a_policy_row(client):
+    ops = list(api_operations(client))
+    assert ops
+    missing = [op for op, method, _ in ops if method not in policy.POLICY.get("api:" + op, {})]
+    assert not missing, f"API operations without a row in dryneedle/policy.py: {missing}"
+
+
+def test_every_policy_row_names_something_that_exists(client):
+    names = {n for n, _ in page_urls()} | {"api:" + op for op, _, _ in api_operations(client)}
+    stale = set(policy.POLICY) - names
+    assert not stale, f"policy rows for pages or operations that do not exist: {stale}"
+
+
+@pytest.fixture
+def world(patient, episode, foreign_patient, alice, bob, admin, audrey, charlie):
+    return {
+        "own": {"patient": patient, "episode": episode},
+        "foreign": {"patient": foreign_patient, "episode": foreign_patient.episodes.get()},
+        "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
+        "outsider": charlie,
+    }
+
+
+def _allowed(roles, role) -> bool:
+    return roles in (policy.PUBLIC, policy.AUTHENTICATED) or role in roles
+
+
+def _assert_no_foreign_data(r, where):
+    body = b"".join(r.streaming_content) if r.streaming else r.content
+    assert CANARY.encode() not in body, f"canary leaked in {where}"
+
+
+def _page_request(client, name, method, obj):
+    from django.urls import reverse
+
+    url = reverse(name, args=[obj.code] if obj is not None else [])
+    body = PAGE_BODY.get(name, {"reason": "matrix test", "q": "a", "clinic": "00000000-0000-0000-0000-000000000000"})
+    return client.get(url) if method == "GET" else client.post(url, body)
+
+
+def test_every_page_cell(world):
+    cells = 0
+    for name, has_code in page_urls():
+        if name in SKIP_PAGES or name.startswith("api-1.0.0:"):
+            continue
+        kind = PAGE_OBJECT.get(name)
+        assert kind or not has_code, f"add {name} to PAGE_OBJECT"
+        for method, roles in policy.POLICY[name].items():
+            for role, user in world["people"].items():
+                client = client_for(user)
+                own = world["own"][kind] if kind else None
+                r = _page_request(client, name, method, own)
+                where = f"{method} {name} as {role}"
+                if _allowed(roles, role):
+                    assert r.status_code not in (401, 403, 404, 405), f"{where}: {r.status_code}"
+                else:
+                    assert r.status_code == 403, f"{where}: {r.status_code}"
+                _assert_no_foreign_data(r, where)
+                if kind:  # the same user, the other clinic's object: not found
+                    r = _page_request(client, name, method, world["foreign"][kind])
+                    assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
+                    _assert_no_foreign_data(r, where + " (foreign)")
+                cells += 1
+            # Anonymous: a login redirect for anything not public.
+            from django.test import Client
+
+            r = _page_request(Client(), name, method, world["own"][kind] if kind else None)
+            if roles == policy.PUBLIC:
+                assert r.status_code == 200, f"{method} {name} anonymous: {r.status_code}"
+            else:
+                assert r.status_code == 302 and "/login/" in r["Location"], f"{method} {name} anonymous"
+            cells += 1
+    foreign = world["foreign"]["patient"]
+    foreign.refresh_from_db()
+    assert foreign.given_name.startswith(CANARY) and foreign.status == "active"
+    assert foreign.episodes.get().status == "open"
+    assert cells > 60
+
+
+def _api_request(client, op, method, path, obj, **extra):
+    url = path.replace("{code}", str(obj.code)) if obj is not None else path
+    if method == "GET":
+        return client.get(url, **extra)
+    return client.generic(method, url, json.dumps(API_BODY.get(op, {})), content_type="application/json", **extra)
+
+
+def test_every_api_cell(world, client):
+    from django.test import Client
+
+    cells = 0
+    for op, method, path in api_operations(client):
+        roles = policy.POLICY["api:" + op][method]
+        kind = API_OBJECT.get(op)
+        assert kind or "{" not in path, f"add {op} to API_OBJECT"
+        for role, user in world["people"].items():
+            c = client_for(user)
+            r = _api_request(c, op, method, path, world["own"][kind] if kind else None)
+            where = f"{method} {op} as {role}"
+            if _allowed(roles, role):
+                assert r.status_code < 400, f"{where}: {r.status_code} {r.content[:200]}"
+            else:
+                assert r.status_code == 403, f"{where}: {r.status_code}"
+            _assert_no_foreign_data(r, where)
+            if kind:
+                r = _api_request(c, op, method, path, world["foreign"][kind])
+                assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
+                _assert_no_foreign_data(r, where + " (foreign)")
+            cells += 1
+        r = _api_request(Client(), op, method, path, world["own"][kind] if kind else None)
+        assert r.status_code == 401, f"{method} {op} anonymous: {r.status_code}"
+        cells += 1
+    foreign = world["foreign"]["patient"]
+    foreign.refresh_from_db()
+    assert foreign.phone == f"{CANARY}phone" and foreign.episodes.get().notes == f"{CANARY} notes"
+    assert cells >= 40
