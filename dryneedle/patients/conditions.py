@@ -23,8 +23,8 @@ class Condition:
 _LBP_BOTTOM_LINE = (
     "At most a small, short-term benefit on pain, mainly when dry needling is combined with other "
     "treatment; certainty low to very low; effects on disability and beyond about 3 months uncertain. "
-    "NICE NG59 does not recommend needling for low back pain; the APTA 2021 guideline says clinicians "
-    "'can' consider it alongside other treatments (grade C)."
+    "NICE NG59 does not recommend needling for low back pain; the APTA 2021 guideline is reported (secondary "
+    "source, wording not verified) to say clinicians 'can' consider it alongside other treatments (grade C)."
 )
 
 CONDITIONS: tuple[Condition, ...] = (
