@@ -67,9 +67,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
-    }  # fmt: skip
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
 
 
 def make_user(username: str, clinic, role: str, first: str = "", last: str = "", password: str | None = None):
@@ -87,7 +93,9 @@ def make_user(username: str, clinic, role: str, first: str = "", last: str = "",
 def clinic_a(db):
     from dryneedle.practitioners.models import Clinic
 
-    return Clinic.objects.create(name="Clinic A", jurisdiction="US-CO", timezone="America/Denver", phone="+1 303 555 0100")
+    return Clinic.objects.create(
+        name="Clinic A", jurisdiction="US-CO", timezone="America/Denver", phone="+1 303 555 0100"
+    )
 
 
 @pytest.fixture
@@ -127,9 +135,15 @@ def patient(clinic_a, alice):
     from dryneedle.patients.models import Patient
 
     return Patient.objects.create(
-        clinic=clinic_a, given_name="Grace", family_name="Hopper", birth_date=date(1960, 12, 9), sex="female",
-        phone="+1 303 555 0111", email="grace@mail.example", created_by=alice,
-    )  # fmt: skip
+        clinic=clinic_a,
+        given_name="Grace",
+        family_name="Hopper",
+        birth_date=date(1960, 12, 9),
+        sex="female",
+        phone="+1 303 555 0111",
+        email="grace@mail.example",
+        created_by=alice,
+    )
 
 
 @pytest.fixture
@@ -137,9 +151,14 @@ def episode(patient, alice):
     from dryneedle.patients.models import Episode
 
     return Episode.objects.create(
-        clinic=patient.clinic, patient=patient, condition="chronic_lbp", start_date=date(2026, 9, 1),
-        clinician=alice, notes="Pain after long drives.", created_by=alice,
-    )  # fmt: skip
+        clinic=patient.clinic,
+        patient=patient,
+        condition="chronic_lbp",
+        start_date=date(2026, 9, 1),
+        clinician=alice,
+        notes="Pain after long drives.",
+        created_by=alice,
+    )
 
 
 @pytest.fixture
@@ -148,9 +167,15 @@ def foreign_patient(clinic_b, charlie):
     from dryneedle.patients.models import Episode, Patient
 
     p = Patient.objects.create(
-        clinic=clinic_b, given_name=f"{CANARY}Given", family_name=f"{CANARY}Family", birth_date=date(1970, 1, 1),
-        sex="male", phone=f"{CANARY}phone", address=f"{CANARY} street", created_by=charlie,
-    )  # fmt: skip
+        clinic=clinic_b,
+        given_name=f"{CANARY}Given",
+        family_name=f"{CANARY}Family",
+        birth_date=date(1970, 1, 1),
+        sex="male",
+        phone=f"{CANARY}phone",
+        address=f"{CANARY} street",
+        created_by=charlie,
+    )
     Episode.objects.create(
         clinic=clinic_b, patient=p, condition="sciatica", notes=f"{CANARY} notes", clinician=charlie, created_by=charlie
     )

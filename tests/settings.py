@@ -9,10 +9,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("HTTPS", "False")
 os.environ.setdefault("DATA_DIR", "var/test")
 
-from dryneedle.settings import *  # noqa: E402, F403
+from dryneedle.settings import *  # noqa: F403
 
 # No collectstatic needed before the tests.
-STORAGES = {  # noqa: F405
+STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -19,26 +19,46 @@ pytestmark = pytest.mark.django_db
 
 # Which object a URL's <uuid:code> names. A new URL with a code must be added here.
 PAGE_OBJECT = {
-    "patients:detail": "patient", "patients:edit": "patient", "patients:mark_in_error": "patient",
-    "patients:open_episode": "patient", "patients:episode": "episode", "patients:discharge_episode": "episode",
+    "patients:detail": "patient",
+    "patients:edit": "patient",
+    "patients:mark_in_error": "patient",
+    "patients:open_episode": "patient",
+    "patients:episode": "episode",
+    "patients:discharge_episode": "episode",
     "patients:episode_in_error": "episode",
-}  # fmt: skip
-API_OBJECT = {"get_patient": "patient", "update_patient": "patient", "list_episodes": "patient",
-              "create_episode": "patient", "get_episode": "episode", "update_episode": "episode"}  # fmt: skip
+}
+API_OBJECT = {
+    "get_patient": "patient",
+    "update_patient": "patient",
+    "list_episodes": "patient",
+    "create_episode": "patient",
+    "get_episode": "episode",
+    "update_episode": "episode",
+}
 API_BODY = {
     "create_patient": {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female"},
     "update_patient": {"phone": "+1 303 555 0100"},
     "create_episode": {"condition": "sciatica"},
     "update_episode": {"notes": "matrix"},
-}  # fmt: skip
+}
 PAGE_BODY = {
-    "patients:add": {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female",
-                     "preferred_language": "English"},
-    "patients:edit": {"given_name": "Grace", "family_name": "Hopper", "birth_date": "1960-12-09", "sex": "female",
-                      "preferred_language": "English"},
+    "patients:add": {
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "birth_date": "1985-12-10",
+        "sex": "female",
+        "preferred_language": "English",
+    },
+    "patients:edit": {
+        "given_name": "Grace",
+        "family_name": "Hopper",
+        "birth_date": "1960-12-09",
+        "sex": "female",
+        "preferred_language": "English",
+    },
     "patients:open_episode": {"condition": "sciatica", "start_date": "2026-10-01"},
     "patients:discharge_episode": {"discharge_date": "2026-10-20", "discharge_reason": "goals_met"},
-}  # fmt: skip
+}
 SKIP_PAGES = {"login", "logout", "switch_clinic"}  # exercised in tests/test_login_sessions.py
 
 

@@ -56,8 +56,11 @@ def test_a_practitioner_adds_a_patient_and_opens_an_episode(live_server, page: P
     p = Patient.objects.get(family_name="Lovelace")
     assert Episode.objects.get(patient=p).condition == "chronic_lbp"
     assert set(AuditEvent.objects.filter(patient=p.code).values_list("action", flat=True)) >= {
-        "patient.create", "patient.view", "episode.create", "episode.view",
-    }  # fmt: skip
+        "patient.create",
+        "patient.view",
+        "episode.create",
+        "episode.view",
+    }
     assert not errors, errors
 
 

@@ -1,7 +1,7 @@
 """Login, lockout and automatic logoff (security-battery.md RT-07, RT-08, RT-11 in part)."""
 
-import time_machine
 import pytest
+import time_machine
 from django.test import Client
 
 from conftest import make_user

@@ -11,8 +11,14 @@ DOCS = (ROOT / "docs" / "configuration.md").read_text()
 
 
 def run(code: str, **env):
-    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "HTTPS", "DATABASE_URL")}
-    base.update({"DJANGO_SETTINGS_MODULE": "dryneedle.settings", "DATA_DIR": str(ROOT / "var" / "test-settings"), **env})
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "HTTPS", "DATABASE_URL")
+    }
+    base.update(
+        {"DJANGO_SETTINGS_MODULE": "dryneedle.settings", "DATA_DIR": str(ROOT / "var" / "test-settings"), **env}
+    )
     return subprocess.run([sys.executable, "-c", code], env=base, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
@@ -63,9 +69,16 @@ def test_the_demo_writes_and_reuses_a_generated_key(tmp_path):
 def test_production_settings_pass_the_deploy_check():
     r = subprocess.run(
         [sys.executable, "-m", "dryneedle", "check", "--deploy", "--fail-level", "WARNING"],
-        env={**{k: v for k, v in os.environ.items() if k not in ("HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-             "DJANGO_SETTINGS_MODULE": "dryneedle.settings", "SECRET_KEY": "k" * 60 + "Zz9!",
-             "ALLOWED_HOSTS": "clinic.example.org", "DATA_DIR": str(ROOT / "var" / "test-settings")},  # fmt: skip
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+            "DJANGO_SETTINGS_MODULE": "dryneedle.settings",
+            "SECRET_KEY": "k" * 60 + "Zz9!",
+            "ALLOWED_HOSTS": "clinic.example.org",
+            "DATA_DIR": str(ROOT / "var" / "test-settings"),
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 0, r.stdout + r.stderr

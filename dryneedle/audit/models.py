@@ -33,8 +33,23 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 
+    def __str__(self) -> str:
+        return f"{self.ts:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"
+
     # The fields that the hash covers, in this order (see log.content_of).
     HASHED = (
-        "ts", "user_id", "username", "clinic", "patient", "action", "category",
-        "object_type", "object_id", "outcome", "ip", "request_id", "break_glass", "detail",
-    )  # fmt: skip
+        "ts",
+        "user_id",
+        "username",
+        "clinic",
+        "patient",
+        "action",
+        "category",
+        "object_type",
+        "object_id",
+        "outcome",
+        "ip",
+        "request_id",
+        "break_glass",
+        "detail",
+    )

@@ -11,14 +11,25 @@ from dryneedle.audit.models import AuditEvent
 from dryneedle.practitioners.access import allowed
 
 # Sortable columns (ONC 170.315(d)(3): sort by each element). Anything else is a 400.
-SORTS = {
-    name: name
-    for name in ("ts", "username", "patient", "action", "category", "object_type", "outcome", "ip")
-}
+SORTS = {name: name for name in ("ts", "username", "patient", "action", "category", "object_type", "outcome", "ip")}
 SORTS.update({"-" + k: "-" + v for k, v in list(SORTS.items())})
 
-COLUMNS = ("ts", "username", "clinic", "patient", "action", "category", "object_type", "object_id",
-           "outcome", "ip", "request_id", "break_glass", "detail", "row_hash")  # fmt: skip
+COLUMNS = (
+    "ts",
+    "username",
+    "clinic",
+    "patient",
+    "action",
+    "category",
+    "object_type",
+    "object_id",
+    "outcome",
+    "ip",
+    "request_id",
+    "break_glass",
+    "detail",
+    "row_hash",
+)
 
 
 def _window(request: HttpRequest):
@@ -68,8 +79,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/log.html",
-        {"page": page, "start": start, "end": end, "sort": sort, "params": params.urlencode(),
-         "outcomes": AuditEvent.Outcome.choices, "sorts": [k for k in SORTS if not k.startswith("-")]},
+        {
+            "page": page,
+            "start": start,
+            "end": end,
+            "sort": sort,
+            "params": params.urlencode(),
+            "outcomes": AuditEvent.Outcome.choices,
+            "sorts": [k for k in SORTS if not k.startswith("-")],
+        },
     )
 
 
@@ -81,7 +99,7 @@ class _Echo:
 @allowed("audit:export")
 def export_audit(request: HttpRequest) -> HttpResponse:
     try:
-        qs, start, end, sort = _events(request)
+        qs, start, end, _sort = _events(request)
     except ValueError as e:
         return HttpResponseBadRequest(str(e))
     record(request, "audit.export", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")

@@ -30,22 +30,51 @@ STREETS = (
     "Ridge Road, Hillcrest Avenue, Riverside Walk, Meadow View, Orchard Street, Granite Place, Sunset Boulevard"
 ).split(", ")
 LANGUAGES = (
-    ("English", 80), ("Spanish", 7), ("French", 3), ("Polish", 2), ("Punjabi", 2), ("Mandarin", 2),
-    ("Arabic", 1), ("Vietnamese", 1), ("Portuguese", 1), ("Tagalog", 1),
-)  # fmt: skip
+    ("English", 80),
+    ("Spanish", 7),
+    ("French", 3),
+    ("Polish", 2),
+    ("Punjabi", 2),
+    ("Mandarin", 2),
+    ("Arabic", 1),
+    ("Vietnamese", 1),
+    ("Portuguese", 1),
+    ("Tagalog", 1),
+)
 
 # The demo clinics: a Colorado physio practice, an English spine clinic, an Alberta multidisciplinary clinic.
 CLINICS = (
-    {"name": "Northside Physio & Needling", "address": "1450 Larimer Street, Denver, CO 80202",
-     "phone": "+1 303 555 0142", "jurisdiction": "US-CO", "timezone": "America/Denver", "town": "Denver",
-     "domain": "northside.example", "phone_prefix": "+1 303 555 "},
-    {"name": "Harbour Spine Clinic", "address": "22 Quay Street, Bristol BS1 4QA",
-     "phone": "+44 117 496 0381", "jurisdiction": "GB-ENG", "timezone": "Europe/London", "town": "Bristol",
-     "domain": "harbourspine.example", "phone_prefix": "+44 117 496 "},
-    {"name": "Prairie Multidisciplinary Clinic", "address": "10230 Jasper Avenue, Edmonton, AB T5J 4P6",
-     "phone": "+1 780 555 0199", "jurisdiction": "CA-AB", "timezone": "America/Edmonton", "town": "Edmonton",
-     "domain": "prairieclinic.example", "phone_prefix": "+1 780 555 "},
-)  # fmt: skip
+    {
+        "name": "Northside Physio & Needling",
+        "address": "1450 Larimer Street, Denver, CO 80202",
+        "phone": "+1 303 555 0142",
+        "jurisdiction": "US-CO",
+        "timezone": "America/Denver",
+        "town": "Denver",
+        "domain": "northside.example",
+        "phone_prefix": "+1 303 555 ",
+    },
+    {
+        "name": "Harbour Spine Clinic",
+        "address": "22 Quay Street, Bristol BS1 4QA",
+        "phone": "+44 117 496 0381",
+        "jurisdiction": "GB-ENG",
+        "timezone": "Europe/London",
+        "town": "Bristol",
+        "domain": "harbourspine.example",
+        "phone_prefix": "+44 117 496 ",
+    },
+    {
+        "name": "Prairie Multidisciplinary Clinic",
+        "address": "10230 Jasper Avenue, Edmonton, AB T5J 4P6",
+        "phone": "+1 780 555 0199",
+        "jurisdiction": "CA-AB",
+        "timezone": "America/Edmonton",
+        "town": "Edmonton",
+        "domain": "prairieclinic.example",
+        "phone_prefix": "+1 780 555 ",
+    },
+)
 
 # Staff of the first demo clinic: their logins are printed by `dryneedle demo`.
 STAFF = (
@@ -55,20 +84,27 @@ STAFF = (
     ("Priya", "Raman", "practitioner", "physician"),
     ("Jordan", "Blake", "reception", None),
     ("Helen", "Marsh", "auditor", None),
-)  # fmt: skip
+)
 
 EPISODE_NOTES = {
-    "chronic_lbp": ("Low back pain for over a year, worse after long drives.",
-                    "Recurrent lumbar pain since lifting injury; poor sleep on bad days.",
-                    "Desk worker, pain builds through the day, eases with walking."),
+    "chronic_lbp": (
+        "Low back pain for over a year, worse after long drives.",
+        "Recurrent lumbar pain since lifting injury; poor sleep on bad days.",
+        "Desk worker, pain builds through the day, eases with walking.",
+    ),
     "acute_lbp": ("Sudden onset after gardening three days ago.", "Felt a twinge lifting a toddler; antalgic posture."),
-    "sciatica": ("Left leg pain below the knee, worse sitting.", "Right buttock and posterior thigh pain, tingling to calf."),
-    "myofascial_tp": ("Tender band in right quadratus lumborum reproduces familiar pain.",
-                      "Gluteus medius trigger points, pain over the iliac crest."),
+    "sciatica": (
+        "Left leg pain below the knee, worse sitting.",
+        "Right buttock and posterior thigh pain, tingling to calf.",
+    ),
+    "myofascial_tp": (
+        "Tender band in right quadratus lumborum reproduces familiar pain.",
+        "Gluteus medius trigger points, pain over the iliac crest.",
+    ),
     "muscle_strain": ("Paraspinal strain after a rugby tackle.", "Strained lower back moving furniture."),
     "postural_mechanical": ("Mid-back ache with prolonged laptop use.", "Stiffness after long shifts standing."),
     "facet_oa": ("Morning stiffness, extension-provoked pain, imaging shows facet arthropathy.",),
     "tendinopathy": ("Gluteal tendinopathy, lateral hip pain lying on the side.",),
     "headache": ("Tension-type headaches with upper trapezius tenderness.",),
     "sports_injury": ("Hamstring strain from sprinting, referred to clinic by coach.",),
-}  # fmt: skip
+}

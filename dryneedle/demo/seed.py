@@ -20,19 +20,32 @@ from dryneedle.demo import people
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership, Role, User
 
-DEMO_PASSWORD = "needle-demo-2026"
+# Printed for everyone by `dryneedle demo`: synthetic data only, never a real clinic.
+DEMO_PASSWORD = "needle-demo-2026"  # noqa: S105  # nosec B105
 BATCH = 2000
 
 # How often each condition is seen in the demo clinics: an invented mix that
 # looks like a back-pain practice, not a clinical statistic.
 CONDITION_MIX = (
-    ("chronic_lbp", 34), ("acute_lbp", 14), ("sciatica", 12), ("myofascial_tp", 12), ("muscle_strain", 8),
-    ("postural_mechanical", 8), ("facet_oa", 5), ("tendinopathy", 3), ("headache", 2), ("sports_injury", 2),
-)  # fmt: skip
+    ("chronic_lbp", 34),
+    ("acute_lbp", 14),
+    ("sciatica", 12),
+    ("myofascial_tp", 12),
+    ("muscle_strain", 8),
+    ("postural_mechanical", 8),
+    ("facet_oa", 5),
+    ("tendinopathy", 3),
+    ("headache", 2),
+    ("sports_injury", 2),
+)
 DISCHARGE_MIX = (
-    ("goals_met", 40), ("responder", 20), ("plateau", 12), ("patient_choice", 12), ("lost_to_follow_up", 10),
+    ("goals_met", 40),
+    ("responder", 20),
+    ("plateau", 12),
+    ("patient_choice", 12),
+    ("lost_to_follow_up", 10),
     ("referred", 6),
-)  # fmt: skip
+)
 
 
 def _pick(rng: random.Random, weighted):
@@ -82,7 +95,8 @@ def _staff_username(given: str, family: str, domain: str) -> str:
 
 
 def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | None = None, quiet: bool = False) -> dict:
-    rng = random.Random(seed)
+    # A seeded generator on purpose: the same seed must give the same synthetic data.
+    rng = random.Random(seed)  # nosec B311
     today = today or timezone.localdate()
     password = make_password(DEMO_PASSWORD)
     out: dict = {"clinics": [], "logins": []}
@@ -90,25 +104,41 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
     with transaction.atomic(), _keep_given_timestamps(Patient, Episode):
         clinic_objs = []
         for i in range(clinics):
-            spec = people.CLINICS[i] if i < len(people.CLINICS) else {
-                "name": f"{rng.choice(people.FAMILY)} Back & Spine Clinic {i + 1}",
-                "address": f"{rng.randint(1, 999)} {rng.choice(people.STREETS)}",
-                "phone": f"+1 555 01{i % 100:02d}", "jurisdiction": "US-CO", "timezone": "America/Denver",
-                "town": "Springfield", "domain": f"clinic{i + 1}.example", "phone_prefix": "+1 555 ",
-            }  # fmt: skip
+            spec = (
+                people.CLINICS[i]
+                if i < len(people.CLINICS)
+                else {
+                    "name": f"{rng.choice(people.FAMILY)} Back & Spine Clinic {i + 1}",
+                    "address": f"{rng.randint(1, 999)} {rng.choice(people.STREETS)}",
+                    "phone": f"+1 555 01{i % 100:02d}",
+                    "jurisdiction": "US-CO",
+                    "timezone": "America/Denver",
+                    "town": "Springfield",
+                    "domain": f"clinic{i + 1}.example",
+                    "phone_prefix": "+1 555 ",
+                }
+            )
             clinic = Clinic.objects.create(
-                code=_uuid(rng), name=spec["name"], address=spec["address"], phone=spec["phone"],
-                jurisdiction=spec["jurisdiction"], timezone=spec["timezone"],
-            )  # fmt: skip
+                code=_uuid(rng),
+                name=spec["name"],
+                address=spec["address"],
+                phone=spec["phone"],
+                jurisdiction=spec["jurisdiction"],
+                timezone=spec["timezone"],
+            )
             clinic_objs.append((clinic, spec))
             out["clinics"].append(clinic.name)
 
         practitioners_by_clinic: dict[int, list[User]] = {}
         for ci, (clinic, spec) in enumerate(clinic_objs):
-            staff = people.STAFF if ci == 0 else tuple(
-                (rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE), rng.choice(people.FAMILY), role, prof)
-                for (_g, _f, role, prof) in people.STAFF
-            )  # fmt: skip
+            staff = (
+                people.STAFF
+                if ci == 0
+                else tuple(
+                    (rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE), rng.choice(people.FAMILY), role, prof)
+                    for (_g, _f, role, prof) in people.STAFF
+                )
+            )
             practitioners_by_clinic[clinic.pk] = []
             for given, family, role, profession in staff:
                 username = _staff_username(given, family, spec["domain"])
@@ -149,51 +179,88 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             bar.advance(n)
         out["patients"], out["episodes"] = made, n_episodes
         for clinic, _spec in clinic_objs:
-            record(None, "demo.seed", clinic=clinic, category="import",
-                   detail=f"synthetic data, seed {seed}: {made} patients over {len(clinic_objs)} clinics")  # fmt: skip
+            record(
+                None,
+                "demo.seed",
+                clinic=clinic,
+                category="import",
+                detail=f"synthetic data, seed {seed}: {made} patients over {len(clinic_objs)} clinics",
+            )
     return out
 
 
 def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: str, today: date) -> None:
     licensed = today - timedelta(days=rng.randint(3 * 365, 20 * 365))
     Credential.objects.create(
-        user=user, kind=Credential.Kind.LICENCE, profession=profession, title=f"Licensed {profession}",
-        number=f"{jurisdiction[:2]}-{rng.randint(100000, 999999)}", issuer=f"{jurisdiction} licensing board",
-        jurisdiction=jurisdiction, issued=licensed, expires=today + timedelta(days=rng.randint(60, 700)),
-    )  # fmt: skip
+        user=user,
+        kind=Credential.Kind.LICENCE,
+        profession=profession,
+        title=f"Licensed {profession}",
+        number=f"{jurisdiction[:2]}-{rng.randint(100000, 999999)}",
+        issuer=f"{jurisdiction} licensing board",
+        jurisdiction=jurisdiction,
+        issued=licensed,
+        expires=today + timedelta(days=rng.randint(60, 700)),
+    )
     certified = max(licensed + timedelta(days=2 * 365), today - timedelta(days=rng.randint(200, 3000)))
     # Most certifications are current; one in six expires within 60 days, to show the warnings.
     expires = today + timedelta(days=rng.randint(10, 59) if rng.random() < 1 / 6 else rng.randint(120, 900))
     Credential.objects.create(
-        user=user, kind=Credential.Kind.DN_CERTIFICATION, profession=profession,
-        title=rng.choice(("Dry Needling Level 1 and 2", "Certified Myofascial Trigger Point Therapist",
-                          "Trigger Point Dry Needling, Advanced")),
+        user=user,
+        kind=Credential.Kind.DN_CERTIFICATION,
+        profession=profession,
+        title=rng.choice(
+            (
+                "Dry Needling Level 1 and 2",
+                "Certified Myofascial Trigger Point Therapist",
+                "Trigger Point Dry Needling, Advanced",
+            )
+        ),
         issuer=rng.choice(("Myopain Seminars", "Evidence in Motion", "KinetaCore", "David G Simons Academy")),
-        number=f"DN{rng.randint(10000, 99999)}", hours_in_person=rng.choice((46, 54, 56, 60, 80)),
-        issued=certified, expires=expires, jurisdiction=jurisdiction,
-    )  # fmt: skip
+        number=f"DN{rng.randint(10000, 99999)}",
+        hours_in_person=rng.choice((46, 54, 56, 60, 80)),
+        issued=certified,
+        expires=expires,
+        jurisdiction=jurisdiction,
+    )
 
 
 def _patient(rng: random.Random, clinic: Clinic, spec: dict, today: date) -> Patient:
     sex = rng.choices(("female", "male", "other", "unknown"), (54, 44, 1, 1))[0]
-    names = people.GIVEN_MALE if sex == "male" else people.GIVEN_FEMALE if sex == "female" else people.GIVEN_FEMALE + people.GIVEN_MALE
+    names = (
+        people.GIVEN_MALE
+        if sex == "male"
+        else people.GIVEN_FEMALE
+        if sex == "female"
+        else people.GIVEN_FEMALE + people.GIVEN_MALE
+    )
     given, family = rng.choice(names), rng.choice(people.FAMILY)
     # Back pain peaks in mid-life; a few adolescents and people in their 80s.
     age = min(92, max(15, int(rng.gauss(47, 15))))
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
-    created = datetime.combine(today - timedelta(days=rng.randint(0, 540)), time(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=UTC)
+    created = datetime.combine(
+        today - timedelta(days=rng.randint(0, 540)), time(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=UTC
+    )
     has_email = rng.random() < 0.75
     contact_given = rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE)
     return Patient(
-        code=_uuid(rng), clinic=clinic, given_name=given, family_name=family, birth_date=birth, sex=sex,
-        email=f"{given.lower()}.{family.lower().replace(chr(39), '')}{rng.randint(1, 99)}@mail.example" if has_email else "",
+        code=_uuid(rng),
+        clinic=clinic,
+        given_name=given,
+        family_name=family,
+        birth_date=birth,
+        sex=sex,
+        email=f"{given.lower()}.{family.lower().replace(chr(39), '')}{rng.randint(1, 99)}@mail.example"
+        if has_email
+        else "",
         phone=f"{spec['phone_prefix']}{rng.randint(1000, 9999)}",
         address=f"{rng.randint(1, 250)} {rng.choice(people.STREETS)}, {spec['town']}",
         preferred_language=_pick(rng, people.LANGUAGES),
         emergency_contact_name=f"{contact_given} {family}" if rng.random() < 0.8 else "",
         emergency_contact_phone=f"{spec['phone_prefix']}{rng.randint(1000, 9999)}",
-        created=created, updated=created,
-    )  # fmt: skip
+        created=created,
+        updated=created,
+    )
 
 
 def _episodes(rng: random.Random, patient: Patient, clinicians: list[User], today: date) -> list[Episode]:
@@ -212,9 +279,16 @@ def _episodes(rng: random.Random, patient: Patient, clinicians: list[User], toda
         created = datetime.combine(start, time(9, 0), tzinfo=UTC)
         notes = rng.choice(people.EPISODE_NOTES.get(condition, ("",)))
         e = Episode(
-            code=_uuid(rng), clinic=patient.clinic, patient=patient, condition=condition, start_date=start,
-            notes=notes, clinician=rng.choice(clinicians) if clinicians else None, created=created, updated=created,
-        )  # fmt: skip
+            code=_uuid(rng),
+            clinic=patient.clinic,
+            patient=patient,
+            condition=condition,
+            start_date=start,
+            notes=notes,
+            clinician=rng.choice(clinicians) if clinicians else None,
+            created=created,
+            updated=created,
+        )
         if discharged:
             e.status = Episode.Status.DISCHARGED
             e.discharge_date = min(ends, today)

@@ -30,8 +30,7 @@ def _statements(vendor: str, table: str, kind: str) -> list[str]:
         msg = f"{table} is {'append-only' if kind == 'append_only' else 'never deleted'}: {op} refused"
         if vendor == "sqlite":
             out.append(
-                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {op} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{msg}'); END"
+                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, '{msg}'); END"
             )
         else:
             out.append(

@@ -20,14 +20,18 @@ from dryneedle.patients.schemas import (
     PatientOut,
     PatientPage,
     PatientPatch,
-)  # fmt: skip
+)
 from dryneedle.practitioners.access import get_for_clinic
 
 router = Router(tags=["patients"])
 
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
-SORTS = {"name": ("family_name", "given_name"), "-name": ("-family_name", "-given_name"),
-         "added": ("created",), "-added": ("-created",)}  # fmt: skip
+SORTS = {
+    "name": ("family_name", "given_name"),
+    "-name": ("-family_name", "-given_name"),
+    "added": ("created",),
+    "-added": ("-created",),
+}
 
 
 @router.get("patients", response={200: PatientPage, **ERRORS}, operation_id="list_patients")
@@ -69,7 +73,9 @@ def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
     require(request, "update_patient")
     patient = get_for_clinic(request, Patient, code=code)
     with transaction.atomic():
-        changed = services.update_patient(patient, request.user, payload.model_dump(exclude_unset=True, exclude_none=True))
+        changed = services.update_patient(
+            patient, request.user, payload.model_dump(exclude_unset=True, exclude_none=True)
+        )
         record(request, "patient.update", patient, detail="api; changed: " + ", ".join(changed))
     return patient
 
@@ -111,9 +117,12 @@ def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
     with transaction.atomic():
         if data.get("status") == "discharged":
             services.discharge_episode(
-                episode, request.user, data.get("discharge_date"), data.get("discharge_reason") or "",
+                episode,
+                request.user,
+                data.get("discharge_date"),
+                data.get("discharge_reason") or "",
                 data.get("discharge_note", ""),
-            )  # fmt: skip
+            )
             record(request, "episode.discharge", episode, detail="api")
         elif data.get("status") == "entered_in_error":
             services.mark_episode_in_error(episode, request.user, data.get("error_reason", ""))

@@ -23,7 +23,9 @@ class PatientForm(forms.Form):
     email = forms.EmailField(required=False, max_length=254)
     phone = forms.CharField(required=False, max_length=40, validators=[_no_nul])
     address = forms.CharField(required=False, max_length=300, validators=[_no_nul])
-    preferred_language = forms.CharField(label="Preferred language", max_length=40, initial="English", validators=[_no_nul])
+    preferred_language = forms.CharField(
+        label="Preferred language", max_length=40, initial="English", validators=[_no_nul]
+    )
     emergency_contact_name = forms.CharField(
         label="Emergency contact", required=False, max_length=200, validators=[_no_nul]
     )
@@ -45,15 +47,17 @@ class SearchForm(forms.Form):
 
 
 class EpisodeForm(forms.Form):
-    condition = forms.ChoiceField(choices=[("", "Choose a condition")] + CHOICES)
+    condition = forms.ChoiceField(choices=[("", "Choose a condition"), *CHOICES])
     start_date = forms.DateField(label="Start date", widget=DateInput, initial=timezone.localdate)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, validators=[_no_nul])
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, validators=[_no_nul]
+    )
 
 
 class DischargeForm(forms.Form):
     discharge_date = forms.DateField(label="Discharge date", widget=DateInput, initial=timezone.localdate)
     discharge_reason = forms.ChoiceField(
-        label="Reason", choices=[("", "Choose a reason")] + list(Episode.DischargeReason.choices)
+        label="Reason", choices=[("", "Choose a reason"), *Episode.DischargeReason.choices]
     )
     discharge_note = forms.CharField(label="Note", required=False, max_length=1000, validators=[_no_nul])
 

@@ -47,9 +47,17 @@ class Patient(ClinicalRecord):
 
     # Fields a person edits; the history keeps their previous values.
     EDITABLE = (
-        "given_name", "family_name", "birth_date", "sex", "email", "phone", "address",
-        "preferred_language", "emergency_contact_name", "emergency_contact_phone",
-    )  # fmt: skip
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "email",
+        "phone",
+        "address",
+        "preferred_language",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]

@@ -69,7 +69,9 @@ class PatientPatch(Schema):
     family_name: Text(100, 1) | None = None
     birth_date: PastDate | None = None
     sex: SexCode | None = None
-    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$")] | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$")] | None
+    ) = None
     phone: Text(40) | None = None
     address: Text(300) | None = None
     preferred_language: Text(40, 1) | None = None
@@ -144,5 +146,3 @@ class ConditionOut(Schema):
     evidence: str
     source: str
     marketing_claim: str
-
-

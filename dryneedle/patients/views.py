@@ -90,14 +90,22 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     clinical = _sees_clinical(request)
     episodes = (
-        patient.episodes.select_related("clinician").order_by("-start_date", "-id") if clinical else Episode.objects.none()
+        patient.episodes.select_related("clinician").order_by("-start_date", "-id")
+        if clinical
+        else Episode.objects.none()
     )
     versions = patient.versions.select_related("created_by").order_by("-created")[:20]
     record(request, "patient.view", patient)
     return render(
         request,
         "patients/detail.html",
-        {"patient": patient, "episodes": episodes, "clinical": clinical, "versions": versions, "error_form": ErrorForm()},
+        {
+            "patient": patient,
+            "episodes": episodes,
+            "clinical": clinical,
+            "versions": versions,
+            "error_form": ErrorForm(),
+        },
     )
 
 

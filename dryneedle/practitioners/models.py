@@ -110,6 +110,9 @@ class Credential(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title} ({self.issuer})"
+
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.issued <= on and (self.expires is None or on <= self.expires)
@@ -130,6 +133,9 @@ class ApiToken(models.Model):
     revoked = models.DateTimeField(null=True, blank=True)
 
     PREFIX = "dn_"
+
+    def __str__(self) -> str:
+        return f"API token {self.name!r} of {self.membership}"
 
     @staticmethod
     def digest_of(token: str) -> str:

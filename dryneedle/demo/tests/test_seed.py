@@ -49,7 +49,12 @@ def test_the_data_looks_like_a_back_pain_practice():
     # Every clinical row sits in the clinic of its patient.
     assert not Episode.objects.exclude(clinic=F("patient__clinic")).exists()
     # Practitioners have a licence and a dry-needling certification; roles are all represented.
-    assert set(Membership.objects.values_list("role", flat=True)) == {"clinic_admin", "practitioner", "reception", "auditor"}
+    assert set(Membership.objects.values_list("role", flat=True)) == {
+        "clinic_admin",
+        "practitioner",
+        "reception",
+        "auditor",
+    }
     assert Credential.objects.filter(kind="dn_certification").count() >= 9
     assert len(set(Patient.objects.values_list("family_name", flat=True))) > 50
 

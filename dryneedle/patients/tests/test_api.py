@@ -47,7 +47,9 @@ def test_it_lists_with_a_token_and_scopes_to_the_clinic(client, token, patient, 
 
 def test_it_paginates(client, token, clinic_a):
     Patient.objects.bulk_create(
-        Patient(clinic=clinic_a, given_name=f"P{i:02d}", family_name=f"F{i:02d}", birth_date=date(1980, 1, 1), sex="male")
+        Patient(
+            clinic=clinic_a, given_name=f"P{i:02d}", family_name=f"F{i:02d}", birth_date=date(1980, 1, 1), sex="male"
+        )
         for i in range(25)
     )
     r = client.get("/api/v1/patients?limit=10&offset=20&sort=name", **token)
@@ -78,8 +80,10 @@ def test_it_creates_reads_and_updates(as_alice, clinic_a, alice):
     assert r.status_code == 200 and r.json()["phone"] == "+1 303 555 0123"
     assert p.versions.count() == 1
     assert [a for a in AuditEvent.objects.filter(patient=p.code).values_list("action", flat=True)] == [
-        "patient.create", "patient.view", "patient.update",
-    ]  # fmt: skip
+        "patient.create",
+        "patient.view",
+        "patient.update",
+    ]
 
 
 def test_session_writes_need_the_csrf_token(alice):
@@ -123,7 +127,11 @@ def test_protected_fields_cannot_be_assigned(as_alice, patient, field, clinic_b)
 
 
 def test_the_outsider_gets_404_and_changes_nothing(as_charlie, patient, episode):
-    for url in (f"/api/v1/patients/{patient.code}", f"/api/v1/patients/{patient.code}/episodes", f"/api/v1/episodes/{episode.code}"):
+    for url in (
+        f"/api/v1/patients/{patient.code}",
+        f"/api/v1/patients/{patient.code}/episodes",
+        f"/api/v1/episodes/{episode.code}",
+    ):
         r = as_charlie.get(url)
         assert r.status_code == 404 and b"Hopper" not in r.content
     r = patch(as_charlie, f"/api/v1/patients/{patient.code}", {"given_name": "Hacked"})
@@ -146,15 +154,27 @@ def test_auditor_reads_no_patients(as_audrey, patient):
 
 
 def test_episode_lifecycle(as_alice, patient):
-    r = post(as_alice, f"/api/v1/patients/{patient.code}/episodes", {"condition": "myofascial_tp", "start_date": "2026-10-02"})
+    r = post(
+        as_alice,
+        f"/api/v1/patients/{patient.code}/episodes",
+        {"condition": "myofascial_tp", "start_date": "2026-10-02"},
+    )
     assert r.status_code == 201, r.content
     code = r.json()["code"]
     assert r.json()["patient"] == str(patient.code)
     r = post(as_alice, f"/api/v1/patients/{patient.code}/episodes", {"condition": "zombie_bite"})
     assert r.status_code == 422 and "unknown condition" in r.content.decode()
-    r = patch(as_alice, f"/api/v1/episodes/{code}", {"status": "discharged", "discharge_date": "2026-10-01", "discharge_reason": "goals_met"})
+    r = patch(
+        as_alice,
+        f"/api/v1/episodes/{code}",
+        {"status": "discharged", "discharge_date": "2026-10-01", "discharge_reason": "goals_met"},
+    )
     assert r.status_code == 422 and "before the episode started" in r.content.decode()
-    r = patch(as_alice, f"/api/v1/episodes/{code}", {"status": "discharged", "discharge_date": "2026-10-20", "discharge_reason": "plateau"})
+    r = patch(
+        as_alice,
+        f"/api/v1/episodes/{code}",
+        {"status": "discharged", "discharge_date": "2026-10-20", "discharge_reason": "plateau"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "discharged"
     r = patch(as_alice, f"/api/v1/episodes/{code}", {"notes": "late edit"})
     assert r.status_code == 422 and "Only an open episode" in r.content.decode()
@@ -163,8 +183,18 @@ def test_episode_lifecycle(as_alice, patient):
 
 def test_conditions_carry_sources(as_alice):
     data = as_alice.get("/api/v1/conditions").json()
-    assert {c["code"] for c in data} >= {"chronic_lbp", "acute_lbp", "sciatica", "myofascial_tp", "muscle_strain",
-                                         "postural_mechanical", "facet_oa", "tendinopathy", "headache", "sports_injury"}  # fmt: skip
+    assert {c["code"] for c in data} >= {
+        "chronic_lbp",
+        "acute_lbp",
+        "sciatica",
+        "myofascial_tp",
+        "muscle_strain",
+        "postural_mechanical",
+        "facet_oa",
+        "tendinopathy",
+        "headache",
+        "sports_injury",
+    }
     assert all(c["source"] for c in data)
 
 

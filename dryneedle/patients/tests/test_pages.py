@@ -13,10 +13,17 @@ from dryneedle.patients.models import Episode, Patient, PatientVersion
 pytestmark = pytest.mark.django_db
 
 NEW_PATIENT = {
-    "given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female",
-    "email": "ada@mail.example", "phone": "+1 303 555 0188", "address": "12 Analytical Way",
-    "preferred_language": "English", "emergency_contact_name": "Charles Babbage", "emergency_contact_phone": "+1 303 555 0189",
-}  # fmt: skip
+    "given_name": "Ada",
+    "family_name": "Lovelace",
+    "birth_date": "1985-12-10",
+    "sex": "female",
+    "email": "ada@mail.example",
+    "phone": "+1 303 555 0188",
+    "address": "12 Analytical Way",
+    "preferred_language": "English",
+    "emergency_contact_name": "Charles Babbage",
+    "emergency_contact_phone": "+1 303 555 0189",
+}
 
 
 def audit_rows(action: str):
@@ -37,7 +44,9 @@ def test_it_audits_the_list(as_alice, patient):
 
 
 def test_it_searches_in_the_post_body(as_alice, patient, clinic_a):
-    Patient.objects.create(clinic=clinic_a, given_name="Alan", family_name="Turing", birth_date=date(1954, 6, 23), sex="male")
+    Patient.objects.create(
+        clinic=clinic_a, given_name="Alan", family_name="Turing", birth_date=date(1954, 6, 23), sex="male"
+    )
     r = as_alice.post(reverse("patients:list"), {"q": "hopp"})
     assert b"Hopper, Grace" in r.content and b"Turing" not in r.content
     r = as_alice.post(reverse("patients:list"), {"q": "1954-06-23"})
@@ -84,8 +93,12 @@ def test_reception_sees_demographics_but_no_clinical_notes(as_bob, patient, epis
 
 
 def test_the_outsider_gets_404_without_data(as_charlie, patient, episode):
-    for name, code in (("patients:detail", patient.code), ("patients:edit", patient.code),
-                       ("patients:episode", episode.code), ("patients:discharge_episode", episode.code)):  # fmt: skip
+    for name, code in (
+        ("patients:detail", patient.code),
+        ("patients:edit", patient.code),
+        ("patients:episode", episode.code),
+        ("patients:discharge_episode", episode.code),
+    ):
         r = as_charlie.get(reverse(name, args=[code]))
         assert r.status_code == 404
         assert b"Hopper" not in r.content
@@ -132,7 +145,13 @@ def test_it_refuses_bad_input_and_saves_nothing(as_alice, field, value, message)
 
 
 def test_it_keeps_the_previous_values_on_edit(as_alice, patient):
-    data = {**NEW_PATIENT, "given_name": "Grace", "family_name": "Hopper", "birth_date": "1960-12-09", "phone": "+1 303 555 0999"}
+    data = {
+        **NEW_PATIENT,
+        "given_name": "Grace",
+        "family_name": "Hopper",
+        "birth_date": "1960-12-09",
+        "phone": "+1 303 555 0999",
+    }
     r = as_alice.post(reverse("patients:edit", args=[patient.code]), data)
     assert r.status_code == 302
     patient.refresh_from_db()
@@ -160,17 +179,23 @@ def test_marking_in_error_needs_a_reason(as_alice, patient):
 
 
 def test_it_opens_and_discharges_an_episode(as_alice, patient, alice):
-    r = as_alice.post(reverse("patients:open_episode", args=[patient.code]),
-                      {"condition": "sciatica", "start_date": "2026-10-01", "notes": "Left leg pain"})  # fmt: skip
+    r = as_alice.post(
+        reverse("patients:open_episode", args=[patient.code]),
+        {"condition": "sciatica", "start_date": "2026-10-01", "notes": "Left leg pain"},
+    )
     e = Episode.objects.get(patient=patient)
     assert r.status_code == 302 and e.condition == "sciatica" and e.clinician == alice and e.clinic == patient.clinic
     r = as_alice.get(reverse("patients:episode", args=[e.code]))
     assert b"Sciatica" in r.content and b"Marketing claim, not evidence" in r.content
-    r = as_alice.post(reverse("patients:discharge_episode", args=[e.code]),
-                      {"discharge_date": "2026-09-01", "discharge_reason": "goals_met"})  # fmt: skip
+    r = as_alice.post(
+        reverse("patients:discharge_episode", args=[e.code]),
+        {"discharge_date": "2026-09-01", "discharge_reason": "goals_met"},
+    )
     assert "cannot be before the episode started" in r.content.decode()
-    r = as_alice.post(reverse("patients:discharge_episode", args=[e.code]),
-                      {"discharge_date": "2026-10-30", "discharge_reason": "goals_met"})  # fmt: skip
+    r = as_alice.post(
+        reverse("patients:discharge_episode", args=[e.code]),
+        {"discharge_date": "2026-10-30", "discharge_reason": "goals_met"},
+    )
     e.refresh_from_db()
     assert e.status == "discharged" and e.discharge_date == date(2026, 10, 30)
     actions = list(AuditEvent.objects.filter(patient=patient.code).values_list("action", flat=True))
@@ -178,7 +203,9 @@ def test_it_opens_and_discharges_an_episode(as_alice, patient, alice):
 
 
 def test_it_refuses_an_unknown_condition(as_alice, patient):
-    r = as_alice.post(reverse("patients:open_episode", args=[patient.code]), {"condition": "zombie_bite", "start_date": "2026-10-01"})
+    r = as_alice.post(
+        reverse("patients:open_episode", args=[patient.code]), {"condition": "zombie_bite", "start_date": "2026-10-01"}
+    )
     assert r.status_code == 200 and "Select a valid choice" in r.content.decode()
     assert not Episode.objects.exists()
 
