@@ -35,7 +35,8 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE), "
             "or DEBUG=True for development. See docs/configuration.md."
         )
-    SECRET_KEY = "insecure-development-key-only-with-debug-true"  # noqa: S105  # nosec B105 - reached only with DEBUG=True
+    # Reached only with DEBUG=True.
+    SECRET_KEY = "insecure-development-key-only-with-debug-true"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
