@@ -213,3 +213,6 @@ def as_admin(admin):
 @pytest.fixture
 def as_audrey(audrey):
     return client_for(audrey)
+
+
+PASSWORD_FOR_TESTS = "a long enough passphrase for tests"

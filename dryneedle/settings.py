@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "dryneedle.web.middleware.session_timeout",
+    "dryneedle.web.idempotency.idempotency",
     "dryneedle.practitioners.middleware.current_clinic",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,0 +1,30 @@
+from django.db import models
+
+
+class IdempotencyKey(models.Model):
+    """One API write identified by its client's Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header).
+
+    ``principal`` is a digest of who sent it (bearer token or session user), so
+    two callers never share a key. Not clinical data: rows may be pruned.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    principal = models.CharField(max_length=64)
+    key = models.CharField(max_length=100)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    request_sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(null=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="one_request_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}] {self.state}"
