@@ -182,11 +182,21 @@ def foreign_patient(clinic_b, charlie):
     return p
 
 
-def client_for(user):
+def client_for(user, verified: bool = True):
+    """A logged-in client; users who must use a second factor have passed it, unless verified=False."""
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dryneedle.practitioners import mfa
 
     c = Client()
     c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if verified and mfa.required_for(user):
+        device = mfa.device_of(user) or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = c.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return c
 
 

@@ -26,9 +26,11 @@ POLICY: dict[str, dict[str, object]] = {
     # Public pages
     "login": {"GET": PUBLIC, "POST": PUBLIC},
     "healthz": {"GET": PUBLIC},
+    "login_verify": {"GET": PUBLIC, "POST": PUBLIC},  # second step; needs a pending login in the session
     # Account
     "logout": {"POST": AUTHENTICATED},
     "home": {"GET": AUTHENTICATED},
+    "mfa_setup": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "switch_clinic": {"POST": AUTHENTICATED},
     # Patients
     "patients:list": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},  # POST: search

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from our own static files, not a CDN
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -72,9 +74,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "dryneedle.web.middleware.session_timeout",
     "dryneedle.web.idempotency.idempotency",
     "dryneedle.practitioners.middleware.current_clinic",
+    "dryneedle.practitioners.middleware.require_mfa",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,6 +141,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# TOTP second factor (RFC 6238, 30-second steps): required for clinic admins and
+# superusers, optional for everyone else (security-battery.md RT-11).
+OTP_TOTP_ISSUER = "dryneedle"
 LOGIN_REDIRECT_URL = "home"
 
 # Sessions: server-side, ended on idle (default 15 min) and after an absolute cap

@@ -6,7 +6,9 @@ from dryneedle.practitioners import views as accounts
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("login/", accounts.login_view, name="login"),
+    path("login/verify/", accounts.login_verify, name="login_verify"),
     path("logout/", accounts.logout_view, name="logout"),
+    path("account/two-factor/", accounts.mfa_setup, name="mfa_setup"),
     path("clinic/", accounts.switch_clinic, name="switch_clinic"),
     path("healthz/", accounts.healthz, name="healthz"),
     path("patients/", include("dryneedle.patients.urls")),

@@ -59,7 +59,7 @@ PAGE_BODY = {
     "patients:open_episode": {"condition": "sciatica", "start_date": "2026-10-01"},
     "patients:discharge_episode": {"discharge_date": "2026-10-20", "discharge_reason": "goals_met"},
 }
-SKIP_PAGES = {"login", "logout", "switch_clinic"}  # exercised in tests/test_login_sessions.py
+SKIP_PAGES = {"login", "login_verify", "logout", "switch_clinic"}  # see test_login_sessions.py, test_mfa.py
 
 
 def page_urls():

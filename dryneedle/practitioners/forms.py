@@ -16,3 +16,29 @@ class LoginForm(AuthenticationForm):
 
 class SwitchClinicForm(forms.Form):
     clinic = forms.UUIDField()
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="Code from your authenticator app",
+        regex=r"^\d{6}$",
+        error_messages={"invalid": "Enter the 6-digit code."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class MfaSetupForm(CodeForm):
+    """Re-enter the password before changing sign-in settings (ASVS 5.0 7.5.1)."""
+
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError("That is not your password.")
+        return self.cleaned_data["password"]

@@ -36,3 +36,30 @@ def current_clinic(get_response):
 def clinic_context(request: HttpRequest) -> dict:
     m = getattr(request, "membership", None)
     return {"membership": m, "clinic": m.clinic if m else None}
+
+
+# Pages a user who must set up a second factor can still reach.
+MFA_EXEMPT = ("/account/two-factor/", "/logout/", "/static/", "/healthz/")
+
+
+def require_mfa(get_response):
+    """Until a clinic admin or superuser has signed in with a second factor, send them to set it up."""
+    from django.http import JsonResponse
+    from django.shortcuts import redirect
+
+    from dryneedle.practitioners import mfa
+
+    def middleware(request: HttpRequest):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT)
+            and not user.is_verified()
+            and mfa.required_for(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Sign in with your second factor first."}, status=403)
+            return redirect("mfa_setup")
+        return get_response(request)
+
+    return middleware
