@@ -8,6 +8,8 @@ checks every cell for every role in its own clinic and in another.
 
 Objects of another clinic are never found (404) whatever the role: that is
 enforced where objects are fetched (``access.get_for_clinic``), not here.
+Within a clinic, a practitioner reads clinical records of their own care team
+only (``patients.care_team``); anyone else uses emergency access.
 """
 
 from dryneedle.practitioners.models import Role
@@ -39,6 +41,8 @@ POLICY: dict[str, dict[str, object]] = {
     "patients:edit": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "patients:mark_in_error": {"POST": CLINICAL},
     "patients:conditions": {"GET": CLINICAL},
+    # Break-glass: a practitioner outside the care team; the view also checks the care team.
+    "patients:emergency_access": {"POST": frozenset({PRACT})},
     # Episodes
     "patients:open_episode": {"GET": CLINICAL, "POST": CLINICAL},
     "patients:episode": {"GET": CLINICAL},

@@ -228,3 +228,4 @@ if not HTTPS:
 LOGIN_URL_PATH = "/login/"
 CSRF_FAILURE_VIEW = "dryneedle.web.views.csrf_failure"
 WEB_WORKERS = envint("WEB_WORKERS", 2)
+BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)

@@ -26,6 +26,7 @@ PAGE_OBJECT = {
     "patients:episode": "episode",
     "patients:discharge_episode": "episode",
     "patients:episode_in_error": "episode",
+    "patients:emergency_access": "patient",
 }
 API_OBJECT = {
     "get_patient": "patient",

@@ -19,6 +19,7 @@ GUARDED: dict[str, str] = {
     "patients_patient": "no_delete",
     "patients_episode": "no_delete",
     "patients_patientversion": "append_only",
+    "patients_emergencyaccess": "append_only",
 }
 
 

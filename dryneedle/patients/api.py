@@ -7,7 +7,7 @@ from ninja import Query, Router, Status
 
 from dryneedle.api import require
 from dryneedle.audit.log import record
-from dryneedle.patients import services
+from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.patients.schemas import (
@@ -84,6 +84,7 @@ def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
 def list_episodes(request: HttpRequest, code: UUID):
     require(request, "list_episodes")
     patient = get_for_clinic(request, Patient, code=code)
+    care_team.require_clinical_access(request, patient)
     episodes = list(patient.episodes.select_related("patient").order_by("-start_date", "-id"))
     record(request, "episode.list", patient=patient, detail=f"api: {len(episodes)} rows")
     return episodes
@@ -104,6 +105,7 @@ def create_episode(request: HttpRequest, code: UUID, payload: EpisodeIn):
 def get_episode(request: HttpRequest, code: UUID):
     require(request, "get_episode")
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode, detail="api")
     return episode
 
@@ -113,6 +115,7 @@ def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
     """Change an open episode, discharge it, or mark it entered in error."""
     require(request, "update_episode")
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    care_team.require_clinical_write(request, episode.patient)
     data = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
         if data.get("status") == "discharged":

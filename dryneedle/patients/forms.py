@@ -64,3 +64,13 @@ class DischargeForm(forms.Form):
 
 class ErrorForm(forms.Form):
     reason = forms.CharField(label="Why was this entered in error?", max_length=500, validators=[_no_nul])
+
+
+class EmergencyAccessForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need this record now?",
+        min_length=20,
+        max_length=500,
+        validators=[_no_nul],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -141,3 +141,20 @@ class Episode(ClinicalRecord):
     @property
     def condition_name(self) -> str:
         return self.get_condition_display()
+
+
+class EmergencyAccess(ClinicalRecord):
+    """Break-glass: a practitioner reads a patient outside their care team, for a limited time.
+
+    HIPAA 164.312(a)(2)(ii) emergency access procedure; ONC 170.315(d)(6). Every
+    action during the window is flagged in the audit log, clinic admins are
+    told, and the grant ends by itself.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="emergency_accesses")
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="emergency_accesses")
+    reason = models.CharField(max_length=500)
+    expires = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "patient", "expires"])]

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -9,11 +10,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
 from dryneedle.audit.log import record
-from dryneedle.patients import services
+from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
-from dryneedle.patients.forms import DischargeForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
+from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.policy import CLINICAL
 from dryneedle.practitioners.access import allowed, get_for_clinic
 
 # Sort keys a user may pick; anything else is a 400, never passed to order_by.
@@ -25,10 +25,6 @@ SORTS = {
     "added": ("created",),
     "-added": ("-created",),
 }
-
-
-def _sees_clinical(request: HttpRequest) -> bool:
-    return request.membership is not None and request.membership.role in CLINICAL
 
 
 def _form_error(form, err: ValidationError) -> None:
@@ -88,14 +84,15 @@ def add_patient(request: HttpRequest) -> HttpResponse:
 @allowed("patients:detail")
 def patient_detail(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
-    clinical = _sees_clinical(request)
+    access = care_team.clinical_access(request, patient)
+    clinical = access is not None
     episodes = (
         patient.episodes.select_related("clinician").order_by("-start_date", "-id")
         if clinical
         else Episode.objects.none()
     )
     versions = patient.versions.select_related("created_by").order_by("-created")[:20]
-    record(request, "patient.view", patient)
+    record(request, "patient.view", patient, detail="with clinical record" if clinical else "demographics")
     return render(
         request,
         "patients/detail.html",
@@ -103,8 +100,13 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
             "patient": patient,
             "episodes": episodes,
             "clinical": clinical,
+            "access": access,
+            "grant": care_team.active_grant(request.user, patient) if access == "break_glass" else None,
+            "may_break_glass": access is None and request.membership.role == "practitioner",
             "versions": versions,
             "error_form": ErrorForm(),
+            "glass_form": EmergencyAccessForm(),
+            "break_glass_minutes": settings.BREAK_GLASS_MINUTES,
         },
     )
 
@@ -132,6 +134,7 @@ def edit_patient(request: HttpRequest, code) -> HttpResponse:
 @allowed("patients:mark_in_error")
 def mark_patient_in_error(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
+    care_team.require_clinical_write(request, patient)
     form = ErrorForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why the record was entered in error.")
@@ -170,6 +173,7 @@ def open_episode(request: HttpRequest, code) -> HttpResponse:
 @allowed("patients:episode")
 def episode_detail(request: HttpRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinician"), code=code)
+    care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode)
     return render(
         request,
@@ -181,6 +185,7 @@ def episode_detail(request: HttpRequest, code) -> HttpResponse:
 @allowed("patients:discharge_episode")
 def discharge_episode(request: HttpRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    care_team.require_clinical_write(request, episode.patient)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -202,7 +207,8 @@ def discharge_episode(request: HttpRequest, code) -> HttpResponse:
 
 @allowed("patients:episode_in_error")
 def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
-    episode = get_for_clinic(request, Episode, code=code)
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    care_team.require_clinical_write(request, episode.patient)
     form = ErrorForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why the episode was entered in error.")
@@ -212,3 +218,21 @@ def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
         record(request, "episode.entered_in_error", episode)
     messages.success(request, "Episode marked as entered in error. It stays in the history.")
     return redirect("patients:episode", episode.code)
+
+
+@allowed("patients:emergency_access")
+def emergency_access(request: HttpRequest, code) -> HttpResponse:
+    """Break-glass: read a patient's clinical record outside the care team, for a limited time."""
+    patient = get_for_clinic(request, Patient, code=code)
+    form = EmergencyAccessForm(request.POST)
+    if care_team.clinical_access(request, patient) is not None:
+        return redirect("patients:detail", patient.code)
+    if not form.is_valid():
+        messages.error(request, "Emergency access needs a written reason of at least 20 characters.")
+        return redirect("patients:detail", patient.code)
+    with transaction.atomic():
+        care_team.grant(request, patient, form.cleaned_data["reason"])
+    messages.warning(
+        request, "Emergency access is open for this record. Everything you do is flagged in the audit log."
+    )
+    return redirect("patients:detail", patient.code)

@@ -1,0 +1,96 @@
+"""Who may read a patient's clinical record.
+
+Reception never does. Clinic admins always do. A practitioner does when on the
+patient's care team: they registered the patient or lead one of the patient's
+episodes. Anyone else uses emergency access (break-glass), which is time-limited
+and flagged in the audit log.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from dryneedle.audit.log import record
+from dryneedle.patients.models import EmergencyAccess, Patient
+from dryneedle.practitioners.models import Membership, Role
+
+
+def on_care_team(user, patient: Patient) -> bool:
+    return patient.created_by_id == user.pk or patient.episodes.filter(clinician=user).exists()
+
+
+def active_grant(user, patient: Patient) -> EmergencyAccess | None:
+    return EmergencyAccess.objects.filter(user=user, patient=patient, expires__gt=timezone.now()).first()
+
+
+def clinical_access(request: HttpRequest, patient: Patient) -> str | None:
+    """Return how the request may read the clinical record ("admin", "team", "break_glass") or None."""
+    m = request.membership
+    if m is None:
+        return None
+    if m.role == Role.CLINIC_ADMIN:
+        return "admin"
+    if m.role != Role.PRACTITIONER:
+        return None
+    if on_care_team(request.user, patient):
+        return "team"
+    if active_grant(request.user, patient) is not None:
+        request.break_glass = True  # every audit row of this request is flagged
+        return "break_glass"
+    return None
+
+
+def require_clinical_access(request: HttpRequest, patient: Patient) -> str:
+    access = clinical_access(request, patient)
+    if access is None:
+        record(request, "access.denied", patient, outcome="denied", detail="not on the care team")
+        raise PermissionDenied("You are not on this patient's care team.")
+    return access
+
+
+def require_clinical_write(request: HttpRequest, patient: Patient) -> None:
+    """Changing the clinical record needs the care team (or admin): emergency access is read-only."""
+    if require_clinical_access(request, patient) == "break_glass":
+        record(request, "access.denied", patient, outcome="denied", detail="emergency access is read-only")
+        raise PermissionDenied("Emergency access lets you read this record, not change it.")
+
+
+def grant(request: HttpRequest, patient: Patient, reason: str) -> EmergencyAccess:
+    """Open a break-glass window and tell the clinic admins."""
+    now = timezone.now()
+    access = EmergencyAccess.objects.create(
+        clinic=patient.clinic,
+        user=request.user,
+        patient=patient,
+        reason=reason,
+        expires=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
+        created_by=request.user,
+        updated_by=request.user,
+    )
+    request.break_glass = True
+    record(
+        request, "breakglass.start", patient, category="emergency_access", detail=f"{settings.BREAK_GLASS_MINUTES} min"
+    )
+    admins = Membership.objects.filter(clinic=patient.clinic, role=Role.CLINIC_ADMIN, is_active=True).select_related(
+        "user"
+    )
+    emails = [m.user.email for m in admins if m.user.email]
+    if emails:
+        # The message names the practitioner and the record's address, not the patient.
+        link = request.build_absolute_uri(reverse("patients:detail", args=[patient.code]))
+        send_mail(
+            subject=f"[dryneedle] Emergency access by {request.user.display_name()}",
+            message=(
+                f"{request.user.display_name()} used emergency access to a patient record at {patient.clinic.name} "
+                f"for {settings.BREAK_GLASS_MINUTES} minutes.\n\nReason given: {reason}\n\nRecord: {link}\n"
+                "Every action in this window is flagged in the audit log."
+            ),
+            from_email=None,
+            recipient_list=emails,
+        )
+    return access
