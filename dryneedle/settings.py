@@ -184,6 +184,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "dryneedle.practitioners.views.locked_out"
 AXES_VERBOSE = False
+# Our audit log records logins; axes keeps only what lockout needs, and
+# stale failure rows are pruned on every failure (practitioners/apps.py), so a
+# flood of random user names cannot grow the table without bound
+# (GNUHEALTH-SA-2016-1; security-battery.md RT-07c).
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

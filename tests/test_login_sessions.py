@@ -153,3 +153,15 @@ def test_the_clinic_switcher_only_offers_own_clinics(dora, clinic_a, clinic_b):
     assert b"<h1>Clinic A" in c.get("/").content
     c.post("/clinic/", {"clinic": str(clinic_b.code)})
     assert b"<h1>Clinic A" in c.get("/").content
+
+
+def test_failed_login_records_stay_bounded():
+    from axes.models import AccessAttempt
+
+    with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
+        for i in range(40):
+            login(Client(), f"random{i}@nowhere.example", "wrong password")
+        assert AccessAttempt.objects.count() == 40
+        t.shift(16 * 60)
+        login(Client(), "one.more@nowhere.example", "wrong password")
+        assert AccessAttempt.objects.count() == 1
