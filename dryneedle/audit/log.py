@@ -26,6 +26,10 @@ CATEGORIES = {
 }
 
 
+# The object type an action's prefix refers to, for rows that name no object.
+ACTION_OBJECTS = {"patient": "patients.patient", "episode": "patients.episode"}
+
+
 def canonical(values: dict) -> str:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -87,7 +91,7 @@ def record(
         clinic=clinic.code if clinic is not None else None,
         patient=patient.code if patient is not None else _patient_code(obj),
         action=action,
-        category=category or CATEGORIES.get(label, ""),
+        category=category or CATEGORIES.get(label) or CATEGORIES.get(ACTION_OBJECTS.get(action.split(".")[0], ""), ""),
         object_type=label,
         object_id=str(getattr(obj, "code", "")) if obj is not None else "",
         outcome=outcome,

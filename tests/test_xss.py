@@ -1,0 +1,87 @@
+"""RT-21: a corpus of script payloads stored in every free-text field never runs in any page."""
+
+import json
+
+import pytest
+from playwright.sync_api import Page
+
+from conftest import client_for, make_user
+from dryneedle.patients.models import Episode, Patient
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(2)>",
+    "<svg onload=alert(3)>",
+    '"><script>alert(4)</script>',
+    "'><img src=x onerror=alert(5)>",
+    "<body onload=alert(6)>",
+    "<iframe src=javascript:alert(7)>",
+    "javascript:alert(8)",
+    "<a href=javascript:alert(9)>x</a>",
+    "<details open ontoggle=alert(10)>",
+    "<input autofocus onfocus=alert(11)>",
+    "</textarea><script>alert(12)</script>",
+    "</title><script>alert(13)</script>",
+    "<math><mi xlink:href=javascript:alert(14)>x",
+    "{{7*7}}<script>alert(15)</script>",
+    "<style>@import 'javascript:alert(16)';</style>",
+    "<object data=javascript:alert(17)>",
+    "<video><source onerror=alert(18)>",
+    "<marquee onstart=alert(19)>",
+    "\u003cscript\u003ealert(20)\u003c/script\u003e",
+]
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
+    # A clinic admin sees every page; the same session (second factor passed)
+    # stores the payloads through the API and then browses.
+    alice = make_user("alice@a.example", clinic_a, "clinic_admin", "Alice", "Archer", password=PASSWORD)
+    api = client_for(alice)
+
+    for i, payload in enumerate(PAYLOADS):
+        body = {
+            "given_name": payload[:100],
+            "family_name": f"X{i} " + payload[:90],
+            "birth_date": "1980-01-01",
+            "sex": "other",
+            "phone": payload[:40],
+            "address": payload,
+            "preferred_language": payload[:40],
+            "emergency_contact_name": payload,
+            "emergency_contact_phone": payload[:40],
+        }
+        r = api.post("/api/v1/patients", json.dumps(body), content_type="application/json")
+        assert r.status_code == 201, r.content
+        code = r.json()["code"]
+        r = api.post(
+            f"/api/v1/patients/{code}/episodes",
+            json.dumps({"condition": "sciatica", "notes": payload}),
+            content_type="application/json",
+        )
+        assert r.status_code == 201, r.content
+    # Everything the API stored comes back verbatim as data, never as markup that runs.
+    assert Patient.objects.filter(given_name=PAYLOADS[0]).exists()
+
+    executed: list[str] = []
+    page.on("dialog", lambda d: (executed.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: None)
+    page.context.add_cookies([{"name": "sessionid", "value": api.cookies["sessionid"].value, "url": live_server.url}])
+    urls = ["/", "/patients/", "/audit/"]
+    for p in Patient.objects.all():
+        urls += [f"/patients/{p.code}/", f"/patients/{p.code}/edit/"]
+    for e in Episode.objects.all():
+        urls += [f"/patients/episodes/{e.code}/", f"/patients/episodes/{e.code}/discharge/"]
+    for url in urls:
+        page.goto(live_server.url + url)
+        assert page.url.endswith(url), f"not logged in at {url}: {page.url}"
+        html = page.content()
+        for payload in PAYLOADS:
+            if payload.startswith("<") and len(payload) > 12:
+                assert payload not in html, f"unescaped payload in {url}"
+    page.goto(live_server.url + "/patients/")
+    page.wait_for_timeout(300)
+    assert executed == [], f"scripts ran: {executed}"
+    assert len(urls) > 80
