@@ -25,7 +25,7 @@ from dryneedle.practitioners.access import get_for_clinic
 
 router = Router(tags=["patients"])
 
-ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 SORTS = {
     "name": ("family_name", "given_name"),
     "-name": ("-family_name", "-given_name"),
