@@ -8,8 +8,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # checks the HTTPS production settings separately.
 os.environ.setdefault("HTTPS", "False")
 os.environ.setdefault("DATA_DIR", "var/test")
+os.makedirs(os.path.join(os.environ["DATA_DIR"], "static"), exist_ok=True)  # WhiteNoise warns without it
 
-from dryneedle.settings import *  # noqa: F403
+from dryneedle.settings import *  # noqa: E402, F403
 
 # No collectstatic needed before the tests.
 STORAGES = {
@@ -17,3 +18,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# A file, not memory, for SQLite tests: threads then get real connections with
+# WAL and immediate transactions, as in production (the parallel idempotency
+# and live-server tests rely on it). pytest-django adds a suffix per xdist worker.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
