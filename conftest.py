@@ -226,3 +226,26 @@ def as_audrey(audrey):
 
 
 PASSWORD_FOR_TESTS = "a long enough passphrase for tests"
+
+
+SCREENING_ANSWERS = {
+    "consent": "given",
+    "consent_type": "verbal",
+    "findings": ["diabetes"],
+    "medications": ["Metformin"],
+    "planned_regions": ["lumbar", "gluteal"],
+}
+
+
+@pytest.fixture
+def screening(episode, alice):
+    from dryneedle.screening.services import record_screening
+
+    return record_screening(episode, alice, SCREENING_ANSWERS)
+
+
+@pytest.fixture
+def foreign_screening(foreign_patient, charlie):
+    from dryneedle.screening.services import record_screening
+
+    return record_screening(foreign_patient.episodes.get(), charlie, {**SCREENING_ANSWERS, "consent_witness": CANARY})

@@ -3,8 +3,16 @@
 import os
 import sys
 
+# Commands that need no settings, database or secret: they run anywhere.
+PURE = {"screen": "dryneedle.screening.cli"}
+
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in PURE:
+        import importlib
+
+        importlib.import_module(PURE[sys.argv[1]]).main()
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dryneedle.settings")
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
         # The demo runs on loopback over plain HTTP with a generated key.

@@ -105,5 +105,6 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
 
 
 api.add_router("/", "dryneedle.patients.api.router")
+api.add_router("/", "dryneedle.screening.api.router")
 
 __all__ = ["api", "policy", "require"]

@@ -48,6 +48,14 @@ POLICY: dict[str, dict[str, object]] = {
     "patients:episode": {"GET": CLINICAL},
     "patients:discharge_episode": {"GET": CLINICAL, "POST": CLINICAL},
     "patients:episode_in_error": {"POST": CLINICAL},
+    # Screening (the views also check the care team)
+    "screening:rules": {"GET": CLINICAL},
+    "screening:new": {"GET": CLINICAL, "POST": CLINICAL},
+    "screening:evaluate": {"POST": CLINICAL},
+    "screening:detail": {"GET": CLINICAL},
+    "screening:acknowledge": {"POST": CLINICAL},
+    "screening:override": {"POST": CLINICAL},
+    "screening:invalidate": {"POST": CLINICAL},
     # Audit
     "audit:log": {"GET": AUDIT},
     "audit:export": {"GET": AUDIT},
@@ -64,6 +72,11 @@ POLICY: dict[str, dict[str, object]] = {
     "api:get_episode": {"GET": CLINICAL},
     "api:update_episode": {"PATCH": CLINICAL},
     "api:list_conditions": {"GET": CLINICAL},
+    "api:evaluate_screening": {"POST": CLINICAL},
+    "api:list_screenings": {"GET": CLINICAL},
+    "api:create_screening": {"POST": CLINICAL},
+    "api:get_screening": {"GET": CLINICAL},
+    "api:update_screening": {"PATCH": CLINICAL},
 }
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dryneedle.web",
     "dryneedle.practitioners",
     "dryneedle.patients",
+    "dryneedle.screening",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",
@@ -234,3 +235,4 @@ LOGIN_URL_PATH = "/login/"
 CSRF_FAILURE_VIEW = "dryneedle.web.views.csrf_failure"
 WEB_WORKERS = envint("WEB_WORKERS", 2)
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)
+SCREENING_VALID_DAYS = envint("SCREENING_VALID_DAYS", 30)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("clinic/", accounts.switch_clinic, name="switch_clinic"),
     path("healthz/", accounts.healthz, name="healthz"),
     path("patients/", include("dryneedle.patients.urls")),
+    path("screening/", include("dryneedle.screening.urls")),
     path("audit/", include("dryneedle.audit.urls")),
     path("api/v1/", api.urls),
 ]

@@ -27,8 +27,18 @@ PAGE_OBJECT = {
     "patients:discharge_episode": "episode",
     "patients:episode_in_error": "episode",
     "patients:emergency_access": "patient",
+    "screening:new": "episode",
+    "screening:evaluate": "episode",
+    "screening:detail": "screening",
+    "screening:acknowledge": "screening",
+    "screening:override": "screening",
+    "screening:invalidate": "screening",
 }
 API_OBJECT = {
+    "list_screenings": "episode",
+    "create_screening": "episode",
+    "get_screening": "screening",
+    "update_screening": "screening",
     "get_patient": "patient",
     "update_patient": "patient",
     "list_episodes": "patient",
@@ -41,6 +51,9 @@ API_BODY = {
     "update_patient": {"phone": "+1 303 555 0100"},
     "create_episode": {"condition": "sciatica"},
     "update_episode": {"notes": "matrix"},
+    "evaluate_screening": {"age": 40, "consent": "given", "findings": []},
+    "create_screening": {"consent": "given", "consent_type": "verbal", "findings": [], "planned_regions": ["lumbar"]},
+    "update_screening": {"acknowledge": []},
 }
 PAGE_BODY = {
     "patients:add": {
@@ -59,6 +72,14 @@ PAGE_BODY = {
     },
     "patients:open_episode": {"condition": "sciatica", "start_date": "2026-10-01"},
     "patients:discharge_episode": {"discharge_date": "2026-10-20", "discharge_reason": "goals_met"},
+    "screening:new": {
+        "consent": "given",
+        "consent_type": "verbal",
+        "findings": ["diabetes"],
+        "planned_regions": "lumbar",
+    },
+    "screening:evaluate": {"consent": "given", "findings": ["diabetes"]},
+    "screening:acknowledge": {"rules": "diabetes"},
 }
 SKIP_PAGES = {"login", "login_verify", "logout", "switch_clinic"}  # see test_login_sessions.py, test_mfa.py
 
@@ -108,10 +129,14 @@ def test_every_policy_row_names_something_that_exists(client):
 
 
 @pytest.fixture
-def world(patient, episode, foreign_patient, alice, bob, admin, audrey, charlie):
+def world(patient, episode, screening, foreign_patient, foreign_screening, alice, bob, admin, audrey, charlie):
     return {
-        "own": {"patient": patient, "episode": episode},
-        "foreign": {"patient": foreign_patient, "episode": foreign_patient.episodes.get()},
+        "own": {"patient": patient, "episode": episode, "screening": screening},
+        "foreign": {
+            "patient": foreign_patient,
+            "episode": foreign_patient.episodes.get(),
+            "screening": foreign_screening,
+        },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,
     }

@@ -24,8 +24,8 @@ def own_url(name, world):
 
 
 @pytest.fixture
-def world(patient, episode):
-    return {"patient": patient, "episode": episode}
+def world(patient, episode, screening):
+    return {"patient": patient, "episode": episode, "screening": screening}
 
 
 def test_every_response_carries_the_security_headers(as_alice, world):

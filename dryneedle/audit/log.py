@@ -23,11 +23,12 @@ GENESIS = "0" * 64
 CATEGORIES = {
     "patients.patient": "demographics",
     "patients.episode": "condition",
+    "screening.screening": "screening",
 }
 
 
 # The object type an action's prefix refers to, for rows that name no object.
-ACTION_OBJECTS = {"patient": "patients.patient", "episode": "patients.episode"}
+ACTION_OBJECTS = {"patient": "patients.patient", "episode": "patients.episode", "screening": "screening.screening"}
 
 
 def canonical(values: dict) -> str:

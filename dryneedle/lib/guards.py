@@ -20,6 +20,7 @@ GUARDED: dict[str, str] = {
     "patients_episode": "no_delete",
     "patients_patientversion": "append_only",
     "patients_emergencyaccess": "append_only",
+    "screening_screening": "no_delete",
 }
 
 

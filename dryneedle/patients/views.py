@@ -10,11 +10,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 
 from dryneedle.audit.log import record
+from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.screening.gate import needling_gate
 
 # Sort keys a user may pick; anything else is a 400, never passed to order_by.
 SORTS = {
@@ -25,14 +27,6 @@ SORTS = {
     "added": ("created",),
     "-added": ("-created",),
 }
-
-
-def _form_error(form, err: ValidationError) -> None:
-    if hasattr(err, "error_dict"):
-        for field, errors in err.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, err.messages)
 
 
 @allowed("patients:list")
@@ -74,7 +68,7 @@ def add_patient(request: HttpRequest) -> HttpResponse:
                 patient = services.create_patient(request.membership.clinic, request.user, form.cleaned_data)
                 record(request, "patient.create", patient)
         except ValidationError as e:
-            _form_error(form, e)
+            add_errors(form, e)
         else:
             messages.success(request, f"Added {patient.name}.")
             return redirect("patients:detail", patient.code)
@@ -107,6 +101,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
             "error_form": ErrorForm(),
             "glass_form": EmergencyAccessForm(),
             "break_glass_minutes": settings.BREAK_GLASS_MINUTES,
+            "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
         },
     )
 
@@ -122,7 +117,7 @@ def edit_patient(request: HttpRequest, code) -> HttpResponse:
                 changed = services.update_patient(patient, request.user, form.cleaned_data)
                 record(request, "patient.update", patient, detail="changed: " + ", ".join(changed))
         except ValidationError as e:
-            _form_error(form, e)
+            add_errors(form, e)
         else:
             messages.success(request, "Saved." if changed else "Nothing changed.")
             return redirect("patients:detail", patient.code)
@@ -161,7 +156,7 @@ def open_episode(request: HttpRequest, code) -> HttpResponse:
                 episode = services.open_episode(patient, request.user, form.cleaned_data)
                 record(request, "episode.create", episode)
         except ValidationError as e:
-            _form_error(form, e)
+            add_errors(form, e)
         else:
             messages.success(request, f"Opened an episode of {episode.condition_name.lower()}.")
             return redirect("patients:episode", episode.code)
@@ -173,12 +168,19 @@ def open_episode(request: HttpRequest, code) -> HttpResponse:
 @allowed("patients:episode")
 def episode_detail(request: HttpRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinician"), code=code)
-    care_team.require_clinical_access(request, episode.patient)
+    access = care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode)
     return render(
         request,
         "patients/episode.html",
-        {"episode": episode, "patient": episode.patient, "error_form": ErrorForm()},
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "error_form": ErrorForm(),
+            "gate": needling_gate(episode),
+            "screenings": episode.screenings.select_related("created_by").order_by("-created"),
+            "can_write": access != "break_glass",
+        },
     )
 
 
@@ -196,7 +198,7 @@ def discharge_episode(request: HttpRequest, code) -> HttpResponse:
                 )
                 record(request, "episode.discharge", episode)
         except ValidationError as e:
-            _form_error(form, e)
+            add_errors(form, e)
         else:
             messages.success(request, "Episode discharged.")
             return redirect("patients:episode", episode.code)

@@ -1,0 +1,10 @@
+from django.core.exceptions import ValidationError
+
+
+def add_errors(form, err: ValidationError) -> None:
+    """Show a model or service ValidationError on a form: on its field when it names one."""
+    if hasattr(err, "error_dict"):
+        for field, errors in err.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, err.messages)

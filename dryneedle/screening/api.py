@@ -1,0 +1,181 @@
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, StringConstraints
+
+from dryneedle.api import require
+from dryneedle.audit.log import record
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode
+from dryneedle.patients.schemas import Error
+from dryneedle.practitioners.access import get_for_clinic
+from dryneedle.screening import rules, services
+from dryneedle.screening.gate import needling_gate
+from dryneedle.screening.models import Screening
+
+router = Router(tags=["screening"])
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+
+Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
+Finding = Literal[tuple(rules.BY_CODE)]  # type: ignore[valid-type]
+Region = Literal[rules.REGIONS]  # type: ignore[valid-type]
+RegionFinding = Literal[rules.REGION_FINDINGS]  # type: ignore[valid-type]
+
+
+class Reason(Schema):
+    rule: str
+    text: str
+    source: str
+
+
+class Decision(Schema):
+    decision: Literal[rules.LEVELS]  # type: ignore[valid-type]
+    override_allowed: bool
+    suspected: list[str]
+    reasons: list[Reason]
+    precautions: list[Reason]
+    actions: list[str]
+
+
+class EvaluateIn(Schema):
+    """The same body as `dryneedle screen` reads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    age: int = Field(ge=0, le=130, strict=True)
+    consent: Literal[rules.CONSENT]  # type: ignore[valid-type]
+    findings: list[Finding] = Field(max_length=100)
+    sex: Literal[rules.SEXES] = "unknown"  # type: ignore[valid-type]
+    pregnancy_weeks: int | None = Field(None, ge=0, le=45, strict=True)
+    medications: list[Text] = Field(default_factory=list, max_length=100)
+    planned_regions: list[Region] = Field(default_factory=list)
+    electrical_stimulation: bool = Field(False, strict=True)
+    region_findings: dict[Region, list[RegionFinding]] = Field(default_factory=dict)
+    medical_clearance: bool = Field(False, strict=True)
+
+
+class ScreeningIn(Schema):
+    """Answers for an episode's screening; age and sex come from the patient's record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent: Literal[rules.CONSENT]  # type: ignore[valid-type]
+    consent_type: Literal["verbal", "written", ""] = ""
+    consent_witness: Text = ""
+    findings: list[Finding] = Field(max_length=100)
+    pregnancy_weeks: int | None = Field(None, ge=0, le=45, strict=True)
+    medications: list[Text] = Field(default_factory=list, max_length=100)
+    planned_regions: list[Region] = Field(default_factory=list)
+    electrical_stimulation: bool = Field(False, strict=True)
+    region_findings: dict[Region, list[RegionFinding]] = Field(default_factory=dict)
+    medical_clearance: bool = Field(False, strict=True)
+    clearance_by: Text = ""
+
+
+class ScreeningPatch(Schema):
+    """Acknowledge precautions, override a deferral, or end the screening because something changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    acknowledge: list[Annotated[str, StringConstraints(max_length=100)]] = Field(default_factory=list, max_length=50)
+    override_reason: Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")] | None = None
+    override_written_consent: bool = False
+    invalidate_reason: Text | None = None
+
+
+class GateOut(Schema):
+    allowed: bool
+    missing: list[str]
+
+
+class ScreeningOut(Schema):
+    code: UUID
+    episode: UUID = Field(validation_alias="episode.code")
+    patient: UUID = Field(validation_alias="patient.code")
+    created: datetime
+    valid_until: datetime
+    status: str
+    status_reason: str
+    decision: str
+    answers: dict
+    result: dict
+    consent_type: str
+    acknowledged: list[dict]
+    override_reason: str
+    gate: GateOut
+
+
+def _out(s: Screening) -> dict:
+    g = needling_gate(s.episode)
+    s.gate = {"allowed": g.allowed, "missing": g.missing}
+    return s
+
+
+@router.post("screening/evaluate", response={200: Decision, **ERRORS}, operation_id="evaluate_screening")
+def evaluate(request: HttpRequest, payload: EvaluateIn):
+    """Evaluate answers without storing them: the same answer as `dryneedle screen`."""
+    require(request, "evaluate_screening")
+    try:
+        return rules.screen(payload.model_dump())
+    except rules.InputError as e:
+        raise HttpError(422, str(e)) from None
+
+
+def _episode(request, code, write: bool) -> Episode:
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, episode.patient)
+    return episode
+
+
+def _screening(request, code, write: bool) -> Screening:
+    s = get_for_clinic(request, Screening.objects.select_related("patient", "episode"), code=code)
+    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, s.patient)
+    return s
+
+
+@router.get("episodes/{code}/screenings", response={200: list[ScreeningOut], **ERRORS}, operation_id="list_screenings")
+def list_screenings(request: HttpRequest, code: UUID):
+    require(request, "list_screenings")
+    episode = _episode(request, code, write=False)
+    items = [_out(s) for s in episode.screenings.select_related("patient", "episode").order_by("-created")]
+    record(request, "screening.list", patient=episode.patient, category="screening", detail=f"api: {len(items)} rows")
+    return items
+
+
+@router.post("episodes/{code}/screenings", response={201: ScreeningOut, **ERRORS}, operation_id="create_screening")
+def create_screening(request: HttpRequest, code: UUID, payload: ScreeningIn):
+    """Record a screening; the decision is computed, and the previous screening is superseded."""
+    require(request, "create_screening")
+    episode = _episode(request, code, write=True)
+    with transaction.atomic():
+        s = services.record_screening(episode, request.user, payload.model_dump())
+        record(request, "screening.create", s, category="screening", detail="api: " + s.decision)
+    return Status(201, _out(s))
+
+
+@router.get("screenings/{code}", response={200: ScreeningOut, **ERRORS}, operation_id="get_screening")
+def get_screening(request: HttpRequest, code: UUID):
+    require(request, "get_screening")
+    s = _screening(request, code, write=False)
+    record(request, "screening.view", s, category="screening", detail="api")
+    return _out(s)
+
+
+@router.patch("screenings/{code}", response={200: ScreeningOut, **ERRORS}, operation_id="update_screening")
+def update_screening(request: HttpRequest, code: UUID, payload: ScreeningPatch):
+    require(request, "update_screening")
+    s = _screening(request, code, write=True)
+    with transaction.atomic():
+        if payload.acknowledge:
+            services.acknowledge(s, request.user, payload.acknowledge)
+        if payload.override_reason is not None:
+            services.override(s, request.user, payload.override_reason, payload.override_written_consent)
+        if payload.invalidate_reason is not None:
+            services.invalidate(s, request.user, payload.invalidate_reason)
+        record(request, "screening.update", s, category="screening", detail="api")
+    return _out(s)

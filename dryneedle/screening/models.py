@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dryneedle.lib.models import ClinicalRecord
+from dryneedle.screening.rules import LEVELS, SEVERITY
+
+
+class Screening(ClinicalRecord):
+    """One screening of an episode: the answers, the computed decision, and what the clinician did with it.
+
+    Answers and decision never change after saving; a change in the patient's
+    situation means a new screening. Acknowledgments, an override and medical
+    clearance are added to it, each with who and when.
+    """
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        SUPERSEDED = "superseded", "Superseded by a newer screening"
+        INVALIDATED = "invalidated", "No longer valid (something changed)"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+    class ConsentType(models.TextChoices):
+        VERBAL = "verbal", "Verbal"
+        WRITTEN = "written", "Written"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="screenings")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="screenings")
+    answers = models.JSONField()
+    decision = models.CharField(max_length=20, choices=[(x, x.replace("_", " ")) for x in LEVELS])
+    result = models.JSONField()
+    valid_until = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CURRENT)
+    status_reason = models.CharField(max_length=300, blank=True)
+    consent_type = models.CharField(max_length=10, choices=ConsentType.choices, blank=True)
+    consent_witness = models.CharField(max_length=200, blank=True)
+    clearance_by = models.CharField(max_length=200, blank=True)
+    acknowledged = models.JSONField(default=list)  # [{"rule", "by", "at"}]
+    override_reason = models.CharField(max_length=1000, blank=True)
+    override_written_consent = models.BooleanField(default=False)
+    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    override_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "episode", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(override_reason="") | models.Q(override_written_consent=True),
+                name="screening_override_needs_written_consent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(answers__consent="given") | ~models.Q(consent_type=""),
+                name="screening_consent_type_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening {self.created:%d %b %Y}: {self.get_decision_display()}"
+
+    @staticmethod
+    def validity() -> timedelta:
+        return timedelta(days=settings.SCREENING_VALID_DAYS)
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY[self.decision]
+
+    def is_current(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.CURRENT and now < self.valid_until
+
+    @property
+    def acknowledged_rules(self) -> set[str]:
+        return {a["rule"] for a in self.acknowledged}
+
+    @property
+    def unacknowledged(self) -> list[dict]:
+        done = self.acknowledged_rules
+        return [p for p in self.result["precautions"] if p["rule"] not in done]

@@ -1,0 +1,285 @@
+"""The screening rules, table-driven: every rule and level, with its source in the test id."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dryneedle.screening import rules
+
+
+def screen(**kw):
+    base = {"age": 40, "consent": "given", "findings": []}
+    return rules.screen({**base, **kw})
+
+
+CASES = [
+    # (id naming the source, input, expected decision, expected suspected, a rule id that must be among the reasons)
+    ("S5.2-CES-saddle", {"findings": ["saddle_anaesthesia"]}, "emergency_referral", ["cauda_equina_syndrome"], "ces"),
+    ("S5.2-CES-bladder", {"findings": ["bladder_dysfunction"]}, "emergency_referral", ["cauda_equina_syndrome"], "ces"),
+    ("S5.2-CES-bowel", {"findings": ["bowel_incontinence"]}, "emergency_referral", ["cauda_equina_syndrome"], "ces"),
+    (
+        "S5.2-CES-sexual",
+        {"findings": ["sexual_dysfunction_new"]},
+        "emergency_referral",
+        ["cauda_equina_syndrome"],
+        "ces",
+    ),
+    (
+        "S5.2-CES-with-neuro",
+        {"findings": ["gait_disturbance", "bladder_dysfunction"]},
+        "emergency_referral",
+        ["cauda_equina_syndrome"],
+        "ces",
+    ),
+    (
+        "S5.2-neuro-alone-reassess",
+        {"findings": ["bilateral_leg_neuro_symptoms"]},
+        "precautions",
+        [],
+        "reassess_red_flag:bilateral_leg_neuro_symptoms",
+    ),
+    (
+        "S5.2-malignancy-weight-loss",
+        {"findings": ["history_of_cancer", "unexplained_weight_loss"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-malignancy-night-pain",
+        {"findings": ["history_of_cancer", "night_pain_unrelenting"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-malignancy-no-improvement",
+        {"findings": ["history_of_cancer", "failure_to_improve_1_month"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-malignancy-deformity",
+        {"findings": ["history_of_cancer", "structural_deformity"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-malignancy-age-50",
+        {"age": 50, "findings": ["history_of_cancer"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-cancer-age-49-reassess",
+        {"age": 49, "findings": ["history_of_cancer"]},
+        "precautions",
+        [],
+        "reassess_red_flag:history_of_cancer",
+    ),
+    (
+        "S5.2-infection-ivdu",
+        {"findings": ["fever", "iv_drug_use"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
+    (
+        "S5.2-infection-immunosuppression",
+        {"findings": ["fever", "immunosuppression"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
+    (
+        "S5.2-infection-bacterial",
+        {"findings": ["fever", "recent_bacterial_infection"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
+    (
+        "S5.2-infection-wound",
+        {"findings": ["fever", "penetrating_wound"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
+    ("S5.2-fever-alone-reassess", {"findings": ["fever"]}, "precautions", [], "reassess_red_flag:fever"),
+    (
+        "S5.2-fracture-major-trauma",
+        {"findings": ["major_trauma"]},
+        "urgent_referral",
+        ["spinal_fracture"],
+        "spinal_fracture",
+    ),
+    (
+        "S5.2-fracture-minor-osteoporosis",
+        {"findings": ["minor_trauma", "osteoporosis"]},
+        "urgent_referral",
+        ["spinal_fracture"],
+        "spinal_fracture",
+    ),
+    (
+        "S5.2-fracture-minor-steroids",
+        {"findings": ["minor_trauma", "long_term_corticosteroids"]},
+        "urgent_referral",
+        ["spinal_fracture"],
+        "spinal_fracture",
+    ),
+    ("S5.2-minor-trauma-alone", {"findings": ["minor_trauma"]}, "precautions", [], "reassess_red_flag:minor_trauma"),
+    (
+        "S5.2-cleared-malignancy",
+        {"age": 62, "findings": ["history_of_cancer"], "medical_clearance": True},
+        "precautions",
+        ["spinal_malignancy"],
+        "spinal_malignancy_cleared",
+    ),
+    ("S3.1-S1-needle-phobia", {"findings": ["needle_phobia"]}, "do_not_needle", [], "needle_phobia"),
+    ("S3.1-S1-consent-refused", {"consent": "refused"}, "do_not_needle", [], "consent_refused"),
+    ("S3.1-S1-consent-unable", {"consent": "unable"}, "do_not_needle", [], "consent_unable"),
+    (
+        "S3.1-S1-acute-emergency",
+        {"findings": ["acute_medical_emergency"]},
+        "do_not_needle",
+        [],
+        "acute_medical_emergency",
+    ),
+    (
+        "S3.1-S1-lymphoedema-planned",
+        {"planned_regions": ["leg"], "region_findings": {"leg": ["lymphoedema"]}},
+        "do_not_needle",
+        [],
+        "lymphoedema:leg",
+    ),
+    (
+        "S3.1-S6-infection-planned",
+        {"planned_regions": ["lumbar"], "region_findings": {"lumbar": ["local_infection"]}},
+        "do_not_needle",
+        [],
+        "local_infection:lumbar",
+    ),
+    (
+        "S3.1-S1-lymphoedema-elsewhere",
+        {"planned_regions": ["lumbar"], "region_findings": {"leg": ["lymphoedema"]}},
+        "precautions",
+        [],
+        "lymphoedema:leg",
+    ),
+    ("S3.1-S4-first-trimester", {"sex": "female", "pregnancy_weeks": 12}, "defer", [], "pregnancy_first_trimester"),
+    ("S3.1-S6-bleeding-disorder", {"findings": ["severe_bleeding_disorder"]}, "defer", [], "severe_bleeding_disorder"),
+    ("S3.1-S10-uncontrolled-epilepsy", {"findings": ["uncontrolled_epilepsy"]}, "defer", [], "uncontrolled_epilepsy"),
+    ("S3.1-S4-pregnancy-13-weeks", {"sex": "female", "pregnancy_weeks": 13}, "precautions", [], "pregnancy"),
+    ("S3.1-S2-warfarin", {"medications": ["WARFARIN 3 mg"]}, "precautions", [], "antithrombotic"),
+    (
+        "S3.1-S2-heparin",
+        {"medications": ["enoxaparin (low molecular weight heparin)"]},
+        "precautions",
+        [],
+        "antithrombotic",
+    ),
+    ("S3.1-S2-ticagrelor", {"medications": ["Ticagrelor"]}, "precautions", [], "antithrombotic"),
+    ("S3.1-S1-immunocompromised", {"findings": ["immunocompromised"]}, "precautions", [], "immunocompromised"),
+    ("S3.1-S1-diabetes", {"findings": ["diabetes"]}, "precautions", [], "diabetes"),
+    ("S3.1-S1-epilepsy", {"findings": ["epilepsy"]}, "precautions", [], "epilepsy"),
+    ("S3.1-S1-vascular", {"findings": ["vascular_disease"]}, "precautions", [], "vascular_disease"),
+    ("S3.1-S5-valve", {"findings": ["mechanical_heart_valve"]}, "precautions", [], "mechanical_heart_valve"),
+    ("S3.1-S10-metal-allergy", {"findings": ["metal_allergy"]}, "precautions", [], "metal_allergy"),
+    (
+        "S3.1-S6-implant",
+        {"findings": ["implanted_electrical_device"], "electrical_stimulation": True},
+        "precautions",
+        [],
+        "implanted_electrical_device",
+    ),
+    ("S3.1-S1-minor", {"age": 16}, "precautions", [], "minor"),
+    ("S3.1-S1-frail", {"findings": ["frail"]}, "precautions", [], "frail"),
+    ("S2.1-White-vasovagal", {"findings": ["vasovagal_history"]}, "precautions", [], "vasovagal_history"),
+    ("S4.1-thoracic", {"planned_regions": ["thoracic"]}, "precautions", [], "thoracic_region"),
+    ("clear", {"planned_regions": ["lumbar"], "medications": ["paracetamol", "aspirin"]}, "clear", [], None),
+]
+
+
+@pytest.mark.parametrize(("given_", "decision", "suspected", "rule"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rule(given_, decision, suspected, rule):
+    out = screen(**given_)
+    assert out["decision"] == decision
+    assert out["suspected"] == suspected
+    assert out["override_allowed"] == (decision == "defer")
+    if rule:
+        reason = next(r for r in out["reasons"] if r["rule"] == rule)
+        assert (reason["text"] and "clinical-reference" in reason["source"]) or "§" in reason["source"]
+    else:
+        assert out["reasons"] == []
+    assert set(out) == {"decision", "override_allowed", "suspected", "reasons", "precautions", "actions"}
+
+
+def test_the_most_severe_level_wins_and_all_reasons_are_listed():
+    out = screen(findings=["saddle_anaesthesia", "needle_phobia", "diabetes"], medications=["apixaban"])
+    assert out["decision"] == "emergency_referral"
+    assert [r["rule"] for r in out["reasons"]][:2] == ["ces", "needle_phobia"]
+    assert {p["rule"] for p in out["precautions"]} == {"diabetes", "antithrombotic"}
+
+
+def test_pregnancy_names_the_regions_to_avoid():
+    out = screen(pregnancy_weeks=20, planned_regions=["lumbar", "gluteal"])
+    (p,) = [p for p in out["precautions"] if p["rule"] == "pregnancy"]
+    assert "Planned now: lumbar" in p["text"]
+
+
+def test_every_code_has_a_meaning_and_a_source():
+    for item in rules.catalogue():
+        assert item["meaning"] and item["source"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "key"),
+    [
+        ({"consent": "given", "findings": []}, "age"),
+        ({"age": 40, "findings": []}, "consent"),
+        ({"age": 40, "consent": "given"}, "findings"),
+        ({"age": "40", "consent": "given", "findings": []}, "age"),
+        ({"age": True, "consent": "given", "findings": []}, "age"),
+        ({"age": 40, "consent": "yes", "findings": []}, "consent"),
+        ({"age": 40, "consent": "given", "findings": ["zombie_bite"]}, "findings"),
+        ({"age": 40, "consent": "given", "findings": "diabetes"}, "findings"),
+        ({"age": 40, "consent": "given", "findings": [], "pregnancy_weeks": 2.5}, "pregnancy_weeks"),
+        ({"age": 40, "consent": "given", "findings": [], "planned_regions": ["elbow"]}, "planned_regions"),
+        ({"age": 40, "consent": "given", "findings": [], "region_findings": {"elbow": []}}, "region_findings"),
+        ({"age": 40, "consent": "given", "findings": [], "region_findings": {"leg": ["gout"]}}, "region_findings"),
+        ({"age": 40, "consent": "given", "findings": [], "electrical_stimulation": "no"}, "electrical_stimulation"),
+        ({"age": 40, "consent": "given", "findings": [], "favourite_colour": "blue"}, "favourite_colour"),
+        ({"age": 40, "consent": "given", "findings": [], "medications": [1]}, "medications"),
+    ],
+)
+def test_bad_input_names_the_key(bad, key):
+    with pytest.raises(rules.InputError) as e:
+        rules.screen(bad)
+    assert e.value.key == key
+
+
+CODES = st.lists(st.sampled_from([f.code for f in rules.FINDINGS]), unique=True, max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    findings=CODES,
+    extra=st.sampled_from([f.code for f in rules.FINDINGS]),
+    age=st.integers(0, 100),
+    weeks=st.one_of(st.none(), st.integers(0, 42)),
+    consent=st.sampled_from(rules.CONSENT),
+)
+def test_adding_a_finding_never_lowers_the_severity(findings, extra, age, weeks, consent):
+    base = {
+        "age": age,
+        "consent": consent,
+        "findings": findings,
+        "pregnancy_weeks": weeks,
+        "planned_regions": ["thoracic"],
+    }
+    before = rules.SEVERITY[rules.screen(base)["decision"]]
+    after = rules.SEVERITY[rules.screen({**base, "findings": list(dict.fromkeys([*findings, extra]))})["decision"]]
+    assert after >= before

@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dryneedle.audit.log import record
+from dryneedle.lib.forms import add_errors
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode
+from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.screening import rules, services
+from dryneedle.screening.forms import AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
+from dryneedle.screening.gate import needling_gate
+from dryneedle.screening.models import Screening
+
+
+def _episode(request: HttpRequest, code, write: bool = True) -> Episode:
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, episode.patient)
+    return episode
+
+
+def _screening(request: HttpRequest, code, write: bool = True) -> Screening:
+    s = get_for_clinic(request, Screening.objects.select_related("patient", "episode", "created_by"), code=code)
+    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, s.patient)
+    return s
+
+
+@allowed("screening:new")
+def new_screening(request: HttpRequest, code) -> HttpResponse:
+    episode = _episode(request, code)
+    last = episode.screenings.order_by("-created").first()
+    initial = {}
+    if last is not None and request.method == "GET":
+        # Start from the last answers: the clinician reviews them rather than retyping.
+        a = last.answers
+        initial = {k: a.get(k) for k in ("findings", "pregnancy_weeks", "planned_regions", "electrical_stimulation")}
+        initial["medications"] = "\n".join(a.get("medications", []))
+        for region, found in a.get("region_findings", {}).items():
+            for what in found:
+                initial[f"rf_{region}_{what}"] = True
+    form = ScreeningForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                s = services.record_screening(episode, request.user, form.to_data())
+                record(request, "screening.create", s, category="screening", detail=s.decision)
+        except ValidationError as e:
+            add_errors(form, e)
+        else:
+            messages.success(request, f"Screening saved: {s.get_decision_display()}.")
+            return redirect("screening:detail", s.code)
+    elif request.method == "GET":
+        record(request, "episode.view", episode, detail="screening form")
+    return render(
+        request, "screening/new.html", {"form": form, "episode": episode, "patient": episode.patient, "last": last}
+    )
+
+
+@allowed("screening:evaluate")
+def evaluate(request: HttpRequest, code) -> HttpResponse:
+    """Live decision while the form is filled in (htmx); stores nothing."""
+    episode = _episode(request, code)
+    form = ScreeningForm(request.POST)
+    result, error = None, ""
+    if form.is_valid():
+        try:
+            result = rules.screen(services.answers_for(episode, form.to_data()))
+        except rules.InputError as e:
+            error = str(e)
+    else:
+        error = "Answer the consent question to see the decision." if "consent" in form.errors else "Check the answers."
+    record(request, "screening.preview", episode, category="screening")
+    return render(request, "screening/_decision.html", {"result": result, "error": error})
+
+
+@allowed("screening:detail")
+def screening_detail(request: HttpRequest, code) -> HttpResponse:
+    s = _screening(request, code, write=False)
+    record(request, "screening.view", s, category="screening")
+    return render(
+        request,
+        "screening/detail.html",
+        {
+            "s": s,
+            "patient": s.patient,
+            "episode": s.episode,
+            "gate": needling_gate(s.episode),
+            "ack_form": AcknowledgeForm(s),
+            "override_form": OverrideForm(),
+            "invalidate_form": InvalidateForm(),
+        },
+    )
+
+
+def _change(request: HttpRequest, code, form_class, action: str, apply) -> HttpResponse:
+    s = _screening(request, code)
+    form = form_class(s, request.POST) if form_class is AcknowledgeForm else form_class(request.POST)
+    if not form.is_valid():
+        errors = [" ".join(errs) for errs in form.errors.values()]
+        record(request, action, s, category="screening", outcome="invalid", detail="; ".join(errors)[:200])
+        for e in errors:
+            messages.error(request, e)
+        return redirect("screening:detail", s.code)
+    try:
+        with transaction.atomic():
+            apply(s, form.cleaned_data)
+            record(request, action, s, category="screening")
+    except ValidationError as e:
+        record(request, action, s, category="screening", outcome="invalid", detail="; ".join(e.messages)[:200])
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, "Saved.")
+    return redirect("screening:detail", s.code)
+
+
+@allowed("screening:acknowledge")
+def acknowledge(request: HttpRequest, code) -> HttpResponse:
+    return _change(
+        request,
+        code,
+        AcknowledgeForm,
+        "screening.acknowledge",
+        lambda s, d: services.acknowledge(s, request.user, d["rules"]),
+    )
+
+
+@allowed("screening:override")
+def override(request: HttpRequest, code) -> HttpResponse:
+    return _change(
+        request,
+        code,
+        OverrideForm,
+        "screening.override",
+        lambda s, d: services.override(s, request.user, d["reason"], d["written_consent"]),
+    )
+
+
+@allowed("screening:invalidate")
+def invalidate(request: HttpRequest, code) -> HttpResponse:
+    return _change(
+        request,
+        code,
+        InvalidateForm,
+        "screening.invalidate",
+        lambda s, d: services.invalidate(s, request.user, d["reason"]),
+    )
+
+
+@allowed("screening:rules")
+def rules_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "screening/rules.html", {"catalogue": rules.catalogue(), "levels": rules.LEVELS[::-1]})
