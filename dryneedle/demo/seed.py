@@ -19,6 +19,8 @@ from dryneedle.audit.log import record
 from dryneedle.demo import people
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership, Role, User
+from dryneedle.screening import rules
+from dryneedle.screening.models import Screening
 
 # Printed for everyone by `dryneedle demo`: synthetic data only, never a real clinic.
 DEMO_PASSWORD = "needle-demo-2026"  # noqa: S105  # nosec B105
@@ -79,15 +81,20 @@ class Progress:
 
 @contextmanager
 def _keep_given_timestamps(*models):
-    """Let bulk_create store the invented 'created' times instead of now."""
-    fields = [m._meta.get_field("created") for m in models]
-    for f in fields:
+    """Let bulk_create store the invented 'created' and 'updated' times instead of now."""
+    created = [m._meta.get_field("created") for m in models]
+    updated = [m._meta.get_field("updated") for m in models]
+    for f in created:
         f.auto_now_add = False
+    for f in updated:
+        f.auto_now = False
     try:
         yield
     finally:
-        for f in fields:
+        for f in created:
             f.auto_now_add = True
+        for f in updated:
+            f.auto_now = True
 
 
 def _staff_username(given: str, family: str, domain: str) -> str:
@@ -101,7 +108,7 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
     password = make_password(DEMO_PASSWORD)
     out: dict = {"clinics": [], "logins": []}
 
-    with transaction.atomic(), _keep_given_timestamps(Patient, Episode):
+    with transaction.atomic(), _keep_given_timestamps(Patient, Episode, Screening):
         clinic_objs = []
         for i in range(clinics):
             spec = (
@@ -174,6 +181,9 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             for e in batch_episodes:
                 e.patient_id = e.patient.pk
             Episode.objects.bulk_create(batch_episodes, batch_size=BATCH)
+            Screening.objects.bulk_create(
+                [s for e in batch_episodes if (s := _screening(rng, e, today)) is not None], batch_size=BATCH
+            )
             made += n
             n_episodes += len(batch_episodes)
             bar.advance(n)
@@ -296,3 +306,79 @@ def _episodes(rng: random.Random, patient: Patient, clinicians: list[User], toda
         out.append(e)
         start = ends + timedelta(days=rng.randint(60, 300))
     return out
+
+
+# Screening answers seen in the demo: an invented mix, not a clinical statistic.
+SCREENING_MIX = (
+    ((), 45),
+    (("diabetes",), 10),
+    (("vasovagal_history",), 6),
+    (("immunocompromised",), 3),
+    (("metal_allergy",), 2),
+    (("implanted_electrical_device",), 2),
+    (("epilepsy",), 2),
+    (("history_of_cancer",), 4),
+    (("minor_trauma", "osteoporosis"), 2),
+    (("fever", "recent_bacterial_infection"), 1),
+    (("bilateral_leg_neuro_symptoms",), 2),
+    (("bladder_dysfunction", "saddle_anaesthesia"), 1),
+    (("needle_phobia",), 1),
+    (("severe_bleeding_disorder",), 1),
+)
+MEDICATION_MIX = (
+    ((), 70),
+    (("Paracetamol",), 10),
+    (("Apixaban 5 mg",), 5),
+    (("Warfarin",), 3),
+    (("Clopidogrel 75 mg",), 3),
+    (("Naproxen",), 9),
+)
+REGION_MIX = (
+    (("lumbar", "gluteal"), 45),
+    (("lumbar",), 25),
+    (("lumbar", "thoracic"), 15),
+    (("gluteal", "hip", "thigh"), 15),
+)
+
+
+def _screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
+    """The screening done at the episode's first visit, with precautions acknowledged as a clinician would."""
+    if rng.random() < 0.08:
+        return None  # not screened yet
+    p = e.patient
+    findings = list(_pick(rng, SCREENING_MIX))
+    answers = {
+        "age": p.age(e.start_date),
+        "sex": p.sex,
+        "consent": "given" if rng.random() > 0.02 else "refused",
+        "findings": findings,
+        "pregnancy_weeks": None,
+        "medications": list(_pick(rng, MEDICATION_MIX)),
+        "planned_regions": list(_pick(rng, REGION_MIX)),
+        "electrical_stimulation": rng.random() < 0.15,
+        "region_findings": {},
+        "medical_clearance": False,
+    }
+    result = rules.evaluate(rules.parse(answers))
+    created = datetime.combine(e.start_date, time(9, 20), tzinfo=UTC)
+    clinician = e.clinician.username if e.clinician else "clinician"
+    return Screening(
+        code=_uuid(rng),
+        clinic=e.clinic,
+        patient=p,
+        episode=e,
+        answers=answers,
+        decision=result.decision,
+        result={
+            **result.as_dict(),
+            "excluded_regions": result.excluded_regions,
+            "no_electrical_stimulation": result.no_electrical_stimulation,
+        },
+        valid_until=created + timedelta(days=30),
+        consent_type=("written" if rng.random() < 0.4 else "verbal") if answers["consent"] == "given" else "",
+        acknowledged=[{"rule": pr["rule"], "by": clinician, "at": created.isoformat()} for pr in result.precautions],
+        created=created,
+        updated=created,
+        created_by=e.clinician,
+        updated_by=e.clinician,
+    )

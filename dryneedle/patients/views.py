@@ -102,8 +102,32 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
             "glass_form": EmergencyAccessForm(),
             "break_glass_minutes": settings.BREAK_GLASS_MINUTES,
             "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
+            "timeline": _timeline(episodes) if clinical else [],
         },
     )
+
+
+def _timeline(episodes) -> list[tuple]:
+    """(date, text, url name, code) for the patient's episodes and screenings, newest first."""
+    from dryneedle.screening.models import Screening
+
+    items = []
+    for e in episodes:
+        items.append((e.start_date, f"Episode opened: {e.condition_name.lower()}", "patients:episode", e.code))
+        if e.discharge_date:
+            items.append(
+                (
+                    e.discharge_date,
+                    f"Discharged ({e.get_discharge_reason_display().lower()})",
+                    "patients:episode",
+                    e.code,
+                )
+            )
+    for s in Screening.objects.filter(episode__in=list(episodes)).order_by("-created"):
+        items.append((s.created.date(), f"Screening: {s.get_decision_display()}", "screening:detail", s.code))
+    # Newest first; on the same day, what happened later in the day comes first.
+    rank = {"Episode opened": 0, "Screening": 1, "Discharged": 2}
+    return sorted(items, key=lambda i: (i[0], rank[i[1].split(":")[0].split(" (")[0]]), reverse=True)
 
 
 @allowed("patients:edit")

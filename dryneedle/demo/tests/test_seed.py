@@ -14,6 +14,7 @@ from dryneedle.demo.seed import DEMO_PASSWORD, seed
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership
+from dryneedle.screening.models import Screening
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.django_db
 def digest() -> str:
     rows = Patient.objects.order_by("code").values_list("code", "given_name", "family_name", "birth_date", "phone")
     eps = Episode.objects.order_by("code").values_list("code", "condition", "start_date", "status", "discharge_date")
-    return hashlib.sha256(repr((list(rows), list(eps))).encode()).hexdigest()
+    scr = Screening.objects.order_by("code").values_list("code", "decision", "answers")
+    return hashlib.sha256(repr((list(rows), list(eps), list(scr))).encode()).hexdigest()
 
 
 def test_the_same_seed_gives_the_same_data():
@@ -57,6 +59,11 @@ def test_the_data_looks_like_a_back_pain_practice():
     }
     assert Credential.objects.filter(kind="dn_certification").count() >= 9
     assert len(set(Patient.objects.values_list("family_name", flat=True))) > 50
+    # Screenings: mostly clear or with precautions, a few referrals; each in its episode's clinic.
+    decisions = list(Screening.objects.values_list("decision", flat=True))
+    assert len(decisions) > 250 and decisions.count("clear") + decisions.count("precautions") > len(decisions) / 2
+    assert "urgent_referral" in decisions
+    assert not Screening.objects.exclude(clinic=F("episode__clinic")).exists()
 
 
 def test_the_command_prints_logins_that_work_and_refuses_a_second_run():
