@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dryneedle.practitioners",
     "dryneedle.patients",
     "dryneedle.screening",
+    "dryneedle.visits",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",

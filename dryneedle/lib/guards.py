@@ -21,6 +21,8 @@ GUARDED: dict[str, str] = {
     "patients_patientversion": "append_only",
     "patients_emergencyaccess": "append_only",
     "screening_screening": "no_delete",
+    "visits_visit": "no_delete",
+    "visits_insertion": "no_delete",
 }
 
 

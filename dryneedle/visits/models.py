@@ -1,0 +1,138 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from dryneedle.lib.models import ClinicalRecord, NeverDeletedQuerySet
+from dryneedle.visits.muscles import BY_CODE, CHOICES
+
+
+class NeedleLot(models.Model):
+    """A lot of sterile single-use filiform needles in the clinic's stock."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="needle_lots")
+    manufacturer = models.CharField(max_length=100)
+    diameter_mm = models.DecimalField(
+        max_digits=4, decimal_places=2, validators=[MinValueValidator(0.1), MaxValueValidator(0.5)]
+    )
+    length_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(5), MaxValueValidator(150)])
+    lot_number = models.CharField(max_length=60)
+    expires = models.DateField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "lot_number", "diameter_mm", "length_mm"], name="one_lot_per_size"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diameter_mm} × {self.length_mm} mm, lot {self.lot_number} (expires {self.expires:%b %Y})"
+
+
+class Visit(ClinicalRecord):
+    """One dry-needling visit, documented in the five steps; a draft until signed, then never changed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="visits")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="visits")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="visits")
+    started = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # 1. Assessment
+    pre_nprs = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
+    # 2. Sterilisation: clean needle technique (CCAOM Clean Needle Technique manual, 7th ed. — §8)
+    hand_hygiene = models.BooleanField(default=False)
+    clean_field = models.BooleanField(default=False)
+    skin_prep_agent = models.CharField(max_length=60, blank=True)
+    sterile_single_use = models.BooleanField(default=False)
+    # 5. Removal and after
+    post_nprs = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
+    notes = models.TextField(blank=True, max_length=5000)
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "episode", "started"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pre_nprs__lte=10) | models.Q(pre_nprs__isnull=True), name="visit_pre_nprs_0_10"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(post_nprs__lte=10) | models.Q(post_nprs__isnull=True), name="visit_post_nprs_0_10"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | (models.Q(signed_at__isnull=False) & ~models.Q(sha256="")),
+                name="visit_signed_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.started:%d %b %Y}"
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    MIDLINE = "midline", "Midline"
+
+
+class Technique(models.TextChoices):
+    STATIC = "static", "Static (left in place)"
+    PISTONING = "pistoning", "Pistoning / fast-in fast-out"
+    ROTATION = "rotation", "Rotation"
+    ELECTRICAL = "electrical", "Electrical stimulation"
+
+
+class InsertionQuerySet(NeverDeletedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Bulk inserts would skip the needling gate in save(); each needle goes through it.
+        raise ValidationError("Insertions are saved one by one so that each passes the needling gate.")
+
+
+class Insertion(ClinicalRecord):
+    """One needle: where it went, how deep, what was done, and when it came out."""
+
+    visit = models.ForeignKey(Visit, models.PROTECT, related_name="insertions")
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    muscle = models.CharField(max_length=40, choices=CHOICES)
+    region = models.CharField(max_length=20)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    lot = models.ForeignKey(NeedleLot, models.PROTECT, related_name="insertions")
+    depth_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    technique = models.CharField(max_length=20, choices=Technique.choices, default=Technique.PISTONING)
+    time_in = models.DateTimeField(default=timezone.now)
+    time_out = models.DateTimeField(null=True, blank=True)
+    local_twitch_responses = models.PositiveSmallIntegerField(default=0)
+
+    objects = InsertionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(time_out__isnull=True) | models.Q(time_out__gte=models.F("time_in")),
+                name="insertion_out_after_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{BY_CODE[self.muscle].name} ({self.side}), {self.depth_mm} mm"
+
+    def save(self, *args, **kwargs):
+        # The gate applies to every path that adds a needle: page, API, admin, ORM.
+        if self._state.adding:
+            from dryneedle.visits.services import check_insertion
+
+            check_insertion(self)
+        super().save(*args, **kwargs)

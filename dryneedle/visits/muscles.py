@@ -1,0 +1,131 @@
+"""The back-pain muscles a needle may go into, with the screening regions each lies over.
+
+Pure data. Trigger-point locations and referral zones are from secondary
+summaries consistent with Travell & Simons (clinical-reference.md §7); rows
+marked UNVERIFIED there say so here. The regions are those of the screening
+(rules.REGIONS), so the needling gate can check that the region was screened.
+"""
+
+from dataclasses import dataclass
+
+TS = "Travell & Simons via secondary summaries — clinical-reference.md §7"
+
+
+@dataclass(frozen=True)
+class Muscle:
+    code: str
+    name: str
+    regions: tuple[str, ...]  # screening regions it can be needled in; the first is the usual one
+    referral: str
+    source: str
+
+
+MUSCLES: tuple[Muscle, ...] = (
+    Muscle(
+        "quadratus_lumborum",
+        "Quadratus lumborum",
+        ("lumbar",),
+        "Sacroiliac joint, lower buttock; sometimes along the iliac crest to the groin; greater trochanter",
+        TS,
+    ),
+    Muscle(
+        "iliocostalis_lumborum",
+        "Iliocostalis lumborum",
+        ("lumbar",),
+        "Low back and lower buttock; occasionally lower abdomen",
+        TS,
+    ),
+    Muscle(
+        "iliocostalis_thoracis",
+        "Iliocostalis thoracis",
+        ("thoracic",),
+        "Towards the scapula and down to the lumbar region (unverified)",
+        TS + " [UNVERIFIED]",
+    ),
+    Muscle(
+        "longissimus_thoracis",
+        "Longissimus thoracis",
+        ("thoracic", "lumbar"),
+        "Downwards into the buttock (unverified)",
+        TS + " [UNVERIFIED]",
+    ),
+    Muscle(
+        "multifidus",
+        "Multifidus",
+        ("lumbar", "thoracic", "sacral"),
+        "L1: upper lumbar area and upper abdomen; S1: buttock and upper hamstring; S4: lower sacrum",
+        TS,
+    ),
+    Muscle(
+        "gluteus_maximus",
+        "Gluteus maximus",
+        ("gluteal",),
+        "Along the gluteal cleft and sacroiliac joint, the whole buttock, the coccyx",
+        TS,
+    ),
+    Muscle(
+        "gluteus_medius",
+        "Gluteus medius",
+        ("gluteal",),
+        "Lower back, sacrum and sacroiliac joint; lateral buttock and upper lateral thigh",
+        TS,
+    ),
+    Muscle(
+        "gluteus_minimus",
+        "Gluteus minimus",
+        ("gluteal",),
+        "Hip and buttock, down the lateral thigh and leg ('pseudo-sciatica')",
+        TS,
+    ),
+    Muscle(
+        "piriformis",
+        "Piriformis",
+        ("gluteal",),
+        "Buttock, sacroiliac region, posterior hip, sometimes posterior thigh",
+        TS,
+    ),
+    Muscle(
+        "iliopsoas",
+        "Iliopsoas",
+        ("abdominal", "hip"),
+        "Along the lumbar spine to the sacrum and upper buttock, and the anterior thigh",
+        TS,
+    ),
+    Muscle(
+        "rectus_abdominis",
+        "Rectus abdominis",
+        ("abdominal",),
+        "Lower part: a horizontal band across the low back; upper part: mid back",
+        TS,
+    ),
+    Muscle(
+        "serratus_posterior_inferior",
+        "Serratus posterior inferior",
+        ("thoracic",),
+        "Aching over the lower ribs (unverified)",
+        TS + " [UNVERIFIED]",
+    ),
+    Muscle(
+        "upper_trapezius",
+        "Upper trapezius",
+        ("thoracic", "cervical"),
+        "Neck and head (not covered by the reference)",
+        "§4.1 (Kearns 2022 depth study); referral not in the reference",
+    ),
+    Muscle(
+        "lower_trapezius",
+        "Lower trapezius",
+        ("thoracic",),
+        "Not covered by the reference",
+        "§8 thoracic work; referral not in the reference",
+    ),
+    Muscle(
+        "rhomboid_major",
+        "Rhomboid major",
+        ("thoracic",),
+        "Not covered by the reference",
+        "§4.1 (Valera-Calero depth study); referral not in the reference",
+    ),
+)
+BY_CODE = {m.code: m for m in MUSCLES}
+CHOICES = [(m.code, m.name) for m in MUSCLES]

@@ -1,0 +1,111 @@
+"""Document and sign needling visits: the checks every path goes through."""
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dryneedle.practitioners.models import Credential, Membership, Role
+from dryneedle.screening.gate import needling_gate
+from dryneedle.visits.models import Insertion, Technique, Visit
+from dryneedle.visits.muscles import BY_CODE
+
+
+def check_insertion(ins: Insertion) -> None:
+    """Refuse a needle the screening, the stock or the visit does not allow; say exactly why."""
+    visit = ins.visit
+    if visit.status != Visit.Status.DRAFT:
+        raise ValidationError("This visit is signed: add an amendment instead.")
+    muscle = BY_CODE.get(ins.muscle)
+    if muscle is None:
+        raise ValidationError({"muscle": f"Unknown muscle {ins.muscle!r}."})
+    if not ins.region:
+        ins.region = muscle.regions[0]
+    if ins.region not in muscle.regions:
+        raise ValidationError({"region": f"{muscle.name} is needled in: {', '.join(muscle.regions)}."})
+    if ins.lot.clinic_id != visit.clinic_id:
+        raise ValidationError({"lot": "That needle lot is not in this clinic's stock."})
+    if ins.lot.expires < timezone.localdate():
+        raise ValidationError({"lot": f"Needle lot {ins.lot.lot_number} expired on {ins.lot.expires:%d %b %Y}."})
+    if ins.depth_mm > ins.lot.length_mm:
+        raise ValidationError(
+            {"depth_mm": f"A depth of {ins.depth_mm} mm is more than the needle's {ins.lot.length_mm} mm."}
+        )
+    gate = needling_gate(visit.episode, ins.region, electrical_stimulation=ins.technique == Technique.ELECTRICAL)
+    if not gate.allowed:
+        raise ValidationError(gate.message)
+    ins.clinic = visit.clinic
+    ins.patient = visit.patient
+
+
+def remove_needle(ins: Insertion, user, when=None) -> None:
+    when = when or timezone.now()
+    if ins.time_out is not None:
+        raise ValidationError("This needle was already removed.")
+    if when < ins.time_in:
+        raise ValidationError({"time_out": "A needle cannot come out before it went in."})
+    ins.time_out = when
+    ins.updated_by = user
+    ins.save(update_fields=["time_out", "updated_by", "updated"])
+
+
+def can_sign(user, visit: Visit, on=None) -> list[str]:
+    """What stops ``user`` from signing ``visit`` (empty when nothing does)."""
+    problems = []
+    if not Membership.objects.filter(user=user, clinic=visit.clinic, role=Role.PRACTITIONER, is_active=True).exists():
+        problems.append("Only a practitioner of this clinic can sign a needling visit.")
+    elif visit.insertions.exists():
+        certs = Credential.objects.filter(user=user, kind=Credential.Kind.DN_CERTIFICATION)
+        if not any(c.is_current(on) for c in certs):
+            problems.append("You have no current dry-needling certification on record.")
+    still_in = visit.insertions.filter(time_out__isnull=True).count()
+    if still_in:
+        problems.append(
+            f"{still_in} needle{'s are' if still_in > 1 else ' is'} not recorded as removed: count them out first."
+        )
+    return problems
+
+
+def canonical_note(visit: Visit) -> str:
+    """The signed content: the note and its needles as canonical JSON (sorted keys, UTF-8)."""
+    fields = ("pre_nprs", "post_nprs", "hand_hygiene", "clean_field", "skin_prep_agent", "sterile_single_use", "notes")
+    data = {
+        "visit": str(visit.code),
+        "patient": str(visit.patient.code),
+        "episode": str(visit.episode.code),
+        "started": visit.started.isoformat(),
+        **{f: getattr(visit, f) for f in fields},
+        "insertions": [
+            {
+                "code": str(i.code),
+                "muscle": i.muscle,
+                "region": i.region,
+                "side": i.side,
+                "lot": i.lot.lot_number,
+                "diameter_mm": str(i.lot.diameter_mm),
+                "length_mm": i.lot.length_mm,
+                "depth_mm": i.depth_mm,
+                "technique": i.technique,
+                "time_in": i.time_in.isoformat(),
+                "time_out": i.time_out.isoformat() if i.time_out else None,
+                "local_twitch_responses": i.local_twitch_responses,
+            }
+            for i in visit.insertions.select_related("lot").order_by("time_in", "id")
+        ],
+    }
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sign(visit: Visit, user) -> None:
+    if visit.status == Visit.Status.SIGNED:
+        raise ValidationError("This visit is already signed.")
+    problems = can_sign(user, visit)
+    if problems:
+        raise ValidationError(problems)
+    visit.sha256 = hashlib.sha256(canonical_note(visit).encode()).hexdigest()
+    visit.status = Visit.Status.SIGNED
+    visit.signed_at = timezone.now()
+    visit.signed_by = user
+    visit.updated_by = user
+    visit.save()

@@ -1,0 +1,197 @@
+"""The needling gate and the needle count, enforced below the pages: in the model and the database."""
+
+import hashlib
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dryneedle.practitioners.models import Credential
+from dryneedle.screening import services as screening
+from dryneedle.visits import services
+from dryneedle.visits.models import Insertion, NeedleLot, Visit
+
+pytestmark = pytest.mark.django_db
+ANSWERS = {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar", "gluteal"]}
+
+
+@pytest.fixture
+def certified(alice):
+    Credential.objects.create(
+        user=alice,
+        kind="dn_certification",
+        profession="physiotherapist",
+        title="DN 1",
+        issuer="Course",
+        issued=date(2020, 1, 1),
+        expires=date.today() + timedelta(days=300),
+    )
+    return alice
+
+
+@pytest.fixture
+def lot(clinic_a):
+    return NeedleLot.objects.create(
+        clinic=clinic_a,
+        manufacturer="Acme",
+        diameter_mm="0.30",
+        length_mm=50,
+        lot_number="L123",
+        expires=date.today() + timedelta(days=365),
+    )
+
+
+@pytest.fixture
+def visit(episode, alice):
+    return Visit.objects.create(clinic=episode.clinic, patient=episode.patient, episode=episode, practitioner=alice)
+
+
+def needle(visit, lot, **kw):
+    return Insertion.objects.create(
+        visit=visit,
+        lot=lot,
+        muscle=kw.pop("muscle", "multifidus"),
+        side=kw.pop("side", "left"),
+        depth_mm=kw.pop("depth_mm", 30),
+        **kw,
+    )
+
+
+def test_no_screening_no_needle(visit, lot):
+    with pytest.raises(ValidationError, match="No screening yet"):
+        needle(visit, lot)
+    assert not Insertion.objects.exists()
+
+
+def test_bulk_create_cannot_skip_the_gate(visit, lot):
+    with pytest.raises(ValidationError):
+        Insertion.objects.bulk_create([Insertion(visit=visit, lot=lot, muscle="multifidus", side="left", depth_mm=10)])
+
+
+def test_a_screened_patient_can_be_needled_in_the_planned_regions(visit, lot, episode, alice):
+    screening.record_screening(episode, alice, ANSWERS)
+    ins = needle(visit, lot)
+    assert ins.region == "lumbar" and ins.clinic == visit.clinic and ins.patient == visit.patient
+    with pytest.raises(ValidationError, match="thoracic region was not planned"):
+        needle(visit, lot, muscle="rhomboid_major")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"depth_mm": 51}, "more than the needle's 50 mm"),
+        ({"muscle": "gluteus_medius", "region": "lumbar"}, "Gluteus medius is needled in: gluteal"),
+        ({"muscle": "biceps"}, "Unknown muscle"),
+    ],
+)
+def test_bad_needles_are_refused(visit, lot, episode, alice, changes, message):
+    screening.record_screening(episode, alice, ANSWERS)
+    with pytest.raises(ValidationError, match=message):
+        needle(visit, lot, **changes)
+
+
+def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_b):
+    screening.record_screening(episode, alice, ANSWERS)
+    lot.expires = date.today() - timedelta(days=1)
+    lot.save()
+    with pytest.raises(ValidationError, match="expired"):
+        needle(visit, lot)
+    foreign = NeedleLot.objects.create(
+        clinic=clinic_b,
+        manufacturer="X",
+        diameter_mm="0.25",
+        length_mm=30,
+        lot_number="B1",
+        expires=date.today() + timedelta(days=9),
+    )
+    with pytest.raises(ValidationError, match="not in this clinic's stock"):
+        needle(visit, foreign)
+
+
+def test_a_visit_cannot_be_signed_while_a_needle_is_in(visit, lot, episode, certified):
+    screening.record_screening(episode, certified, ANSWERS)
+    a, b = needle(visit, lot), needle(visit, lot, side="right")
+    services.remove_needle(a, certified)
+    with pytest.raises(ValidationError, match="1 needle is not recorded as removed"):
+        services.sign(visit, certified)
+    # Not even by going around the code.
+    with pytest.raises(DatabaseError, match="inserted and removed differ"), transaction.atomic():
+        Visit.objects.filter(pk=visit.pk).update(status="signed", signed_at=timezone.now(), sha256="x" * 64)
+    with pytest.raises(ValidationError, match="before it went in"):
+        services.remove_needle(b, certified, when=b.time_in - timedelta(minutes=1))
+    services.remove_needle(b, certified)
+    services.sign(visit, certified)
+    visit.refresh_from_db()
+    assert (
+        visit.status == "signed" and visit.sha256 == hashlib.sha256(services.canonical_note(visit).encode()).hexdigest()
+    )
+
+
+def test_a_signed_visit_cannot_change_by_any_path(visit, lot, episode, certified):
+    screening.record_screening(episode, certified, ANSWERS)
+    services.remove_needle(needle(visit, lot), certified)
+    services.sign(visit, certified)
+    with pytest.raises(DatabaseError, match="signed"), transaction.atomic():
+        Visit.objects.filter(pk=visit.pk).update(notes="changed later")
+    with pytest.raises(DatabaseError, match="signed"), transaction.atomic():
+        Insertion.objects.filter(visit=visit).update(depth_mm=5)
+    with pytest.raises(ValidationError, match="signed"):
+        needle(visit, lot)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+        c.execute("DELETE FROM visits_visit WHERE id = %s", [visit.pk])
+    with pytest.raises(ValidationError, match="already signed"):
+        services.sign(visit, certified)
+
+
+def test_only_a_certified_practitioner_signs_needling(visit, lot, episode, alice, admin):
+    screening.record_screening(episode, alice, ANSWERS)
+    services.remove_needle(needle(visit, lot), alice)
+    assert "no current dry-needling certification" in " ".join(services.can_sign(alice, visit))
+    assert "Only a practitioner" in " ".join(services.can_sign(admin, visit))
+    Credential.objects.create(
+        user=alice,
+        kind="dn_certification",
+        profession="physiotherapist",
+        title="DN 1",
+        issuer="Course",
+        issued=date(2019, 1, 1),
+        expires=date.today() - timedelta(days=1),
+    )
+    assert "no current dry-needling certification" in " ".join(services.can_sign(alice, visit))
+
+
+def test_the_database_refuses_a_removal_before_insertion(visit, lot, episode, alice):
+    screening.record_screening(episode, alice, ANSWERS)
+    ins = needle(visit, lot)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Insertion.objects.filter(pk=ins.pk).update(time_out=ins.time_in - timedelta(seconds=1))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(["in", "out"]), st.integers(0, 9)), max_size=25))
+def test_the_count_invariant_holds_for_any_sequence(visit, lot, episode, certified, steps):
+    screening.record_screening(episode, certified, ANSWERS)
+    sid = transaction.savepoint()
+    placed = []
+    for action, n in steps:
+        if action == "in":
+            placed.append(needle(visit, lot, depth_mm=10 + n))
+        elif placed:
+            ins = placed[n % len(placed)]
+            if ins.time_out is None:
+                services.remove_needle(ins, certified)
+    inside = sum(1 for i in placed if i.time_out is None)
+    if inside:
+        with pytest.raises(ValidationError):
+            services.sign(visit, certified)
+        visit.refresh_from_db()
+        assert visit.status == "draft"
+    else:
+        services.sign(visit, certified)
+        assert Insertion.objects.filter(visit=visit, time_out__isnull=True).count() == 0
+    transaction.savepoint_rollback(sid)
+    visit.refresh_from_db()
