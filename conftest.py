@@ -249,3 +249,61 @@ def foreign_screening(foreign_patient, charlie):
     from dryneedle.screening.services import record_screening
 
     return record_screening(foreign_patient.episodes.get(), charlie, {**SCREENING_ANSWERS, "consent_witness": CANARY})
+
+
+def _lot(clinic, number):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dryneedle.visits.models import NeedleLot
+
+    return NeedleLot.objects.create(
+        clinic=clinic,
+        manufacturer="Acme",
+        diameter_mm="0.30",
+        length_mm=50,
+        lot_number=number,
+        expires=timezone.localdate() + timedelta(days=365),
+    )
+
+
+def _needle(visit, lot, user):
+    from dryneedle.visits.models import Insertion
+
+    return Insertion.objects.create(
+        visit=visit, lot=lot, muscle="multifidus", side="left", depth_mm=25, created_by=user, updated_by=user
+    )
+
+
+@pytest.fixture
+def lot_a(clinic_a):
+    return _lot(clinic_a, "A-100")
+
+
+@pytest.fixture
+def visit(episode, alice):
+    from dryneedle.visits.models import Visit
+
+    return Visit.objects.create(clinic=episode.clinic, patient=episode.patient, episode=episode, practitioner=alice)
+
+
+@pytest.fixture
+def insertion(visit, lot_a, screening, alice):
+    from dryneedle.screening.services import acknowledge
+
+    acknowledge(screening, alice, ["diabetes"])
+    return _needle(visit, lot_a, alice)
+
+
+@pytest.fixture
+def foreign_insertion(foreign_patient, foreign_screening, charlie):
+    from dryneedle.screening.services import acknowledge
+    from dryneedle.visits.models import Visit
+
+    acknowledge(foreign_screening, charlie, ["diabetes"])
+    episode = foreign_patient.episodes.get()
+    v = Visit.objects.create(
+        clinic=episode.clinic, patient=foreign_patient, episode=episode, practitioner=charlie, notes=f"{CANARY} visit"
+    )
+    return _needle(v, _lot(episode.clinic, "B-200"), charlie)

@@ -56,6 +56,13 @@ POLICY: dict[str, dict[str, object]] = {
     "screening:acknowledge": {"POST": CLINICAL},
     "screening:override": {"POST": CLINICAL},
     "screening:invalidate": {"POST": CLINICAL},
+    # Visits (the views also check the care team; signing also needs a current certification)
+    "visits:start": {"POST": frozenset({PRACT})},
+    "visits:detail": {"GET": CLINICAL},
+    "visits:save": {"POST": frozenset({PRACT})},
+    "visits:add_needle": {"POST": frozenset({PRACT})},
+    "visits:remove_needle": {"POST": frozenset({PRACT})},
+    "visits:sign": {"POST": frozenset({PRACT})},
     # Audit
     "audit:log": {"GET": AUDIT},
     "audit:export": {"GET": AUDIT},

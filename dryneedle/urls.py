@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz/", accounts.healthz, name="healthz"),
     path("patients/", include("dryneedle.patients.urls")),
     path("screening/", include("dryneedle.screening.urls")),
+    path("visits/", include("dryneedle.visits.urls")),
     path("audit/", include("dryneedle.audit.urls")),
     path("api/v1/", api.urls),
 ]

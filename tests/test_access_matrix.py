@@ -33,6 +33,12 @@ PAGE_OBJECT = {
     "screening:acknowledge": "screening",
     "screening:override": "screening",
     "screening:invalidate": "screening",
+    "visits:start": "episode",
+    "visits:detail": "visit",
+    "visits:save": "visit",
+    "visits:add_needle": "visit",
+    "visits:sign": "visit",
+    "visits:remove_needle": "insertion",
 }
 API_OBJECT = {
     "list_screenings": "episode",
@@ -129,13 +135,34 @@ def test_every_policy_row_names_something_that_exists(client):
 
 
 @pytest.fixture
-def world(patient, episode, screening, foreign_patient, foreign_screening, alice, bob, admin, audrey, charlie):
+def world(
+    patient,
+    episode,
+    screening,
+    insertion,
+    foreign_patient,
+    foreign_screening,
+    foreign_insertion,
+    alice,
+    bob,
+    admin,
+    audrey,
+    charlie,
+):
     return {
-        "own": {"patient": patient, "episode": episode, "screening": screening},
+        "own": {
+            "patient": patient,
+            "episode": episode,
+            "screening": screening,
+            "visit": insertion.visit,
+            "insertion": insertion,
+        },
         "foreign": {
             "patient": foreign_patient,
             "episode": foreign_patient.episodes.get(),
             "screening": foreign_screening,
+            "visit": foreign_insertion.visit,
+            "insertion": foreign_insertion,
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,

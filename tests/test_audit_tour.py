@@ -52,9 +52,26 @@ def one_new_row(before: int, who, clinic, patient=None) -> AuditEvent:
     return row
 
 
-def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, episode, screening):
+def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion):
     c = client_for(alice)
-    objects = {"patient": patient, "episode": episode, "screening": screening}
+    objects = {
+        "patient": patient,
+        "episode": episode,
+        "screening": screening,
+        "visit": insertion.visit,
+        "insertion": insertion,
+    }
+    bodies = {
+        **PAGE_BODY,
+        "visits:add_needle": {
+            "muscle": "multifidus",
+            "side": "right",
+            "lot": str(insertion.lot.code),
+            "depth_mm": 20,
+            "technique": "static",
+            "local_twitch_responses": 1,
+        },
+    }
     toured = 0
     for name, _ in page_urls():
         if name in NO_PHI or name in LAST or name.startswith("api-1.0.0:"):
@@ -66,7 +83,7 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
             if (name, method) in NO_PHI or (roles not in (policy.AUTHENTICATED,) and "practitioner" not in roles):
                 continue  # the audit pages have their own tests
             before = AuditEvent.objects.count()
-            r = c.get(url) if method == "GET" else c.post(url, PAGE_BODY.get(name, {"q": "Hopper"}))
+            r = c.get(url) if method == "GET" else c.post(url, bodies.get(name, {"q": "Hopper"}))
             assert r.status_code < 400, (method, name, r.status_code)
             one_new_row(before, alice, clinic_a, patient if kind else None)
             toured += 1

@@ -55,5 +55,10 @@ def test_a_red_flag_refers_and_blocks_needling(live_server, page: Page, clinic_a
 
     page.get_by_role("link", name="← Sam Stone · Sciatica / radicular pain").click()
     expect(page.get_by_text("Needling blocked. The screening says emergency referral")).to_be_visible()
+    # A visit can be opened, but no needle can be documented past the screening.
+    page.get_by_role("button", name="Start a visit").click()
+    expect(page.get_by_text("Insertion is locked: The screening says emergency referral")).to_be_visible()
+    expect(page.get_by_role("button", name="Add needle")).to_have_count(0)
+    page.screenshot(path=SHOTS / "visit-blocked.png", full_page=True)
     assert Screening.objects.get(episode=e).decision == "emergency_referral"
     assert not errors, errors

@@ -24,8 +24,14 @@ def own_url(name, world):
 
 
 @pytest.fixture
-def world(patient, episode, screening):
-    return {"patient": patient, "episode": episode, "screening": screening}
+def world(patient, episode, screening, insertion):
+    return {
+        "patient": patient,
+        "episode": episode,
+        "screening": screening,
+        "visit": insertion.visit,
+        "insertion": insertion,
+    }
 
 
 def test_every_response_carries_the_security_headers(as_alice, world):

@@ -24,6 +24,8 @@ CATEGORIES = {
     "patients.patient": "demographics",
     "patients.episode": "condition",
     "screening.screening": "screening",
+    "visits.visit": "procedure",
+    "visits.insertion": "procedure",
 }
 
 

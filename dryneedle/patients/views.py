@@ -204,6 +204,9 @@ def episode_detail(request: HttpRequest, code) -> HttpResponse:
             "gate": needling_gate(episode),
             "screenings": episode.screenings.select_related("created_by").order_by("-created"),
             "can_write": access != "break_glass",
+            "visits": episode.visits.select_related("practitioner")
+            .annotate(n_needles=Count("insertions"))
+            .order_by("-started"),
         },
     )
 

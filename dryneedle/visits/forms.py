@@ -1,0 +1,44 @@
+from django import forms
+
+from dryneedle.visits.models import NeedleLot, Side, Technique
+from dryneedle.visits.muscles import MUSCLES
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise forms.ValidationError("Text cannot contain NUL characters.")
+
+
+class VisitForm(forms.Form):
+    pre_nprs = forms.IntegerField(label="Pain now, before needling (0-10)", required=False, min_value=0, max_value=10)
+    hand_hygiene = forms.BooleanField(label="Hand hygiene done", required=False)
+    clean_field = forms.BooleanField(label="Clean field established", required=False)
+    skin_prep_agent = forms.CharField(
+        label="Skin preparation agent", required=False, max_length=60, validators=[_no_nul]
+    )
+    sterile_single_use = forms.BooleanField(label="Sterile single-use needles", required=False)
+    post_nprs = forms.IntegerField(label="Pain after needling (0-10)", required=False, min_value=0, max_value=10)
+    notes = forms.CharField(
+        required=False, max_length=5000, validators=[_no_nul], widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InsertionForm(forms.Form):
+    muscle = forms.ChoiceField(choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
+    region = forms.ChoiceField(required=False, choices=[("", "The muscle's usual region")], help_text="")
+    side = forms.ChoiceField(choices=Side.choices)
+    lot = forms.ModelChoiceField(label="Needle (size and lot)", queryset=NeedleLot.objects.none(), to_field_name="code")
+    depth_mm = forms.IntegerField(label="Depth (mm)", min_value=1, max_value=150)
+    technique = forms.ChoiceField(choices=Technique.choices)
+    local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
+
+    def __init__(self, clinic, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
+        from dryneedle.screening.rules import REGIONS
+
+        self.fields["region"].choices = [("", "The muscle's usual region")] + [(r, r.capitalize()) for r in REGIONS]
+        self.fields["lot"].queryset = NeedleLot.objects.filter(
+            clinic=clinic, expires__gte=timezone.localdate()
+        ).order_by("diameter_mm", "length_mm")

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dryneedle.visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("episodes/<uuid:code>/start/", views.start_visit, name="start"),
+    path("<uuid:code>/", views.visit_detail, name="detail"),
+    path("<uuid:code>/save/", views.save_visit, name="save"),
+    path("<uuid:code>/needles/", views.add_needle, name="add_needle"),
+    path("needles/<uuid:code>/remove/", views.remove_needle, name="remove_needle"),
+    path("<uuid:code>/sign/", views.sign_visit, name="sign"),
+]

@@ -1,0 +1,168 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dryneedle.audit.log import record
+from dryneedle.lib.forms import add_errors
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode
+from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.screening.gate import needling_gate
+from dryneedle.visits import services
+from dryneedle.visits.forms import InsertionForm, VisitForm
+from dryneedle.visits.models import Insertion, Visit
+
+VISIT_FIELDS = (
+    "pre_nprs",
+    "hand_hygiene",
+    "clean_field",
+    "skin_prep_agent",
+    "sterile_single_use",
+    "post_nprs",
+    "notes",
+)
+
+
+def _visit(request: HttpRequest, code, write: bool) -> Visit:
+    qs = Visit.objects.select_related("patient", "episode", "practitioner", "signed_by")
+    visit = get_for_clinic(request, qs, code=code)
+    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, visit.patient)
+    return visit
+
+
+@allowed("visits:start")
+def start_visit(request: HttpRequest, code) -> HttpResponse:
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    care_team.require_clinical_write(request, episode.patient)
+    if episode.status != Episode.Status.OPEN:
+        messages.error(request, "Visits are recorded on an open episode.")
+        return redirect("patients:episode", episode.code)
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            clinic=episode.clinic,
+            patient=episode.patient,
+            episode=episode,
+            practitioner=request.user,
+            created_by=request.user,
+            updated_by=request.user,
+        )
+        record(request, "visit.create", visit, category="procedure")
+    return redirect("visits:detail", visit.code)
+
+
+def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None, status=200) -> HttpResponse:
+    gate = needling_gate(visit.episode)
+    needles = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
+    return render(
+        request,
+        "visits/visit.html",
+        {
+            "visit": visit,
+            "patient": visit.patient,
+            "episode": visit.episode,
+            "gate": gate,
+            "needles": needles,
+            "counts": {"inserted": len(needles), "removed": sum(1 for n in needles if n.time_out)},
+            "visit_form": visit_form or VisitForm(initial={f: getattr(visit, f) for f in VISIT_FIELDS}),
+            "needle_form": needle_form or InsertionForm(visit.clinic),
+            "sign_problems": services.can_sign(request.user, visit) if visit.status == "draft" else [],
+        },
+        status=status,
+    )
+
+
+@allowed("visits:detail")
+def visit_detail(request: HttpRequest, code) -> HttpResponse:
+    visit = _visit(request, code, write=False)
+    record(request, "visit.view", visit, category="procedure")
+    return _page(request, visit)
+
+
+@allowed("visits:save")
+def save_visit(request: HttpRequest, code) -> HttpResponse:
+    visit = _visit(request, code, write=True)
+    form = VisitForm(request.POST)
+    if visit.status != Visit.Status.DRAFT:
+        record(request, "visit.update", visit, category="procedure", outcome="invalid", detail="signed")
+        messages.error(request, "This visit is signed: corrections are amendments.")
+        return redirect("visits:detail", visit.code)
+    if not form.is_valid():
+        record(request, "visit.update", visit, category="procedure", outcome="invalid")
+        return _page(request, visit, visit_form=form, status=400)
+    with transaction.atomic():
+        for f in VISIT_FIELDS:
+            setattr(visit, f, form.cleaned_data[f])
+        visit.updated_by = request.user
+        visit.save()
+        record(request, "visit.update", visit, category="procedure")
+    messages.success(request, "Saved.")
+    return redirect("visits:detail", visit.code)
+
+
+@allowed("visits:add_needle")
+def add_needle(request: HttpRequest, code) -> HttpResponse:
+    visit = _visit(request, code, write=True)
+    form = InsertionForm(visit.clinic, request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                ins = Insertion.objects.create(
+                    visit=visit,
+                    lot=d["lot"],
+                    muscle=d["muscle"],
+                    region=d["region"],
+                    side=d["side"],
+                    depth_mm=d["depth_mm"],
+                    technique=d["technique"],
+                    local_twitch_responses=d["local_twitch_responses"],
+                    created_by=request.user,
+                    updated_by=request.user,
+                )
+                record(request, "insertion.create", ins, patient=visit.patient, category="procedure")
+        except ValidationError as e:
+            add_errors(form, e)
+        else:
+            messages.success(request, f"Needle {visit.insertions.count()} in: {ins}.")
+            return redirect("visits:detail", visit.code)
+    record(
+        request,
+        "insertion.create",
+        visit,
+        category="procedure",
+        outcome="invalid",
+        detail="; ".join(" ".join(v) for v in form.errors.values())[:200],
+    )
+    return _page(request, visit, needle_form=form, status=400)
+
+
+@allowed("visits:remove_needle")
+def remove_needle(request: HttpRequest, code) -> HttpResponse:
+    ins = get_for_clinic(request, Insertion.objects.select_related("visit", "patient"), code=code)
+    care_team.require_clinical_write(request, ins.patient)
+    try:
+        with transaction.atomic():
+            services.remove_needle(ins, request.user)
+            record(request, "insertion.remove", ins, patient=ins.patient, category="procedure")
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    return redirect("visits:detail", ins.visit.code)
+
+
+@allowed("visits:sign")
+def sign_visit(request: HttpRequest, code) -> HttpResponse:
+    visit = _visit(request, code, write=True)
+    try:
+        with transaction.atomic():
+            services.sign(visit, request.user)
+            record(request, "visit.sign", visit, category="procedure", detail=visit.sha256[:16])
+    except ValidationError as e:
+        record(
+            request, "visit.sign", visit, category="procedure", outcome="invalid", detail="; ".join(e.messages)[:200]
+        )
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, "Signed. The note can no longer be changed; corrections are amendments.")
+    return redirect("visits:detail", visit.code)

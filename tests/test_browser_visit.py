@@ -1,0 +1,78 @@
+"""A practitioner documents a short visit: screened patient, needles in and out, signed, then frozen."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from conftest import _lot, make_user
+from dryneedle.patients.models import Episode, Patient
+from dryneedle.practitioners.models import Credential
+from dryneedle.screening.services import record_screening
+from dryneedle.visits.models import Visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a long enough passphrase"
+SHOTS = Path("var/screenshots")
+
+
+def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
+    dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe", password=PASSWORD)
+    Credential.objects.create(
+        user=dora,
+        kind="dn_certification",
+        profession="physiotherapist",
+        title="DN 1",
+        issuer="Course",
+        issued=date(2021, 5, 1),
+        expires=date.today() + timedelta(days=200),
+    )
+    p = Patient.objects.create(
+        clinic=clinic_a,
+        given_name="Lee",
+        family_name="Park",
+        birth_date=date(1980, 2, 2),
+        sex="female",
+        created_by=dora,
+    )
+    e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=dora, created_by=dora)
+    record_screening(
+        e,
+        dora,
+        {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar", "gluteal"]},
+    )
+    _lot(clinic_a, "L-77")
+    page.set_viewport_size({"width": 1024, "height": 1366})  # a tablet, portrait
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill("dora@a.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/patients/episodes/{e.code}/")
+    page.get_by_role("button", name="Start a visit").click()
+    expect(page.get_by_text("Needling allowed.")).to_be_visible()
+
+    for muscle, side, depth in (("multifidus", "left", "30"), ("gluteus_medius", "right", "60")):
+        page.get_by_label("Muscle").select_option(muscle)
+        page.get_by_label("Side").select_option(side)
+        page.get_by_label("Needle (size and lot)").select_option(index=1)
+        page.get_by_label("Depth (mm)").fill(depth)
+        page.get_by_role("button", name="Add needle").click()
+    expect(page.get_by_text("more than the needle's 50 mm")).to_be_visible()  # the second was too deep
+    page.get_by_label("Depth (mm)").fill("40")
+    page.get_by_role("button", name="Add needle").click()
+    expect(page.get_by_text("Needle 2 in")).to_be_visible()
+
+    page.get_by_role("button", name="Sign the note").click()
+    expect(page.get_by_role("status").get_by_text("2 needles are not recorded as removed")).to_be_visible()
+    page.get_by_role("button", name="Remove needle 1").click()
+    page.get_by_role("button", name="Remove needle 2").click()
+    page.get_by_label("Pain after needling (0-10)").fill("3")
+    page.get_by_role("button", name="Save steps 1, 2 and 5").click()
+    page.get_by_role("button", name="Sign the note").click()
+    expect(page.get_by_text("Signed by Dora Doe")).to_be_visible()
+    expect(page.get_by_role("button", name="Add needle")).to_have_count(0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "visit-signed.png", full_page=True)
+    v = Visit.objects.get(episode=e)
+    assert v.status == "signed" and v.insertions.count() == 2 and v.post_nprs == 3 and len(v.sha256) == 64
