@@ -5,6 +5,7 @@ seeded generator, not uuid4). Rows go in with bulk_create in batches, so that
 50,000 patients take minutes.
 """
 
+import hashlib
 import random
 import sys
 import uuid
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from dryneedle.audit.log import record
@@ -21,6 +22,9 @@ from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership, Role, User
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
+from dryneedle.visits.models import Insertion, NeedleLot, Visit
+from dryneedle.visits.muscles import MUSCLES
+from dryneedle.visits.services import canonical_note
 
 # Printed for everyone by `dryneedle demo`: synthetic data only, never a real clinic.
 DEMO_PASSWORD = "needle-demo-2026"  # noqa: S105  # nosec B105
@@ -108,7 +112,7 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
     password = make_password(DEMO_PASSWORD)
     out: dict = {"clinics": [], "logins": []}
 
-    with transaction.atomic(), _keep_given_timestamps(Patient, Episode, Screening):
+    with transaction.atomic(), _keep_given_timestamps(Patient, Episode, Screening, Visit, Insertion):
         clinic_objs = []
         for i in range(clinics):
             spec = (
@@ -166,6 +170,7 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             Membership.objects.create(user=roamer, clinic=clinic_objs[1][0], role=Role.PRACTITIONER)
             practitioners_by_clinic[clinic_objs[1][0].pk].append(roamer)
 
+        lots = {clinic.pk: _lots(rng, clinic, today) for clinic, _spec in clinic_objs}
         bar = Progress(patients, "patients", quiet=quiet)
         made = 0
         n_episodes = 0
@@ -181,9 +186,9 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             for e in batch_episodes:
                 e.patient_id = e.patient.pk
             Episode.objects.bulk_create(batch_episodes, batch_size=BATCH)
-            Screening.objects.bulk_create(
-                [s for e in batch_episodes if (s := _screening(rng, e, today)) is not None], batch_size=BATCH
-            )
+            screenings = [s for e in batch_episodes if (s := _screening(rng, e, today)) is not None]
+            Screening.objects.bulk_create(screenings, batch_size=BATCH)
+            _visits(rng, screenings, lots, today)
             made += n
             n_episodes += len(batch_episodes)
             bar.advance(n)
@@ -382,3 +387,108 @@ def _screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
         created_by=e.clinician,
         updated_by=e.clinician,
     )
+
+
+def _lots(rng: random.Random, clinic: Clinic, today: date) -> list[NeedleLot]:
+    sizes = (("0.25", 30), ("0.30", 50), ("0.30", 60))
+    lots = [
+        NeedleLot.objects.create(
+            clinic=clinic,
+            manufacturer=rng.choice(("Seirin", "Agu-punt", "Dongbang")),
+            diameter_mm=d,
+            length_mm=n,
+            lot_number=f"{rng.randint(10, 99)}{rng.choice('ABCDEFGH')}{rng.randint(1000, 9999)}",
+            expires=today + timedelta(days=rng.randint(200, 900)),
+        )
+        for d, n in sizes
+    ]
+    NeedleLot.objects.create(
+        clinic=clinic,
+        manufacturer="Seirin",
+        diameter_mm="0.20",
+        length_mm=40,
+        lot_number=f"OLD{rng.randint(100, 999)}",
+        expires=today - timedelta(days=40),
+    )
+    return lots
+
+
+def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: date) -> None:
+    """Signed weekly visits inside each screening's validity, only where the gate allows needling.
+
+    Insertions go in through the plain QuerySet.bulk_create: the generated data
+    satisfies the gate by construction (clear or acknowledged precautions,
+    consent, planned regions), which the seed test checks.
+    """
+    visits, needles = [], []
+    for s in screenings:
+        e = s.episode
+        if s.decision not in ("clear", "precautions") or s.answers["consent"] != "given" or e.clinician is None:
+            continue
+        regions = s.answers["planned_regions"]
+        muscles = [m for m in MUSCLES if m.regions[0] in regions and m.regions[0] not in s.result["excluded_regions"]]
+        end = min(e.discharge_date or today, today, s.valid_until.date() - timedelta(days=1))
+        when = s.created + timedelta(minutes=25)
+        pain = rng.randint(4, 8)
+        while when.date() <= end:
+            v = Visit(
+                code=_uuid(rng),
+                clinic=e.clinic,
+                patient=e.patient,
+                episode=e,
+                practitioner=e.clinician,
+                started=when,
+                status=Visit.Status.SIGNED,
+                pre_nprs=pain,
+                post_nprs=max(0, pain - rng.randint(0, 3)),
+                hand_hygiene=True,
+                clean_field=True,
+                skin_prep_agent="70% isopropyl alcohol",
+                sterile_single_use=True,
+                signed_at=when + timedelta(minutes=40),
+                signed_by=e.clinician,
+                created=when,
+                updated=when,
+                created_by=e.clinician,
+                updated_by=e.clinician,
+            )
+            mine = []
+            for k in range(rng.randint(2, 6)):
+                m = rng.choice(muscles)
+                lot = rng.choice(lots[e.clinic_id])
+                t_in = when + timedelta(minutes=5 + 2 * k)
+                mine.append(
+                    Insertion(
+                        code=_uuid(rng),
+                        clinic=e.clinic,
+                        patient=e.patient,
+                        visit=v,
+                        muscle=m.code,
+                        region=m.regions[0],
+                        side=rng.choice(("left", "right")),
+                        lot=lot,
+                        depth_mm=rng.randint(10, min(40, lot.length_mm)),
+                        technique=rng.choice(("pistoning", "pistoning", "static", "rotation")),
+                        local_twitch_responses=rng.randint(0, 4),
+                        time_in=t_in,
+                        time_out=t_in + timedelta(minutes=rng.randint(1, 15)),
+                        created=t_in,
+                        updated=t_in,
+                        created_by=e.clinician,
+                        updated_by=e.clinician,
+                    )
+                )
+            v.sha256 = hashlib.sha256(canonical_note(v, mine).encode()).hexdigest()
+            visits.append(v)
+            needles.extend(mine)
+            pain = max(0, pain - rng.randint(0, 2))
+            when += timedelta(days=7)
+    # Draft first, then signed: the database refuses a signed visit whose needles are not all out,
+    # and needles cannot be added to a signed visit.
+    for v in visits:
+        v.status = Visit.Status.DRAFT
+    Visit.objects.bulk_create(visits, batch_size=BATCH)
+    for n in needles:
+        n.visit_id = n.visit.pk
+    models.QuerySet(Insertion).bulk_create(needles, batch_size=BATCH)
+    Visit.objects.filter(pk__in=[v.pk for v in visits]).update(status=Visit.Status.SIGNED)

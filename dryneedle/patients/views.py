@@ -110,6 +110,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
 def _timeline(episodes) -> list[tuple]:
     """(date, text, url name, code) for the patient's episodes and screenings, newest first."""
     from dryneedle.screening.models import Screening
+    from dryneedle.visits.models import Visit
 
     items = []
     for e in episodes:
@@ -125,8 +126,13 @@ def _timeline(episodes) -> list[tuple]:
             )
     for s in Screening.objects.filter(episode__in=list(episodes)).order_by("-created"):
         items.append((s.created.date(), f"Screening: {s.get_decision_display()}", "screening:detail", s.code))
+    visits = Visit.objects.filter(episode__in=list(episodes)).annotate(n=Count("insertions")).order_by("-started")
+    for v in visits:
+        items.append(
+            (v.started.date(), f"Visit: {v.n} needles ({v.get_status_display().lower()})", "visits:detail", v.code)
+        )
     # Newest first; on the same day, what happened later in the day comes first.
-    rank = {"Episode opened": 0, "Screening": 1, "Discharged": 2}
+    rank = {"Episode opened": 0, "Screening": 1, "Visit": 2, "Discharged": 3}
     return sorted(items, key=lambda i: (i[0], rank[i[1].split(":")[0].split(" (")[0]]), reverse=True)
 
 

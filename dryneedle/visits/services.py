@@ -67,8 +67,13 @@ def can_sign(user, visit: Visit, on=None) -> list[str]:
     return problems
 
 
-def canonical_note(visit: Visit) -> str:
-    """The signed content: the note and its needles as canonical JSON (sorted keys, UTF-8)."""
+def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> str:
+    """The signed content: the note and its needles as canonical JSON (sorted keys, UTF-8).
+
+    ``insertions`` may be given in memory (the demo seed); otherwise they are read.
+    """
+    if insertions is None:
+        insertions = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
     fields = ("pre_nprs", "post_nprs", "hand_hygiene", "clean_field", "skin_prep_agent", "sterile_single_use", "notes")
     data = {
         "visit": str(visit.code),
@@ -91,7 +96,7 @@ def canonical_note(visit: Visit) -> str:
                 "time_out": i.time_out.isoformat() if i.time_out else None,
                 "local_twitch_responses": i.local_twitch_responses,
             }
-            for i in visit.insertions.select_related("lot").order_by("time_in", "id")
+            for i in insertions
         ],
     }
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

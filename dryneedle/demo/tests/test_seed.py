@@ -15,6 +15,8 @@ from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership
 from dryneedle.screening.models import Screening
+from dryneedle.visits.models import Insertion, Visit
+from dryneedle.visits.services import canonical_note
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +66,17 @@ def test_the_data_looks_like_a_back_pain_practice():
     assert len(decisions) > 250 and decisions.count("clear") + decisions.count("precautions") > len(decisions) / 2
     assert "urgent_referral" in decisions
     assert not Screening.objects.exclude(clinic=F("episode__clinic")).exists()
+    # Signed visits: every needle out, the stored hash matches the note, and each needle went in
+    # where the screening allowed it (the seed writes needles in bulk, so check what the gate would).
+    visits = list(Visit.objects.filter(status="signed").select_related("patient", "episode"))
+    assert len(visits) > 100
+    assert not Insertion.objects.filter(time_out__isnull=True).exists()
+    for v in visits[:50]:
+        assert v.sha256 == hashlib.sha256(canonical_note(v).encode()).hexdigest()
+    for n in Insertion.objects.select_related("visit__episode")[:300]:
+        s = n.visit.episode.screenings.get()
+        assert s.decision in ("clear", "precautions") and n.region in s.answers["planned_regions"]
+        assert s.created <= n.time_in < s.valid_until and not s.unacknowledged
 
 
 def test_the_command_prints_logins_that_work_and_refuses_a_second_run():
