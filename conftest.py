@@ -307,3 +307,14 @@ def foreign_insertion(foreign_patient, foreign_screening, charlie):
         clinic=episode.clinic, patient=foreign_patient, episode=episode, practitioner=charlie, notes=f"{CANARY} visit"
     )
     return _needle(v, _lot(episode.clinic, "B-200"), charlie)
+
+
+@pytest.fixture
+def link(episode, alice):
+    """A patient link, as the object the access matrix puts in URLs (its token is the 'code')."""
+    from types import SimpleNamespace
+
+    from dryneedle.portal.models import PatientLink
+
+    _link, token = PatientLink.issue(episode, "screening", alice)
+    return SimpleNamespace(code=token, link=_link)

@@ -63,6 +63,10 @@ POLICY: dict[str, dict[str, object]] = {
     "visits:add_needle": {"POST": frozenset({PRACT})},
     "visits:remove_needle": {"POST": frozenset({PRACT})},
     "visits:sign": {"POST": frozenset({PRACT})},
+    # Patient links: sent by the care team; opened by the patient without an account
+    # (the 256-bit token in the URL is the credential; see portal.models.PatientLink).
+    "portal:send_screening": {"POST": CLINICAL},
+    "portal:open": {"GET": PUBLIC, "POST": PUBLIC},
     # Audit
     "audit:log": {"GET": AUDIT},
     "audit:export": {"GET": AUDIT},

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dryneedle.patients",
     "dryneedle.screening",
     "dryneedle.visits",
+    "dryneedle.portal",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",
@@ -237,3 +238,4 @@ CSRF_FAILURE_VIEW = "dryneedle.web.views.csrf_failure"
 WEB_WORKERS = envint("WEB_WORKERS", 2)
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)
 SCREENING_VALID_DAYS = envint("SCREENING_VALID_DAYS", 30)
+PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)

@@ -52,7 +52,7 @@ def one_new_row(before: int, who, clinic, patient=None) -> AuditEvent:
     return row
 
 
-def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion):
+def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion, link):
     c = client_for(alice)
     objects = {
         "patient": patient,
@@ -60,6 +60,7 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
         "screening": screening,
         "visit": insertion.visit,
         "insertion": insertion,
+        "link": link,
     }
     bodies = {
         **PAGE_BODY,

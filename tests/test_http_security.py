@@ -24,13 +24,14 @@ def own_url(name, world):
 
 
 @pytest.fixture
-def world(patient, episode, screening, insertion):
+def world(patient, episode, screening, insertion, link):
     return {
         "patient": patient,
         "episode": episode,
         "screening": screening,
         "visit": insertion.visit,
         "insertion": insertion,
+        "link": link,
     }
 
 

@@ -26,6 +26,7 @@ CATEGORIES = {
     "screening.screening": "screening",
     "visits.visit": "procedure",
     "visits.insertion": "procedure",
+    "portal.patientlink": "screening",
 }
 
 

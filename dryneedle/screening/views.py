@@ -40,6 +40,19 @@ def new_screening(request: HttpRequest, code) -> HttpResponse:
         for region, found in a.get("region_findings", {}).items():
             for what in found:
                 initial[f"rf_{region}_{what}"] = True
+    prefill = (
+        episode.links.filter(purpose="screening", used_at__isnull=False)
+        .filter(used_at__gt=last.created if last else episode.created)
+        .order_by("-used_at")
+        .first()
+    )
+    if prefill is not None and request.method == "GET":
+        # The patient's own answers from a link: newer than the last screening, so they lead.
+        a = prefill.answers
+        initial["findings"] = sorted(set(initial.get("findings") or []) | set(a["findings"]))
+        initial["pregnancy_weeks"] = a.get("pregnancy_weeks")
+        meds = [m for m in (initial.get("medications") or "").splitlines() if m] + a.get("medications", [])
+        initial["medications"] = "\n".join(dict.fromkeys(meds))
     form = ScreeningForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,7 +67,9 @@ def new_screening(request: HttpRequest, code) -> HttpResponse:
     elif request.method == "GET":
         record(request, "episode.view", episode, detail="screening form")
     return render(
-        request, "screening/new.html", {"form": form, "episode": episode, "patient": episode.patient, "last": last}
+        request,
+        "screening/new.html",
+        {"form": form, "episode": episode, "patient": episode.patient, "last": last, "prefill": prefill},
     )
 
 

@@ -1,0 +1,59 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dryneedle.lib.models import ClinicalRecord
+
+
+class PatientLink(ClinicalRecord):
+    """A link a patient opens without an account: one patient, one purpose, expiring, used once.
+
+    The token is 256 random bits shown once; only its SHA-256 is stored, so a
+    database reader cannot use a link. A submitted link cannot be replayed.
+    """
+
+    class Purpose(models.TextChoices):
+        SCREENING = "screening", "Screening questions before needling"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="links")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="links")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    expires = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    answers = models.JSONField(null=True, blank=True)  # what the patient submitted
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} link, expires {self.expires:%d %b %Y}"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, episode, purpose: str, user) -> tuple["PatientLink", str]:
+        token = secrets.token_urlsafe(32)
+        link = cls.objects.create(
+            clinic=episode.clinic,
+            patient=episode.patient,
+            episode=episode,
+            purpose=purpose,
+            digest=cls.digest_of(token),
+            expires=timezone.now() + timedelta(days=settings.PATIENT_LINK_DAYS),
+            created_by=user,
+            updated_by=user,
+        )
+        return link, token
+
+    def problem(self, now=None) -> str:
+        """Why this link cannot be used now, in words for the patient (empty when it can)."""
+        now = now or timezone.now()
+        if self.used_at is not None:
+            return "These answers were already sent. Thank you. If something has changed, tell your clinic."
+        if now >= self.expires:
+            return "This link has expired. Ask your clinic for a new one."
+        return ""

@@ -1,0 +1,104 @@
+"""Pages a patient opens from a link, and the clinician's button that sends it."""
+
+import io
+
+import segno
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from dryneedle.audit.log import record
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode
+from dryneedle.portal.forms import PrefillForm
+from dryneedle.portal.models import PatientLink
+from dryneedle.practitioners.access import allowed, get_for_clinic
+
+
+@allowed("portal:send_screening")
+def send_screening(request: HttpRequest, code) -> HttpResponse:
+    """Create a screening-questions link for the patient; email it when there is an address."""
+    episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinic"), code=code)
+    care_team.require_clinical_write(request, episode.patient)
+    with transaction.atomic():
+        link, token = PatientLink.issue(episode, PatientLink.Purpose.SCREENING, request.user)
+        record(request, "link.create", link, patient=episode.patient, category="screening")
+    url = request.build_absolute_uri(reverse("portal:open", args=[token]))
+    patient = episode.patient
+    if patient.email:
+        # The email carries the link only: no condition, no answers.
+        send_mail(
+            subject=f"{episode.clinic.name}: questions before your appointment",
+            message=(
+                f"Hello {patient.given_name},\n\nBefore your next appointment, please answer a few questions about "
+                f"your health:\n\n{url}\n\nThe link works once and expires on {link.expires:%d %B %Y}.\n\n"
+                f"{episode.clinic.name}, {episode.clinic.phone}"
+            ),
+            from_email=None,
+            recipient_list=[patient.email],
+        )
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="svg", scale=4, xmldecl=False, title="QR code of the link")
+    return render(
+        request,
+        "portal/sent.html",
+        {"episode": episode, "patient": patient, "url": url, "link": link, "qr": qr.getvalue().decode()},
+    )
+
+
+def _link(request: HttpRequest, token: str) -> PatientLink | None:
+    link = (
+        PatientLink.objects.filter(digest=PatientLink.digest_of(token[:100]))
+        .select_related("patient", "episode", "clinic")
+        .first()
+    )
+    if link is None:
+        record(request, "link.invalid", outcome="denied", detail="unknown token")
+    return link
+
+
+@allowed("portal:open")
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    link = _link(request, token)
+    if link is None:
+        return render(
+            request,
+            "portal/message.html",
+            {"message": "This link is not valid. Ask your clinic for a new one."},
+            status=404,
+        )
+    problem = link.problem()
+    if problem:
+        record(request, "link.refused", link, patient=link.patient, outcome="denied", detail=problem[:60])
+        return render(request, "portal/message.html", {"message": problem, "clinic": link.clinic}, status=410)
+    form = PrefillForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        answers = {
+            "findings": d["findings"],
+            "pregnancy_weeks": d["pregnancy_weeks"] if d["pregnant"] == "yes" else None,
+            "pregnant": d["pregnant"],
+            "medications": [m.strip() for m in d["medications"].splitlines() if m.strip()],
+        }
+        with transaction.atomic():
+            # Lock the row: a second submission at the same moment finds it used.
+            link = PatientLink.objects.select_for_update().get(pk=link.pk)
+            if link.used_at is not None:
+                return render(
+                    request, "portal/message.html", {"message": link.problem(), "clinic": link.clinic}, status=410
+                )
+            link.answers = answers
+            link.used_at = timezone.now()
+            link.save(update_fields=["answers", "used_at", "updated"])
+            record(request, "link.submit", link, patient=link.patient, category="screening")
+        return render(
+            request,
+            "portal/message.html",
+            {"message": "Thank you. Your answers were sent to your clinic.", "clinic": link.clinic, "done": True},
+        )
+    if request.method == "GET":
+        record(request, "link.open", link, patient=link.patient, category="screening")
+    return render(request, "portal/prefill.html", {"form": form, "link": link, "clinic": link.clinic})
