@@ -84,4 +84,5 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     page.goto(live_server.url + "/patients/")
     page.wait_for_timeout(300)
     assert executed == [], f"scripts ran: {executed}"
+    print(f"RT-21 pages rendered: {len(urls)}, payloads: {len(PAYLOADS)}")
     assert len(urls) > 80
