@@ -106,5 +106,6 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
 
 api.add_router("/", "dryneedle.patients.api.router")
 api.add_router("/", "dryneedle.screening.api.router")
+api.add_router("/", "dryneedle.visits.api.router")
 
 __all__ = ["api", "policy", "require"]

@@ -88,6 +88,11 @@ POLICY: dict[str, dict[str, object]] = {
     "api:create_screening": {"POST": CLINICAL},
     "api:get_screening": {"GET": CLINICAL},
     "api:update_screening": {"PATCH": CLINICAL},
+    "api:create_visit": {"POST": frozenset({PRACT})},
+    "api:get_visit": {"GET": CLINICAL},
+    "api:update_visit": {"PATCH": frozenset({PRACT})},
+    "api:create_insertion": {"POST": frozenset({PRACT})},
+    "api:remove_insertion": {"POST": frozenset({PRACT})},
 }
 
 

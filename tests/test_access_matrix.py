@@ -45,6 +45,11 @@ PAGE_OBJECT = {
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
 CAPABILITY_PAGES = {"portal:open"}
 API_OBJECT = {
+    "create_visit": "episode",
+    "get_visit": "visit",
+    "update_visit": "visit",
+    "create_insertion": "visit",
+    "remove_insertion": "insertion",
     "list_screenings": "episode",
     "create_screening": "episode",
     "get_screening": "screening",
@@ -64,6 +69,14 @@ API_BODY = {
     "evaluate_screening": {"age": 40, "consent": "given", "findings": []},
     "create_screening": {"consent": "given", "consent_type": "verbal", "findings": [], "planned_regions": ["lumbar"]},
     "update_screening": {"acknowledge": []},
+    "update_visit": {"pre_nprs": 5},
+    # Bodies that name another object are built from the test's own objects.
+    "create_insertion": lambda own: {
+        "muscle": "multifidus",
+        "side": "left",
+        "lot": str(own["insertion"].lot.code),
+        "depth_mm": 10,
+    },
 }
 PAGE_BODY = {
     "patients:add": {
@@ -235,11 +248,16 @@ def test_every_page_cell(world):
     assert cells > 60
 
 
-def _api_request(client, op, method, path, obj, **extra):
+def api_body(op, own) -> dict:
+    body = API_BODY.get(op, {})
+    return body(own) if callable(body) else body
+
+
+def _api_request(client, op, method, path, obj, own=None, **extra):
     url = path.replace("{code}", str(obj.code)) if obj is not None else path
     if method == "GET":
         return client.get(url, **extra)
-    return client.generic(method, url, json.dumps(API_BODY.get(op, {})), content_type="application/json", **extra)
+    return client.generic(method, url, json.dumps(api_body(op, own)), content_type="application/json", **extra)
 
 
 def test_every_api_cell(world, client):
@@ -252,7 +270,7 @@ def test_every_api_cell(world, client):
         assert kind or "{" not in path, f"add {op} to API_OBJECT"
         for role, user in world["people"].items():
             c = client_for(user)
-            r = _api_request(c, op, method, path, world["own"][kind] if kind else None)
+            r = _api_request(c, op, method, path, world["own"][kind] if kind else None, world["own"])
             where = f"{method} {op} as {role}"
             if _allowed(roles, role):
                 assert r.status_code < 400, f"{where}: {r.status_code} {r.content[:200]}"
@@ -260,11 +278,11 @@ def test_every_api_cell(world, client):
                 assert r.status_code == 403, f"{where}: {r.status_code}"
             _assert_no_foreign_data(r, where)
             if kind:
-                r = _api_request(c, op, method, path, world["foreign"][kind])
+                r = _api_request(c, op, method, path, world["foreign"][kind], world["own"])
                 assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
                 _assert_no_foreign_data(r, where + " (foreign)")
             cells += 1
-        r = _api_request(Client(), op, method, path, world["own"][kind] if kind else None)
+        r = _api_request(Client(), op, method, path, world["own"][kind] if kind else None, world["own"])
         assert r.status_code == 401, f"{method} {op} anonymous: {r.status_code}"
         cells += 1
     foreign = world["foreign"]["patient"]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from conftest import client_for
 from dryneedle import policy
 from dryneedle.audit.models import AuditEvent
-from tests.test_access_matrix import API_BODY, API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_operations, page_urls
+from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +93,15 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
     assert toured >= 12
 
 
-def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, screening, client):
+def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion, client):
     c = client_for(alice)
-    objects = {"patient": patient, "episode": episode, "screening": screening}
+    objects = {
+        "patient": patient,
+        "episode": episode,
+        "screening": screening,
+        "visit": insertion.visit,
+        "insertion": insertion,
+    }
     toured = 0
     for op, method, path in api_operations(client):
         if "api:" + op in NO_PHI:
@@ -106,7 +112,7 @@ def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, s
         if method == "GET":
             r = c.get(url)
         else:
-            r = c.generic(method, url, json.dumps(API_BODY[op]), content_type="application/json")
+            r = c.generic(method, url, json.dumps(api_body(op, objects)), content_type="application/json")
         assert r.status_code < 400, (op, r.status_code, r.content[:200])
         one_new_row(before, alice, clinic_a, patient if kind else None)
         toured += 1

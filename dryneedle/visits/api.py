@@ -1,0 +1,182 @@
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, StringConstraints
+
+from dryneedle.api import require
+from dryneedle.audit.log import record
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode
+from dryneedle.patients.schemas import Error
+from dryneedle.practitioners.access import get_for_clinic
+from dryneedle.screening.gate import needling_gate
+from dryneedle.screening.rules import REGIONS
+from dryneedle.visits import services
+from dryneedle.visits.models import Insertion, NeedleLot, Side, Technique, Visit
+from dryneedle.visits.muscles import BY_CODE
+
+router = Router(tags=["visits"])
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+
+
+class InsertionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    muscle: Literal[tuple(BY_CODE)]  # type: ignore[valid-type]
+    region: Literal[("", *REGIONS)] = ""  # type: ignore[valid-type]
+    side: Literal[tuple(Side.values)]  # type: ignore[valid-type]
+    lot: UUID
+    depth_mm: int = Field(ge=1, le=150, strict=True)
+    technique: Literal[tuple(Technique.values)] = "pistoning"  # type: ignore[valid-type]
+    local_twitch_responses: int = Field(0, ge=0, le=50, strict=True)
+
+
+class InsertionOut(Schema):
+    code: UUID
+    muscle: str
+    region: str
+    side: str
+    depth_mm: int
+    technique: str
+    local_twitch_responses: int
+    time_in: datetime
+    time_out: datetime | None
+    lot: str = Field(validation_alias="lot.lot_number")
+
+
+class VisitPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    pre_nprs: int | None = Field(None, ge=0, le=10, strict=True)
+    post_nprs: int | None = Field(None, ge=0, le=10, strict=True)
+    hand_hygiene: bool | None = None
+    clean_field: bool | None = None
+    skin_prep_agent: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] | None = None
+    sterile_single_use: bool | None = None
+    notes: Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00]*$")] | None = None
+    sign: bool = False
+
+
+class VisitOut(Schema):
+    code: UUID
+    episode: UUID = Field(validation_alias="episode.code")
+    patient: UUID = Field(validation_alias="patient.code")
+    started: datetime
+    status: str
+    pre_nprs: int | None
+    post_nprs: int | None
+    hand_hygiene: bool
+    clean_field: bool
+    skin_prep_agent: str
+    sterile_single_use: bool
+    notes: str
+    signed_at: datetime | None
+    sha256: str
+    insertions: list[InsertionOut] = Field(validation_alias="insertions_list")
+    gate_missing: list[str]
+
+
+def _out(v: Visit) -> Visit:
+    v.insertions_list = list(v.insertions.select_related("lot").order_by("time_in", "id"))
+    v.gate_missing = needling_gate(v.episode).missing
+    return v
+
+
+def _visit(request, code, write: bool) -> Visit:
+    v = get_for_clinic(request, Visit.objects.select_related("patient", "episode"), code=code)
+    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, v.patient)
+    return v
+
+
+@router.post("episodes/{code}/visits", response={201: VisitOut, **ERRORS}, operation_id="create_visit")
+def create_visit(request: HttpRequest, code: UUID):
+    """Start a draft needling visit on an open episode."""
+    require(request, "create_visit")
+    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
+    care_team.require_clinical_write(request, episode.patient)
+    if episode.status != Episode.Status.OPEN:
+        raise HttpError(422, "Visits are recorded on an open episode.")
+    with transaction.atomic():
+        v = Visit.objects.create(
+            clinic=episode.clinic,
+            patient=episode.patient,
+            episode=episode,
+            practitioner=request.user,
+            created_by=request.user,
+            updated_by=request.user,
+        )
+        record(request, "visit.create", v, category="procedure", detail="api")
+    return Status(201, _out(v))
+
+
+@router.get("visits/{code}", response={200: VisitOut, **ERRORS}, operation_id="get_visit")
+def get_visit(request: HttpRequest, code: UUID):
+    require(request, "get_visit")
+    v = _visit(request, code, write=False)
+    record(request, "visit.view", v, category="procedure", detail="api")
+    return _out(v)
+
+
+@router.patch("visits/{code}", response={200: VisitOut, **ERRORS}, operation_id="update_visit")
+def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
+    """Record steps 1, 2 and 5 of a draft visit, and sign it with `sign: true`."""
+    require(request, "update_visit")
+    v = _visit(request, code, write=True)
+    data = payload.model_dump(exclude_unset=True)
+    sign = data.pop("sign", False)
+    with transaction.atomic():
+        if data:
+            if v.status != Visit.Status.DRAFT:
+                raise HttpError(422, "This visit is signed: corrections are amendments.")
+            for k, val in data.items():
+                if val is None and not k.endswith("_nprs"):
+                    continue  # only the pain scores can be cleared
+                setattr(v, k, val)
+            v.updated_by = request.user
+            v.save()
+        if sign:
+            services.sign(v, request.user)
+        record(request, "visit.sign" if sign else "visit.update", v, category="procedure", detail="api")
+    return _out(v)
+
+
+@router.post("visits/{code}/insertions", response={201: InsertionOut, **ERRORS}, operation_id="create_insertion")
+def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
+    """Record a needle. Refused, with what is missing, unless the screening allows needling in the region."""
+    require(request, "create_insertion")
+    v = _visit(request, code, write=True)
+    lot = NeedleLot.objects.filter(code=payload.lot).first()
+    if lot is None:
+        raise HttpError(422, "Unknown needle lot.")
+    with transaction.atomic():
+        ins = Insertion.objects.create(
+            visit=v,
+            lot=lot,
+            muscle=payload.muscle,
+            region=payload.region,
+            side=payload.side,
+            depth_mm=payload.depth_mm,
+            technique=payload.technique,
+            local_twitch_responses=payload.local_twitch_responses,
+            created_by=request.user,
+            updated_by=request.user,
+        )
+        record(request, "insertion.create", ins, patient=v.patient, category="procedure", detail="api")
+    return Status(201, ins)
+
+
+@router.post("insertions/{code}/remove", response={200: InsertionOut, **ERRORS}, operation_id="remove_insertion")
+def remove_insertion(request: HttpRequest, code: UUID):
+    """Record that a needle came out (now)."""
+    require(request, "remove_insertion")
+    ins = get_for_clinic(request, Insertion.objects.select_related("visit", "patient", "lot"), code=code)
+    care_team.require_clinical_write(request, ins.patient)
+    with transaction.atomic():
+        services.remove_needle(ins, request.user)
+        record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", detail="api")
+    return ins
