@@ -65,7 +65,7 @@ def _run(live_server, token, examples, seed, minimum):
 
 @pytest.mark.django_db(transaction=True)
 def test_fuzz_the_api_with_a_fixed_seed(live_server, token):
-    _run(live_server, token, examples=50, seed=20261123, minimum=1000)
+    _run(live_server, token, examples=30, seed=20261123, minimum=1000)
 
 
 @pytest.mark.long

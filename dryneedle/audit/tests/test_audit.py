@@ -144,3 +144,16 @@ def test_the_log_sorts_by_each_column(as_audrey, clinic_a, sort):
     key = sort.lstrip("-")
     values = [row[key] for row in rows]
     assert values == sorted(values, reverse=sort.startswith("-"))
+
+
+@pytest.mark.long
+def test_tampering_is_detected_in_a_10000_row_log(clinic_a):
+    """RT-05c at size: 100 random trials over 10,000 rows (make test-long)."""
+    make_rows(10_000, clinic_a)
+    rng = random.Random()
+    rows = list(AuditEvent.objects.order_by("id"))
+    for trial in range(100):
+        sid = transaction.savepoint()
+        _tamper(("change", "delete", "reorder")[trial % 3], rows, rng)
+        assert verify()[1] is not None, f"trial {trial} not detected"
+        transaction.savepoint_rollback(sid)
