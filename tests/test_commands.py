@@ -62,3 +62,16 @@ def test_sqlite_runs_in_wal_with_full_sync():
         assert c.fetchone()[0] == 2  # FULL
         c.execute("PRAGMA foreign_keys")
         assert c.fetchone()[0] == 1
+
+
+@pytest.mark.django_db
+def test_issue_token_prints_a_working_token_once(alice, patient, client):
+    out = io.StringIO()
+    call_command("issue_token", "alice@a.example", name="tablet", stdout=out)
+    token = out.getvalue().strip().splitlines()[-1]
+    r = client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 200 and r.json()["count"] == 1
+    call_command("issue_token", "alice@a.example", revoke=True, stdout=io.StringIO())
+    assert client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    with pytest.raises(CommandError, match="No active membership"):
+        call_command("issue_token", "nobody@a.example", stdout=io.StringIO())
