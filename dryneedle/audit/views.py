@@ -14,22 +14,8 @@ from dryneedle.practitioners.access import allowed
 SORTS = {name: name for name in ("ts", "username", "patient", "action", "category", "object_type", "outcome", "ip")}
 SORTS.update({"-" + k: "-" + v for k, v in list(SORTS.items())})
 
-COLUMNS = (
-    "ts",
-    "username",
-    "clinic",
-    "patient",
-    "action",
-    "category",
-    "object_type",
-    "object_id",
-    "outcome",
-    "ip",
-    "request_id",
-    "break_glass",
-    "detail",
-    "row_hash",
-)
+# The export: every hashed field but the internal user id, then the row hash to check against.
+COLUMNS = (*(f for f in AuditEvent.HASHED if f != "user_id"), "row_hash")
 
 
 def _window(request: HttpRequest):

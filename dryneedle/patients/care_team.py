@@ -60,6 +60,19 @@ def require_clinical_write(request: HttpRequest, patient: Patient) -> None:
         raise PermissionDenied("Emergency access lets you read this record, not change it.")
 
 
+def get_clinical(request: HttpRequest, qs, *, write: bool, **lookup):
+    """Fetch a clinical object of the request's clinic (404 otherwise) and check the care team.
+
+    ``write`` refuses emergency (break-glass) access, which is read-only.
+    """
+    from dryneedle.practitioners.access import get_for_clinic
+
+    obj = get_for_clinic(request, qs, **lookup)
+    patient = obj if isinstance(obj, Patient) else obj.patient
+    (require_clinical_write if write else require_clinical_access)(request, patient)
+    return obj
+
+
 def grant(request: HttpRequest, patient: Patient, reason: str) -> EmergencyAccess:
     """Open a break-glass window and tell the clinic admins."""
     now = timezone.now()

@@ -13,7 +13,6 @@ from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.patients.schemas import Error
-from dryneedle.practitioners.access import get_for_clinic
 from dryneedle.screening import rules, services
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
@@ -127,15 +126,13 @@ def evaluate(request: HttpRequest, payload: EvaluateIn):
 
 
 def _episode(request, code, write: bool) -> Episode:
-    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
-    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, episode.patient)
-    return episode
+    return care_team.get_clinical(request, Episode.objects.select_related("patient"), write=write, code=code)
 
 
 def _screening(request, code, write: bool) -> Screening:
-    s = get_for_clinic(request, Screening.objects.select_related("patient", "episode"), code=code)
-    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, s.patient)
-    return s
+    return care_team.get_clinical(
+        request, Screening.objects.select_related("patient", "episode"), write=write, code=code
+    )
 
 
 @router.get("episodes/{code}/screenings", response={200: list[ScreeningOut], **ERRORS}, operation_id="list_screenings")

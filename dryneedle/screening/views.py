@@ -8,7 +8,7 @@ from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.practitioners.access import allowed
 from dryneedle.screening import rules, services
 from dryneedle.screening.forms import AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
 from dryneedle.screening.gate import needling_gate
@@ -16,15 +16,12 @@ from dryneedle.screening.models import Screening
 
 
 def _episode(request: HttpRequest, code, write: bool = True) -> Episode:
-    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
-    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, episode.patient)
-    return episode
+    return care_team.get_clinical(request, Episode.objects.select_related("patient"), write=write, code=code)
 
 
 def _screening(request: HttpRequest, code, write: bool = True) -> Screening:
-    s = get_for_clinic(request, Screening.objects.select_related("patient", "episode", "created_by"), code=code)
-    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, s.patient)
-    return s
+    qs = Screening.objects.select_related("patient", "episode", "created_by")
+    return care_team.get_clinical(request, qs, write=write, code=code)
 
 
 @allowed("screening:new")

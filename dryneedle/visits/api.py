@@ -13,7 +13,6 @@ from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.patients.schemas import Error
-from dryneedle.practitioners.access import get_for_clinic
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.rules import REGIONS
 from dryneedle.visits import services
@@ -88,17 +87,14 @@ def _out(v: Visit) -> Visit:
 
 
 def _visit(request, code, write: bool) -> Visit:
-    v = get_for_clinic(request, Visit.objects.select_related("patient", "episode"), code=code)
-    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, v.patient)
-    return v
+    return care_team.get_clinical(request, Visit.objects.select_related("patient", "episode"), write=write, code=code)
 
 
 @router.post("episodes/{code}/visits", response={201: VisitOut, **ERRORS}, operation_id="create_visit")
 def create_visit(request: HttpRequest, code: UUID):
     """Start a draft needling visit on an open episode."""
     require(request, "create_visit")
-    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
-    care_team.require_clinical_write(request, episode.patient)
+    episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if episode.status != Episode.Status.OPEN:
         raise HttpError(422, "Visits are recorded on an open episode.")
     with transaction.atomic():
@@ -174,8 +170,9 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
 def remove_insertion(request: HttpRequest, code: UUID):
     """Record that a needle came out (now)."""
     require(request, "remove_insertion")
-    ins = get_for_clinic(request, Insertion.objects.select_related("visit", "patient", "lot"), code=code)
-    care_team.require_clinical_write(request, ins.patient)
+    ins = care_team.get_clinical(
+        request, Insertion.objects.select_related("visit", "patient", "lot"), write=True, code=code
+    )
     with transaction.atomic():
         services.remove_needle(ins, request.user)
         record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", detail="api")

@@ -8,7 +8,7 @@ from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.practitioners.access import allowed
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import services
 from dryneedle.visits.forms import InsertionForm, VisitForm
@@ -27,15 +27,12 @@ VISIT_FIELDS = (
 
 def _visit(request: HttpRequest, code, write: bool) -> Visit:
     qs = Visit.objects.select_related("patient", "episode", "practitioner", "signed_by")
-    visit = get_for_clinic(request, qs, code=code)
-    (care_team.require_clinical_write if write else care_team.require_clinical_access)(request, visit.patient)
-    return visit
+    return care_team.get_clinical(request, qs, write=write, code=code)
 
 
 @allowed("visits:start")
 def start_visit(request: HttpRequest, code) -> HttpResponse:
-    episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
-    care_team.require_clinical_write(request, episode.patient)
+    episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if episode.status != Episode.Status.OPEN:
         messages.error(request, "Visits are recorded on an open episode.")
         return redirect("patients:episode", episode.code)
@@ -140,8 +137,7 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
 
 @allowed("visits:remove_needle")
 def remove_needle(request: HttpRequest, code) -> HttpResponse:
-    ins = get_for_clinic(request, Insertion.objects.select_related("visit", "patient"), code=code)
-    care_team.require_clinical_write(request, ins.patient)
+    ins = care_team.get_clinical(request, Insertion.objects.select_related("visit", "patient"), write=True, code=code)
     try:
         with transaction.atomic():
             services.remove_needle(ins, request.user)
