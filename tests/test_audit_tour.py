@@ -70,6 +70,7 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
             "lot": str(insertion.lot.code),
             "depth_mm": 20,
             "technique": "static",
+            "angle": "perpendicular",
             "local_twitch_responses": 1,
         },
     }

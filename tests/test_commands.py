@@ -75,3 +75,23 @@ def test_issue_token_prints_a_working_token_once(alice, patient, client):
     assert client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     with pytest.raises(CommandError, match="No active membership"):
         call_command("issue_token", "nobody@a.example", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_every_guard_trigger_is_installed_after_migrate():
+    """SQLite rebuilds a table to alter it, dropping its triggers: migrate must put them all back."""
+    from django.db import connection
+
+    from dryneedle.lib import guards
+
+    with connection.cursor() as c:
+        if connection.vendor == "sqlite":
+            c.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            c.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        names = {row[0] for row in c.fetchall()}
+    for table, kind in guards.GUARDED.items():
+        assert f"{table}_no_delete" in names
+        if kind == "append_only":
+            assert f"{table}_no_update" in names
+    assert {"visits_visit_signed_frozen", "visits_visit_count_out"} <= names or "visits_visit_check" in names

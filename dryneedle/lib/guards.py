@@ -85,3 +85,45 @@ def guard(table: str) -> migrations.RunPython:
         uninstall(schema_editor.connection, table)
 
     return migrations.RunPython(forwards, backwards)
+
+
+# Other trigger sets (module with SQLITE, SQLITE_DROP, POSTGRES, POSTGRES_DROP, TABLES).
+EXTRA = ("dryneedle.visits.triggers",)
+
+
+def _existing_tables(connection) -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.table_names(cursor))
+
+
+def install_all(connection) -> None:
+    """Install every guard and trigger whose tables exist (idempotent).
+
+    Run after every migrate: SQLite rebuilds a table to alter it, and a
+    rebuilt table has lost its triggers. Without this, a later migration
+    would silently remove the database's refusals.
+    """
+    import importlib
+
+    tables = _existing_tables(connection)
+    for table, kind in GUARDED.items():
+        if table in tables:
+            install(connection, table, kind)
+    for name in EXTRA:
+        mod = importlib.import_module(name)
+        if set(mod.TABLES) <= tables:
+            with connection.cursor() as cursor:
+                for sql in mod.SQLITE if connection.vendor == "sqlite" else mod.POSTGRES:
+                    cursor.execute(sql)
+
+
+def uninstall_cross_table(connection) -> None:
+    """Drop triggers that name other tables: SQLite refuses to rebuild a table they refer to."""
+    import importlib
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in EXTRA:
+            for sql in importlib.import_module(name).SQLITE_DROP:
+                cursor.execute(sql)

@@ -16,7 +16,8 @@ from dryneedle.patients.schemas import Error
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.rules import REGIONS
 from dryneedle.visits import services
-from dryneedle.visits.models import Insertion, NeedleLot, Side, Technique, Visit
+from dryneedle.visits.depth import PROTECTIVE
+from dryneedle.visits.models import Angle, Insertion, NeedleLot, Side, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
 
 router = Router(tags=["visits"])
@@ -33,6 +34,9 @@ class InsertionIn(Schema):
     depth_mm: int = Field(ge=1, le=150, strict=True)
     technique: Literal[tuple(Technique.values)] = "pistoning"  # type: ignore[valid-type]
     local_twitch_responses: int = Field(0, ge=0, le=50, strict=True)
+    angle: Literal[tuple(Angle.values)] = "perpendicular"  # type: ignore[valid-type]
+    protective_technique: Literal[("", *(k for k, _ in PROTECTIVE))] = ""  # type: ignore[valid-type]
+    depth_reason: Annotated[str, StringConstraints(max_length=300, pattern=r"^[^\x00]*$")] = ""
 
 
 class InsertionOut(Schema):
@@ -45,6 +49,10 @@ class InsertionOut(Schema):
     local_twitch_responses: int
     time_in: datetime
     time_out: datetime | None
+    angle: str
+    protective_technique: str
+    depth_reason: str
+    warnings: list[str]
     lot: str = Field(validation_alias="lot.lot_number")
 
 
@@ -159,6 +167,9 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
             depth_mm=payload.depth_mm,
             technique=payload.technique,
             local_twitch_responses=payload.local_twitch_responses,
+            angle=payload.angle,
+            protective_technique=payload.protective_technique,
+            depth_reason=payload.depth_reason,
             created_by=request.user,
             updated_by=request.user,
         )

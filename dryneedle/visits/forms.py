@@ -1,6 +1,7 @@
 from django import forms
 
-from dryneedle.visits.models import NeedleLot, Side, Technique
+from dryneedle.visits.depth import PROTECTIVE
+from dryneedle.visits.models import Angle, NeedleLot, Side, Technique
 from dryneedle.visits.muscles import MUSCLES
 
 
@@ -30,6 +31,13 @@ class InsertionForm(forms.Form):
     lot = forms.ModelChoiceField(label="Needle (size and lot)", queryset=NeedleLot.objects.none(), to_field_name="code")
     depth_mm = forms.IntegerField(label="Depth (mm)", min_value=1, max_value=150)
     technique = forms.ChoiceField(choices=Technique.choices)
+    angle = forms.ChoiceField(choices=Angle.choices)
+    protective_technique = forms.ChoiceField(
+        label="Protective technique (to go past a depth limit)", required=False, choices=[("", "—"), *PROTECTIVE]
+    )
+    depth_reason = forms.CharField(
+        label="Reason for going deeper", required=False, max_length=300, validators=[_no_nul]
+    )
     local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
 
     def __init__(self, clinic, *args, **kwargs):

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib.models import ClinicalRecord, NeverDeletedQuerySet
+from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.muscles import BY_CODE, CHOICES
 
 
@@ -33,6 +34,22 @@ class NeedleLot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.diameter_mm} × {self.length_mm} mm, lot {self.lot_number} (expires {self.expires:%b %Y})"
+
+
+class DepthLimit(models.Model):
+    """A clinic's own depth limit for a muscle, replacing the cited default (visits/depth.py)."""
+
+    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="depth_limits")
+    muscle = models.CharField(max_length=40, choices=CHOICES)
+    max_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(150)])
+    source = models.CharField(max_length=300, help_text="Where the clinic's limit comes from")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "muscle"], name="one_limit_per_muscle")]
+
+    def __str__(self) -> str:
+        return f"{self.get_muscle_display()} ≤ {self.max_mm} mm"
 
 
 class Visit(ClinicalRecord):
@@ -95,6 +112,15 @@ class Technique(models.TextChoices):
     ELECTRICAL = "electrical", "Electrical stimulation"
 
 
+class Angle(models.TextChoices):
+    PERPENDICULAR = "perpendicular", "Perpendicular"
+    MEDIAL = "medial", "Angled medially"
+    LATERAL = "lateral", "Angled laterally"
+    CRANIAL = "cranial", "Angled cranially"
+    CAUDAL = "caudal", "Angled caudally"
+    TANGENTIAL = "tangential", "Tangential"
+
+
 class InsertionQuerySet(NeverDeletedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         # Bulk inserts would skip the needling gate in save(); each needle goes through it.
@@ -115,6 +141,11 @@ class Insertion(ClinicalRecord):
     time_in = models.DateTimeField(default=timezone.now)
     time_out = models.DateTimeField(null=True, blank=True)
     local_twitch_responses = models.PositiveSmallIntegerField(default=0)
+    angle = models.CharField(max_length=20, choices=Angle.choices, default=Angle.PERPENDICULAR)
+    # Depth guard: going past the limit needs a protective technique and a reason (visits/depth.py).
+    protective_technique = models.CharField(max_length=20, choices=PROTECTIVE, blank=True)
+    depth_reason = models.CharField(max_length=300, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
 
     objects = InsertionQuerySet.as_manager()
 

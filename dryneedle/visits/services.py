@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dryneedle.practitioners.models import Credential, Membership, Role
 from dryneedle.screening.gate import needling_gate
+from dryneedle.visits import depth
 from dryneedle.visits.models import Insertion, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
 
@@ -35,6 +36,24 @@ def check_insertion(ins: Insertion) -> None:
     gate = needling_gate(visit.episode, ins.region, electrical_stimulation=ins.technique == Technique.ELECTRICAL)
     if not gate.allowed:
         raise ValidationError(gate.message)
+    limit = depth.limit_for(visit.clinic, ins.muscle)
+    if limit is not None and ins.depth_mm > limit.max_mm:
+        if not ins.protective_technique or len(ins.depth_reason.strip()) < 10:
+            raise ValidationError(
+                {
+                    "depth_mm": (
+                        f"{ins.depth_mm} mm is deeper than the {limit.max_mm} mm limit for {muscle.name.lower()} "
+                        f"({limit.source}). Choose a protective technique and give a reason to go deeper."
+                    )
+                }
+            )
+        ins.warnings = [
+            *ins.warnings,
+            f"Deeper than the {limit.max_mm} mm limit: {ins.get_protective_technique_display()}; "
+            f"reason: {ins.depth_reason.strip()}",
+        ]
+    if ins.angle == "medial" and ins.muscle in depth.MEDIAL_PARASPINAL:
+        ins.warnings = [*ins.warnings, depth.MEDIAL_WARNING]
     ins.clinic = visit.clinic
     ins.patient = visit.patient
 
@@ -95,6 +114,9 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
                 "time_in": i.time_in.isoformat(),
                 "time_out": i.time_out.isoformat() if i.time_out else None,
                 "local_twitch_responses": i.local_twitch_responses,
+                "angle": i.angle,
+                "protective_technique": i.protective_technique,
+                "depth_reason": i.depth_reason,
             }
             for i in insertions
         ],

@@ -115,6 +115,9 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
                     depth_mm=d["depth_mm"],
                     technique=d["technique"],
                     local_twitch_responses=d["local_twitch_responses"],
+                    angle=d["angle"],
+                    protective_technique=d["protective_technique"],
+                    depth_reason=d["depth_reason"],
                     created_by=request.user,
                     updated_by=request.user,
                 )

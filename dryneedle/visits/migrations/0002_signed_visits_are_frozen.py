@@ -1,82 +1,16 @@
 """The database refuses what a signed note must never suffer.
 
-* A signed visit cannot be changed (corrections are amendments).
-* A visit cannot become signed while a needle is not recorded as removed.
-* A signed visit's needles cannot be added to or changed.
-* Visits and needles are never deleted (lib/guards.py).
+The triggers themselves (visits/triggers.py) refer to both visit tables, and
+SQLite cannot rebuild a table that another table's trigger names; so they are
+installed after every migrate (lib/guards.install_all, web/apps.py), not here.
+tests/test_commands.py checks that they are there.
 """
 
 from django.db import migrations
 
 from dryneedle.lib.guards import guard
 
-SQLITE = [
-    """CREATE TRIGGER visits_visit_signed_frozen BEFORE UPDATE ON visits_visit
-       WHEN OLD.status = 'signed'
-       BEGIN SELECT RAISE(ABORT, 'visit is signed: add an amendment instead'); END""",
-    """CREATE TRIGGER visits_visit_count_out BEFORE UPDATE OF status ON visits_visit
-       WHEN NEW.status = 'signed' AND EXISTS (
-         SELECT 1 FROM visits_insertion WHERE visit_id = NEW.id AND time_out IS NULL)
-       BEGIN SELECT RAISE(ABORT, 'needles inserted and removed differ: visit cannot be signed'); END""",
-    """CREATE TRIGGER visits_insertion_signed_frozen_ins BEFORE INSERT ON visits_insertion
-       WHEN (SELECT status FROM visits_visit WHERE id = NEW.visit_id) = 'signed'
-       BEGIN SELECT RAISE(ABORT, 'visit is signed: add an amendment instead'); END""",
-    """CREATE TRIGGER visits_insertion_signed_frozen_upd BEFORE UPDATE ON visits_insertion
-       WHEN (SELECT status FROM visits_visit WHERE id = OLD.visit_id) = 'signed'
-       BEGIN SELECT RAISE(ABORT, 'visit is signed: add an amendment instead'); END""",
-]
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS visits_visit_signed_frozen",
-    "DROP TRIGGER IF EXISTS visits_visit_count_out",
-    "DROP TRIGGER IF EXISTS visits_insertion_signed_frozen_ins",
-    "DROP TRIGGER IF EXISTS visits_insertion_signed_frozen_upd",
-]
-
-POSTGRES = [
-    """CREATE OR REPLACE FUNCTION visits_visit_check() RETURNS trigger AS $$
-       BEGIN
-         IF OLD.status = 'signed' THEN
-           RAISE EXCEPTION 'visit is signed: add an amendment instead';
-         END IF;
-         IF NEW.status = 'signed' AND EXISTS (
-             SELECT 1 FROM visits_insertion WHERE visit_id = NEW.id AND time_out IS NULL) THEN
-           RAISE EXCEPTION 'needles inserted and removed differ: visit cannot be signed';
-         END IF;
-         RETURN NEW;
-       END; $$ LANGUAGE plpgsql""",
-    "CREATE TRIGGER visits_visit_check BEFORE UPDATE ON visits_visit FOR EACH ROW EXECUTE FUNCTION visits_visit_check()",
-    """CREATE OR REPLACE FUNCTION visits_insertion_check() RETURNS trigger AS $$
-       BEGIN
-         IF (SELECT status FROM visits_visit WHERE id = NEW.visit_id) = 'signed' THEN
-           RAISE EXCEPTION 'visit is signed: add an amendment instead';
-         END IF;
-         RETURN NEW;
-       END; $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER visits_insertion_check BEFORE INSERT OR UPDATE ON visits_insertion
-       FOR EACH ROW EXECUTE FUNCTION visits_insertion_check()""",
-]
-POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS visits_visit_check ON visits_visit",
-    "DROP TRIGGER IF EXISTS visits_insertion_check ON visits_insertion",
-]
-
-
-def forwards(apps, schema_editor):
-    sql = SQLITE if schema_editor.connection.vendor == "sqlite" else POSTGRES
-    for statement in sql:
-        schema_editor.execute(statement)
-
-
-def backwards(apps, schema_editor):
-    sql = SQLITE_DROP if schema_editor.connection.vendor == "sqlite" else POSTGRES_DROP
-    for statement in sql:
-        schema_editor.execute(statement)
-
 
 class Migration(migrations.Migration):
     dependencies = [("visits", "0001_initial")]
-    operations = [
-        migrations.RunPython(forwards, backwards),
-        guard("visits_visit"),
-        guard("visits_insertion"),
-    ]
+    operations = [guard("visits_visit"), guard("visits_insertion")]

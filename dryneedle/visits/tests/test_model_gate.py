@@ -195,3 +195,39 @@ def test_the_count_invariant_holds_for_any_sequence(visit, lot, episode, certifi
         assert Insertion.objects.filter(visit=visit, time_out__isnull=True).count() == 0
     transaction.savepoint_rollback(sid)
     visit.refresh_from_db()
+
+
+def test_the_depth_guard_over_the_lung_fields(visit, lot, episode, alice):
+    screening.record_screening(episode, alice, {**ANSWERS, "planned_regions": ["thoracic", "lumbar"]})
+    s = episode.screenings.get(status="current")
+    screening.acknowledge(s, alice, ["thoracic_region"])
+    ok = needle(visit, lot, muscle="rhomboid_major", depth_mm=19)
+    assert ok.warnings == []
+    with pytest.raises(ValidationError, match="deeper than the 19 mm limit for rhomboid major"):
+        needle(visit, lot, muscle="rhomboid_major", depth_mm=25)
+    deep = needle(
+        visit,
+        lot,
+        muscle="rhomboid_major",
+        depth_mm=25,
+        protective_technique="bony_backstop",
+        depth_reason="Large build; needle directed onto the rib under palpation",
+    )
+    assert "Over a rib or lamina" in deep.warnings[0]
+    assert "protective_technique" in services.canonical_note(visit)
+
+
+def test_a_clinic_sets_its_own_depth_limit(visit, lot, episode, alice, clinic_a):
+    from dryneedle.visits.models import DepthLimit
+
+    screening.record_screening(episode, alice, {**ANSWERS, "planned_regions": ["thoracic"]})
+    screening.acknowledge(episode.screenings.get(status="current"), alice, ["thoracic_region"])
+    DepthLimit.objects.create(clinic=clinic_a, muscle="upper_trapezius", max_mm=15, source="Clinic governance 2026")
+    with pytest.raises(ValidationError, match=r"15 mm limit .* \(Clinic governance 2026\)"):
+        needle(visit, lot, muscle="upper_trapezius", depth_mm=20)
+
+
+def test_medial_angles_at_the_thoracolumbar_junction_are_flagged(visit, lot, episode, alice):
+    screening.record_screening(episode, alice, ANSWERS)
+    ins = needle(visit, lot, angle="medial")
+    assert "spinal canal" in ins.warnings[0] and "Williams 2023" in ins.warnings[0]
