@@ -63,6 +63,7 @@ POLICY: dict[str, dict[str, object]] = {
     "visits:add_needle": {"POST": frozenset({PRACT})},
     "visits:remove_needle": {"POST": frozenset({PRACT})},
     "visits:sign": {"POST": frozenset({PRACT})},
+    "visits:amend": {"POST": frozenset({PRACT})},
     # Patient links: sent by the care team; opened by the patient without an account
     # (the 256-bit token in the URL is the credential; see portal.models.PatientLink).
     "portal:send_screening": {"POST": CLINICAL},
@@ -93,6 +94,7 @@ POLICY: dict[str, dict[str, object]] = {
     "api:update_visit": {"PATCH": frozenset({PRACT})},
     "api:create_insertion": {"POST": frozenset({PRACT})},
     "api:remove_insertion": {"POST": frozenset({PRACT})},
+    "api:create_amendment": {"POST": frozenset({PRACT})},
 }
 
 

@@ -72,7 +72,13 @@ def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
     page.get_by_role("button", name="Sign the note").click()
     expect(page.get_by_text("Signed by Dora Doe")).to_be_visible()
     expect(page.get_by_role("button", name="Add needle")).to_have_count(0)
+    expect(page.get_by_text("Procedure code 20560 (2 muscles).")).to_be_visible()
+    page.get_by_label("Correction").fill("Needle 2 was in gluteus minimus, not medius.")
+    page.get_by_label("Reason").fill("recorded the wrong muscle")
+    page.get_by_role("button", name="Add amendment").click()
+    expect(page.get_by_text("Needle 2 was in gluteus minimus")).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "visit-signed.png", full_page=True)
     v = Visit.objects.get(episode=e)
     assert v.status == "signed" and v.insertions.count() == 2 and v.post_nprs == 3 and len(v.sha256) == 64
+    assert v.amendments.count() == 1

@@ -23,6 +23,7 @@ GUARDED: dict[str, str] = {
     "screening_screening": "no_delete",
     "visits_visit": "no_delete",
     "visits_insertion": "no_delete",
+    "visits_amendment": "append_only",
     "portal_patientlink": "no_delete",
 }
 

@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -157,23 +158,13 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
     lot = NeedleLot.objects.filter(code=payload.lot).first()
     if lot is None:
         raise HttpError(422, "Unknown needle lot.")
-    with transaction.atomic():
-        ins = Insertion.objects.create(
-            visit=v,
-            lot=lot,
-            muscle=payload.muscle,
-            region=payload.region,
-            side=payload.side,
-            depth_mm=payload.depth_mm,
-            technique=payload.technique,
-            local_twitch_responses=payload.local_twitch_responses,
-            angle=payload.angle,
-            protective_technique=payload.protective_technique,
-            depth_reason=payload.depth_reason,
-            created_by=request.user,
-            updated_by=request.user,
-        )
-        record(request, "insertion.create", ins, patient=v.patient, category="procedure", detail="api")
+    fields = payload.model_dump(exclude={"lot"})
+    try:
+        with transaction.atomic():
+            ins = Insertion.objects.create(visit=v, lot=lot, created_by=request.user, updated_by=request.user, **fields)
+            record(request, "insertion.create", ins, patient=v.patient, category="procedure", detail="api")
+    except ValidationError as e:
+        refused(request, "insertion.create", v, e)
     return Status(201, ins)
 
 
@@ -188,3 +179,37 @@ def remove_insertion(request: HttpRequest, code: UUID):
         services.remove_needle(ins, request.user)
         record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", detail="api")
     return ins
+
+
+class AmendmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=5000, pattern=r"^[^\x00]*$")]
+    reason: Annotated[str, StringConstraints(min_length=5, max_length=300, pattern=r"^[^\x00]*$")]
+
+
+class AmendmentOut(Schema):
+    code: UUID
+    created: datetime
+    text: str
+    reason: str
+
+
+@router.post("visits/{code}/amendments", response={201: AmendmentOut, **ERRORS}, operation_id="create_amendment")
+def create_amendment(request: HttpRequest, code: UUID, payload: AmendmentIn):
+    """Append a correction to a signed visit; the signed note never changes."""
+    require(request, "create_amendment")
+    v = _visit(request, code, write=True)
+    try:
+        with transaction.atomic():
+            a = services.amend(v, request.user, payload.text, payload.reason)
+            record(request, "visit.amend", v, category="procedure", detail=f"api: amendment {a.code}")
+    except ValidationError as e:
+        refused(request, "visit.amend", v, e)
+    return Status(201, a)
+
+
+def refused(request: HttpRequest, action: str, obj, err: ValidationError):
+    """Audit a refused write against its patient, then answer 422 with the reasons."""
+    record(request, action, obj, category="procedure", outcome="invalid", detail="; ".join(err.messages)[:200])
+    raise HttpError(422, " ".join(err.messages))

@@ -167,3 +167,15 @@ class Insertion(ClinicalRecord):
 
             check_insertion(self)
         super().save(*args, **kwargs)
+
+
+class Amendment(ClinicalRecord):
+    """A correction appended to a signed visit: who, when, why. The signed note itself never changes."""
+
+    visit = models.ForeignKey(Visit, models.PROTECT, related_name="amendments")
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    text = models.TextField(max_length=5000)
+    reason = models.CharField(max_length=300)
+
+    def __str__(self) -> str:
+        return f"Amendment {self.created:%d %b %Y %H:%M}"

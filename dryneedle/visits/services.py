@@ -136,3 +136,79 @@ def sign(visit: Visit, user) -> None:
     visit.signed_by = user
     visit.updated_by = user
     visit.save()
+
+
+def amend(visit: Visit, user, text: str, reason: str):
+    from dryneedle.visits.models import Amendment
+
+    if visit.status != Visit.Status.SIGNED:
+        raise ValidationError("Only a signed visit is amended; a draft can still be edited.")
+    if not text.strip() or len(reason.strip()) < 5:
+        raise ValidationError({"text": "Write the correction and its reason."})
+    return Amendment.objects.create(
+        clinic=visit.clinic,
+        visit=visit,
+        patient=visit.patient,
+        text=text.strip()[:5000],
+        reason=reason.strip()[:300],
+        created_by=user,
+        updated_by=user,
+    )
+
+
+# CPT codes for dry needling by the number of distinct muscles needled (US clinics):
+# 20560 for 1-2 muscles, 20561 for 3 or more (AMA CPT 2020; feature-map.md §6 item 7).
+def procedure_code(visit: Visit, muscles: set[str]) -> str:
+    if not visit.clinic.jurisdiction.startswith("US") or not muscles:
+        return ""
+    return "20561" if len(muscles) >= 3 else "20560"
+
+
+def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
+    """A readable note generated from the structured visit: nothing is typed twice."""
+    from dryneedle.screening.gate import current_screening
+
+    s = current_screening(visit.episode)
+    muscles = {n.muscle for n in needles}
+    named = sorted({f"{BY_CODE[n.muscle].name} ({n.side})" for n in needles})
+    subjective = [f"{visit.episode.condition_name}."]
+    if visit.pre_nprs is not None:
+        subjective.append(f"Pain before needling {visit.pre_nprs}/10.")
+    objective = []
+    if s is not None:
+        objective.append(
+            f"Screening {s.created:%d %b %Y}: {s.get_decision_display()}"
+            + (f"; precautions acknowledged: {', '.join(sorted(s.acknowledged_rules))}." if s.acknowledged else ".")
+        )
+    cnt = [
+        n
+        for n, ok in (
+            ("hand hygiene", visit.hand_hygiene),
+            ("clean field", visit.clean_field),
+            ("sterile single-use needles", visit.sterile_single_use),
+        )
+        if ok
+    ]
+    objective.append(
+        "Clean needle technique: "
+        + (", ".join(cnt) or "not recorded")
+        + (f"; skin prepared with {visit.skin_prep_agent}." if visit.skin_prep_agent else ".")
+    )
+    plural = {"n": "s" if len(needles) != 1 else "", "m": "s" if len(muscles) != 1 else ""}
+    assessment = [
+        f"{len(needles)} needle{plural['n']} in {len(muscles)} muscle{plural['m']}: " + "; ".join(named) + "."
+        if needles
+        else "No needles inserted.",
+        f"Local twitch responses: {sum(n.local_twitch_responses for n in needles)}.",
+    ]
+    assessment += [w for n in needles for w in n.warnings]
+    plan = []
+    if visit.post_nprs is not None:
+        plan.append(f"Pain after needling {visit.post_nprs}/10.")
+    removed = sum(1 for n in needles if n.time_out)
+    plan.append(f"Needles counted in {len(needles)}, out {removed}.")
+    if code := procedure_code(visit, muscles):
+        plan.append(f"Procedure code {code} ({len(muscles)} muscle{'s' if len(muscles) != 1 else ''}).")
+    if visit.notes:
+        plan.append(visit.notes)
+    return {"Subjective": subjective, "Objective": objective, "Assessment": assessment, "Plan": plan}

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:code>/needles/", views.add_needle, name="add_needle"),
     path("needles/<uuid:code>/remove/", views.remove_needle, name="remove_needle"),
     path("<uuid:code>/sign/", views.sign_visit, name="sign"),
+    path("<uuid:code>/amend/", views.amend_visit, name="amend"),
 ]

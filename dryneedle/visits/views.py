@@ -65,6 +65,8 @@ def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None,
             "visit_form": visit_form or VisitForm(initial={f: getattr(visit, f) for f in VISIT_FIELDS}),
             "needle_form": needle_form or InsertionForm(visit.clinic),
             "sign_problems": services.can_sign(request.user, visit) if visit.status == "draft" else [],
+            "note": services.soap_note(visit, needles),
+            "amendments": visit.amendments.select_related("created_by").order_by("created"),
         },
         status=status,
     )
@@ -164,4 +166,21 @@ def sign_visit(request: HttpRequest, code) -> HttpResponse:
         messages.error(request, " ".join(e.messages))
     else:
         messages.success(request, "Signed. The note can no longer be changed; corrections are amendments.")
+    return redirect("visits:detail", visit.code)
+
+
+@allowed("visits:amend")
+def amend_visit(request: HttpRequest, code) -> HttpResponse:
+    visit = _visit(request, code, write=True)
+    try:
+        with transaction.atomic():
+            a = services.amend(visit, request.user, request.POST.get("text", ""), request.POST.get("reason", ""))
+            record(request, "visit.amend", visit, category="procedure", detail=f"amendment {a.code}")
+    except ValidationError as e:
+        record(
+            request, "visit.amend", visit, category="procedure", outcome="invalid", detail="; ".join(e.messages)[:200]
+        )
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, "Amendment added. The signed note is unchanged; the amendment follows it.")
     return redirect("visits:detail", visit.code)

@@ -231,3 +231,34 @@ def test_medial_angles_at_the_thoracolumbar_junction_are_flagged(visit, lot, epi
     screening.record_screening(episode, alice, ANSWERS)
     ins = needle(visit, lot, angle="medial")
     assert "spinal canal" in ins.warnings[0] and "Williams 2023" in ins.warnings[0]
+
+
+def test_amendments_follow_a_signed_note_which_never_changes(visit, lot, episode, certified):
+    screening.record_screening(episode, certified, ANSWERS)
+    services.remove_needle(needle(visit, lot), certified)
+    with pytest.raises(ValidationError, match="Only a signed visit"):
+        services.amend(visit, certified, "x", "typing error")
+    services.sign(visit, certified)
+    before = visit.sha256
+    a = services.amend(visit, certified, "The needle was on the right, not the left.", "typing error")
+    visit.refresh_from_db()
+    assert visit.sha256 == before == hashlib.sha256(services.canonical_note(visit).encode()).hexdigest()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        type(a).objects.filter(pk=a.pk).update(text="rewritten")
+
+
+@pytest.mark.parametrize(("muscles", "code"), [(1, "20560"), (2, "20560"), (3, "20561"), (4, "20561")])
+def test_the_us_procedure_code_follows_the_distinct_muscles(visit, lot, episode, alice, muscles, code):
+    screening.record_screening(episode, alice, {**ANSWERS, "planned_regions": ["lumbar", "gluteal"]})
+    names = ["multifidus", "quadratus_lumborum", "gluteus_medius", "piriformis"][:muscles]
+    needles = [needle(visit, lot, muscle=m) for m in names] + [needle(visit, lot, muscle=names[0], side="right")]
+    note = services.soap_note(visit, needles)
+    assert f"Procedure code {code} ({muscles} muscle" in " ".join(note["Plan"])
+
+
+def test_no_procedure_code_outside_the_us(visit, lot, episode, alice):
+    visit.clinic.jurisdiction = "GB-ENG"
+    visit.clinic.save()
+    screening.record_screening(episode, alice, ANSWERS)
+    note = services.soap_note(visit, [needle(visit, lot)])
+    assert "Procedure code" not in " ".join(note["Plan"])
