@@ -40,6 +40,7 @@ PAGE_OBJECT = {
     "visits:sign": "visit",
     "visits:remove_needle": "insertion",
     "visits:amend": "visit",
+    "visits:needle_incident": "insertion",
     "portal:send_screening": "episode",
     "portal:open": "link",
 }

@@ -24,6 +24,7 @@ GUARDED: dict[str, str] = {
     "visits_visit": "no_delete",
     "visits_insertion": "no_delete",
     "visits_amendment": "append_only",
+    "visits_needleincident": "append_only",
     "portal_patientlink": "no_delete",
 }
 
@@ -113,8 +114,10 @@ def install_all(connection) -> None:
     for name in EXTRA:
         mod = importlib.import_module(name)
         if set(mod.TABLES) <= tables:
+            # Drop first: a trigger whose definition changed must be replaced, not kept.
+            sqlite = connection.vendor == "sqlite"
             with connection.cursor() as cursor:
-                for sql in mod.SQLITE if connection.vendor == "sqlite" else mod.POSTGRES:
+                for sql in (mod.SQLITE_DROP + mod.SQLITE) if sqlite else (mod.POSTGRES_DROP + mod.POSTGRES):
                     cursor.execute(sql)
 
 

@@ -179,3 +179,30 @@ class Amendment(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"Amendment {self.created:%d %b %Y %H:%M}"
+
+
+class NeedleIncident(ClinicalRecord):
+    """A needle that could not be counted out: the search, whether it was found, and the patient told.
+
+    Forgotten or lost needles were the commonest significant administrative event in
+    White 2001 (5 in 31,822 consultations; clinical-reference.md §2.1, §8). The
+    incident accounts for the needle so the visit can be signed; it becomes an
+    adverse-event record when the adverse-events app exists.
+    """
+
+    insertion = models.OneToOneField(Insertion, models.PROTECT, related_name="incident")
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    search_done = models.BooleanField()
+    found = models.BooleanField()
+    patient_informed = models.BooleanField()
+    notes = models.TextField(max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(search_done=True) & models.Q(patient_informed=True), name="incident_search_and_tell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Needle incident: {'found' if self.found else 'not found'}"

@@ -78,10 +78,11 @@ def can_sign(user, visit: Visit, on=None) -> list[str]:
         certs = Credential.objects.filter(user=user, kind=Credential.Kind.DN_CERTIFICATION)
         if not any(c.is_current(on) for c in certs):
             problems.append("You have no current dry-needling certification on record.")
-    still_in = visit.insertions.filter(time_out__isnull=True).count()
+    still_in = visit.insertions.filter(time_out__isnull=True, incident__isnull=True).count()
     if still_in:
         problems.append(
-            f"{still_in} needle{'s are' if still_in > 1 else ' is'} not recorded as removed: count them out first."
+            f"{still_in} needle{'s are' if still_in > 1 else ' is'} not recorded as removed: count them out first, "
+            "or record a needle incident for one that cannot be found."
         )
     return problems
 
@@ -212,3 +213,26 @@ def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
     if visit.notes:
         plan.append(visit.notes)
     return {"Subjective": subjective, "Objective": objective, "Assessment": assessment, "Plan": plan}
+
+
+def record_incident(ins: Insertion, user, *, search_done: bool, found: bool, patient_informed: bool, notes: str):
+    """Account for a needle that was not counted out. Needs the search and the patient told."""
+    from dryneedle.visits.models import NeedleIncident
+
+    if ins.time_out is not None:
+        raise ValidationError("This needle was counted out; there is nothing to account for.")
+    if not search_done or not patient_informed:
+        raise ValidationError("Search for the needle and tell the patient before recording the incident.")
+    if len(notes.strip()) < 10:
+        raise ValidationError({"notes": "Describe the search and what was found."})
+    return NeedleIncident.objects.create(
+        clinic=ins.clinic,
+        insertion=ins,
+        patient=ins.patient,
+        search_done=True,
+        found=found,
+        patient_informed=True,
+        notes=notes.strip()[:2000],
+        created_by=user,
+        updated_by=user,
+    )

@@ -1,7 +1,8 @@
 """Database triggers for signed visits (installed by migrations and after every migrate, see lib/guards.py).
 
 * A signed visit cannot be changed (corrections are amendments).
-* A visit cannot become signed while a needle is not recorded as removed.
+* A visit cannot become signed while a needle is neither recorded as removed nor
+  accounted for by a needle incident.
 * A signed visit's needles cannot be added to or changed.
 """
 
@@ -11,7 +12,8 @@ SQLITE = [
        BEGIN SELECT RAISE(ABORT, 'visit is signed: add an amendment instead'); END""",
     """CREATE TRIGGER IF NOT EXISTS visits_visit_count_out BEFORE UPDATE OF status ON visits_visit
        WHEN NEW.status = 'signed' AND EXISTS (
-         SELECT 1 FROM visits_insertion WHERE visit_id = NEW.id AND time_out IS NULL)
+         SELECT 1 FROM visits_insertion i WHERE i.visit_id = NEW.id AND i.time_out IS NULL
+         AND NOT EXISTS (SELECT 1 FROM visits_needleincident n WHERE n.insertion_id = i.id))
        BEGIN SELECT RAISE(ABORT, 'needles inserted and removed differ: visit cannot be signed'); END""",
     """CREATE TRIGGER IF NOT EXISTS visits_insertion_signed_frozen_ins BEFORE INSERT ON visits_insertion
        WHEN (SELECT status FROM visits_visit WHERE id = NEW.visit_id) = 'signed'
@@ -34,7 +36,8 @@ POSTGRES = [
            RAISE EXCEPTION 'visit is signed: add an amendment instead';
          END IF;
          IF NEW.status = 'signed' AND EXISTS (
-             SELECT 1 FROM visits_insertion WHERE visit_id = NEW.id AND time_out IS NULL) THEN
+             SELECT 1 FROM visits_insertion i WHERE i.visit_id = NEW.id AND i.time_out IS NULL
+             AND NOT EXISTS (SELECT 1 FROM visits_needleincident n WHERE n.insertion_id = i.id)) THEN
            RAISE EXCEPTION 'needles inserted and removed differ: visit cannot be signed';
          END IF;
          RETURN NEW;
@@ -57,4 +60,4 @@ POSTGRES_DROP = [
     "DROP TRIGGER IF EXISTS visits_visit_check ON visits_visit",
     "DROP TRIGGER IF EXISTS visits_insertion_check ON visits_insertion",
 ]
-TABLES = ("visits_visit", "visits_insertion")
+TABLES = ("visits_visit", "visits_insertion", "visits_needleincident")

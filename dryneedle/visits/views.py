@@ -51,7 +51,7 @@ def start_visit(request: HttpRequest, code) -> HttpResponse:
 
 def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None, status=200) -> HttpResponse:
     gate = needling_gate(visit.episode)
-    needles = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
+    needles = list(visit.insertions.select_related("lot", "incident").order_by("time_in", "id"))
     return render(
         request,
         "visits/visit.html",
@@ -184,3 +184,28 @@ def amend_visit(request: HttpRequest, code) -> HttpResponse:
     else:
         messages.success(request, "Amendment added. The signed note is unchanged; the amendment follows it.")
     return redirect("visits:detail", visit.code)
+
+
+@allowed("visits:needle_incident")
+def needle_incident(request: HttpRequest, code) -> HttpResponse:
+    """A needle that cannot be counted out: record the search and that the patient was told."""
+    qs = Insertion.objects.select_related("visit", "patient", "clinic")
+    ins = care_team.get_clinical(request, qs, write=True, code=code)
+    p = request.POST
+    try:
+        with transaction.atomic():
+            services.record_incident(
+                ins,
+                request.user,
+                search_done=p.get("search_done") == "on",
+                found=p.get("found") == "yes",
+                patient_informed=p.get("patient_informed") == "on",
+                notes=p.get("notes", ""),
+            )
+            record(request, "insertion.incident", ins, patient=ins.patient, category="procedure")
+    except ValidationError as e:
+        record(request, "insertion.incident", ins, patient=ins.patient, category="procedure", outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.warning(request, "Needle incident recorded. Report it as an adverse event as well.")
+    return redirect("visits:detail", ins.visit.code)

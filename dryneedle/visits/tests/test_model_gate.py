@@ -262,3 +262,38 @@ def test_no_procedure_code_outside_the_us(visit, lot, episode, alice):
     screening.record_screening(episode, alice, ANSWERS)
     note = services.soap_note(visit, [needle(visit, lot)])
     assert "Procedure code" not in " ".join(note["Plan"])
+
+
+def test_a_missing_needle_is_accounted_for_only_by_an_incident(visit, lot, episode, certified):
+    screening.record_screening(episode, certified, ANSWERS)
+    lost = needle(visit, lot)
+    with pytest.raises(ValidationError, match="not recorded as removed"):
+        services.sign(visit, certified)
+    with pytest.raises(ValidationError, match="tell the patient"):
+        services.record_incident(
+            lost, certified, search_done=True, found=False, patient_informed=False, notes="searched"
+        )
+    services.record_incident(
+        lost,
+        certified,
+        search_done=True,
+        found=False,
+        patient_informed=True,
+        notes="Searched table, floor, gown and sharps box; not found; patient told.",
+    )
+    services.sign(visit, certified)
+    visit.refresh_from_db()
+    assert visit.status == "signed" and lost.incident.found is False
+
+
+def test_the_incident_page(as_alice, visit, lot, episode, alice):
+    screening.record_screening(episode, alice, ANSWERS)
+    lost = needle(visit, lot)
+    r = as_alice.post(f"/visits/needles/{lost.code}/incident/", {"search_done": "on", "notes": "searched"}, follow=True)
+    assert "tell the patient" in r.content.decode()
+    as_alice.post(
+        f"/visits/needles/{lost.code}/incident/",
+        {"search_done": "on", "patient_informed": "on", "found": "yes", "notes": "Found on the couch, patient told."},
+    )
+    lost.refresh_from_db()
+    assert lost.incident.found and "incident: found" in as_alice.get(f"/visits/{visit.code}/").content.decode()
