@@ -71,6 +71,8 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
             "depth_mm": 20,
             "technique": "static",
             "angle": "perpendicular",
+            "position": "prone",
+            "guidance": "palpation",
             "local_twitch_responses": 1,
         },
     }

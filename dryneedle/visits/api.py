@@ -18,7 +18,18 @@ from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.rules import REGIONS
 from dryneedle.visits import services
 from dryneedle.visits.depth import PROTECTIVE
-from dryneedle.visits.models import Angle, Insertion, NeedleLot, Side, Technique, Visit
+from dryneedle.visits.models import (
+    SENSATIONS,
+    Angle,
+    Bleeding,
+    Guidance,
+    Insertion,
+    NeedleLot,
+    Position,
+    Side,
+    Technique,
+    Visit,
+)
 from dryneedle.visits.muscles import BY_CODE
 
 router = Router(tags=["visits"])
@@ -38,6 +49,20 @@ class InsertionIn(Schema):
     angle: Literal[tuple(Angle.values)] = "perpendicular"  # type: ignore[valid-type]
     protective_technique: Literal[("", *(k for k, _ in PROTECTIVE))] = ""  # type: ignore[valid-type]
     depth_reason: Annotated[str, StringConstraints(max_length=300, pattern=r"^[^\x00]*$")] = ""
+    position: Literal[tuple(Position.values)] = "prone"  # type: ignore[valid-type]
+    guidance: Literal[tuple(Guidance.values)] = "palpation"  # type: ignore[valid-type]
+    duration_s: int | None = Field(None, ge=0, le=7200, strict=True)
+    estim_frequency_hz: int | None = Field(None, ge=1, le=1000, strict=True)
+    estim_intensity: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] = ""
+    recognition: bool = False
+    sensations: list[Literal[tuple(k for k, _ in SENSATIONS)]] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
+
+
+class RemovalIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    pressure_applied: bool = True
+    bleeding: Literal[tuple(Bleeding.values)] = "none"  # type: ignore[valid-type]
 
 
 class InsertionOut(Schema):
@@ -54,6 +79,12 @@ class InsertionOut(Schema):
     protective_technique: str
     depth_reason: str
     warnings: list[str]
+    position: str
+    guidance: str
+    recognition: bool
+    sensations: list[str]
+    pressure_applied: bool
+    bleeding: str
     lot: str = Field(validation_alias="lot.lot_number")
 
 
@@ -66,6 +97,8 @@ class VisitPatch(Schema):
     clean_field: bool | None = None
     skin_prep_agent: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] | None = None
     sterile_single_use: bool | None = None
+    post_massage_stretch: bool | None = None
+    immediate_events: Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
     notes: Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00]*$")] | None = None
     sign: bool = False
 
@@ -169,14 +202,15 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
 
 
 @router.post("insertions/{code}/remove", response={200: InsertionOut, **ERRORS}, operation_id="remove_insertion")
-def remove_insertion(request: HttpRequest, code: UUID):
+def remove_insertion(request: HttpRequest, code: UUID, payload: RemovalIn | None = None):
     """Record that a needle came out (now)."""
     require(request, "remove_insertion")
     ins = care_team.get_clinical(
         request, Insertion.objects.select_related("visit", "patient", "lot"), write=True, code=code
     )
     with transaction.atomic():
-        services.remove_needle(ins, request.user)
+        payload = payload or RemovalIn()
+        services.remove_needle(ins, request.user, pressure_applied=payload.pressure_applied, bleeding=payload.bleeding)
         record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", detail="api")
     return ins
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from dryneedle.visits.depth import PROTECTIVE
-from dryneedle.visits.models import Angle, NeedleLot, Side, Technique
+from dryneedle.visits.models import SENSATIONS, Angle, Bleeding, Guidance, NeedleLot, Position, Side, Technique
 from dryneedle.visits.muscles import MUSCLES
 
 
@@ -19,6 +19,14 @@ class VisitForm(forms.Form):
     )
     sterile_single_use = forms.BooleanField(label="Sterile single-use needles", required=False)
     post_nprs = forms.IntegerField(label="Pain after needling (0-10)", required=False, min_value=0, max_value=10)
+    post_massage_stretch = forms.BooleanField(label="Post-needling massage or stretch", required=False)
+    immediate_events = forms.CharField(
+        label="Anything that happened during or right after (fainting, bleeding, pain...)",
+        required=False,
+        max_length=2000,
+        validators=[_no_nul],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     notes = forms.CharField(
         required=False, max_length=5000, validators=[_no_nul], widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -32,6 +40,13 @@ class InsertionForm(forms.Form):
     depth_mm = forms.IntegerField(label="Depth (mm)", min_value=1, max_value=150)
     technique = forms.ChoiceField(choices=Technique.choices)
     angle = forms.ChoiceField(choices=Angle.choices)
+    position = forms.ChoiceField(label="Patient position", choices=Position.choices)
+    guidance = forms.ChoiceField(choices=Guidance.choices)
+    duration_s = forms.IntegerField(label="Manipulation (seconds)", required=False, min_value=0, max_value=7200)
+    estim_frequency_hz = forms.IntegerField(label="E-stim frequency (Hz)", required=False, min_value=1, max_value=1000)
+    estim_intensity = forms.CharField(label="E-stim intensity", required=False, max_length=60, validators=[_no_nul])
+    recognition = forms.BooleanField(label="Patient recognised the pain", required=False)
+    sensations = forms.MultipleChoiceField(required=False, choices=SENSATIONS, widget=forms.CheckboxSelectMultiple)
     protective_technique = forms.ChoiceField(
         label="Protective technique (to go past a depth limit)", required=False, choices=[("", "—"), *PROTECTIVE]
     )
@@ -50,3 +65,8 @@ class InsertionForm(forms.Form):
         self.fields["lot"].queryset = NeedleLot.objects.filter(
             clinic=clinic, expires__gte=timezone.localdate()
         ).order_by("diameter_mm", "length_mm")
+
+
+class RemovalForm(forms.Form):
+    pressure_applied = forms.BooleanField(required=False)
+    bleeding = forms.ChoiceField(choices=Bleeding.choices, initial=Bleeding.NONE)

@@ -72,6 +72,10 @@ class Visit(ClinicalRecord):
     skin_prep_agent = models.CharField(max_length=60, blank=True)
     sterile_single_use = models.BooleanField(default=False)
     # 5. Removal and after
+    post_massage_stretch = models.BooleanField(default=False)
+    immediate_events = models.TextField(
+        blank=True, max_length=2000, help_text="Anything that happened during or right after"
+    )
     post_nprs = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
     notes = models.TextField(blank=True, max_length=5000)
     signed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -112,6 +116,34 @@ class Technique(models.TextChoices):
     ELECTRICAL = "electrical", "Electrical stimulation"
 
 
+class Position(models.TextChoices):
+    PRONE = "prone", "Prone"
+    SIDE_LYING = "side_lying", "Side-lying"
+    SUPINE = "supine", "Supine"
+    SITTING = "sitting", "Sitting"
+
+
+class Guidance(models.TextChoices):
+    PALPATION = "palpation", "Palpation"
+    ULTRASOUND = "ultrasound", "Ultrasound"
+
+
+class Bleeding(models.TextChoices):
+    NONE = "none", "None"
+    SPOT = "spot", "A spot"
+    MORE = "more", "More than a spot"
+
+
+# What the patient felt during needling (the seed's sensations; clinical-reference.md §7, §8).
+SENSATIONS = (
+    ("twitch", "Twitch"),
+    ("dull_ache", "Dull ache"),
+    ("pressure", "Pressure"),
+    ("referral", "Referred sensation"),
+    ("none", "Nothing"),
+)
+
+
 class Angle(models.TextChoices):
     PERPENDICULAR = "perpendicular", "Perpendicular"
     MEDIAL = "medial", "Angled medially"
@@ -142,6 +174,17 @@ class Insertion(ClinicalRecord):
     time_out = models.DateTimeField(null=True, blank=True)
     local_twitch_responses = models.PositiveSmallIntegerField(default=0)
     angle = models.CharField(max_length=20, choices=Angle.choices, default=Angle.PERPENDICULAR)
+    position = models.CharField(max_length=20, choices=Position.choices, default=Position.PRONE)
+    guidance = models.CharField(max_length=20, choices=Guidance.choices, default=Guidance.PALPATION)
+    # 4. Manipulation
+    duration_s = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(7200)])
+    estim_frequency_hz = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(1000)])
+    estim_intensity = models.CharField(max_length=60, blank=True)
+    recognition = models.BooleanField(default=False, help_text="The patient recognised their pain")
+    sensations = models.JSONField(default=list, blank=True)
+    # 5. Removal
+    pressure_applied = models.BooleanField(default=False)
+    bleeding = models.CharField(max_length=10, choices=Bleeding.choices, blank=True)
     # Depth guard: going past the limit needs a protective technique and a reason (visits/depth.py).
     protective_technique = models.CharField(max_length=20, choices=PROTECTIVE, blank=True)
     depth_reason = models.CharField(max_length=300, blank=True)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from dryneedle.practitioners.models import Credential, Membership, Role
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import depth
-from dryneedle.visits.models import Insertion, Technique, Visit
+from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
 
 
@@ -36,6 +36,11 @@ def check_insertion(ins: Insertion) -> None:
     gate = needling_gate(visit.episode, ins.region, electrical_stimulation=ins.technique == Technique.ELECTRICAL)
     if not gate.allowed:
         raise ValidationError(gate.message)
+    if ins.technique == Technique.ELECTRICAL and not (ins.estim_frequency_hz and ins.estim_intensity.strip()):
+        raise ValidationError({"estim_frequency_hz": "Electrical stimulation: record the frequency and the intensity."})
+    unknown = set(ins.sensations) - {k for k, _ in SENSATIONS}
+    if unknown:
+        raise ValidationError({"sensations": f"Unknown sensation(s): {', '.join(sorted(unknown))}."})
     limit = depth.limit_for(visit.clinic, ins.muscle)
     if limit is not None and ins.depth_mm > limit.max_mm:
         if not ins.protective_technique or len(ins.depth_reason.strip()) < 10:
@@ -58,15 +63,19 @@ def check_insertion(ins: Insertion) -> None:
     ins.patient = visit.patient
 
 
-def remove_needle(ins: Insertion, user, when=None) -> None:
+def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True, bleeding: str = "none") -> None:
     when = when or timezone.now()
+    if bleeding not in Bleeding.values:
+        raise ValidationError({"bleeding": "Choose none, a spot, or more than a spot."})
     if ins.time_out is not None:
         raise ValidationError("This needle was already removed.")
     if when < ins.time_in:
         raise ValidationError({"time_out": "A needle cannot come out before it went in."})
     ins.time_out = when
+    ins.pressure_applied = pressure_applied
+    ins.bleeding = bleeding
     ins.updated_by = user
-    ins.save(update_fields=["time_out", "updated_by", "updated"])
+    ins.save(update_fields=["time_out", "pressure_applied", "bleeding", "updated_by", "updated"])
 
 
 def can_sign(user, visit: Visit, on=None) -> list[str]:
@@ -94,7 +103,17 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
     """
     if insertions is None:
         insertions = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
-    fields = ("pre_nprs", "post_nprs", "hand_hygiene", "clean_field", "skin_prep_agent", "sterile_single_use", "notes")
+    fields = (
+        "pre_nprs",
+        "post_nprs",
+        "hand_hygiene",
+        "clean_field",
+        "skin_prep_agent",
+        "sterile_single_use",
+        "post_massage_stretch",
+        "immediate_events",
+        "notes",
+    )
     data = {
         "visit": str(visit.code),
         "patient": str(visit.patient.code),
@@ -118,6 +137,15 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
                 "angle": i.angle,
                 "protective_technique": i.protective_technique,
                 "depth_reason": i.depth_reason,
+                "position": i.position,
+                "guidance": i.guidance,
+                "duration_s": i.duration_s,
+                "estim_frequency_hz": i.estim_frequency_hz,
+                "estim_intensity": i.estim_intensity,
+                "recognition": i.recognition,
+                "sensations": i.sensations,
+                "pressure_applied": i.pressure_applied,
+                "bleeding": i.bleeding,
             }
             for i in insertions
         ],
@@ -202,12 +230,25 @@ def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
         else "No needles inserted.",
         f"Local twitch responses: {sum(n.local_twitch_responses for n in needles)}.",
     ]
+    recognised = sum(1 for n in needles if n.recognition)
+    if needles:
+        assessment.append(f"Pain recognised by the patient at {recognised} of {len(needles)} needles.")
+    felt = sorted({x for n in needles for x in n.sensations if x != "none"})
+    if felt:
+        assessment.append("Sensations: " + ", ".join(dict(SENSATIONS)[x].lower() for x in felt) + ".")
     assessment += [w for n in needles for w in n.warnings]
     plan = []
     if visit.post_nprs is not None:
         plan.append(f"Pain after needling {visit.post_nprs}/10.")
     removed = sum(1 for n in needles if n.time_out)
     plan.append(f"Needles counted in {len(needles)}, out {removed}.")
+    bled = sum(1 for n in needles if n.bleeding == Bleeding.MORE)
+    if bled:
+        plan.append(f"Bleeding more than a spot at {bled} site{'s' if bled > 1 else ''}; pressure applied.")
+    if visit.post_massage_stretch:
+        plan.append("Post-needling massage or stretch.")
+    if visit.immediate_events:
+        plan.append(f"Immediate events: {visit.immediate_events}")
     if code := procedure_code(visit, muscles):
         plan.append(f"Procedure code {code} ({len(muscles)} muscle{'s' if len(muscles) != 1 else ''}).")
     if visit.notes:

@@ -11,7 +11,7 @@ from dryneedle.patients.models import Episode
 from dryneedle.practitioners.access import allowed
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import services
-from dryneedle.visits.forms import InsertionForm, VisitForm
+from dryneedle.visits.forms import InsertionForm, RemovalForm, VisitForm
 from dryneedle.visits.models import Insertion, Visit
 
 VISIT_FIELDS = (
@@ -120,6 +120,13 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
                     angle=d["angle"],
                     protective_technique=d["protective_technique"],
                     depth_reason=d["depth_reason"],
+                    position=d["position"],
+                    guidance=d["guidance"],
+                    duration_s=d["duration_s"],
+                    estim_frequency_hz=d["estim_frequency_hz"],
+                    estim_intensity=d["estim_intensity"],
+                    recognition=d["recognition"],
+                    sensations=d["sensations"],
                     created_by=request.user,
                     updated_by=request.user,
                 )
@@ -143,11 +150,20 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
 @allowed("visits:remove_needle")
 def remove_needle(request: HttpRequest, code) -> HttpResponse:
     ins = care_team.get_clinical(request, Insertion.objects.select_related("visit", "patient"), write=True, code=code)
+    form = RemovalForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError("Choose how much it bled.")
         with transaction.atomic():
-            services.remove_needle(ins, request.user)
+            services.remove_needle(
+                ins,
+                request.user,
+                pressure_applied=form.cleaned_data["pressure_applied"],
+                bleeding=form.cleaned_data["bleeding"],
+            )
             record(request, "insertion.remove", ins, patient=ins.patient, category="procedure")
     except ValidationError as e:
+        record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", outcome="invalid")
         messages.error(request, " ".join(e.messages))
     return redirect("visits:detail", ins.visit.code)
 

@@ -297,3 +297,27 @@ def test_the_incident_page(as_alice, visit, lot, episode, alice):
     )
     lost.refresh_from_db()
     assert lost.incident.found and "incident: found" in as_alice.get(f"/visits/{visit.code}/").content.decode()
+
+
+def test_manipulation_and_removal_are_recorded_and_noted(visit, lot, episode, alice):
+    screening.record_screening(episode, alice, ANSWERS)
+    with pytest.raises(ValidationError, match="frequency and the intensity"):
+        needle(visit, lot, technique="electrical")
+    n = needle(
+        visit,
+        lot,
+        technique="electrical",
+        estim_frequency_hz=2,
+        estim_intensity="to tolerance",
+        recognition=True,
+        sensations=["twitch", "referral"],
+        position="side_lying",
+        guidance="ultrasound",
+    )
+    with pytest.raises(ValidationError, match="none, a spot"):
+        services.remove_needle(n, alice, bleeding="lots")
+    services.remove_needle(n, alice, pressure_applied=True, bleeding="more")
+    note = services.soap_note(visit, [n])
+    text = " ".join(note["Assessment"] + note["Plan"])
+    assert "recognised by the patient at 1 of 1" in text and "referred sensation, twitch" in text
+    assert "Bleeding more than a spot at 1 site" in text
