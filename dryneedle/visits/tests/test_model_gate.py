@@ -321,3 +321,27 @@ def test_manipulation_and_removal_are_recorded_and_noted(visit, lot, episode, al
     text = " ".join(note["Assessment"] + note["Plan"])
     assert "recognised by the patient at 1 of 1" in text and "referred sensation, twitch" in text
     assert "Bleeding more than a spot at 1 site" in text
+
+
+def test_the_visit_form_refuses_a_needle_past_the_screening(as_alice, visit, lot, episode, alice):
+    body = {
+        "muscle": "multifidus",
+        "side": "left",
+        "lot": str(lot.code),
+        "depth_mm": 20,
+        "technique": "static",
+        "angle": "perpendicular",
+        "position": "prone",
+        "guidance": "palpation",
+        "local_twitch_responses": 0,
+    }
+    r = as_alice.post(f"/visits/{visit.code}/needles/", body)
+    assert r.status_code == 400 and "No screening yet: screen the patient before needling." in r.content.decode()
+    assert "Insertion is locked" in r.content.decode()
+    screening.record_screening(episode, alice, {**ANSWERS, "findings": ["fever", "iv_drug_use"]})
+    r = as_alice.post(f"/visits/{visit.code}/needles/", body)
+    assert r.status_code == 400 and "urgent referral: do not needle" in r.content.decode()
+    assert not Insertion.objects.exists()
+    from dryneedle.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="insertion.create", outcome="invalid").count() == 2
