@@ -1,3 +1,5 @@
+import io
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -18,7 +20,9 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         if not Clinic.objects.exists():
             self.stdout.write("Seeding the demo clinics...")
-            call_command("seed", patients=options["patients"], clinics=3, seed=1, stdout=self.stdout)
+            out = io.StringIO()
+            call_command("seed", patients=options["patients"], clinics=3, seed=1, stdout=out)
+            self.stdout.write(out.getvalue().splitlines()[0])
         first = Clinic.objects.order_by("id").first()
         self.stdout.write("")
         self.stdout.write(f"dryneedle demo: http://{options['host']}:{options['port']}/")
