@@ -318,3 +318,20 @@ def link(episode, alice):
 
     _link, token = PatientLink.issue(episode, "screening", alice)
     return SimpleNamespace(code=token, link=_link)
+
+
+def certify(user, days_left: int = 200):
+    """Give a practitioner a current dry-needling certification (the signing gate needs one)."""
+    from datetime import date, timedelta
+
+    from dryneedle.practitioners.models import Credential
+
+    return Credential.objects.create(
+        user=user,
+        kind="dn_certification",
+        profession="physiotherapist",
+        title="Dry Needling 1",
+        issuer="Course",
+        issued=date(2021, 5, 1),
+        expires=date.today() + timedelta(days=days_left),
+    )

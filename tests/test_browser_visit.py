@@ -1,14 +1,13 @@
 """A practitioner documents a short visit: screened patient, needles in and out, signed, then frozen."""
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import _lot, make_user
+from conftest import _lot, certify, make_user
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.practitioners.models import Credential
 from dryneedle.screening.services import record_screening
 from dryneedle.visits.models import Visit
 
@@ -19,15 +18,7 @@ SHOTS = Path("var/screenshots")
 
 def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
     dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe", password=PASSWORD)
-    Credential.objects.create(
-        user=dora,
-        kind="dn_certification",
-        profession="physiotherapist",
-        title="DN 1",
-        issuer="Course",
-        issued=date(2021, 5, 1),
-        expires=date.today() + timedelta(days=200),
-    )
+    certify(dora, 200)
     p = Patient.objects.create(
         clinic=clinic_a,
         given_name="Lee",

@@ -1,12 +1,10 @@
 """The gate and the needle count through the JSON API."""
 
 import json
-from datetime import date, timedelta
 
 import pytest
 
-from conftest import SCREENING_ANSWERS
-from dryneedle.practitioners.models import Credential
+from conftest import SCREENING_ANSWERS, certify
 from dryneedle.screening import services as screening
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +31,7 @@ def test_no_needle_past_the_screening_through_the_api(as_alice, episode, alice, 
     assert r.status_code == 201
     needle = r.json()["code"]
 
-    Credential.objects.create(
-        user=alice,
-        kind="dn_certification",
-        profession="physiotherapist",
-        title="DN",
-        issuer="Course",
-        issued=date(2020, 1, 1),
-        expires=date.today() + timedelta(days=90),
-    )
+    certify(alice, 90)
     r = call(as_alice, "PATCH", f"/api/v1/visits/{v['code']}", {"post_nprs": 2, "sign": True})
     assert r.status_code == 422 and "not recorded as removed" in r.content.decode()
     assert call(as_alice, "POST", f"/api/v1/insertions/{needle}/remove").status_code == 200

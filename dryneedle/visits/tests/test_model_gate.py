@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dryneedle.practitioners.models import Credential
+from conftest import certify
 from dryneedle.screening import services as screening
 from dryneedle.visits import services
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
@@ -21,15 +21,7 @@ ANSWERS = {"consent": "given", "consent_type": "written", "findings": [], "plann
 
 @pytest.fixture
 def certified(alice):
-    Credential.objects.create(
-        user=alice,
-        kind="dn_certification",
-        profession="physiotherapist",
-        title="DN 1",
-        issuer="Course",
-        issued=date(2020, 1, 1),
-        expires=date.today() + timedelta(days=300),
-    )
+    certify(alice, 300)
     return alice
 
 
@@ -152,15 +144,7 @@ def test_only_a_certified_practitioner_signs_needling(visit, lot, episode, alice
     services.remove_needle(needle(visit, lot), alice)
     assert "no current dry-needling certification" in " ".join(services.can_sign(alice, visit))
     assert "Only a practitioner" in " ".join(services.can_sign(admin, visit))
-    Credential.objects.create(
-        user=alice,
-        kind="dn_certification",
-        profession="physiotherapist",
-        title="DN 1",
-        issuer="Course",
-        issued=date(2019, 1, 1),
-        expires=date.today() - timedelta(days=1),
-    )
+    certify(alice, -1)
     assert "no current dry-needling certification" in " ".join(services.can_sign(alice, visit))
 
 
