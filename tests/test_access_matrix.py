@@ -41,6 +41,7 @@ PAGE_OBJECT = {
     "visits:remove_needle": "insertion",
     "visits:amend": "visit",
     "visits:needle_incident": "insertion",
+    "visits:examine": "visit",
     "portal:send_screening": "episode",
     "portal:open": "link",
 }

@@ -43,9 +43,20 @@ def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
     page.get_by_role("button", name="Start a visit").click()
     expect(page.get_by_text("Needling allowed.")).to_be_visible()
 
+    # Assessment: a trigger point found today, then needled.
+    page.get_by_text("A new trigger point").click()
+    page.get_by_label("Muscle (optional)").select_option("multifidus")
+    page.get_by_label("Side (optional)").select_option("left")
+    for finding in ("Taut band", "Hypersensitive spot", "Referred pain", "Patient recognises the pain"):
+        page.locator("details[open]").get_by_label(finding).check()
+    page.get_by_role("button", name="Record trigger point").click()
+    expect(page.get_by_text("Multifidus (left): active.")).to_be_visible()
+
     for muscle, side, depth in (("multifidus", "left", "30"), ("gluteus_medius", "right", "60")):
-        page.get_by_label("Muscle").select_option(muscle)
-        page.get_by_label("Side").select_option(side)
+        page.get_by_label("Muscle", exact=True).select_option(muscle)
+        if muscle == "multifidus":
+            page.get_by_label("Trigger point (optional)").select_option(index=1)
+        page.get_by_label("Side", exact=True).select_option(side)
         page.get_by_label("Needle (size and lot)").select_option(index=1)
         page.get_by_label("Depth (mm)").fill(depth)
         page.get_by_role("button", name="Add needle").click()
@@ -73,3 +84,4 @@ def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
     v = Visit.objects.get(episode=e)
     assert v.status == "signed" and v.insertions.count() == 2 and v.post_nprs == 3 and len(v.sha256) == 64
     assert v.amendments.count() == 1
+    assert v.insertions.filter(trigger_point__isnull=False).count() == 1

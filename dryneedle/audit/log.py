@@ -27,6 +27,7 @@ CATEGORIES = {
     "visits.visit": "procedure",
     "visits.insertion": "procedure",
     "portal.patientlink": "screening",
+    "visits.triggerpoint": "procedure",
 }
 
 

@@ -25,6 +25,8 @@ GUARDED: dict[str, str] = {
     "visits_insertion": "no_delete",
     "visits_amendment": "append_only",
     "visits_needleincident": "append_only",
+    "visits_triggerpoint": "no_delete",
+    "visits_triggerpointexam": "no_delete",
     "portal_patientlink": "no_delete",
 }
 

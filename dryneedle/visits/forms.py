@@ -1,7 +1,17 @@
 from django import forms
 
 from dryneedle.visits.depth import PROTECTIVE
-from dryneedle.visits.models import SENSATIONS, Angle, Bleeding, Guidance, NeedleLot, Position, Side, Technique
+from dryneedle.visits.models import (
+    SENSATIONS,
+    Angle,
+    Bleeding,
+    Guidance,
+    NeedleLot,
+    Position,
+    Side,
+    Technique,
+    TriggerPoint,
+)
 from dryneedle.visits.muscles import MUSCLES
 
 
@@ -34,6 +44,9 @@ class VisitForm(forms.Form):
 
 class InsertionForm(forms.Form):
     muscle = forms.ChoiceField(choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
+    trigger_point = forms.ModelChoiceField(
+        label="Trigger point (optional)", required=False, queryset=TriggerPoint.objects.none(), to_field_name="code"
+    )
     region = forms.ChoiceField(required=False, choices=[("", "The muscle's usual region")], help_text="")
     side = forms.ChoiceField(choices=Side.choices)
     lot = forms.ModelChoiceField(label="Needle (size and lot)", queryset=NeedleLot.objects.none(), to_field_name="code")
@@ -55,13 +68,15 @@ class InsertionForm(forms.Form):
     )
     local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
 
-    def __init__(self, clinic, *args, **kwargs):
+    def __init__(self, clinic, *args, episode=None, **kwargs):
         super().__init__(*args, **kwargs)
         from django.utils import timezone
 
         from dryneedle.screening.rules import REGIONS
 
         self.fields["region"].choices = [("", "The muscle's usual region")] + [(r, r.capitalize()) for r in REGIONS]
+        if episode is not None:
+            self.fields["trigger_point"].queryset = TriggerPoint.objects.filter(episode=episode).order_by("created")
         self.fields["lot"].queryset = NeedleLot.objects.filter(
             clinic=clinic, expires__gte=timezone.localdate()
         ).order_by("diameter_mm", "length_mm")
@@ -70,3 +85,18 @@ class InsertionForm(forms.Form):
 class RemovalForm(forms.Form):
     pressure_applied = forms.BooleanField(required=False)
     bleeding = forms.ChoiceField(choices=Bleeding.choices, initial=Bleeding.NONE)
+
+
+class ExamForm(forms.Form):
+    """Findings at a trigger point today (Delphi criteria, clinical-reference.md §7)."""
+
+    trigger_point = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    muscle = forms.ChoiceField(required=False, choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
+    side = forms.ChoiceField(required=False, choices=[("", "—"), *Side.choices])
+    location = forms.CharField(required=False, max_length=120, validators=[_no_nul])
+    taut_band = forms.BooleanField(label="Taut band", required=False)
+    hypersensitive_spot = forms.BooleanField(label="Hypersensitive spot", required=False)
+    referred_pain = forms.BooleanField(label="Referred pain", required=False)
+    recognition = forms.BooleanField(label="Patient recognises the pain", required=False)
+    tenderness = forms.IntegerField(label="Tenderness (0-10)", required=False, min_value=0, max_value=10)
+    resolved = forms.BooleanField(label="Resolved (no longer found)", required=False)

@@ -164,6 +164,7 @@ class Insertion(ClinicalRecord):
 
     visit = models.ForeignKey(Visit, models.PROTECT, related_name="insertions")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    trigger_point = models.ForeignKey("TriggerPoint", models.PROTECT, null=True, blank=True, related_name="insertions")
     muscle = models.CharField(max_length=40, choices=CHOICES)
     region = models.CharField(max_length=20)
     side = models.CharField(max_length=10, choices=Side.choices)
@@ -249,3 +250,64 @@ class NeedleIncident(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"Needle incident: {'found' if self.found else 'not found'}"
+
+
+class TriggerPoint(ClinicalRecord):
+    """A trigger point followed across visits: a muscle, a side and a place, examined again each time.
+
+    The findings, not a claim that a trigger point 'exists', are recorded: manual
+    identification is not reliable between examiners (Dunning 2014). Delphi
+    consensus (Fernández-de-las-Peñas & Dommerholt 2018): taut band, hypersensitive
+    spot and referred pain make the essential cluster; recognition of the patient's
+    own pain makes it active, otherwise latent (clinical-reference.md §7).
+    """
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="trigger_points")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="trigger_points")
+    muscle = models.CharField(max_length=40, choices=CHOICES)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    location = models.CharField(max_length=120, blank=True, help_text="Where in the muscle, in words")
+
+    def __str__(self) -> str:
+        return f"{BY_CODE[self.muscle].name} ({self.side}){' — ' + self.location if self.location else ''}"
+
+
+class TriggerPointExam(ClinicalRecord):
+    """What was found at one trigger point on one visit."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        LATENT = "latent", "Latent"
+        NOT_MET = "not_met", "Delphi criteria not met"
+        RESOLVED = "resolved", "Resolved"
+
+    trigger_point = models.ForeignKey(TriggerPoint, models.PROTECT, related_name="exams")
+    visit = models.ForeignKey(Visit, models.PROTECT, related_name="trigger_point_exams")
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    taut_band = models.BooleanField(default=False)
+    hypersensitive_spot = models.BooleanField(default=False)
+    referred_pain = models.BooleanField(default=False)
+    recognition = models.BooleanField(default=False, help_text="The patient recognises the pain as their own")
+    tenderness = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
+    resolved = models.BooleanField(default=False, help_text="No longer found")
+    status = models.CharField(max_length=10, choices=Status.choices, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trigger_point", "visit"], name="one_exam_per_visit")]
+
+    def __str__(self) -> str:
+        return f"{self.trigger_point}: {self.get_status_display()}"
+
+    def classify(self) -> str:
+        if self.resolved:
+            return self.Status.RESOLVED
+        if not (self.taut_band and self.hypersensitive_spot and self.referred_pain):
+            return self.Status.NOT_MET
+        return self.Status.ACTIVE if self.recognition else self.Status.LATENT
+
+    def save(self, *args, **kwargs):
+        self.status = self.classify()
+        if kwargs.get("update_fields") is not None:
+            # update_or_create saves only the fields it was given; the status follows them.
+            kwargs["update_fields"] = {*kwargs["update_fields"], "status"}
+        super().save(*args, **kwargs)

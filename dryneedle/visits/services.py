@@ -25,6 +25,8 @@ def check_insertion(ins: Insertion) -> None:
         ins.region = muscle.regions[0]
     if ins.region not in muscle.regions:
         raise ValidationError({"region": f"{muscle.name} is needled in: {', '.join(muscle.regions)}."})
+    if ins.trigger_point_id and ins.trigger_point.episode_id != visit.episode_id:
+        raise ValidationError({"trigger_point": "That trigger point belongs to another episode."})
     if ins.lot.clinic_id != visit.clinic_id:
         raise ValidationError({"lot": "That needle lot is not in this clinic's stock."})
     if ins.lot.expires < timezone.localdate():
@@ -123,6 +125,7 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
         "insertions": [
             {
                 "code": str(i.code),
+                "trigger_point": str(i.trigger_point.code) if i.trigger_point_id else None,
                 "muscle": i.muscle,
                 "region": i.region,
                 "side": i.side,
@@ -277,3 +280,44 @@ def record_incident(ins: Insertion, user, *, search_done: bool, found: bool, pat
         created_by=user,
         updated_by=user,
     )
+
+
+def examine_trigger_point(visit: Visit, user, data: dict, trigger_point=None):
+    """Record today's findings at a trigger point (a new one when ``trigger_point`` is None)."""
+    from dryneedle.visits.models import TriggerPoint, TriggerPointExam
+
+    if visit.status != Visit.Status.DRAFT:
+        raise ValidationError("This visit is signed: add an amendment instead.")
+    if trigger_point is None:
+        if data.get("muscle") not in BY_CODE:
+            raise ValidationError({"muscle": "Choose the muscle."})
+        if data.get("side") not in ("left", "right", "midline"):
+            raise ValidationError({"side": "Choose the side."})
+        trigger_point = TriggerPoint.objects.create(
+            clinic=visit.clinic,
+            patient=visit.patient,
+            episode=visit.episode,
+            muscle=data["muscle"],
+            side=data["side"],
+            location=(data.get("location") or "").strip()[:120],
+            created_by=user,
+            updated_by=user,
+        )
+    elif trigger_point.episode_id != visit.episode_id:
+        raise ValidationError("That trigger point belongs to another episode.")
+    exam, _created = TriggerPointExam.objects.update_or_create(
+        trigger_point=trigger_point,
+        visit=visit,
+        defaults={
+            "clinic": visit.clinic,
+            "patient": visit.patient,
+            "updated_by": user,
+            "created_by": user,
+            **{
+                k: bool(data.get(k))
+                for k in ("taut_band", "hypersensitive_spot", "referred_pain", "recognition", "resolved")
+            },
+            "tenderness": data.get("tenderness"),
+        },
+    )
+    return exam

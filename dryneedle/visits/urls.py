@@ -13,4 +13,5 @@ urlpatterns = [
     path("needles/<uuid:code>/incident/", views.needle_incident, name="needle_incident"),
     path("<uuid:code>/sign/", views.sign_visit, name="sign"),
     path("<uuid:code>/amend/", views.amend_visit, name="amend"),
+    path("<uuid:code>/trigger-points/", views.examine, name="examine"),
 ]

@@ -11,8 +11,8 @@ from dryneedle.patients.models import Episode
 from dryneedle.practitioners.access import allowed
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import services
-from dryneedle.visits.forms import InsertionForm, RemovalForm, VisitForm
-from dryneedle.visits.models import Insertion, Visit
+from dryneedle.visits.forms import ExamForm, InsertionForm, RemovalForm, VisitForm
+from dryneedle.visits.models import Insertion, TriggerPoint, Visit
 
 VISIT_FIELDS = (
     "pre_nprs",
@@ -63,13 +63,26 @@ def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None,
             "needles": needles,
             "counts": {"inserted": len(needles), "removed": sum(1 for n in needles if n.time_out)},
             "visit_form": visit_form or VisitForm(initial={f: getattr(visit, f) for f in VISIT_FIELDS}),
-            "needle_form": needle_form or InsertionForm(visit.clinic),
+            "needle_form": needle_form or InsertionForm(visit.clinic, episode=visit.episode),
+            "exam_form": ExamForm(prefix="tp"),
+            "trigger_points": _trigger_points(visit),
             "sign_problems": services.can_sign(request.user, visit) if visit.status == "draft" else [],
             "note": services.soap_note(visit, needles),
             "amendments": visit.amendments.select_related("created_by").order_by("created"),
         },
         status=status,
     )
+
+
+def _trigger_points(visit: Visit) -> list[tuple]:
+    """The episode's trigger points with their findings visit by visit (oldest first) and today's exam."""
+    tps = list(TriggerPoint.objects.filter(episode=visit.episode).prefetch_related("exams__visit").order_by("created"))
+    out = []
+    for tp in tps:
+        exams = sorted(tp.exams.all(), key=lambda e: e.visit.started)
+        today = next((e for e in exams if e.visit_id == visit.pk), None)
+        out.append((tp, exams, today))
+    return out
 
 
 @allowed("visits:detail")
@@ -103,7 +116,7 @@ def save_visit(request: HttpRequest, code) -> HttpResponse:
 @allowed("visits:add_needle")
 def add_needle(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
-    form = InsertionForm(visit.clinic, request.POST)
+    form = InsertionForm(visit.clinic, request.POST, episode=visit.episode)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -120,6 +133,7 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
                     angle=d["angle"],
                     protective_technique=d["protective_technique"],
                     depth_reason=d["depth_reason"],
+                    trigger_point=d["trigger_point"],
                     position=d["position"],
                     guidance=d["guidance"],
                     duration_s=d["duration_s"],
@@ -225,3 +239,35 @@ def needle_incident(request: HttpRequest, code) -> HttpResponse:
     else:
         messages.warning(request, "Needle incident recorded. Report it as an adverse event as well.")
     return redirect("visits:detail", ins.visit.code)
+
+
+@allowed("visits:examine")
+def examine(request: HttpRequest, code) -> HttpResponse:
+    """Record today's findings at a trigger point, new or followed from earlier visits."""
+    visit = _visit(request, code, write=True)
+    form = ExamForm(request.POST, prefix="tp")
+    try:
+        if not form.is_valid():
+            raise ValidationError(" ".join(" ".join(e) for e in form.errors.values()))
+        d = form.cleaned_data
+        tp = None
+        if d["trigger_point"]:
+            tp = TriggerPoint.objects.filter(code=d["trigger_point"], episode=visit.episode).first()
+            if tp is None:
+                raise ValidationError("That trigger point is not in this episode.")
+        with transaction.atomic():
+            exam = services.examine_trigger_point(visit, request.user, d, trigger_point=tp)
+            record(
+                request,
+                "triggerpoint.exam",
+                exam.trigger_point,
+                patient=visit.patient,
+                category="procedure",
+                detail=exam.status,
+            )
+    except ValidationError as e:
+        record(request, "triggerpoint.exam", visit, category="procedure", outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, f"{exam.trigger_point}: {exam.get_status_display().lower()}.")
+    return redirect("visits:detail", visit.code)
