@@ -66,6 +66,7 @@ POLICY: dict[str, dict[str, object]] = {
     "visits:amend": {"POST": frozenset({PRACT})},
     "visits:needle_incident": {"POST": frozenset({PRACT})},
     "visits:examine": {"POST": frozenset({PRACT})},
+    "visits:stock": {"GET": CLINICAL, "POST": CLINICAL},  # stock holds no patient data
     # Patient links: sent by the care team; opened by the patient without an account
     # (the 256-bit token in the URL is the credential; see portal.models.PatientLink).
     "portal:send_screening": {"POST": CLINICAL},

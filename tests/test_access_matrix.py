@@ -109,6 +109,13 @@ PAGE_BODY = {
     "screening:evaluate": {"consent": "given", "findings": ["diabetes"]},
     "screening:acknowledge": {"rules": "diabetes"},
     "portal:open": {"pregnant": "no", "findings": ["diabetes"], "medications": "Metformin"},
+    "visits:stock": {
+        "manufacturer": "Seirin",
+        "diameter_mm": "0.25",
+        "length_mm": "30",
+        "lot_number": "X1",
+        "expires": "2099-01-01",
+    },
 }
 SKIP_PAGES = {"login", "login_verify", "logout", "switch_clinic"}  # see test_login_sessions.py, test_mfa.py
 

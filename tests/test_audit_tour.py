@@ -28,6 +28,7 @@ NO_PHI = {
     "api-1.0.0:openapi-view",
     "screening:rules",
     "api:evaluate_screening",  # answers without identity, nothing stored
+    ("visits:stock", "GET"),  # needle lots: no patient data
 }
 # Writes that would end the tour's patient or episode; exercised in their own tests.
 LAST = {

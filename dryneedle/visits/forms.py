@@ -100,3 +100,19 @@ class ExamForm(forms.Form):
     recognition = forms.BooleanField(label="Patient recognises the pain", required=False)
     tenderness = forms.IntegerField(label="Tenderness (0-10)", required=False, min_value=0, max_value=10)
     resolved = forms.BooleanField(label="Resolved (no longer found)", required=False)
+
+
+class LotForm(forms.Form):
+    manufacturer = forms.CharField(max_length=100, validators=[_no_nul])
+    diameter_mm = forms.DecimalField(label="Diameter (mm)", min_value=0.10, max_value=0.50, decimal_places=2)
+    length_mm = forms.IntegerField(label="Length (mm)", min_value=5, max_value=150)
+    lot_number = forms.CharField(label="Lot number", max_length=60, validators=[_no_nul])
+    expires = forms.DateField(label="Expiry date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_expires(self):
+        from django.utils import timezone
+
+        d = self.cleaned_data["expires"]
+        if d < timezone.localdate():
+            raise forms.ValidationError("This lot has already expired.")
+        return d

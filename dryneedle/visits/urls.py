@@ -5,6 +5,7 @@ from dryneedle.visits import views
 app_name = "visits"
 
 urlpatterns = [
+    path("stock/", views.needle_stock, name="stock"),
     path("episodes/<uuid:code>/start/", views.start_visit, name="start"),
     path("<uuid:code>/", views.visit_detail, name="detail"),
     path("<uuid:code>/save/", views.save_visit, name="save"),

@@ -11,8 +11,8 @@ from dryneedle.patients.models import Episode
 from dryneedle.practitioners.access import allowed
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import services
-from dryneedle.visits.forms import ExamForm, InsertionForm, RemovalForm, VisitForm
-from dryneedle.visits.models import Insertion, TriggerPoint, Visit
+from dryneedle.visits.forms import ExamForm, InsertionForm, LotForm, RemovalForm, VisitForm
+from dryneedle.visits.models import Insertion, NeedleLot, TriggerPoint, Visit
 
 VISIT_FIELDS = (
     "pre_nprs",
@@ -271,3 +271,28 @@ def examine(request: HttpRequest, code) -> HttpResponse:
     else:
         messages.success(request, f"{exam.trigger_point}: {exam.get_status_display().lower()}.")
     return redirect("visits:detail", visit.code)
+
+
+@allowed("visits:stock")
+def needle_stock(request: HttpRequest) -> HttpResponse:
+    """The clinic's needle lots; clinic admins and practitioners add new ones."""
+    from django.db import IntegrityError
+    from django.db.models import Count
+    from django.utils import timezone
+
+    clinic = request.membership.clinic
+    form = LotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                lot = NeedleLot.objects.create(clinic=clinic, **form.cleaned_data)
+                record(request, "stock.add", category="stock", detail=f"lot {lot.lot_number}")
+        except IntegrityError:
+            form.add_error("lot_number", "This lot of this size is already in stock.")
+        else:
+            messages.success(request, f"Added {lot}.")
+            return redirect("visits:stock")
+    lots = NeedleLot.objects.filter(clinic=clinic).annotate(used=Count("insertions")).order_by("-expires")
+    return render(
+        request, "visits/stock.html", {"lots": lots, "form": form, "today": timezone.localdate(), "can_add": True}
+    )
