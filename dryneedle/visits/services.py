@@ -233,6 +233,9 @@ def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
         else "No needles inserted.",
         f"Local twitch responses: {sum(n.local_twitch_responses for n in needles)}.",
     ]
+    at_tps = sum(1 for n in needles if n.trigger_point_id)
+    if at_tps:
+        assessment.append(f"{at_tps} needle{'s' if at_tps > 1 else ''} at recorded trigger points.")
     recognised = sum(1 for n in needles if n.recognition)
     if needles:
         assessment.append(f"Pain recognised by the patient at {recognised} of {len(needles)} needles.")

@@ -51,7 +51,7 @@ def start_visit(request: HttpRequest, code) -> HttpResponse:
 
 def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None, status=200) -> HttpResponse:
     gate = needling_gate(visit.episode)
-    needles = list(visit.insertions.select_related("lot", "incident").order_by("time_in", "id"))
+    needles = list(visit.insertions.select_related("lot", "incident", "trigger_point").order_by("time_in", "id"))
     return render(
         request,
         "visits/visit.html",
