@@ -29,8 +29,11 @@ def _window(request: HttpRequest):
         value = datetime.fromisoformat(raw)
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-    start = parse("from", now - timedelta(days=7))
-    end = parse("to", now + timedelta(seconds=1))
+    # Defaults on whole minutes: the form's datetime-local fields show minutes, and a
+    # resubmitted form must keep the same window (a "to" cut to the minute lost this minute's events).
+    next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    start = parse("from", next_minute - timedelta(days=7))
+    end = parse("to", next_minute)
     if end <= start:
         raise ValueError("'to' must be after 'from'.")
     return start, end

@@ -12,7 +12,12 @@ def _no_nul(value: str) -> None:
 
 
 class DateInput(forms.DateInput):
+    """A native date picker. It only understands ISO dates, whatever the site's locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PatientForm(forms.Form):

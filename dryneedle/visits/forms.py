@@ -1,5 +1,6 @@
 from django import forms
 
+from dryneedle.patients.forms import DateInput
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.models import (
     SENSATIONS,
@@ -107,7 +108,7 @@ class LotForm(forms.Form):
     diameter_mm = forms.DecimalField(label="Diameter (mm)", min_value=0.10, max_value=0.50, decimal_places=2)
     length_mm = forms.IntegerField(label="Length (mm)", min_value=5, max_value=150)
     lot_number = forms.CharField(label="Lot number", max_length=60, validators=[_no_nul])
-    expires = forms.DateField(label="Expiry date", widget=forms.DateInput(attrs={"type": "date"}))
+    expires = forms.DateField(label="Expiry date", widget=DateInput)
 
     def clean_expires(self):
         from django.utils import timezone

@@ -215,3 +215,9 @@ def test_the_condition_page_cites_sources_and_labels_claims(as_alice):
     text = r.content.decode()
     assert "clinical-reference.md §1.1" in text
     assert text.count("Marketing claim, not evidence") >= 5
+
+
+def test_the_edit_form_shows_the_date_of_birth_to_the_date_picker(as_alice, patient):
+    # A native date input only accepts ISO dates: a locale format would show it empty.
+    r = as_alice.get(reverse("patients:edit", args=[patient.code]))
+    assert 'type="date" name="birth_date" value="1960-12-09"' in r.content.decode()
