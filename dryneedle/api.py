@@ -14,7 +14,6 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from dryneedle import policy
 from dryneedle.audit.log import record
 from dryneedle.practitioners.access import check
 from dryneedle.practitioners.models import ApiToken
@@ -107,5 +106,3 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
 api.add_router("/", "dryneedle.patients.api.router")
 api.add_router("/", "dryneedle.screening.api.router")
 api.add_router("/", "dryneedle.visits.api.router")
-
-__all__ = ["api", "policy", "require"]

@@ -47,7 +47,6 @@ def allowed(key: str):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapper.policy_key = key  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
