@@ -109,8 +109,9 @@ class ScreeningOut(Schema):
     gate: GateOut
 
 
-def _out(s: Screening) -> dict:
-    g = needling_gate(s.episode)
+def _out(s: Screening, gate=None) -> Screening:
+    """Attach the episode's needling gate (pass it in when listing: it is the same for every screening)."""
+    g = gate or needling_gate(s.episode)
     s.gate = {"allowed": g.allowed, "missing": g.missing}
     return s
 
@@ -139,7 +140,8 @@ def _screening(request, code, write: bool) -> Screening:
 def list_screenings(request: HttpRequest, code: UUID):
     require(request, "list_screenings")
     episode = _episode(request, code, write=False)
-    items = [_out(s) for s in episode.screenings.select_related("patient", "episode").order_by("-created")]
+    gate = needling_gate(episode)
+    items = [_out(s, gate) for s in episode.screenings.select_related("patient", "episode").order_by("-created")]
     record(request, "screening.list", patient=episode.patient, category="screening", detail=f"api: {len(items)} rows")
     return items
 
