@@ -17,6 +17,8 @@ from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, Episode
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.access import allowed, get_for_clinic
 from dryneedle.screening.gate import needling_gate
+from dryneedle.screening.models import Screening
+from dryneedle.visits.models import Visit
 
 # Sort keys a user may pick; anything else is a 400, never passed to order_by.
 SORTS = {
@@ -109,9 +111,6 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
 
 def _timeline(episodes) -> list[tuple]:
     """(date, text, url name, code) for the patient's episodes and screenings, newest first."""
-    from dryneedle.screening.models import Screening
-    from dryneedle.visits.models import Visit
-
     items = []
     for e in episodes:
         items.append((e.start_date, f"Episode opened: {e.condition_name.lower()}", "patients:episode", e.code))
