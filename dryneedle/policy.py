@@ -67,6 +67,9 @@ POLICY: dict[str, dict[str, object]] = {
     "visits:needle_incident": {"POST": frozenset({PRACT})},
     "visits:examine": {"POST": frozenset({PRACT})},
     "visits:stock": {"GET": CLINICAL, "POST": CLINICAL},  # stock holds no patient data
+    "visits:charts": {"GET": CLINICAL},
+    "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
+    "visits:depth_limit": {"POST": frozenset({ADMIN})},
     # Patient links: sent by the care team; opened by the patient without an account
     # (the 256-bit token in the URL is the credential; see portal.models.PatientLink).
     "portal:send_screening": {"POST": CLINICAL},
@@ -98,6 +101,8 @@ POLICY: dict[str, dict[str, object]] = {
     "api:create_insertion": {"POST": frozenset({PRACT})},
     "api:remove_insertion": {"POST": frozenset({PRACT})},
     "api:create_amendment": {"POST": frozenset({PRACT})},
+    "api:list_trigger_points": {"GET": CLINICAL},
+    "api:examine_trigger_point": {"POST": frozenset({PRACT})},
 }
 
 

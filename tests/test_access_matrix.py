@@ -42,6 +42,7 @@ PAGE_OBJECT = {
     "visits:amend": "visit",
     "visits:needle_incident": "insertion",
     "visits:examine": "visit",
+    "visits:charts": "episode",
     "portal:send_screening": "episode",
     "portal:open": "link",
 }
@@ -54,6 +55,8 @@ API_OBJECT = {
     "create_insertion": "visit",
     "remove_insertion": "insertion",
     "create_amendment": "visit",
+    "list_trigger_points": "episode",
+    "examine_trigger_point": "visit",
     "list_screenings": "episode",
     "create_screening": "episode",
     "get_screening": "screening",
@@ -75,6 +78,7 @@ API_BODY = {
     "update_screening": {"acknowledge": []},
     "update_visit": {"pre_nprs": 5},
     "create_amendment": {"text": "Side was right, not left.", "reason": "typing error"},
+    "examine_trigger_point": {"muscle": "multifidus", "side": "left", "taut_band": True},
     # Bodies that name another object are built from the test's own objects.
     "create_insertion": lambda own: {
         "muscle": "multifidus",
@@ -109,6 +113,7 @@ PAGE_BODY = {
     "screening:evaluate": {"consent": "given", "findings": ["diabetes"]},
     "screening:acknowledge": {"rules": "diabetes"},
     "portal:open": {"pregnant": "no", "findings": ["diabetes"], "medications": "Metformin"},
+    "visits:depth_limit": {"muscle": "rhomboid_major", "max_mm": "15", "source": "Clinic protocol 2026"},
     "visits:stock": {
         "manufacturer": "Seirin",
         "diameter_mm": "0.25",

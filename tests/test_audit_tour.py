@@ -29,6 +29,7 @@ NO_PHI = {
     "screening:rules",
     "api:evaluate_screening",  # answers without identity, nothing stored
     ("visits:stock", "GET"),  # needle lots: no patient data
+    "visits:muscles",  # the muscle catalogue: reference data
 }
 # Writes that would end the tour's patient or episode; exercised in their own tests.
 LAST = {

@@ -124,3 +124,22 @@ def test_a_clinic_admin_sets_up_two_factor(live_server, page: Page, clinic_a):
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_text("Two-factor sign-in is on.")).to_be_visible()
     expect(page.get_by_role("link", name="Audit log").first).to_be_visible()
+
+    # The clinic's own depth limit, from the muscle catalogue.
+    page.get_by_role("link", name="Muscles").click()
+    card = page.locator("#m-rhomboid_major")
+    expect(card.get_by_text("19 mm — Valera-Calero")).to_be_visible()
+    card.get_by_text("Set this clinic's limit").click()
+    card.get_by_label("Limit (mm), blank for the cited default").fill("15")
+    card.get_by_role("button", name="Save limit").click()
+    expect(page.get_by_text("Say where the clinic's limit comes from")).to_be_visible()
+    card.get_by_text("Set this clinic's limit").click()
+    card.get_by_label("Limit (mm), blank for the cited default").fill("15")
+    card.get_by_label("Source of the clinic's limit").fill("Northside needling protocol v3")
+    card.get_by_role("button", name="Save limit").click()
+    expect(page.get_by_text("Rhomboid major: this clinic's limit is now 15 mm.")).to_be_visible()
+    expect(
+        card.get_by_text("15 mm — this clinic's limit (Northside needling protocol v3); cited default 19 mm")
+    ).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "muscles.png", full_page=True)

@@ -64,6 +64,25 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
         assert r.status_code == 201, r.content
     # Everything the API stored comes back verbatim as data, never as markup that runs.
     assert Patient.objects.filter(given_name=PAYLOADS[0]).exists()
+    # Visit text (no API writes it as an admin): a draft visit per payload, a trigger point, a depth limit.
+    from dryneedle.visits.models import DepthLimit, TriggerPoint, Visit
+
+    for i, e in enumerate(Episode.objects.order_by("id")):
+        payload = PAYLOADS[i % len(PAYLOADS)]
+        Visit.objects.create(
+            clinic=e.clinic,
+            patient=e.patient,
+            episode=e,
+            practitioner=alice,
+            notes=payload,
+            immediate_events=payload,
+            skin_prep_agent=payload[:60],
+            pain_chart=[{"region": "post_lumbar_l", "intensity": 3, "quality": "aching"}],
+        )
+        TriggerPoint.objects.create(
+            clinic=e.clinic, patient=e.patient, episode=e, muscle="multifidus", side="left", location=payload[:120]
+        )
+    DepthLimit.objects.create(clinic=clinic_a, muscle="rhomboid_major", max_mm=15, source=PAYLOADS[0][:300])
 
     executed: list[str] = []
     page.on("dialog", lambda d: (executed.append(d.message), d.dismiss()))
@@ -74,6 +93,8 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
         urls += [f"/patients/{p.code}/", f"/patients/{p.code}/edit/"]
     for e in Episode.objects.all():
         urls += [f"/patients/episodes/{e.code}/", f"/patients/episodes/{e.code}/discharge/"]
+        urls += [f"/visits/episodes/{e.code}/charts/"]
+    urls += [f"/visits/{v.code}/" for v in Visit.objects.all()] + ["/visits/muscles/"]
     for url in urls:
         page.goto(live_server.url + url)
         assert page.url.endswith(url), f"not logged in at {url}: {page.url}"

@@ -22,6 +22,7 @@ from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership, Role, User
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
+from dryneedle.visits import bodymap
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
 from dryneedle.visits.muscles import MUSCLES
 from dryneedle.visits.services import canonical_note
@@ -44,6 +45,36 @@ CONDITION_MIX = (
     ("headache", 2),
     ("sports_injury", 2),
 )
+# Where each condition's patients mark their pain on the body chart, as region stems
+# (visits/bodymap.py) with how much less than the worst region each hurts. Invented
+# for the demo, shaped like the conditions (sciatica runs down the leg), not data.
+PAIN_PATTERNS = {
+    "chronic_lbp": (("post_lumbar", 0), ("post_sacral", -2), ("post_gluteal", -2)),
+    "acute_lbp": (("post_lumbar", 0), ("post_thoracic_lower", -3)),
+    "sciatica": (("post_lumbar", -1), ("post_gluteal", 0), ("post_thigh_back", -1), ("post_calf", -2)),
+    "myofascial_tp": (("post_lumbar", 0), ("post_gluteal", -1), ("post_hip_side", -3)),
+    "muscle_strain": (("post_lumbar", 0),),
+    "postural_mechanical": (("post_thoracic_mid", 0), ("post_thoracic_upper", -1), ("post_lumbar", -2)),
+    "facet_oa": (("post_lumbar", 0), ("post_gluteal", -3)),
+    "tendinopathy": (("post_hip_side", 0), ("post_thigh_side", -2)),
+    "headache": (("post_cervical", 0), ("post_head_back", -1), ("post_shoulder_back", -2)),
+    "sports_injury": (("post_thigh_back", 0), ("post_gluteal", -2)),
+}
+# Radicular pain is described down the leg as sharp, burning, tingling (kept in this order, proximal to distal).
+QUALITY_BY_CONDITION = {"sciatica": ("aching", "sharp", "burning", "tingling")}
+
+
+def _pain_chart(rng: random.Random, condition: str, side: str, pain: int, qualities: list[str]) -> list[dict]:
+    """A pain drawing for one visit: the condition's regions, fading as the pain settles."""
+    marks = []
+    for k, (stem, offset) in enumerate(PAIN_PATTERNS.get(condition, PAIN_PATTERNS["chronic_lbp"])):
+        code = bodymap.sided(stem, side)
+        intensity = max(0, min(10, pain + offset))
+        if code and intensity > 0:
+            marks.append({"region": code, "intensity": intensity, "quality": qualities[k % len(qualities)]})
+    return bodymap.validate(marks)
+
+
 DISCHARGE_MIX = (
     ("goals_met", 40),
     ("responder", 20),
@@ -430,6 +461,9 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
         end = min(e.discharge_date or today, today, s.valid_until.date() - timedelta(days=1))
         when = s.created + timedelta(minutes=25)
         pain = rng.randint(4, 8)
+        side = rng.choice(("left", "right"))
+        pool = QUALITY_BY_CONDITION.get(e.condition, ("aching", "aching", "sharp", "burning"))
+        qualities = list(pool) if e.condition in QUALITY_BY_CONDITION else rng.sample(pool, len(pool))
         while when.date() <= end:
             v = Visit(
                 code=_uuid(rng),
@@ -440,6 +474,7 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
                 started=when,
                 status=Visit.Status.SIGNED,
                 pre_nprs=pain,
+                pain_chart=_pain_chart(rng, e.condition, side, pain, qualities),
                 post_nprs=max(0, pain - rng.randint(0, 3)),
                 hand_hygiene=True,
                 clean_field=True,
@@ -465,7 +500,8 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
                         visit=v,
                         muscle=m.code,
                         region=m.regions[0],
-                        side=rng.choice(("left", "right")),
+                        # mostly the painful side, as a clinician would
+                        side=side if rng.random() < 0.8 else ("right" if side == "left" else "left"),
                         lot=lot,
                         depth_mm=rng.randint(10, min(40, lot.length_mm)),
                         technique=rng.choice(("pistoning", "pistoning", "static", "rotation")),

@@ -16,7 +16,7 @@ from dryneedle.patients.models import Episode
 from dryneedle.patients.schemas import Error
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.rules import REGIONS
-from dryneedle.visits import services
+from dryneedle.visits import bodymap, services
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.models import (
     SENSATIONS,
@@ -28,6 +28,7 @@ from dryneedle.visits.models import (
     Position,
     Side,
     Technique,
+    TriggerPoint,
     Visit,
 )
 from dryneedle.visits.muscles import BY_CODE
@@ -56,6 +57,7 @@ class InsertionIn(Schema):
     estim_intensity: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] = ""
     recognition: bool = False
     sensations: list[Literal[tuple(k for k, _ in SENSATIONS)]] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
+    time_in: datetime | None = Field(None, description="When it went in; now when absent")
 
 
 class RemovalIn(Schema):
@@ -63,6 +65,17 @@ class RemovalIn(Schema):
 
     pressure_applied: bool = True
     bleeding: Literal[tuple(Bleeding.values)] = "none"  # type: ignore[valid-type]
+    time_out: datetime | None = Field(None, description="When it came out; now when absent")
+
+
+class PainMark(Schema):
+    """One marked region of the pain drawing (visits/bodymap.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: Literal[tuple(bodymap.BY_CODE)]  # type: ignore[valid-type]
+    intensity: int = Field(ge=0, le=10, strict=True)
+    quality: Literal[bodymap.QUALITY_CODES]  # type: ignore[valid-type]
 
 
 class InsertionOut(Schema):
@@ -100,6 +113,7 @@ class VisitPatch(Schema):
     post_massage_stretch: bool | None = None
     immediate_events: Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
     notes: Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00]*$")] | None = None
+    pain_chart: list[PainMark] | None = Field(None, max_length=len(bodymap.REGIONS))
     sign: bool = False
 
 
@@ -116,6 +130,9 @@ class VisitOut(Schema):
     skin_prep_agent: str
     sterile_single_use: bool
     notes: str
+    pain_chart: list[PainMark]
+    post_massage_stretch: bool
+    immediate_events: str
     signed_at: datetime | None
     sha256: str
     insertions: list[InsertionOut] = Field(validation_alias="insertions_list")
@@ -174,6 +191,11 @@ def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
             for k, val in data.items():
                 if val is None and not k.endswith("_nprs"):
                     continue  # only the pain scores can be cleared
+                if k == "pain_chart":
+                    try:
+                        val = bodymap.validate(val)
+                    except bodymap.ChartError as e:
+                        raise HttpError(422, str(e)) from None
                 setattr(v, k, val)
             v.updated_by = request.user
             v.save()
@@ -192,6 +214,8 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
     if lot is None:
         raise HttpError(422, "Unknown needle lot.")
     fields = payload.model_dump(exclude={"lot"})
+    if fields["time_in"] is None:
+        del fields["time_in"]  # the model's default: now
     try:
         with transaction.atomic():
             ins = Insertion.objects.create(visit=v, lot=lot, created_by=request.user, updated_by=request.user, **fields)
@@ -203,14 +227,20 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
 
 @router.post("insertions/{code}/remove", response={200: InsertionOut, **ERRORS}, operation_id="remove_insertion")
 def remove_insertion(request: HttpRequest, code: UUID, payload: RemovalIn | None = None):
-    """Record that a needle came out (now)."""
+    """Record that a needle came out (now, or at `time_out`; never before it went in)."""
     require(request, "remove_insertion")
     ins = care_team.get_clinical(
         request, Insertion.objects.select_related("visit", "patient", "lot"), write=True, code=code
     )
     with transaction.atomic():
         payload = payload or RemovalIn()
-        services.remove_needle(ins, request.user, pressure_applied=payload.pressure_applied, bleeding=payload.bleeding)
+        services.remove_needle(
+            ins,
+            request.user,
+            when=payload.time_out,
+            pressure_applied=payload.pressure_applied,
+            bleeding=payload.bleeding,
+        )
         record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", detail="api")
     return ins
 
@@ -247,3 +277,84 @@ def refused(request: HttpRequest, action: str, obj, err: ValidationError):
     """Audit a refused write against its patient, then answer 422 with the reasons."""
     record(request, action, obj, category="procedure", outcome="invalid", detail="; ".join(err.messages)[:200])
     raise HttpError(422, " ".join(err.messages))
+
+
+class ExamIn(Schema):
+    """Today's findings at a trigger point: an existing one (`trigger_point`) or a new one (`muscle`, `side`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger_point: UUID | None = None
+    muscle: Literal[tuple(BY_CODE)] | None = None  # type: ignore[valid-type]
+    side: Literal[tuple(Side.values)] | None = None  # type: ignore[valid-type]
+    location: Annotated[str, StringConstraints(max_length=120, pattern=r"^[^\x00]*$")] = ""
+    taut_band: bool = False
+    hypersensitive_spot: bool = False
+    referred_pain: bool = False
+    recognition: bool = False
+    tenderness: int | None = Field(None, ge=0, le=10, strict=True)
+    resolved: bool = False
+
+
+class ExamOut(Schema):
+    visit: UUID = Field(validation_alias="visit.code")
+    date: datetime = Field(validation_alias="visit.started")
+    taut_band: bool
+    hypersensitive_spot: bool
+    referred_pain: bool
+    recognition: bool
+    tenderness: int | None
+    resolved: bool
+    status: str
+
+
+class TriggerPointOut(Schema):
+    code: UUID
+    muscle: str
+    side: str
+    location: str
+    chart_region: str | None
+    exams: list[ExamOut] = Field(validation_alias="exam_list")
+
+
+def _tp_out(tp: TriggerPoint) -> TriggerPoint:
+    tp.exam_list = sorted(tp.exams.select_related("visit"), key=lambda e: e.visit.started)
+    tp.chart_region = bodymap.muscle_site(tp.muscle, tp.side)
+    return tp
+
+
+@router.get(
+    "episodes/{code}/trigger-points",
+    response={200: list[TriggerPointOut], **ERRORS},
+    operation_id="list_trigger_points",
+)
+def list_trigger_points(request: HttpRequest, code: UUID):
+    """The episode's trigger points with their findings visit by visit (active → latent → resolved)."""
+    require(request, "list_trigger_points")
+    episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=False, code=code)
+    record(request, "triggerpoint.list", episode, patient=episode.patient, category="procedure", detail="api")
+    return [_tp_out(tp) for tp in TriggerPoint.objects.filter(episode=episode).order_by("created")]
+
+
+@router.post(
+    "visits/{code}/trigger-point-exams", response={201: TriggerPointOut, **ERRORS}, operation_id="examine_trigger_point"
+)
+def examine_trigger_point(request: HttpRequest, code: UUID, payload: ExamIn):
+    """Record today's Delphi findings at a trigger point; a new one needs its muscle and side."""
+    require(request, "examine_trigger_point")
+    v = _visit(request, code, write=True)
+    data = payload.model_dump()
+    tp = None
+    if data["trigger_point"]:
+        tp = TriggerPoint.objects.filter(code=data["trigger_point"], episode=v.episode).first()
+        if tp is None:
+            raise HttpError(422, "That trigger point is not in this episode.")
+    try:
+        with transaction.atomic():
+            exam = services.examine_trigger_point(v, request.user, data, trigger_point=tp)
+            record(
+                request, "triggerpoint.exam", exam.trigger_point, patient=v.patient, category="procedure", detail="api"
+            )
+    except ValidationError as e:
+        refused(request, "triggerpoint.exam", v, e)
+    return Status(201, _tp_out(exam.trigger_point))

@@ -1,6 +1,7 @@
 from django import forms
 
 from dryneedle.patients.forms import DateInput
+from dryneedle.visits import bodymap
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.models import (
     SENSATIONS,
@@ -19,6 +20,13 @@ from dryneedle.visits.muscles import MUSCLES
 def _no_nul(value: str) -> None:
     if "\x00" in value:
         raise forms.ValidationError("Text cannot contain NUL characters.")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
 
 
 class VisitForm(forms.Form):
@@ -68,6 +76,7 @@ class InsertionForm(forms.Form):
         label="Reason for going deeper", required=False, max_length=300, validators=[_no_nul]
     )
     local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
+    time_in = forms.TimeField(label="Time in (blank: now)", required=False, widget=TimeInput)
 
     def __init__(self, clinic, *args, episode=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +95,19 @@ class InsertionForm(forms.Form):
 class RemovalForm(forms.Form):
     pressure_applied = forms.BooleanField(required=False)
     bleeding = forms.ChoiceField(choices=Bleeding.choices, initial=Bleeding.NONE)
+    time_out = forms.TimeField(required=False, widget=TimeInput)
+
+
+def at_visit_time(visit, t):
+    """A time of day typed on the visit page, on the visit's date in the clinic's time zone."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if t is None:
+        return None
+    day = timezone.localtime(visit.started).date()
+    return timezone.make_aware(dt.datetime.combine(day, t.replace(second=0, microsecond=0)))
 
 
 class ExamForm(forms.Form):
@@ -103,6 +125,20 @@ class ExamForm(forms.Form):
     resolved = forms.BooleanField(label="Resolved (no longer found)", required=False)
 
 
+class DepthLimitForm(forms.Form):
+    """A clinic's own depth limit; a blank depth goes back to the cited default."""
+
+    muscle = forms.ChoiceField(choices=[(m.code, m.name) for m in MUSCLES])
+    max_mm = forms.IntegerField(label="Limit (mm)", required=False, min_value=1, max_value=150)
+    source = forms.CharField(label="Source of the clinic's limit", required=False, max_length=300, validators=[_no_nul])
+
+    def clean(self):
+        d = super().clean()
+        if d.get("max_mm") is not None and len((d.get("source") or "").strip()) < 5:
+            self.add_error("source", "Say where the clinic's limit comes from (a study, a protocol, a policy).")
+        return d
+
+
 class LotForm(forms.Form):
     manufacturer = forms.CharField(max_length=100, validators=[_no_nul])
     diameter_mm = forms.DecimalField(label="Diameter (mm)", min_value=0.10, max_value=0.50, decimal_places=2)
@@ -117,3 +153,42 @@ class LotForm(forms.Form):
         if d < timezone.localdate():
             raise forms.ValidationError("This lot has already expired.")
         return d
+
+
+def read_pain_chart(data) -> tuple[list[dict], list[str], dict[str, dict]]:
+    """The pain drawing as posted by the chart's region list (visits/_pain_chart.html).
+
+    Returns the marks (canonical, see bodymap.validate), the errors a person can
+    act on, and the raw rows to show the form again as it was sent.
+    """
+    checked = set(data.getlist("pain_region"))
+    errors = [f"Unknown body-chart region: {c[:40]!r}." for c in sorted(checked - set(bodymap.BY_CODE))]
+    raw: dict[str, dict] = {}
+    marks = []
+    for r in bodymap.REGIONS:
+        intensity, quality = data.get(f"intensity_{r.code}", ""), data.get(f"quality_{r.code}", "")
+        raw[r.code] = {"checked": r.code in checked, "intensity": intensity, "quality": quality}
+        if r.code not in checked:
+            continue
+        if not (intensity.isdigit() and 0 <= int(intensity) <= 10):
+            errors.append(f"{r.label}: choose an intensity from 0 to 10.")
+        elif quality not in bodymap.QUALITY_CODES:
+            errors.append(f"{r.label}: choose how the pain feels.")
+        else:
+            marks.append({"region": r.code, "intensity": int(intensity), "quality": quality})
+    if not errors:
+        try:
+            marks = bodymap.validate(marks)
+        except bodymap.ChartError as e:
+            errors.append(str(e))
+    return marks, errors, raw
+
+
+def pain_rows(marks: list[dict] | None = None, raw: dict[str, dict] | None = None) -> list[dict]:
+    """One row per region for the list under the chart: from a saved drawing or from what was posted."""
+    if raw is None:
+        by = {m["region"]: m for m in marks or []}
+        raw = {
+            code: {"checked": True, "intensity": str(m["intensity"]), "quality": m["quality"]} for code, m in by.items()
+        }
+    return [{"r": r, **raw.get(r.code, {"checked": False, "intensity": "", "quality": ""})} for r in bodymap.REGIONS]

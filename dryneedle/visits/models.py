@@ -64,7 +64,8 @@ class Visit(ClinicalRecord):
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="visits")
     started = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    # 1. Assessment
+    # 1. Assessment: the pain drawing, canonical form of visits/bodymap.validate (sorted by region)
+    pain_chart = models.JSONField(default=list, blank=True)
     pre_nprs = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
     # 2. Sterilisation: clean needle technique (CCAOM Clean Needle Technique manual, 7th ed. — §8)
     hand_hygiene = models.BooleanField(default=False)

@@ -2,15 +2,19 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dryneedle.practitioners.models import Credential, Membership, Role
 from dryneedle.screening.gate import needling_gate
-from dryneedle.visits import depth
+from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
+
+# Manual times are typed to the minute on a device whose clock may differ a little.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 def check_insertion(ins: Insertion) -> None:
@@ -27,6 +31,8 @@ def check_insertion(ins: Insertion) -> None:
         raise ValidationError({"region": f"{muscle.name} is needled in: {', '.join(muscle.regions)}."})
     if ins.trigger_point_id and ins.trigger_point.episode_id != visit.episode_id:
         raise ValidationError({"trigger_point": "That trigger point belongs to another episode."})
+    if ins.time_in > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"time_in": "A needle cannot go in at a time still to come."})
     if ins.lot.clinic_id != visit.clinic_id:
         raise ValidationError({"lot": "That needle lot is not in this clinic's stock."})
     if ins.lot.expires < timezone.localdate():
@@ -73,6 +79,8 @@ def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True
         raise ValidationError("This needle was already removed.")
     if when < ins.time_in:
         raise ValidationError({"time_out": "A needle cannot come out before it went in."})
+    if when > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"time_out": "A needle cannot come out at a time still to come."})
     ins.time_out = when
     ins.pressure_applied = pressure_applied
     ins.bleeding = bleeding
@@ -122,6 +130,7 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
         "episode": str(visit.episode.code),
         "started": visit.started.isoformat(),
         **{f: getattr(visit, f) for f in fields},
+        "pain_chart": visit.pain_chart,
         "insertions": [
             {
                 "code": str(i.code),
@@ -170,6 +179,27 @@ def sign(visit: Visit, user) -> None:
     visit.save()
 
 
+def verify_signed(clinic_code=None, batch: int = 2000) -> tuple[int, list[Visit]]:
+    """Recompute every signed visit's SHA-256 (RT-15): how many were checked, and those that differ."""
+    from django.db.models import Prefetch
+
+    qs = Visit.objects.filter(status=Visit.Status.SIGNED).select_related("patient", "episode", "clinic")
+    if clinic_code:
+        qs = qs.filter(clinic__code=clinic_code)
+    needles = Prefetch("insertions", queryset=Insertion.objects.select_related("lot").order_by("time_in", "id"))
+    checked, bad, last = 0, [], 0
+    while True:
+        chunk = list(qs.filter(pk__gt=last).order_by("pk").prefetch_related(needles)[:batch])
+        if not chunk:
+            return checked, bad
+        for v in chunk:
+            digest = hashlib.sha256(canonical_note(v, list(v.insertions.all())).encode()).hexdigest()
+            if digest != v.sha256:
+                bad.append(v)
+        checked += len(chunk)
+        last = chunk[-1].pk
+
+
 def amend(visit: Visit, user, text: str, reason: str):
     from dryneedle.visits.models import Amendment
 
@@ -190,6 +220,19 @@ def amend(visit: Visit, user, text: str, reason: str):
 
 # CPT codes for dry needling by the number of distinct muscles needled (US clinics):
 # 20560 for 1-2 muscles, 20561 for 3 or more (AMA CPT 2020; feature-map.md §6 item 7).
+def pain_drawing_text(marks: list[dict]) -> str:
+    """One line for the note: regions by intensity, worst first, and the painful area."""
+    ext = bodymap.extent(marks)
+    parts = [
+        f"{bodymap.BY_CODE[m['region']].label.lower()} {m['intensity']}/10 {m['quality']}"
+        for m in sorted(marks, key=lambda m: -m["intensity"])
+    ]
+    return (
+        f"Pain drawing: {ext.regions} painful region{'s' if ext.regions != 1 else ''} "
+        f"({ext.percent:.1f}% of the body chart) — " + "; ".join(parts) + "."
+    )
+
+
 def procedure_code(visit: Visit, muscles: set[str]) -> str:
     if not visit.clinic.jurisdiction.startswith("US") or not muscles:
         return ""
@@ -206,6 +249,8 @@ def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
     subjective = [f"{visit.episode.condition_name}."]
     if visit.pre_nprs is not None:
         subjective.append(f"Pain before needling {visit.pre_nprs}/10.")
+    if visit.pain_chart:
+        subjective.append(pain_drawing_text(visit.pain_chart))
     objective = []
     if s is not None:
         objective.append(

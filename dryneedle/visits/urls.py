@@ -6,6 +6,9 @@ app_name = "visits"
 
 urlpatterns = [
     path("stock/", views.needle_stock, name="stock"),
+    path("muscles/", views.muscles, name="muscles"),
+    path("muscles/depth-limit/", views.depth_limit, name="depth_limit"),
+    path("episodes/<uuid:code>/charts/", views.compare_charts, name="charts"),
     path("episodes/<uuid:code>/start/", views.start_visit, name="start"),
     path("<uuid:code>/", views.visit_detail, name="detail"),
     path("<uuid:code>/save/", views.save_visit, name="save"),

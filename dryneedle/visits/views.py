@@ -3,16 +3,32 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.practitioners.access import allowed
+from dryneedle.practitioners.models import Role
 from dryneedle.screening.gate import needling_gate
-from dryneedle.visits import services
-from dryneedle.visits.forms import ExamForm, InsertionForm, LotForm, RemovalForm, VisitForm
-from dryneedle.visits.models import Insertion, NeedleLot, TriggerPoint, Visit
+from dryneedle.visits import bodymap, services
+from dryneedle.visits.forms import (
+    DepthLimitForm,
+    ExamForm,
+    InsertionForm,
+    LotForm,
+    RemovalForm,
+    VisitForm,
+    at_visit_time,
+    pain_rows,
+    read_pain_chart,
+)
+from dryneedle.visits.models import DepthLimit, Insertion, NeedleLot, TriggerPoint, Visit
+from dryneedle.visits.muscles import BY_CODE as BY_MUSCLE
+
+CARRIED_OVER = ("position", "guidance", "technique", "angle")
 
 VISIT_FIELDS = (
     "pre_nprs",
@@ -21,6 +37,8 @@ VISIT_FIELDS = (
     "skin_prep_agent",
     "sterile_single_use",
     "post_nprs",
+    "post_massage_stretch",
+    "immediate_events",
     "notes",
 )
 
@@ -49,9 +67,17 @@ def start_visit(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", visit.code)
 
 
-def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None, status=200) -> HttpResponse:
+def _page(
+    request: HttpRequest, visit: Visit, visit_form=None, needle_form=None, status=200, pain_raw=None
+) -> HttpResponse:
     gate = needling_gate(visit.episode)
     needles = list(visit.insertions.select_related("lot", "incident", "trigger_point").order_by("time_in", "id"))
+    if needle_form is None:
+        # The next needle starts from the last one's needle, position and technique: fewer taps per needle.
+        last = needles[-1] if needles else None
+        initial = {f: getattr(last, f) for f in CARRIED_OVER} | {"lot": last.lot.code} if last else {}
+        needle_form = InsertionForm(visit.clinic, episode=visit.episode, initial=initial)
+    trigger_points = _trigger_points(visit)
     return render(
         request,
         "visits/visit.html",
@@ -63,9 +89,16 @@ def _page(request: HttpRequest, visit: Visit, visit_form=None, needle_form=None,
             "needles": needles,
             "counts": {"inserted": len(needles), "removed": sum(1 for n in needles if n.time_out)},
             "visit_form": visit_form or VisitForm(initial={f: getattr(visit, f) for f in VISIT_FIELDS}),
-            "needle_form": needle_form or InsertionForm(visit.clinic, episode=visit.episode),
+            "needle_form": needle_form,
             "exam_form": ExamForm(prefix="tp"),
-            "trigger_points": _trigger_points(visit),
+            "trigger_points": trigger_points,
+            "tp_objects": [tp for tp, _exams, _today in trigger_points],
+            "pain_marks": visit.pain_chart,
+            "pain_rows": pain_rows(visit.pain_chart, pain_raw),
+            "pain_extent": bodymap.extent(visit.pain_chart),
+            "intensities": range(11),
+            "qualities": bodymap.QUALITIES,
+            "chart_data": chart_data(),
             "sign_problems": services.can_sign(request.user, visit) if visit.status == "draft" else [],
             "note": services.soap_note(visit, needles),
             "amendments": visit.amendments.select_related("created_by").order_by("created"),
@@ -96,16 +129,20 @@ def visit_detail(request: HttpRequest, code) -> HttpResponse:
 def save_visit(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     form = VisitForm(request.POST)
+    marks, chart_errors, raw = read_pain_chart(request.POST)
     if visit.status != Visit.Status.DRAFT:
         record(request, "visit.update", visit, category="procedure", outcome="invalid", detail="signed")
         messages.error(request, "This visit is signed: corrections are amendments.")
         return redirect("visits:detail", visit.code)
-    if not form.is_valid():
+    if not form.is_valid() or chart_errors:
+        for e in chart_errors:
+            form.add_error(None, e)
         record(request, "visit.update", visit, category="procedure", outcome="invalid")
-        return _page(request, visit, visit_form=form, status=400)
+        return _page(request, visit, visit_form=form, status=400, pain_raw=raw)
     with transaction.atomic():
         for f in VISIT_FIELDS:
             setattr(visit, f, form.cleaned_data[f])
+        visit.pain_chart = marks
         visit.updated_by = request.user
         visit.save()
         record(request, "visit.update", visit, category="procedure")
@@ -141,6 +178,7 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
                     estim_intensity=d["estim_intensity"],
                     recognition=d["recognition"],
                     sensations=d["sensations"],
+                    time_in=at_visit_time(visit, d["time_in"]) or timezone.now(),
                     created_by=request.user,
                     updated_by=request.user,
                 )
@@ -167,11 +205,12 @@ def remove_needle(request: HttpRequest, code) -> HttpResponse:
     form = RemovalForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("Choose how much it bled.")
+            raise ValidationError(" ".join(" ".join(v) for v in form.errors.values()))
         with transaction.atomic():
             services.remove_needle(
                 ins,
                 request.user,
+                when=at_visit_time(ins.visit, form.cleaned_data["time_out"]),
                 pressure_applied=form.cleaned_data["pressure_applied"],
                 bleeding=form.cleaned_data["bleeding"],
             )
@@ -278,7 +317,6 @@ def needle_stock(request: HttpRequest) -> HttpResponse:
     """The clinic's needle lots; clinic admins and practitioners add new ones."""
     from django.db import IntegrityError
     from django.db.models import Count
-    from django.utils import timezone
 
     clinic = request.membership.clinic
     form = LotForm(request.POST or None)
@@ -296,3 +334,91 @@ def needle_stock(request: HttpRequest) -> HttpResponse:
     return render(
         request, "visits/stock.html", {"lots": lots, "form": form, "today": timezone.localdate(), "can_add": True}
     )
+
+
+def chart_data() -> dict:
+    """What the needle-site chart needs in the browser: muscles per region, each muscle's site and referral."""
+    sides = ("left", "right")
+    return {
+        "over": {r.code: bodymap.muscles_over(r.code) for r in bodymap.REGIONS},
+        "site": {m: {s: bodymap.muscle_site(m, s) for s in sides} for m in bodymap.MUSCLE_CHART},
+        "referral": {m: {s: bodymap.referral_zone(m, s) for s in sides} for m in bodymap.MUSCLE_CHART},
+    }
+
+
+@allowed("visits:charts")
+def compare_charts(request: HttpRequest, code) -> HttpResponse:
+    """Two visits' pain drawings side by side, with the painful area counted on each."""
+    episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=False, code=code)
+    visits = list(Visit.objects.filter(episode=episode).exclude(pain_chart=[]).order_by("started"))
+    by_code = {str(v.code): v for v in visits}
+    bad = [k for k in ("a", "b") if request.GET.get(k) and request.GET[k] not in by_code]
+    if bad:
+        messages.error(request, "Choose visits of this episode that have a pain drawing.")
+    before = by_code.get(request.GET.get("a", "")) or (visits[0] if visits else None)
+    after = by_code.get(request.GET.get("b", "")) or (visits[-1] if visits else None)
+    record(request, "visit.charts", episode, patient=episode.patient, category="procedure")
+    sides = [
+        {"visit": v, "extent": bodymap.extent(v.pain_chart), "key": k}
+        for k, v in (("a", before), ("b", after))
+        if v is not None
+    ]
+    return render(
+        request,
+        "visits/charts.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "visits": visits,
+            "sides": sides,
+            "rows": bodymap.compare(before.pain_chart, after.pain_chart) if before and after else [],
+        },
+        status=400 if bad else 200,
+    )
+
+
+@allowed("visits:muscles")
+def muscles(request: HttpRequest) -> HttpResponse:
+    """The muscle catalogue: where each lies, its typical referral, and the source."""
+    from dryneedle.visits import depth
+    from dryneedle.visits.muscles import MUSCLES
+
+    clinic = request.membership.clinic if request.membership else None
+    own = {d.muscle: d for d in DepthLimit.objects.filter(clinic=clinic)} if clinic else {}
+    rows = [
+        {
+            "m": m,
+            "site": bodymap.muscle_site(m.code, "left"),
+            "referral": bodymap.referral_zone(m.code, "left"),
+            "default": depth.DEFAULT_LIMITS.get(m.code),
+            "own": own.get(m.code),
+        }
+        for m in MUSCLES
+    ]
+    can_edit = bool(request.membership) and request.membership.role == Role.CLINIC_ADMIN
+    return render(request, "visits/muscles.html", {"rows": rows, "can_edit": can_edit, "clinic": clinic})
+
+
+@allowed("visits:depth_limit")
+def depth_limit(request: HttpRequest) -> HttpResponse:
+    """A clinic admin sets the clinic's own depth limit for a muscle, or goes back to the cited default."""
+    clinic = request.membership.clinic
+    form = DepthLimitForm(request.POST)
+    if not form.is_valid():
+        record(request, "depth_limit.set", category="settings", outcome="invalid")
+        messages.error(request, " ".join(" ".join(v) for v in form.errors.values()))
+        return redirect("visits:muscles")
+    d = form.cleaned_data
+    name = BY_MUSCLE[d["muscle"]].name
+    with transaction.atomic():
+        if d["max_mm"] is None:
+            DepthLimit.objects.filter(clinic=clinic, muscle=d["muscle"]).delete()
+            record(request, "depth_limit.clear", category="settings", detail=d["muscle"])
+            messages.success(request, f"{name}: back to the cited default.")
+        else:
+            DepthLimit.objects.update_or_create(
+                clinic=clinic, muscle=d["muscle"], defaults={"max_mm": d["max_mm"], "source": d["source"]}
+            )
+            record(request, "depth_limit.set", category="settings", detail=f"{d['muscle']} {d['max_mm']} mm")
+            messages.success(request, f"{name}: this clinic's limit is now {d['max_mm']} mm.")
+    return redirect(reverse("visits:muscles") + f"#m-{d['muscle']}")

@@ -1,0 +1,77 @@
+"""{% bodychart %}: the body chart as inline SVG, for pain drawings, needle sites and muscle maps."""
+
+from django import template
+
+from dryneedle.visits import bodymap
+
+register = template.Library()
+
+VIEWS = (("posterior", "Back", 0), ("anterior", "Front", 210))
+
+
+@register.inclusion_tag("visits/_bodychart.html")
+def bodychart(
+    marks=None,
+    needles=(),
+    trigger_points=(),
+    site=None,
+    referral=(),
+    mode="view",
+    chart_id="chart",
+    title="Body chart",
+):
+    """Render the chart.
+
+    marks: a pain drawing (list of {"region", "intensity", "quality"}); needles and
+    trigger_points: objects with ``muscle`` and ``side``; site/referral: region codes
+    to fill and hatch (the muscle catalogue); mode "pain" or "site" makes regions
+    pressable (visits/static/visits/bodychart.js), "view" draws only.
+    """
+    by_region = {m["region"]: m for m in (marks or [])}
+    referral = set(referral)
+    views = []
+    for view, label, dx in VIEWS:
+        regions = []
+        for r in bodymap.REGIONS:
+            if r.view != view:
+                continue
+            mark = by_region.get(r.code)
+            regions.append(
+                {
+                    "r": r,
+                    "mark": mark,
+                    "site": r.code == site,
+                    "referral": r.code in referral,
+                }
+            )
+        # within the view's own box: the patient's left is on the viewer's left only from behind
+        left_x, right_x = (20, 180) if view == "posterior" else (180, 20)
+        views.append({"view": view, "label": label, "dx": dx, "regions": regions, "lx": left_x, "rx": right_x})
+    return {
+        "views": views,
+        "needles": _markers(needles, "needle"),
+        "trigger_points": _markers(trigger_points, "tp"),
+        "mode": mode,
+        "chart_id": chart_id,
+        "title": title,
+    }
+
+
+def _markers(items, kind: str) -> list[dict]:
+    """Place a marker per needle or trigger point at its muscle's region, fanned out when several share one."""
+    out = []
+    used: dict[str, int] = {}
+    for n, item in enumerate(items, 1):
+        code = bodymap.muscle_site(item.muscle, item.side)
+        if code is None:
+            continue
+        region = bodymap.BY_CODE[code]
+        k = used.get(code, 0)
+        used[code] = k + 1
+        x, y = region.centre
+        dx = 0 if region.view == "posterior" else 210
+        # a small spiral: 0, then around the centre, so markers in one region do not cover each other
+        offsets = ((0, 0), (-7, -6), (7, -6), (-7, 6), (7, 6), (0, -11), (0, 11), (-12, 0), (12, 0))
+        ox, oy = offsets[k % len(offsets)]
+        out.append({"x": x + dx + ox, "y": y + oy, "n": n, "label": str(item), "kind": kind})
+    return out
