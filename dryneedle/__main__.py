@@ -4,14 +4,19 @@ import os
 import sys
 
 # Commands that need no settings, database or secret: they run anywhere.
-PURE = {"screen": "dryneedle.screening.cli"}
+PURE = {
+    "screen": "dryneedle.screening.cli:main",
+    "score": "dryneedle.outcomes.cli:main_score",
+    "change": "dryneedle.outcomes.cli:main_change",
+}
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in PURE:
         import importlib
 
-        importlib.import_module(PURE[sys.argv[1]]).main()
+        module, func = PURE[sys.argv[1]].split(":")
+        getattr(importlib.import_module(module), func)()
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dryneedle.settings")
     if len(sys.argv) > 1 and sys.argv[1] == "demo":

@@ -106,3 +106,4 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
 api.add_router("/", "dryneedle.patients.api.router")
 api.add_router("/", "dryneedle.screening.api.router")
 api.add_router("/", "dryneedle.visits.api.router")
+api.add_router("/", "dryneedle.outcomes.api.router")

@@ -68,6 +68,12 @@ POLICY: dict[str, dict[str, object]] = {
     "visits:examine": {"POST": frozenset({PRACT})},
     "visits:stock": {"GET": CLINICAL, "POST": CLINICAL},  # stock holds no patient data
     "visits:charts": {"GET": CLINICAL},
+    "outcomes:episode": {"GET": CLINICAL},
+    "outcomes:record": {"POST": CLINICAL},
+    "outcomes:mark_in_error": {"POST": CLINICAL},
+    "outcomes:send": {"POST": CLINICAL},
+    "outcomes:report": {"GET": CLINICAL},
+    "outcomes:due": {"GET": CLINICAL},
     "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
     "visits:depth_limit": {"POST": frozenset({ADMIN})},
     # Patient links: sent by the care team; opened by the patient without an account
@@ -103,6 +109,11 @@ POLICY: dict[str, dict[str, object]] = {
     "api:create_amendment": {"POST": frozenset({PRACT})},
     "api:list_trigger_points": {"GET": CLINICAL},
     "api:examine_trigger_point": {"POST": frozenset({PRACT})},
+    "api:score_instrument": {"POST": AUTHENTICATED},  # scores without storing: no patient data
+    "api:list_responses": {"GET": CLINICAL},
+    "api:create_response": {"POST": CLINICAL},
+    "api:get_response": {"GET": CLINICAL},
+    "api:update_response": {"PATCH": CLINICAL},
 }
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dryneedle.screening",
     "dryneedle.visits",
     "dryneedle.portal",
+    "dryneedle.outcomes",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", include("dryneedle.patients.urls")),
     path("screening/", include("dryneedle.screening.urls")),
     path("visits/", include("dryneedle.visits.urls")),
+    path("outcomes/", include("dryneedle.outcomes.urls")),
     path("p/", include("dryneedle.portal.urls")),
     path("audit/", include("dryneedle.audit.urls")),
     path("api/v1/", api.urls),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from conftest import client_for
 from dryneedle import policy
 from dryneedle.audit.models import AuditEvent
+from dryneedle.outcomes.services import record_response
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ NO_PHI = {
     "api-1.0.0:openapi-view",
     "screening:rules",
     "api:evaluate_screening",  # answers without identity, nothing stored
+    "api:score_instrument",  # scores answers without identity, nothing stored
     ("visits:stock", "GET"),  # needle lots: no patient data
     "visits:muscles",  # the muscle catalogue: reference data
 }
@@ -63,6 +65,7 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
         "visit": insertion.visit,
         "insertion": insertion,
         "link": link,
+        "response": record_response(episode, "nprs", {"score": 5}),
     }
     bodies = {
         **PAGE_BODY,
@@ -106,6 +109,7 @@ def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, s
         "screening": screening,
         "visit": insertion.visit,
         "insertion": insertion,
+        "response": record_response(episode, "nprs", {"score": 5}),
     }
     toured = 0
     for op, method, path in api_operations(client):

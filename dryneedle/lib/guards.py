@@ -28,6 +28,7 @@ GUARDED: dict[str, str] = {
     "visits_triggerpoint": "no_delete",
     "visits_triggerpointexam": "no_delete",
     "portal_patientlink": "no_delete",
+    "outcomes_response": "no_delete",
 }
 
 

@@ -18,6 +18,7 @@ class PatientLink(ClinicalRecord):
 
     class Purpose(models.TextChoices):
         SCREENING = "screening", "Screening questions before needling"
+        OUTCOMES = "outcomes", "Questionnaires about pain and function"
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="links")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="links")
@@ -26,6 +27,8 @@ class PatientLink(ClinicalRecord):
     expires = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     answers = models.JSONField(null=True, blank=True)  # what the patient submitted
+    bundle = models.JSONField(default=list, blank=True)  # the instruments asked, for an outcomes link
+    progress = models.JSONField(default=dict, blank=True)  # answers so far, screen by screen
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} link, expires {self.expires:%d %b %Y}"
@@ -35,9 +38,10 @@ class PatientLink(ClinicalRecord):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, episode, purpose: str, user) -> tuple["PatientLink", str]:
+    def issue(cls, episode, purpose: str, user, bundle=()) -> tuple["PatientLink", str]:
         token = secrets.token_urlsafe(32)
         link = cls.objects.create(
+            bundle=list(bundle),
             clinic=episode.clinic,
             patient=episode.patient,
             episode=episode,

@@ -23,18 +23,23 @@ def send_screening(request: HttpRequest, code) -> HttpResponse:
     """Create a screening-questions link for the patient; email it when there is an address."""
     episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinic"), code=code)
     care_team.require_clinical_write(request, episode.patient)
+    return send_link(request, episode, PatientLink.Purpose.SCREENING, "screening", "questions before your appointment")
+
+
+def send_link(request: HttpRequest, episode, purpose: str, category: str, subject: str, bundle=(), asked=()):
+    """Issue a link, email it when the patient has an address, and show it with a QR code."""
     with transaction.atomic():
-        link, token = PatientLink.issue(episode, PatientLink.Purpose.SCREENING, request.user)
-        record(request, "link.create", link, patient=episode.patient, category="screening")
+        link, token = PatientLink.issue(episode, purpose, request.user, bundle=bundle)
+        record(request, "link.create", link, patient=episode.patient, category=category)
     url = request.build_absolute_uri(reverse("portal:open", args=[token]))
     patient = episode.patient
     if patient.email:
         # The email carries the link only: no condition, no answers.
         send_mail(
-            subject=f"{episode.clinic.name}: questions before your appointment",
+            subject=f"{episode.clinic.name}: {subject}",
             message=(
-                f"Hello {patient.given_name},\n\nBefore your next appointment, please answer a few questions about "
-                f"your health:\n\n{url}\n\nThe link works once and expires on {link.expires:%d %B %Y}.\n\n"
+                f"Hello {patient.given_name},\n\nPlease answer a few questions about your health before your next "
+                f"appointment:\n\n{url}\n\nThe link works once and expires on {link.expires:%d %B %Y}.\n\n"
                 f"{episode.clinic.name}, {episode.clinic.phone}"
             ),
             from_email=None,
@@ -45,7 +50,14 @@ def send_screening(request: HttpRequest, code) -> HttpResponse:
     return render(
         request,
         "portal/sent.html",
-        {"episode": episode, "patient": patient, "url": url, "link": link, "qr": qr.getvalue().decode()},
+        {
+            "episode": episode,
+            "patient": patient,
+            "url": url,
+            "link": link,
+            "qr": qr.getvalue().decode(),
+            "asked": asked,
+        },
     )
 
 
@@ -74,6 +86,12 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if problem:
         record(request, "link.refused", link, patient=link.patient, outcome="denied", detail=problem[:60])
         return render(request, "portal/message.html", {"message": problem, "clinic": link.clinic}, status=410)
+    if link.purpose == PatientLink.Purpose.OUTCOMES:
+        from dryneedle.outcomes.patient import step
+
+        if request.method == "GET" and "step" not in request.GET:
+            record(request, "link.open", link, patient=link.patient, category="outcomes")
+        return step(request, link, token)
     form = PrefillForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

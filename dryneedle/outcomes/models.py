@@ -1,0 +1,94 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from dryneedle.lib.models import ClinicalRecord
+from dryneedle.outcomes import scoring
+
+INSTRUMENT_CHOICES = [
+    ("nprs", "Pain (NPRS 0-10)"),
+    ("odi", "Oswestry Disability Index 2.1a"),
+    ("rmdq", "Roland-Morris Disability Questionnaire"),
+    ("startback", "Keele STarT Back"),
+    ("psfs", "Patient-Specific Functional Scale"),
+]
+NAMES = dict(INSTRUMENT_CHOICES)
+
+
+class Response(ClinicalRecord):
+    """One completed questionnaire: the answers as given and their score (outcomes/scoring.py).
+
+    The answers are kept, so a score can always be recomputed and checked. A
+    wrong response is marked entered in error, never changed or deleted.
+    """
+
+    class Source(models.TextChoices):
+        CLINICIAN = "clinician", "Entered by the clinician"
+        PATIENT = "patient", "Filled in by the patient"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="responses")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="responses")
+    visit = models.ForeignKey("visits.Visit", models.PROTECT, null=True, blank=True, related_name="responses")
+    link = models.ForeignKey("portal.PatientLink", models.PROTECT, null=True, blank=True, related_name="responses")
+    instrument = models.CharField(max_length=12, choices=INSTRUMENT_CHOICES)
+    answers = models.JSONField()
+    collected = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINICIAN)
+    scorable = models.BooleanField()
+    score = models.FloatField(null=True, blank=True)  # unrounded; ODI percent, STarT Back total
+    details = models.JSONField(default=dict, blank=True)  # raw, answered, band / psychosocial, risk
+    reason = models.CharField(max_length=200, blank=True)  # why not scorable
+    entered_in_error = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "episode", "instrument", "collected"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scorable=False) | models.Q(score__isnull=False), name="scorable_has_score"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{NAMES[self.instrument]} {self.collected:%d %b %Y}"
+
+    @property
+    def display(self) -> str:
+        if not self.scorable:
+            return "not scorable"
+        if self.instrument == "odi":
+            return f"{self.score:.1f}% ({self.details.get('band', '').replace('_', '-')})"
+        if self.instrument == "startback":
+            return f"{self.score:g} ({self.details.get('risk')} risk, psychosocial {self.details.get('psychosocial')})"
+        if self.instrument == "psfs":
+            return f"{self.score:.1f} / 10"
+        return f"{self.score:g}"
+
+
+class Threshold(models.Model):
+    """A clinic's own minimal important change for a measure, replacing the cited default."""
+
+    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="thresholds")
+    measure = models.CharField(max_length=12, choices=[(m, NAMES[m]) for m in scoring.MEASURES])
+    points = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(0.1), MaxValueValidator(100)]
+    )
+    source = models.CharField(max_length=300)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "measure"], name="one_threshold_per_measure")]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()}: {self.points} points"
+
+
+class TextPack(models.Model):
+    """A clinic's licensed item wording (ODI) or published wording (RMDQ), loaded from JSON (docs/cli.md)."""
+
+    clinic = models.OneToOneField("practitioners.Clinic", models.PROTECT, related_name="text_pack")
+    pack = models.JSONField()  # {"odi": {section: [6 statements]}, "rmdq": [24 statements]}
+    source = models.CharField(max_length=300)
+    loaded = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Text pack ({self.source})"

@@ -1,0 +1,76 @@
+"""Record responses and follow each measure over an episode."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dryneedle.outcomes import scoring
+from dryneedle.outcomes.models import Response, Threshold
+
+
+def record_response(episode, instrument: str, answers: dict, user=None, *, source="clinician", **extra) -> Response:
+    """Score and store one response; bad answers are refused with the key they concern, nothing stored."""
+    try:
+        result = scoring.score(instrument, answers)
+    except scoring.InputError as e:
+        raise ValidationError({"answers": str(e)}) from None
+    collected = extra.pop("collected", None) or timezone.now()
+    if collected > timezone.now() + timezone.timedelta(minutes=5):
+        raise ValidationError({"collected": "A questionnaire cannot be answered in the future."})
+    d = result.as_dict()
+    return Response.objects.create(
+        clinic=episode.clinic,
+        patient=episode.patient,
+        episode=episode,
+        instrument=instrument,
+        answers=answers,
+        collected=collected,
+        source=source,
+        scorable=result.scorable,
+        score=result.score if result.scorable else None,
+        details={k: d[k] for k in d if k not in ("instrument", "scorable", "score", "reason")},
+        reason=result.reason[:200],
+        created_by=user,
+        updated_by=user,
+        **extra,
+    )
+
+
+def thresholds(clinic) -> dict:
+    """The clinic's MIC points per measure: its own where set, else the cited defaults."""
+    own = {t.measure: t.points for t in Threshold.objects.filter(clinic=clinic)}
+    return {m: own.get(m, scoring.MIC_POINTS[m]) for m in scoring.MEASURES}
+
+
+@dataclass
+class Series:
+    measure: str
+    points: list[tuple] = field(default_factory=list)  # (datetime, score, label)
+    change: dict | None = None  # baseline to latest, scoring.change()
+
+    @property
+    def baseline(self):
+        return self.points[0] if self.points else None
+
+    @property
+    def latest(self):
+        return self.points[-1] if len(self.points) > 1 else None
+
+
+def series(episode) -> dict[str, Series]:
+    """Each measure over the episode, oldest first: responses, and for pain the visits' NPRS before needling."""
+    mic = thresholds(episode.clinic)
+    out: dict[str, Series] = {m: Series(m) for m in scoring.MEASURES}
+    for r in Response.objects.filter(episode=episode, entered_in_error=False, scorable=True).order_by("collected"):
+        if r.instrument in out:
+            out[r.instrument].points.append((r.collected, r.score, "questionnaire"))
+    from dryneedle.visits.models import Visit
+
+    for v in Visit.objects.filter(episode=episode, pre_nprs__isnull=False).order_by("started"):
+        out["nprs"].points.append((v.started, v.pre_nprs, "before needling"))
+    for s in out.values():
+        s.points.sort(key=lambda p: p[0])
+        if len(s.points) > 1:
+            s.change = scoring.change(s.measure, s.points[0][1], s.points[-1][1], mic=mic)
+    return out

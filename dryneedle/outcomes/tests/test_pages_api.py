@@ -1,0 +1,163 @@
+"""Outcomes through the pages, the API and a patient link: stored as scored, refused when wrong, audited."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from conftest import client_for
+from dryneedle.audit.models import AuditEvent
+from dryneedle.outcomes import bundle, services
+from dryneedle.outcomes.models import Response
+from dryneedle.portal.models import PatientLink
+
+pytestmark = pytest.mark.django_db
+ODI_16 = {
+    "pain_intensity": "3",
+    "personal_care": "1",
+    "lifting": "2",
+    "walking": "1",
+    "sitting": "2",
+    "standing": "2",
+    "sleeping": "1",
+    "sex_life": "",
+    "social_life": "2",
+    "travelling": "2",
+}
+
+
+def test_clinician_records_and_sees_change(alice, episode):
+    c = client_for(alice)
+    url = f"/outcomes/episodes/{episode.code}/responses/"
+    assert c.post(url, {"instrument": "odi", **ODI_16}).status_code == 302
+    r = Response.objects.get()
+    assert r.scorable and r.score == pytest.approx(16 / 45 * 100) and r.details["band"] == "moderate"
+    r.collected = timezone.now() - timedelta(days=30)
+    r.save()
+    assert (
+        c.post(url, {"instrument": "odi", **ODI_16, "lifting": "0", "standing": "0", "sitting": "0"}).status_code == 302
+    )
+    html = c.get(f"/outcomes/episodes/{episode.code}/").content.decode()
+    # 35.6% → 22.2%: 13.3 points (MIC 10 met), 37.5% (30% met)
+    assert "35.6" in html and "22.2" in html and "13.3 (37.5%)" in html
+    assert "<svg" in html and "ODI" in html and "within ±10 of baseline (MIC)" in html
+    assert 'style="' not in html.split("<svg", 1)[1]  # the chart obeys the CSP (no inline styles)
+
+
+def test_bad_answers_are_refused_and_kept_on_the_form(alice, episode):
+    c = client_for(alice)
+    before = AuditEvent.objects.count()
+    r = c.post(f"/outcomes/episodes/{episode.code}/responses/", {"instrument": "odi", **ODI_16, "lifting": "7"})
+    assert r.status_code == 400 and "sections.lifting: 7 is out of range 0-5" in r.content.decode()
+    assert '<option value="3" selected>' in r.content.decode()  # what was chosen stays chosen
+    assert not Response.objects.exists()
+    assert AuditEvent.objects.filter(id__gt=before, action="response.create", outcome="invalid").exists()
+    r = c.post(f"/outcomes/episodes/{episode.code}/responses/", {"instrument": "sf36"})
+    assert r.status_code == 400 and not Response.objects.exists()
+
+
+def test_entered_in_error_no_longer_counts(alice, episode):
+    r = services.record_response(episode, "nprs", {"score": 8}, alice)
+    c = client_for(alice)
+    c.post(f"/outcomes/responses/{r.code}/in-error/")
+    r.refresh_from_db()
+    assert r.entered_in_error and services.series(episode)["nprs"].points == []
+
+
+def test_api_scores_and_stores(alice, episode):
+    c = client_for(alice)
+    r = c.post("/api/v1/instruments/startback/score", json.dumps(
+        {"items": {"1": True, "2": False, "3": True, "4": True, "5": True, "6": True, "7": True, "8": False,
+                   "9": "very_much"}}), content_type="application/json")  # fmt: skip
+    assert r.status_code == 200 and r.json() == {
+        "instrument": "startback",
+        "scorable": True,
+        "score": 7,
+        "psychosocial": 4,
+        "risk": "high",
+    }
+    r = c.post("/api/v1/instruments/nprs/score", json.dumps({"score": 12}), content_type="application/json")
+    assert r.status_code == 422 and "score: 12 is out of range 0-10" in r.content.decode()
+    url = f"/api/v1/episodes/{episode.code}/responses"
+    r = c.post(
+        url, json.dumps({"instrument": "rmdq", "answers": {"ticked": [1, 5, 9]}}), content_type="application/json"
+    )
+    assert r.status_code == 201 and r.json()["score"] == 3
+    code = r.json()["code"]
+    r = c.post(url, json.dumps({"instrument": "rmdq", "answers": {"ticked": [25]}}), content_type="application/json")
+    assert r.status_code == 422 and "ticked[0]" in r.content.decode()
+    assert [x["score"] for x in c.get(url).json()] == [3]
+    r = c.patch(f"/api/v1/responses/{code}", json.dumps({"entered_in_error": True}), content_type="application/json")
+    assert r.status_code == 200 and r.json()["entered_in_error"] is True
+    r = c.patch(f"/api/v1/responses/{code}", json.dumps({"score": 1}), content_type="application/json")
+    assert r.status_code == 422 and Response.objects.get(code=code).score == 3  # answers are never rewritten
+
+
+def _send(c, episode):
+    r = c.post(f"/outcomes/episodes/{episode.code}/send/")
+    assert r.status_code == 200
+    token = r.content.decode().split("/p/")[1].split("/")[0]
+    return PatientLink.objects.get(digest=PatientLink.digest_of(token)), f"/p/{token}/"
+
+
+def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode, client):
+    episode.patient.email = "lee@example.org"
+    episode.patient.save()
+    link, url = _send(client_for(alice), episode)
+    assert link.bundle == list(bundle.BASELINE) and len(mail.outbox) == 1 and url in mail.outbox[0].body
+    n = len(bundle.screens(link.bundle))
+    assert n == 1 + 9 + 10 + 24 + 1  # pain, STarT Back, ODI, RMDQ, PSFS: one question per screen
+    r = client.get(url)
+    assert r.status_code == 200 and "Question 1 of 45" in r.content.decode()
+    assert client.post(url + "?step=0", {"answer": "12"}).status_code == 400  # not an option
+    answers = ["6"] + ["agree", "disagree"] * 4 + ["very_much"] + ["2"] * 8 + ["skip", "3"] + ["yes", "no"] * 12
+    for i, a in enumerate(answers):
+        r = client.post(f"{url}?step={i}", {"answer": a})
+        assert r.status_code == 302, (i, r.content[:300])
+    # progress is saved: a fresh visit resumes at the PSFS screen
+    assert "Activities that matter to you" in client.get(url).content.decode()
+    r = client.post(f"{url}?step={n - 1}", {"activity_1": "Lift my son", "score_1": "11"})
+    assert r.status_code == 400 and "choose a rating from 0 to 10" in r.content.decode()
+    client.post(
+        f"{url}?step={n - 1}", {"activity_1": "Lift my son", "score_1": "3", "activity_2": "Golf", "score_2": "5"}
+    )
+    assert not Response.objects.exists()  # nothing is stored before the patient sends
+    r = client.post(f"{url}?step={n}")
+    assert "Your answers were sent" in r.content.decode()
+    got = {x.instrument: x for x in Response.objects.all()}
+    assert set(got) == {"nprs", "startback", "odi", "rmdq", "psfs"}
+    assert got["nprs"].score == 6 and got["rmdq"].score == 12 and got["psfs"].score == 4
+    assert got["odi"].details == {"raw": 19, "answered": 9, "band": "severe"}  # 8 × 2 + 3 of 45: 42.2%
+    assert got["startback"].details == {"psychosocial": 3, "risk": "medium"} and got["startback"].score == 5
+    assert all(x.source == "patient" for x in got.values())
+    r = client.post(f"{url}?step={n}")
+    assert r.status_code == 410 and Response.objects.count() == 5  # no replay
+    assert client.get(url).status_code == 410
+
+
+def test_the_follow_up_link_asks_the_same_activities(alice, episode, client):
+    services.record_response(episode, "psfs", {"activities": [{"name": "Lift my son", "score": 3}]}, alice)
+    link, url = _send(client_for(alice), episode)
+    n = len(bundle.screens(link.bundle))
+    html = client.get(f"{url}?step={n - 1}").content.decode()
+    assert 'value="Lift my son"' in html
+
+
+def test_due_worklist_and_episode_page(alice, episode):
+    episode.start_date = timezone.localdate() - timedelta(days=40)
+    episode.save()
+    c = client_for(alice)
+    html = c.get("/outcomes/due/").content.decode()
+    assert episode.patient.name in html and "Baseline" in html and "overdue" in html and "4 weeks" in html
+    html = c.get(f"/patients/episodes/{episode.code}/").content.decode()
+    assert "12 weeks" in html and "to come" in html
+
+
+def test_progress_report_is_a_pdf(alice, episode):
+    services.record_response(episode, "nprs", {"score": 7}, alice, collected=timezone.now() - timedelta(days=14))
+    services.record_response(episode, "nprs", {"score": 3}, alice)
+    r = client_for(alice).get(f"/outcomes/episodes/{episode.code}/report.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="outcomes.report").exists()

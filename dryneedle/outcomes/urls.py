@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dryneedle.outcomes import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("episodes/<uuid:code>/", views.episode_outcomes, name="episode"),
+    path("episodes/<uuid:code>/responses/", views.record_response, name="record"),
+    path("responses/<uuid:code>/in-error/", views.mark_in_error, name="mark_in_error"),
+    path("episodes/<uuid:code>/send/", views.send_questionnaires, name="send"),
+    path("episodes/<uuid:code>/report.pdf", views.progress_report, name="report"),
+    path("due/", views.due_worklist, name="due"),
+]

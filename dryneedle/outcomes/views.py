@@ -1,0 +1,208 @@
+"""The episode's outcomes: record responses, see each measure over time against meaningful change."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dryneedle.audit.log import record
+from dryneedle.outcomes import bundle, charts, instruments, scoring, services
+from dryneedle.outcomes.cli import answers_from_row
+from dryneedle.outcomes.models import INSTRUMENT_CHOICES, Response, TextPack
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode
+from dryneedle.practitioners.access import allowed
+from dryneedle.practitioners.models import Role
+
+
+def answers_from_post(instrument: str, post) -> dict:
+    """The form's fields carry the CSV column names (docs/cli.md), so one reader serves both."""
+    row = {k: post.get(k, "") for k in post}
+    row["ticked"] = " ".join(post.getlist("ticked"))
+    return answers_from_row(instrument, row)
+
+
+def _context(request: HttpRequest, episode: Episode, instrument: str, posted=None) -> dict:
+    from dryneedle.visits.models import Visit
+
+    pack = getattr(TextPack.objects.filter(clinic=episode.clinic).first(), "pack", None)
+    mic = services.thresholds(episode.clinic)
+    visits = list(Visit.objects.filter(episode=episode).order_by("started").values_list("started", flat=True))
+    measures = []
+    all_series = services.series(episode)
+    stamps = [p[0] for s in all_series.values() for p in s.points] + visits
+    if stamps:
+        start = timezone.make_aware(datetime.combine(episode.start_date, datetime.min.time()))
+        span = (min([start, *stamps]), max([timezone.now(), *stamps]))
+    for m, s in all_series.items():
+        if s.points:
+            measures.append({"s": s, "svg": charts.measure_chart(s, visits, mic[m], span), "mic": mic[m]})
+    got = (posted or {}).get
+    ticked = set(posted.getlist("ticked")) if posted else set()
+    return {
+        "source": scoring.SOURCES[instrument],
+        "nprs_value": got("score", ""),
+        "episode": episode,
+        "patient": episode.patient,
+        "measures": measures,
+        "responses": Response.objects.filter(episode=episode).order_by("-collected"),
+        "instrument": instrument,
+        "instruments": INSTRUMENT_CHOICES,
+        "odi_sections": [
+            (s, instruments.ODI_SECTION_NAMES[s], instruments.odi_statements(s, pack), got(s, ""))
+            for s in scoring.ODI_SECTIONS
+        ],
+        "rmdq_items": [(n, text, str(n) in ticked) for n, text in instruments.rmdq_items(pack)],
+        "startback_items": [(k, text, got(f"item_{k}", "")) for k, text in instruments.STARTBACK_ITEMS.items()],
+        "startback_item9": instruments.STARTBACK_ITEM9_LABELS.items(),
+        "startback_item9_value": got("item_9", ""),
+        "startback_note": instruments.STARTBACK_NOTE,
+        "psfs_rows": [(i, got(f"activity_{i}", ""), got(f"score_{i}", "")) for i in range(1, 6)],
+        "sources": scoring.SOURCES,
+        "pack": pack,
+    }
+
+
+@allowed("outcomes:episode")
+def episode_outcomes(request: HttpRequest, code) -> HttpResponse:
+    episode = care_team.get_clinical(
+        request, Episode.objects.select_related("patient", "clinic"), write=False, code=code
+    )
+    instrument = request.GET.get("instrument", "nprs")
+    if instrument not in scoring.INSTRUMENTS:
+        instrument = "nprs"
+    record(request, "outcomes.view", episode, patient=episode.patient, category="outcomes")
+    return render(request, "outcomes/episode.html", _context(request, episode, instrument))
+
+
+@allowed("outcomes:record")
+def record_response(request: HttpRequest, code) -> HttpResponse:
+    episode = care_team.get_clinical(
+        request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
+    )
+    instrument = request.POST.get("instrument", "")
+    try:
+        if instrument not in scoring.INSTRUMENTS:
+            raise ValidationError("Choose an instrument.")
+        try:
+            answers = answers_from_post(instrument, request.POST)
+        except scoring.InputError as e:
+            raise ValidationError(str(e)) from None
+        with transaction.atomic():
+            r = services.record_response(episode, instrument, answers, request.user)
+            record(request, "response.create", r, patient=episode.patient, category="outcomes", detail=instrument)
+    except ValidationError as e:
+        record(request, "response.create", episode, patient=episode.patient, category="outcomes", outcome="invalid")
+        ctx = _context(request, episode, instrument if instrument in scoring.INSTRUMENTS else "nprs", request.POST)
+        ctx["errors"] = e.messages
+        return render(request, "outcomes/episode.html", ctx, status=400)
+    if r.scorable:
+        messages.success(request, f"{r}: {r.display}.")
+    else:
+        messages.warning(request, f"{r} saved but not scorable: {r.reason}.")
+    return redirect("outcomes:episode", episode.code)
+
+
+@allowed("outcomes:mark_in_error")
+def mark_in_error(request: HttpRequest, code) -> HttpResponse:
+    r = care_team.get_clinical(request, Response.objects.select_related("episode", "patient"), write=True, code=code)
+    with transaction.atomic():
+        r.entered_in_error = True
+        r.updated_by = request.user
+        r.save(update_fields=["entered_in_error", "updated_by", "updated"])
+        record(request, "response.in_error", r, patient=r.patient, category="outcomes")
+    messages.success(request, f"{r} marked entered in error; it no longer counts.")
+    return redirect("outcomes:episode", r.episode.code)
+
+
+def collected_dates(episode) -> dict[str, list]:
+    """When each instrument was answered (scorable, not in error), as dates, for the schedule."""
+    out: dict[str, list] = {}
+    rows = Response.objects.filter(episode=episode, entered_in_error=False, scorable=True)
+    for inst, when in rows.values_list("instrument", "collected"):
+        out.setdefault(inst, []).append(timezone.localtime(when).date())
+    return out
+
+
+def due_for(episode, today=None) -> list:
+    return bundle.due_list(
+        episode.start_date, episode.discharge_date, collected_dates(episode), today or timezone.localdate()
+    )
+
+
+@allowed("outcomes:send")
+def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
+    """Send the patient the questionnaires due now: the baseline set first, then the follow-up set."""
+    from dryneedle.portal.models import PatientLink
+    from dryneedle.portal.views import send_link
+
+    episode = care_team.get_clinical(
+        request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
+    )
+    if episode.status != Episode.Status.OPEN:
+        messages.error(request, "Questionnaires are sent for an open episode.")
+        return redirect("outcomes:episode", episode.code)
+    chosen = [i for i in request.POST.getlist("instrument") if i in scoring.INSTRUMENTS]
+    if not chosen:
+        baseline_done = next((d.status == "done" for d in due_for(episode) if d.label == "Baseline"), False)
+        chosen = list(bundle.FOLLOW_UP if baseline_done else bundle.BASELINE)
+    names = [dict(INSTRUMENT_CHOICES)[i] for i in chosen]
+    return send_link(
+        request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", "questions about your back", chosen, names
+    )
+
+
+@allowed("outcomes:due")
+def due_worklist(request: HttpRequest) -> HttpResponse:
+    """The clinic's worklist: open episodes (and those discharged in the last 13 months) with questionnaires due."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    clinic = request.membership.clinic
+    today = timezone.localdate()
+    episodes = (
+        Episode.objects.filter(clinic=clinic)
+        .exclude(status=Episode.Status.ENTERED_IN_ERROR)
+        .filter(Q(status=Episode.Status.OPEN) | Q(discharge_date__gte=today - timedelta(days=400)))
+        .select_related("patient", "clinician")
+        .order_by("start_date")
+    )
+    if request.membership.role == Role.PRACTITIONER:
+        episodes = episodes.filter(clinician=request.user)  # their own care team (RT-12)
+    dates: dict = {}
+    rows = Response.objects.filter(clinic=clinic, entered_in_error=False, scorable=True, episode__in=episodes)
+    for ep, inst, when in rows.values_list("episode_id", "instrument", "collected"):
+        dates.setdefault(ep, {}).setdefault(inst, []).append(timezone.localtime(when).date())
+    items = []
+    for e in episodes:
+        for d in bundle.due_list(e.start_date, e.discharge_date, dates.get(e.id, {}), today):
+            if d.status in ("due", "overdue"):
+                items.append((e, d))
+    items.sort(key=lambda x: (x[1].status != "overdue", x[1].due))
+    record(request, "outcomes.worklist", category="outcomes", detail=f"{len(items)} due")
+    return render(request, "outcomes/due.html", {"items": items[:200], "total": len(items), "today": today})
+
+
+@allowed("outcomes:report")
+def progress_report(request: HttpRequest, code) -> HttpResponse:
+    """A one-page progress report (PDF) for the patient or a referrer: the charts and the change table."""
+    from django.http import HttpResponse as Raw
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    episode = care_team.get_clinical(
+        request, Episode.objects.select_related("patient", "clinic"), write=False, code=code
+    )
+    ctx = _context(request, episode, "nprs")
+    ctx["today"] = timezone.localdate()
+    html = render_to_string("outcomes/report.html", ctx, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    record(request, "outcomes.report", episode, patient=episode.patient, category="outcomes")
+    response = Raw(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="progress-{episode.code}.pdf"'
+    return response

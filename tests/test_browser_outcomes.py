@@ -1,0 +1,112 @@
+"""Outcomes in the browser: a clinician records a baseline and sends the questionnaires; the patient
+answers them on a phone, one question per screen; the clinician sees the chart and the change."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from conftest import make_user
+from dryneedle.outcomes.models import Response
+from dryneedle.patients.models import Episode, Patient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a long enough passphrase"
+SHOTS = Path("var/screenshots")
+
+
+def test_baseline_by_the_clinician_follow_up_by_the_patient_on_a_phone(live_server, page: Page, browser, clinic_a):
+    dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe", password=PASSWORD)
+    p = Patient.objects.create(
+        clinic=clinic_a,
+        given_name="Lee",
+        family_name="Park",
+        birth_date=date(1980, 2, 2),
+        sex="female",
+        created_by=dora,
+    )
+    e = Episode.objects.create(
+        clinic=clinic_a,
+        patient=p,
+        condition="chronic_lbp",
+        clinician=dora,
+        created_by=dora,
+        start_date=timezone.localdate() - timedelta(days=30),
+    )
+    page.set_viewport_size({"width": 1024, "height": 1366})
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill("dora@a.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/patients/episodes/{e.code}/")
+    page.get_by_role("link", name="Scores and charts").click()
+    expect(page.get_by_text("No scores yet in this episode.")).to_be_visible()
+
+    # The clinician transcribes a paper ODI, with a slip first.
+    page.get_by_role("link", name="Oswestry Disability Index 2.1a").click()
+    values = {"1. Pain intensity": "3", "2. Personal care": "2", "3. Lifting": "3", "4. Walking": "2",
+              "5. Sitting": "3", "6. Standing": "3", "7. Sleeping": "2", "9. Social life": "3", "10. Travelling": "3"}  # fmt: skip
+    for label, v in values.items():
+        page.get_by_label(label).select_option(v)
+    page.get_by_role("button", name="Save and score").click()
+    expect(page.get_by_text("Oswestry Disability Index 2.1a").first).to_be_visible()
+    expect(page.get_by_role("cell", name="53.3% (severe)")).to_be_visible()  # 24 / 45
+    r = Response.objects.get()
+    r.collected = timezone.now() - timedelta(days=28)  # make it the baseline of four weeks ago
+    r.save()
+
+    # The follow-up goes to the patient as a link.
+    page.get_by_role("button", name="Send questionnaires to the patient").click()
+    url = page.get_by_label("Link (works once").input_value()
+    assert "/p/" in url
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pp = phone.new_page()
+    pp.goto(url)
+    expect(pp.get_by_text("Question 1 of")).to_be_visible()
+    # Answer screen by screen as the headings ask (the baseline set: pain, STarT Back, ODI, RMDQ, PSFS).
+    rmdq_yes = (3, 7, 11)
+    while True:
+        title = pp.locator("h1").inner_text()
+        if title.startswith("Activities"):
+            break
+        if title == "Pain":
+            pp.get_by_label("2", exact=True).check()
+        elif title.startswith("The last 2 weeks (9 of 9)"):
+            pp.get_by_label("Slightly").check()
+        elif title.startswith("The last 2 weeks"):
+            pp.get_by_label("Disagree").check()
+        elif title.startswith("Back pain and daily life"):
+            pp.get_by_label("statement 1 of 0-5", exact=False).check()
+        else:
+            n = int(title.split("(")[1].split(" of")[0])
+            pp.get_by_label("Yes" if n in rmdq_yes else "No", exact=True).check()
+        pp.get_by_role("button", name="Next").click()
+    # PSFS: leave, come back — progress is saved
+    expect(pp.get_by_role("heading", name="Activities that matter to you")).to_be_visible()
+    pp.goto(url)
+    expect(pp.get_by_role("heading", name="Activities that matter to you")).to_be_visible()
+    pp.get_by_label("What is the activity?").first.fill("Carry the shopping")
+    pp.get_by_label("How well can you do it now? (0-10)").first.fill("7")
+    pp.get_by_role("button", name="Next").click()
+    pp.screenshot(path=str(SHOTS / "patient-phone-send.png"), full_page=True)
+    pp.get_by_role("button", name="Send my answers").click()
+    expect(pp.get_by_text("Your answers were sent")).to_be_visible()
+    pp.goto(url)
+    expect(pp.get_by_text("already sent")).to_be_visible()  # no replay
+    phone.close()
+
+    # The clinician sees the new scores and the change against the cited thresholds.
+    page.goto(f"{live_server.url}/outcomes/episodes/{e.code}/")
+    expect(page.locator("svg.chart")).to_have_count(4)  # NPRS, ODI, RMDQ, PSFS
+    row = page.get_by_role("row").filter(has_text="ODI")
+    expect(row).to_contain_text("53.3")
+    expect(row).to_contain_text("20.0")  # ten sections at 1 → 10/50
+    expect(row).to_contain_text("33.3 (62.5%)")
+    expect(row.get_by_text("met").first).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "outcomes.png"), full_page=True)
+    odi = Response.objects.filter(instrument="odi").order_by("collected")
+    assert [round(x.score, 1) for x in odi] == [53.3, 20.0] and odi[1].source == "patient"
