@@ -46,8 +46,17 @@ def test_baseline_by_the_clinician_follow_up_by_the_patient_on_a_phone(live_serv
 
     # The clinician transcribes a paper ODI, with a slip first.
     page.get_by_role("link", name="Oswestry Disability Index 2.1a").click()
-    values = {"1. Pain intensity": "3", "2. Personal care": "2", "3. Lifting": "3", "4. Walking": "2",
-              "5. Sitting": "3", "6. Standing": "3", "7. Sleeping": "2", "9. Social life": "3", "10. Travelling": "3"}  # fmt: skip
+    values = {
+        "1. Pain intensity": "3",
+        "2. Personal care": "2",
+        "3. Lifting": "3",
+        "4. Walking": "2",
+        "5. Sitting": "3",
+        "6. Standing": "3",
+        "7. Sleeping": "2",
+        "9. Social life": "3",
+        "10. Travelling": "3",
+    }
     for label, v in values.items():
         page.get_by_label(label).select_option(v)
     page.get_by_role("button", name="Save and score").click()
