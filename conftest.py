@@ -310,6 +310,14 @@ def foreign_insertion(foreign_patient, foreign_screening, charlie):
 
 
 @pytest.fixture
+def response(episode, alice):
+    """A stored questionnaire response (pain 5/10) on the patient's episode."""
+    from dryneedle.outcomes.services import record_response
+
+    return record_response(episode, "nprs", {"score": 5}, alice)
+
+
+@pytest.fixture
 def link(episode, alice):
     """A patient link, as the object the access matrix puts in URLs (its token is the 'code')."""
     from types import SimpleNamespace

@@ -187,6 +187,7 @@ def test_every_policy_row_names_something_that_exists(client):
 @pytest.fixture
 def world(
     link,
+    response,
     patient,
     episode,
     screening,
@@ -208,7 +209,7 @@ def world(
             "visit": insertion.visit,
             "insertion": insertion,
             "link": link,
-            "response": _response(episode),
+            "response": response,
             "instrument": SimpleNamespace(code="nprs"),
         },
         "foreign": {

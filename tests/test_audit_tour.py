@@ -9,7 +9,6 @@ from django.urls import reverse
 from conftest import client_for
 from dryneedle import policy
 from dryneedle.audit.models import AuditEvent
-from dryneedle.outcomes.services import record_response
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +55,9 @@ def one_new_row(before: int, who, clinic, patient=None) -> AuditEvent:
     return row
 
 
-def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion, link):
+def test_every_page_read_and_write_leaves_one_row(
+    alice, clinic_a, patient, episode, screening, insertion, link, response
+):
     c = client_for(alice)
     objects = {
         "patient": patient,
@@ -65,7 +66,7 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
         "visit": insertion.visit,
         "insertion": insertion,
         "link": link,
-        "response": record_response(episode, "nprs", {"score": 5}),
+        "response": response,
     }
     bodies = {
         **PAGE_BODY,
@@ -101,7 +102,7 @@ def test_every_page_read_and_write_leaves_one_row(alice, clinic_a, patient, epis
     assert toured >= 12
 
 
-def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion, client):
+def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, screening, insertion, response, client):
     c = client_for(alice)
     objects = {
         "patient": patient,
@@ -109,7 +110,7 @@ def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, s
         "screening": screening,
         "visit": insertion.visit,
         "insertion": insertion,
-        "response": record_response(episode, "nprs", {"score": 5}),
+        "response": response,
     }
     toured = 0
     for op, method, path in api_operations(client):

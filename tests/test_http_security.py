@@ -24,7 +24,7 @@ def own_url(name, world):
 
 
 @pytest.fixture
-def world(patient, episode, screening, insertion, link):
+def world(patient, episode, screening, insertion, link, response):
     return {
         "patient": patient,
         "episode": episode,
@@ -32,6 +32,7 @@ def world(patient, episode, screening, insertion, link):
         "visit": insertion.visit,
         "insertion": insertion,
         "link": link,
+        "response": response,
     }
 
 
