@@ -74,6 +74,8 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:send": {"POST": CLINICAL},
     "outcomes:report": {"GET": CLINICAL},
     "outcomes:due": {"GET": CLINICAL},
+    "outcomes:measure": {"POST": CLINICAL},
+    "outcomes:thresholds": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
     "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
     "visits:depth_limit": {"POST": frozenset({ADMIN})},
     # Patient links: sent by the care team; opened by the patient without an account

@@ -48,6 +48,7 @@ PAGE_OBJECT = {
     "outcomes:record": "episode",
     "outcomes:send": "episode",
     "outcomes:report": "episode",
+    "outcomes:measure": "episode",
     "outcomes:mark_in_error": "response",
     "portal:send_screening": "episode",
     "portal:open": "link",
@@ -128,6 +129,8 @@ PAGE_BODY = {
     "screening:acknowledge": {"rules": "diabetes"},
     "portal:open": {"pregnant": "no", "findings": ["diabetes"], "medications": "Metformin"},
     "outcomes:record": {"instrument": "nprs", "score": "4"},
+    "outcomes:measure": {"kind": "rom_flexion", "trials": "40, 42", "unit": "deg", "method": "inclinometer"},
+    "outcomes:thresholds": {"measure": "odi", "points": "8", "source": "Clinic audit 2026"},
     "visits:depth_limit": {"muscle": "rhomboid_major", "max_mm": "15", "source": "Clinic protocol 2026"},
     "visits:stock": {
         "manufacturer": "Seirin",

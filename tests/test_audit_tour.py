@@ -31,6 +31,7 @@ NO_PHI = {
     "api:score_instrument",  # scores answers without identity, nothing stored
     ("visits:stock", "GET"),  # needle lots: no patient data
     "visits:muscles",  # the muscle catalogue: reference data
+    "outcomes:thresholds",  # the clinic's thresholds: settings, no patient data
 }
 # Writes that would end the tour's patient or episode; exercised in their own tests.
 LAST = {

@@ -1,6 +1,8 @@
 """Outcomes in the browser: a clinician records a baseline and sends the questionnaires; the patient
 answers them on a phone, one question per screen; the clinician sees the chart and the change."""
 
+import re
+import subprocess  # nosec B404 - pdftotext reads the report in the test
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -119,3 +121,26 @@ def test_baseline_by_the_clinician_follow_up_by_the_patient_on_a_phone(live_serv
     page.screenshot(path=str(SHOTS / "outcomes.png"), full_page=True)
     odi = Response.objects.filter(instrument="odi").order_by("collected")
     assert [round(x.score, 1) for x in odi] == [53.3, 20.0] and odi[1].source == "patient"
+
+    # The worklist, an objective measure, the thresholds and the progress report.
+    page.get_by_role("link", name="Questionnaires due").click()
+    expect(page.get_by_role("heading", name="Questionnaires due")).to_be_visible()
+    expect(page.get_by_text("Nothing due.")).to_be_visible()  # baseline and 4 weeks both answered
+    page.goto(f"{live_server.url}/outcomes/episodes/{e.code}/")
+    page.get_by_label("Measure", exact=True).select_option("rom_flexion")
+    page.get_by_label("Readings").fill("38, 41, 40")
+    page.get_by_label("Unit").select_option("deg")
+    page.get_by_label("Method").fill("dual inclinometer")
+    page.get_by_role("button", name="Record measure").click()
+    expect(page.get_by_text("Recorded: Lumbar flexion 39.6667 degrees.")).to_be_visible()
+    expect(page.get_by_role("cell", name="39.7 degrees")).to_be_visible()
+    page.get_by_role("link", name="Thresholds").click()
+    expect(page.get_by_role("row").filter(has_text="ODI")).to_contain_text("10 points")
+    page.go_back()
+    link = page.get_by_role("link", name="Progress report (PDF)")
+    pdf = page.request.get(live_server.url + link.get_attribute("href"))  # the same session, as the click would
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True).stdout.decode()  # noqa: S603, S607
+    assert "Lee Park" in text and "53.3" in text and "20.0" in text
+    link.click()  # opens in the browser's viewer
+    expect(page).to_have_url(re.compile(r"report\.pdf$"))

@@ -29,6 +29,7 @@ GUARDED: dict[str, str] = {
     "visits_triggerpointexam": "no_delete",
     "portal_patientlink": "no_delete",
     "outcomes_response": "no_delete",
+    "outcomes_objectivemeasure": "no_delete",
 }
 
 

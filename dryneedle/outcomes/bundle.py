@@ -159,10 +159,14 @@ def due_list(start: date, discharge: date | None, collected: dict[str, list[date
     for label, when, insts, before, after in schedule(start, discharge):
         if discharge and label.endswith("weeks") and when > discharge:
             continue  # discharged before this follow-up: the discharge time point replaces it
-        done = all(
-            any(when - timedelta(days=before) <= d <= when + timedelta(days=after) for d in collected.get(i, []))
-            for i in insts
-        )
+        if label == "Baseline":
+            # The first answer is the baseline, even when it came late.
+            done = all(collected.get(i) for i in insts)
+        else:
+            done = all(
+                any(when - timedelta(days=before) <= d <= when + timedelta(days=after) for d in collected.get(i, []))
+                for i in insts
+            )
         if done:
             status = "done"
         elif today > when + timedelta(days=after):

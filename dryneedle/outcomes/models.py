@@ -92,3 +92,47 @@ class TextPack(models.Model):
 
     def __str__(self) -> str:
         return f"Text pack ({self.source})"
+
+
+class ObjectiveMeasure(ClinicalRecord):
+    """A measure the clinician takes: lumbar range of motion or pressure pain threshold.
+
+    The method, device, unit and site are part of the value: PPT readings are only
+    comparable within a patient, device and site (Suzuki 2022, clinical-reference.md §6.6),
+    and range of motion differs by method.
+    """
+
+    class Kind(models.TextChoices):
+        FLEXION = "rom_flexion", "Lumbar flexion"
+        EXTENSION = "rom_extension", "Lumbar extension"
+        SIDE_LEFT = "rom_side_left", "Side bending, left"
+        SIDE_RIGHT = "rom_side_right", "Side bending, right"
+        PPT = "ppt", "Pressure pain threshold"
+
+    class Unit(models.TextChoices):
+        DEGREES = "deg", "degrees"
+        CM = "cm", "cm"
+        KG_CM2 = "kg/cm2", "kg/cm²"
+        KPA = "kPa", "kPa"
+        N_CM2 = "N/cm2", "N/cm²"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="objective_measures")
+    visit = models.ForeignKey("visits.Visit", models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    trials = models.JSONField()  # the readings; the value is their mean
+    value = models.FloatField()
+    unit = models.CharField(max_length=8, choices=Unit.choices)
+    method = models.CharField(
+        max_length=120, help_text="Inclinometer, fingertip-to-floor, modified Schober, algometer model…"
+    )
+    site = models.CharField(max_length=120, blank=True, help_text="PPT: where (e.g. L4 multifidus, left)")
+    measured = models.DateTimeField(default=timezone.now)
+    entered_in_error = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value:g} {self.get_unit_display()}"
+
+
+ROM_UNITS = ("deg", "cm")
+PPT_UNITS = ("kg/cm2", "kPa", "N/cm2")

@@ -11,4 +11,6 @@ urlpatterns = [
     path("episodes/<uuid:code>/send/", views.send_questionnaires, name="send"),
     path("episodes/<uuid:code>/report.pdf", views.progress_report, name="report"),
     path("due/", views.due_worklist, name="due"),
+    path("episodes/<uuid:code>/measures/", views.record_measure, name="measure"),
+    path("thresholds/", views.thresholds, name="thresholds"),
 ]

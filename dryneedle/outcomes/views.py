@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.outcomes import bundle, charts, instruments, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
-from dryneedle.outcomes.models import INSTRUMENT_CHOICES, Response, TextPack
+from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
+from dryneedle.outcomes.models import INSTRUMENT_CHOICES, ObjectiveMeasure, Response, TextPack, Threshold
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.practitioners.access import allowed
@@ -64,6 +66,10 @@ def _context(request: HttpRequest, episode: Episode, instrument: str, posted=Non
         "psfs_rows": [(i, got(f"activity_{i}", ""), got(f"score_{i}", "")) for i in range(1, 6)],
         "sources": scoring.SOURCES,
         "pack": pack,
+        "measure_form": ObjectiveForm(),
+        "objective": ObjectiveMeasure.objects.filter(episode=episode, entered_in_error=False).order_by(
+            "kind", "measured"
+        ),
     }
 
 
@@ -206,3 +212,66 @@ def progress_report(request: HttpRequest, code) -> HttpResponse:
     response = Raw(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="progress-{episode.code}.pdf"'
     return response
+
+
+@allowed("outcomes:measure")
+def record_measure(request: HttpRequest, code) -> HttpResponse:
+    """Lumbar range of motion or a pressure pain threshold, with method, unit and site."""
+    episode = care_team.get_clinical(
+        request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
+    )
+    form = ObjectiveForm(request.POST)
+    if not form.is_valid():
+        record(request, "measure.create", episode, patient=episode.patient, category="outcomes", outcome="invalid")
+        ctx = _context(request, episode, "nprs")
+        ctx["measure_form"] = form
+        return render(request, "outcomes/episode.html", ctx, status=400)
+    d = form.cleaned_data
+    with transaction.atomic():
+        m = ObjectiveMeasure.objects.create(
+            clinic=episode.clinic,
+            patient=episode.patient,
+            episode=episode,
+            kind=d["kind"],
+            trials=d["values"],
+            value=sum(d["values"]) / len(d["values"]),
+            unit=d["unit"],
+            method=d["method"].strip(),
+            site=d["site"].strip(),
+            created_by=request.user,
+            updated_by=request.user,
+        )
+        record(request, "measure.create", m, patient=episode.patient, category="outcomes", detail=m.kind)
+    messages.success(request, f"Recorded: {m}.")
+    return redirect(reverse("outcomes:episode", args=[episode.code]) + "#measures-h")
+
+
+@allowed("outcomes:thresholds")
+def thresholds(request: HttpRequest) -> HttpResponse:
+    """The minimal important change per measure: the cited defaults, and the clinic's own (admins set them)."""
+    clinic = request.membership.clinic
+    if request.method == "POST":  # clinic admins only (policy.py)
+        form = ThresholdForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            with transaction.atomic():
+                if d["points"] is None:
+                    Threshold.objects.filter(clinic=clinic, measure=d["measure"]).delete()
+                    record(request, "threshold.clear", category="settings", detail=d["measure"])
+                else:
+                    Threshold.objects.update_or_create(
+                        clinic=clinic, measure=d["measure"], defaults={"points": d["points"], "source": d["source"]}
+                    )
+                    record(request, "threshold.set", category="settings", detail=f"{d['measure']} {d['points']}")
+            messages.success(request, "Saved.")
+            return redirect("outcomes:thresholds")
+        record(request, "threshold.set", category="settings", outcome="invalid")
+        messages.error(request, " ".join(" ".join(v) for v in form.errors.values()))
+    own = {t.measure: t for t in Threshold.objects.filter(clinic=clinic)}
+    rows = [(m, scoring.MIC_POINTS[m], own.get(m)) for m in scoring.MEASURES]
+    return render(
+        request,
+        "outcomes/thresholds.html",
+        {"rows": rows, "can_edit": request.membership.role == Role.CLINIC_ADMIN},
+        status=400 if request.method == "POST" else 200,
+    )

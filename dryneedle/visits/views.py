@@ -88,7 +88,8 @@ def _page(
             "gate": gate,
             "needles": needles,
             "counts": {"inserted": len(needles), "removed": sum(1 for n in needles if n.time_out)},
-            "visit_form": visit_form or VisitForm(initial={f: getattr(visit, f) for f in VISIT_FIELDS}),
+            "visit_form": visit_form or VisitForm(initial=_initial(visit)),
+            "nprs_today": _nprs_today(visit),
             "needle_form": needle_form,
             "exam_form": ExamForm(prefix="tp"),
             "trigger_points": trigger_points,
@@ -105,6 +106,26 @@ def _page(
         },
         status=status,
     )
+
+
+def _nprs_today(visit: Visit):
+    """The patient's own pain rating from today's questionnaire, if any (the outcomes app)."""
+    from dryneedle.outcomes.models import Response
+
+    day = timezone.localtime(visit.started).date()
+    return (
+        Response.objects.filter(episode=visit.episode, instrument="nprs", scorable=True, entered_in_error=False)
+        .filter(collected__date=day)
+        .order_by("-collected")
+        .first()
+    )
+
+
+def _initial(visit: Visit) -> dict:
+    initial = {f: getattr(visit, f) for f in VISIT_FIELDS}
+    if visit.status == Visit.Status.DRAFT and visit.pre_nprs is None and (r := _nprs_today(visit)):
+        initial["pre_nprs"] = int(r.score)  # offered, saved only when the clinician saves step 1
+    return initial
 
 
 def _trigger_points(visit: Visit) -> list[tuple]:

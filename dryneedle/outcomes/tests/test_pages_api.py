@@ -161,3 +161,44 @@ def test_progress_report_is_a_pdf(alice, episode):
     r = client_for(alice).get(f"/outcomes/episodes/{episode.code}/report.pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="outcomes.report").exists()
+
+
+def test_objective_measures_keep_method_unit_and_site(alice, episode):
+    from dryneedle.outcomes.models import ObjectiveMeasure
+
+    c = client_for(alice)
+    url = f"/outcomes/episodes/{episode.code}/measures/"
+    r = c.post(url, {"kind": "ppt", "trials": "4.1, 4.5, 4.3", "unit": "deg", "method": "Wagner FPX"})
+    html = r.content.decode()
+    assert r.status_code == 400 and "kg/cm², kPa or N/cm²" in html and "Say where the threshold was measured" in html
+    r = c.post(url, {"kind": "rom_flexion", "trials": "40, 400", "unit": "deg", "method": "dual inclinometer"})
+    assert r.status_code == 400 and "between 0 and 180 deg" in r.content.decode()
+    assert not ObjectiveMeasure.objects.exists()
+    r = c.post(url, {"kind": "ppt", "trials": "4.1, 4.5, 4.3", "unit": "kg/cm2", "method": "Wagner FPX",
+                     "site": "L4 multifidus, left"})  # fmt: skip
+    m = ObjectiveMeasure.objects.get()
+    assert r.status_code == 302 and m.value == pytest.approx(4.3) and m.trials == [4.1, 4.5, 4.3]
+    assert "4.3 kg/cm²" in c.get(f"/outcomes/episodes/{episode.code}/").content.decode()
+
+
+def test_a_clinic_sets_its_own_threshold(admin, alice, episode):
+    services.record_response(episode, "nprs", {"score": 6}, alice, collected=timezone.now() - timedelta(days=20))
+    services.record_response(episode, "nprs", {"score": 5}, alice)
+    assert services.series(episode)["nprs"].change["mic_points_met"] is False  # 1 point < 2
+    c = client_for(admin)
+    r = c.post("/outcomes/thresholds/", {"measure": "nprs", "points": "1", "source": ""})
+    assert r.status_code == 400 and "Say where the clinic&#x27;s threshold comes from" in r.content.decode()
+    assert services.thresholds(episode.clinic)["nprs"] == 2  # refused without a source
+    c.post("/outcomes/thresholds/", {"measure": "nprs", "points": "1", "source": "Clinic governance 2026"})
+    assert services.series(episode)["nprs"].change["mic_points_met"] is True
+    assert client_for(alice).post("/outcomes/thresholds/", {"measure": "nprs"}).status_code == 403
+    assert "Clinic governance 2026" in client_for(alice).get("/outcomes/thresholds/").content.decode()
+
+
+def test_the_visit_offers_todays_pain_rating_from_the_patient(alice, episode):
+    from dryneedle.visits.models import Visit
+
+    services.record_response(episode, "nprs", {"score": 7}, None, source="patient")
+    v = Visit.objects.create(clinic=episode.clinic, patient=episode.patient, episode=episode, practitioner=alice)
+    html = client_for(alice).get(f"/visits/{v.code}/").content.decode()
+    assert 'name="pre_nprs" value="7"' in html and "Filled in from the patient's own rating today" in html

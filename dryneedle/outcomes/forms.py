@@ -1,0 +1,55 @@
+from django import forms
+
+from dryneedle.outcomes.models import PPT_UNITS, ROM_UNITS, ObjectiveMeasure
+
+# Plausible ranges to catch typing slips, not clinical norms (PPT norms vary by device and site, §6.6).
+LIMITS = {"deg": 180, "cm": 100, "kg/cm2": 20, "kPa": 2000, "N/cm2": 200}
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise forms.ValidationError("Text cannot contain NUL characters.")
+
+
+class ObjectiveForm(forms.Form):
+    kind = forms.ChoiceField(label="Measure", choices=ObjectiveMeasure.Kind.choices)
+    trials = forms.CharField(
+        label="Readings", max_length=100, help_text="One to five readings, separated by commas; the mean is kept"
+    )
+    unit = forms.ChoiceField(choices=ObjectiveMeasure.Unit.choices)
+    method = forms.CharField(max_length=120, validators=[_no_nul], help_text="e.g. dual inclinometer, algometer model")
+    site = forms.CharField(required=False, max_length=120, validators=[_no_nul], help_text="Needed for PPT")
+
+    def clean(self):
+        d = super().clean()
+        kind, unit, raw = d.get("kind"), d.get("unit"), d.get("trials", "")
+        if kind and unit:
+            if kind == "ppt" and unit not in PPT_UNITS:
+                self.add_error("unit", "A pressure pain threshold is in kg/cm², kPa or N/cm².")
+            elif kind != "ppt" and unit not in ROM_UNITS:
+                self.add_error("unit", "Range of motion is in degrees or cm.")
+            if kind == "ppt" and not (d.get("site") or "").strip():
+                self.add_error("site", "Say where the threshold was measured: readings compare only at one site.")
+        try:
+            values = [float(x) for x in raw.replace(";", ",").split(",") if x.strip()]
+        except ValueError:
+            self.add_error("trials", "Readings are numbers separated by commas.")
+            return d
+        if not 1 <= len(values) <= 5:
+            self.add_error("trials", "Give one to five readings.")
+        elif unit in LIMITS and any(not 0 <= v <= LIMITS[unit] for v in values):
+            self.add_error("trials", f"Each reading must be between 0 and {LIMITS[unit]} {unit}.")
+        d["values"] = values
+        return d
+
+
+class ThresholdForm(forms.Form):
+    measure = forms.ChoiceField(choices=[("nprs", "NPRS"), ("odi", "ODI"), ("rmdq", "RMDQ"), ("psfs", "PSFS")])
+    points = forms.DecimalField(required=False, min_value=0.1, max_value=100, decimal_places=2)
+    source = forms.CharField(required=False, max_length=300, validators=[_no_nul])
+
+    def clean(self):
+        d = super().clean()
+        if d.get("points") is not None and len((d.get("source") or "").strip()) < 5:
+            self.add_error("source", "Say where the clinic's threshold comes from.")
+        return d
