@@ -317,6 +317,39 @@ def response(episode, alice):
     return record_response(episode, "nprs", {"score": 5}, alice)
 
 
+def make_checkin(visit):
+    """A check-in sent for a visit (attempt 1), with its patient link."""
+    from django.utils import timezone
+
+    from dryneedle.aftercare.models import CheckIn
+    from dryneedle.portal.models import PatientLink
+
+    link, _token = PatientLink.issue(visit.episode, PatientLink.Purpose.CHECKIN, None, days=3)
+    return CheckIn.objects.create(
+        clinic=visit.clinic,
+        patient=visit.patient,
+        episode=visit.episode,
+        visit=visit,
+        attempt=1,
+        link=link,
+        due_at=timezone.now(),
+    )
+
+
+def make_event(visit, **kw):
+    """An adverse event at a visit, a draft unless told otherwise."""
+    from dryneedle.adverse_events.models import AdverseEvent
+
+    return AdverseEvent.objects.create(
+        clinic=visit.clinic,
+        patient=visit.patient,
+        episode=visit.episode,
+        visit=visit,
+        type=kw.pop("type", "bruising"),
+        **kw,
+    )
+
+
 @pytest.fixture
 def link(episode, alice):
     """A patient link, as the object the access matrix puts in URLs (its token is the 'code')."""

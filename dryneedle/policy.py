@@ -76,6 +76,13 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:due": {"GET": CLINICAL},
     "outcomes:measure": {"POST": CLINICAL},
     "outcomes:thresholds": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
+    "aftercare:handout": {"GET": CLINICAL},
+    "aftercare:handout_pdf": {"GET": CLINICAL},
+    "aftercare:acknowledge": {"POST": CLINICAL},
+    "adverse_events:list": {"GET": CLINICAL},
+    "adverse_events:export": {"GET": CLINICAL},
+    "adverse_events:new": {"GET": CLINICAL, "POST": CLINICAL},
+    "adverse_events:detail": {"GET": CLINICAL, "POST": CLINICAL},
     "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
     "visits:depth_limit": {"POST": frozenset({ADMIN})},
     # Patient links: sent by the care team; opened by the patient without an account
@@ -116,6 +123,11 @@ POLICY: dict[str, dict[str, object]] = {
     "api:create_response": {"POST": CLINICAL},
     "api:get_response": {"GET": CLINICAL},
     "api:update_response": {"PATCH": CLINICAL},
+    "api:list_adverse_events": {"GET": CLINICAL},
+    "api:create_adverse_event": {"POST": CLINICAL},
+    "api:get_adverse_event": {"GET": CLINICAL},
+    "api:update_adverse_event": {"PATCH": CLINICAL},
+    "api:list_checkins": {"GET": CLINICAL},
 }
 
 

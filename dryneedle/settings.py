@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "dryneedle.visits",
     "dryneedle.portal",
     "dryneedle.outcomes",
+    "dryneedle.adverse_events",
+    "dryneedle.aftercare",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dryneedle.practitioners.middleware.clinic_context",
+                "dryneedle.aftercare.views.alerts",
             ],
         },
     },
@@ -240,3 +243,7 @@ WEB_WORKERS = envint("WEB_WORKERS", 2)
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)
 SCREENING_VALID_DAYS = envint("SCREENING_VALID_DAYS", 30)
 PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)
+# Where patients reach this server: links in messages sent by `dryneedle send_due` (no request to ask).
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/")
+CHECKIN_HOURS = envint("CHECKIN_HOURS", 24)
+CHECKIN_SECOND_HOURS = envint("CHECKIN_SECOND_HOURS", 48)

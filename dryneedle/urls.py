@@ -15,6 +15,8 @@ urlpatterns = [
     path("screening/", include("dryneedle.screening.urls")),
     path("visits/", include("dryneedle.visits.urls")),
     path("outcomes/", include("dryneedle.outcomes.urls")),
+    path("aftercare/", include("dryneedle.aftercare.urls")),
+    path("adverse-events/", include("dryneedle.adverse_events.urls")),
     path("p/", include("dryneedle.portal.urls")),
     path("audit/", include("dryneedle.audit.urls")),
     path("api/v1/", api.urls),

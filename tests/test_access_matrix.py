@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from conftest import CANARY, client_for
+from conftest import CANARY, client_for, make_checkin, make_event
 from dryneedle import policy
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,11 @@ PAGE_OBJECT = {
     "outcomes:send": "episode",
     "outcomes:report": "episode",
     "outcomes:measure": "episode",
+    "aftercare:handout": "visit",
+    "aftercare:handout_pdf": "visit",
+    "aftercare:acknowledge": "checkin",
+    "adverse_events:new": "visit",
+    "adverse_events:detail": "adverse_event",
     "outcomes:mark_in_error": "response",
     "portal:send_screening": "episode",
     "portal:open": "link",
@@ -69,6 +74,10 @@ API_OBJECT = {
     "create_response": "episode",
     "get_response": "response",
     "update_response": "response",
+    "create_adverse_event": "visit",
+    "get_adverse_event": "adverse_event",
+    "update_adverse_event": "adverse_event",
+    "list_checkins": "visit",
     "list_screenings": "episode",
     "create_screening": "episode",
     "get_screening": "screening",
@@ -93,6 +102,8 @@ API_BODY = {
     "examine_trigger_point": {"muscle": "multifidus", "side": "left", "taut_band": True},
     "create_response": {"instrument": "nprs", "answers": {"score": 4}},
     "update_response": {"entered_in_error": True},
+    "create_adverse_event": {"type": "bruising"},
+    "update_adverse_event": {"outcome": "resolved"},
     "score_instrument": {"score": 4},
     # Bodies that name another object are built from the test's own objects.
     "create_insertion": lambda own: {
@@ -131,6 +142,8 @@ PAGE_BODY = {
     "outcomes:record": {"instrument": "nprs", "score": "4"},
     "outcomes:measure": {"kind": "rom_flexion", "trials": "40, 42", "unit": "deg", "method": "inclinometer"},
     "outcomes:thresholds": {"measure": "odi", "points": "8", "source": "Clinic audit 2026"},
+    "adverse_events:new": {"type": "bruising", "outcome": "unknown"},
+    "adverse_events:detail": {"type": "bruising", "outcome": "resolved", "action": "save"},
     "visits:depth_limit": {"muscle": "rhomboid_major", "max_mm": "15", "source": "Clinic protocol 2026"},
     "visits:stock": {
         "manufacturer": "Seirin",
@@ -214,6 +227,8 @@ def world(
             "link": link,
             "response": response,
             "instrument": SimpleNamespace(code="nprs"),
+            "checkin": make_checkin(insertion.visit),
+            "adverse_event": make_event(insertion.visit),
         },
         "foreign": {
             "patient": foreign_patient,
@@ -223,6 +238,8 @@ def world(
             "insertion": foreign_insertion,
             "response": _response(foreign_patient.episodes.get()),
             "instrument": SimpleNamespace(code="nprs"),
+            "checkin": make_checkin(foreign_insertion.visit),
+            "adverse_event": make_event(foreign_insertion.visit),
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,

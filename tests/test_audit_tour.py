@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import client_for
+from conftest import client_for, make_checkin, make_event
 from dryneedle import policy
 from dryneedle.audit.models import AuditEvent
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
@@ -68,6 +68,8 @@ def test_every_page_read_and_write_leaves_one_row(
         "insertion": insertion,
         "link": link,
         "response": response,
+        "checkin": make_checkin(insertion.visit),
+        "adverse_event": make_event(insertion.visit),
     }
     bodies = {
         **PAGE_BODY,
@@ -112,6 +114,8 @@ def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, s
         "visit": insertion.visit,
         "insertion": insertion,
         "response": response,
+        "checkin": make_checkin(insertion.visit),
+        "adverse_event": make_event(insertion.visit),
     }
     toured = 0
     for op, method, path in api_operations(client):

@@ -30,6 +30,8 @@ GUARDED: dict[str, str] = {
     "portal_patientlink": "no_delete",
     "outcomes_response": "no_delete",
     "outcomes_objectivemeasure": "no_delete",
+    "adverse_events_adverseevent": "no_delete",
+    "aftercare_checkin": "no_delete",
 }
 
 

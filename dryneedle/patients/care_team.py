@@ -24,6 +24,22 @@ def on_care_team(user, patient: Patient) -> bool:
     return patient.created_by_id == user.pk or patient.episodes.filter(clinician=user).exists()
 
 
+def team_rows(request: HttpRequest, qs, patient: str = "patient"):
+    """Rows of a clinic query the requester may see in a list: all for admins, the care team's for practitioners.
+
+    The same rule as on_care_team, as a filter (lists must not fetch row by row).
+    """
+    from django.db.models import Q
+
+    m = request.membership
+    if m is not None and m.role == Role.CLINIC_ADMIN:
+        return qs
+    if m is None or m.role != Role.PRACTITIONER:
+        return qs.none()
+    user = request.user
+    return qs.filter(Q(**{f"{patient}__created_by": user}) | Q(**{f"{patient}__episodes__clinician": user})).distinct()
+
+
 def active_grant(user, patient: Patient) -> EmergencyAccess | None:
     return EmergencyAccess.objects.filter(user=user, patient=patient, expires__gt=timezone.now()).first()
 

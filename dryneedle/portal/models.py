@@ -19,6 +19,8 @@ class PatientLink(ClinicalRecord):
     class Purpose(models.TextChoices):
         SCREENING = "screening", "Screening questions before needling"
         OUTCOMES = "outcomes", "Questionnaires about pain and function"
+        HANDOUT = "handout", "Aftercare handout"
+        CHECKIN = "checkin", "Check-in after needling"
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="links")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="links")
@@ -38,7 +40,7 @@ class PatientLink(ClinicalRecord):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, episode, purpose: str, user, bundle=()) -> tuple["PatientLink", str]:
+    def issue(cls, episode, purpose: str, user, bundle=(), days=None) -> tuple["PatientLink", str]:
         token = secrets.token_urlsafe(32)
         link = cls.objects.create(
             bundle=list(bundle),
@@ -47,7 +49,7 @@ class PatientLink(ClinicalRecord):
             episode=episode,
             purpose=purpose,
             digest=cls.digest_of(token),
-            expires=timezone.now() + timedelta(days=settings.PATIENT_LINK_DAYS),
+            expires=timezone.now() + timedelta(days=days or settings.PATIENT_LINK_DAYS),
             created_by=user,
             updated_by=user,
         )

@@ -86,6 +86,14 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if problem:
         record(request, "link.refused", link, patient=link.patient, outcome="denied", detail=problem[:60])
         return render(request, "portal/message.html", {"message": problem, "clinic": link.clinic}, status=410)
+    if link.purpose == PatientLink.Purpose.HANDOUT:
+        from dryneedle.aftercare.views import patient_handout
+
+        return patient_handout(request, link)
+    if link.purpose == PatientLink.Purpose.CHECKIN:
+        from dryneedle.aftercare.views import patient_checkin
+
+        return patient_checkin(request, link)
     if link.purpose == PatientLink.Purpose.OUTCOMES:
         from dryneedle.outcomes.patient import step
 

@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
+from dryneedle.aftercare.services import on_sign
 from dryneedle.api import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
@@ -201,6 +202,7 @@ def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
             v.save()
         if sign:
             services.sign(v, request.user)
+            on_sign(v, request.build_absolute_uri("/"))
         record(request, "visit.sign" if sign else "visit.update", v, category="procedure", detail="api")
     return _out(v)
 

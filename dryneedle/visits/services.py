@@ -317,7 +317,7 @@ def record_incident(ins: Insertion, user, *, search_done: bool, found: bool, pat
         raise ValidationError("Search for the needle and tell the patient before recording the incident.")
     if len(notes.strip()) < 10:
         raise ValidationError({"notes": "Describe the search and what was found."})
-    return NeedleIncident.objects.create(
+    incident = NeedleIncident.objects.create(
         clinic=ins.clinic,
         insertion=ins,
         patient=ins.patient,
@@ -328,6 +328,10 @@ def record_incident(ins: Insertion, user, *, search_done: bool, found: bool, pat
         created_by=user,
         updated_by=user,
     )
+    from dryneedle.adverse_events.services import from_incident
+
+    from_incident(incident, user)  # every incident becomes an adverse event to classify
+    return incident
 
 
 def examine_trigger_point(visit: Visit, user, data: dict, trigger_point=None):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.aftercare.services import on_sign
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
@@ -103,6 +105,9 @@ def _page(
             "sign_problems": services.can_sign(request.user, visit) if visit.status == "draft" else [],
             "note": services.soap_note(visit, needles),
             "amendments": visit.amendments.select_related("created_by").order_by("created"),
+            "events": visit.adverse_events.filter(entered_in_error=False).order_by("occurred"),
+            "checkins": visit.checkins.order_by("attempt"),
+            "checkin_hours": settings.CHECKIN_HOURS,
         },
         status=status,
     )
@@ -249,13 +254,18 @@ def sign_visit(request: HttpRequest, code) -> HttpResponse:
         with transaction.atomic():
             services.sign(visit, request.user)
             record(request, "visit.sign", visit, category="procedure", detail=visit.sha256[:16])
+            on_sign(visit, request.build_absolute_uri("/"))
     except ValidationError as e:
         record(
             request, "visit.sign", visit, category="procedure", outcome="invalid", detail="; ".join(e.messages)[:200]
         )
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, "Signed. The note can no longer be changed; corrections are amendments.")
+        messages.success(
+            request,
+            "Signed. The note can no longer be changed; corrections are amendments. The aftercare handout is ready"
+            + (" and was emailed to the patient." if visit.patient.email else "."),
+        )
     return redirect("visits:detail", visit.code)
 
 
@@ -297,7 +307,7 @@ def needle_incident(request: HttpRequest, code) -> HttpResponse:
         record(request, "insertion.incident", ins, patient=ins.patient, category="procedure", outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
-        messages.warning(request, "Needle incident recorded. Report it as an adverse event as well.")
+        messages.warning(request, "Needle incident recorded, with a draft adverse event to classify.")
     return redirect("visits:detail", ins.visit.code)
 
 

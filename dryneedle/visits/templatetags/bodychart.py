@@ -16,6 +16,7 @@ def bodychart(
     trigger_points=(),
     site=None,
     referral=(),
+    sites=(),
     mode="view",
     chart_id="chart",
     title="Body chart",
@@ -40,7 +41,7 @@ def bodychart(
                 {
                     "r": r,
                     "mark": mark,
-                    "site": r.code == site,
+                    "site": r.code == site or r.code in sites,
                     "referral": r.code in referral,
                 }
             )

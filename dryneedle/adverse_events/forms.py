@@ -1,0 +1,55 @@
+from django import forms
+
+from dryneedle.adverse_events import rules
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise forms.ValidationError("Text cannot contain NUL characters.")
+
+
+class EventForm(forms.Form):
+    type = forms.ChoiceField(choices=rules.TYPES)
+    severity = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not classified yet")]
+        + [(k, f"{v}: {rules.SEVERITY_DEFINITIONS[k]}") for k, v in rules.SEVERITIES],
+    )
+    causality = forms.ChoiceField(required=False, choices=[("", "—"), *rules.CAUSALITY])
+    onset = forms.ChoiceField(required=False, choices=[("", "—"), *rules.ONSET])
+    duration = forms.CharField(required=False, max_length=100, validators=[_no_nul])
+    description = forms.CharField(
+        required=False, max_length=2000, validators=[_no_nul], widget=forms.Textarea(attrs={"rows": 3})
+    )
+    action_taken = forms.CharField(
+        label="Action taken",
+        required=False,
+        max_length=2000,
+        validators=[_no_nul],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    outcome = forms.ChoiceField(choices=rules.OUTCOMES, initial="unknown")
+    review_note = forms.CharField(
+        label="Review note (needed to close a serious event)",
+        required=False,
+        max_length=2000,
+        validators=[_no_nul],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FilterForm(forms.Form):
+    practitioner = forms.ModelChoiceField(queryset=None, required=False, to_field_name="username", empty_label="All")
+    region = forms.ChoiceField(required=False)
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To (exclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, clinic, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from dryneedle.practitioners.models import User
+        from dryneedle.screening.rules import REGIONS
+
+        self.fields["practitioner"].queryset = User.objects.filter(
+            memberships__clinic=clinic, memberships__role="practitioner"
+        ).order_by("last_name")
+        self.fields["region"].choices = [("", "All")] + [(r, r.capitalize()) for r in REGIONS]

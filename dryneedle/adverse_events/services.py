@@ -1,0 +1,123 @@
+"""Record, confirm and close adverse events; serious ones reach the clinic admins."""
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from dryneedle.adverse_events import rules
+from dryneedle.adverse_events.models import AdverseEvent
+
+FIELDS = ("type", "description", "onset", "duration", "action_taken", "outcome", "severity", "causality", "region")
+
+
+def check(event: AdverseEvent) -> None:
+    """Refuse what does not fit the classification, with the reason."""
+    problem = rules.severity_problem(event.type, event.severity)
+    if problem:
+        raise ValidationError({"severity": problem})
+    if event.status != AdverseEvent.Status.DRAFT and not event.severity:
+        raise ValidationError({"severity": "Choose mild, significant or serious to confirm the event."})
+    if (
+        event.status == AdverseEvent.Status.CLOSED
+        and event.severity == "serious"
+        and len(event.review_note.strip()) < 10
+    ):
+        raise ValidationError({"review_note": "A serious event is closed only with a review note."})
+
+
+def save(event: AdverseEvent, user, data: dict, action: str = "save") -> AdverseEvent:
+    """Apply the form's data; action is "save", "confirm" or "close"."""
+    was_serious = event.pk is not None and AdverseEvent.objects.filter(pk=event.pk, severity="serious").exists()
+    for f in FIELDS:
+        if f in data:
+            setattr(event, f, data[f] or "")
+    if "review_note" in data:
+        event.review_note = data["review_note"] or ""
+    if action == "confirm" and event.status == AdverseEvent.Status.DRAFT:
+        event.status = AdverseEvent.Status.CONFIRMED
+    elif action == "close":
+        event.status = AdverseEvent.Status.CLOSED
+        event.reviewed_by, event.reviewed_at = user, timezone.now()
+    check(event)
+    event.updated_by = user
+    if event.pk is None:
+        event.created_by = user
+    event.save()
+    if event.severity == "serious" and not was_serious:
+        notify_serious(event)
+    return event
+
+
+def notify_serious(event: AdverseEvent) -> None:
+    """Email the clinic admins: what and where to look, no patient name (the email leaves the system)."""
+    from django.urls import reverse
+
+    from dryneedle.practitioners.models import Membership, Role
+
+    admins = Membership.objects.filter(clinic=event.clinic, role=Role.CLINIC_ADMIN, is_active=True).select_related(
+        "user"
+    )
+    to = [m.user.email for m in admins if m.user.email]
+    if to:
+        send_mail(
+            subject=f"{event.clinic.name}: serious adverse event recorded",
+            message=(
+                f"A serious adverse event ({event.get_type_display().lower()}) was recorded on "
+                f"{timezone.localtime(event.occurred):%d %b %Y}. It needs a review before it can be closed.\n\n"
+                f"Open it in dryneedle: {reverse('adverse_events:detail', args=[event.code])}"
+            ),
+            from_email=None,
+            recipient_list=to,
+        )
+
+
+def from_incident(incident, user) -> AdverseEvent:
+    """A needle that was not counted out becomes an adverse event for the practitioner to classify."""
+    ins = incident.insertion
+    return AdverseEvent.objects.create(
+        clinic=ins.clinic,
+        patient=ins.patient,
+        episode=ins.visit.episode,
+        visit=ins.visit,
+        insertion=ins,
+        region=ins.region,
+        type="other" if incident.found else "retained_needle",
+        description=(
+            ("Needle not counted out at the time, found later. " if incident.found else "Needle not found. ")
+            + incident.notes
+        )[:2000],
+        onset="during",
+        source=AdverseEvent.Source.INCIDENT,
+        occurred=incident.created,
+        created_by=user,
+        updated_by=user,
+    )
+
+
+def rates(events, visits: int) -> list[dict]:
+    """Events per 100 signed visits by type with Wilson 95% intervals, next to the published rates.
+
+    Counts visits with at least one event of the type (a rate per visit, as the surveys count
+    treatments with the event), from confirmed and closed events.
+    """
+    by_type: dict[str, set] = {}
+    for e in events:
+        by_type.setdefault(e["type"], set()).add(e["visit_id"] or f"e{e['id']}")
+    out = []
+    for code, name in rules.TYPES:
+        k = len(by_type.get(code, ()))
+        lo, hi = rules.wilson(k, visits)
+        out.append(
+            {
+                "type": code,
+                "name": name,
+                "events": k,
+                "visits": visits,
+                "rate": 100 * k / visits if visits else None,
+                "low": 100 * lo if visits else None,
+                "high": 100 * hi if visits else None,
+                "published": rules.PUBLISHED.get(code, ()),
+                "no_rate": rules.NO_RATE.get(code, ""),
+            }
+        )
+    return out

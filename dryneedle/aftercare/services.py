@@ -1,0 +1,190 @@
+"""The handout a signed visit produces, the check-ins that follow it, and what the answers become."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dryneedle.adverse_events.models import AdverseEvent
+from dryneedle.aftercare import rules
+from dryneedle.aftercare.models import CheckIn
+from dryneedle.portal.models import PatientLink
+from dryneedle.visits import bodymap
+
+
+def handout(visit) -> dict:
+    """What the handout shows, from what was done at the visit."""
+    needles = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
+    regions = {n.region for n in needles}
+    sites = sorted({f"{n.get_muscle_display()} ({n.get_side_display().lower()})" for n in needles})
+    return {
+        "visit": visit,
+        "clinic": visit.clinic,
+        "patient": visit.patient,
+        "needles": needles,
+        "sites": sites,
+        "normal": [(what, how, src) for what, how, src in rules.NORMAL],
+        "own": own_rates(visit.clinic),
+        "aftercare": rules.AFTERCARE,
+        "exercises": [],  # the care plan's exercises, when care plans exist (#8)
+        "warnings": rules.warnings(regions),
+        "thoracic": bool(regions & rules.THORACIC_REGIONS),
+        "site_codes": sorted({bodymap.muscle_site(n.muscle, n.side) for n in needles} - {None}),
+    }
+
+
+def own_rates(clinic) -> dict | None:
+    """The clinic's own rates of the common reactions, once it has enough signed visits with needles."""
+    from dryneedle.visits.models import Visit
+
+    visits = Visit.objects.filter(clinic=clinic, status="signed", insertions__isnull=False).distinct().count()
+    if visits < rules.OWN_RATE_MIN_VISITS:
+        return None
+    counted = AdverseEvent.objects.filter(clinic=clinic, entered_in_error=False, visit__isnull=False).exclude(
+        status=AdverseEvent.Status.DRAFT
+    )
+    out = {"visits": visits}
+    for t in ("bruising", "bleeding", "pain_during", "soreness_after", "fatigue"):
+        n = counted.filter(type=t).values("visit").distinct().count()
+        out[t] = round(100 * n / visits, 1)
+    return out
+
+
+def on_sign(visit, base_url: str) -> PatientLink | None:
+    """After signing a visit with needles: a handout link for the patient, emailed when there is an address."""
+    if not visit.insertions.exists():
+        return None  # no needling, no handout
+    link, token = PatientLink.issue(
+        visit.episode, PatientLink.Purpose.HANDOUT, visit.signed_by, bundle=[str(visit.code)]
+    )
+    url = base_url.rstrip("/") + reverse("portal:open", args=[token])
+    patient = visit.patient
+    if patient.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"{visit.clinic.name}: after your treatment today",
+                message=(
+                    f"Hello {patient.given_name},\n\nWhat to expect after today's dry needling, what helps, and when "
+                    f"to get help:\n\n{url}\n\n{visit.clinic.name}, {visit.clinic.phone}"
+                ),
+                from_email=None,
+                recipient_list=[patient.email],
+            )
+        )
+    return link
+
+
+def due_checkins(now=None):
+    """(visit, attempt) pairs whose check-in is due now and not yet created.
+
+    First check-ins for visits signed in the last week (older ones are past asking);
+    second ones when the first was not answered or reported a problem.
+    """
+    from dryneedle.visits.models import Visit
+
+    now = now or timezone.now()
+    first_cut = now - timedelta(hours=settings.CHECKIN_HOURS)
+    recent = now - timedelta(days=7)
+    firsts = (
+        Visit.objects.filter(status="signed", signed_at__lte=first_cut, signed_at__gte=recent, insertions__isnull=False)
+        .exclude(checkins__attempt=1)
+        .distinct()
+        .select_related("patient", "episode", "clinic", "signed_by")
+    )
+    for v in firsts:
+        yield v, 1
+    second_cut = now - timedelta(hours=settings.CHECKIN_SECOND_HOURS)
+    seconds = (
+        CheckIn.objects.filter(attempt=1, visit__signed_at__lte=second_cut, visit__signed_at__gte=recent)
+        .exclude(visit__checkins__attempt=2)
+        .select_related("visit__patient", "visit__episode", "visit__clinic", "visit__signed_by")
+    )
+    for c in seconds:
+        if c.answered_at is None or c.problem:
+            yield c.visit, 2
+
+
+def send_due(now=None, stdout=None) -> list[CheckIn]:
+    """Create and send each due check-in once: the unique (visit, attempt) row decides who sends."""
+    now = now or timezone.now()
+    sent = []
+    for visit, attempt in list(due_checkins(now)):
+        try:
+            with transaction.atomic():
+                link, token = PatientLink.issue(visit.episode, PatientLink.Purpose.CHECKIN, None, days=3)
+                c = CheckIn.objects.create(
+                    clinic=visit.clinic,
+                    patient=visit.patient,
+                    episode=visit.episode,
+                    visit=visit,
+                    attempt=attempt,
+                    link=link,
+                    due_at=now,
+                )
+        except IntegrityError:
+            continue  # another run created it first: it sends, this one does not
+        url = settings.SITE_URL + reverse("portal:open", args=[token])
+        if visit.patient.email:
+            send_mail(
+                subject=f"{visit.clinic.name}: how are you after your treatment?",
+                message=(
+                    f"Hello {visit.patient.given_name},\n\nHow are you feeling since your dry needling on "
+                    f"{timezone.localtime(visit.started):%d %B}? Please answer a few short questions:\n\n{url}\n\n"
+                    f"If you are short of breath or have chest pain, do not wait for us: call your emergency number."
+                    f"\n\n{visit.clinic.name}, {visit.clinic.phone}"
+                ),
+                from_email=None,
+                recipient_list=[visit.patient.email],
+            )
+            CheckIn.objects.filter(pk=c.pk).update(emailed=True)
+            c.emailed = True
+        c.url = url
+        sent.append(c)
+    return sent
+
+
+def answer(checkin: CheckIn, answers: dict) -> list[AdverseEvent]:
+    """Store the patient's answers; each reported problem becomes a draft adverse event for the practitioner."""
+    types, red = rules.read(answers)
+    now = timezone.now()
+    checkin.answers = answers
+    checkin.answered_at = now
+    checkin.problem = bool(types)
+    checkin.red = red
+    checkin.save(update_fields=["answers", "answered_at", "problem", "red", "updated"])
+    link = checkin.link
+    link.answers = answers
+    link.used_at = now
+    link.save(update_fields=["answers", "used_at", "updated"])
+    visit = checkin.visit
+    regions = sorted({n.region for n in visit.insertions.all()})
+    events = []
+    for t in types:
+        events.append(
+            AdverseEvent.objects.create(
+                clinic=visit.clinic,
+                patient=visit.patient,
+                episode=visit.episode,
+                visit=visit,
+                checkin=checkin,
+                region=regions[0] if len(regions) == 1 else "",
+                type=t,
+                description=_describe(t, answers),
+                onset="within_48h",
+                source=AdverseEvent.Source.CHECKIN,
+                occurred=now,
+            )
+        )
+    return events
+
+
+def _describe(event_type: str, answers: dict) -> str:
+    parts = [f"Reported by the patient at check-in: {event_type.replace('_', ' ')}."]
+    if event_type == "soreness_after":
+        parts.append(f"Soreness {answers.get('soreness')}/10.")
+    if answers.get("other", "").strip():
+        parts.append(f"In their words: {answers['other'].strip()}")
+    return " ".join(parts)[:2000]

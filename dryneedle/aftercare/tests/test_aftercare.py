@@ -1,0 +1,232 @@
+"""Handouts follow the visit; check-ins are sent once, on time, and their answers become draft adverse events."""
+
+import subprocess  # nosec B404 - pdftotext reads the handout
+import threading
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from conftest import certify, client_for
+from dryneedle.adverse_events.models import AdverseEvent
+from dryneedle.aftercare import rules, services
+from dryneedle.aftercare.models import CheckIn
+from dryneedle.portal.models import PatientLink
+from dryneedle.screening.services import acknowledge
+from dryneedle.visits import services as visits
+from dryneedle.visits.models import Insertion, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def _signed(visit, alice, lot, muscles=(("multifidus", "lumbar"),)):
+    for muscle, region in muscles:
+        ins = Insertion.objects.create(
+            visit=visit, lot=lot, muscle=muscle, region=region, side="left", depth_mm=15, created_by=alice
+        )
+        visits.remove_needle(ins, alice)
+    visits.sign(visit, alice)
+    return visit
+
+
+@pytest.fixture
+def ready(alice, screening, lot_a, visit):
+    acknowledge(screening, alice, ["diabetes"])
+    certify(alice, 100)
+    screening.answers["planned_regions"] = ["lumbar", "gluteal", "thoracic"]
+    return visit
+
+
+def test_handout_follows_what_was_done(alice, ready, lot_a):
+    _signed(ready, alice, lot_a)
+    h = services.handout(ready)
+    assert h["sites"] == ["Multifidus (left)"] and not h["thoracic"]
+    assert rules.WARNING_THORAX not in h["warnings"] and rules.WARNING_ALWAYS[0] in h["warnings"]
+    html = client_for(alice).get(f"/aftercare/visits/{ready.code}/handout/").content.decode()
+    assert "Multifidus (left)" in html and "about 8 in 100 treatments" in html and "pneumothorax" not in html
+
+
+def test_thoracic_needling_adds_the_pneumothorax_warning_and_the_pdf_says_it(alice, ready, lot_a, screening):
+    from dryneedle.screening.services import record_screening
+
+    s = record_screening(
+        ready.episode,
+        alice,
+        {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar", "thoracic"]},
+    )
+    acknowledge(s, alice, [p["rule"] for p in s.result["precautions"]])  # needling over the thorax
+    _signed(ready, alice, lot_a, (("rhomboid_major", "thoracic"),))
+    assert rules.WARNING_THORAX in services.handout(ready)["warnings"]
+    r = client_for(alice).get(f"/aftercare/visits/{ready.code}/handout.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    text = " ".join(
+        subprocess.run(["/usr/bin/pdftotext", "-", "-"], input=r.content, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    for phrase in (
+        "go to emergency care now",
+        "collapsed lung",
+        "Drink water",
+        "Rest from hard exercise",
+        "warm pack or a cold pack",
+        "Gentle stretching",
+        "Redness that spreads",
+        "Rhomboid major (left)",
+        ready.clinic.name,
+    ):
+        assert phrase in text, phrase
+
+
+def test_no_needling_no_handout(alice, ready):
+    visits.sign(ready, alice)
+    assert services.on_sign(ready, "http://x") is None
+    assert client_for(alice).get(f"/aftercare/visits/{ready.code}/handout/").status_code == 404
+
+
+def test_signing_sends_the_handout_link_and_the_patient_reads_it(alice, ready, lot_a, client):
+    ready.patient.email = "lee@example.org"
+    ready.patient.save()
+    for muscle in ("multifidus",):
+        ins = Insertion.objects.create(
+            visit=ready, lot=lot_a, muscle=muscle, side="left", depth_mm=15, created_by=alice
+        )
+        visits.remove_needle(ins, alice)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("django.db.transaction.on_commit", lambda f: f())
+        r = client_for(alice).post(f"/visits/{ready.code}/sign/")
+    assert r.status_code == 302 and len(mail.outbox) == 1
+    url = mail.outbox[0].body.split("http://testserver")[1].split()[0]
+    html = client.get(url).content.decode()
+    assert "After your dry needling" in html and "Multifidus (left)" in html
+    assert client.get(url).status_code == 200  # a handout can be read again
+
+
+def test_send_due_is_on_time_idempotent_and_asks_again_when_needed(alice, ready, lot_a, settings):
+    settings.SITE_URL = "https://records.example"
+    ready.patient.email = "lee@example.org"
+    ready.patient.save()
+    with time_machine.travel(timezone.now(), tick=False) as t:
+        _signed(ready, alice, lot_a)
+        assert services.send_due() == []  # not yet 24 h
+        t.shift(timedelta(hours=24, minutes=1))
+        out = StringIO()
+        call_command("send_due", stdout=out)
+        assert "check-in 1 for the visit" in out.getvalue() and "1 check-in sent." in out.getvalue()
+        assert len(mail.outbox) == 1 and "https://records.example/p/" in mail.outbox[0].body
+        for _ in range(3):
+            assert services.send_due() == []  # never twice
+        t.shift(timedelta(hours=24))
+        assert [c.attempt for c in services.send_due()] == [2]  # the first was not answered
+        assert services.send_due() == [] and len(mail.outbox) == 2
+    assert CheckIn.objects.count() == 2
+
+
+def test_no_second_check_in_after_a_fine_answer(alice, ready, lot_a, settings):
+    settings.SITE_URL = "https://records.example"
+    with time_machine.travel(timezone.now(), tick=False) as t:
+        _signed(ready, alice, lot_a)
+        t.shift(timedelta(hours=25))
+        (c,) = services.send_due()
+        services.answer(c, {**{k: "no" for k, _, kind in rules.QUESTIONS if kind == "yesno"}, "soreness": 2})
+        t.shift(timedelta(hours=24))
+        assert services.send_due() == []
+    assert not AdverseEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_send_due_sends_once(alice, clinic_a, settings, django_db_blocker):
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] == ":memory:":
+        pytest.skip("needs a file database")
+    from conftest import _lot
+    from dryneedle.patients.models import Episode, Patient
+    from dryneedle.screening.services import record_screening
+
+    settings.SITE_URL = "https://records.example"
+    certify(alice, 100)
+    p = Patient.objects.create(
+        clinic=clinic_a, given_name="A", family_name="B", birth_date=date(1980, 1, 1), sex="male"
+    )
+    p.email = "a@example.org"
+    p.save()
+    e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=alice)
+    record_screening(
+        e, alice, {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar"]}
+    )
+    lot = _lot(clinic_a, "C1")
+    v = Visit.objects.create(clinic=clinic_a, patient=p, episode=e, practitioner=alice)
+    _signed(v, alice, lot)
+    later = timezone.now() + timedelta(hours=25)
+    results = []
+
+    def run():
+        try:
+            results.append(len(services.send_due(now=later)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sum(results) == 1 and CheckIn.objects.filter(visit=v).count() == 1 and len(mail.outbox) == 1
+
+
+def test_send_due_needs_site_url(settings):
+    settings.SITE_URL = ""
+    with pytest.raises(CommandError, match="Set SITE_URL"):
+        call_command("send_due")
+
+
+def _checkin(alice, ready, lot_a, settings):
+    settings.SITE_URL = "https://records.example"
+    _signed(ready, alice, lot_a)
+    c = services.send_due(now=timezone.now() + timedelta(hours=25))[0]
+    return c, c.url.replace("https://records.example", "")
+
+
+def _answers(**yes):
+    a = {k: "no" for k, _, kind in rules.QUESTIONS if kind == "yesno"}
+    return {**a, "soreness": "3", **yes}
+
+
+def test_a_reported_problem_becomes_a_draft_event(alice, ready, lot_a, settings, client):
+    c, url = _checkin(alice, ready, lot_a, settings)
+    r = client.post(url, {"soreness": "6", **{k: v for k, v in _answers(bruising="yes").items() if k != "soreness"}})
+    assert r.status_code == 200 and "passed what you told us to your practitioner" in r.content.decode()
+    events = list(AdverseEvent.objects.order_by("id"))
+    assert [(e.type, e.status, e.source) for e in events] == [
+        ("soreness_after", "draft", "checkin"),
+        ("bruising", "draft", "checkin"),
+    ]
+    c.refresh_from_db()
+    assert c.problem and not c.red
+    assert client.post(url, _answers()).status_code == 410  # not replayable
+    assert AdverseEvent.objects.count() == 2
+
+
+def test_red_answers_show_emergency_instructions_and_alert_the_clinic(alice, ready, lot_a, settings, client):
+    c, url = _checkin(alice, ready, lot_a, settings)
+    r = client.post(url, _answers(breathing="yes"))
+    assert "Get help now" in r.content.decode() and "call your emergency number now" in r.content.decode()
+    page = client_for(alice).get("/patients/").content.decode()
+    assert "Urgent check-in answer" in page and "breathlessness or chest pain" in page
+    client_for(alice).post(f"/aftercare/checkins/{c.code}/acknowledge/")
+    assert "Urgent check-in answer" not in client_for(alice).get("/patients/").content.decode()
+    assert AdverseEvent.objects.get().type == "pneumothorax"
+
+
+def test_bad_checkin_input(alice, ready, lot_a, settings, client):
+    c, url = _checkin(alice, ready, lot_a, settings)
+    r = client.post(url, {"soreness": "11"})
+    assert r.status_code == 400 and "from 0 to 10" in r.content.decode() and not AdverseEvent.objects.exists()
+    c.link.refresh_from_db()
+    assert c.link.used_at is None
+    PatientLink.objects.filter(pk=c.link.pk).update(expires=timezone.now() - timedelta(minutes=1))
+    assert client.get(url).status_code == 410

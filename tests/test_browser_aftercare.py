@@ -1,0 +1,101 @@
+"""Aftercare in the browser: the handout after signing, the patient's check-in on a phone, the clinician
+confirming the draft adverse event it made, and the clinic's safety page."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from conftest import _lot, certify, make_user
+from dryneedle.adverse_events.models import AdverseEvent
+from dryneedle.aftercare import services
+from dryneedle.patients.models import Episode, Patient
+from dryneedle.screening.services import record_screening
+from dryneedle.visits import services as visits
+from dryneedle.visits.models import Insertion, Visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a long enough passphrase"
+SHOTS = Path("var/screenshots")
+
+
+def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, browser, clinic_a, settings):
+    settings.SITE_URL = live_server.url
+    dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe", password=PASSWORD)
+    certify(dora, 200)
+    p = Patient.objects.create(
+        clinic=clinic_a,
+        given_name="Lee",
+        family_name="Park",
+        birth_date=date(1980, 2, 2),
+        sex="female",
+        created_by=dora,
+    )
+    e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=dora, created_by=dora)
+    record_screening(
+        e, dora, {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar"]}
+    )
+    lot = _lot(clinic_a, "L-9")
+    v = Visit.objects.create(clinic=clinic_a, patient=p, episode=e, practitioner=dora)
+    for muscle in ("multifidus", "quadratus_lumborum"):
+        ins = Insertion.objects.create(visit=v, lot=lot, muscle=muscle, side="right", depth_mm=30, created_by=dora)
+        visits.remove_needle(ins, dora)
+    visits.sign(v, dora)
+    (checkin,) = services.send_due(now=timezone.now() + timedelta(hours=25))
+
+    # The patient, on a phone, a day later.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pp = phone.new_page()
+    pp.goto(checkin.url)
+    expect(pp.get_by_role("heading", name="How are you since your treatment?")).to_be_visible()
+    pp.get_by_role("group", name="How sore are the needled areas now?").get_by_label("5", exact=True).check()
+    answers = {"bruising": "Yes", "fatigue": "No", "dizziness": "No", "bleeding": "No", "infection": "No",
+               "fever": "No", "weakness": "No", "breathing": "No"}  # fmt: skip
+    groups = pp.locator("fieldset.card")
+    for i, answer in enumerate(answers.values(), start=1):
+        groups.nth(i).get_by_label(answer, exact=True).check()
+    pp.get_by_label("Anything else you want us to know").fill("A bruise the size of a coin on the right.")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pp.screenshot(path=str(SHOTS / "checkin-phone.png"), full_page=True)
+    pp.get_by_role("button", name="Send").click()
+    expect(pp.get_by_text("passed what you told us to your practitioner")).to_be_visible()
+    phone.close()
+
+    # The practitioner confirms the drafts from the safety page.
+    page.set_viewport_size({"width": 1024, "height": 1366})
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill("dora@a.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Adverse events").click()
+    expect(page.get_by_text("2 drafts to confirm")).to_be_visible()
+    page.get_by_role("row").filter(has_text="Bruising or haematoma").get_by_role("link").click()
+    expect(page.get_by_text("A bruise the size of a coin on the right.").first).to_be_visible()
+    page.get_by_label("Severity").select_option("mild")
+    page.get_by_label("Causality").select_option("certain")
+    page.get_by_label("Outcome").select_option("resolving")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("li.success")).to_contain_text("confirmed")
+    expect(page.locator("h1 .badge")).to_have_text("Confirmed")
+    page.get_by_role("link", name="← Adverse events").click()
+    row = page.get_by_role("row").filter(has_text="Bruising or haematoma").first
+    expect(row).to_contain_text("100.00")  # 1 of 1 visit
+    expect(row).to_contain_text("7.55")  # beside Brady 2014
+    page.screenshot(path=str(SHOTS / "adverse-events.png"), full_page=True)
+
+    # The handout from the visit page.
+    page.goto(f"{live_server.url}/visits/{v.code}/")
+    page.get_by_role("link", name="Aftercare handout").click()
+    expect(page.get_by_text("placed 2 needles in: Multifidus (right), Quadratus lumborum (right).")).to_be_visible()
+    expect(page.get_by_text("Redness that spreads")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "handout.png"), full_page=True)
+    bruise = AdverseEvent.objects.get(type="bruising")
+    assert (bruise.status, bruise.severity, bruise.causality, bruise.source) == (
+        "confirmed",
+        "mild",
+        "certain",
+        "checkin",
+    )
+    assert AdverseEvent.objects.get(type="soreness_after").status == "draft"
