@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
+from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
 from dryneedle.demo import people
 from dryneedle.outcomes import scoring
@@ -340,6 +341,53 @@ def _outcomes(rng: random.Random, e: Episode, today: date) -> list[Response]:
     return out
 
 
+# Reactions the demo records, with roughly the frequencies of Brady 2014 (clinical-reference.md §2.1)
+# so the safety page has something to compare; invented data, not a clinic's.
+DEMO_REACTIONS = (
+    ("bruising", 0.075, "mild", "A small bruise at the needle site."),
+    ("pain_during", 0.03, "mild", "Sharp pain on insertion, settled when the needle was withdrawn a little."),
+    ("soreness_after", 0.03, "mild", "Sore for a day after the visit."),
+    ("aggravation", 0.009, "mild", "Symptoms worse for a day, then better than before."),
+    ("drowsiness", 0.003, "mild", "Felt drowsy; waited before driving home."),
+    ("fainting", 0.002, "significant", "Felt faint and pale after the third needle; lay down, recovered."),
+)
+
+
+def _events(rng: random.Random, visits: list[Visit], needles: list[Insertion], today: date) -> list[AdverseEvent]:
+    bled = {n.visit_id for n in needles if n.bleeding == "more"}
+    out = []
+    for v in visits:
+        found = [("bleeding", "mild", "Bleeding more than a spot; pressure applied, stopped.")] if v.pk in bled else []
+        found += [(t, sev, text) for t, p, sev, text in DEMO_REACTIONS if rng.random() < p]
+        recent = (today - v.started.date()).days <= 10
+        for t, sev, text in found:
+            draft = recent and rng.random() < 0.5  # the last days' reports are still to confirm
+            out.append(
+                AdverseEvent(
+                    code=_uuid(rng),
+                    clinic=v.clinic,
+                    patient=v.patient,
+                    episode=v.episode,
+                    visit=v,
+                    type=t,
+                    description=text,
+                    onset="during" if t in ("bleeding", "pain_during", "fainting") else "within_48h",
+                    outcome="resolved",
+                    severity="" if draft else sev,
+                    causality="" if draft else rng.choice(("certain", "probable")),
+                    status="draft" if draft else "closed",
+                    source="clinician",
+                    occurred=v.started + timedelta(minutes=30),
+                    reviewed_by=None if draft else v.practitioner,
+                    reviewed_at=None if draft else v.started + timedelta(days=2),
+                    review_note="" if draft else "Reviewed at the next visit.",
+                    created_by=v.practitioner,
+                    updated_by=v.practitioner,
+                )
+            )
+    return out
+
+
 def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: str, today: date) -> None:
     licensed = today - timedelta(days=rng.randint(3 * 365, 20 * 365))
     Credential.objects.create(
@@ -637,3 +685,4 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
         n.visit_id = n.visit.pk
     models.QuerySet(Insertion).bulk_create(needles, batch_size=BATCH)
     Visit.objects.filter(pk__in=[v.pk for v in visits]).update(status=Visit.Status.SIGNED)
+    AdverseEvent.objects.bulk_create(_events(rng, visits, needles, today), batch_size=BATCH)

@@ -137,7 +137,7 @@ class Due:
     label: str
     due: date
     instruments: tuple[str, ...]
-    status: str  # "done", "due", "overdue", "upcoming"
+    status: str  # "done", "due", "overdue", "missed" (a later one is due), "upcoming"
 
 
 def schedule(start: date, discharge: date | None) -> list[tuple[str, date, tuple[str, ...], int, int]]:
@@ -176,4 +176,9 @@ def due_list(start: date, discharge: date | None, collected: dict[str, list[date
         else:
             status = "upcoming"
         out.append(Due(label, when, insts, status))
+    # An overdue follow-up is missed once a later one is due: ask for the current one instead.
+    # A missing baseline stays overdue: whatever comes first becomes the baseline.
+    for k, d in enumerate(out):
+        if d.status == "overdue" and d.label != "Baseline" and any(later.due <= today for later in out[k + 1 :]):
+            out[k] = Due(d.label, d.due, d.instruments, "missed")
     return out

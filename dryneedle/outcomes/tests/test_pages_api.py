@@ -202,3 +202,17 @@ def test_the_visit_offers_todays_pain_rating_from_the_patient(alice, episode):
     v = Visit.objects.create(clinic=episode.clinic, patient=episode.patient, episode=episode, practitioner=alice)
     html = client_for(alice).get(f"/visits/{v.code}/").content.decode()
     assert 'name="pre_nprs" value="7"' in html and "Filled in from the patient's own rating today" in html
+
+
+def test_schedule_statuses():
+    from datetime import date
+
+    start, today = date(2026, 1, 1), date(2026, 4, 1)  # 13 weeks in, not discharged
+    got = {d.label: d.status for d in bundle.due_list(start, None, {"odi": [date(2026, 1, 2)]}, today)}
+    # baseline incomplete stays overdue; 4 weeks was missed (12 weeks is now due); 12 weeks is due
+    assert got == {"Baseline": "overdue", "4 weeks": "missed", "12 weeks": "due"}
+    done = {i: [date(2026, 1, 2), date(2026, 3, 26)] for i in ("startback", "odi", "rmdq", "psfs")}
+    got = {d.label: d.status for d in bundle.due_list(start, None, done, today)}
+    assert got == {"Baseline": "done", "4 weeks": "missed", "12 weeks": "done"}
+    got = {d.label: d.status for d in bundle.due_list(start, date(2026, 2, 1), done, today)}
+    assert "12 weeks" not in got and got["Discharge"] == "overdue" and got["3 months after discharge"] == "upcoming"
