@@ -6,7 +6,7 @@ import subprocess  # nosec B404 - pdftotext reads the generated PDFs
 import pytest
 from playwright.sync_api import Page
 
-from conftest import client_for, make_user
+from conftest import client_for, make_checkin, make_event, make_user
 from dryneedle.patients.models import Episode, Patient
 
 PAYLOADS = [
@@ -66,6 +66,8 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     # Everything the API stored comes back verbatim as data, never as markup that runs.
     assert Patient.objects.filter(given_name=PAYLOADS[0]).exists()
     # Visit text (no API writes it as an admin): a draft visit per payload, a trigger point, a depth limit.
+    from dryneedle.adverse_events.models import AdverseEvent
+    from dryneedle.outcomes.models import ObjectiveMeasure
     from dryneedle.visits.models import DepthLimit, TriggerPoint, Visit
 
     for i, e in enumerate(Episode.objects.order_by("id")):
@@ -83,6 +85,16 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
         TriggerPoint.objects.create(
             clinic=e.clinic, patient=e.patient, episode=e, muscle="multifidus", side="left", location=payload[:120]
         )
+        visit = Visit.objects.filter(episode=e).latest("id")
+        make_event(visit, description=payload, action_taken=payload)
+        c = make_checkin(visit)
+        c.answers = {"other": payload, "soreness": 3}
+        c.save()
+        make_event(visit, type="other", checkin=c)
+        ObjectiveMeasure.objects.create(
+            clinic=e.clinic, patient=e.patient, episode=e, kind="ppt", trials=[4], value=4, unit="kPa",
+            method=payload[:120], site=payload[:120],
+        )  # fmt: skip
     DepthLimit.objects.create(clinic=clinic_a, muscle="rhomboid_major", max_mm=15, source=PAYLOADS[0][:300])
 
     executed: list[str] = []
@@ -95,7 +107,8 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     for e in Episode.objects.all():
         urls += [f"/patients/episodes/{e.code}/", f"/patients/episodes/{e.code}/discharge/"]
         urls += [f"/visits/episodes/{e.code}/charts/", f"/outcomes/episodes/{e.code}/"]
-    urls += [f"/visits/{v.code}/" for v in Visit.objects.all()] + ["/visits/muscles/"]
+    urls += [f"/visits/{v.code}/" for v in Visit.objects.all()] + ["/visits/muscles/", "/adverse-events/"]
+    urls += [f"/adverse-events/{a.code}/" for a in AdverseEvent.objects.all()]
     for url in urls:
         page.goto(live_server.url + url)
         assert page.url.endswith(url), f"not logged in at {url}: {page.url}"

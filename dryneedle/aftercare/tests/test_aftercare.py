@@ -230,3 +230,26 @@ def test_bad_checkin_input(alice, ready, lot_a, settings, client):
     assert c.link.used_at is None
     PatientLink.objects.filter(pk=c.link.pk).update(expires=timezone.now() - timedelta(minutes=1))
     assert client.get(url).status_code == 410
+
+
+def _syllables(word: str) -> int:
+    word = word.lower().strip(".,:;()!?")
+    groups = 0
+    prev = False
+    for ch in word:
+        v = ch in "aeiouy"
+        groups += v and not prev
+        prev = v
+    if word.endswith("e") and groups > 1:
+        groups -= 1
+    return max(1, groups)
+
+
+def test_the_handout_reads_at_about_age_12():
+    """Flesch-Kincaid grade of the patient text at most 8 (reading age about 13); the aim is about 12."""
+    texts = [*rules.AFTERCARE, *rules.WARNING_ALWAYS, rules.WARNING_THORAX, *(f"{a}: {b}." for a, b, _ in rules.NORMAL)]
+    sentences = sum(t.count(".") + t.count(":") for t in texts)
+    words = [w for t in texts for w in t.split()]
+    syllables = sum(_syllables(w) for w in words)
+    grade = 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+    assert grade <= 8, grade

@@ -216,3 +216,25 @@ def test_schedule_statuses():
     assert got == {"Baseline": "done", "4 weeks": "missed", "12 weeks": "done"}
     got = {d.label: d.status for d in bundle.due_list(start, date(2026, 2, 1), done, today)}
     assert "12 weeks" not in got and got["Discharge"] == "overdue" and got["3 months after discharge"] == "upcoming"
+
+
+def test_load_text_pack(tmp_path, clinic_a, alice, episode):
+    from django.core.management import CommandError, call_command
+
+    from dryneedle.outcomes.scoring import ODI_SECTIONS
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"odi": {"lifting": ["a"] * 6}}))
+    with pytest.raises(CommandError, match="odi needs exactly the sections"):
+        call_command("load_text_pack", str(clinic_a.code), str(bad), "--source", "x")
+    good = tmp_path / "pack.json"
+    pack = {
+        "odi": {s: [f"{s} statement {i}" for i in range(6)] for s in ODI_SECTIONS},
+        "rmdq": [f"Item text {n}" for n in range(1, 25)],
+    }
+    good.write_text(json.dumps(pack))
+    call_command("load_text_pack", str(clinic_a.code), str(good), "--source", "Licence 2026-17")
+    html = client_for(alice).get(f"/outcomes/episodes/{episode.code}/?instrument=odi").content.decode()
+    assert "lifting statement 3" in html and "Placeholder wording" not in html
+    html = client_for(alice).get(f"/outcomes/episodes/{episode.code}/?instrument=rmdq").content.decode()
+    assert "Item text 24" in html
