@@ -15,7 +15,7 @@ from dryneedle.aftercare.models import CheckIn
 from dryneedle.api import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
-from dryneedle.patients.schemas import Error
+from dryneedle.patients.schemas import Error, IsoDatetime
 from dryneedle.visits.models import Visit
 
 router = Router(tags=["adverse events"])
@@ -82,8 +82,8 @@ def _save(request, event: AdverseEvent, payload: EventIn, action_name: str) -> A
 def list_adverse_events(
     request: HttpRequest,
     status: Literal["draft", "confirmed", "closed"] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDatetime | None = None,
+    until: IsoDatetime | None = None,
 ):
     """The clinic's adverse events, oldest first; `until` is exclusive."""
     require(request, "list_adverse_events")

@@ -16,7 +16,7 @@ from dryneedle.outcomes import scoring, services
 from dryneedle.outcomes.models import Response
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error
+from dryneedle.patients.schemas import Error, IsoDatetime
 
 router = Router(tags=["outcomes"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
@@ -61,7 +61,7 @@ class ResponseIn(Schema):
 
     instrument: Instrument
     answers: dict[str, Any]
-    collected: datetime | None = Field(None, description="When the patient answered; now when absent")
+    collected: IsoDatetime | None = Field(None, description="When the patient answered; now when absent")
 
 
 class ResponseOut(Schema):

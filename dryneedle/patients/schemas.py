@@ -1,4 +1,5 @@
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -17,6 +18,23 @@ def _strict_date(v):
     if not isinstance(v, str):
         raise ValueError("must be a date as text, YYYY-MM-DD")
     return v
+
+
+def _strict_datetime(v):
+    # Lax mode takes numbers (and "0.5" in a query string) as Unix times; accept ISO 8601 text only.
+    if isinstance(v, datetime):
+        return v
+    if not isinstance(v, str) or not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", v):
+        raise ValueError("must be a date and time as ISO 8601 text, e.g. 2026-11-24T09:30:00Z")
+    return v
+
+
+def _aware(v: datetime) -> datetime:
+    # A time without a zone is the clinic's local time; comparing naive and aware times would fail.
+    return timezone.make_aware(v) if timezone.is_naive(v) else v
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_strict_datetime), AfterValidator(_aware)]
 
 
 def _not_future(v: date) -> date:

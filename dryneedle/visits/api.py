@@ -14,7 +14,7 @@ from dryneedle.api import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error
+from dryneedle.patients.schemas import Error, IsoDatetime
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.rules import REGIONS
 from dryneedle.visits import bodymap, services
@@ -58,7 +58,7 @@ class InsertionIn(Schema):
     estim_intensity: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] = ""
     recognition: bool = False
     sensations: list[Literal[tuple(k for k, _ in SENSATIONS)]] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
-    time_in: datetime | None = Field(None, description="When it went in; now when absent")
+    time_in: IsoDatetime | None = Field(None, description="When it went in; now when absent")
 
 
 class RemovalIn(Schema):
@@ -66,7 +66,7 @@ class RemovalIn(Schema):
 
     pressure_applied: bool = True
     bleeding: Literal[tuple(Bleeding.values)] = "none"  # type: ignore[valid-type]
-    time_out: datetime | None = Field(None, description="When it came out; now when absent")
+    time_out: IsoDatetime | None = Field(None, description="When it came out; now when absent")
 
 
 class PainMark(Schema):
