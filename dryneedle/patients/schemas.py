@@ -1,5 +1,5 @@
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -31,7 +31,10 @@ def _strict_datetime(v):
 
 def _aware(v: datetime) -> datetime:
     # A time without a zone is the clinic's local time; comparing naive and aware times would fail.
-    return timezone.make_aware(v) if timezone.is_naive(v) else v
+    # Stored in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (schemathesis, -23:22).
+    if not 1900 <= v.year <= 2999:
+        raise ValueError("check the year")
+    return (timezone.make_aware(v) if timezone.is_naive(v) else v).astimezone(UTC)
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_strict_datetime), AfterValidator(_aware)]
