@@ -1,11 +1,7 @@
 from django import forms
 
 from dryneedle.adverse_events import rules
-
-
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise forms.ValidationError("Text cannot contain NUL characters.")
+from dryneedle.lib.forms import no_nul
 
 
 class EventForm(forms.Form):
@@ -17,15 +13,15 @@ class EventForm(forms.Form):
     )
     causality = forms.ChoiceField(required=False, choices=[("", "—"), *rules.CAUSALITY])
     onset = forms.ChoiceField(required=False, choices=[("", "—"), *rules.ONSET])
-    duration = forms.CharField(required=False, max_length=100, validators=[_no_nul])
+    duration = forms.CharField(required=False, max_length=100, validators=[no_nul])
     description = forms.CharField(
-        required=False, max_length=2000, validators=[_no_nul], widget=forms.Textarea(attrs={"rows": 3})
+        required=False, max_length=2000, validators=[no_nul], widget=forms.Textarea(attrs={"rows": 3})
     )
     action_taken = forms.CharField(
         label="Action taken",
         required=False,
         max_length=2000,
-        validators=[_no_nul],
+        validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     outcome = forms.ChoiceField(choices=rules.OUTCOMES, initial="unknown")
@@ -33,7 +29,7 @@ class EventForm(forms.Form):
         label="Review note (needed to close a serious event)",
         required=False,
         max_length=2000,
-        validators=[_no_nul],
+        validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

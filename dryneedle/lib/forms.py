@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 
@@ -8,3 +9,9 @@ def add_errors(form, err: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, err.messages)
+
+
+def no_nul(value: str) -> None:
+    """Field validator: PostgreSQL refuses NUL bytes that SQLite stores, so refuse them everywhere."""
+    if "\x00" in value:
+        raise forms.ValidationError("Text cannot contain NUL characters.")

@@ -1,14 +1,10 @@
 from django import forms
 
+from dryneedle.lib.forms import no_nul
 from dryneedle.outcomes.models import PPT_UNITS, ROM_UNITS, ObjectiveMeasure
 
 # Plausible ranges to catch typing slips, not clinical norms (PPT norms vary by device and site, §6.6).
 LIMITS = {"deg": 180, "cm": 100, "kg/cm2": 20, "kPa": 2000, "N/cm2": 200}
-
-
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise forms.ValidationError("Text cannot contain NUL characters.")
 
 
 class ObjectiveForm(forms.Form):
@@ -17,8 +13,8 @@ class ObjectiveForm(forms.Form):
         label="Readings", max_length=100, help_text="One to five readings, separated by commas; the mean is kept"
     )
     unit = forms.ChoiceField(choices=ObjectiveMeasure.Unit.choices)
-    method = forms.CharField(max_length=120, validators=[_no_nul], help_text="e.g. dual inclinometer, algometer model")
-    site = forms.CharField(required=False, max_length=120, validators=[_no_nul], help_text="Needed for PPT")
+    method = forms.CharField(max_length=120, validators=[no_nul], help_text="e.g. dual inclinometer, algometer model")
+    site = forms.CharField(required=False, max_length=120, validators=[no_nul], help_text="Needed for PPT")
 
     def clean(self):
         d = super().clean()
@@ -46,7 +42,7 @@ class ObjectiveForm(forms.Form):
 class ThresholdForm(forms.Form):
     measure = forms.ChoiceField(choices=[("nprs", "NPRS"), ("odi", "ODI"), ("rmdq", "RMDQ"), ("psfs", "PSFS")])
     points = forms.DecimalField(required=False, min_value=0.1, max_value=100, decimal_places=2)
-    source = forms.CharField(required=False, max_length=300, validators=[_no_nul])
+    source = forms.CharField(required=False, max_length=300, validators=[no_nul])
 
     def clean(self):
         d = super().clean()

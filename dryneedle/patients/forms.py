@@ -1,14 +1,9 @@
 from django import forms
 from django.utils import timezone
 
+from dryneedle.lib.forms import no_nul
 from dryneedle.patients.conditions import CHOICES
 from dryneedle.patients.models import Episode, Sex
-
-
-def _no_nul(value: str) -> None:
-    # PostgreSQL refuses NUL bytes that SQLite stores; refuse them everywhere.
-    if "\x00" in value:
-        raise forms.ValidationError("Text cannot contain NUL characters.")
 
 
 class DateInput(forms.DateInput):
@@ -21,21 +16,21 @@ class DateInput(forms.DateInput):
 
 
 class PatientForm(forms.Form):
-    given_name = forms.CharField(label="Given name", max_length=100, validators=[_no_nul])
-    family_name = forms.CharField(label="Family name", max_length=100, validators=[_no_nul])
+    given_name = forms.CharField(label="Given name", max_length=100, validators=[no_nul])
+    family_name = forms.CharField(label="Family name", max_length=100, validators=[no_nul])
     birth_date = forms.DateField(label="Date of birth", widget=DateInput)
     sex = forms.ChoiceField(choices=Sex.choices)
     email = forms.EmailField(required=False, max_length=254)
-    phone = forms.CharField(required=False, max_length=40, validators=[_no_nul])
-    address = forms.CharField(required=False, max_length=300, validators=[_no_nul])
+    phone = forms.CharField(required=False, max_length=40, validators=[no_nul])
+    address = forms.CharField(required=False, max_length=300, validators=[no_nul])
     preferred_language = forms.CharField(
-        label="Preferred language", max_length=40, initial="English", validators=[_no_nul]
+        label="Preferred language", max_length=40, initial="English", validators=[no_nul]
     )
     emergency_contact_name = forms.CharField(
-        label="Emergency contact", required=False, max_length=200, validators=[_no_nul]
+        label="Emergency contact", required=False, max_length=200, validators=[no_nul]
     )
     emergency_contact_phone = forms.CharField(
-        label="Emergency contact phone", required=False, max_length=40, validators=[_no_nul]
+        label="Emergency contact phone", required=False, max_length=40, validators=[no_nul]
     )
 
     def clean_birth_date(self):
@@ -48,14 +43,14 @@ class PatientForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Find a patient", max_length=100, validators=[_no_nul])
+    q = forms.CharField(label="Find a patient", max_length=100, validators=[no_nul])
 
 
 class EpisodeForm(forms.Form):
     condition = forms.ChoiceField(choices=[("", "Choose a condition"), *CHOICES])
     start_date = forms.DateField(label="Start date", widget=DateInput, initial=timezone.localdate)
     notes = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, validators=[_no_nul]
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, validators=[no_nul]
     )
 
 
@@ -64,11 +59,11 @@ class DischargeForm(forms.Form):
     discharge_reason = forms.ChoiceField(
         label="Reason", choices=[("", "Choose a reason"), *Episode.DischargeReason.choices]
     )
-    discharge_note = forms.CharField(label="Note", required=False, max_length=1000, validators=[_no_nul])
+    discharge_note = forms.CharField(label="Note", required=False, max_length=1000, validators=[no_nul])
 
 
 class ErrorForm(forms.Form):
-    reason = forms.CharField(label="Why was this entered in error?", max_length=500, validators=[_no_nul])
+    reason = forms.CharField(label="Why was this entered in error?", max_length=500, validators=[no_nul])
 
 
 class EmergencyAccessForm(forms.Form):
@@ -76,6 +71,6 @@ class EmergencyAccessForm(forms.Form):
         label="Why do you need this record now?",
         min_length=20,
         max_length=500,
-        validators=[_no_nul],
+        validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -1,5 +1,6 @@
 from django import forms
 
+from dryneedle.lib.forms import no_nul
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 
@@ -14,11 +15,6 @@ GROUP_TITLES = {
 }
 
 
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise forms.ValidationError("Text cannot contain NUL characters.")
-
-
 class ScreeningForm(forms.Form):
     findings = forms.MultipleChoiceField(
         required=False, choices=[(f.code, f.meaning) for f in rules.FINDINGS], widget=forms.CheckboxSelectMultiple
@@ -26,7 +22,7 @@ class ScreeningForm(forms.Form):
     medications = forms.CharField(
         required=False,
         max_length=3000,
-        validators=[_no_nul],
+        validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One per line. Anticoagulants and antiplatelets are recognised by their generic names.",
     )
@@ -49,13 +45,13 @@ class ScreeningForm(forms.Form):
         label="Consent to dry needling",
     )
     consent_type = forms.ChoiceField(label="How", required=False, choices=[("", "—"), *Screening.ConsentType.choices])
-    consent_witness = forms.CharField(label="Witness", required=False, max_length=200, validators=[_no_nul])
+    consent_witness = forms.CharField(label="Witness", required=False, max_length=200, validators=[no_nul])
     medical_clearance = forms.BooleanField(
         label="Medical clearance for the red flags recorded",
         required=False,
         help_text="Only after a physician has assessed the referral.",
     )
-    clearance_by = forms.CharField(label="Cleared by (physician)", required=False, max_length=200, validators=[_no_nul])
+    clearance_by = forms.CharField(label="Cleared by (physician)", required=False, max_length=200, validators=[no_nul])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +94,7 @@ class OverrideForm(forms.Form):
         label="Reason for needling despite the deferral",
         min_length=20,
         max_length=1000,
-        validators=[_no_nul],
+        validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     written_consent = forms.BooleanField(label="The patient has given written consent", required=True)

@@ -1,5 +1,6 @@
 from django import forms
 
+from dryneedle.lib.forms import no_nul
 from dryneedle.patients.forms import DateInput
 from dryneedle.visits import bodymap
 from dryneedle.visits.depth import PROTECTIVE
@@ -17,11 +18,6 @@ from dryneedle.visits.models import (
 from dryneedle.visits.muscles import MUSCLES
 
 
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise forms.ValidationError("Text cannot contain NUL characters.")
-
-
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
@@ -34,7 +30,7 @@ class VisitForm(forms.Form):
     hand_hygiene = forms.BooleanField(label="Hand hygiene done", required=False)
     clean_field = forms.BooleanField(label="Clean field established", required=False)
     skin_prep_agent = forms.CharField(
-        label="Skin preparation agent", required=False, max_length=60, validators=[_no_nul]
+        label="Skin preparation agent", required=False, max_length=60, validators=[no_nul]
     )
     sterile_single_use = forms.BooleanField(label="Sterile single-use needles", required=False)
     post_nprs = forms.IntegerField(label="Pain after needling (0-10)", required=False, min_value=0, max_value=10)
@@ -43,11 +39,11 @@ class VisitForm(forms.Form):
         label="Anything that happened during or right after (fainting, bleeding, pain...)",
         required=False,
         max_length=2000,
-        validators=[_no_nul],
+        validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     notes = forms.CharField(
-        required=False, max_length=5000, validators=[_no_nul], widget=forms.Textarea(attrs={"rows": 3})
+        required=False, max_length=5000, validators=[no_nul], widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -66,15 +62,13 @@ class InsertionForm(forms.Form):
     guidance = forms.ChoiceField(choices=Guidance.choices)
     duration_s = forms.IntegerField(label="Manipulation (seconds)", required=False, min_value=0, max_value=7200)
     estim_frequency_hz = forms.IntegerField(label="E-stim frequency (Hz)", required=False, min_value=1, max_value=1000)
-    estim_intensity = forms.CharField(label="E-stim intensity", required=False, max_length=60, validators=[_no_nul])
+    estim_intensity = forms.CharField(label="E-stim intensity", required=False, max_length=60, validators=[no_nul])
     recognition = forms.BooleanField(label="Patient recognised the pain", required=False)
     sensations = forms.MultipleChoiceField(required=False, choices=SENSATIONS, widget=forms.CheckboxSelectMultiple)
     protective_technique = forms.ChoiceField(
         label="Protective technique (to go past a depth limit)", required=False, choices=[("", "—"), *PROTECTIVE]
     )
-    depth_reason = forms.CharField(
-        label="Reason for going deeper", required=False, max_length=300, validators=[_no_nul]
-    )
+    depth_reason = forms.CharField(label="Reason for going deeper", required=False, max_length=300, validators=[no_nul])
     local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
     time_in = forms.TimeField(label="Time in (blank: now)", required=False, widget=TimeInput)
 
@@ -116,7 +110,7 @@ class ExamForm(forms.Form):
     trigger_point = forms.UUIDField(required=False, widget=forms.HiddenInput)
     muscle = forms.ChoiceField(required=False, choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
     side = forms.ChoiceField(required=False, choices=[("", "—"), *Side.choices])
-    location = forms.CharField(required=False, max_length=120, validators=[_no_nul])
+    location = forms.CharField(required=False, max_length=120, validators=[no_nul])
     taut_band = forms.BooleanField(label="Taut band", required=False)
     hypersensitive_spot = forms.BooleanField(label="Hypersensitive spot", required=False)
     referred_pain = forms.BooleanField(label="Referred pain", required=False)
@@ -130,7 +124,7 @@ class DepthLimitForm(forms.Form):
 
     muscle = forms.ChoiceField(choices=[(m.code, m.name) for m in MUSCLES])
     max_mm = forms.IntegerField(label="Limit (mm)", required=False, min_value=1, max_value=150)
-    source = forms.CharField(label="Source of the clinic's limit", required=False, max_length=300, validators=[_no_nul])
+    source = forms.CharField(label="Source of the clinic's limit", required=False, max_length=300, validators=[no_nul])
 
     def clean(self):
         d = super().clean()
@@ -140,10 +134,10 @@ class DepthLimitForm(forms.Form):
 
 
 class LotForm(forms.Form):
-    manufacturer = forms.CharField(max_length=100, validators=[_no_nul])
+    manufacturer = forms.CharField(max_length=100, validators=[no_nul])
     diameter_mm = forms.DecimalField(label="Diameter (mm)", min_value=0.10, max_value=0.50, decimal_places=2)
     length_mm = forms.IntegerField(label="Length (mm)", min_value=5, max_value=150)
-    lot_number = forms.CharField(label="Lot number", max_length=60, validators=[_no_nul])
+    lot_number = forms.CharField(label="Lot number", max_length=60, validators=[no_nul])
     expires = forms.DateField(label="Expiry date", widget=DateInput)
 
     def clean_expires(self):
