@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.models import AdverseEvent
@@ -15,12 +15,11 @@ from dryneedle.aftercare.models import CheckIn
 from dryneedle.api import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
-from dryneedle.patients.schemas import Error, IsoDatetime
+from dryneedle.patients.schemas import Error, IsoDatetime, Text
 from dryneedle.visits.models import Visit
 
 router = Router(tags=["adverse events"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
-Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
 Type = Literal[tuple(t for t, _ in rules.TYPES)]  # type: ignore[valid-type]
 
 
@@ -31,11 +30,11 @@ class EventIn(Schema):
     severity: Literal["", "mild", "significant", "serious"] | None = None
     causality: Literal["", "certain", "probable", "possible", "unlikely"] | None = None
     onset: Literal["", "during", "after_session", "within_48h", "later"] | None = None
-    duration: Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00]*$")] | None = None
-    description: Text | None = None
-    action_taken: Text | None = None
+    duration: Text(100) | None = None
+    description: Text(2000) | None = None
+    action_taken: Text(2000) | None = None
     outcome: Literal["resolved", "resolving", "not_resolved", "unknown"] | None = None
-    review_note: Text | None = None
+    review_note: Text(2000) | None = None
     action: Literal["save", "confirm", "close"] = Field("save", description="confirm a draft, or close the event")
 
 
