@@ -125,21 +125,6 @@ def mark_in_error(request: HttpRequest, code) -> HttpResponse:
     return redirect("outcomes:episode", r.episode.code)
 
 
-def collected_dates(episode) -> dict[str, list]:
-    """When each instrument was answered (scorable, not in error), as dates, for the schedule."""
-    out: dict[str, list] = {}
-    rows = Response.objects.filter(episode=episode, entered_in_error=False, scorable=True)
-    for inst, when in rows.values_list("instrument", "collected"):
-        out.setdefault(inst, []).append(timezone.localtime(when).date())
-    return out
-
-
-def due_for(episode, today=None) -> list:
-    return bundle.due_list(
-        episode.start_date, episode.discharge_date, collected_dates(episode), today or timezone.localdate()
-    )
-
-
 @allowed("outcomes:send")
 def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
     """Send the patient the questionnaires due now: the baseline set first, then the follow-up set."""
@@ -154,7 +139,7 @@ def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
         return redirect("outcomes:episode", episode.code)
     chosen = [i for i in request.POST.getlist("instrument") if i in scoring.INSTRUMENTS]
     if not chosen:
-        baseline_done = next((d.status == "done" for d in due_for(episode) if d.label == "Baseline"), False)
+        baseline_done = next((d.status == "done" for d in services.due_for(episode) if d.label == "Baseline"), False)
         chosen = list(bundle.FOLLOW_UP if baseline_done else bundle.BASELINE)
     names = [dict(INSTRUMENT_CHOICES)[i] for i in chosen]
     return send_link(
@@ -180,15 +165,7 @@ def due_worklist(request: HttpRequest) -> HttpResponse:
     )
     if request.membership.role == Role.PRACTITIONER:
         episodes = episodes.filter(clinician=request.user)  # their own care team (RT-12)
-    dates: dict = {}
-    rows = Response.objects.filter(clinic=clinic, entered_in_error=False, scorable=True, episode__in=episodes)
-    for ep, inst, when in rows.values_list("episode_id", "instrument", "collected"):
-        dates.setdefault(ep, {}).setdefault(inst, []).append(timezone.localtime(when).date())
-    items = []
-    for e in episodes:
-        for d in bundle.due_list(e.start_date, e.discharge_date, dates.get(e.id, {}), today):
-            if d.status in ("due", "overdue"):
-                items.append((e, d))
+    items = services.due_items(episodes, today)
     items.sort(key=lambda x: (x[1].status != "overdue", x[1].due))
     record(request, "outcomes.worklist", category="outcomes", detail=f"{len(items)} due")
     return render(request, "outcomes/due.html", {"items": items[:200], "total": len(items), "today": today})

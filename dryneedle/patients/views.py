@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
-from dryneedle.outcomes.views import due_for
+from dryneedle.outcomes import services as outcomes
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
@@ -105,13 +105,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
             "glass_form": EmergencyAccessForm(),
             "break_glass_minutes": settings.BREAK_GLASS_MINUTES,
             "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
-            "due": [
-                (e, d)
-                for e in episodes
-                if e.status != Episode.Status.ENTERED_IN_ERROR
-                for d in due_for(e)
-                if d.status in ("due", "overdue")
-            ],
+            "due": outcomes.due_items(episodes),
             "timeline": _timeline(episodes) if clinical else [],
         },
     )
@@ -217,7 +211,7 @@ def episode_detail(request: HttpRequest, code) -> HttpResponse:
             "gate": needling_gate(episode),
             "screenings": episode.screenings.select_related("created_by").order_by("-created"),
             "can_write": access != "break_glass",
-            "due": due_for(episode) if episode.status != Episode.Status.ENTERED_IN_ERROR else [],
+            "due": outcomes.due_for(episode) if episode.status != Episode.Status.ENTERED_IN_ERROR else [],
             "visits": episode.visits.select_related("practitioner")
             .annotate(n_needles=Count("insertions"))
             .order_by("-started"),
