@@ -16,16 +16,14 @@ from dryneedle.practitioners.access import allowed
 from dryneedle.visits.models import Visit
 
 
-def _signed_visit(request, code) -> Visit:
-    visit = care_team.get_clinical(
-        request, Visit.objects.select_related("patient", "episode", "clinic", "signed_by"), write=False, code=code
-    )
-    return visit
+def _visit(request, code) -> Visit:
+    qs = Visit.objects.select_related("patient", "episode", "clinic", "signed_by")
+    return care_team.get_clinical(request, qs, write=False, code=code)
 
 
 @allowed("aftercare:handout")
 def handout_page(request: HttpRequest, code) -> HttpResponse:
-    visit = _signed_visit(request, code)
+    visit = _visit(request, code)
     record(request, "handout.view", visit, category="procedure")
     ctx = services.handout(visit)
     return render(request, "aftercare/handout_page.html", ctx, status=200 if ctx["needles"] else 404)
@@ -35,7 +33,7 @@ def handout_page(request: HttpRequest, code) -> HttpResponse:
 def handout_pdf(request: HttpRequest, code) -> HttpResponse:
     from weasyprint import HTML
 
-    visit = _signed_visit(request, code)
+    visit = _visit(request, code)
     ctx = services.handout(visit)
     if not ctx["needles"]:
         return render(request, "aftercare/handout_page.html", ctx, status=404)

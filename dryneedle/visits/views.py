@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -80,6 +82,8 @@ def _page(
         initial = {f: getattr(last, f) for f in CARRIED_OVER} | {"lot": last.lot.code} if last else {}
         needle_form = InsertionForm(visit.clinic, episode=visit.episode, initial=initial)
     trigger_points = _trigger_points(visit)
+    # The patient's own pain rating from today is offered only while step 1 is still empty.
+    offered = _nprs_today(visit) if visit.status == Visit.Status.DRAFT and visit.pre_nprs is None else None
     return render(
         request,
         "visits/visit.html",
@@ -90,8 +94,8 @@ def _page(
             "gate": gate,
             "needles": needles,
             "counts": {"inserted": len(needles), "removed": sum(1 for n in needles if n.time_out)},
-            "visit_form": visit_form or VisitForm(initial=_initial(visit)),
-            "nprs_today": _nprs_today(visit),
+            "visit_form": visit_form or VisitForm(initial=_initial(visit, offered)),
+            "nprs_today": offered,
             "needle_form": needle_form,
             "exam_form": ExamForm(prefix="tp"),
             "trigger_points": trigger_points,
@@ -126,10 +130,10 @@ def _nprs_today(visit: Visit):
     )
 
 
-def _initial(visit: Visit) -> dict:
+def _initial(visit: Visit, offered=None) -> dict:
     initial = {f: getattr(visit, f) for f in VISIT_FIELDS}
-    if visit.status == Visit.Status.DRAFT and visit.pre_nprs is None and (r := _nprs_today(visit)):
-        initial["pre_nprs"] = int(r.score)  # offered, saved only when the clinician saves step 1
+    if offered is not None:
+        initial["pre_nprs"] = int(offered.score)  # saved only when the clinician saves step 1
     return initial
 
 
@@ -367,6 +371,7 @@ def needle_stock(request: HttpRequest) -> HttpResponse:
     )
 
 
+@functools.cache
 def chart_data() -> dict:
     """What the needle-site chart needs in the browser: muscles per region, each muscle's site and referral."""
     sides = ("left", "right")
