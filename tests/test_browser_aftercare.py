@@ -11,7 +11,9 @@ from playwright.sync_api import Page, expect
 from conftest import _lot, certify, make_user
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import services
+from dryneedle.aftercare.models import CheckIn
 from dryneedle.patients.models import Episode, Patient
+from dryneedle.portal.models import PatientLink
 from dryneedle.screening.services import record_screening
 from dryneedle.visits import services as visits
 from dryneedle.visits.models import Insertion, Visit
@@ -91,6 +93,8 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
     expect(page.get_by_text("placed 2 needles in: Multifidus (right), Quadratus lumborum (right).")).to_be_visible()
     expect(page.get_by_text("Redness that spreads")).to_be_visible()
     page.screenshot(path=str(SHOTS / "handout.png"), full_page=True)
+    pdf = page.request.get(live_server.url + page.get_by_role("link", name="PDF").get_attribute("href"))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     bruise = AdverseEvent.objects.get(type="bruising")
     assert (bruise.status, bruise.severity, bruise.causality, bruise.source) == (
         "confirmed",
@@ -99,3 +103,34 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
         "checkin",
     )
     assert AdverseEvent.objects.get(type="soreness_after").status == "draft"
+
+    # An event reported from the visit page.
+    page.goto(f"{live_server.url}/visits/{v.code}/")
+    page.get_by_role("link", name="Report an adverse event at this visit").click()
+    page.get_by_label("Type").select_option("pneumothorax")
+    page.get_by_label("Severity").select_option("mild")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("A pneumothorax is at least significant")).to_be_visible()
+    page.get_by_label("Type").select_option("pain_during")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("h1")).to_contain_text("Pain during needling")
+
+    # An urgent answer on a second check-in: the alert on every page until acknowledged.
+    link, _token = PatientLink.issue(e, PatientLink.Purpose.CHECKIN, None, days=3)
+    second = CheckIn.objects.create(
+        clinic=clinic_a, patient=p, episode=e, visit=v, attempt=2, link=link, due_at=timezone.now()
+    )
+    services.answer(second, {"breathing": "yes", "soreness": 2, "other": ""})
+    page.get_by_role("link", name="Patients").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("reported breathlessness or chest pain")
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Alert acknowledged.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+    # The safety record as CSV.
+    page.get_by_role("link", name="Adverse events").click()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="CSV").click()
+    rows = Path(dl.value.path()).read_text().splitlines()
+    assert rows[0].startswith("event,occurred,patient") and len(rows) == 1 + AdverseEvent.objects.count()
