@@ -114,6 +114,7 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
     for visit, attempt in list(due_checkins(now)):
         try:
             with transaction.atomic():
+                # Three days: a check-in is about the first days after needling (our choice, not a rule).
                 link, token = PatientLink.issue(visit.episode, PatientLink.Purpose.CHECKIN, None, days=3)
                 c = CheckIn.objects.create(
                     clinic=visit.clinic,

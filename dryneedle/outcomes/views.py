@@ -28,7 +28,7 @@ def answers_from_post(instrument: str, post) -> dict:
     return answers_from_row(instrument, row)
 
 
-def _context(request: HttpRequest, episode: Episode, instrument: str, posted=None) -> dict:
+def _context(episode: Episode, instrument: str, posted=None) -> dict:
     from dryneedle.visits.models import Visit
 
     pack = getattr(TextPack.objects.filter(clinic=episode.clinic).first(), "pack", None)
@@ -82,7 +82,7 @@ def episode_outcomes(request: HttpRequest, code) -> HttpResponse:
     if instrument not in scoring.INSTRUMENTS:
         instrument = "nprs"
     record(request, "outcomes.view", episode, patient=episode.patient, category="outcomes")
-    return render(request, "outcomes/episode.html", _context(request, episode, instrument))
+    return render(request, "outcomes/episode.html", _context(episode, instrument))
 
 
 @allowed("outcomes:record")
@@ -103,7 +103,7 @@ def record_response(request: HttpRequest, code) -> HttpResponse:
             record(request, "response.create", r, patient=episode.patient, category="outcomes", detail=instrument)
     except ValidationError as e:
         record(request, "response.create", episode, patient=episode.patient, category="outcomes", outcome="invalid")
-        ctx = _context(request, episode, instrument if instrument in scoring.INSTRUMENTS else "nprs", request.POST)
+        ctx = _context(episode, instrument if instrument in scoring.INSTRUMENTS else "nprs", request.POST)
         ctx["errors"] = e.messages
         return render(request, "outcomes/episode.html", ctx, status=400)
     if r.scorable:
@@ -181,7 +181,7 @@ def progress_report(request: HttpRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=False, code=code
     )
-    ctx = _context(request, episode, "nprs")
+    ctx = _context(episode, "nprs")
     ctx["today"] = timezone.localdate()
     html = render_to_string("outcomes/report.html", ctx, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
@@ -200,7 +200,7 @@ def record_measure(request: HttpRequest, code) -> HttpResponse:
     form = ObjectiveForm(request.POST)
     if not form.is_valid():
         record(request, "measure.create", episode, patient=episode.patient, category="outcomes", outcome="invalid")
-        ctx = _context(request, episode, "nprs")
+        ctx = _context(episode, "nprs")
         ctx["measure_form"] = form
         return render(request, "outcomes/episode.html", ctx, status=400)
     d = form.cleaned_data
