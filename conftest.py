@@ -309,12 +309,16 @@ def foreign_insertion(foreign_patient, foreign_screening, charlie):
     return _needle(v, _lot(episode.clinic, "B-200"), charlie)
 
 
-@pytest.fixture
-def response(episode, alice):
-    """A stored questionnaire response (pain 5/10) on the patient's episode."""
+def make_response(episode, user=None):
+    """A stored questionnaire response (pain 5/10) on an episode."""
     from dryneedle.outcomes.services import record_response
 
-    return record_response(episode, "nprs", {"score": 5}, alice)
+    return record_response(episode, "nprs", {"score": 5}, user)
+
+
+@pytest.fixture
+def response(episode, alice):
+    return make_response(episode, alice)
 
 
 def make_checkin(visit):

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from conftest import CANARY, client_for, make_checkin, make_event
+from conftest import CANARY, client_for, make_checkin, make_event, make_response
 from dryneedle import policy
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +236,7 @@ def world(
             "screening": foreign_screening,
             "visit": foreign_insertion.visit,
             "insertion": foreign_insertion,
-            "response": _response(foreign_patient.episodes.get()),
+            "response": make_response(foreign_patient.episodes.get()),
             "instrument": SimpleNamespace(code="nprs"),
             "checkin": make_checkin(foreign_insertion.visit),
             "adverse_event": make_event(foreign_insertion.visit),
@@ -244,12 +244,6 @@ def world(
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,
     }
-
-
-def _response(episode):
-    from dryneedle.outcomes.services import record_response
-
-    return record_response(episode, "nprs", {"score": 6})
 
 
 def _allowed(roles, role) -> bool:
