@@ -134,13 +134,20 @@ def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
     )
-    if episode.status != Episode.Status.OPEN:
-        messages.error(request, "Questionnaires are sent for an open episode.")
+    if episode.status == Episode.Status.ENTERED_IN_ERROR:
+        # Open and discharged episodes both: the 3, 6 and 12-month follow-ups come after discharge.
+        messages.error(request, "This episode was entered in error.")
         return redirect("outcomes:episode", episode.code)
     chosen = [i for i in request.POST.getlist("instrument") if i in scoring.INSTRUMENTS]
     if not chosen:
-        baseline_done = next((d.status == "done" for d in services.due_for(episode) if d.label == "Baseline"), False)
-        chosen = list(bundle.FOLLOW_UP if baseline_done else bundle.BASELINE)
+        # What is due now (pain always), else the baseline set until it is done, then the follow-up set.
+        points = services.due_for(episode)
+        due = {i for d in points if d.status in ("due", "overdue") for i in d.instruments}
+        baseline_done = next((d.status == "done" for d in points if d.label == "Baseline"), False)
+        if due:
+            chosen = [i for i in bundle.BASELINE if i in due | {"nprs"}]
+        else:
+            chosen = list(bundle.FOLLOW_UP if baseline_done else bundle.BASELINE)
     names = [dict(INSTRUMENT_CHOICES)[i] for i in chosen]
     return send_link(
         request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", "questions about your back", chosen, names

@@ -238,3 +238,29 @@ def test_load_text_pack(tmp_path, clinic_a, alice, episode):
     assert "lifting statement 3" in html and "Placeholder wording" not in html
     html = client_for(alice).get(f"/outcomes/episodes/{episode.code}/?instrument=rmdq").content.decode()
     assert "Item text 24" in html
+
+
+def test_after_discharge_the_follow_up_asks_what_is_due(alice, episode):
+    from datetime import date
+
+    episode.start_date = date(2025, 1, 6)
+    episode.status, episode.discharge_date, episode.discharge_reason = "discharged", date(2025, 3, 3), "goals_met"
+    episode.save()
+    for inst in ("startback", "odi", "rmdq", "psfs"):
+        services.record_response(
+            episode, inst, _baseline_answers(inst), alice,
+            collected=timezone.make_aware(timezone.datetime(2025, 1, 6, 10)),
+        )  # fmt: skip
+    link, _url = _send(client_for(alice), episode)
+    # Earlier follow-ups were missed; the 12-month one (26 Feb 2026) is overdue: pain and ODI.
+    assert link.bundle == ["nprs", "odi"]
+
+
+def _baseline_answers(inst):
+    return {
+        "startback": {"items": {**{str(i): False for i in range(1, 9)}, "9": "slightly"}},
+        "odi": {"sections": {"lifting": 2, "walking": 1, "sitting": 2, "standing": 1, "sleeping": 1, "social_life": 1,
+                             "travelling": 1, "pain_intensity": 2, "personal_care": 1, "sex_life": None}},
+        "rmdq": {"ticked": [1, 2]},
+        "psfs": {"activities": [{"name": "Walk the dog", "score": 4}]},
+    }[inst]  # fmt: skip
