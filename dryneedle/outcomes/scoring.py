@@ -150,7 +150,8 @@ def score_odi(answers: dict) -> Result:
         return Result("odi", False, reason=f"{missing} sections unanswered; at most {ODI_MAX_MISSING} may be missing")
     raw = sum(values.values())
     # "For every question not answered, the denominator is reduced by 5" (§6.2). Unrounded.
-    percent = raw / (5 * len(values)) * 100
+    # Multiply first: raw / 50 * 100 gives 28.000000000000004 for 14 points, which then misses a 30% threshold.
+    percent = raw * 100 / (5 * len(values))
     return Result("odi", True, percent, extra={"raw": raw, "answered": len(values), "band": odi_band(percent)})
 
 

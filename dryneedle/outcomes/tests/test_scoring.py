@@ -332,3 +332,11 @@ def test_the_installed_command_runs_without_settings(tmp_path):
     assert p.returncode == 0 and json.loads(p.stdout)["score"] == 5
     p = subprocess.run([*exe, "change", "rmdq", "12", "30"], capture_output=True, text=True, env=env, check=False)
     assert p.returncode == 2 and "followup: 30 is out of range 0-24" in p.stderr
+
+
+def test_odi_percent_is_exact_where_it_can_be():
+    # 14 points of 50 is 28%, not 28.000000000000004: the stored score feeds the 30% responder rule.
+    sections = dict(zip(scoring.ODI_SECTIONS, [5, 5, 4, 0, 0, 0, 0, 0, 0, 0], strict=True))
+    r = scoring.score_odi({"sections": sections})
+    assert r.score == 28
+    assert scoring.change("odi", 40, r.score)["pct30_met"] is True
