@@ -38,6 +38,9 @@ class TokenAuth(HttpBearer):
         ApiToken.objects.filter(pk=t.pk).update(last_used=timezone.now())
         request.user = t.membership.user
         request.membership = t.membership  # type: ignore[attr-defined]
+        from dryneedle.practitioners.middleware import activate_clinic_timezone
+
+        activate_clinic_timezone(t.membership.clinic)
         return t
 
 
@@ -108,3 +111,5 @@ api.add_router("/", "dryneedle.screening.api.router")
 api.add_router("/", "dryneedle.visits.api.router")
 api.add_router("/", "dryneedle.outcomes.api.router")
 api.add_router("/", "dryneedle.adverse_events.api.router")
+api.add_router("/", "dryneedle.plans.api.router")
+api.add_router("/", "dryneedle.appointments.api.router")

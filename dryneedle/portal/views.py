@@ -26,20 +26,26 @@ def send_screening(request: HttpRequest, code) -> HttpResponse:
     return send_link(request, episode, PatientLink.Purpose.SCREENING, "screening", "questions before your appointment")
 
 
-def send_link(request: HttpRequest, episode, purpose: str, category: str, subject: str, bundle=(), asked=()):
+def send_link(request: HttpRequest, episode, purpose: str, category: str, subject: str, bundle=(), asked=(), days=None):
     """Issue a link, email it when the patient has an address, and show it with a QR code."""
     with transaction.atomic():
-        link, token = PatientLink.issue(episode, purpose, request.user, bundle=bundle)
+        link, token = PatientLink.issue(episode, purpose, request.user, bundle=bundle, days=days)
         record(request, "link.create", link, patient=episode.patient, category=category)
     url = request.build_absolute_uri(reverse("portal:open", args=[token]))
     patient = episode.patient
     if patient.email:
         # The email carries the link only: no condition, no answers.
+        if purpose == PatientLink.Purpose.EXERCISES:
+            body = f"Your home exercises, with a place to tick them off:\n\n{url}\n\nThe link works until"
+        else:
+            body = (
+                "Please answer a few questions about your health before your next appointment:"
+                f"\n\n{url}\n\nThe link works once and expires on"
+            )
         send_mail(
             subject=f"{episode.clinic.name}: {subject}",
             message=(
-                f"Hello {patient.given_name},\n\nPlease answer a few questions about your health before your next "
-                f"appointment:\n\n{url}\n\nThe link works once and expires on {link.expires:%d %B %Y}.\n\n"
+                f"Hello {patient.given_name},\n\n{body} {link.expires:%d %B %Y}.\n\n"
                 f"{episode.clinic.name}, {episode.clinic.phone}"
             ),
             from_email=None,
@@ -82,6 +88,9 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             {"message": "This link is not valid. Ask your clinic for a new one."},
             status=404,
         )
+    from dryneedle.practitioners.middleware import activate_clinic_timezone
+
+    activate_clinic_timezone(link.clinic)  # the patient's dates are the clinic's (the middleware resets it)
     problem = link.problem()
     if problem:
         record(request, "link.refused", link, patient=link.patient, outcome="denied", detail=problem[:60])
@@ -94,6 +103,10 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         from dryneedle.aftercare.views import patient_checkin
 
         return patient_checkin(request, link)
+    if link.purpose == PatientLink.Purpose.EXERCISES:
+        from dryneedle.plans.patient import exercises
+
+        return exercises(request, link)
     if link.purpose == PatientLink.Purpose.OUTCOMES:
         from dryneedle.outcomes.patient import step
 

@@ -1,6 +1,10 @@
 """Which clinic the request acts in, and the member's role there."""
 
+import zoneinfo
+from datetime import UTC
+
 from django.http import HttpRequest
+from django.utils import timezone
 
 from dryneedle.practitioners.models import Membership
 
@@ -13,6 +17,18 @@ def memberships_of(user) -> list[Membership]:
         .select_related("clinic")
         .order_by("clinic__name")
     )
+
+
+def clinic_zone(clinic):
+    """The clinic's time zone; UTC for an unknown one (the field is validated on save)."""
+    try:
+        return zoneinfo.ZoneInfo(clinic.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def activate_clinic_timezone(clinic) -> None:
+    timezone.activate(clinic_zone(clinic))
 
 
 def current_clinic(get_response):
@@ -28,7 +44,11 @@ def current_clinic(get_response):
                 if m is not None:
                     request.session[SESSION_KEY] = str(m.clinic.code)
             request.membership = m  # type: ignore[attr-defined]
-        return get_response(request)
+        # Times are shown and typed in the clinic's own time zone (stored in UTC). The override puts back
+        # whatever was active before, also what a view or the API's token check activated on the way.
+        zone = clinic_zone(request.membership.clinic) if request.membership is not None else None
+        with timezone.override(zone):
+            return get_response(request)
 
     return middleware
 

@@ -1,7 +1,7 @@
 """The needling gate and the needle count, enforced below the pages: in the model and the database."""
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -33,7 +33,7 @@ def lot(clinic_a):
         diameter_mm="0.30",
         length_mm=50,
         lot_number="L123",
-        expires=date.today() + timedelta(days=365),
+        expires=timezone.localdate() + timedelta(days=365),
     )
 
 
@@ -88,7 +88,7 @@ def test_bad_needles_are_refused(visit, lot, episode, alice, changes, message):
 
 def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_b):
     screening.record_screening(episode, alice, ANSWERS)
-    lot.expires = date.today() - timedelta(days=1)
+    lot.expires = timezone.localdate() - timedelta(days=1)
     lot.save()
     with pytest.raises(ValidationError, match="expired"):
         needle(visit, lot)
@@ -98,7 +98,7 @@ def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_
         diameter_mm="0.25",
         length_mm=30,
         lot_number="B1",
-        expires=date.today() + timedelta(days=9),
+        expires=timezone.localdate() + timedelta(days=9),
     )
     with pytest.raises(ValidationError, match="not in this clinic's stock"):
         needle(visit, foreign)

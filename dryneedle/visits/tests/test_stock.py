@@ -1,8 +1,9 @@
 """Needle stock: a clinic adds its lots; expired and duplicate lots are refused."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from dryneedle.visits.models import NeedleLot
 
@@ -12,7 +13,7 @@ LOT = {
     "diameter_mm": "0.30",
     "length_mm": "50",
     "lot_number": "24B1234",
-    "expires": (date.today() + timedelta(days=400)).isoformat(),
+    "expires": (timezone.localdate() + timedelta(days=400)).isoformat(),
 }
 
 
