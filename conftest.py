@@ -34,6 +34,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _clinic_a_time(settings):
+    """Tests think in clinic A's time zone (America/Denver), as its people do: pages show and read
+    times in the clinic's zone. Code that runs without a request (commands) must name its zone itself."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    timezone.activate(zoneinfo.ZoneInfo("America/Denver"))
+    yield
+    timezone.deactivate()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _lift_guards_for_flush(django_db_setup, django_db_blocker):
     """Transactional tests empty the tables between tests (flush); the
@@ -354,6 +367,58 @@ def make_event(visit, **kw):
     )
 
 
+def make_plan(episode, user, notes=""):
+    """A care plan with one exercise component, one goal and one home exercise."""
+    from dryneedle.plans import services
+
+    plan = services.create_plan(
+        episode,
+        user,
+        {"primary_measure": "odi", "notes": notes},
+        [{"modality": "exercise", "times": 2, "every_weeks": 1, "count": 8}],
+        [{"activity": "Walk the dog", "baseline": 3, "target": 7}],
+    )
+    services.assign(plan, user, "knee_rolls")
+    return plan
+
+
+def make_appointment(patient, practitioner, start=None, **kw):
+    """An appointment written directly (no availability check), by default tomorrow at 10:00 for 30 minutes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dryneedle.appointments.models import Appointment
+
+    start = start or timezone.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return Appointment.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        practitioner=practitioner,
+        kind=kw.pop("kind", "dry_needling"),
+        start=start,
+        end=start + timedelta(minutes=30),
+        **kw,
+    )
+
+
+def plan_objects(episode, user) -> dict:
+    """The care-plan objects that page and API tests put in URLs: a plan and its parts, an appointment, a feed."""
+    from types import SimpleNamespace
+
+    from dryneedle.appointments.services import calendar_for
+
+    plan = make_plan(episode, user)
+    return {
+        "plan": plan,
+        "component": plan.components.get(),
+        "goal": plan.goals.get(),
+        "assignment": plan.assignments.get(),
+        "appointment": make_appointment(episode.patient, user),
+        "calendar": SimpleNamespace(code=calendar_for(episode.clinic, user).new_feed_token()),
+    }
+
+
 @pytest.fixture
 def link(episode, alice):
     """A patient link, as the object the access matrix puts in URLs (its token is the 'code')."""
@@ -369,6 +434,8 @@ def certify(user, days_left: int = 200):
     """Give a practitioner a current dry-needling certification (the signing gate needs one)."""
     from datetime import date, timedelta
 
+    from django.utils import timezone
+
     from dryneedle.practitioners.models import Credential
 
     return Credential.objects.create(
@@ -378,5 +445,5 @@ def certify(user, days_left: int = 200):
         title="Dry Needling 1",
         issuer="Course",
         issued=date(2021, 5, 1),
-        expires=date.today() + timedelta(days=days_left),
+        expires=timezone.localdate() + timedelta(days=days_left),
     )

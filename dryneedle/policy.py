@@ -85,6 +85,30 @@ POLICY: dict[str, dict[str, object]] = {
     "adverse_events:detail": {"GET": CLINICAL, "POST": CLINICAL},
     "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
     "visits:depth_limit": {"POST": frozenset({ADMIN})},
+    # Care plans (the views also check the care team)
+    "plans:worklist": {"GET": CLINICAL},
+    "plans:exercises": {"GET": AUTHENTICATED},  # the exercise library: no patient data
+    "plans:new": {"GET": CLINICAL, "POST": CLINICAL},
+    "plans:recurrence": {"POST": CLINICAL},
+    "plans:detail": {"GET": CLINICAL},
+    "plans:update": {"POST": CLINICAL},
+    "plans:maintenance": {"POST": CLINICAL},
+    "plans:add_component": {"POST": CLINICAL},
+    "plans:add_goal": {"POST": CLINICAL},
+    "plans:assign": {"POST": CLINICAL},
+    "plans:review": {"POST": CLINICAL},
+    "plans:send_exercises": {"POST": CLINICAL},
+    "plans:component": {"POST": CLINICAL},
+    "plans:goal": {"POST": CLINICAL},
+    "plans:unassign": {"POST": CLINICAL},
+    # Appointments: scheduling is reception's work too (who, when, with whom; no clinical notes)
+    "appointments:week": {"GET": DEMOGRAPHICS},
+    "appointments:day": {"GET": DEMOGRAPHICS},
+    "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "appointments:availability": {"GET": DEMOGRAPHICS, "POST": CLINICAL},  # the view: own hours, or admin
+    # A practitioner's calendar subscription: the secret in the URL is the credential (hash stored).
+    "appointments:feed": {"GET": PUBLIC},
     # Patient links: sent by the care team; opened by the patient without an account
     # (the 256-bit token in the URL is the credential; see portal.models.PatientLink).
     "portal:send_screening": {"POST": CLINICAL},
@@ -128,6 +152,22 @@ POLICY: dict[str, dict[str, object]] = {
     "api:get_adverse_event": {"GET": CLINICAL},
     "api:update_adverse_event": {"PATCH": CLINICAL},
     "api:list_checkins": {"GET": CLINICAL},
+    "api:list_plans": {"GET": CLINICAL},
+    "api:create_plan": {"POST": CLINICAL},
+    "api:get_plan": {"GET": CLINICAL},
+    "api:update_plan": {"PATCH": CLINICAL},
+    "api:create_goal": {"POST": CLINICAL},
+    "api:update_goal": {"PATCH": CLINICAL},
+    "api:create_component": {"POST": CLINICAL},
+    "api:update_component": {"PATCH": CLINICAL},
+    "api:list_exercises": {"GET": AUTHENTICATED},  # the library: no patient data
+    "api:create_assignment": {"POST": CLINICAL},
+    "api:list_appointments": {"GET": DEMOGRAPHICS},
+    "api:create_appointment": {"POST": DEMOGRAPHICS},
+    "api:get_appointment": {"GET": DEMOGRAPHICS},
+    "api:update_appointment": {"PATCH": DEMOGRAPHICS},
+    "api:list_availability": {"GET": DEMOGRAPHICS},
+    "api:create_availability": {"POST": CLINICAL},  # own hours, or a clinic admin for anyone
 }
 
 

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "dryneedle.outcomes",
     "dryneedle.adverse_events",
     "dryneedle.aftercare",
+    "dryneedle.plans",
+    "dryneedle.appointments",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",
@@ -247,3 +249,7 @@ PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/")
 CHECKIN_HOURS = envint("CHECKIN_HOURS", 24)
 CHECKIN_SECOND_HOURS = envint("CHECKIN_SECOND_HOURS", 48)
+# Appointment reminders go out this many hours ahead (`dryneedle send_reminders`).
+REMINDER_HOURS = envint("REMINDER_HOURS", 24)
+# How long a patient's home-exercise link stays valid.
+EXERCISE_LINK_DAYS = envint("EXERCISE_LINK_DAYS", 90)

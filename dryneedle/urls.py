@@ -17,6 +17,8 @@ urlpatterns = [
     path("outcomes/", include("dryneedle.outcomes.urls")),
     path("aftercare/", include("dryneedle.aftercare.urls")),
     path("adverse-events/", include("dryneedle.adverse_events.urls")),
+    path("plans/", include("dryneedle.plans.urls")),
+    path("appointments/", include("dryneedle.appointments.urls")),
     path("p/", include("dryneedle.portal.urls")),
     path("audit/", include("dryneedle.audit.urls")),
     path("api/v1/", api.urls),

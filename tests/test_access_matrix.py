@@ -13,7 +13,16 @@ from types import SimpleNamespace
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from conftest import CANARY, client_for, make_checkin, make_event, make_response
+from conftest import (
+    CANARY,
+    client_for,
+    make_appointment,
+    make_checkin,
+    make_event,
+    make_plan,
+    make_response,
+    plan_objects,
+)
 from dryneedle import policy
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +66,25 @@ PAGE_OBJECT = {
     "outcomes:mark_in_error": "response",
     "portal:send_screening": "episode",
     "portal:open": "link",
+    "plans:new": "episode",
+    "plans:recurrence": "episode",
+    "plans:detail": "plan",
+    "plans:update": "plan",
+    "plans:maintenance": "plan",
+    "plans:add_component": "plan",
+    "plans:add_goal": "plan",
+    "plans:assign": "plan",
+    "plans:review": "plan",
+    "plans:send_exercises": "plan",
+    "plans:component": "component",
+    "plans:goal": "goal",
+    "plans:unassign": "assignment",
+    "appointments:book": "patient",
+    "appointments:detail": "appointment",
+    "appointments:feed": "calendar",
 }
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
-CAPABILITY_PAGES = {"portal:open"}
+CAPABILITY_PAGES = {"portal:open", "appointments:feed"}
 API_OBJECT = {
     "create_visit": "episode",
     "get_visit": "visit",
@@ -78,6 +103,16 @@ API_OBJECT = {
     "get_adverse_event": "adverse_event",
     "update_adverse_event": "adverse_event",
     "list_checkins": "visit",
+    "create_plan": "episode",
+    "get_plan": "plan",
+    "update_plan": "plan",
+    "create_goal": "plan",
+    "update_goal": "goal",
+    "create_component": "plan",
+    "update_component": "component",
+    "create_assignment": "plan",
+    "get_appointment": "appointment",
+    "update_appointment": "appointment",
     "list_screenings": "episode",
     "create_screening": "episode",
     "get_screening": "screening",
@@ -105,6 +140,22 @@ API_BODY = {
     "create_adverse_event": {"type": "bruising"},
     "update_adverse_event": {"outcome": "resolved"},
     "score_instrument": {"score": 4},
+    "create_plan": {"primary_measure": "odi"},
+    "update_plan": {"notes": "matrix"},
+    "create_goal": {"activity": "Walk to the shop", "target": 7},
+    "update_goal": {"dropped": False},
+    "create_component": {"modality": "massage", "times": 1, "count": 2, "outside_provider": "Jo Bloggs"},
+    "update_component": {"notes": "matrix"},
+    "create_assignment": {"exercise": "bridge"},
+    "update_appointment": {"status": "cancelled", "reason": "matrix"},
+    "create_availability": {"practitioner": "alice@a.example", "weekday": 0, "start": "09:00", "end": "12:00"},
+    "create_appointment": lambda own: {
+        "patient": str(own["patient"].code),
+        "practitioner": "alice@a.example",
+        "start": "2030-01-07T10:00:00",
+        "end": "2030-01-07T10:30:00",
+        "outside_hours_reason": "matrix test",
+    },
     # Bodies that name another object are built from the test's own objects.
     "create_insertion": lambda own: {
         "muscle": "multifidus",
@@ -145,6 +196,31 @@ PAGE_BODY = {
     "adverse_events:new": {"type": "bruising", "outcome": "unknown"},
     "adverse_events:detail": {"type": "bruising", "outcome": "resolved", "action": "save"},
     "visits:depth_limit": {"muscle": "rhomboid_major", "max_mm": "15", "source": "Clinic protocol 2026"},
+    "plans:update": {"primary_measure": "odi", "expected_dn_visits": "4"},
+    "plans:maintenance": {"maintenance_every_weeks": "6"},
+    "plans:add_component": {
+        "new-modality": "massage",
+        "new-sequence": "before",
+        "new-outside_provider": "Jo Bloggs",
+        "new-times": "1",
+        "new-every_weeks": "2",
+        "new-count": "3",
+    },
+    "plans:add_goal": {"goal-activity": "Walk 2 km", "goal-baseline": "3", "goal-target": "7"},
+    "plans:assign": {"exercise": "bridge"},
+    "plans:review": {"milestone": "other", "decision": "continue"},
+    "plans:goal": {"action": "achieved"},
+    "appointments:book": {
+        "practitioner": "alice@a.example",
+        "kind": "massage",
+        "date": "2030-01-07",
+        "time": "10:00",
+        "minutes": "30",
+        "repeat": "1",
+        "every_days": "7",
+        "override": "matrix test",
+    },
+    "appointments:detail": {"status": "cancelled", "reason": "matrix"},
     "visits:stock": {
         "manufacturer": "Seirin",
         "diameter_mm": "0.25",
@@ -217,6 +293,7 @@ def world(
     audrey,
     charlie,
 ):
+    foreign_plan = make_plan(foreign_patient.episodes.get(), charlie, notes=f"{CANARY} plan")
     return {
         "own": {
             "patient": patient,
@@ -229,6 +306,7 @@ def world(
             "instrument": SimpleNamespace(code="nprs"),
             "checkin": make_checkin(insertion.visit),
             "adverse_event": make_event(insertion.visit),
+            **plan_objects(episode, alice),
         },
         "foreign": {
             "patient": foreign_patient,
@@ -240,6 +318,11 @@ def world(
             "instrument": SimpleNamespace(code="nprs"),
             "checkin": make_checkin(foreign_insertion.visit),
             "adverse_event": make_event(foreign_insertion.visit),
+            "plan": foreign_plan,
+            "component": foreign_plan.components.get(),
+            "goal": foreign_plan.goals.get(),
+            "assignment": foreign_plan.assignments.get(),
+            "appointment": make_appointment(foreign_patient, charlie),
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,

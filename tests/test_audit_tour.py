@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import client_for, make_checkin, make_event
+from conftest import client_for, make_checkin, make_event, plan_objects
 from dryneedle import policy
 from dryneedle.audit.models import AuditEvent
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
@@ -32,6 +32,9 @@ NO_PHI = {
     ("visits:stock", "GET"),  # needle lots: no patient data
     "visits:muscles",  # the muscle catalogue: reference data
     "outcomes:thresholds",  # the clinic's thresholds: settings, no patient data
+    "plans:exercises",  # the exercise library: reference data
+    "api:list_exercises",
+    "api:list_availability",  # working hours: no patient data
 }
 # Writes that would end the tour's patient or episode; exercised in their own tests.
 LAST = {
@@ -70,6 +73,7 @@ def test_every_page_read_and_write_leaves_one_row(
         "response": response,
         "checkin": make_checkin(insertion.visit),
         "adverse_event": make_event(insertion.visit),
+        **plan_objects(episode, alice),
     }
     bodies = {
         **PAGE_BODY,
@@ -116,6 +120,7 @@ def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, s
         "response": response,
         "checkin": make_checkin(insertion.visit),
         "adverse_event": make_event(insertion.visit),
+        **plan_objects(episode, alice),
     }
     toured = 0
     for op, method, path in api_operations(client):

@@ -96,6 +96,33 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
             method=payload[:120], site=payload[:120],
         )  # fmt: skip
     DepthLimit.objects.create(clinic=clinic_a, muscle="rhomboid_major", max_mm=15, source=PAYLOADS[0][:300])
+    # Care plans and appointments: every free-text field of theirs holds a payload.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dryneedle.appointments.models import Appointment, AvailabilityException
+    from dryneedle.plans.models import Assignment, CarePlan, Component, Goal, Review
+
+    dora = make_user("dora@a.example", clinic_a, "practitioner", PAYLOADS[2][:150], "Doe")
+    for i, e in enumerate(Episode.objects.order_by("id")[:10]):
+        payload = PAYLOADS[i % len(PAYLOADS)]
+        plan = CarePlan.objects.create(clinic=e.clinic, patient=e.patient, episode=e, notes=payload,
+                                       expected_dn_visits=2, expected_basis=payload[:400])  # fmt: skip
+        Goal.objects.create(clinic=e.clinic, plan=plan, patient=e.patient, activity=payload[:200], target=7)
+        Component.objects.create(clinic=e.clinic, plan=plan, patient=e.patient, modality="massage", times=1,
+                                 count=2, outside_provider=payload[:200], notes=payload[:500])  # fmt: skip
+        Assignment.objects.create(clinic=e.clinic, plan=plan, patient=e.patient, exercise="bridge",
+                                  dose=payload[:200], notes=payload[:300])  # fmt: skip
+        Review.objects.create(clinic=e.clinic, plan=plan, patient=e.patient, milestone="other", decision="continue",
+                              visits_signed=0, note=payload)  # fmt: skip
+        start = timezone.now() + timedelta(days=1, hours=i)
+        Appointment.objects.create(clinic=e.clinic, patient=e.patient, practitioner=dora, kind="massage",
+                                   start=start, end=start + timedelta(minutes=30), note=payload[:300],
+                                   outside_hours_reason=payload[:200], status="cancelled",
+                                   cancel_reason=payload[:200])  # fmt: skip
+    AvailabilityException.objects.create(clinic=clinic_a, user=dora, date=timezone.localdate() + timedelta(days=2),
+                                         kind="off", reason=PAYLOADS[1])  # fmt: skip
 
     executed: list[str] = []
     page.on("dialog", lambda d: (executed.append(d.message), d.dismiss()))
@@ -109,6 +136,13 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
         urls += [f"/visits/episodes/{e.code}/charts/", f"/outcomes/episodes/{e.code}/"]
     urls += [f"/visits/{v.code}/" for v in Visit.objects.all()] + ["/visits/muscles/", "/adverse-events/"]
     urls += [f"/adverse-events/{a.code}/" for a in AdverseEvent.objects.all()]
+    urls += [f"/plans/{p.code}/" for p in CarePlan.objects.all()] + ["/plans/", "/plans/exercises/"]
+    urls += [f"/appointments/{a.code}/" for a in Appointment.objects.all()]
+    urls += [f"/appointments/patients/{a.patient.code}/book/" for a in Appointment.objects.all()[:3]]
+    day = (timezone.now() + timedelta(days=1)).date().isoformat()
+    urls += [f"/appointments/?practitioner=dora@a.example&week={day}",
+             f"/appointments/day/?practitioner=dora@a.example&date={day}",
+             "/appointments/hours/?practitioner=dora@a.example"]  # fmt: skip
     for url in urls:
         page.goto(live_server.url + url)
         assert page.url.endswith(url), f"not logged in at {url}: {page.url}"

@@ -29,11 +29,19 @@ def handout(visit) -> dict:
         "normal": [(what, how, src) for what, how, src in rules.NORMAL],
         "own": own_rates(visit.clinic),
         "aftercare": rules.AFTERCARE,
-        "exercises": [],  # the care plan's exercises, when care plans exist (#8)
+        "exercises": _exercises(visit.episode),
         "warnings": rules.warnings(regions),
         "thoracic": bool(regions & rules.THORACIC_REGIONS),
         "site_codes": sorted({bodymap.muscle_site(n.muscle, n.side) for n in needles} - {None}),
     }
+
+
+def _exercises(episode) -> list:
+    """The care plan's home exercises, as given to this patient."""
+    plan = getattr(episode, "plan", None)
+    if plan is None:
+        return []
+    return list(plan.assignments.filter(active=True).order_by("start", "id"))
 
 
 def own_rates(clinic) -> dict | None:

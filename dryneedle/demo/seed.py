@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
-from dryneedle.demo import people
+from dryneedle.demo import care, people
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient
@@ -146,7 +146,7 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
     password = make_password(DEMO_PASSWORD)
     out: dict = {"clinics": [], "logins": []}
 
-    with transaction.atomic(), _keep_given_timestamps(Patient, Episode, Screening, Visit, Insertion):
+    with transaction.atomic(), _keep_given_timestamps(Patient, Episode, Screening, Visit, Insertion, care.Review):
         clinic_objs = []
         for i in range(clinics):
             spec = (
@@ -205,6 +205,10 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             practitioners_by_clinic[clinic_objs[1][0].pk].append(roamer)
 
         lots = {clinic.pk: _lots(rng, clinic, today) for clinic, _spec in clinic_objs}
+        taken: set = set()
+        books = {clinic.pk: care.Book(clinic.timezone, taken) for clinic, _spec in clinic_objs}
+        for clinic, _spec in clinic_objs:
+            care.hours(rng, clinic, practitioners_by_clinic[clinic.pk], today)
         bar = Progress(patients, "patients", quiet=quiet)
         made = 0
         n_episodes = 0
@@ -222,10 +226,11 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             Episode.objects.bulk_create(batch_episodes, batch_size=BATCH)
             screenings = [s for e in batch_episodes if (s := _screening(rng, e, today)) is not None]
             Screening.objects.bulk_create(screenings, batch_size=BATCH)
-            _visits(rng, screenings, lots, today)
+            visits = _visits(rng, screenings, lots, today)
             Response.objects.bulk_create(
                 [r for e in batch_episodes for r in _outcomes(rng, e, today)], batch_size=BATCH
             )
+            care.plans(rng, batch_episodes, visits, books, today)
             made += n
             n_episodes += len(batch_episodes)
             bar.advance(n)
@@ -597,7 +602,7 @@ def _lots(rng: random.Random, clinic: Clinic, today: date) -> list[NeedleLot]:
     return lots
 
 
-def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: date) -> None:
+def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: date) -> list[Visit]:
     """Signed weekly visits inside each screening's validity, only where the gate allows needling.
 
     Insertions go in through the plain QuerySet.bulk_create: the generated data
@@ -686,3 +691,4 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
     models.QuerySet(Insertion).bulk_create(needles, batch_size=BATCH)
     Visit.objects.filter(pk__in=[v.pk for v in visits]).update(status=Visit.Status.SIGNED)
     AdverseEvent.objects.bulk_create(_events(rng, visits, needles, today), batch_size=BATCH)
+    return visits

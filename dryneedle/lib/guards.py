@@ -32,6 +32,13 @@ GUARDED: dict[str, str] = {
     "outcomes_objectivemeasure": "no_delete",
     "adverse_events_adverseevent": "no_delete",
     "aftercare_checkin": "no_delete",
+    "plans_careplan": "no_delete",
+    "plans_goal": "no_delete",
+    "plans_component": "no_delete",
+    "plans_assignment": "no_delete",
+    "plans_exerciselog": "no_delete",
+    "plans_review": "append_only",
+    "appointments_appointment": "no_delete",
 }
 
 

@@ -116,6 +116,8 @@ class Episode(ClinicalRecord):
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="episodes"
     )
+    # A recurrence opens a new episode linked to the old one, so long-term results stay together.
+    recurrence_of = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="recurrences")
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "status"])]

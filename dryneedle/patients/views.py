@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
@@ -16,6 +17,7 @@ from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
 from dryneedle.patients.models import Episode, Patient
+from dryneedle.plans import services as plans
 from dryneedle.practitioners.access import allowed, get_for_clinic
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
@@ -107,7 +109,17 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
             "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
             "due": outcomes.due_items(episodes),
             "timeline": _timeline(episodes) if clinical else [],
+            # Upcoming first, then the last few: what the front desk needs.
+            "appointments": _appointments(patient),
         },
+    )
+
+
+def _appointments(patient) -> list:
+    now = timezone.now()
+    qs = patient.appointments.select_related("practitioner")
+    return list(qs.filter(start__gte=now).order_by("start")[:10]) + list(
+        qs.filter(start__lt=now).order_by("-start")[:5]
     )
 
 
@@ -198,7 +210,8 @@ def open_episode(request: HttpRequest, code) -> HttpResponse:
 
 @allowed("patients:episode")
 def episode_detail(request: HttpRequest, code) -> HttpResponse:
-    episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinician"), code=code)
+    qs = Episode.objects.select_related("patient", "clinician", "recurrence_of", "plan")
+    episode = get_for_clinic(request, qs, code=code)
     access = care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode)
     return render(
@@ -211,6 +224,7 @@ def episode_detail(request: HttpRequest, code) -> HttpResponse:
             "gate": needling_gate(episode),
             "screenings": episode.screenings.select_related("created_by").order_by("-created"),
             "can_write": access != "break_glass",
+            "plan": getattr(episode, "plan", None),
             "due": outcomes.due_for(episode) if episode.status != Episode.Status.ENTERED_IN_ERROR else [],
             "visits": episode.visits.select_related("practitioner")
             .annotate(n_needles=Count("insertions"))
@@ -239,7 +253,13 @@ def discharge_episode(request: HttpRequest, code) -> HttpResponse:
             return redirect("patients:episode", episode.code)
     elif request.method == "GET":
         record(request, "episode.view", episode, detail="discharge form")
-    return render(request, "patients/discharge.html", {"form": form, "episode": episode, "patient": episode.patient})
+    plan = getattr(episode, "plan", None)
+    criteria = plans.criteria(plan) if plan else []
+    return render(
+        request,
+        "patients/discharge.html",
+        {"form": form, "episode": episode, "patient": episode.patient, "plan": plan, "criteria": criteria},
+    )
 
 
 @allowed("patients:episode_in_error")

@@ -21,6 +21,7 @@ class PatientLink(ClinicalRecord):
         OUTCOMES = "outcomes", "Questionnaires about pain and function"
         HANDOUT = "handout", "Aftercare handout"
         CHECKIN = "checkin", "Check-in after needling"
+        EXERCISES = "exercises", "Home exercise programme"
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="links")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="links")

@@ -25,6 +25,8 @@ class Clinic(models.Model):
     # (practitioners issue) are looked up by it.
     jurisdiction = models.CharField(max_length=10)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Practitioners' iCalendar feeds show "Appointment" only, unless the clinic allows patient names.
+    calendar_feed_names = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

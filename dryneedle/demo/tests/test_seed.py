@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -77,6 +78,20 @@ def test_the_data_looks_like_a_back_pain_practice():
         s = n.visit.episode.screenings.get()
         assert s.decision in ("clear", "precautions") and n.region in s.answers["planned_regions"]
         assert s.created <= n.time_in < s.valid_until and not s.unacknowledged
+    # Care plans on most episodes, from the STarT Back group; appointments never overlap for a practitioner.
+    from dryneedle.appointments.models import Appointment, Availability
+    from dryneedle.plans.models import CarePlan, Component
+
+    plans = CarePlan.objects.count()
+    assert plans > Episode.objects.count() * 0.7
+    assert set(CarePlan.objects.values_list("template", flat=True)) >= {"low", "medium", "high"}
+    assert not Component.objects.exclude(clinic=F("plan__clinic")).exists()
+    assert Availability.objects.values("user").distinct().count() >= 9
+    busy = list(Appointment.objects.exclude(status="cancelled").order_by("practitioner_id", "start")
+                .values_list("practitioner_id", "start", "end"))  # fmt: skip
+    assert len(busy) > 50 and Appointment.objects.filter(status="booked").exists()
+    for (p1, _s1, e1), (p2, s2, _e2) in itertools.pairwise(busy):
+        assert p1 != p2 or s2 >= e1, "overlapping demo appointments"
 
 
 def test_the_command_prints_logins_that_work_and_refuses_a_second_run():

@@ -1,0 +1,204 @@
+from datetime import datetime, time, timedelta
+from typing import Literal
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field
+
+from dryneedle.api import require
+from dryneedle.appointments import services
+from dryneedle.appointments.models import Appointment, Availability
+from dryneedle.audit.log import record
+from dryneedle.patients.schemas import Error, IsoDatetime, Text
+from dryneedle.plans.models import Component
+from dryneedle.practitioners.access import get_for_clinic
+from dryneedle.practitioners.models import Role
+
+router = Router(tags=["appointments"])
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+CAT = "scheduling"
+Kind = Literal[tuple(k for k, _ in Appointment._meta.get_field("kind").choices)]  # type: ignore[valid-type]
+
+
+class AppointmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    patient: UUID
+    practitioner: Text(150, 1) = Field(description="username of one of the clinic's practitioners")
+    start: IsoDatetime
+    end: IsoDatetime
+    kind: Kind = "dry_needling"
+    component: UUID | None = Field(None, description="the care-plan component this visit is for")
+    outside_hours_reason: Text(200) = Field("", description="needed to book outside the practitioner's hours")
+    note: Text(300) = ""
+
+
+class AppointmentPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["attended", "cancelled", "no_show"]
+    reason: Text(200) = ""
+
+
+class AppointmentOut(Schema):
+    code: UUID
+    patient: UUID = Field(validation_alias="patient.code")
+    practitioner: str = Field(validation_alias="practitioner.username")
+    component: UUID | None = Field(None, validation_alias="component.code")
+    kind: str
+    start: datetime
+    end: datetime
+    status: str
+    cancel_reason: str
+    outside_hours_reason: str
+    note: str
+
+
+class AvailabilityIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    practitioner: Text(150, 1)
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start: time
+    end: time
+
+
+class AvailabilityOut(Schema):
+    code: UUID
+    practitioner: str = Field(validation_alias="user.username")
+    weekday: int
+    start: time
+    end: time
+
+
+def _practitioner(request, username: str):
+    user = services.practitioners(request.membership.clinic).filter(username=username).first()
+    if user is None:
+        raise HttpError(422, "practitioner: no practitioner of this clinic has that username.")
+    return user
+
+
+def _invalid(request, action, obj, e: ValidationError):
+    record(request, action, obj, category=CAT, outcome="invalid")
+    detail = e.message_dict if hasattr(e, "error_dict") else {"__all__": e.messages}
+    overlap = any("overlap" in m or "already has" in m for v in detail.values() for m in v)
+    raise HttpError(409 if overlap else 422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
+
+
+@router.get("appointments", response={200: list[AppointmentOut], **ERRORS}, operation_id="list_appointments")
+def list_appointments(
+    request: HttpRequest,
+    since: IsoDatetime | None = None,
+    until: IsoDatetime | None = None,
+    practitioner: str | None = None,
+    status: Literal["booked", "attended", "cancelled", "no_show"] | None = None,
+):
+    """Appointments that start in [since, until) (at most 31 days; default the next 7 days), oldest first."""
+    require(request, "list_appointments")
+    since = since or timezone.now()
+    until = until or since + timedelta(days=7)
+    if until <= since or (until - since).days > 31:
+        raise HttpError(422, "until must be after since, at most 31 days later.")
+    qs = Appointment.objects.filter(clinic=request.membership.clinic, start__gte=since, start__lt=until)
+    if practitioner:
+        qs = qs.filter(practitioner__username=practitioner[:150])
+    if status:
+        qs = qs.filter(status=status)
+    rows = list(qs.select_related("patient", "practitioner", "component").order_by("start", "id")[:2000])
+    record(request, "appointments.list", category=CAT, detail=f"api, {len(rows)} rows")
+    return rows
+
+
+@router.post("appointments", response={201: AppointmentOut, **ERRORS}, operation_id="create_appointment")
+def create_appointment(request: HttpRequest, payload: AppointmentIn):
+    """Book; 409 when the practitioner or the patient is busy then, 422 outside hours without a reason."""
+    require(request, "create_appointment")
+    from dryneedle.patients.models import Patient
+
+    patient = get_for_clinic(request, Patient, code=payload.patient)
+    who = _practitioner(request, payload.practitioner)
+    comp = None
+    if payload.component:
+        comp = Component.objects.filter(clinic=request.membership.clinic, code=payload.component).select_related(
+            "plan__episode"
+        ).first()  # fmt: skip
+        if comp is None or comp.patient_id != patient.pk:
+            raise HttpError(422, "component: not a component of this patient's care plan.")
+    try:
+        with transaction.atomic():
+            a = services.book(
+                request.membership.clinic,
+                request.user,
+                patient=patient,
+                practitioner=who,
+                start=payload.start,
+                end=payload.end,
+                kind=comp.modality if comp else payload.kind,
+                episode=comp.plan.episode if comp else None,
+                component=comp,
+                override=payload.outside_hours_reason,
+                note=payload.note,
+            )
+            record(request, "appointment.book", a, patient=patient, category=CAT, detail="api")
+    except ValidationError as e:
+        _invalid(request, "appointment.book", patient, e)
+    return Status(201, a)
+
+
+def _appt(request, code):
+    return get_for_clinic(
+        request, Appointment.objects.select_related("patient", "practitioner", "component"), code=code
+    )
+
+
+@router.get("appointments/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="get_appointment")
+def get_appointment(request: HttpRequest, code: UUID):
+    require(request, "get_appointment")
+    a = _appt(request, code)
+    record(request, "appointment.view", a, patient=a.patient, category=CAT, detail="api")
+    return a
+
+
+@router.patch("appointments/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="update_appointment")
+def update_appointment(request: HttpRequest, code: UUID, payload: AppointmentPatch):
+    """Record attendance, a no-show, or a cancellation (with its reason)."""
+    require(request, "update_appointment")
+    a = _appt(request, code)
+    try:
+        with transaction.atomic():
+            services.set_status(a, request.user, payload.status, payload.reason)
+            record(request, f"appointment.{payload.status}", a, patient=a.patient, category=CAT, detail="api")
+    except ValidationError as e:
+        _invalid(request, "appointment.status", a, e)
+    return a
+
+
+@router.get("availability", response={200: list[AvailabilityOut], **ERRORS}, operation_id="list_availability")
+def list_availability(request: HttpRequest, practitioner: str | None = None):
+    require(request, "list_availability")
+    qs = Availability.objects.filter(clinic=request.membership.clinic).select_related("user")
+    if practitioner:
+        qs = qs.filter(user__username=practitioner[:150])
+    return list(qs.order_by("user__username", "weekday", "start")[:1000])
+
+
+@router.post("availability", response={201: AvailabilityOut, **ERRORS}, operation_id="create_availability")
+def create_availability(request: HttpRequest, payload: AvailabilityIn):
+    """Add weekly hours: a practitioner their own, a clinic admin anyone's."""
+    require(request, "create_availability")
+    who = _practitioner(request, payload.practitioner)
+    if who.pk != request.user.pk and request.membership.role != Role.CLINIC_ADMIN:
+        record(request, "availability.add", outcome="denied", category=CAT)
+        raise HttpError(403, "You can add your own hours only.")
+    if payload.end <= payload.start:
+        raise HttpError(422, "end: the end must be after the start.")
+    a = Availability.objects.create(
+        clinic=request.membership.clinic, user=who, weekday=payload.weekday, start=payload.start, end=payload.end
+    )
+    record(request, "availability.add", category=CAT, detail=f"api {who.username}")
+    return Status(201, a)

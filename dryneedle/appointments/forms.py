@@ -1,0 +1,83 @@
+from datetime import datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from dryneedle.appointments.models import WEEKDAYS, Appointment, AvailabilityException
+from dryneedle.lib.forms import no_nul
+
+DURATIONS = [(15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "1 hour"), (90, "1 h 30"), (120, "2 hours")]
+
+
+class BookForm(forms.Form):
+    practitioner = forms.ModelChoiceField(queryset=None, to_field_name="username", empty_label=None)
+    kind = forms.ChoiceField(label="Type", choices=Appointment._meta.get_field("kind").choices)
+    component = forms.ChoiceField(label="For the care plan's", required=False)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Start", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
+    repeat = forms.IntegerField(label="Appointments in the series", min_value=1, max_value=52, initial=1)
+    every_days = forms.IntegerField(label="every … days", min_value=1, max_value=90, initial=7)
+    override = forms.CharField(
+        label="Reason to book outside working hours",
+        required=False,
+        max_length=200,
+        validators=[no_nul],
+        help_text="Leave empty unless you mean to book outside the practitioner's hours.",
+    )
+    note = forms.CharField(label="Note for the front desk", required=False, max_length=300, validators=[no_nul])
+
+    def __init__(self, *args, practitioners=None, components=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = practitioners
+        self.fields["practitioner"].label_from_instance = lambda u: u.display_name()
+        self.fields["component"].choices = [("", "— not part of the plan —"), *components]
+
+    def slots(self) -> list[tuple[datetime, datetime]]:
+        d = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        first = datetime.combine(d["date"], d["time"], tz)
+        length = timedelta(minutes=d["minutes"])
+        out = []
+        for i in range(d["repeat"]):
+            # Local wall-clock time each day, whatever the daylight-saving offset.
+            day = d["date"] + timedelta(days=i * d["every_days"])
+            start = datetime.combine(day, d["time"], tz) if i else first
+            out.append((start, start + length))
+        return out
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[(s, n) for s, n in Appointment.Status.choices if s != "booked"])
+    reason = forms.CharField(required=False, max_length=200, validators=[no_nul])
+
+
+class AvailabilityForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=WEEKDAYS, coerce=int)
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def clean(self):
+        d = super().clean()
+        if d.get("start") and d.get("end") and d["end"] <= d["start"]:
+            self.add_error("end", "The end must be after the start.")
+        return d
+
+
+class ExceptionForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=AvailabilityException.Kind.choices)
+    start = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}), help_text="Empty: all day")
+    end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    reason = forms.CharField(required=False, max_length=200, validators=[no_nul])
+
+    def clean(self):
+        d = super().clean()
+        s, e = d.get("start"), d.get("end")
+        if (s is None) != (e is None):
+            self.add_error("end", "Give both a start and an end, or neither for the whole day.")
+        elif s and e and e <= s:
+            self.add_error("end", "The end must be after the start.")
+        if d.get("kind") == "extra" and s is None:
+            self.add_error("start", "Extra hours need a start and an end.")
+        return d

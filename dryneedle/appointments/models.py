@@ -1,0 +1,136 @@
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from dryneedle.lib.models import ClinicalRecord
+from dryneedle.plans.rules import MODALITIES
+
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+class Calendar(models.Model):
+    """A practitioner's calendar in one clinic: the secret of its iCalendar feed."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="calendars")
+    feed_digest = models.CharField(max_length=64, blank=True)  # SHA-256 of the feed token; empty: no feed
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "user"], name="one_calendar_per_practitioner")]
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.user} at {self.clinic}"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def new_feed_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.feed_digest = self.digest_of(token)
+        self.save(update_fields=["feed_digest"])
+        return token
+
+
+class Availability(models.Model):
+    """Weekly working hours, in the clinic's time zone."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="availability_end_after_start"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="availability_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """A day off (no times, or times off) or extra hours on one date."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", "Not available"
+        EXTRA = "extra", "Extra hours"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="availability_exceptions")
+    date = models.DateField()
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    start = models.TimeField(null=True, blank=True)  # empty: the whole day
+    end = models.TimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(start__isnull=True) & models.Q(end__isnull=True))
+                | (models.Q(start__isnull=False) & models.Q(end__gt=models.F("start"))),
+                name="exception_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="extra") | models.Q(start__isnull=False), name="exception_extra_has_hours"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        hours = f" {self.start:%H:%M}–{self.end:%H:%M}" if self.start else " (all day)"
+        return f"{self.get_kind_display()} {self.date:%d %b %Y}{hours}"
+
+
+class Appointment(ClinicalRecord):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ATTENDED = "attended", "Attended"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "Did not attend"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="appointments")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, null=True, blank=True, related_name="appointments")
+    component = models.ForeignKey("plans.Component", models.PROTECT, null=True, blank=True, related_name="appointments")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=[*MODALITIES, ("consultation", "Consultation"),
+                                                    ("maintenance", "Maintenance follow-up")])  # fmt: skip
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    outside_hours_reason = models.CharField(max_length=200, blank=True)  # the explicit override
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=300, blank=True)  # for the front desk: no clinical detail
+    reminder_sent = models.DateTimeField(null=True, blank=True)
+
+    # Times that occupy the practitioner (a cancelled slot is free again).
+    BUSY = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "practitioner", "start"]), models.Index(fields=["clinic", "start"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="appointment_end_after_start"),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | ~models.Q(cancel_reason=""), name="cancelled_needs_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start:%d %b %Y %H:%M}"

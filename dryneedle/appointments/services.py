@@ -1,0 +1,348 @@
+"""Availability, booking without double-booking, the day and week views, reminders and the iCalendar feed."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
+from dryneedle.practitioners.middleware import clinic_zone
+from dryneedle.practitioners.models import Role, User
+
+MAX_MINUTES = 8 * 60  # one appointment at most a working day long
+MAX_SERIES = 52
+
+
+def practitioners(clinic):
+    return User.objects.filter(
+        memberships__clinic=clinic, memberships__role=Role.PRACTITIONER, memberships__is_active=True, is_active=True
+    ).order_by("last_name", "first_name")
+
+
+def calendar_for(clinic, user) -> Calendar:
+    try:
+        return Calendar.objects.get_or_create(clinic=clinic, user=user)[0]
+    except IntegrityError:  # created at the same moment by another booking
+        return Calendar.objects.get(clinic=clinic, user=user)
+
+
+def clinic_tz(clinic):
+    """The clinic's zone: hours and bookings are in it, whether or not a request activated it (commands)."""
+    return clinic_zone(clinic)
+
+
+def _local(dt: datetime, clinic) -> datetime:
+    return timezone.localtime(dt, clinic_tz(clinic))
+
+
+def hours_on(clinic, user, day: date) -> list[tuple[time, time]]:
+    """Working hours on a date: the weekly hours, plus extra hours, minus time off."""
+    blocks = [(a.start, a.end) for a in Availability.objects.filter(clinic=clinic, user=user, weekday=day.weekday())]
+    exceptions = list(AvailabilityException.objects.filter(clinic=clinic, user=user, date=day))
+    blocks += [(e.start, e.end) for e in exceptions if e.kind == "extra"]
+    for e in exceptions:
+        if e.kind != "off":
+            continue
+        if e.start is None:
+            return []
+        cut = []
+        for s, t in blocks:
+            if t <= e.start or s >= e.end:
+                cut.append((s, t))
+                continue
+            if s < e.start:
+                cut.append((s, e.start))
+            if t > e.end:
+                cut.append((e.end, t))
+        blocks = cut
+    return _merge(blocks)
+
+
+def _merge(blocks):
+    out: list[tuple[time, time]] = []
+    for s, t in sorted(blocks):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], t))
+        else:
+            out.append((s, t))
+    return out
+
+
+def within_hours(clinic, user, start: datetime, end: datetime) -> bool:
+    s, e = _local(start, clinic), _local(end, clinic)
+    if s.date() != e.date() and not (e.time() == time(0) and e.date() == s.date() + timedelta(days=1)):
+        return False
+    end_t = e.time() if e.date() == s.date() else time.max
+    return any(a <= s.time() and end_t <= b for a, b in hours_on(clinic, user, s.date()))
+
+
+def _overlaps(qs, start, end):
+    return qs.filter(status__in=Appointment.BUSY, start__lt=end, end__gt=start)
+
+
+def _fmt(a: Appointment) -> str:
+    s, e = _local(a.start, a.clinic), _local(a.end, a.clinic)
+    return f"{s:%a %d %b %H:%M}–{e:%H:%M}"
+
+
+def check_slot(clinic, practitioner, patient, start, end, override: str = "", exclude=None) -> None:
+    """Refuse, with a precise message, a slot that is impossible; the caller holds the calendar lock."""
+    if end <= start:
+        raise ValidationError({"end": "The appointment must end after it starts."})
+    if end - start > timedelta(minutes=MAX_MINUTES):
+        raise ValidationError({"end": f"An appointment is at most {MAX_MINUTES // 60} hours long."})
+    if not practitioners(clinic).filter(pk=practitioner.pk).exists():
+        raise ValidationError({"practitioner": "Book with a practitioner of this clinic."})
+    if not override.strip() and not within_hours(clinic, practitioner, start, end):
+        raise ValidationError(
+            {
+                "start": f"{_local(start, clinic):%a %d %b %H:%M}–{_local(end, clinic):%H:%M} is outside "
+                f"{practitioner.display_name()}'s hours. Choose another time, or give a reason to book outside hours."
+            }
+        )
+    # A practitioner who works in two clinics is in one place at a time: their appointments in every clinic
+    # count (the message gives the time only). A patient belongs to one clinic.
+    mine = Appointment.objects.all()
+    if exclude is not None:
+        mine = mine.exclude(pk=exclude.pk)
+    clash = _overlaps(mine.filter(practitioner=practitioner), start, end).first()
+    if clash:
+        raise ValidationError(
+            {"start": f"{practitioner.display_name()} is already booked {_fmt(clash)}: the times overlap."}
+        )
+    clash = _overlaps(mine.filter(patient=patient), start, end).first()
+    if clash:
+        raise ValidationError({"start": f"{patient.name} already has an appointment {_fmt(clash)}."})
+
+
+def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None, component=None, override="", note=""):
+    """Book one appointment. The practitioner's row is locked, so two bookings of one slot cannot both win."""
+    return book_series(
+        clinic,
+        user,
+        patient=patient,
+        practitioner=practitioner,
+        slots=[(start, end)],
+        kind=kind,
+        episode=episode,
+        component=component,
+        override=override,
+        note=note,
+    )[0]
+
+
+def book_series(
+    clinic, user, *, patient, practitioner, slots, kind, episode=None, component=None, override="", note=""
+):
+    """Book several slots all or nothing (a plan's visits): one refusal books none and names the slot."""
+    if not slots:
+        raise ValidationError("Nothing to book.")
+    if len(slots) > MAX_SERIES:
+        raise ValidationError({"repeat": f"At most {MAX_SERIES} appointments at once."})
+    if episode is not None and episode.patient_id != patient.pk:
+        raise ValidationError("The episode belongs to another patient.")
+    if component is not None and component.patient_id != patient.pk:
+        raise ValidationError("The plan component belongs to another patient.")
+    made = []
+    with transaction.atomic():
+        # The lock: the practitioner's row, held until commit on PostgreSQL (whichever clinic books);
+        # SQLite's IMMEDIATE transactions already queue writers.
+        list(User.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True))
+        for i, (start, end) in enumerate(slots):
+            try:
+                check_slot(clinic, practitioner, patient, start, end, override)
+            except ValidationError as e:
+                if len(slots) > 1:
+                    msgs = " ".join(e.messages)
+                    raise ValidationError(f"Appointment {i + 1} of {len(slots)}: {msgs} Nothing was booked.") from None
+                raise
+            a = Appointment(
+                clinic=clinic,
+                patient=patient,
+                episode=episode,
+                component=component,
+                practitioner=practitioner,
+                kind=kind,
+                start=start,
+                end=end,
+                outside_hours_reason=override.strip(),
+                note=note,
+                created_by=user,
+                updated_by=user,
+            )
+            a.full_clean(
+                exclude=["clinic", "patient", "practitioner", "created_by", "updated_by", "episode", "component"]
+            )
+            a.save()
+            made.append(a)
+    return made
+
+
+def set_status(appt: Appointment, user, status: str, reason: str = "") -> Appointment:
+    """Cancel, record a no-show or attendance; a cancelled appointment is final (book again instead)."""
+    if status not in Appointment.Status.values:
+        raise ValidationError({"status": "Unknown status."})
+    if appt.status == Appointment.Status.CANCELLED:
+        raise ValidationError("This appointment was cancelled; book a new one instead.")
+    if status == Appointment.Status.CANCELLED and not reason.strip():
+        raise ValidationError({"reason": "Say why the appointment is cancelled."})
+    if status in (Appointment.Status.NO_SHOW, Appointment.Status.ATTENDED) and appt.start > timezone.now():
+        raise ValidationError({"status": "An appointment that has not started yet cannot be attended or missed."})
+    appt.status = status
+    if status == Appointment.Status.CANCELLED:
+        appt.cancel_reason = reason.strip()[:200]
+    appt.updated_by = user
+    appt.save()
+    return appt
+
+
+# --- Views -------------------------------------------------------------------------------
+@dataclass
+class Day:
+    day: date
+    hours: list[tuple[time, time]]
+    appointments: list[Appointment] = field(default_factory=list)
+
+    @property
+    def busy_minutes(self) -> int:
+        return sum(int((a.end - a.start).total_seconds() // 60) for a in self.appointments if a.status != "cancelled")
+
+
+def days(clinic, practitioner, first: date, n: int) -> list[Day]:
+    tz = clinic_tz(clinic)
+    start = datetime.combine(first, time.min, tz)
+    end = datetime.combine(first + timedelta(days=n), time.min, tz)
+    appts = list(
+        Appointment.objects.filter(clinic=clinic, practitioner=practitioner, start__lt=end, end__gt=start)
+        .select_related("patient", "episode")
+        .order_by("start")
+    )
+    out = []
+    for i in range(n):
+        d = first + timedelta(days=i)
+        out.append(Day(d, hours_on(clinic, practitioner, d), [a for a in appts if _local(a.start, clinic).date() == d]))
+    return out
+
+
+def monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+# --- iCalendar (RFC 5545), written with the standard library ----------------------------
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Fold lines longer than 75 octets (RFC 5545 3.1)."""
+    raw = line.encode()
+    if len(raw) <= 75:
+        return line
+    parts, cur = [], b""
+    for ch in line:
+        b = ch.encode()
+        if len(cur) + len(b) > (75 if not parts else 74):
+            parts.append(cur.decode())
+            cur = b""
+        cur += b
+    parts.append(cur.decode())
+    return "\r\n ".join(parts)
+
+
+def _utc(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics(calendar: Calendar, names: bool, now=None) -> str:
+    """The practitioner's appointments from 30 days ago on; no patient names unless the clinic allows them."""
+    now = now or timezone.now()
+    appts = (
+        Appointment.objects.filter(
+            clinic=calendar.clinic, practitioner=calendar.user, start__gte=now - timedelta(days=30)
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+        .order_by("start")[:2000]
+    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//dryneedle//appointments//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_esc(calendar.clinic.name)}",
+    ]
+    for a in appts:
+        summary = f"{a.get_kind_display()}: {a.patient.name}" if names else "Appointment"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{a.code}@dryneedle",
+            f"DTSTAMP:{_utc(now)}",
+            f"DTSTART:{_utc(a.start)}",
+            f"DTEND:{_utc(a.end)}",
+            f"SUMMARY:{_esc(summary)}",
+            f"LOCATION:{_esc(calendar.clinic.address or calendar.clinic.name)}",
+            "STATUS:CONFIRMED",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+# --- Reminders ---------------------------------------------------------------------------
+def send_reminders(now=None, stdout=None) -> dict:
+    """Email tomorrow's patients (once each) and recall patients whose maintenance follow-up is near."""
+    from dryneedle.plans import services as plans
+    from dryneedle.plans.models import CarePlan
+
+    now = now or timezone.now()
+    sent = {"reminders": 0, "recalls": 0}
+    due = Appointment.objects.filter(
+        status=Appointment.Status.BOOKED,
+        reminder_sent__isnull=True,
+        start__gt=now,
+        start__lte=now + timedelta(hours=settings.REMINDER_HOURS),
+        patient__email__gt="",
+    ).select_related("patient", "clinic", "practitioner")
+    for a in due:
+        # Claim the row first: a concurrent run finds it claimed and sends nothing.
+        if not Appointment.objects.filter(pk=a.pk, reminder_sent__isnull=True).update(reminder_sent=now):
+            continue
+        when = _local(a.start, a.clinic)
+        send_mail(
+            subject=f"{a.clinic.name}: your appointment on {when:%A %d %B}",
+            message=(
+                f"Hello {a.patient.given_name},\n\nThis is a reminder of your appointment with "
+                f"{a.practitioner.display_name()} on {when:%A %d %B at %H:%M}.\n\nTo change or cancel it, please "
+                f"call us on {a.clinic.phone or 'the clinic number'}.\n\n{a.clinic.name}, {a.clinic.address}"
+            ),
+            from_email=None,
+            recipient_list=[a.patient.email],
+        )
+        sent["reminders"] += 1
+    plans_due = CarePlan.objects.filter(
+        episode__status="discharged", maintenance_every_weeks__isnull=False, patient__email__gt=""
+    ).select_related("episode", "patient", "clinic")
+    for plan in plans_due:
+        today = timezone.localdate(now, clinic_tz(plan.clinic))
+        d = plans.next_maintenance(plan, today)
+        if d is None or d > today + timedelta(days=plans.RECALL_DAYS_BEFORE) or plan.recall_sent_for == d:
+            continue
+        if not CarePlan.objects.filter(pk=plan.pk).exclude(recall_sent_for=d).update(recall_sent_for=d):
+            continue
+        send_mail(
+            subject=f"{plan.clinic.name}: time to book your follow-up",
+            message=(
+                f"Hello {plan.patient.given_name},\n\nYour next follow-up visit is due around {d:%d %B %Y}. Please "
+                f"call us on {plan.clinic.phone or 'the clinic number'} to book it.\n\n{plan.clinic.name}"
+            ),
+            from_email=None,
+            recipient_list=[plan.patient.email],
+        )
+        sent["recalls"] += 1
+    if stdout:
+        stdout.write(f"{sent['reminders']} appointment reminders, {sent['recalls']} maintenance recalls sent.\n")
+    return sent

@@ -1,0 +1,247 @@
+"""Appointments: hours, booking without double-booking (also under concurrency), status, reminders, the feed."""
+
+import threading
+from datetime import date, datetime, time, timedelta
+
+import icalendar
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from conftest import client_for, make_appointment, make_plan
+from dryneedle.appointments import services
+from dryneedle.appointments.models import Appointment, Availability, AvailabilityException
+from dryneedle.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = date(2030, 1, 7)
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(day, time(hh, mm), timezone.get_current_timezone())
+
+
+@pytest.fixture
+def hours(alice, clinic_a):
+    """Alice works Monday to Friday, 9:00-12:30 and 13:30-17:00."""
+    for wd in range(5):
+        Availability.objects.create(clinic=clinic_a, user=alice, weekday=wd, start=time(9), end=time(12, 30))
+        Availability.objects.create(clinic=clinic_a, user=alice, weekday=wd, start=time(13, 30), end=time(17))
+
+
+def _book(clinic, alice, patient, start, minutes=30, **kw):
+    return services.book(clinic, alice, patient=patient, practitioner=alice, start=start,
+                         end=start + timedelta(minutes=minutes), kind=kw.pop("kind", "dry_needling"), **kw)  # fmt: skip
+
+
+def test_hours_with_exceptions(alice, clinic_a, hours):
+    assert services.hours_on(clinic_a, alice, MONDAY) == [(time(9), time(12, 30)), (time(13, 30), time(17))]
+    assert services.hours_on(clinic_a, alice, MONDAY + timedelta(days=5)) == []  # Saturday
+    AvailabilityException.objects.create(clinic=clinic_a, user=alice, date=MONDAY, kind="off", start=time(10),
+                                         end=time(11), reason="Dentist")  # fmt: skip
+    AvailabilityException.objects.create(clinic=clinic_a, user=alice, date=MONDAY, kind="extra", start=time(17),
+                                         end=time(19))  # fmt: skip
+    assert services.hours_on(clinic_a, alice, MONDAY) == [
+        (time(9), time(10)), (time(11), time(12, 30)), (time(13, 30), time(19))]  # fmt: skip
+    AvailabilityException.objects.create(clinic=clinic_a, user=alice, date=MONDAY + timedelta(days=1), kind="off")
+    assert services.hours_on(clinic_a, alice, MONDAY + timedelta(days=1)) == []
+
+
+def test_booking_rules_and_messages(alice, clinic_a, hours, patient):
+    a = _book(clinic_a, alice, patient, at(MONDAY, 9))
+    assert a.status == "booked"
+    other = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1970, 1, 1),
+                                   sex="female")  # fmt: skip
+    with pytest.raises(ValidationError, match=r"already booked Mon 07 Jan 09:00–09:30: the times overlap"):
+        _book(clinic_a, alice, other, at(MONDAY, 9, 15))
+    with pytest.raises(ValidationError, match="outside Alice Archer's hours"):
+        _book(clinic_a, alice, other, at(MONDAY, 12, 15))  # runs into lunch
+    with pytest.raises(ValidationError, match="must end after it starts"):
+        services.book(clinic_a, alice, patient=other, practitioner=alice, start=at(MONDAY, 10),
+                      end=at(MONDAY, 10), kind="massage")  # fmt: skip
+    # An explicit reason books outside hours.
+    late = _book(clinic_a, alice, other, at(MONDAY, 18), override="Only time the patient can come")
+    assert late.outside_hours_reason.startswith("Only time")
+    # Back to back is not an overlap; a cancelled slot is free again.
+    _book(clinic_a, alice, other, at(MONDAY, 9, 30))
+    services.set_status(a, alice, "cancelled", "Patient unwell")
+    _book(clinic_a, alice, other, at(MONDAY, 9))
+    assert Appointment.objects.filter(status="booked").count() == 3
+
+
+def test_the_patient_cannot_be_in_two_places(alice, bob, clinic_a, hours, patient):
+    from conftest import make_user
+
+    dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe")
+    Availability.objects.create(clinic=clinic_a, user=dora, weekday=0, start=time(9), end=time(17))
+    _book(clinic_a, alice, patient, at(MONDAY, 10))
+    with pytest.raises(ValidationError, match="Grace Hopper already has an appointment Mon 07 Jan 10:00"):
+        services.book(clinic_a, bob, patient=patient, practitioner=dora, start=at(MONDAY, 10, 15),
+                      end=at(MONDAY, 10, 45), kind="massage")  # fmt: skip
+
+
+def test_a_series_books_all_or_nothing(alice, clinic_a, hours, patient, episode):
+    plan = make_plan(episode, alice)
+    comp = plan.components.get()
+    make_appointment(patient, alice, start=at(MONDAY + timedelta(days=14), 10))  # blocks the third
+    slots = [(at(MONDAY + timedelta(days=7 * i), 10), at(MONDAY + timedelta(days=7 * i), 10, 30)) for i in range(4)]
+    with pytest.raises(ValidationError, match=r"Appointment 3 of 4: .* Nothing was booked"):
+        services.book_series(clinic_a, alice, patient=patient, practitioner=alice, slots=slots, kind="exercise",
+                             episode=episode, component=comp)  # fmt: skip
+    assert Appointment.objects.count() == 1
+    slots = [(at(MONDAY + timedelta(days=7 * i), 11), at(MONDAY + timedelta(days=7 * i), 11, 30)) for i in range(4)]
+    made = services.book_series(clinic_a, alice, patient=patient, practitioner=alice, slots=slots, kind="exercise",
+                                episode=episode, component=comp)  # fmt: skip
+    assert len(made) == 4
+    from dryneedle.plans.services import booked_counts
+
+    assert booked_counts(plan)[comp.id] == 4
+
+
+def test_book_page_refuses_overlap_and_keeps_the_form(alice, bob, clinic_a, hours, patient):
+    make_appointment(patient, alice, start=at(MONDAY, 10), kind="massage")
+    other = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1970, 1, 1),
+                                   sex="female")  # fmt: skip
+    c = client_for(bob)  # reception books
+    body = {"practitioner": "alice@a.example", "kind": "dry_needling", "date": MONDAY.isoformat(), "time": "10:15",
+            "minutes": "30", "repeat": "1", "every_days": "7", "note": "Parking at the back"}  # fmt: skip
+    r = c.post(f"/appointments/patients/{other.code}/book/", body)
+    html = r.content.decode()
+    assert r.status_code == 400 and "already booked Mon 07 Jan 10:00–10:30" in html and "Parking at the back" in html
+    r = c.post(f"/appointments/patients/{other.code}/book/", body | {"time": "10:30"})
+    assert r.status_code == 302 and Appointment.objects.filter(patient=other).count() == 1
+
+
+def test_status_changes(alice, clinic_a, patient):
+    future = make_appointment(patient, alice)
+    with pytest.raises(ValidationError, match="has not started"):
+        services.set_status(future, alice, "no_show")
+    with pytest.raises(ValidationError, match="Say why"):
+        services.set_status(future, alice, "cancelled", " ")
+    past = make_appointment(patient, alice, start=timezone.now() - timedelta(hours=2))
+    services.set_status(past, alice, "no_show")
+    assert Appointment.objects.get(pk=past.pk).status == "no_show"
+    services.set_status(future, alice, "cancelled", "Rebooked by phone")
+    with pytest.raises(ValidationError, match="was cancelled"):
+        services.set_status(future, alice, "attended")
+
+
+def test_availability_end_before_start_is_refused(alice, clinic_a):
+    c = client_for(alice)
+    r = c.post("/appointments/hours/", {"action": "add_hours", "h-weekday": "0", "h-start": "17:00", "h-end": "09:00"})
+    assert r.status_code == 400 and "The end must be after the start." in r.content.decode()
+    r = c.post("/api/v1/availability", {"practitioner": "alice@a.example", "weekday": 0, "start": "17:00",
+                                        "end": "09:00"}, content_type="application/json")  # fmt: skip
+    assert r.status_code == 422
+    r = c.post("/appointments/hours/", {"action": "add_exception", "x-date": "2030-01-07", "x-kind": "extra"})
+    assert r.status_code == 400 and "Extra hours need a start and an end." in r.content.decode()
+    assert not Availability.objects.exists() and not AvailabilityException.objects.exists()
+
+
+def test_a_practitioner_edits_only_their_own_hours(alice, admin, clinic_a):
+    from conftest import make_user
+
+    dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe")
+    body = {"action": "add_hours", "h-weekday": "1", "h-start": "09:00", "h-end": "12:00"}
+    client_for(alice).post("/appointments/hours/?practitioner=dora@a.example", body)
+    assert not Availability.objects.filter(user=dora).exists()
+    client_for(admin).post("/appointments/hours/?practitioner=dora@a.example", body)
+    assert Availability.objects.filter(user=dora).count() == 1
+
+
+def test_api_booking_conflict_is_409(alice, clinic_a, hours, patient):
+    c = client_for(alice)
+    body = {"patient": str(patient.code), "practitioner": "alice@a.example", "start": "2030-01-07T10:00:00",
+            "end": "2030-01-07T10:30:00"}  # fmt: skip
+    r = c.post("/api/v1/appointments", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    r = c.post("/api/v1/appointments", body | {"start": "2030-01-07T10:15:00", "end": "2030-01-07T10:45:00"},
+               content_type="application/json")  # fmt: skip
+    assert r.status_code == 409 and "overlap" in r.json()["detail"]
+    r = c.post("/api/v1/appointments", body | {"start": "2030-01-07T12:45:00", "end": "2030-01-07T13:15:00"},
+               content_type="application/json")  # fmt: skip
+    assert r.status_code == 422 and "outside" in r.json()["detail"]
+    rows = c.get("/api/v1/appointments?since=2030-01-07T00:00:00&until=2030-01-08T00:00:00").json()
+    assert [x["start"][:16] for x in rows] == [at(MONDAY, 10).astimezone().isoformat()[:16]] or len(rows) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bookings_for_one_slot_cannot_both_succeed(alice, clinic_a, patient):
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] == ":memory:":
+        pytest.skip("needs a file database")
+    Availability.objects.create(clinic=clinic_a, user=alice, weekday=0, start=time(9), end=time(17))
+    others = [
+        Patient.objects.create(
+            clinic=clinic_a, given_name=f"P{i}", family_name="Race", birth_date=date(1970, 1, 1), sex="male"
+        )
+        for i in range(6)
+    ]
+    barrier = threading.Barrier(len(others))
+    results = []
+    slot = at(MONDAY, 10)  # here: the threads do not share this thread's time zone
+
+    def run(p):
+        try:
+            barrier.wait()
+            _book(clinic_a, alice, p, slot)
+            results.append("ok")
+        except ValidationError as e:
+            results.append(" ".join(e.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1, results
+    assert all("overlap" in r for r in results if r != "ok")
+    assert Appointment.objects.filter(start=slot).count() == 1
+
+
+def test_ical_feed_parses_and_hides_names(alice, clinic_a, patient, client):
+    a = make_appointment(patient, alice, kind="massage")
+    make_appointment(patient, alice, start=a.start + timedelta(days=1), status="cancelled", cancel_reason="x")
+    r = client_for(alice).post("/appointments/hours/", {"action": "feed"})
+    url = r.context["feed_url"]
+    path = url.split("testserver", 1)[1]
+    body = client.get(path)
+    assert body.status_code == 200 and body["Content-Type"].startswith("text/calendar")
+    cal = icalendar.Calendar.from_ical(body.content)
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == 1  # the cancelled one is left out
+    ev = events[0]
+    assert str(ev["SUMMARY"]) == "Appointment" and ev["DTSTART"].dt == a.start
+    assert "Hopper" not in body.content.decode() and "Grace" not in body.content.decode()
+    clinic_a.calendar_feed_names = True
+    clinic_a.save()
+    (ev,) = icalendar.Calendar.from_ical(client.get(path).content).walk("VEVENT")
+    assert str(ev["SUMMARY"]) == "Massage: Grace Hopper"
+    # A new address ends the old one; a made-up one finds nothing.
+    client_for(alice).post("/appointments/hours/", {"action": "feed"})
+    assert client.get(path).status_code == 404
+    assert client.get("/appointments/feed/not-a-token.ics").status_code == 404
+
+
+def test_ics_folds_long_lines_and_escapes():
+    line = "SUMMARY:" + "Massage; back, neck\\ " * 10
+    folded = services._fold(services._esc(line))
+    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+
+
+def test_reminders_go_once_and_say_nothing_clinical(alice, clinic_a, patient, mailoutbox):
+    patient.email = "grace@example.org"
+    patient.save()
+    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    make_appointment(patient, alice, start=start, kind="dry_needling")
+    with time_machine.travel(start - timedelta(hours=30)):
+        assert services.send_reminders()["reminders"] == 0
+    with time_machine.travel(start - timedelta(hours=20)):
+        assert services.send_reminders()["reminders"] == 1
+        assert services.send_reminders()["reminders"] == 0
+    (m,) = mailoutbox
+    assert "Alice Archer" in m.body and "needl" not in m.body.lower() and "chronic" not in m.body.lower()

@@ -1,0 +1,215 @@
+"""Demo care plans, working hours and appointments for the synthetic clinics.
+
+Invented for the demo, like the rest of the seed: the frequencies and counts
+below make the pages look like a clinic's week, they are not clinical defaults
+(those live in plans/rules.py with their sources).
+"""
+
+import random
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from dryneedle.appointments.models import Appointment, Availability, AvailabilityException
+from dryneedle.outcomes.models import Response
+from dryneedle.patients.models import Episode
+from dryneedle.plans import exercises, rules
+from dryneedle.plans.models import Assignment, CarePlan, Component, ExerciseLog, Goal, Review
+
+DAY_START, DAY_END, LUNCH = time(8, 30), time(17, 30), (time(12, 30), time(13, 30))
+SLOT = timedelta(minutes=30)
+BATCH = 2000
+
+
+def hours(rng: random.Random, clinic, practitioners, today: date) -> None:
+    """Monday to Friday with a lunch break; one late evening each; one day off in the coming fortnight."""
+    rows, offs = [], []
+    for user in practitioners:
+        late = rng.choice((1, 3))
+        for wd in range(5):
+            rows.append(Availability(clinic=clinic, user=user, weekday=wd, start=DAY_START, end=LUNCH[0]))
+            end = time(19) if wd == late else DAY_END
+            rows.append(Availability(clinic=clinic, user=user, weekday=wd, start=LUNCH[1], end=end))
+        off = today + timedelta(days=rng.randint(3, 14))
+        offs.append(AvailabilityException(clinic=clinic, user=user, date=off, kind="off", reason="Course day"))
+    Availability.objects.bulk_create(rows)
+    AvailabilityException.objects.bulk_create(offs)
+
+
+class Book:
+    """Free 30-minute slots per practitioner, so the demo's appointments never overlap."""
+
+    def __init__(self, tz: str, taken: set):
+        self.tz = zoneinfo.ZoneInfo(tz)
+        self.taken = taken  # shared by the clinics: a practitioner in two clinics is in one place at a time
+
+    def slot(self, rng: random.Random, user_id: int, day: date, prefer: time | None = None) -> datetime | None:
+        starts = []
+        t = datetime.combine(day, DAY_START, self.tz)
+        while t.time() < DAY_END:
+            if not (LUNCH[0] <= t.time() < LUNCH[1]):
+                starts.append(t)
+            t += SLOT
+        if prefer:
+            starts.sort(key=lambda s: abs((s.hour * 60 + s.minute) - (prefer.hour * 60 + prefer.minute)))
+        else:
+            rng.shuffle(starts)
+        for s in starts:
+            if (user_id, s) not in self.taken:
+                self.taken.add((user_id, s))
+                return s
+        return None
+
+
+def _weekday(d: date) -> date:
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def plans(rng: random.Random, episodes: list[Episode], visits: list, book: dict, today: date) -> None:
+    """A care plan for most episodes, built as the builder would, with bookings around the visits."""
+    by_episode: dict[int, list] = {}
+    for v in visits:
+        by_episode.setdefault(v.episode_id, []).append(v)
+    sb, psfs = {}, {}
+    for r in Response.objects.filter(episode__in=episodes, instrument__in=("startback", "psfs")).order_by("collected"):
+        if r.instrument == "startback":
+            sb.setdefault(r.episode_id, r)
+        else:
+            psfs.setdefault(r.episode_id, r)
+    out_plans, out_comps, out_goals, out_assign, out_reviews, out_appts = [], [], [], [], [], []
+    logs_for: list[tuple[Assignment, float]] = []
+    for e in episodes:
+        if e.status == Episode.Status.ENTERED_IN_ERROR or e.clinician is None or rng.random() < 0.1:
+            continue
+        vs = sorted(by_episode.get(e.pk, []), key=lambda v: v.started)
+        risk = sb[e.pk].details.get("risk", "") if e.pk in sb else ""
+        template = rules.template_for(risk)
+        expected = rules.expected_visits(e.condition)
+        planned = expected.visits or rng.randint(4, 6)
+        if e.status == Episode.Status.DISCHARGED:
+            planned = max(len(vs), 1)
+        planned = max(planned, len(vs))
+        plan = CarePlan(
+            clinic=e.clinic,
+            patient=e.patient,
+            episode=e,
+            risk_group=risk,
+            template=template.code,
+            primary_measure="odi",
+            expected_dn_visits=planned if vs or e.status == "open" else None,
+            expected_basis=expected.basis if planned == expected.visits else "Set by the clinician.",
+            maintenance_every_weeks=rng.choice((4, 6, 8)) if e.discharge_date and rng.random() < 0.5 else None,
+            created_by=e.clinician,
+            updated_by=e.clinician,
+        )
+        out_plans.append(plan)
+        mods = [m for m, _ in template.components]
+        if (vs or e.status == "open") and "dry_needling" not in mods:
+            mods.append("dry_needling")  # the clinician's choice: needling alongside the template's care
+        if rng.random() < 0.35:
+            mods.insert(0, "massage")
+        mine = []
+        for m in mods:
+            ours = m in ("dry_needling", "physiotherapy", "pi_physiotherapy", "exercise") or rng.random() < 0.3
+            mine.append(Component(
+                clinic=e.clinic, plan=plan, patient=e.patient, modality=m, sequence=rules.default_sequence(m),
+                provider=e.clinician if ours else None,
+                outside_provider="" if ours else rng.choice(("Sam Ortiz, LMT", "Harbour Massage", "Dr Lee, DC")),
+                times=1 if m in ("dry_needling", "massage", "education") else rng.choice((1, 2)),
+                every_weeks=2 if m == "massage" else 1,
+                count=planned if m == "dry_needling" else (1 if m == "education" else rng.randint(4, 8)),
+                created_by=e.clinician, updated_by=e.clinician,
+            ))  # fmt: skip
+        out_comps.extend(mine)
+        if e.pk in psfs:
+            for a in psfs[e.pk].answers.get("activities", []):
+                if a.get("score") is not None and a["score"] < 10:
+                    out_goals.append(Goal(
+                        clinic=e.clinic, plan=plan, patient=e.patient, activity=a["name"], baseline=a["score"],
+                        target=min(10, a["score"] + rng.randint(3, 5)), target_date=e.start_date + timedelta(weeks=8),
+                        created_by=e.clinician, updated_by=e.clinician,
+                    ))  # fmt: skip
+        for code in rng.sample([x.code for x in exercises.LIBRARY], rng.randint(2, 4)):
+            a = Assignment(
+                clinic=e.clinic, plan=plan, patient=e.patient, exercise=code, dose=exercises.BY_CODE[code].dose,
+                start=min(today, e.start_date + timedelta(days=7)), created_by=e.clinician, updated_by=e.clinician,
+            )  # fmt: skip
+            out_assign.append(a)
+            if e.status == "open":
+                logs_for.append((a, rng.uniform(0.3, 0.95)))
+        half = (planned + 1) // 2
+        if len(vs) >= half and half < planned:
+            out_reviews.append(Review(
+                clinic=e.clinic, plan=plan, patient=e.patient, milestone="half", decision="continue",
+                visits_signed=half, note=rng.choice(("Pain easing; keep going.", "Slow progress; more exercise.",
+                                                     "Sleeping better.")),
+                created=vs[half - 1].started + timedelta(hours=1), updated=vs[half - 1].started + timedelta(hours=1),
+                created_by=e.clinician, updated_by=e.clinician,
+            ))  # fmt: skip
+        out_appts.extend(_appointments(rng, e, mine, vs, planned, book[e.clinic_id], today))
+    CarePlan.objects.bulk_create(out_plans, batch_size=BATCH)
+    for rows in (out_comps, out_goals, out_assign, out_reviews):
+        for r in rows:
+            r.plan_id = r.plan.pk
+    Component.objects.bulk_create(out_comps, batch_size=BATCH)
+    Goal.objects.bulk_create(out_goals, batch_size=BATCH)
+    Assignment.objects.bulk_create(out_assign, batch_size=BATCH)
+    Review.objects.bulk_create(out_reviews, batch_size=BATCH)
+    Appointment.objects.bulk_create(out_appts, batch_size=BATCH)  # their components are saved by now
+    logs = []
+    for a, p in logs_for:
+        for i in range(10):  # the last ten days only: enough for the adherence column
+            d = today - timedelta(days=i)
+            if d >= a.start and rng.random() < p:
+                logs.append(ExerciseLog(clinic=a.clinic, assignment=a, plan_id=a.plan_id, patient=a.patient, day=d))
+    ExerciseLog.objects.bulk_create(logs, batch_size=BATCH)
+
+
+def _appointments(rng, e, components, vs, planned, book: Book, today: date) -> list[Appointment]:
+    """Attended appointments for the last fortnight's visits; booked ones for what remains of the plan."""
+    out = []
+    dn = next((c for c in components if c.modality == "dry_needling"), None)
+
+    def add(start, status, comp, **kw):
+        out.append(Appointment(
+            clinic=e.clinic, patient=e.patient, episode=e, component=comp, practitioner=e.clinician,
+            kind=comp.modality if comp else "dry_needling", start=start, end=start + SLOT,
+            status=status, created_by=e.clinician, updated_by=e.clinician, **kw,
+        ))  # fmt: skip
+
+    for v in vs:
+        local = v.started.astimezone(book.tz)
+        if local.date() >= today - timedelta(days=14):
+            s = book.slot(rng, e.clinician_id, local.date(), prefer=local.time())
+            if s is not None:
+                add(s, "attended", dn)
+    if e.status != "open":
+        return out
+    last = vs[-1].started.astimezone(book.tz).date() if vs else today
+    for i in range(max(0, planned - len(vs))):
+        day = _weekday(max(today + timedelta(days=1), last + timedelta(days=7 * (i + 1))))
+        if day > today + timedelta(days=42):
+            break
+        s = book.slot(rng, e.clinician_id, day, prefer=time(rng.choice((9, 10, 11, 14, 15, 16))))
+        if s is None:
+            continue
+        if rng.random() < 0.06:
+            add(s, "cancelled", dn, cancel_reason=rng.choice(("Patient away that week", "Clinic closed: training")))
+        else:
+            add(s, "booked", dn, note=rng.choice(("", "", "", "Prefers the ground-floor room", "Parking at the back")))
+    # The clinic's own physiotherapy and supervised exercise: the next few sessions, on other days.
+    for comp in components:
+        if comp.modality in ("physiotherapy", "pi_physiotherapy", "exercise") and comp.provider is not None:
+            for k in range(min(comp.count, 3)):
+                day = _weekday(today + timedelta(days=rng.randint(1, 6) + 7 * k))
+                s = book.slot(rng, e.clinician_id, day)
+                if s is not None:
+                    add(s, "booked", comp)
+    if vs and rng.random() < 0.08:  # a recent no-show
+        day = _weekday(today - timedelta(days=rng.randint(2, 6)))
+        if day < today:
+            s = book.slot(rng, e.clinician_id, day)
+            if s is not None:
+                add(s, "no_show", dn)
+    return out
