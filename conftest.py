@@ -243,7 +243,7 @@ PASSWORD_FOR_TESTS = "a long enough passphrase for tests"
 
 SCREENING_ANSWERS = {
     "consent": "given",
-    "consent_type": "verbal",
+    "consent_type": "written",  # clinic A is in Colorado, which requires written consent
     "findings": ["diabetes"],
     "medications": ["Metformin"],
     "planned_regions": ["lumbar", "gluteal"],
@@ -402,6 +402,37 @@ def make_appointment(patient, practitioner, start=None, **kw):
     )
 
 
+def make_credential(user):
+    """A dry-needling certificate with its PDF, as the credential pages name it."""
+    from django.utils import timezone
+
+    from dryneedle.practitioners.models import Credential
+
+    return Credential.objects.create(user=user, kind="dn_certification", profession="physiotherapist",
+                                     title="Dry Needling 2", issuer="Course", issued=timezone.localdate(),
+                                     hours_in_person=28, certificate=b"%PDF-1.4\n%test\n",
+                                     certificate_type="application/pdf", certificate_name="dn2.pdf")  # fmt: skip
+
+
+def make_listing(user, clinic, **kw):
+    """A public directory listing (opted in); shown once the practitioner may needle there."""
+    from dryneedle.directory.models import Listing
+
+    slug = kw.pop("slug", user.username.split("@")[0])
+    city = kw.pop("city", "Denver")
+    return Listing.objects.create(clinic=clinic, user=user, slug=slug, listed=True, profession="physiotherapist",
+                                  city=city, **kw)  # fmt: skip
+
+
+def make_consultation(listing, **kw):
+    from dryneedle.directory.models import ConsultationRequest
+
+    name = kw.pop("name", "Sam Rivera")
+    message = kw.pop("message", "Low back pain for 3 months.")
+    return ConsultationRequest.objects.create(clinic=listing.clinic, listing=listing, sender="0" * 64, name=name,
+                                              email="sam@example.org", message=message, **kw)  # fmt: skip
+
+
 def plan_objects(episode, user) -> dict:
     """The care-plan objects that page and API tests put in URLs: a plan and its parts, an appointment, a feed."""
     from types import SimpleNamespace
@@ -416,6 +447,9 @@ def plan_objects(episode, user) -> dict:
         "assignment": plan.assignments.get(),
         "appointment": make_appointment(episode.patient, user),
         "calendar": SimpleNamespace(code=calendar_for(episode.clinic, user).new_feed_token()),
+        "credential": make_credential(user),
+        "listing": SimpleNamespace(code=make_listing(user, episode.clinic).slug),
+        "consultation": make_consultation(user.listings.get()),
     }
 
 
@@ -430,20 +464,34 @@ def link(episode, alice):
     return SimpleNamespace(code=token, link=_link)
 
 
-def certify(user, days_left: int = 200):
-    """Give a practitioner a current dry-needling certification (the signing gate needs one)."""
+def certify(user, days_left: int = 200, hours: int = 54):
+    """Make a practitioner able to needle in their clinics: a verified licence (since 2015) and a verified
+    dry-needling certification expiring in ``days_left`` days, and the needling right where the rules allow."""
     from datetime import date, timedelta
 
     from django.utils import timezone
 
+    from dryneedle.practitioners import gate
     from dryneedle.practitioners.models import Credential
 
-    return Credential.objects.create(
+    now = timezone.now()
+    Credential.objects.create(user=user, kind="licence", profession="physiotherapist", title="Physical therapist",
+                              issuer="State board", jurisdiction="US-CO", issued=date(2015, 6, 1),
+                              verified_at=now, verification_method="register")  # fmt: skip
+    cert = Credential.objects.create(
         user=user,
         kind="dn_certification",
         profession="physiotherapist",
         title="Dry Needling 1",
         issuer="Course",
         issued=date(2021, 5, 1),
+        hours_in_person=hours,
         expires=timezone.localdate() + timedelta(days=days_left),
+        verified_at=now,
+        verification_method="document",
     )
+    for m in user.memberships.filter(role="practitioner"):
+        if not gate.problems(user, m.clinic):
+            m.needling, m.needling_since = True, now
+            m.save()
+    return cert

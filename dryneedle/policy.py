@@ -18,6 +18,7 @@ ADMIN, PRACT, RECEPT, AUDITOR = Role.CLINIC_ADMIN, Role.PRACTITIONER, Role.RECEP
 
 PUBLIC = "public"  # no login needed
 AUTHENTICATED = "authenticated"  # logged in, with or without a clinic
+SUPERUSER = "superuser"  # the installation's superuser (rules that hold for every clinic)
 
 ANY_MEMBER = frozenset({ADMIN, PRACT, RECEPT, AUDITOR})
 DEMOGRAPHICS = frozenset({ADMIN, PRACT, RECEPT})  # who, how to reach them, when they come
@@ -34,6 +35,20 @@ POLICY: dict[str, dict[str, object]] = {
     "home": {"GET": AUTHENTICATED},
     "mfa_setup": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "switch_clinic": {"POST": AUTHENTICATED},
+    # Practitioners: credentials (own, or any member's for a clinic admin: the view checks), verification,
+    # the needling right, and the jurisdiction rules (read by all; edited by a superuser only)
+    "practitioners:credentials": {"GET": CLINICAL, "POST": CLINICAL},
+    "practitioners:verify": {"POST": frozenset({ADMIN})},
+    "practitioners:certificate": {"GET": CLINICAL},
+    "practitioners:team": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    "practitioners:jurisdictions": {"GET": AUTHENTICATED, "POST": SUPERUSER},
+    # The public directory: no login, nothing about patients; the inbox is the front desk's
+    "directory:search": {"GET": PUBLIC},
+    "directory:profile": {"GET": PUBLIC, "POST": PUBLIC},  # POST: a consultation request (spam-checked)
+    "directory:listing": {"GET": frozenset({PRACT}), "POST": frozenset({PRACT})},
+    "directory:inbox": {"GET": DEMOGRAPHICS},
+    "directory:request": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "directory:reviews": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},  # reply, or hide with a reason
     # Patients
     "patients:list": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},  # POST: search
     "patients:add": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
@@ -168,6 +183,9 @@ POLICY: dict[str, dict[str, object]] = {
     "api:update_appointment": {"PATCH": DEMOGRAPHICS},
     "api:list_availability": {"GET": DEMOGRAPHICS},
     "api:create_availability": {"POST": CLINICAL},  # own hours, or a clinic admin for anyone
+    "api:list_credentials": {"GET": CLINICAL},  # own, or a member's for a clinic admin
+    "api:create_credential": {"POST": CLINICAL},
+    "api:search_directory": {"GET": PUBLIC},  # the public directory: no patient data
 }
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dryneedle.aftercare",
     "dryneedle.plans",
     "dryneedle.appointments",
+    "dryneedle.directory",
     "dryneedle.audit",
     "dryneedle.demo",
     "django.contrib.auth",

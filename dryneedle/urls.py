@@ -11,6 +11,8 @@ urlpatterns = [
     path("account/two-factor/", accounts.mfa_setup, name="mfa_setup"),
     path("clinic/", accounts.switch_clinic, name="switch_clinic"),
     path("healthz/", accounts.healthz, name="healthz"),
+    path("practitioners/", include("dryneedle.practitioners.urls")),
+    path("directory/", include("dryneedle.directory.urls")),
     path("patients/", include("dryneedle.patients.urls")),
     path("screening/", include("dryneedle.screening.urls")),
     path("visits/", include("dryneedle.visits.urls")),

@@ -6,7 +6,7 @@ import subprocess  # nosec B404 - pdftotext reads the generated PDFs
 import pytest
 from playwright.sync_api import Page
 
-from conftest import client_for, make_checkin, make_event, make_user
+from conftest import certify, client_for, make_checkin, make_event, make_user
 from dryneedle.patients.models import Episode, Patient
 
 PAYLOADS = [
@@ -121,6 +121,16 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
                                    start=start, end=start + timedelta(minutes=30), note=payload[:300],
                                    outside_hours_reason=payload[:200], status="cancelled",
                                    cancel_reason=payload[:200])  # fmt: skip
+    # Directory text a practitioner or a visitor writes, and a credential's names.
+    from conftest import make_consultation, make_credential, make_listing
+
+    certify(dora)  # listed profiles show while the practitioner may needle
+    listing = make_listing(dora, clinic_a, bio=PAYLOADS[3], languages=PAYLOADS[4][:200], city=PAYLOADS[5][:100])
+    for p in PAYLOADS[:5]:
+        make_consultation(listing, name=p[:200], message=p, preferred_times=p[:300])
+    cred = make_credential(dora)
+    cred.title, cred.issuer, cred.number = PAYLOADS[6][:200], PAYLOADS[7][:200], PAYLOADS[8][:60]
+    cred.save()
     AvailabilityException.objects.create(clinic=clinic_a, user=dora, date=timezone.localdate() + timedelta(days=2),
                                          kind="off", reason=PAYLOADS[1])  # fmt: skip
 
@@ -137,6 +147,12 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     urls += [f"/visits/{v.code}/" for v in Visit.objects.all()] + ["/visits/muscles/", "/adverse-events/"]
     urls += [f"/adverse-events/{a.code}/" for a in AdverseEvent.objects.all()]
     urls += [f"/plans/{p.code}/" for p in CarePlan.objects.all()] + ["/plans/", "/plans/exercises/"]
+    from dryneedle.directory.models import ConsultationRequest
+
+    urls += ["/directory/requests/", "/practitioners/team/", "/practitioners/credentials/?user=dora@a.example",
+             "/practitioners/jurisdictions/"]  # fmt: skip
+    urls += [f"/directory/requests/{r.code}/" for r in ConsultationRequest.objects.all()]
+    urls += ["/directory/", f"/directory/{listing.slug}/"]
     urls += [f"/appointments/{a.code}/" for a in Appointment.objects.all()]
     urls += [f"/appointments/patients/{a.patient.code}/book/" for a in Appointment.objects.all()[:3]]
     day = (timezone.now() + timedelta(days=1)).date().isoformat()

@@ -203,7 +203,15 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             roamer = practitioners_by_clinic[clinic_objs[0][0].pk][0]
             Membership.objects.create(user=roamer, clinic=clinic_objs[1][0], role=Role.PRACTITIONER)
             practitioners_by_clinic[clinic_objs[1][0].pk].append(roamer)
+        # The clinic admins gave the needling right where the jurisdiction rules allow it.
+        from dryneedle.practitioners import gate
 
+        for m in Membership.objects.filter(role=Role.PRACTITIONER, clinic__in=[c for c, _ in clinic_objs]):
+            if not gate.problems(m.user, m.clinic, today):
+                m.needling, m.needling_since = True, timezone.now()
+                m.save(update_fields=["needling", "needling_since"])
+
+        _listings(rng, clinic_objs)
         lots = {clinic.pk: _lots(rng, clinic, today) for clinic, _spec in clinic_objs}
         taken: set = set()
         books = {clinic.pk: care.Book(clinic.timezone, taken) for clinic, _spec in clinic_objs}
@@ -394,8 +402,17 @@ def _events(rng: random.Random, visits: list[Visit], needles: list[Insertion], t
 
 
 def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: str, today: date) -> None:
-    licensed = today - timedelta(days=rng.randint(3 * 365, 20 * 365))
+    licensed = today - timedelta(days=rng.randint(7 * 365, 20 * 365))
+    # Verified by the clinic admin on the issuing body's register (demo data), some months ago.
+    checked = {"verified_at": timezone.now() - timedelta(days=rng.randint(30, 400)), "verification_method": "register"}
+    if jurisdiction in ("CA-AB", "CA-BC"):
+        Credential.objects.create(
+            user=user, kind=Credential.Kind.AUTHORIZATION, profession=profession, jurisdiction=jurisdiction,
+            title="Authorization to use needles (restricted activity)", issuer="Physiotherapy Alberta",
+            number=f"AUTH-{rng.randint(1000, 9999)}", issued=licensed + timedelta(days=400), **checked,
+        )  # fmt: skip
     Credential.objects.create(
+        **checked,
         user=user,
         kind=Credential.Kind.LICENCE,
         profession=profession,
@@ -406,7 +423,8 @@ def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: 
         issued=licensed,
         expires=today + timedelta(days=rng.randint(60, 700)),
     )
-    certified = max(licensed + timedelta(days=2 * 365), today - timedelta(days=rng.randint(200, 3000)))
+    # Certified two to four years after licensing: before any of the demo's needling visits.
+    certified = licensed + timedelta(days=rng.randint(2 * 365, 4 * 365))
     # Most certifications are current; one in six expires within 60 days, to show the warnings.
     expires = today + timedelta(days=rng.randint(10, 59) if rng.random() < 1 / 6 else rng.randint(120, 900))
     Credential.objects.create(
@@ -423,9 +441,11 @@ def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: 
         issuer=rng.choice(("Myopain Seminars", "Evidence in Motion", "KinetaCore", "David G Simons Academy")),
         number=f"DN{rng.randint(10000, 99999)}",
         hours_in_person=rng.choice((46, 54, 56, 60, 80)),
+        hours_online=rng.choice((0, 8, 12)),
         issued=certified,
         expires=expires,
         jurisdiction=jurisdiction,
+        **checked,
     )
 
 
@@ -569,7 +589,10 @@ def _screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
             "no_electrical_stimulation": result.no_electrical_stimulation,
         },
         valid_until=created + timedelta(days=30),
-        consent_type=("written" if rng.random() < 0.4 else "verbal") if answers["consent"] == "given" else "",
+        # Colorado requires written consent (practitioners/jurisdictions.py); elsewhere some give it verbally.
+        consent_type=("written" if e.clinic.jurisdiction == "US-CO" or rng.random() < 0.4 else "verbal")
+        if answers["consent"] == "given"
+        else "",
         acknowledged=[{"rule": pr["rule"], "by": clinician, "at": created.isoformat()} for pr in result.precautions],
         created=created,
         updated=created,
@@ -692,3 +715,39 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
     Visit.objects.filter(pk__in=[v.pk for v in visits]).update(status=Visit.Status.SIGNED)
     AdverseEvent.objects.bulk_create(_events(rng, visits, needles, today), batch_size=BATCH)
     return visits
+
+
+BIOS = (
+    "Treats low back pain with exercise first; uses dry needling alongside it when it helps.",
+    "Sports and work injuries of the back and hips. Plans care with you, with home exercises you can keep up.",
+    "Persistent back pain and sciatica; works with the clinic's physiotherapists and massage therapists.",
+)
+
+
+def _listings(rng: random.Random, clinic_objs) -> None:
+    """Directory profiles for most practitioners, and a few consultation requests waiting at the front desk."""
+    from django.utils.text import slugify
+
+    from dryneedle.directory.models import ConsultationRequest, Listing
+    from dryneedle.practitioners import gate
+
+    for ci, (clinic, spec) in enumerate(clinic_objs):
+        for m in Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER).select_related("user"):
+            u = m.user
+            listing = Listing.objects.create(
+                clinic=clinic, user=u, slug=slugify(f"{u.first_name}-{u.last_name}-{u.pk}-{ci + 1}"),
+                listed=rng.random() < 0.85, profession=gate.profession_of(u, clinic) or "physiotherapist",
+                bio=rng.choice(BIOS), languages=rng.choice(("English", "English, Spanish", "English, French")),
+                city=spec["town"],
+            )  # fmt: skip
+            if ci == 0 and listing.listed:
+                for _ in range(rng.randint(0, 2)):
+                    given, family = rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE), rng.choice(people.FAMILY)
+                    ConsultationRequest.objects.create(
+                        clinic=clinic, listing=listing, name=f"{given} {family}",
+                        email=f"{given.lower()}.{family.lower()}@example.net", sender="demo",
+                        message=rng.choice(("Lower back pain for two months, worse sitting at work.",
+                                            "Pain down my left leg since a fall; my GP suggested physio.",
+                                            "Stiff back every morning; would like to try dry needling.")),
+                        preferred_times=rng.choice(("Weekday mornings", "After 4 pm", "Any time on Fridays")),
+                    )  # fmt: skip

@@ -39,6 +39,7 @@ GUARDED: dict[str, str] = {
     "plans_exerciselog": "no_delete",
     "plans_review": "append_only",
     "appointments_appointment": "no_delete",
+    "directory_patientreview": "no_delete",
 }
 
 

@@ -246,6 +246,9 @@ def discharge_episode(request: HttpRequest, code) -> HttpResponse:
                     episode, request.user, d["discharge_date"], d["discharge_reason"], d["discharge_note"]
                 )
                 record(request, "episode.discharge", episode)
+                from dryneedle.directory.reviews import on_discharge
+
+                on_discharge(request, episode)
         except ValidationError as e:
             add_errors(form, e)
         else:

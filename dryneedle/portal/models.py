@@ -22,6 +22,7 @@ class PatientLink(ClinicalRecord):
         HANDOUT = "handout", "Aftercare handout"
         CHECKIN = "checkin", "Check-in after needling"
         EXERCISES = "exercises", "Home exercise programme"
+        REVIEW = "review", "Review of your care"
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="links")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="links")

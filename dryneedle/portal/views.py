@@ -103,6 +103,10 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         from dryneedle.aftercare.views import patient_checkin
 
         return patient_checkin(request, link)
+    if link.purpose == PatientLink.Purpose.REVIEW:
+        from dryneedle.directory.reviews import patient_review
+
+        return patient_review(request, link)
     if link.purpose == PatientLink.Purpose.EXERCISES:
         from dryneedle.plans.patient import exercises
 

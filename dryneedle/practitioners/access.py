@@ -26,6 +26,8 @@ def check(request: HttpRequest, key: str) -> bool:
         return False
     if roles == policy.AUTHENTICATED:
         return True
+    if roles == policy.SUPERUSER:
+        return request.user.is_superuser
     m = getattr(request, "membership", None)
     return m is not None and m.role in roles  # type: ignore[operator]
 

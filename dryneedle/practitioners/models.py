@@ -70,6 +70,10 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
+    # The right to needle in this clinic, given by a clinic admin after the jurisdiction check
+    # (practitioners/gate.py); checked again at every signing, since credentials expire.
+    needling = models.BooleanField(default=False)
+    needling_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_clinic")]
@@ -83,7 +87,13 @@ class Credential(models.Model):
 
     class Kind(models.TextChoices):
         LICENCE = "licence", "Professional licence"
-        DN_CERTIFICATION = "dn_certification", "Dry-needling certification"
+        DN_CERTIFICATION = "dn_certification", "Dry-needling training / certification"
+        AUTHORIZATION = "authorization", "Authorization to dry needle (e.g. Alberta, BC roster)"
+
+    class Method(models.TextChoices):
+        REGISTER = "register", "Checked on the issuing body's public register"
+        DOCUMENT = "document", "Original certificate seen"
+        ISSUER = "issuer", "Confirmed with the issuer"
 
     class Profession(models.TextChoices):
         PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist / physical therapist"
@@ -101,8 +111,21 @@ class Credential(models.Model):
     issuer = models.CharField(max_length=200)
     jurisdiction = models.CharField(max_length=10, blank=True)
     hours_in_person = models.PositiveIntegerField(null=True, blank=True)
+    hours_online = models.PositiveIntegerField(null=True, blank=True)
     issued = models.DateField()
     expires = models.DateField(null=True, blank=True)
+    # Verification by a clinic admin: who, when, how. Only verified credentials count for the needling
+    # right and appear in the public directory.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    verification_method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    verification_note = models.CharField(max_length=300, blank=True)
+    # The certificate itself (PDF, PNG or JPEG, checked by content, at most 5 MB), kept in the database
+    # so it is backed up and access-checked with everything else.
+    certificate = models.BinaryField(null=True, blank=True, editable=False)
+    certificate_type = models.CharField(max_length=40, blank=True)
+    certificate_name = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         constraints = [
@@ -118,6 +141,48 @@ class Credential(models.Model):
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.issued <= on and (self.expires is None or on <= self.expires)
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    def days_left(self, on=None) -> int | None:
+        return None if self.expires is None else (self.expires - (on or timezone.localdate())).days
+
+
+class JurisdictionRule(models.Model):
+    """Whether and on what terms a profession may dry needle in a jurisdiction (practitioners/jurisdictions.py).
+
+    Loaded from the cited defaults; kept current by a superuser (every edit is audited).
+    """
+
+    class Status(models.TextChoices):
+        PERMITTED = "permitted", "Permitted"
+        PROHIBITED = "prohibited", "Prohibited"
+        SILENT = "silent", "Law silent"
+
+    jurisdiction = models.CharField(max_length=10)
+    profession = models.CharField(max_length=20, choices=Credential.Profession.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    min_hours_in_person = models.PositiveIntegerField(null=True, blank=True)
+    min_hours_total = models.PositiveIntegerField(null=True, blank=True)
+    prior_practice_years = models.PositiveIntegerField(null=True, blank=True)
+    written_consent = models.BooleanField(default=False)
+    separate_note = models.BooleanField(default=False)
+    extra_authorization = models.BooleanField(default=False)
+    source = models.CharField(max_length=400)
+    note = models.CharField(max_length=500, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["jurisdiction", "profession"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "profession"], name="one_rule_per_jurisdiction_profession")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.get_profession_display()}: {self.get_status_display()}"
 
 
 class ApiToken(models.Model):

@@ -16,7 +16,7 @@ from dryneedle.practitioners import mfa
 from dryneedle.practitioners.access import allowed
 from dryneedle.practitioners.forms import CodeForm, LoginForm, MfaSetupForm, SwitchClinicForm
 from dryneedle.practitioners.middleware import SESSION_KEY, memberships_of
-from dryneedle.practitioners.models import User
+from dryneedle.practitioners.models import Credential, Role, User
 
 
 @allowed("login")
@@ -144,6 +144,13 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-start_date")[:15]
         )
         record(request, "episode.list", detail="home: my open episodes")
+    if m is not None and m.role == Role.PRACTITIONER:
+        from dryneedle.practitioners import gate
+
+        ctx["expiring"] = gate.expiring(Credential.objects.filter(user=request.user))
+        ctx["needling_problems"] = gate.problems(request.user, m.clinic) + (
+            [] if m.needling else ["A clinic admin has not given you the needling right here."]
+        )
     if m is not None and m.role in DEMOGRAPHICS:
         ctx["counts"] = Patient.objects.filter(clinic=m.clinic).aggregate(
             patients=Count("id"), active=Count("id", filter=Q(status="active"))

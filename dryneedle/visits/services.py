@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dryneedle.practitioners.models import Credential, Membership, Role
+from dryneedle.practitioners.models import Membership, Role
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
@@ -94,9 +94,10 @@ def can_sign(user, visit: Visit, on=None) -> list[str]:
     if not Membership.objects.filter(user=user, clinic=visit.clinic, role=Role.PRACTITIONER, is_active=True).exists():
         problems.append("Only a practitioner of this clinic can sign a needling visit.")
     elif visit.insertions.exists():
-        certs = Credential.objects.filter(user=user, kind=Credential.Kind.DN_CERTIFICATION)
-        if not any(c.is_current(on) for c in certs):
-            problems.append("You have no current dry-needling certification on record.")
+        # Verified, current licence and certification, the needling right, and the clinic's jurisdiction rule.
+        from dryneedle.practitioners.gate import signing_problems
+
+        problems += signing_problems(user, visit, on)
     still_in = visit.insertions.filter(time_out__isnull=True, incident__isnull=True).count()
     if still_in:
         problems.append(

@@ -1,0 +1,118 @@
+"""Verified reviews: a link sent at discharge, one review per completed episode, replies and recorded moderation."""
+
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from dryneedle.audit.log import record
+from dryneedle.directory.models import PatientReview
+from dryneedle.portal.models import PatientLink
+from dryneedle.practitioners.access import allowed
+
+REVIEW_LINK_DAYS = 30  # how long the review link works after discharge (our choice)
+
+
+def on_discharge(request: HttpRequest, episode) -> PatientLink | None:
+    """Send the patient a link to review their care, when a practitioner led the episode."""
+    if episode.clinician is None:
+        return None
+    link, token = PatientLink.issue(episode, PatientLink.Purpose.REVIEW, request.user, days=REVIEW_LINK_DAYS)
+    record(request, "link.create", link, patient=episode.patient, category="review")
+    patient = episode.patient
+    if patient.email:
+        url = request.build_absolute_uri(reverse("portal:open", args=[token]))
+        transaction.on_commit(lambda: send_mail(
+            subject=f"{episode.clinic.name}: how was your care?",
+            message=(f"Hello {patient.given_name},\n\nYour care with {episode.clinician.display_name()} is complete. "
+                     f"If you would like to review it for other patients, you can do so here (once, until "
+                     f"{link.expires:%d %B %Y}):\n\n{url}\n\n{episode.clinic.name}"),
+            from_email=None, recipient_list=[patient.email]))  # fmt: skip
+    return link
+
+
+def patient_review(request: HttpRequest, link: PatientLink) -> HttpResponse:
+    """The patient's review form; only for a discharged episode, once."""
+    episode = link.episode
+    ctx = {"link": link, "clinic": link.clinic, "practitioner": episode.clinician}
+    if episode.status != "discharged" or episode.clinician is None:
+        record(request, "review.refused", link, patient=link.patient, outcome="denied", detail="episode not completed")
+        return render(request, "portal/message.html", {**ctx, "message": "Reviews open once your care is complete."},
+                      status=410)  # fmt: skip
+    if PatientReview.objects.filter(episode=episode).exists():
+        return render(request, "portal/message.html", {**ctx, "message": "This care has already been reviewed."},
+                      status=410)  # fmt: skip
+    errors = {}
+    if request.method == "POST":
+        rating = request.POST.get("rating", "")
+        text = request.POST.get("text", "")
+        if rating not in {"1", "2", "3", "4", "5"}:
+            errors["rating"] = "Choose from 1 to 5 stars."
+        if len(text) > 1000 or "\x00" in text:
+            errors["text"] = "At most 1,000 characters."
+        if not errors:
+            with transaction.atomic():
+                locked = PatientLink.objects.select_for_update().get(pk=link.pk)
+                if locked.used_at is not None:
+                    return render(request, "portal/message.html", {**ctx, "message": locked.problem()}, status=410)
+                review = PatientReview.objects.create(clinic=link.clinic, practitioner=episode.clinician,
+                                                      episode=episode, link=locked, rating=int(rating),
+                                                      text=text.strip())  # fmt: skip
+                locked.used_at = timezone.now()
+                locked.save(update_fields=["used_at", "updated"])
+                record(request, "review.create", link, patient=link.patient, category="review", detail=str(review.code))
+            return render(request, "portal/message.html", {**ctx, "done": True,
+                          "message": "Thank you. Your review will appear on the practitioner's profile."})  # fmt: skip
+        record(request, "review.create", link, patient=link.patient, category="review", outcome="invalid")
+    else:
+        record(request, "link.open", link, patient=link.patient, category="review")
+    return render(request, "directory/review_form.html", {**ctx, "errors": errors, "given": request.POST},
+                  status=400 if errors else 200)  # fmt: skip
+
+
+@allowed("directory:reviews")
+def clinic_reviews(request: HttpRequest) -> HttpResponse:
+    """The clinic's reviews: reply, or hide one with a recorded reason. Reviews are never edited."""
+    qs = PatientReview.objects.filter(clinic=request.membership.clinic).select_related("practitioner", "moderated_by")
+    if request.method == "POST":
+        review = qs.filter(code=_uuid(request.POST.get("review"))).first()
+        if review is None:
+            record(request, "review.moderate", category="review", outcome="invalid", detail="no such review")
+            messages.error(request, "That review is not one of this clinic's.")
+            return redirect("directory:reviews")
+        action = request.POST.get("action")
+        if action == "reply":
+            review.reply = request.POST.get("reply", "").replace("\x00", "")[:1000].strip()
+            review.replied_at = timezone.now()
+            review.save(update_fields=["reply", "replied_at"])
+            record(request, "review.reply", category="review", detail=str(review.code))
+            messages.success(request, "Reply saved.")
+        elif action == "hide" and request.POST.get("reason") in PatientReview.Moderation.values:
+            review.hidden_reason = request.POST["reason"]
+            review.moderated_by, review.moderated_at = request.user, timezone.now()
+            review.save(update_fields=["hidden_reason", "moderated_by", "moderated_at"])
+            record(request, "review.hide", category="review", detail=f"{review.code}: {review.hidden_reason}")
+            messages.success(request, "Review hidden; the reason is recorded.")
+        else:
+            record(request, "review.moderate", category="review", outcome="invalid", detail=str(review.code))
+            messages.error(request, "To hide a review, choose the reason (abuse, or personal data).")
+        return redirect("directory:reviews")
+    record(request, "reviews.view", category="review")
+    return render(request, "directory/reviews.html", {"reviews": qs.order_by("-created")[:200],
+                                                      "reasons": PatientReview.Moderation.choices})  # fmt: skip
+
+
+def _uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def shown(user):
+    return PatientReview.objects.filter(practitioner=user, hidden_reason="").order_by("-created")

@@ -1,0 +1,74 @@
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field
+
+from dryneedle.api import require
+from dryneedle.audit.log import record
+from dryneedle.patients.schemas import Error, PastDate, Text
+from dryneedle.practitioners.credentials import member
+from dryneedle.practitioners.models import Credential
+
+router = Router(tags=["credentials"])
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+
+
+class CredentialIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["licence", "dn_certification", "authorization"]
+    profession: Literal[tuple(k for k, _ in Credential.Profession.choices)]  # type: ignore[valid-type]
+    title: Text(200, 1)
+    issuer: Text(200, 1)
+    number: Text(60) = ""
+    jurisdiction: Text(10) = ""
+    hours_in_person: int | None = Field(None, ge=0, le=5000)
+    hours_online: int | None = Field(None, ge=0, le=5000)
+    issued: PastDate
+    expires: date | None = None
+
+
+class CredentialOut(Schema):
+    code: UUID
+    user: str = Field(validation_alias="user.username")
+    kind: str
+    profession: str
+    title: str
+    issuer: str
+    number: str
+    jurisdiction: str
+    hours_in_person: int | None
+    hours_online: int | None
+    issued: date
+    expires: date | None
+    verified_at: datetime | None
+    verification_method: str
+    has_certificate: bool
+
+    @staticmethod
+    def resolve_has_certificate(obj):
+        return bool(obj.certificate_type)
+
+
+@router.get("credentials", response={200: list[CredentialOut], **ERRORS}, operation_id="list_credentials")
+def list_credentials(request: HttpRequest, user: str | None = None):
+    """Your credentials, or (clinic admin) a member's, with their verification."""
+    require(request, "list_credentials")
+    who = member(request, user)  # yourself, or a member of the clinic for a clinic admin
+    record(request, "credentials.view", category="credentials", detail=f"api {who.username}")
+    return list(Credential.objects.filter(user=who).select_related("user").order_by("kind", "-issued"))
+
+
+@router.post("credentials", response={201: CredentialOut, **ERRORS}, operation_id="create_credential")
+def create_credential(request: HttpRequest, payload: CredentialIn):
+    """Add one of your credentials (unverified until a clinic admin verifies it; certificates: the page)."""
+    require(request, "create_credential")
+    if payload.expires is not None and payload.expires <= payload.issued:
+        raise HttpError(422, "expires: the expiry date must be after the date of issue.")
+    c = Credential.objects.create(user=request.user, **payload.model_dump())
+    record(request, "credential.add", category="credentials", detail=f"api {c.code}")
+    return Status(201, c)

@@ -1,0 +1,240 @@
+"""Credential pages: a practitioner's licences, training and authorizations; verification; the clinic's team
+with the needling right; the jurisdiction rules (edited by a superuser only)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from dryneedle.audit.log import record
+from dryneedle.lib.forms import no_nul
+from dryneedle.practitioners import gate
+from dryneedle.practitioners.access import allowed
+from dryneedle.practitioners.models import Credential, JurisdictionRule, Membership, Role, User
+
+MAX_CERTIFICATE = 5 * 1024 * 1024
+# Accepted by content, not by name: the first bytes of a PDF, a PNG and a JPEG.
+MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+CAT = "credentials"
+
+
+class CredentialForm(forms.Form):
+    kind = forms.ChoiceField(choices=Credential.Kind.choices)
+    profession = forms.ChoiceField(choices=Credential.Profession.choices)
+    title = forms.CharField(label="Licence or course", max_length=200, validators=[no_nul])
+    issuer = forms.CharField(label="Issuing body or course provider", max_length=200, validators=[no_nul])
+    number = forms.CharField(label="Number", required=False, max_length=60, validators=[no_nul])
+    jurisdiction = forms.CharField(required=False, max_length=10, validators=[no_nul], help_text="e.g. US-CO, CA-AB")
+    hours_in_person = forms.IntegerField(label="Hours in person", required=False, min_value=0, max_value=5000)
+    hours_online = forms.IntegerField(label="Hours online", required=False, min_value=0, max_value=5000)
+    issued = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    expires = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    certificate = forms.FileField(required=False, help_text="PDF, PNG or JPEG, at most 5 MB")
+
+    def clean_certificate(self):
+        f = self.cleaned_data.get("certificate")
+        if f is None:
+            return None
+        if f.size > MAX_CERTIFICATE:
+            raise forms.ValidationError(f"The file is {f.size // 1024} KB; at most {MAX_CERTIFICATE // 1024} KB.")
+        head = f.read(8)
+        f.seek(0)
+        kind = next((t for sig, t in MAGIC.items() if head.startswith(sig)), None)
+        if kind is None:
+            raise forms.ValidationError("Upload a PDF, PNG or JPEG (the file's content is none of these).")
+        f.detected_type = kind
+        return f
+
+    def clean(self):
+        d = super().clean()
+        if d.get("issued") and d.get("expires") and d["expires"] <= d["issued"]:
+            self.add_error("expires", "The expiry date must be after the date of issue.")
+        if d.get("issued") and d["issued"] > timezone.localdate():
+            self.add_error("issued", "The date of issue cannot be in the future.")
+        return d
+
+
+class VerifyForm(forms.Form):
+    method = forms.ChoiceField(choices=Credential.Method.choices)
+    note = forms.CharField(required=False, max_length=300, validators=[no_nul])
+
+
+def member(request: HttpRequest, username: str | None) -> User:
+    """The practitioner whose credentials are shown: oneself, or (for a clinic admin) a member of the clinic."""
+    if not username or username == request.user.username:
+        return request.user
+    if request.membership.role != Role.CLINIC_ADMIN:
+        raise PermissionDenied("You can see your own credentials only.")
+    user = User.objects.filter(username=username[:150], memberships__clinic=request.membership.clinic).first()
+    if user is None:
+        raise Http404("Not found")
+    return user
+
+
+@allowed("practitioners:credentials")
+def credentials(request: HttpRequest) -> HttpResponse:
+    who = member(request, request.GET.get("user"))
+    form = CredentialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            f = d.pop("certificate")
+            with transaction.atomic():
+                c = Credential.objects.create(
+                    user=who,
+                    **{k: v for k, v in d.items() if v is not None or k in ("expires",)},
+                    certificate=f.read() if f else None,
+                    certificate_type=f.detected_type if f else "",
+                    certificate_name=(f.name or "")[:200] if f else "",
+                )
+                record(request, "credential.add", category=CAT, detail=f"{who.username}: {c.kind} {c.code}")
+            messages.success(request, f"Added: {c}. A clinic admin verifies it before it counts.")
+            return redirect(
+                reverse("practitioners:credentials") + (f"?user={who.username}" if who != request.user else "")
+            )
+        record(request, "credential.add", category=CAT, outcome="invalid", detail=who.username)
+    else:
+        record(request, "credentials.view", category=CAT, detail=who.username)
+    creds = list(Credential.objects.filter(user=who).select_related("verified_by").order_by("kind", "-issued"))
+    clinic = request.membership.clinic
+    m = Membership.objects.filter(user=who, clinic=clinic).first()
+    profession = gate.profession_of(who, clinic)
+    return render(
+        request,
+        "practitioners/credentials.html",
+        {
+            "who": who,
+            "form": form,
+            "credentials": creds,
+            "verify_form": VerifyForm(),
+            "is_admin": request.membership.role == Role.CLINIC_ADMIN,
+            "experience": gate.experience(who),
+            "problems": gate.problems(who, clinic) if m and m.role == Role.PRACTITIONER else [],
+            "member": m,
+            "rule": gate.rule_for(clinic, profession),
+            "profession": profession,
+            "expiring": gate.expiring(creds),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _credential(request, code) -> Credential:
+    c = Credential.objects.filter(code=code).select_related("user").first()
+    if c is None or not c.user.memberships.filter(clinic=request.membership.clinic).exists():
+        record(request, "access.not_found", outcome="denied", detail="practitioners.credential")
+        raise Http404("Not found")
+    if c.user != request.user and request.membership.role != Role.CLINIC_ADMIN:
+        raise PermissionDenied("You can see your own credentials only.")
+    return c
+
+
+@allowed("practitioners:verify")
+def verify(request: HttpRequest, code) -> HttpResponse:
+    """A clinic admin records how a credential was verified (or withdraws the verification)."""
+    c = _credential(request, code)
+    back = reverse("practitioners:credentials") + f"?user={c.user.username}"
+    if request.POST.get("action") == "unverify":
+        c.verified_at, c.verified_by, c.verification_method, c.verification_note = None, None, "", ""
+        c.save()
+        record(request, "credential.unverify", category=CAT, detail=f"{c.user.username}: {c.code}")
+        messages.success(request, f"Verification withdrawn: {c}.")
+        return redirect(back)
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        record(request, "credential.verify", category=CAT, outcome="invalid", detail=str(c.code))
+        messages.error(request, "Say how the credential was verified.")
+        return redirect(back)
+    c.verified_at, c.verified_by = timezone.now(), request.user
+    c.verification_method, c.verification_note = form.cleaned_data["method"], form.cleaned_data["note"]
+    c.save()
+    record(request, "credential.verify", category=CAT, detail=f"{c.user.username}: {c.code} {c.verification_method}")
+    messages.success(request, f"Verified: {c}.")
+    return redirect(back)
+
+
+@allowed("practitioners:certificate")
+def certificate(request: HttpRequest, code) -> HttpResponse:
+    c = _credential(request, code)
+    if not c.certificate:
+        raise Http404("No certificate")
+    record(request, "credential.certificate", category=CAT, detail=str(c.code))
+    response = HttpResponse(bytes(c.certificate), content_type=c.certificate_type)
+    ext = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[c.certificate_type]
+    response["Content-Disposition"] = f'attachment; filename="certificate-{c.code}.{ext}"'
+    return response
+
+
+@allowed("practitioners:team")
+def team(request: HttpRequest) -> HttpResponse:
+    """The clinic's practitioners: credentials, warnings, experience and the needling right (admin)."""
+    clinic = request.membership.clinic
+    members = Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER, is_active=True).select_related("user")
+    if request.method == "POST":
+        m = members.filter(user__username=request.POST.get("user", "")[:150]).first()
+        if m is None:
+            raise Http404("Not found")
+        if request.POST.get("action") == "revoke":
+            gate.revoke(m)
+            record(request, "needling.revoke", category=CAT, detail=m.user.username)
+            messages.success(request, f"{m.user.display_name()} can no longer sign needling visits here.")
+        else:
+            refused = gate.grant(m)
+            if refused:
+                record(request, "needling.grant", category=CAT, outcome="invalid", detail=m.user.username)
+                messages.error(request, f"Not given to {m.user.display_name()}: " + " ".join(refused))
+            else:
+                record(request, "needling.grant", category=CAT, detail=m.user.username)
+                messages.success(request, f"{m.user.display_name()} may needle in {clinic.name}.")
+        return redirect("practitioners:team")
+    record(request, "team.view", category=CAT)
+    rows = []
+    for m in members.order_by("user__last_name"):
+        creds = list(Credential.objects.filter(user=m.user))
+        unverified = sum(1 for c in creds if not c.verified)
+        rows.append({"m": m, "problems": gate.problems(m.user, clinic), "expiring": gate.expiring(creds),
+                     "experience": gate.experience(m.user), "unverified": unverified})  # fmt: skip
+    return render(request, "practitioners/team.html", {"rows": rows})
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = JurisdictionRule
+        fields = ["status", "min_hours_in_person", "min_hours_total", "prior_practice_years", "written_consent",
+                  "separate_note", "extra_authorization", "source", "note"]  # fmt: skip
+
+
+@allowed("practitioners:jurisdictions")
+def jurisdictions_page(request: HttpRequest) -> HttpResponse:
+    """The rules, for everyone to read; a superuser edits one (laws change), and every edit is audited."""
+    rules = JurisdictionRule.objects.select_related("updated_by")
+    form = None
+    if request.method == "POST":
+        rule = rules.filter(pk=request.POST.get("rule", "")[:12] or 0).first() if request.POST.get(
+            "rule", "").isdigit() else None  # fmt: skip
+        if rule is None:
+            raise Http404("Not found")
+        before = {f: getattr(rule, f) for f in RuleForm.Meta.fields}
+        form = RuleForm(request.POST, instance=rule)
+        if form.is_valid():
+            rule = form.save(commit=False)
+            rule.updated_by = request.user
+            rule.save()
+            changed = {f: [before[f], getattr(rule, f)] for f in RuleForm.Meta.fields if before[f] != getattr(rule, f)}
+            record(request, "jurisdiction.edit", category=CAT, detail=f"{rule.jurisdiction} {rule.profession}: "
+                   f"{changed}"[:500])  # fmt: skip
+            messages.success(request, f"Saved: {rule}.")
+            return redirect("practitioners:jurisdictions")
+        record(request, "jurisdiction.edit", category=CAT, outcome="invalid")
+    else:
+        record(request, "jurisdictions.view", category=CAT)
+    return render(
+        request,
+        "practitioners/jurisdictions.html",
+        {"rules": rules, "form": form, "editable": request.user.is_superuser, "edit_form": RuleForm()},
+        status=400 if form is not None and form.errors else 200,
+    )

@@ -1,0 +1,126 @@
+"""The right to needle: verified, current credentials and the clinic's jurisdiction rule.
+
+Checked when a clinic admin gives a practitioner the needling right, and again at every signing of a
+visit with needles (credentials expire, rules change). Every refusal names the rule and its source.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from dryneedle.practitioners import jurisdictions
+from dryneedle.practitioners.models import Credential, JurisdictionRule, Membership, Role
+
+WARN_DAYS = (60, 14)  # expiry warnings: the practitioners issue's 60 and 14 days ahead
+
+
+def _current(qs, on):
+    return qs.filter(verified_at__isnull=False, issued__lte=on).filter(Q(expires__isnull=True) | Q(expires__gte=on))
+
+
+def profession_of(user, clinic, on=None) -> str | None:
+    """The profession of the practitioner's current verified licence, preferring one from the clinic's jurisdiction."""
+    on = on or timezone.localdate()
+    licences = _current(Credential.objects.filter(user=user, kind=Credential.Kind.LICENCE), on)
+    lic = licences.filter(jurisdiction=clinic.jurisdiction).first() or licences.first()
+    return lic.profession if lic else None
+
+
+def rule_for(clinic, profession: str | None):
+    if profession is None:
+        return None
+    return JurisdictionRule.objects.filter(jurisdiction=clinic.jurisdiction, profession=profession).first()
+
+
+def held(user, clinic, profession: str, on) -> jurisdictions.Held:
+    mine = Credential.objects.filter(user=user, verified_at__isnull=False)
+    since = mine.filter(kind=Credential.Kind.LICENCE, profession=profession, issued__lte=on).aggregate(m=Min("issued"))
+    hours = mine.filter(kind=Credential.Kind.DN_CERTIFICATION, issued__lte=on).aggregate(
+        p=Sum("hours_in_person"), o=Sum("hours_online")
+    )
+    auth = _current(mine.filter(kind=Credential.Kind.AUTHORIZATION, jurisdiction=clinic.jurisdiction), on)
+    return jurisdictions.Held(since["m"], hours["p"] or 0, hours["o"] or 0, auth.exists())
+
+
+def problems(user, clinic, on=None) -> list[str]:
+    """What stops ``user`` from needling in ``clinic`` on ``on`` (credentials and the jurisdiction rule)."""
+    on = on or timezone.localdate()
+    if not Membership.objects.filter(user=user, clinic=clinic, role=Role.PRACTITIONER, is_active=True).exists():
+        return ["Only a practitioner of this clinic can needle."]
+    out = []
+    profession = profession_of(user, clinic, on)
+    if profession is None:
+        out.append("You have no current professional licence on record (verified by the clinic).")
+    certs = _current(Credential.objects.filter(user=user, kind=Credential.Kind.DN_CERTIFICATION), on)
+    if not certs.exists():
+        out.append("You have no current dry-needling certification on record (verified by the clinic).")
+    rule = rule_for(clinic, profession)
+    if rule is not None:
+        out += jurisdictions.check(rule, held(user, clinic, profession, on), on)
+    return out
+
+
+def signing_problems(user, visit, on=None) -> list[str]:
+    """The needling right in this clinic, the checks above, and the rule's written-consent requirement."""
+    on = on or timezone.localdate()
+    m = Membership.objects.filter(user=user, clinic=visit.clinic, is_active=True).first()
+    out = problems(user, visit.clinic, on)
+    if m is not None and m.role == Role.PRACTITIONER and not m.needling:
+        out.append("A clinic admin has not given you the needling right in this clinic.")
+    rule = rule_for(visit.clinic, profession_of(user, visit.clinic, on))
+    if rule is not None and rule.written_consent:
+        from dryneedle.screening.gate import current_screening
+
+        s = current_screening(visit.episode)
+        if s is not None and s.consent_type != "written":
+            out.append(f"Written consent is required in {rule.jurisdiction} ({rule.source}); the screening records "
+                       f"{s.get_consent_type_display().lower() or 'none'}.")  # fmt: skip
+    return out
+
+
+def grant(membership: Membership, on=None) -> list[str]:
+    """Give the needling right when nothing stops it; return the reasons otherwise (nothing changes then)."""
+    found = problems(membership.user, membership.clinic, on)
+    if not found:
+        membership.needling = True
+        membership.needling_since = timezone.now()
+        membership.save(update_fields=["needling", "needling_since"])
+    return found
+
+
+def revoke(membership: Membership) -> None:
+    membership.needling = False
+    membership.needling_since = None
+    membership.save(update_fields=["needling", "needling_since"])
+
+
+@dataclass
+class Experience:
+    back_pain_episodes: int
+    needling_visits: int
+    years_certified: int | None
+
+
+def experience(user, on=None) -> Experience:
+    """Counted from the practitioner's own records, not claimed: episodes led, visits signed, years certified."""
+    from dryneedle.patients.conditions import BY_CODE
+    from dryneedle.patients.models import Episode
+    from dryneedle.visits.models import Visit
+
+    on = on or timezone.localdate()
+    back = [c for c, info in BY_CODE.items() if info.back_pain]
+    episodes = Episode.objects.filter(clinician=user, condition__in=back).exclude(status="entered_in_error").count()
+    visits = Visit.objects.filter(signed_by=user, status="signed", insertions__isnull=False).distinct().count()
+    first = Credential.objects.filter(
+        user=user, kind=Credential.Kind.DN_CERTIFICATION, verified_at__isnull=False
+    ).aggregate(m=Min("issued"))["m"]
+    return Experience(episodes, visits, jurisdictions._years(first, on) if first else None)
+
+
+def expiring(credentials, on=None) -> list[tuple[Credential, int]]:
+    """Credentials that expire within the first warning window, with their days left (negative: expired)."""
+    on = on or timezone.localdate()
+    horizon = on + timedelta(days=WARN_DAYS[0])
+    return [(c, c.days_left(on)) for c in credentials if c.expires is not None and c.expires <= horizon]
