@@ -128,6 +128,15 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     listing = make_listing(dora, clinic_a, bio=PAYLOADS[3], languages=PAYLOADS[4][:200], city=PAYLOADS[5][:100])
     for p in PAYLOADS[:5]:
         make_consultation(listing, name=p[:200], message=p, preferred_times=p[:300])
+    from dryneedle.directory.models import PatientReview
+    from dryneedle.portal.models import PatientLink
+
+    for i, e in enumerate(Episode.objects.order_by("id")[:5]):
+        Episode.objects.filter(pk=e.pk).update(status="discharged", discharge_date=e.start_date,
+                                               discharge_reason="goals_met", clinician=dora)  # fmt: skip
+        link, _t = PatientLink.issue(e, "review", dora)
+        PatientReview.objects.create(clinic=clinic_a, practitioner=dora, episode=e, link=link, rating=4,
+                                     text=PAYLOADS[i], reply=PAYLOADS[i + 5])  # fmt: skip
     cred = make_credential(dora)
     cred.title, cred.issuer, cred.number = PAYLOADS[6][:200], PAYLOADS[7][:200], PAYLOADS[8][:60]
     cred.save()
@@ -152,7 +161,7 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     urls += ["/directory/requests/", "/practitioners/team/", "/practitioners/credentials/?user=dora@a.example",
              "/practitioners/jurisdictions/"]  # fmt: skip
     urls += [f"/directory/requests/{r.code}/" for r in ConsultationRequest.objects.all()]
-    urls += ["/directory/", f"/directory/{listing.slug}/"]
+    urls += ["/directory/", f"/directory/{listing.slug}/", "/directory/reviews/"]
     urls += [f"/appointments/{a.code}/" for a in Appointment.objects.all()]
     urls += [f"/appointments/patients/{a.patient.code}/book/" for a in Appointment.objects.all()[:3]]
     day = (timezone.now() + timedelta(days=1)).date().isoformat()

@@ -242,6 +242,7 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             made += n
             n_episodes += len(batch_episodes)
             bar.advance(n)
+        _reviews(rng, [c for c, _ in clinic_objs])
         out["patients"], out["episodes"] = made, n_episodes
         for clinic, _spec in clinic_objs:
             record(
@@ -751,3 +752,31 @@ def _listings(rng: random.Random, clinic_objs) -> None:
                                             "Stiff back every morning; would like to try dry needling.")),
                         preferred_times=rng.choice(("Weekday mornings", "After 4 pm", "Any time on Fridays")),
                     )  # fmt: skip
+
+
+REVIEW_TEXTS = (
+    (5, "Explained what dry needling can and cannot do, and the exercises made the difference."),
+    (5, "Clear plan from the first visit; back to gardening after six weeks."),
+    (4, "Helpful, though the needling was sorer the next day than I expected."),
+    (4, "Good care and easy booking; would have liked evening appointments."),
+    (3, "Some improvement. The home exercises were the most useful part."),
+    (2, "Not much change in my sciatica, but they were honest that it might not help."),
+)
+
+
+def _reviews(rng: random.Random, clinics) -> None:
+    """Reviews from some completed episodes of listed practitioners, as patients would leave them."""
+    from dryneedle.directory.models import Listing, PatientReview
+    from dryneedle.portal.models import PatientLink
+
+    listed = set(Listing.objects.filter(clinic__in=clinics, listed=True).values_list("user_id", "clinic_id"))
+    done = Episode.objects.filter(clinic__in=clinics, status="discharged", clinician__isnull=False)
+    for e in done.select_related("clinic", "patient", "clinician").order_by("id"):
+        if (e.clinician_id, e.clinic_id) not in listed or rng.random() > 0.15:
+            continue
+        link, _token = PatientLink.issue(e, PatientLink.Purpose.REVIEW, e.clinician, days=30)
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+        rating, text = rng.choice(REVIEW_TEXTS)
+        PatientReview.objects.create(clinic=e.clinic, practitioner=e.clinician, episode=e, link=link, rating=rating,
+                                     text=text if rng.random() < 0.8 else "")  # fmt: skip

@@ -75,7 +75,7 @@ def visible():
 
 
 def search(place: str = "", profession: str = "", language: str = "", condition: str = ""):
-    """Listed practitioners matching every given criterion; those with more needling visits first."""
+    """Listed practitioners matching every given criterion, by name (no ranking: every match is shown equally)."""
     qs = visible().select_related("user", "clinic")
     if place:
         p = place.strip()[:100]

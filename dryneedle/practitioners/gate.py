@@ -124,3 +124,39 @@ def expiring(credentials, on=None) -> list[tuple[Credential, int]]:
     on = on or timezone.localdate()
     horizon = on + timedelta(days=WARN_DAYS[0])
     return [(c, c.days_left(on)) for c in credentials if c.expires is not None and c.expires <= horizon]
+
+
+def send_expiry_warnings(on=None, stdout=None) -> int:
+    """Email a practitioner and their clinic admins when a credential enters the 60- and then the 14-day window.
+
+    Each window is emailed once per credential (a conditional update claims it, so concurrent runs send once).
+    """
+    from django.core.mail import send_mail
+
+    on = on or timezone.localdate()
+    sent = 0
+    soon = Credential.objects.filter(expires__gte=on, expires__lte=on + timedelta(days=WARN_DAYS[0]))
+    for c in soon.select_related("user"):
+        days = (c.expires - on).days
+        window = min(w for w in WARN_DAYS if days <= w)
+        if c.warned_days is not None and c.warned_days <= window:
+            continue
+        claimed = Credential.objects.filter(pk=c.pk).filter(Q(warned_days__isnull=True) | Q(warned_days__gt=window))
+        if not claimed.update(warned_days=window):
+            continue
+        admins = Membership.objects.filter(
+            clinic__memberships__user=c.user, role=Role.CLINIC_ADMIN, is_active=True
+        ).values_list("user__email", flat=True)
+        to = sorted({c.user.email, *admins} - {""})
+        if to:
+            send_mail(
+                subject=f"[dryneedle] {c.title} expires in {days} days",
+                message=(f"{c.user.display_name()}'s {c.get_kind_display().lower()} \"{c.title}\" ({c.issuer}) expires "
+                         f"on {c.expires:%d %B %Y}. Without a current, verified one, needling visits cannot be "
+                         "signed. Add the renewed credential in dryneedle for the clinic admin to verify."),
+                from_email=None, recipient_list=to,
+            )  # fmt: skip
+            sent += 1
+    if stdout:
+        stdout.write(f"{sent} expiry warning{'s' if sent != 1 else ''} sent.\n")
+    return sent

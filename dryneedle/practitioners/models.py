@@ -126,6 +126,8 @@ class Credential(models.Model):
     certificate_type = models.CharField(max_length=40, blank=True)
     certificate_name = models.CharField(max_length=200, blank=True)
     created = models.DateTimeField(auto_now_add=True, null=True)
+    # The smallest warning window (60, then 14 days) already emailed for this expiry: each goes once.
+    warned_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -198,3 +198,16 @@ def test_only_a_superuser_edits_a_rule_and_the_edit_is_audited(admin):
     assert r.status_code == 302 and rule.min_hours_in_person == 50 and rule.updated_by == admin
     row = AuditEvent.objects.filter(action="jurisdiction.edit", outcome="ok").get()
     assert "'min_hours_in_person': [46, 50]" in row.detail
+
+
+def test_expiry_warnings_are_emailed_once_at_60_and_14_days(alice, admin, mailoutbox):
+    from django.core.management import call_command
+
+    cert = certify(alice, days_left=70)
+    today = timezone.localdate()
+    sent = [gate.send_expiry_warnings(on=today + timedelta(days=d)) for d in (0, 10, 11, 30, 56, 57, 70)]
+    assert sent == [0, 1, 0, 0, 1, 0, 0]
+    assert [m.subject for m in mailoutbox] == [f"[dryneedle] {cert.title} expires in 60 days",
+                                               f"[dryneedle] {cert.title} expires in 14 days"]  # fmt: skip
+    assert mailoutbox[0].to == sorted([alice.email, admin.email])
+    call_command("send_expiry_warnings")  # today: nothing left to send, and it says so
