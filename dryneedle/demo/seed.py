@@ -198,6 +198,11 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
                 if profession:
                     practitioners_by_clinic[clinic.pk].append(user)
                     _credentials(rng, user, profession, spec["jurisdiction"], today)
+        for clinic, _spec in clinic_objs:  # each clinic's admin verified its practitioners' credentials
+            admin = User.objects.filter(memberships__clinic=clinic, memberships__role=Role.CLINIC_ADMIN).first()
+            Credential.objects.filter(user__memberships__clinic=clinic, verified_by__isnull=True).update(
+                verified_by=admin
+            )
         if len(clinic_objs) > 1:
             # One practitioner works in two clinics, to show the clinic switcher.
             roamer = practitioners_by_clinic[clinic_objs[0][0].pk][0]
