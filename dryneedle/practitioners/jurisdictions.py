@@ -30,6 +30,13 @@ class Profile:
     extra_authorization: bool = False
     note: str = ""
 
+    # The same display helpers as the JurisdictionRule model, so pages show either.
+    def get_status_display(self) -> str:
+        return {"permitted": "Permitted", "prohibited": "Prohibited", "silent": "Law silent"}[self.status]
+
+    def get_profession_display(self) -> str:
+        return "Physiotherapist / physical therapist" if self.profession == PT else self.profession.capitalize()
+
 
 PT = "physiotherapist"
 DEFAULTS: tuple[Profile, ...] = (
@@ -60,6 +67,9 @@ DEFAULTS: tuple[Profile, ...] = (
             note="A local-authority skin-piercing licence may apply outside London; CSP insurance excludes "
                  "thoracic needling from 1 July 2024."),
 )  # fmt: skip
+
+
+BY_KEY = {(p.jurisdiction, p.profession): p for p in DEFAULTS}
 
 
 @dataclass(frozen=True)

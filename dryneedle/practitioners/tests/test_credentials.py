@@ -56,8 +56,20 @@ def test_the_reference_numbers_are_the_ones_shipped():
     assert by["US-MD"].min_hours_total == 80 and by["US-AZ"].min_hours_total == 24
     assert {j for j, p in by.items() if p.status == "prohibited"} == {"US-CA", "US-HI", "US-NY", "US-OR"}
     assert by["CA-AB"].extra_authorization and by["CA-BC"].extra_authorization
-    # Loaded into the table by the migration.
+    # Loaded into the table by the migration (run again here: a transactional test may have emptied the table).
+    _load_rules()
     assert JurisdictionRule.objects.filter(jurisdiction="US-CO", profession="physiotherapist").get().written_consent
+    # And an emptied table still applies the cited defaults: nobody gets through for want of a row.
+    JurisdictionRule.objects.all().delete()
+    assert gate.rule_for(type("C", (), {"jurisdiction": "US-NY"})(), "physiotherapist").status == "prohibited"
+
+
+def _load_rules():
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("dryneedle.practitioners.migrations.0004_jurisdiction_defaults").load(apps, None)
 
 
 def test_the_right_is_refused_with_the_rule_and_its_source(alice, admin, clinic_a):
@@ -187,6 +199,7 @@ def test_admin_verifies_and_another_clinic_cannot_see(alice, admin, charlie):
 
 
 def test_only_a_superuser_edits_a_rule_and_the_edit_is_audited(admin):
+    _load_rules()
     rule = JurisdictionRule.objects.get(jurisdiction="US-CO", profession="physiotherapist")
     body = {"rule": rule.pk, "status": "permitted", "min_hours_in_person": "50", "prior_practice_years": "2",
             "written_consent": "on", "source": "Colorado Rule 11, 2026 revision (board site)"}  # fmt: skip
