@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _clinic_a_time(settings):
+def _clinic_a_time():
     """Tests think in clinic A's time zone (America/Denver), as its people do: pages show and read
     times in the clinic's zone. Code that runs without a request (commands) must name its zone itself."""
     import zoneinfo

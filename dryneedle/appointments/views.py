@@ -68,16 +68,12 @@ def _components(patient) -> list[tuple[str, str]]:
     """The patient's open plans' components, with how many are booked, for the booking form."""
     from dryneedle.plans.services import booked_counts
 
-    out = []
-    comps = Component.objects.filter(patient=patient, stopped=False, plan__episode__status="open").select_related(
-        "plan__episode"
-    )
-    counts: dict[int, int] = {}
-    for plan_id in {c.plan_id for c in comps}:
-        counts.update(booked_counts(comps.filter(plan_id=plan_id).first().plan))
-    for c in comps.order_by("plan_id", "id"):
-        out.append((str(c.code), f"{c} ({c.plan.episode.condition_name}): {counts.get(c.id, 0)} of {c.count} booked"))
-    return out
+    comps = Component.objects.filter(patient=patient, stopped=False, plan__episode__status="open")
+    counts = booked_counts(comps)
+    return [
+        (str(c.code), f"{c} ({c.plan.episode.condition_name}): {counts.get(c.id, 0)} of {c.count} booked")
+        for c in comps.select_related("plan__episode").order_by("plan_id", "id")
+    ]
 
 
 @allowed("appointments:book")

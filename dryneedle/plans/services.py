@@ -404,14 +404,14 @@ def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
     return out
 
 
-def booked_counts(plan: CarePlan) -> dict[int, int]:
-    """Appointments booked or attended per component."""
+def booked_counts(components) -> dict[int, int]:
+    """Appointments booked or attended per component, for a queryset of components (one query)."""
     from django.db.models import Count, Q
 
     from dryneedle.appointments.models import Appointment
 
     busy = Q(appointments__status__in=(Appointment.Status.BOOKED, Appointment.Status.ATTENDED))
-    return dict(plan.components.annotate(n=Count("appointments", filter=busy)).values_list("id", "n"))
+    return dict(components.annotate(n=Count("appointments", filter=busy)).values_list("id", "n"))
 
 
 def open_recurrence(episode: Episode, user, start: date | None = None) -> Episode:

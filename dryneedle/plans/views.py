@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -100,7 +101,7 @@ def new_plan(request: HttpRequest, code) -> HttpResponse:
 def _context(request, plan: CarePlan, **forms) -> dict:
     episode = plan.episode
     providers = practitioners(plan.clinic)
-    counts = services.booked_counts(plan)
+    counts = services.booked_counts(plan.components.all())
     components = list(plan.components.select_related("provider").order_by("stopped", "id"))
     for c in components:
         c.booked = counts.get(c.id, 0)
@@ -340,8 +341,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
         request, CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
     ).select_related("patient", "episode")
     reviews, recalls = [], []
-    for plan in plans.filter(episode__status="open", expected_dn_visits__isnull=False):
-        for m, n in services.reassessment(plan):
+    open_plans = (
+        plans.filter(episode__status="open", expected_dn_visits__isnull=False)
+        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status="signed"), distinct=True))
+        .prefetch_related("reviews")
+    )
+    for plan in open_plans:
+        reviewed = {r.milestone for r in plan.reviews.all()}
+        for m, n in rules.due_milestones(plan.expected_dn_visits, plan.signed, reviewed):
             reviews.append((plan, m, n))
     for plan in plans.filter(episode__status="discharged", maintenance_every_weeks__isnull=False):
         d = services.next_maintenance(plan, today)

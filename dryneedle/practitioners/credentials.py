@@ -214,8 +214,8 @@ def jurisdictions_page(request: HttpRequest) -> HttpResponse:
     rules = JurisdictionRule.objects.select_related("updated_by")
     form = None
     if request.method == "POST":
-        rule = rules.filter(pk=request.POST.get("rule", "")[:12] or 0).first() if request.POST.get(
-            "rule", "").isdigit() else None  # fmt: skip
+        pk = request.POST.get("rule", "")[:12]
+        rule = rules.filter(pk=pk).first() if pk.isdigit() else None
         if rule is None:
             raise Http404("Not found")
         before = {f: getattr(rule, f) for f in RuleForm.Meta.fields}

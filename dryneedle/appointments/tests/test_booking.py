@@ -98,7 +98,7 @@ def test_a_series_books_all_or_nothing(alice, clinic_a, hours, patient, episode)
     assert len(made) == 4
     from dryneedle.plans.services import booked_counts
 
-    assert booked_counts(plan)[comp.id] == 4
+    assert booked_counts(plan.components.all())[comp.id] == 4
 
 
 def test_book_page_refuses_overlap_and_keeps_the_form(alice, bob, clinic_a, hours, patient):
