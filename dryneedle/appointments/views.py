@@ -14,7 +14,7 @@ from dryneedle.appointments import services
 from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, StatusForm
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import add_errors
+from dryneedle.lib.forms import add_errors, uuid_or_none
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 from dryneedle.practitioners.access import allowed, get_for_clinic
@@ -191,7 +191,7 @@ def availability(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("appointments:availability") + f"?practitioner={who.username}")
         elif action in ("remove_hours", "remove_exception"):
             model = Availability if action == "remove_hours" else AvailabilityException
-            n, _ = model.objects.filter(clinic=clinic, user=who, code=_uuid(request.POST.get("code"))).delete()
+            n, _ = model.objects.filter(clinic=clinic, user=who, code=uuid_or_none(request.POST.get("code"))).delete()
             record(request, f"availability.{action}", category=CAT, detail=f"{who.username} {n}")
             messages.success(request, "Removed." if n else "Nothing to remove.")
             return redirect(reverse("appointments:availability") + f"?practitioner={who.username}")
@@ -232,15 +232,6 @@ def availability(request: HttpRequest) -> HttpResponse:
         },
         status=400 if hours_form.errors or exc_form.errors else 200,
     )
-
-
-def _uuid(value):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @allowed("appointments:feed")

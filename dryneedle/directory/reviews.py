@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
+from dryneedle.lib.forms import uuid_or_none
 from dryneedle.portal.models import PatientLink
 from dryneedle.practitioners.access import allowed
 
@@ -78,7 +79,7 @@ def clinic_reviews(request: HttpRequest) -> HttpResponse:
     """The clinic's reviews: reply, or hide one with a recorded reason. Reviews are never edited."""
     qs = PatientReview.objects.filter(clinic=request.membership.clinic).select_related("practitioner", "moderated_by")
     if request.method == "POST":
-        review = qs.filter(code=_uuid(request.POST.get("review"))).first()
+        review = qs.filter(code=uuid_or_none(request.POST.get("review"))).first()
         if review is None:
             record(request, "review.moderate", category="review", outcome="invalid", detail="no such review")
             messages.error(request, "That review is not one of this clinic's.")
@@ -103,15 +104,6 @@ def clinic_reviews(request: HttpRequest) -> HttpResponse:
     record(request, "reviews.view", category="review")
     return render(request, "directory/reviews.html", {"reviews": qs.order_by("-created")[:200],
                                                       "reasons": PatientReview.Moderation.choices})  # fmt: skip
-
-
-def _uuid(value):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def shown(user):

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -15,3 +17,11 @@ def no_nul(value: str) -> None:
     """Field validator: PostgreSQL refuses NUL bytes that SQLite stores, so refuse them everywhere."""
     if "\x00" in value:
         raise forms.ValidationError("Text cannot contain NUL characters.")
+
+
+def uuid_or_none(value):
+    """A code posted by a form, as a UUID; None for anything that is not one (then nothing matches)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

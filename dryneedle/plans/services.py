@@ -1,6 +1,5 @@
 """Care plans: building one from the episode's data, what is due, what the data say about discharge."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -8,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dryneedle.lib.forms import uuid_or_none
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode
@@ -142,8 +142,9 @@ COMPONENT_FIELDS = ("modality", "sequence", "provider", "outside_provider", "tim
 
 def _component_values(comp: Component, data: dict) -> None:
     for f in (*COMPONENT_FIELDS, "stopped"):
-        if f in data:
-            setattr(comp, f, data[f] if data[f] is not None or f == "provider" else getattr(comp, f))
+        # None leaves a field as it is, except the provider, where None means "someone outside".
+        if f in data and (data[f] is not None or f == "provider"):
+            setattr(comp, f, data[f])
     if comp.provider_id and comp.outside_provider:
         raise ValidationError({"outside_provider": "Name one provider: one of ours, or someone outside."})
     if comp.provider_id and not comp.provider.memberships.filter(clinic=comp.clinic, is_active=True).exists():
@@ -235,11 +236,8 @@ def assign(plan: CarePlan, user, code: str, dose: str = "", notes: str = "") -> 
 def tick(plan: CarePlan, assignment_code, day: date, *, done: bool, today: date | None = None) -> None:
     """The patient ticks (or unticks) an exercise for a day of the past week, on their own plan only."""
     today = today or timezone.localdate()
-    try:
-        code = uuid.UUID(str(assignment_code))
-    except ValueError:
-        raise ValidationError("That exercise is not in your programme.") from None
-    a = Assignment.objects.filter(code=code, active=True).first()
+    code = uuid_or_none(assignment_code)
+    a = Assignment.objects.filter(code=code, active=True).first() if code else None
     if a is None or a.plan_id != plan.pk:
         raise ValidationError("That exercise is not in your programme.")
     if day > today or day < today - timedelta(days=6):
