@@ -245,23 +245,36 @@ SCREENING_ANSWERS = {
     "consent": "given",
     "consent_type": "written",  # clinic A is in Colorado, which requires written consent
     "findings": ["diabetes"],
+    "none_of": ["red_flags"],  # asked: no red flag (a group neither ticked nor "none" is not asked)
+    "pregnancy": "no",
     "medications": ["Metformin"],
     "planned_regions": ["lumbar", "gluteal"],
 }
+# Every group asked, nothing found: the start of most tests' screenings.
+ASKED_NONE = {"none_of": ["red_flags", "contraindications"], "pregnancy": "no"}
+
+
+def screened(episode, user, data, keep=()):
+    """Record a screening and acknowledge its precautions as a clinician would (all but those in ``keep``)."""
+    from dryneedle.screening.services import acknowledge, record_screening
+
+    s = record_screening(episode, user, {**ASKED_NONE, **data})
+    rules = [p["rule"] for p in s.result["precautions"] if p["rule"] not in keep]
+    if rules:
+        acknowledge(s, user, rules)
+    return s
 
 
 @pytest.fixture
 def screening(episode, alice):
-    from dryneedle.screening.services import record_screening
-
-    return record_screening(episode, alice, SCREENING_ANSWERS)
+    # Diabetes is left to acknowledge: the tests of the gate do it.
+    return screened(episode, alice, SCREENING_ANSWERS, keep=("diabetes",))
 
 
 @pytest.fixture
 def foreign_screening(foreign_patient, charlie):
-    from dryneedle.screening.services import record_screening
-
-    return record_screening(foreign_patient.episodes.get(), charlie, {**SCREENING_ANSWERS, "consent_witness": CANARY})
+    data = {**SCREENING_ANSWERS, "consent_witness": CANARY}
+    return screened(foreign_patient.episodes.get(), charlie, data, keep=("diabetes",))
 
 
 def _lot(clinic, number):

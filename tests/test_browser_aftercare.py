@@ -8,13 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import _lot, certify, make_user
+from conftest import _lot, certify, make_user, screened
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import services
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.portal.models import PatientLink
-from dryneedle.screening.services import record_screening
 from dryneedle.visits import services as visits
 from dryneedle.visits.models import Insertion, Visit
 
@@ -36,9 +35,7 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
         created_by=dora,
     )
     e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=dora, created_by=dora)
-    record_screening(
-        e, dora, {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar"]}
-    )
+    screened(e, dora, {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar"]})
     lot = _lot(clinic_a, "L-9")
     v = Visit.objects.create(clinic=clinic_a, patient=p, episode=e, practitioner=dora)
     for muscle in ("multifidus", "quadratus_lumborum"):

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import _lot, certify, make_user
+from conftest import _lot, certify, make_user, screened
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.screening.services import record_screening
 from dryneedle.visits.models import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +29,7 @@ def _screened_episode(clinic):
         clinic=clinic, given_name="Lee", family_name="Park", birth_date=date(1980, 2, 2), sex="female", created_by=dora
     )
     e = Episode.objects.create(clinic=clinic, patient=p, condition="sciatica", clinician=dora, created_by=dora)
-    record_screening(
+    screened(
         e,
         dora,
         {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar", "gluteal"]},

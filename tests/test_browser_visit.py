@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import _lot, certify, make_user
+from conftest import _lot, certify, make_user, screened
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.screening.services import record_screening
 from dryneedle.visits.models import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,7 +27,7 @@ def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
         created_by=dora,
     )
     e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=dora, created_by=dora)
-    record_screening(
+    screened(
         e,
         dora,
         {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar", "gluteal"]},

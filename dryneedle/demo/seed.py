@@ -577,7 +577,8 @@ def _screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
         "planned_regions": list(_pick(rng, REGION_MIX)),
         "electrical_stimulation": rng.random() < 0.15,
         "region_findings": {},
-        "medical_clearance": False,
+        "medical_clearance": [],
+        "asked": {"red_flags": True, "contraindications": True, "pregnancy": True},
     }
     result = rules.evaluate(rules.parse(answers))
     created = datetime.combine(e.start_date, time(9, 20), tzinfo=UTC)
@@ -589,11 +590,7 @@ def _screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
         episode=e,
         answers=answers,
         decision=result.decision,
-        result={
-            **result.as_dict(),
-            "excluded_regions": result.excluded_regions,
-            "no_electrical_stimulation": result.no_electrical_stimulation,
-        },
+        result=result.stored(),
         valid_until=created + timedelta(days=30),
         # Colorado requires written consent (practitioners/jurisdictions.py); elsewhere some give it verbally.
         consent_type=("written" if e.clinic.jurisdiction == "US-CO" or rng.random() < 0.4 else "verbal")

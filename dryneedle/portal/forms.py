@@ -24,16 +24,21 @@ QUESTIONS = (
         "Your health",
         (
             ("history_of_cancer", "You have had cancer"),
+            ("new_onset_under_20_or_over_50", "This back pain began before you were 20 or after you were 50"),
             ("unexplained_weight_loss", "You have lost weight without trying"),
             ("night_pain_unrelenting", "Pain at night that does not ease whatever position you lie in"),
+            ("thoracic_pain", "Pain in the middle of your back, between or below the shoulder blades"),
+            ("pain_at_multiple_sites", "Pain in several parts of your body at once"),
             ("fever", "Fever, chills or shivering fits recently"),
+            ("systemically_unwell", "Feeling generally unwell"),
             ("recent_bacterial_infection", "A recent infection treated with antibiotics"),
             ("iv_drug_use", "Injecting drugs"),
-            ("immunosuppression", "Medicines or an illness that weaken your immune system"),
+            ("immunocompromised", "Medicines or an illness that weaken your immune system"),
             ("major_trauma", "A serious accident or fall recently"),
             ("minor_trauma", "A minor fall or strain recently"),
             ("osteoporosis", "Osteoporosis (thin bones)"),
             ("long_term_corticosteroids", "Taking steroid tablets (such as prednisolone) for months"),
+            ("recent_spinal_surgery", "An operation on your spine, or an injection into your spine, recently"),
         ),
     ),
     (
@@ -45,9 +50,13 @@ QUESTIONS = (
             ("epilepsy", "Epilepsy"),
             ("uncontrolled_epilepsy", "Seizures in the last year"),
             ("diabetes", "Diabetes"),
+            ("diabetic_peripheral_neuropathy", "Diabetes with numbness in your feet, legs or hands"),
             ("mechanical_heart_valve", "A mechanical heart valve"),
             ("implanted_electrical_device", "A pacemaker or another implanted electrical device"),
             ("metal_allergy", "An allergy to nickel or other metals"),
+            ("prior_pneumothorax", "A collapsed lung (pneumothorax) in the past"),
+            ("copd_or_emphysema", "COPD or emphysema"),
+            ("lymph_node_clearance", "Lymph nodes removed, for example during cancer surgery"),
         ),
     ),
 )
@@ -63,7 +72,9 @@ class PrefillForm(forms.Form):
     pregnant = forms.ChoiceField(
         label="Are you pregnant?", choices=[("no", "No"), ("yes", "Yes"), ("unsure", "Not sure")], initial="no"
     )
-    pregnancy_weeks = forms.IntegerField(label="If yes, how many weeks?", required=False, min_value=0, max_value=45)
+    pregnancy_weeks = forms.IntegerField(
+        label="If yes, how many weeks?", required=False, min_value=0, max_value=45, help_text="Leave empty if unsure."
+    )
     medications = forms.CharField(
         label="Medicines you take (one per line)",
         required=False,

@@ -1,3 +1,4 @@
+from datetime import date as date_type
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -41,6 +42,21 @@ class Decision(Schema):
     actions: list[str]
 
 
+Clearable = Literal[rules.CLEARABLE]  # type: ignore[valid-type]
+AskedGroup = Literal[rules.ASKED_GROUPS]  # type: ignore[valid-type]
+
+
+class ClearanceIn(Schema):
+    """A physician's clearance of one suspected pathology; it covers the findings named (default: those recorded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suspected: Clearable
+    by: Text
+    date: date_type
+    findings: list[Finding] | None = None
+
+
 class EvaluateIn(Schema):
     """The same body as `dryneedle screen` reads."""
 
@@ -55,7 +71,8 @@ class EvaluateIn(Schema):
     planned_regions: list[Region] = Field(default_factory=list)
     electrical_stimulation: bool = Field(False, strict=True)
     region_findings: dict[Region, list[RegionFinding]] = Field(default_factory=dict)
-    medical_clearance: bool = Field(False, strict=True)
+    medical_clearance: list[ClearanceIn] | Annotated[bool, Field(strict=True)] = False
+    asked: dict[AskedGroup, Annotated[bool, Field(strict=True)]] = Field(default_factory=dict)
 
 
 class ScreeningIn(Schema):
@@ -67,13 +84,18 @@ class ScreeningIn(Schema):
     consent_type: Literal["verbal", "written", ""] = ""
     consent_witness: Text = ""
     findings: list[Finding] = Field(max_length=100)
+    none_of: list[Literal["red_flags", "contraindications"]] = Field(
+        default_factory=list, description="Groups asked with nothing found; a group with neither is not asked."
+    )
+    pregnancy: Literal["not_asked", "no", "pregnant"] = "not_asked"
     pregnancy_weeks: int | None = Field(None, ge=0, le=45, strict=True)
     medications: list[Text] = Field(default_factory=list, max_length=100)
     planned_regions: list[Region] = Field(default_factory=list)
     electrical_stimulation: bool = Field(False, strict=True)
     region_findings: dict[Region, list[RegionFinding]] = Field(default_factory=dict)
-    medical_clearance: bool = Field(False, strict=True)
-    clearance_by: Text = ""
+    medical_clearance: list[ClearanceIn] = Field(
+        default_factory=list, max_length=3, description="New clearances; those of the last screening carry over."
+    )
 
 
 class ScreeningPatch(Schema):
@@ -120,8 +142,14 @@ def _out(s: Screening, gate=None) -> Screening:
 def evaluate(request: HttpRequest, payload: EvaluateIn):
     """Evaluate answers without storing them: the same answer as `dryneedle screen`."""
     require(request, "evaluate_screening")
+    body = payload.model_dump()
+    if isinstance(body["medical_clearance"], list):
+        body["medical_clearance"] = [
+            {k: (v.isoformat() if k == "date" else v) for k, v in c.items() if not (k == "findings" and v is None)}
+            for c in body["medical_clearance"]
+        ]
     try:
-        return rules.screen(payload.model_dump())
+        return rules.screen(body)
     except rules.InputError as e:
         raise HttpError(422, str(e)) from None
 
@@ -151,8 +179,14 @@ def create_screening(request: HttpRequest, code: UUID, payload: ScreeningIn):
     """Record a screening; the decision is computed, and the previous screening is superseded."""
     require(request, "create_screening")
     episode = _episode(request, code, write=True)
+    data = payload.model_dump()
+    data["new_clearances"] = [
+        {"suspected": c["suspected"], "by": c["by"], "date": c["date"].isoformat()}
+        | ({"findings": c["findings"]} if c["findings"] is not None else {})
+        for c in data.pop("medical_clearance")
+    ]
     with transaction.atomic():
-        s = services.record_screening(episode, request.user, payload.model_dump())
+        s = services.record_screening(episode, request.user, data)
         record(request, "screening.create", s, category="screening", detail="api: " + s.decision)
     return Status(201, _out(s))
 

@@ -5,7 +5,7 @@ from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 
 GROUP_TITLES = {
-    "ces": "Cauda equina syndrome — ask first",
+    "ces": "Cauda equina and the nerves of the legs — ask first",
     "malignancy": "Cancer",
     "infection": "Infection",
     "fracture": "Fracture",
@@ -15,23 +15,46 @@ GROUP_TITLES = {
 }
 
 
+# The codes the form offers: one per clinical concept (an alias stays accepted by the API and CLI only).
+FORM_FINDINGS = [f for f in rules.FINDINGS if not f.alias_of and f.code != "pregnant_gestation_unknown"]
+CLEARANCE_LABELS = {
+    "spinal_malignancy": "Suspected spinal malignancy",
+    "spinal_infection": "Suspected spinal infection",
+    "spinal_fracture": "Suspected spinal fracture",
+}
+
+
 class ScreeningForm(forms.Form):
     findings = forms.MultipleChoiceField(
-        required=False, choices=[(f.code, f.meaning) for f in rules.FINDINGS], widget=forms.CheckboxSelectMultiple
+        required=False, choices=[(f.code, f.meaning) for f in FORM_FINDINGS], widget=forms.CheckboxSelectMultiple
     )
+    none_red_flags = forms.BooleanField(label="Asked: none of these red flags", required=False)
+    none_contraindications = forms.BooleanField(label="Asked: none of these", required=False)
     medications = forms.CharField(
         required=False,
         max_length=3000,
         validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line. Anticoagulants and antiplatelets are recognised by their generic names.",
+        help_text="One per line; leave empty if none. Anticoagulants and antiplatelets are recognised by generic "
+        "and brand name; anything else is shown back as 'not recognised — check it'.",
+    )
+    pregnancy = forms.ChoiceField(
+        label="Pregnancy",
+        choices=[
+            ("not_asked", "Not asked yet"),
+            ("no", "Not pregnant (or not applicable)"),
+            ("pregnant", "Pregnant"),
+        ],
+        initial="not_asked",
+        required=False,
+        widget=forms.RadioSelect,
     )
     pregnancy_weeks = forms.IntegerField(
-        label="Pregnant: weeks of gestation",
+        label="Weeks of gestation",
         required=False,
         min_value=0,
         max_value=45,
-        help_text="Leave empty if not pregnant.",
+        help_text="Leave empty if the weeks are not known: the first trimester is then assumed.",
     )
     planned_regions = forms.MultipleChoiceField(
         label="Regions you plan to needle",
@@ -46,38 +69,66 @@ class ScreeningForm(forms.Form):
     )
     consent_type = forms.ChoiceField(label="How", required=False, choices=[("", "—"), *Screening.ConsentType.choices])
     consent_witness = forms.CharField(label="Witness", required=False, max_length=200, validators=[no_nul])
-    medical_clearance = forms.BooleanField(
-        label="Medical clearance for the red flags recorded",
-        required=False,
-        help_text="Only after a physician has assessed the referral.",
-    )
-    clearance_by = forms.CharField(label="Cleared by (physician)", required=False, max_length=200, validators=[no_nul])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Lymphoedema or local infection, per region: one checkbox each.
+        # Lymphoedema, lymph nodes removed or local infection, per region: one checkbox each.
         for region in rules.REGIONS:
             for what in rules.REGION_FINDINGS:
                 self.fields[f"rf_{region}_{what}"] = forms.BooleanField(
                     required=False, label=f"{what.replace('_', ' ').capitalize()} in the {region} region"
                 )
+        # Medical clearance names the pathology it clears, who gave it and when (never cauda equina).
+        for p, label in CLEARANCE_LABELS.items():
+            self.fields[f"clear_{p}"] = forms.BooleanField(label=f"{label}: cleared by a physician", required=False)
+            self.fields[f"clear_{p}_by"] = forms.CharField(
+                label="Cleared by (physician)", required=False, max_length=200, validators=[no_nul]
+            )
+            self.fields[f"clear_{p}_date"] = forms.DateField(
+                label="Date of the clearance", required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
 
     def grouped_findings(self):
         by_code = {w.data["value"]: w for w in self["findings"]}
         out = []
         for group, title in GROUP_TITLES.items():
-            out.append((title, group, [by_code[f.code] for f in rules.FINDINGS if f.group == group]))
+            out.append((title, group, [by_code[f.code] for f in FORM_FINDINGS if f.group == group]))
         return out
 
     def region_rows(self):
         return [(r, [self[f"rf_{r}_{w}"] for w in rules.REGION_FINDINGS]) for r in rules.REGIONS]
 
+    def clearance_rows(self):
+        return [(p, self[f"clear_{p}"], self[f"clear_{p}_by"], self[f"clear_{p}_date"]) for p in CLEARANCE_LABELS]
+
+    def clean(self):
+        d = super().clean()
+        for p in CLEARANCE_LABELS:
+            if d.get(f"clear_{p}"):
+                if not (d.get(f"clear_{p}_by") or "").strip():
+                    self.add_error(f"clear_{p}_by", "Name the physician who gave the clearance.")
+                if not d.get(f"clear_{p}_date"):
+                    self.add_error(f"clear_{p}_date", "Give the date of the clearance.")
+        if d.get("pregnancy") != "pregnant" and d.get("pregnancy_weeks") is not None:
+            self.add_error("pregnancy_weeks", "Weeks of gestation are given: answer 'Pregnant'.")
+        return d
+
     def to_data(self) -> dict:
         d = self.cleaned_data
+        none_of = [
+            g for g, f in (("red_flags", "none_red_flags"), ("contraindications", "none_contraindications")) if d.get(f)
+        ]
         return {
             **d,
+            "pregnancy": d.get("pregnancy") or "not_asked",
+            "none_of": none_of,
             "medications": d.get("medications", "").splitlines(),
             "region_findings": {r: [w for w in rules.REGION_FINDINGS if d.get(f"rf_{r}_{w}")] for r in rules.REGIONS},
+            "new_clearances": [
+                {"suspected": p, "by": d[f"clear_{p}_by"].strip(), "date": d[f"clear_{p}_date"].isoformat()}
+                for p in CLEARANCE_LABELS
+                if d.get(f"clear_{p}") and d.get(f"clear_{p}_date")
+            ],
         }
 
 

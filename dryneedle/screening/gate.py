@@ -41,6 +41,9 @@ def needling_gate(episode, region: str | None = None, electrical_stimulation: bo
         missing.append(f"The screening says {s.get_decision_display()}: do not needle.")
     elif d == "do_not_needle":
         missing.append("The screening found a contraindication: do not needle.")
+    elif d == "incomplete" or s.result.get("not_asked"):
+        groups = ", ".join(s.result.get("not_asked") or []).replace("_", " ")
+        missing.append(f"The screening is incomplete (not asked: {groups}): screen again with every group asked.")
     elif d == "defer" and not s.override_reason:
         missing.append(
             "The screening says defer: record an override with a reason and written consent, or do not needle."
@@ -56,5 +59,10 @@ def needling_gate(episode, region: str | None = None, electrical_stimulation: bo
         elif region not in s.answers.get("planned_regions", []):
             missing.append(f"The {region} region was not planned in the screening: screen again with it.")
     if electrical_stimulation and s.result.get("no_electrical_stimulation"):
-        missing.append("Electrical stimulation is not allowed: the patient has an implanted electrical device.")
+        why = [
+            p["text"].split(":")[0].lower()
+            for p in s.result.get("precautions", [])
+            if p["rule"] in ("implanted_electrical_device", "pregnancy")
+        ]
+        missing.append(f"Electrical stimulation is not allowed by the screening ({', '.join(why) or 'a restriction'}).")
     return Gate(not missing, missing, s)

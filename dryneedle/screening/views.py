@@ -9,10 +9,13 @@ from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.practitioners.access import allowed
-from dryneedle.screening import rules, services
-from dryneedle.screening.forms import AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
+from dryneedle.screening import medications, rules, services
+from dryneedle.screening.forms import FORM_FINDINGS, AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
+
+FORM_CODES = {f.code for f in FORM_FINDINGS}
+ALIASES = {f.code: f.alias_of for f in rules.FINDINGS if f.alias_of}
 
 
 def _episode(request: HttpRequest, code, write: bool = True) -> Episode:
@@ -28,11 +31,13 @@ def _screening(request: HttpRequest, code, write: bool = True) -> Screening:
 def new_screening(request: HttpRequest, code) -> HttpResponse:
     episode = _episode(request, code)
     last = episode.screenings.order_by("-created").first()
-    initial = {}
+    initial: dict = {"pregnancy": "no" if episode.patient.sex == "male" else "not_asked"}
     if last is not None and request.method == "GET":
-        # Start from the last answers: the clinician reviews them rather than retyping.
+        # Start from the last answers: the clinician reviews them rather than retyping. "None of these" and
+        # pregnancy are asked again each time: they are recorded, not assumed (safety review).
         a = last.answers
-        initial = {k: a.get(k) for k in ("findings", "pregnancy_weeks", "planned_regions", "electrical_stimulation")}
+        initial |= {k: a.get(k) for k in ("planned_regions", "electrical_stimulation")}
+        initial["findings"] = [ALIASES.get(f, f) for f in a.get("findings", []) if ALIASES.get(f, f) in FORM_CODES]
         initial["medications"] = "\n".join(a.get("medications", []))
         for region, found in a.get("region_findings", {}).items():
             for what in found:
@@ -46,10 +51,16 @@ def new_screening(request: HttpRequest, code) -> HttpResponse:
     if prefill is not None and request.method == "GET":
         # The patient's own answers from a link: newer than the last screening, so they lead.
         a = prefill.answers
-        initial["findings"] = sorted(set(initial.get("findings") or []) | set(a["findings"]))
-        initial["pregnancy_weeks"] = a.get("pregnancy_weeks")
+        theirs = [ALIASES.get(f, f) for f in a["findings"]]
+        initial["findings"] = sorted((set(initial.get("findings") or []) | set(theirs)) & FORM_CODES)
+        if a.get("pregnant") == "yes":
+            initial["pregnancy"] = "pregnant"
+            initial["pregnancy_weeks"] = a.get("pregnancy_weeks")
+        elif a.get("pregnant") == "no":
+            initial["pregnancy"] = "no"
         meds = [m for m in (initial.get("medications") or "").splitlines() if m] + a.get("medications", [])
         initial["medications"] = "\n".join(dict.fromkeys(meds))
+    carried = services.carried_clearances(episode)
     form = ScreeningForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,7 +77,14 @@ def new_screening(request: HttpRequest, code) -> HttpResponse:
     return render(
         request,
         "screening/new.html",
-        {"form": form, "episode": episode, "patient": episode.patient, "last": last, "prefill": prefill},
+        {
+            "form": form,
+            "episode": episode,
+            "patient": episode.patient,
+            "last": last,
+            "prefill": prefill,
+            "carried": carried,
+        },
     )
 
 
@@ -81,6 +99,8 @@ def evaluate(request: HttpRequest, code) -> HttpResponse:
             result = rules.screen(services.answers_for(episode, form.to_data()))
         except rules.InputError as e:
             error = str(e)
+        except ValidationError as e:
+            error = " ".join(e.messages)
     else:
         error = "Answer the consent question to see the decision." if "consent" in form.errors else "Check the answers."
     record(request, "screening.preview", episode, category="screening")
@@ -162,4 +182,8 @@ def invalidate(request: HttpRequest, code) -> HttpResponse:
 
 @allowed("screening:rules")
 def rules_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "screening/rules.html", {"catalogue": rules.catalogue(), "levels": rules.LEVELS[::-1]})
+    return render(
+        request,
+        "screening/rules.html",
+        {"catalogue": rules.catalogue(), "levels": rules.LEVELS[::-1], "drugs": medications.table()},
+    )

@@ -90,8 +90,8 @@ _POSTERIOR = (
     ("thigh_side", "Side of the thigh", "thigh", ((68, 262), (58, 258), (62, 342), (70, 346))),
     ("calf", "Back of the leg (calf)", "leg", ((98, 350), (68, 350), (72, 424), (94, 424))),
     ("heel", "Heel and sole", None, ((94, 428), (72, 428), (72, 446), (94, 446))),
-    ("arm_back", "Back of the upper arm", None, ((56, 98), (64, 106), (58, 170), (42, 168))),
-    ("forearm_back", "Back of the forearm and hand", None, ((42, 172), (58, 174), (50, 262), (32, 258))),
+    ("arm_back", "Back of the upper arm", "arm", ((56, 98), (64, 106), (58, 170), (42, 168))),
+    ("forearm_back", "Back of the forearm and hand", "arm", ((42, 172), (58, 174), (50, 262), (32, 258))),
 )
 _POSTERIOR_MIDLINE = (("sacral", "Sacrum and tailbone (sacral)", "sacral", ((88, 216), (112, 216), (100, 246))),)
 
@@ -106,8 +106,8 @@ _ANTERIOR = (
     ("thigh_front", "Front of the thigh", "thigh", ((96, 268), (60, 266), (64, 346), (96, 346))),
     ("shin", "Front of the leg (shin)", "leg", ((96, 350), (66, 350), (72, 424), (94, 424))),
     ("foot", "Foot", None, ((94, 428), (72, 428), (68, 446), (96, 446))),
-    ("arm_front", "Front of the upper arm", None, ((56, 98), (64, 106), (58, 170), (42, 168))),
-    ("forearm_front", "Front of the forearm and hand", None, ((42, 172), (58, 174), (50, 262), (32, 258))),
+    ("arm_front", "Front of the upper arm", "arm", ((56, 98), (64, 106), (58, 170), (42, 168))),
+    ("forearm_front", "Front of the forearm and hand", "arm", ((42, 172), (58, 174), (50, 262), (32, 258))),
 )
 
 

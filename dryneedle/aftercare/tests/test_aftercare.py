@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from conftest import certify, client_for
+from conftest import certify, client_for, screened
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules, services
 from dryneedle.aftercare.models import CheckIn
@@ -52,9 +52,8 @@ def test_handout_follows_what_was_done(alice, ready, lot_a):
 
 
 def test_thoracic_needling_adds_the_pneumothorax_warning_and_the_pdf_says_it(alice, ready, lot_a, screening):
-    from dryneedle.screening.services import record_screening
 
-    s = record_screening(
+    s = screened(
         ready.episode,
         alice,
         {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar", "thoracic"]},
@@ -145,7 +144,6 @@ def test_concurrent_send_due_sends_once(alice, clinic_a, settings, django_db_blo
         pytest.skip("needs a file database")
     from conftest import _lot
     from dryneedle.patients.models import Episode, Patient
-    from dryneedle.screening.services import record_screening
 
     settings.SITE_URL = "https://records.example"
     certify(alice, 100)
@@ -155,9 +153,7 @@ def test_concurrent_send_due_sends_once(alice, clinic_a, settings, django_db_blo
     p.email = "a@example.org"
     p.save()
     e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=alice)
-    record_screening(
-        e, alice, {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar"]}
-    )
+    screened(e, alice, {"consent": "given", "consent_type": "written", "findings": [], "planned_regions": ["lumbar"]})
     lot = _lot(clinic_a, "C1")
     v = Visit.objects.create(clinic=clinic_a, patient=p, episode=e, practitioner=alice)
     _signed(v, alice, lot)

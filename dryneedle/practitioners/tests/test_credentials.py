@@ -131,13 +131,12 @@ def test_expiry_warnings_and_the_end_of_the_right(alice, clinic_a, insertion, sc
 
 
 def test_written_consent_is_required_in_colorado(alice, episode, insertion, lot_a):
-    from dryneedle.screening.services import acknowledge, record_screening
+    from conftest import screened
     from dryneedle.visits import services as visits
 
     certify(alice)
-    s = record_screening(episode, alice, {"consent": "given", "consent_type": "verbal", "findings": [],
-                                          "planned_regions": ["lumbar", "gluteal"]})  # fmt: skip
-    acknowledge(s, alice, [])
+    screened(episode, alice, {"consent": "given", "consent_type": "verbal", "findings": [],
+                              "planned_regions": ["lumbar", "gluteal"]})  # fmt: skip
     visits.remove_needle(insertion, alice)
     (msg,) = visits.can_sign(alice, insertion.visit)
     assert msg.startswith("Written consent is required in US-CO") and "verbal" in msg

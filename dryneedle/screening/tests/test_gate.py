@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from conftest import SCREENING_ANSWERS
+from conftest import ASKED_NONE, SCREENING_ANSWERS
 from dryneedle.audit.models import AuditEvent
-from dryneedle.screening import services
+from dryneedle.screening import rules, services
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
 
@@ -16,7 +16,20 @@ pytestmark = pytest.mark.django_db
 
 
 def record(episode, user, **changes):
-    return services.record_screening(episode, user, {**SCREENING_ANSWERS, **changes})
+    """Record a screening; each group with nothing found is marked asked ("none of these")."""
+    data = {**SCREENING_ANSWERS, **changes}
+    groups = {rules.GROUP_OF_ASKED[rules.BY_CODE[c].group] for c in data["findings"]}
+    if data.get("region_findings"):
+        groups.add("contraindications")
+    if "none_of" in changes:
+        data["none_of"] = changes["none_of"]
+    else:
+        data["none_of"] = [g for g in ASKED_NONE["none_of"] if g not in groups]
+    return services.record_screening(episode, user, data)
+
+
+def ack_all(s, user):
+    services.acknowledge(s, user, [p["rule"] for p in s.result["precautions"]])
 
 
 def test_no_screening_no_needling(episode):
@@ -27,8 +40,11 @@ def test_no_screening_no_needling(episode):
 def test_precautions_must_be_acknowledged(episode, alice):
     s = record(episode, alice)
     g = needling_gate(episode, "lumbar")
-    assert not g.allowed and "Acknowledge the precautions first (diabetes)" in g.message
+    assert not g.allowed and "Acknowledge the precautions first (" in g.message and "diabetes" in g.message
     services.acknowledge(s, alice, ["diabetes"])
+    # Metformin is not an antithrombotic we know: shown back to check; lumbar needling: pleura and kidney.
+    assert "medication_unrecognised, thoracolumbar_pleura_kidney" in needling_gate(episode, "lumbar").message
+    ack_all(s, alice)
     assert needling_gate(episode, "lumbar").allowed
 
 
@@ -45,6 +61,7 @@ def test_defer_needs_an_override_with_written_consent(episode, alice):
     with pytest.raises(Exception, match="written consent"):
         services.override(s, alice, "Haematologist agrees: superficial needling only, pressure after", False)
     services.override(s, alice, "Haematologist agrees: superficial needling only, pressure after", True)
+    ack_all(s, alice)
     assert needling_gate(episode, "lumbar").allowed
 
 
@@ -56,10 +73,14 @@ def test_the_database_refuses_an_override_without_written_consent(screening):
 def test_regions_must_be_planned_and_not_excluded(episode, alice):
     s = record(episode, alice, findings=[], planned_regions=["lumbar", "leg"], region_findings={"leg": ["lymphoedema"]})
     assert s.decision == "do_not_needle"
+    # Lymphoedema of the leg excludes the whole lower limb: a planned thigh is refused too (White 2001).
+    s = record(episode, alice, findings=[], planned_regions=["thigh"], region_findings={"leg": ["lymphoedema"]})
+    assert s.decision == "do_not_needle"
     s = record(episode, alice, findings=[], planned_regions=["lumbar"], region_findings={"leg": ["lymphoedema"]})
-    services.acknowledge(s, alice, ["lymphoedema:leg"])
+    ack_all(s, alice)
     assert needling_gate(episode, "lumbar").allowed
     assert "excluded" in needling_gate(episode, "leg").message
+    assert "excluded" in needling_gate(episode, "thigh").message
     assert "not planned" in needling_gate(episode, "thoracic").message
 
 
@@ -69,8 +90,8 @@ def test_consent_must_be_recorded(episode, alice):
 
 
 def test_electrical_stimulation_near_an_implant_is_refused(episode, alice):
-    s = record(episode, alice, findings=["implanted_electrical_device"])
-    services.acknowledge(s, alice, ["implanted_electrical_device"])
+    s = record(episode, alice, findings=["implanted_electrical_device"], medications=[])
+    ack_all(s, alice)
     assert needling_gate(episode, "lumbar").allowed
     assert "implanted electrical device" in needling_gate(episode, "lumbar", electrical_stimulation=True).message
 
@@ -78,6 +99,7 @@ def test_electrical_stimulation_near_an_implant_is_refused(episode, alice):
 def test_a_screening_expires_after_30_days_or_when_something_changes(episode, alice):
     with time_machine.travel("2026-11-01 09:00 +0000", tick=False) as t:
         s = record(episode, alice, findings=[])
+        ack_all(s, alice)
         assert needling_gate(episode, "lumbar").allowed
         t.shift(30 * 86400 + 1)
         assert "expired" in needling_gate(episode, "lumbar").message
@@ -95,6 +117,8 @@ def test_the_page_screens_and_shows_a_cited_decision(as_alice, episode):
             "consent": "given",
             "consent_type": "written",
             "findings": ["saddle_anaesthesia"],
+            "none_contraindications": "on",
+            "pregnancy": "no",
             "planned_regions": ["lumbar"],
         },
     )
@@ -123,7 +147,7 @@ def test_page_refuses_missing_consent_type(as_alice, episode):
 
 def test_acknowledge_and_override_through_the_pages(as_alice, episode, alice):
     s = record(episode, alice, findings=["uncontrolled_epilepsy", "diabetes"])
-    as_alice.post(f"/screening/{s.code}/acknowledge/", {"rules": ["diabetes"]})
+    as_alice.post(f"/screening/{s.code}/acknowledge/", {"rules": [p["rule"] for p in s.result["precautions"]]})
     r = as_alice.post(f"/screening/{s.code}/override/", {"reason": "short"}, follow=True)
     assert "at least 20 characters" in r.content.decode() or "Ensure this value" in r.content.decode()
     as_alice.post(
@@ -131,7 +155,7 @@ def test_acknowledge_and_override_through_the_pages(as_alice, episode, alice):
         {"reason": "Seizure-free 2 years per neurologist letter", "written_consent": "on"},
     )
     s.refresh_from_db()
-    assert s.acknowledged_rules == {"diabetes"} and s.override_written_consent
+    assert s.acknowledged_rules == {p["rule"] for p in s.result["precautions"]} and s.override_written_consent
     assert needling_gate(episode, "lumbar").allowed
     assert AuditEvent.objects.filter(action="screening.override", outcome="ok").count() == 1
 
@@ -154,7 +178,8 @@ def test_the_api_records_acknowledges_and_reports_the_gate(as_alice, episode):
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["decision"] == "precautions" and not body["gate"]["allowed"]
-    r = post_json(as_alice, f"/api/v1/screenings/{body['code']}", {"acknowledge": ["diabetes"]}, method="patch")
+    rules_ = [p["rule"] for p in body["result"]["precautions"]]
+    r = post_json(as_alice, f"/api/v1/screenings/{body['code']}", {"acknowledge": rules_}, method="patch")
     assert r.status_code == 200 and r.json()["gate"]["allowed"]
     r = post_json(as_alice, f"/api/v1/screenings/{body['code']}", {"acknowledge": ["made_up"]}, method="patch")
     assert r.status_code == 422
@@ -167,3 +192,60 @@ def test_reception_and_outsiders_cannot_screen(as_bob, as_charlie, episode, scre
         assert c.get(f"/screening/episodes/{episode.code}/new/").status_code == status
         assert c.get(f"/screening/{screening.code}/").status_code == status
         assert post_json(c, f"/api/v1/episodes/{episode.code}/screenings", SCREENING_ANSWERS).status_code == status
+
+
+def test_a_group_not_asked_keeps_the_gate_shut(episode, alice):
+    # Safety review (docs/clinical-sources.md §14): "asked, none present" is not "not asked".
+    s = record(episode, alice, findings=[], none_of=["contraindications"], medications=[], planned_regions=["gluteal"])
+    assert s.decision == "incomplete" and s.result["not_asked"] == ["red_flags"]
+    g = needling_gate(episode, "gluteal")
+    assert not g.allowed and "not asked: red flags" in g.message
+    s = record(episode, alice, findings=[], pregnancy="not_asked", medications=[], planned_regions=["gluteal"])
+    assert s.decision == "incomplete" and s.result["not_asked"] == ["pregnancy"]
+    s = record(episode, alice, findings=[], medications=[], planned_regions=["gluteal"])
+    assert s.decision == "clear" and needling_gate(episode, "gluteal").allowed
+
+
+def test_none_of_these_and_a_finding_in_the_same_group_is_refused(episode, alice):
+    with pytest.raises(Exception, match="None of these"):
+        record(episode, alice, findings=["fever"], none_of=["red_flags", "contraindications"])
+
+
+def test_a_clearance_names_its_pathology_and_a_new_red_flag_refers_again(episode, alice):
+    s = record(episode, alice, findings=["history_of_cancer"], medications=[])
+    assert s.decision == "urgent_referral"
+    s = record(
+        episode,
+        alice,
+        findings=["history_of_cancer"],
+        medications=[],
+        new_clearances=[{"suspected": "spinal_malignancy", "by": "Dr Ng", "date": "2026-11-20"}],
+    )
+    assert s.decision == "precautions" and s.answers["medical_clearance"][0]["findings"] == ["history_of_cancer"]
+    # The next screening carries the clearance; night pain is new since it, so the patient is referred again.
+    s = record(episode, alice, findings=["history_of_cancer", "night_pain_unrelenting"], medications=[])
+    assert s.decision == "urgent_referral" and "new since the medical clearance" in json.dumps(s.result)
+    # Fever with diabetes is another pathology: the malignancy clearance does not clear it.
+    s = record(episode, alice, findings=["history_of_cancer", "fever", "diabetes"], medications=[])
+    assert s.decision == "urgent_referral" and "spinal_infection" in s.result["suspected"]
+
+
+def test_pregnancy_refuses_electrical_stimulation(episode, alice, clinic_a):
+    episode.patient.sex = "female"
+    episode.patient.save()
+    s = record(episode, alice, findings=[], pregnancy="pregnant", pregnancy_weeks=20, medications=[],
+               planned_regions=["gluteal"])  # fmt: skip
+    ack_all(s, alice)
+    assert needling_gate(episode, "gluteal").allowed
+    assert "pregnancy" in needling_gate(episode, "gluteal", electrical_stimulation=True).message
+    assert "excluded" in needling_gate(episode, "lumbar").message
+
+
+def test_the_api_records_what_was_asked(as_alice, episode):
+    body = {k: v for k, v in SCREENING_ANSWERS.items() if k not in ("none_of", "pregnancy")}
+    r = post_json(as_alice, f"/api/v1/episodes/{episode.code}/screenings", body)
+    assert r.status_code == 201 and r.json()["decision"] == "incomplete"
+    assert not r.json()["gate"]["allowed"]
+    body["medical_clearance"] = [{"suspected": "cauda_equina_syndrome", "by": "Dr Ng", "date": "2026-11-20"}]
+    r = post_json(as_alice, f"/api/v1/episodes/{episode.code}/screenings", body)
+    assert r.status_code == 422

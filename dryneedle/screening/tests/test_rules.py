@@ -31,12 +31,27 @@ CASES = [
         ["cauda_equina_syndrome"],
         "ces",
     ),
+    # NICE CKS Sciatica red flags (safety review §14): neurological red flags refer on their own.
     (
-        "S5.2-neuro-alone-reassess",
+        "S14-CKS-bilateral-leg-symptoms-alone",
         {"findings": ["bilateral_leg_neuro_symptoms"]},
-        "precautions",
-        [],
-        "reassess_red_flag:bilateral_leg_neuro_symptoms",
+        "emergency_referral",
+        ["cauda_equina_syndrome"],
+        "neurological_red_flag",
+    ),
+    (
+        "S14-CKS-progressive-deficit-alone",
+        {"findings": ["progressive_neuro_deficit"]},
+        "emergency_referral",
+        ["cauda_equina_syndrome"],
+        "neurological_red_flag",
+    ),
+    (
+        "S14-CKS-gait-disturbance-alone",
+        {"findings": ["gait_disturbance"]},
+        "emergency_referral",
+        ["cauda_equina_syndrome"],
+        "neurological_red_flag",
     ),
     (
         "S5.2-malignancy-weight-loss",
@@ -73,12 +88,41 @@ CASES = [
         ["spinal_malignancy"],
         "spinal_malignancy",
     ),
+    # Henschke 2013 / NICE NG234 (safety review §14): a history of cancer refers at any age.
     (
-        "S5.2-cancer-age-49-reassess",
-        {"age": 49, "findings": ["history_of_cancer"]},
+        "S14-Henschke-cancer-at-35",
+        {"age": 35, "findings": ["history_of_cancer"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S14-NG234-cancer-with-thoracic-pain",
+        {"age": 44, "findings": ["history_of_cancer", "thoracic_pain"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-two-malignancy-features-without-cancer",
+        {"age": 62, "findings": ["unexplained_weight_loss", "night_pain_unrelenting"]},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S5.2-one-malignancy-feature-reassess",
+        {"findings": ["pain_at_multiple_sites"]},
         "precautions",
         [],
-        "reassess_red_flag:history_of_cancer",
+        "reassess_red_flag:pain_at_multiple_sites",
+    ),
+    (
+        "S5.2-new-onset-over-50-reassess",
+        {"age": 55, "findings": ["new_onset_under_20_or_over_50"]},
+        "precautions",
+        [],
+        "reassess_red_flag:new_onset_under_20_or_over_50",
     ),
     (
         "S5.2-infection-ivdu",
@@ -108,7 +152,37 @@ CASES = [
         ["spinal_infection"],
         "spinal_infection",
     ),
-    ("S5.2-fever-alone-reassess", {"findings": ["fever"]}, "precautions", [], "reassess_red_flag:fever"),
+    # Fever alone: an acute illness (APTA/ISCP S1; Sierpina S6) — never a needling day.
+    ("S3.1-S1-fever-alone-acute-illness", {"findings": ["fever"]}, "do_not_needle", [], "acute_illness"),
+    (
+        "S3.1-S1-unwell-alone-acute-illness",
+        {"findings": ["systemically_unwell"]},
+        "do_not_needle",
+        [],
+        "acute_illness",
+    ),
+    # Safety review §14: fever with immunosuppression of any cause, corticosteroids or diabetes.
+    (
+        "S14-infection-immunocompromised-code",
+        {"findings": ["fever", "immunocompromised"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
+    (
+        "S14-infection-unwell-with-steroids",
+        {"findings": ["systemically_unwell", "long_term_corticosteroids"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
+    (
+        "S14-infection-fever-with-diabetes",
+        {"findings": ["fever", "diabetes"]},
+        "urgent_referral",
+        ["spinal_infection"],
+        "spinal_infection",
+    ),
     (
         "S5.2-fracture-major-trauma",
         {"findings": ["major_trauma"]},
@@ -131,12 +205,58 @@ CASES = [
         "spinal_fracture",
     ),
     ("S5.2-minor-trauma-alone", {"findings": ["minor_trauma"]}, "precautions", [], "reassess_red_flag:minor_trauma"),
+    # Williams 2013 (older age) with the age over 50 of Maselli 2022 (§5.2, §14).
+    (
+        "S14-Williams-minor-trauma-older-age",
+        {"age": 74, "findings": ["minor_trauma"]},
+        "urgent_referral",
+        ["spinal_fracture"],
+        "spinal_fracture",
+    ),
     (
         "S5.2-cleared-malignancy",
-        {"age": 62, "findings": ["history_of_cancer"], "medical_clearance": True},
+        {
+            "age": 62,
+            "findings": ["history_of_cancer"],
+            "medical_clearance": [{"suspected": "spinal_malignancy", "by": "Dr Ng", "date": "2026-11-02"}],
+        },
         "precautions",
         ["spinal_malignancy"],
         "spinal_malignancy_cleared",
+    ),
+    (
+        "S14-a-bare-clearance-clears-nothing",
+        {"age": 62, "findings": ["history_of_cancer"], "medical_clearance": True},
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
+    ),
+    (
+        "S14-clearance-for-one-pathology-only",
+        {
+            "findings": ["history_of_cancer", "major_trauma"],
+            "medical_clearance": [{"suspected": "spinal_malignancy", "by": "Dr Ng", "date": "2026-11-02"}],
+        },
+        "urgent_referral",
+        ["spinal_malignancy", "spinal_fracture"],
+        "spinal_fracture",
+    ),
+    (
+        "S14-new-red-flag-after-clearance",
+        {
+            "findings": ["history_of_cancer", "unexplained_weight_loss"],
+            "medical_clearance": [
+                {
+                    "suspected": "spinal_malignancy",
+                    "by": "Dr Ng",
+                    "date": "2026-11-02",
+                    "findings": ["history_of_cancer"],
+                }
+            ],
+        },
+        "urgent_referral",
+        ["spinal_malignancy"],
+        "spinal_malignancy",
     ),
     ("S3.1-S1-needle-phobia", {"findings": ["needle_phobia"]}, "do_not_needle", [], "needle_phobia"),
     ("S3.1-S1-consent-refused", {"consent": "refused"}, "do_not_needle", [], "consent_refused"),
@@ -153,7 +273,33 @@ CASES = [
         {"planned_regions": ["leg"], "region_findings": {"leg": ["lymphoedema"]}},
         "do_not_needle",
         [],
-        "lymphoedema:leg",
+        "lymphoedema:lower_limb",
+    ),
+    # White 2001 (cellulitis after needling an oedematous leg): the whole limb.
+    (
+        "S2.1-White-lymphoedema-leg-excludes-thigh",
+        {"planned_regions": ["thigh"], "region_findings": {"leg": ["lymphoedema"]}},
+        "do_not_needle",
+        [],
+        "lymphoedema:lower_limb",
+    ),
+    (
+        "S14-node-clearance-excludes-the-limb",
+        {
+            "planned_regions": ["hip"],
+            "findings": ["lymph_node_clearance"],
+            "region_findings": {"thigh": ["lymph_node_clearance"]},
+        },
+        "do_not_needle",
+        [],
+        "lymph_node_clearance:lower_limb",
+    ),
+    (
+        "S14-node-clearance-limb-unknown",
+        {"planned_regions": ["leg"], "findings": ["lymph_node_clearance"]},
+        "do_not_needle",
+        [],
+        "lymph_node_clearance:lower_limb",
     ),
     (
         "S3.1-S6-infection-planned",
@@ -164,12 +310,33 @@ CASES = [
     ),
     (
         "S3.1-S1-lymphoedema-elsewhere",
-        {"planned_regions": ["lumbar"], "region_findings": {"leg": ["lymphoedema"]}},
+        {"planned_regions": ["gluteal"], "region_findings": {"leg": ["lymphoedema"]}},
         "precautions",
         [],
-        "lymphoedema:leg",
+        "lymphoedema:lower_limb",
     ),
     ("S3.1-S4-first-trimester", {"sex": "female", "pregnancy_weeks": 12}, "defer", [], "pregnancy_first_trimester"),
+    (
+        "S14-pregnancy-weeks-unknown-as-first-trimester",
+        {"sex": "female", "findings": ["pregnant_gestation_unknown"]},
+        "defer",
+        [],
+        "pregnancy_gestation_unknown",
+    ),
+    (
+        "S3.1-S3-pregnancy-every-planned-region-avoided",
+        {"sex": "female", "pregnancy_weeks": 24, "planned_regions": ["lumbar", "sacral"]},
+        "do_not_needle",
+        [],
+        "pregnancy_all_regions_avoided",
+    ),
+    (
+        "S14-recent-spinal-surgery-defers",
+        {"findings": ["recent_spinal_surgery"]},
+        "defer",
+        [],
+        "recent_spinal_surgery",
+    ),
     ("S3.1-S6-bleeding-disorder", {"findings": ["severe_bleeding_disorder"]}, "defer", [], "severe_bleeding_disorder"),
     ("S3.1-S10-uncontrolled-epilepsy", {"findings": ["uncontrolled_epilepsy"]}, "defer", [], "uncontrolled_epilepsy"),
     ("S3.1-S4-pregnancy-13-weeks", {"sex": "female", "pregnancy_weeks": 13}, "precautions", [], "pregnancy"),
@@ -182,7 +349,28 @@ CASES = [
         "antithrombotic",
     ),
     ("S3.1-S2-ticagrelor", {"medications": ["Ticagrelor"]}, "precautions", [], "antithrombotic"),
+    ("S14-aspirin", {"medications": ["Aspirin 75 mg"]}, "precautions", [], "antithrombotic"),
+    ("S14-brand-eliquis", {"medications": ["ELIQUIS 5mg bd"]}, "precautions", [], "antithrombotic"),
+    ("S14-brand-clexane", {"medications": ["Clexane 40 mg"]}, "precautions", [], "antithrombotic"),
+    ("S14-fondaparinux", {"medications": ["fondaparinux"]}, "precautions", [], "antithrombotic"),
+    ("S14-unrecognised-shown", {"medications": ["Naproxen"]}, "precautions", [], "medication_unrecognised"),
     ("S3.1-S1-immunocompromised", {"findings": ["immunocompromised"]}, "precautions", [], "immunocompromised"),
+    ("S14-immunosuppression-alias", {"findings": ["immunosuppression"]}, "precautions", [], "immunocompromised"),
+    (
+        "S3.1-S4-diabetic-neuropathy",
+        {"findings": ["diabetic_peripheral_neuropathy"]},
+        "precautions",
+        [],
+        "diabetic_peripheral_neuropathy",
+    ),
+    ("S14-prior-pneumothorax", {"findings": ["prior_pneumothorax"]}, "precautions", [], "prior_pneumothorax"),
+    (
+        "S14-copd",
+        {"findings": ["copd_or_emphysema"], "planned_regions": ["thoracic"]},
+        "precautions",
+        [],
+        "thoracic_region",
+    ),
     ("S3.1-S1-diabetes", {"findings": ["diabetes"]}, "precautions", [], "diabetes"),
     ("S3.1-S1-epilepsy", {"findings": ["epilepsy"]}, "precautions", [], "epilepsy"),
     ("S3.1-S1-vascular", {"findings": ["vascular_disease"]}, "precautions", [], "vascular_disease"),
@@ -199,7 +387,16 @@ CASES = [
     ("S3.1-S1-frail", {"findings": ["frail"]}, "precautions", [], "frail"),
     ("S2.1-White-vasovagal", {"findings": ["vasovagal_history"]}, "precautions", [], "vasovagal_history"),
     ("S4.1-thoracic", {"planned_regions": ["thoracic"]}, "precautions", [], "thoracic_region"),
-    ("clear", {"planned_regions": ["lumbar"], "medications": ["paracetamol", "aspirin"]}, "clear", [], None),
+    ("S4.1-cervical-lung-apex", {"planned_regions": ["cervical"]}, "precautions", [], "cervical_lung_apex"),
+    (
+        "S4.2-lumbar-pleura-kidney",
+        {"planned_regions": ["lumbar"]},
+        "precautions",
+        [],
+        "thoracolumbar_pleura_kidney",
+    ),
+    ("S14-asked-not", {"asked": {"red_flags": False}}, "incomplete", [], "not_asked:red_flags"),
+    ("clear", {"planned_regions": ["gluteal"], "medications": []}, "clear", [], None),
 ]
 
 
@@ -211,7 +408,7 @@ def test_rule(given_, decision, suspected, rule):
     assert out["override_allowed"] == (decision == "defer")
     if rule:
         reason = next(r for r in out["reasons"] if r["rule"] == rule)
-        assert (reason["text"] and "clinical-reference" in reason["source"]) or "§" in reason["source"]
+        assert reason["text"] and "docs/clinical-sources.md §" in reason["source"]
     else:
         assert out["reasons"] == []
     assert set(out) == {"decision", "override_allowed", "suspected", "reasons", "precautions", "actions"}
@@ -253,6 +450,29 @@ def test_every_code_has_a_meaning_and_a_source():
         ({"age": 40, "consent": "given", "findings": [], "electrical_stimulation": "no"}, "electrical_stimulation"),
         ({"age": 40, "consent": "given", "findings": [], "favourite_colour": "blue"}, "favourite_colour"),
         ({"age": 40, "consent": "given", "findings": [], "medications": [1]}, "medications"),
+        (
+            {
+                "age": 40,
+                "consent": "given",
+                "findings": [],
+                "medical_clearance": [{"suspected": "cauda_equina_syndrome"}],
+            },
+            "medical_clearance",
+        ),
+        (
+            {
+                "age": 40,
+                "consent": "given",
+                "findings": [],
+                "medical_clearance": [{"suspected": "spinal_malignancy", "date": "20 Nov"}],
+            },
+            "medical_clearance",
+        ),
+        ({"age": 40, "consent": "given", "findings": [], "asked": {"everything": True}}, "asked"),
+        (
+            {"age": 40, "consent": "given", "findings": ["pregnant_gestation_unknown"], "pregnancy_weeks": 20},
+            "pregnancy_weeks",
+        ),
     ],
 )
 def test_bad_input_names_the_key(bad, key):
@@ -280,6 +500,10 @@ def test_adding_a_finding_never_lowers_the_severity(findings, extra, age, weeks,
         "pregnancy_weeks": weeks,
         "planned_regions": ["thoracic"],
     }
+    if weeks is not None and extra == "pregnant_gestation_unknown":
+        extra = "diabetes"  # weeks and "weeks not known" together are refused as input
+    findings = [f for f in findings if not (weeks is not None and f == "pregnant_gestation_unknown")]
+    base["findings"] = findings
     before = rules.SEVERITY[rules.screen(base)["decision"]]
     after = rules.SEVERITY[rules.screen({**base, "findings": list(dict.fromkeys([*findings, extra]))})["decision"]]
     assert after >= before

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import certify
+from conftest import certify, screened
 from dryneedle.screening import services as screening
 from dryneedle.visits import services
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
@@ -65,7 +65,7 @@ def test_bulk_create_cannot_skip_the_gate(visit, lot):
 
 
 def test_a_screened_patient_can_be_needled_in_the_planned_regions(visit, lot, episode, alice):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     ins = needle(visit, lot)
     assert ins.region == "lumbar" and ins.clinic == visit.clinic and ins.patient == visit.patient
     with pytest.raises(ValidationError, match="thoracic region was not planned"):
@@ -81,13 +81,13 @@ def test_a_screened_patient_can_be_needled_in_the_planned_regions(visit, lot, ep
     ],
 )
 def test_bad_needles_are_refused(visit, lot, episode, alice, changes, message):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     with pytest.raises(ValidationError, match=message):
         needle(visit, lot, **changes)
 
 
 def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_b):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     lot.expires = timezone.localdate() - timedelta(days=1)
     lot.save()
     with pytest.raises(ValidationError, match="expired"):
@@ -105,7 +105,7 @@ def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_
 
 
 def test_a_visit_cannot_be_signed_while_a_needle_is_in(visit, lot, episode, certified):
-    screening.record_screening(episode, certified, ANSWERS)
+    screened(episode, certified, ANSWERS)
     a, b = needle(visit, lot), needle(visit, lot, side="right")
     services.remove_needle(a, certified)
     with pytest.raises(ValidationError, match="1 needle is not recorded as removed"):
@@ -124,7 +124,7 @@ def test_a_visit_cannot_be_signed_while_a_needle_is_in(visit, lot, episode, cert
 
 
 def test_a_signed_visit_cannot_change_by_any_path(visit, lot, episode, certified):
-    screening.record_screening(episode, certified, ANSWERS)
+    screened(episode, certified, ANSWERS)
     services.remove_needle(needle(visit, lot), certified)
     services.sign(visit, certified)
     with pytest.raises(DatabaseError, match="signed"), transaction.atomic():
@@ -140,7 +140,7 @@ def test_a_signed_visit_cannot_change_by_any_path(visit, lot, episode, certified
 
 
 def test_only_a_certified_practitioner_signs_needling(visit, lot, episode, alice, admin):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     services.remove_needle(needle(visit, lot), alice)
     assert "no current dry-needling certification" in " ".join(services.can_sign(alice, visit))
     assert "Only a practitioner" in " ".join(services.can_sign(admin, visit))
@@ -149,7 +149,7 @@ def test_only_a_certified_practitioner_signs_needling(visit, lot, episode, alice
 
 
 def test_the_database_refuses_a_removal_before_insertion(visit, lot, episode, alice):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     ins = needle(visit, lot)
     with pytest.raises(IntegrityError), transaction.atomic():
         Insertion.objects.filter(pk=ins.pk).update(time_out=ins.time_in - timedelta(seconds=1))
@@ -158,7 +158,7 @@ def test_the_database_refuses_a_removal_before_insertion(visit, lot, episode, al
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(st.sampled_from(["in", "out"]), st.integers(0, 9)), max_size=25))
 def test_the_count_invariant_holds_for_any_sequence(visit, lot, episode, certified, steps):
-    screening.record_screening(episode, certified, ANSWERS)
+    screened(episode, certified, ANSWERS)
     sid = transaction.savepoint()
     placed = []
     for action, n in steps:
@@ -182,7 +182,7 @@ def test_the_count_invariant_holds_for_any_sequence(visit, lot, episode, certifi
 
 
 def test_the_depth_guard_over_the_lung_fields(visit, lot, episode, alice):
-    screening.record_screening(episode, alice, {**ANSWERS, "planned_regions": ["thoracic", "lumbar"]})
+    screened(episode, alice, {**ANSWERS, "planned_regions": ["thoracic", "lumbar"]})
     s = episode.screenings.get(status="current")
     screening.acknowledge(s, alice, ["thoracic_region"])
     ok = needle(visit, lot, muscle="rhomboid_major", depth_mm=19)
@@ -204,7 +204,7 @@ def test_the_depth_guard_over_the_lung_fields(visit, lot, episode, alice):
 def test_a_clinic_sets_its_own_depth_limit(visit, lot, episode, alice, clinic_a):
     from dryneedle.visits.models import DepthLimit
 
-    screening.record_screening(episode, alice, {**ANSWERS, "planned_regions": ["thoracic"]})
+    screened(episode, alice, {**ANSWERS, "planned_regions": ["thoracic"]})
     screening.acknowledge(episode.screenings.get(status="current"), alice, ["thoracic_region"])
     DepthLimit.objects.create(clinic=clinic_a, muscle="upper_trapezius", max_mm=15, source="Clinic governance 2026")
     with pytest.raises(ValidationError, match=r"15 mm limit .* \(Clinic governance 2026\)"):
@@ -212,13 +212,13 @@ def test_a_clinic_sets_its_own_depth_limit(visit, lot, episode, alice, clinic_a)
 
 
 def test_medial_angles_at_the_thoracolumbar_junction_are_flagged(visit, lot, episode, alice):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     ins = needle(visit, lot, angle="medial")
     assert "spinal canal" in ins.warnings[0] and "Williams 2023" in ins.warnings[0]
 
 
 def test_amendments_follow_a_signed_note_which_never_changes(visit, lot, episode, certified):
-    screening.record_screening(episode, certified, ANSWERS)
+    screened(episode, certified, ANSWERS)
     services.remove_needle(needle(visit, lot), certified)
     with pytest.raises(ValidationError, match="Only a signed visit"):
         services.amend(visit, certified, "x", "typing error")
@@ -233,7 +233,7 @@ def test_amendments_follow_a_signed_note_which_never_changes(visit, lot, episode
 
 @pytest.mark.parametrize(("muscles", "code"), [(1, "20560"), (2, "20560"), (3, "20561"), (4, "20561")])
 def test_the_us_procedure_code_follows_the_distinct_muscles(visit, lot, episode, alice, muscles, code):
-    screening.record_screening(episode, alice, {**ANSWERS, "planned_regions": ["lumbar", "gluteal"]})
+    screened(episode, alice, {**ANSWERS, "planned_regions": ["lumbar", "gluteal"]})
     names = ["multifidus", "quadratus_lumborum", "gluteus_medius", "piriformis"][:muscles]
     needles = [needle(visit, lot, muscle=m) for m in names] + [needle(visit, lot, muscle=names[0], side="right")]
     note = services.soap_note(visit, needles)
@@ -243,13 +243,13 @@ def test_the_us_procedure_code_follows_the_distinct_muscles(visit, lot, episode,
 def test_no_procedure_code_outside_the_us(visit, lot, episode, alice):
     visit.clinic.jurisdiction = "GB-ENG"
     visit.clinic.save()
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     note = services.soap_note(visit, [needle(visit, lot)])
     assert "Procedure code" not in " ".join(note["Plan"])
 
 
 def test_a_missing_needle_is_accounted_for_only_by_an_incident(visit, lot, episode, certified):
-    screening.record_screening(episode, certified, ANSWERS)
+    screened(episode, certified, ANSWERS)
     lost = needle(visit, lot)
     with pytest.raises(ValidationError, match="not recorded as removed"):
         services.sign(visit, certified)
@@ -271,7 +271,7 @@ def test_a_missing_needle_is_accounted_for_only_by_an_incident(visit, lot, episo
 
 
 def test_the_incident_page(as_alice, visit, lot, episode, alice):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     lost = needle(visit, lot)
     r = as_alice.post(f"/visits/needles/{lost.code}/incident/", {"search_done": "on", "notes": "searched"}, follow=True)
     assert "tell the patient" in r.content.decode()
@@ -284,7 +284,7 @@ def test_the_incident_page(as_alice, visit, lot, episode, alice):
 
 
 def test_manipulation_and_removal_are_recorded_and_noted(visit, lot, episode, alice):
-    screening.record_screening(episode, alice, ANSWERS)
+    screened(episode, alice, ANSWERS)
     with pytest.raises(ValidationError, match="frequency and the intensity"):
         needle(visit, lot, technique="electrical")
     n = needle(
@@ -322,7 +322,7 @@ def test_the_visit_form_refuses_a_needle_past_the_screening(as_alice, visit, lot
     r = as_alice.post(f"/visits/{visit.code}/needles/", body)
     assert r.status_code == 400 and "No screening yet: screen the patient before needling." in r.content.decode()
     assert "Insertion is locked" in r.content.decode()
-    screening.record_screening(episode, alice, {**ANSWERS, "findings": ["fever", "iv_drug_use"]})
+    screened(episode, alice, {**ANSWERS, "findings": ["fever", "iv_drug_use"]})
     r = as_alice.post(f"/visits/{visit.code}/needles/", body)
     assert r.status_code == 400 and "urgent referral: do not needle" in r.content.decode()
     assert not Insertion.objects.exists()
