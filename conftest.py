@@ -250,15 +250,20 @@ SCREENING_ANSWERS = {
     "medications": ["Metformin"],
     "planned_regions": ["lumbar", "gluteal"],
 }
+# Lumbar paraspinals have no safe default depth (visits/depth.py): needled onto the lamina, as in practice.
+ONTO_BONE = {"protective_technique": "bony_backstop", "depth_reason": "Directed onto the lamina under palpation"}
 # Every group asked, nothing found: the start of most tests' screenings.
 ASKED_NONE = {"none_of": ["red_flags", "contraindications"], "pregnancy": "no"}
 
 
 def screened(episode, user, data, keep=()):
     """Record a screening and acknowledge its precautions as a clinician would (all but those in ``keep``)."""
+    from dryneedle.screening import rules
     from dryneedle.screening.services import acknowledge, record_screening
 
-    s = record_screening(episode, user, {**ASKED_NONE, **data})
+    found = {rules.GROUP_OF_ASKED[rules.BY_CODE[c].group] for c in data.get("findings", [])}
+    asked = {"pregnancy": "no", "none_of": [g for g in ASKED_NONE["none_of"] if g not in found]}
+    s = record_screening(episode, user, {**asked, **data})
     rules = [p["rule"] for p in s.result["precautions"] if p["rule"] not in keep]
     if rules:
         acknowledge(s, user, rules)
@@ -298,7 +303,14 @@ def _needle(visit, lot, user):
     from dryneedle.visits.models import Insertion
 
     return Insertion.objects.create(
-        visit=visit, lot=lot, muscle="multifidus", side="left", depth_mm=25, created_by=user, updated_by=user
+        visit=visit,
+        lot=lot,
+        muscle="multifidus",
+        side="left",
+        depth_mm=25,
+        created_by=user,
+        updated_by=user,
+        **ONTO_BONE,
     )
 
 

@@ -100,6 +100,7 @@ POLICY: dict[str, dict[str, object]] = {
     "adverse_events:detail": {"GET": CLINICAL, "POST": CLINICAL},
     "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
     "visits:depth_limit": {"POST": frozenset({ADMIN})},
+    "visits:depth_limit_approve": {"POST": frozenset({ADMIN})},
     # Care plans (the views also check the care team)
     "plans:worklist": {"GET": CLINICAL},
     "plans:exercises": {"GET": AUTHENTICATED},  # the exercise library: no patient data

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import client_for, make_checkin, make_event, plan_objects
+from conftest import ONTO_BONE, client_for, make_checkin, make_event, plan_objects
 from dryneedle import policy
 from dryneedle.audit.models import AuditEvent
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
@@ -81,6 +81,7 @@ def test_every_page_read_and_write_leaves_one_row(
     bodies = {
         **PAGE_BODY,
         "visits:add_needle": {
+            **ONTO_BONE,
             "muscle": "multifidus",
             "side": "right",
             "lot": str(insertion.lot.code),

@@ -18,10 +18,15 @@ the screening decision(s) as JSON. Exit status 0 when every item was valid,
 nothing is printed for that item).
 
 Input keys: age (int, required), consent ("given"|"refused"|"unable", required),
-findings (list of codes, required), sex, pregnancy_weeks (int or null),
-medications (list of names), planned_regions (list), electrical_stimulation
-(bool), region_findings ({region: ["lymphoedema"|"local_infection"]}),
-medical_clearance (bool). --list-codes prints every code with its meaning and source.
+findings (list of codes, required), sex, pregnancy_weeks (int or null; a
+pregnancy of unknown weeks is the finding pregnant_gestation_unknown),
+medications (list of names: antithrombotics by generic or brand name; others
+are reported as not recognised), planned_regions (list), electrical_stimulation
+(bool), region_findings ({region: ["lymphoedema"|"local_infection"|
+"lymph_node_clearance"]}; a limb is excluded whole), medical_clearance (list of
+{"suspected", "by", "date", "findings"}; true clears nothing), asked
+({"red_flags"|"contraindications"|"pregnancy": bool}; a group not asked makes
+the decision "incomplete"). --list-codes prints every code with its meaning and source.
 """
 
 

@@ -165,6 +165,10 @@ MUSCLE_CHART: dict[str, tuple[str, tuple[str, ...]]] = {
     "serratus_posterior_inferior": ("post_thoracic_lower", ("post_thoracic_lower",)),
     "upper_trapezius": ("post_shoulder_back", ()),
     "lower_trapezius": ("post_thoracic_mid", ()),
+    "middle_trapezius": ("post_thoracic_upper", ()),
+    "serratus_posterior_superior": ("post_thoracic_upper", ()),
+    "levator_scapulae": ("post_shoulder_back", ()),
+    "supraspinatus": ("post_shoulder_back", ()),
     "rhomboid_major": ("post_thoracic_upper", ()),
 }
 

@@ -66,7 +66,9 @@ class InsertionForm(forms.Form):
     recognition = forms.BooleanField(label="Patient recognised the pain", required=False)
     sensations = forms.MultipleChoiceField(required=False, choices=SENSATIONS, widget=forms.CheckboxSelectMultiple)
     protective_technique = forms.ChoiceField(
-        label="Protective technique (to go past a depth limit)", required=False, choices=[("", "—"), *PROTECTIVE]
+        label="Protective technique (past a depth limit, and always where no safe default is known)",
+        required=False,
+        choices=[("", "—"), *PROTECTIVE],
     )
     depth_reason = forms.CharField(label="Reason for going deeper", required=False, max_length=300, validators=[no_nul])
     local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
@@ -130,6 +132,7 @@ class DepthLimitForm(forms.Form):
         d = super().clean()
         if d.get("max_mm") is not None and len((d.get("source") or "").strip()) < 5:
             self.add_error("source", "Say where the clinic's limit comes from (a study, a protocol, a policy).")
+        d["source"] = (d.get("source") or "").strip()
         return d
 
 

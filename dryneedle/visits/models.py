@@ -37,16 +37,34 @@ class NeedleLot(models.Model):
 
 
 class DepthLimit(models.Model):
-    """A clinic's own depth limit for a muscle, replacing the cited default (visits/depth.py)."""
+    """A clinic's own depth limit for a muscle, replacing the cited default (visits/depth.py).
+
+    Lowering takes effect at once. A raise above the cited default is "pending" until a second clinic admin
+    approves it (safety review, docs/clinical-sources.md §14); the active limit stays until then.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PENDING = "pending", "Waiting for a second admin's approval"
 
     clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="depth_limits")
     muscle = models.CharField(max_length=40, choices=CHOICES)
     max_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(150)])
     source = models.CharField(max_length=300, help_text="Where the clinic's limit comes from")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["clinic", "muscle"], name="one_limit_per_muscle")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "muscle", "status"], name="one_limit_per_muscle_and_status"),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True) | ~models.Q(approved_by=models.F("proposed_by")),
+                name="depth_limit_approved_by_another_admin",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_muscle_display()} ≤ {self.max_mm} mm"

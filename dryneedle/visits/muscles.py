@@ -1,14 +1,14 @@
 """The back-pain muscles a needle may go into, with the screening regions each lies over.
 
 Pure data. Trigger-point locations and referral zones are from secondary
-summaries consistent with Travell & Simons (clinical-reference.md §7); rows
+summaries consistent with Travell & Simons (docs/clinical-sources.md §7); rows
 marked UNVERIFIED there say so here. The regions are those of the screening
 (rules.REGIONS), so the needling gate can check that the region was screened.
 """
 
 from dataclasses import dataclass
 
-TS = "Travell & Simons via secondary summaries — clinical-reference.md §7"
+TS = "Travell & Simons via secondary summaries — docs/clinical-sources.md §7"
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,34 @@ MUSCLES: tuple[Muscle, ...] = (
         ("thoracic",),
         "Not covered by the reference",
         "§8 thoracic work; referral not in the reference",
+    ),
+    Muscle(
+        "middle_trapezius",
+        "Middle trapezius",
+        ("thoracic",),
+        "Not covered by the reference",
+        "Over the lung fields (safety review, docs/clinical-sources.md §14); referral not in the reference",
+    ),
+    Muscle(
+        "serratus_posterior_superior",
+        "Serratus posterior superior",
+        ("thoracic",),
+        "Not covered by the reference",
+        "Over the lung fields (safety review, docs/clinical-sources.md §14); referral not in the reference",
+    ),
+    Muscle(
+        "levator_scapulae",
+        "Levator scapulae",
+        ("cervical", "thoracic"),
+        "Not covered by the reference",
+        "Near the lung apex (safety review, docs/clinical-sources.md §14); referral not in the reference",
+    ),
+    Muscle(
+        "supraspinatus",
+        "Supraspinatus",
+        ("thoracic",),
+        "Not covered by the reference",
+        "Near the lung apex (safety review, docs/clinical-sources.md §14); referral not in the reference",
     ),
     Muscle(
         "rhomboid_major",

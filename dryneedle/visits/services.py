@@ -49,26 +49,55 @@ def check_insertion(ins: Insertion) -> None:
     unknown = set(ins.sensations) - {k for k, _ in SENSATIONS}
     if unknown:
         raise ValidationError({"sensations": f"Unknown sensation(s): {', '.join(sorted(unknown))}."})
-    limit = depth.limit_for(visit.clinic, ins.muscle)
-    if limit is not None and ins.depth_mm > limit.max_mm:
-        if not ins.protective_technique or len(ins.depth_reason.strip()) < 10:
-            raise ValidationError(
-                {
-                    "depth_mm": (
-                        f"{ins.depth_mm} mm is deeper than the {limit.max_mm} mm limit for {muscle.name.lower()} "
-                        f"({limit.source}). Choose a protective technique and give a reason to go deeper."
-                    )
-                }
-            )
-        ins.warnings = [
-            *ins.warnings,
-            f"Deeper than the {limit.max_mm} mm limit: {ins.get_protective_technique_display()}; "
-            f"reason: {ins.depth_reason.strip()}",
-        ]
+    _depth_guard(visit, ins, muscle, gate.screening)
     if ins.angle == "medial" and ins.muscle in depth.MEDIAL_PARASPINAL:
         ins.warnings = [*ins.warnings, depth.MEDIAL_WARNING]
     ins.clinic = visit.clinic
     ins.patient = visit.patient
+
+
+def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
+    """Refuse a needle past the depth limit, or into a guarded muscle with no safe default, without a protective
+    technique and a reason (visits/depth.py; safety review, docs/clinical-sources.md §14)."""
+    limit, guard = depth.limit_for(visit.clinic, ins.muscle, ins.region)
+    lung_risk = bool(screening and screening.result.get("lung_protective_technique")) and (
+        guard is not None and guard.zone is depth.LUNG
+    )
+    protected = bool(ins.protective_technique) and len(ins.depth_reason.strip()) >= 10
+    if limit is not None and ins.depth_mm > limit.max_mm and not protected:
+        raise ValidationError(
+            {
+                "depth_mm": (
+                    f"{ins.depth_mm} mm is deeper than the {limit.max_mm} mm limit for {muscle.name.lower()} "
+                    f"({limit.source}). Choose a protective technique and give a reason to go deeper."
+                )
+            }
+        )
+    if guard is not None and limit is None and not protected:
+        raise ValidationError(
+            {
+                "protective_technique": (
+                    f"{muscle.name} lies {guard.zone.label}: {depth.NO_DEFAULT}. Choose the protective technique "
+                    "and give a reason (at least 10 characters)."
+                )
+            }
+        )
+    if lung_risk and not protected:
+        raise ValidationError(
+            {
+                "protective_technique": (
+                    f"A previous pneumothorax or COPD/emphysema is recorded: {muscle.name.lower()} lies "
+                    f"{guard.zone.label}, so only with a protective technique and a reason."
+                )
+            }
+        )
+    if protected and (limit is None or ins.depth_mm > limit.max_mm or lung_risk):
+        against = f"the {limit.max_mm} mm limit" if limit is not None else "no safe default depth"
+        ins.warnings = [
+            *ins.warnings,
+            f"Checked against {against} ({limit.source if limit else guard.zone.cap_source}): "
+            f"{ins.get_protective_technique_display()}; reason: {ins.depth_reason.strip()}",
+        ]
 
 
 def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True, bleeding: str = "none") -> None:

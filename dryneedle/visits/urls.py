@@ -8,6 +8,7 @@ urlpatterns = [
     path("stock/", views.needle_stock, name="stock"),
     path("muscles/", views.muscles, name="muscles"),
     path("muscles/depth-limit/", views.depth_limit, name="depth_limit"),
+    path("muscles/depth-limit/approve/", views.depth_limit_approve, name="depth_limit_approve"),
     path("episodes/<uuid:code>/charts/", views.compare_charts, name="charts"),
     path("episodes/<uuid:code>/start/", views.start_visit, name="start"),
     path("<uuid:code>/", views.visit_detail, name="detail"),

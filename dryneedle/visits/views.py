@@ -415,19 +415,25 @@ def compare_charts(request: HttpRequest, code) -> HttpResponse:
 
 @allowed("visits:muscles")
 def muscles(request: HttpRequest) -> HttpResponse:
-    """The muscle catalogue: where each lies, its typical referral, and the source."""
+    """The muscle catalogue: where each lies, its typical referral, its depth guard and the source."""
     from dryneedle.visits import depth
     from dryneedle.visits.muscles import MUSCLES
 
     clinic = request.membership.clinic if request.membership else None
-    own = {d.muscle: d for d in DepthLimit.objects.filter(clinic=clinic)} if clinic else {}
+    own: dict = {}
+    if clinic:
+        for d in DepthLimit.objects.filter(clinic=clinic).select_related("proposed_by", "approved_by"):
+            own.setdefault(d.muscle, {})[d.status] = d
     rows = [
         {
             "m": m,
             "site": bodymap.muscle_site(m.code, "left"),
             "referral": bodymap.referral_zone(m.code, "left"),
-            "default": depth.DEFAULT_LIMITS.get(m.code),
-            "own": own.get(m.code),
+            "default": depth.default_for(m.code),
+            "zone": depth.zone_of(m.code),
+            "cap": depth.cap_for(m.code),
+            "own": own.get(m.code, {}).get("active"),
+            "pending": own.get(m.code, {}).get("pending"),
         }
         for m in MUSCLES
     ]
@@ -437,7 +443,10 @@ def muscles(request: HttpRequest) -> HttpResponse:
 
 @allowed("visits:depth_limit")
 def depth_limit(request: HttpRequest) -> HttpResponse:
-    """A clinic admin sets the clinic's own depth limit for a muscle, or goes back to the cited default."""
+    """A clinic admin lowers a limit (at once), proposes a raise (a second admin approves it), or goes back to
+    the cited default."""
+    from dryneedle.visits import depth
+
     clinic = request.membership.clinic
     form = DepthLimitForm(request.POST)
     if not form.is_valid():
@@ -446,15 +455,80 @@ def depth_limit(request: HttpRequest) -> HttpResponse:
         return redirect("visits:muscles")
     d = form.cleaned_data
     name = BY_MUSCLE[d["muscle"]].name
+    back = redirect(reverse("visits:muscles") + f"#m-{d['muscle']}")
     with transaction.atomic():
         if d["max_mm"] is None:
             DepthLimit.objects.filter(clinic=clinic, muscle=d["muscle"]).delete()
             record(request, "depth_limit.clear", category="settings", detail=d["muscle"])
             messages.success(request, f"{name}: back to the cited default.")
-        else:
+        elif depth.is_raise(d["muscle"], d["max_mm"]):
+            problem = _raise_problem(name, d)
+            if problem:
+                record(request, "depth_limit.propose", category="settings", outcome="invalid", detail=d["muscle"])
+                messages.error(request, problem)
+                return back
             DepthLimit.objects.update_or_create(
-                clinic=clinic, muscle=d["muscle"], defaults={"max_mm": d["max_mm"], "source": d["source"]}
+                clinic=clinic,
+                muscle=d["muscle"],
+                status=DepthLimit.Status.PENDING,
+                defaults={"max_mm": d["max_mm"], "source": d["source"], "proposed_by": request.user},
+            )
+            record(request, "depth_limit.propose", category="settings", detail=f"{d['muscle']} {d['max_mm']} mm")
+            messages.success(
+                request, f"{name}: a limit of {d['max_mm']} mm waits for a second clinic admin's approval."
+            )
+        else:
+            DepthLimit.objects.filter(clinic=clinic, muscle=d["muscle"]).delete()
+            DepthLimit.objects.create(
+                clinic=clinic, muscle=d["muscle"], max_mm=d["max_mm"], source=d["source"], proposed_by=request.user
             )
             record(request, "depth_limit.set", category="settings", detail=f"{d['muscle']} {d['max_mm']} mm")
             messages.success(request, f"{name}: this clinic's limit is now {d['max_mm']} mm.")
-    return redirect(reverse("visits:muscles") + f"#m-{d['muscle']}")
+    return back
+
+
+def _raise_problem(name: str, d: dict) -> str:
+    from dryneedle.visits import depth
+
+    cap, why = depth.cap_for(d["muscle"])
+    if not depth.is_reference(d["source"]):
+        return "A raise needs a reference a reader can find: authors or title with the year, a DOI or a PMID."
+    if cap is not None and d["max_mm"] > cap:
+        if not cap:
+            return f"{name}: no clinic limit can be set here ({why}). Use a protective technique."
+        return f"{name}: no limit above {cap} mm can be set ({why})."
+    return ""
+
+
+@allowed("visits:depth_limit_approve")
+def depth_limit_approve(request: HttpRequest) -> HttpResponse:
+    """A second clinic admin approves a proposed raise; the proposer cannot (a database constraint too)."""
+    clinic = request.membership.clinic
+    muscle = request.POST.get("muscle", "")
+    if muscle not in BY_MUSCLE:
+        record(request, "depth_limit.approve", category="settings", outcome="invalid")
+        messages.error(request, "Choose a muscle from the catalogue.")
+        return redirect("visits:muscles")
+    back = redirect(reverse("visits:muscles") + f"#m-{muscle}")
+    with transaction.atomic():
+        pending = (
+            DepthLimit.objects.select_for_update()
+            .filter(clinic=clinic, muscle=muscle, status=DepthLimit.Status.PENDING)
+            .first()
+        )
+        if pending is None:
+            record(request, "depth_limit.approve", category="settings", outcome="invalid", detail=muscle[:40])
+            messages.error(request, "There is no proposed limit to approve for that muscle.")
+            return redirect("visits:muscles")
+        if pending.proposed_by_id == request.user.pk:
+            record(request, "depth_limit.approve", category="settings", outcome="denied", detail=muscle)
+            messages.error(request, "A second clinic admin must approve a raise: not the admin who proposed it.")
+            return back
+        DepthLimit.objects.filter(clinic=clinic, muscle=muscle, status=DepthLimit.Status.ACTIVE).delete()
+        pending.status = DepthLimit.Status.ACTIVE
+        pending.approved_by = request.user
+        pending.approved_at = timezone.now()
+        pending.save()
+        record(request, "depth_limit.approve", category="settings", detail=f"{muscle} {pending.max_mm} mm")
+    messages.success(request, f"{BY_MUSCLE[muscle].name}: this clinic's limit is now {pending.max_mm} mm.")
+    return back

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from conftest import certify, client_for, screened
+from conftest import ONTO_BONE, certify, client_for, screened
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules, services
 from dryneedle.aftercare.models import CheckIn
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def _signed(visit, alice, lot, muscles=(("multifidus", "lumbar"),)):
     for muscle, region in muscles:
         ins = Insertion.objects.create(
-            visit=visit, lot=lot, muscle=muscle, region=region, side="left", depth_mm=15, created_by=alice
+            visit=visit, lot=lot, muscle=muscle, region=region, side="left", depth_mm=15, created_by=alice, **ONTO_BONE
         )
         visits.remove_needle(ins, alice)
     visits.sign(visit, alice)
@@ -93,7 +93,7 @@ def test_signing_sends_the_handout_link_and_the_patient_reads_it(alice, ready, l
     ready.patient.save()
     for muscle in ("multifidus",):
         ins = Insertion.objects.create(
-            visit=ready, lot=lot_a, muscle=muscle, side="left", depth_mm=15, created_by=alice
+            visit=ready, lot=lot_a, muscle=muscle, side="left", depth_mm=15, created_by=alice, **ONTO_BONE
         )
         visits.remove_needle(ins, alice)
     with pytest.MonkeyPatch.context() as m:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import SCREENING_ANSWERS, certify
+from conftest import ONTO_BONE, SCREENING_ANSWERS, certify
 from dryneedle.screening import services as screening
 
 pytestmark = pytest.mark.django_db
@@ -16,13 +16,15 @@ def call(client, method, url, body=None):
 
 def test_no_needle_past_the_screening_through_the_api(as_alice, episode, alice, lot_a):
     v = call(as_alice, "POST", f"/api/v1/episodes/{episode.code}/visits").json()
-    body = {"muscle": "multifidus", "side": "left", "lot": str(lot_a.code), "depth_mm": 20}
+    body = {"muscle": "multifidus", "side": "left", "lot": str(lot_a.code), "depth_mm": 20, **ONTO_BONE}
     r = call(as_alice, "POST", f"/api/v1/visits/{v['code']}/insertions", body)
     assert r.status_code == 422 and "No screening yet" in r.content.decode()
     s = screening.record_screening(episode, alice, SCREENING_ANSWERS)
     r = call(as_alice, "POST", f"/api/v1/visits/{v['code']}/insertions", body)
-    assert r.status_code == 422 and "Acknowledge the precautions first (diabetes)" in r.content.decode()
-    screening.acknowledge(s, alice, ["diabetes"])
+    assert r.status_code == 422 and "Acknowledge the precautions first (" in r.content.decode()
+    screening.acknowledge(s, alice, [p["rule"] for p in s.result["precautions"]])
+    r = call(as_alice, "POST", f"/api/v1/visits/{v['code']}/insertions", {**body, "protective_technique": ""})
+    assert r.status_code == 422 and "no safe default known" in r.content.decode()
     r = call(as_alice, "POST", f"/api/v1/visits/{v['code']}/insertions", {**body, "muscle": "rhomboid_major"})
     assert r.status_code == 422 and "thoracic region was not planned" in r.content.decode()
     r = call(as_alice, "POST", f"/api/v1/visits/{v['code']}/insertions", {**body, "depth_mm": 60})

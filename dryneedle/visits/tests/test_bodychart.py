@@ -8,7 +8,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import certify, client_for
+from conftest import ONTO_BONE, certify, client_for
 from dryneedle.audit.models import AuditEvent
 from dryneedle.screening.rules import REGIONS as SCREENING_REGIONS
 from dryneedle.visits import bodymap
@@ -246,6 +246,7 @@ def test_needle_times_typed_by_hand(alice, visit, lot_a, screening):
     c = client_for(alice)
     now = timezone.localtime()
     body = {
+        **ONTO_BONE,
         "muscle": "multifidus",
         "side": "left",
         "lot": str(lot_a.code),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import certify, screened
+from conftest import ONTO_BONE, certify, screened
 from dryneedle.screening import services as screening
 from dryneedle.visits import services
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
@@ -43,6 +43,9 @@ def visit(episode, alice):
 
 
 def needle(visit, lot, **kw):
+    if kw.get("muscle", "multifidus") in ("multifidus", "quadratus_lumborum", "iliocostalis_lumborum"):
+        for k, v in ONTO_BONE.items():
+            kw.setdefault(k, v)
     return Insertion.objects.create(
         visit=visit,
         lot=lot,

@@ -3,8 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from conftest import SCREENING_ANSWERS
-from dryneedle.screening import services as screening
+from conftest import ONTO_BONE, SCREENING_ANSWERS, screened
 from dryneedle.visits import services
 from dryneedle.visits.models import Insertion, TriggerPoint, Visit
 
@@ -61,13 +60,12 @@ def test_the_page_records_a_new_and_a_followed_trigger_point(as_alice, visit):
 
 
 def test_needles_name_trigger_points_of_their_own_episode_only(visit, alice, episode, lot_a, foreign_patient, charlie):
-    s = screening.record_screening(episode, alice, SCREENING_ANSWERS)
-    screening.acknowledge(s, alice, ["diabetes"])
+    screened(episode, alice, SCREENING_ANSWERS)
     tp = services.examine_trigger_point(
         visit, alice, {"muscle": "multifidus", "side": "left", **ESSENTIAL}
     ).trigger_point
     ins = Insertion.objects.create(
-        visit=visit, lot=lot_a, muscle="multifidus", side="left", depth_mm=20, trigger_point=tp
+        visit=visit, lot=lot_a, muscle="multifidus", side="left", depth_mm=20, trigger_point=tp, **ONTO_BONE
     )
     assert ins.trigger_point == tp and str(tp.code) in services.canonical_note(visit)
     other = foreign_patient.episodes.get()
@@ -75,5 +73,5 @@ def test_needles_name_trigger_points_of_their_own_episode_only(visit, alice, epi
     foreign_tp = services.examine_trigger_point(v2, charlie, {"muscle": "multifidus", "side": "left"}).trigger_point
     with pytest.raises(ValidationError, match="another episode"):
         Insertion.objects.create(
-            visit=visit, lot=lot_a, muscle="multifidus", side="left", depth_mm=20, trigger_point=foreign_tp
+            visit=visit, lot=lot_a, muscle="multifidus", side="left", depth_mm=20, trigger_point=foreign_tp, **ONTO_BONE
         )

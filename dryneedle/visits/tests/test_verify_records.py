@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from conftest import _lot, certify
+from conftest import ONTO_BONE, _lot, certify
 from dryneedle.lib import guards
 from dryneedle.screening.services import acknowledge
 from dryneedle.visits import services, triggers
@@ -49,8 +49,16 @@ def signed(visit, screening, alice, clinic_a):
     visit.pre_nprs, visit.post_nprs = 6, 4
     visit.save()
     for muscle, depth in (("multifidus", 30), ("gluteus_medius", 40), ("quadratus_lumborum", 35)):
+        guarded = {} if muscle == "gluteus_medius" else ONTO_BONE
         ins = Insertion.objects.create(
-            visit=visit, lot=lot, muscle=muscle, side="left", depth_mm=depth, created_by=alice, updated_by=alice
+            visit=visit,
+            lot=lot,
+            muscle=muscle,
+            side="left",
+            depth_mm=depth,
+            created_by=alice,
+            updated_by=alice,
+            **guarded,
         )
         services.remove_needle(ins, alice, when=timezone.now(), bleeding="spot")
     services.sign(visit, alice)
