@@ -107,7 +107,11 @@ def clinic_a(db):
     from dryneedle.practitioners.models import Clinic
 
     return Clinic.objects.create(
-        name="Clinic A", jurisdiction="US-CO", timezone="America/Denver", phone="+1 303 555 0100"
+        name="Clinic A",
+        jurisdiction="US-CO",
+        timezone="America/Denver",
+        phone="+1 303 555 0100",
+        on_call_email="oncall@a.example",
     )
 
 
@@ -115,7 +119,9 @@ def clinic_a(db):
 def clinic_b(db):
     from dryneedle.practitioners.models import Clinic
 
-    return Clinic.objects.create(name=f"Clinic B {CANARY}", jurisdiction="GB-ENG", timezone="Europe/London")
+    return Clinic.objects.create(
+        name=f"Clinic B {CANARY}", jurisdiction="GB-ENG", timezone="Europe/London", on_call_email="oncall@b.example"
+    )
 
 
 @pytest.fixture

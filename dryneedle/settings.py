@@ -249,6 +249,8 @@ PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)
 # Where patients reach this server: links in messages sent by `dryneedle send_due` (no request to ask).
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/")
 CHECKIN_HOURS = envint("CHECKIN_HOURS", 24)
+# An HTTP hook that texts the clinic's on-call phone about an urgent check-in answer (no patient data); off by default.
+ON_CALL_SMS_HOOK = envstr("ON_CALL_SMS_HOOK", "")
 CHECKIN_SECOND_HOURS = envint("CHECKIN_SECOND_HOURS", 48)
 # Appointment reminders go out this many hours ahead (`dryneedle send_reminders`).
 REMINDER_HOURS = envint("REMINDER_HOURS", 24)

@@ -1,18 +1,37 @@
 """What the handout says and how a check-in answer is read. Pure: no Django.
 
-Frequencies are from the prospective surveys in clinical-reference.md §2.1, in plain
-words (about N in 100 treatments). How long soreness lasts was not measured in them,
-so the handout gives no duration: it says what to do if it gets worse instead of better.
+Frequencies are from the prospective surveys in docs/clinical-sources.md §2.1, in plain
+words (about N in 100 treatments), labelled as what clinicians recorded. Soreness is the
+exception (safety review, §14): patients report it after most or all trigger-point
+needling (Martín-Pintado-Zugasti 2016; 2018), so the handout says so and keeps the survey
+figure as what physiotherapists recorded.
 The aftercare is the seed's: water, rest from strenuous activity for a day or two, heat
 or cold for soreness, gentle stretching.
 """
 
 # What is normal after needling: (what, how often in plain words, source).
 NORMAL = (
-    ("Bruising where a needle went in", "about 8 in 100 treatments", "Brady 2014 7.55%; Boyce 2020 7.7%"),
-    ("A spot of bleeding", "between 5 and 16 in 100 treatments", "Brady 2014 4.65%; Boyce 2020 16%"),
-    ("Pain while the needle is in", "about 3 to 6 in 100 treatments", "Brady 2014 3.01%; Boyce 2020 5.9%"),
-    ("Soreness afterwards", "about 2 in 100 treatments (reported by physiotherapists)", "Brady 2014 2.19%"),
+    (
+        "Bruising where a needle went in",
+        "about 8 in 100 treatments (as physiotherapists recorded it)",
+        "Brady 2014 7.55%; Boyce 2020 7.7%",
+    ),
+    (
+        "A spot of bleeding",
+        "between 5 and 16 in 100 treatments (as physiotherapists recorded it)",
+        "Brady 2014 4.65%; Boyce 2020 16%",
+    ),
+    (
+        "Pain while the needle is in",
+        "about 3 to 6 in 100 treatments (as physiotherapists recorded it)",
+        "Brady 2014 3.01%; Boyce 2020 5.9%",
+    ),
+    (
+        "Soreness where the needles went in",
+        "most people feel it, usually for a day or two (in studies it was present in most or all patients, "
+        "followed for up to 3 days); physiotherapists recorded it as a problem after about 2 in 100 treatments",
+        "Martín-Pintado-Zugasti 2016, 2018; Brady 2014 2.19% (clinician-recorded)",
+    ),
     (
         "Feeling tired or drowsy",
         "about 1 in 4 people after acupuncture: take care if you are driving",
@@ -35,11 +54,22 @@ WARNING_ALWAYS = (
     "Redness that spreads, a hot swollen area, or a fever: call us today, or your doctor.",
     "New numbness or weakness in an arm or leg: call us today; if it is sudden or severe, get urgent care.",
 )
+# Cauda equina warning signs for every back-pain patient, after the patient cards by Greenhalgh, Mercer and
+# Finucane (secondary source, docs/clinical-sources.md §5.2): go to the emergency department at once.
+WARNING_CES = (
+    "New difficulty passing urine or controlling your bladder or bowels, numbness between your legs or around your "
+    "back passage, or new weakness in both legs: go to the emergency department at once. Do not wait for an "
+    "appointment."
+)
 WARNING_THORAX = (
     "New breathlessness, chest pain, or pain when you breathe in: go to emergency care now (call your emergency "
     "number). This can start hours after needling near the chest or upper back (a collapsed lung, pneumothorax)."
 )
 THORACIC_REGIONS = {"thoracic", "cervical"}  # needling over or near the lung fields (§4.1)
+WARNING_LOWER_RIBS = (
+    "New breathlessness, chest pain, or pain in your side when you breathe in: go to emergency care now (call your "
+    "emergency number). Needling near the lowest ribs can rarely reach the lung (pneumothorax)."
+)
 
 # Check-in questions: (key, question, kind). Red answers need urgent care.
 QUESTIONS = (
@@ -52,6 +82,12 @@ QUESTIONS = (
     ("fever", "Do you have a fever?", "yesno"),
     ("weakness", "Do you have new numbness or weakness in an arm or leg?", "yesno"),
     ("breathing", "Are you short of breath, or do you have chest pain?", "yesno"),
+    (
+        "ces",
+        "Do you have new trouble passing urine or controlling your bladder or bowels, numbness between your legs or "
+        "around your back passage, or new weakness in both legs?",
+        "yesno",
+    ),
 )
 # Which answers become which draft adverse event type (adverse_events/rules.py).
 EVENT_FOR = {
@@ -62,6 +98,7 @@ EVENT_FOR = {
     "infection": "infection",
     "weakness": "nerve_injury",
     "breathing": "pneumothorax",
+    "ces": "nerve_injury",
 }
 # Soreness at or above this is reported as soreness after needling: our choice (moderate
 # or worse on the 0-10 scale), to keep every mild ache from becoming an event.
@@ -77,14 +114,19 @@ def read(answers: dict) -> tuple[list[str], bool]:
         types.append("other")
     red = (
         answers.get("breathing") == "yes"
+        or answers.get("ces") == "yes"
         or answers.get("weakness") == "yes"
         or (answers.get("infection") == "yes" and answers.get("fever") == "yes")
     )
     return types, red
 
 
-def warnings(regions: set[str]) -> list[str]:
-    out = []
-    if regions & THORACIC_REGIONS:
+def warnings(regions: set[str], zones: set[str] = frozenset()) -> list[str]:
+    """The handout's warnings: the breathlessness warning follows the needled muscle's zone as well as the region
+    (upper trapezius in the neck, quadratus lumborum and upper lumbar paraspinals near the lowest ribs)."""
+    out = [WARNING_CES]
+    if regions & THORACIC_REGIONS or "lung" in zones:
         out.append(WARNING_THORAX)
+    elif "thoracolumbar" in zones:
+        out.append(WARNING_LOWER_RIBS)
     return out + list(WARNING_ALWAYS)

@@ -12,13 +12,14 @@ from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.portal.models import PatientLink
-from dryneedle.visits import bodymap
+from dryneedle.visits import bodymap, depth
 
 
 def handout(visit) -> dict:
     """What the handout shows, from what was done at the visit."""
     needles = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
     regions = {n.region for n in needles}
+    zones = {g.zone.code for n in needles if (g := depth.guard_for(n.muscle, n.region))}
     sites = sorted({f"{n.get_muscle_display()} ({n.get_side_display().lower()})" for n in needles})
     return {
         "visit": visit,
@@ -30,8 +31,8 @@ def handout(visit) -> dict:
         "own": own_rates(visit.clinic),
         "aftercare": rules.AFTERCARE,
         "exercises": _exercises(visit.episode),
-        "warnings": rules.warnings(regions),
-        "thoracic": bool(regions & rules.THORACIC_REGIONS),
+        "warnings": rules.warnings(regions, zones),
+        "thoracic": bool(regions & rules.THORACIC_REGIONS) or "lung" in zones,
         "site_codes": sorted({bodymap.muscle_site(n.muscle, n.side) for n in needles} - {None}),
     }
 
@@ -120,6 +121,11 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
     now = now or timezone.now()
     sent = []
     for visit, attempt in list(due_checkins(now)):
+        if not visit.clinic.on_call_email:
+            # A red answer must reach a person: no check-ins until the clinic names its on-call address.
+            if stdout is not None:
+                stdout.write(f"SKIPPED {visit.clinic.name}: set the clinic's on-call address to send check-ins\n")
+            continue
         try:
             with transaction.atomic():
                 # Three days: a check-in is about the first days after needling (our choice, not a rule).
@@ -187,7 +193,49 @@ def answer(checkin: CheckIn, answers: dict) -> list[AdverseEvent]:
                 occurred=now,
             )
         )
+    if red:
+        transaction.on_commit(lambda: notify_on_call(checkin))
     return events
+
+
+def notify_on_call(checkin: CheckIn) -> bool:
+    """Email the clinic's on-call address about a red answer, and the SMS hook when one is configured.
+
+    The message names no patient and no condition: it says an urgent answer waits in dryneedle, and where.
+    Returns whether a message went out (the patient page says exactly what happened).
+    """
+    clinic = checkin.clinic
+    if not clinic.on_call_email:
+        return False
+    url = settings.SITE_URL + reverse("visits:detail", args=[checkin.visit.code]) if settings.SITE_URL else ""
+    send_mail(
+        subject=f"{clinic.name}: urgent check-in answer",
+        message=(
+            "A patient's check-in answer after dry needling needs a clinician now (breathlessness or chest pain, "
+            "new weakness or numbness, cauda equina warning signs, or spreading redness with fever).\n\n"
+            f"Open it in dryneedle: {url or 'the alert at the top of every clinical page'}\n"
+        ),
+        from_email=None,
+        recipient_list=[clinic.on_call_email],
+    )
+    hook = getattr(settings, "ON_CALL_SMS_HOOK", "")
+    if hook:
+        _sms_hook(hook, clinic)
+    return True
+
+
+def _sms_hook(url: str, clinic) -> None:
+    """POST a one-line text to the configured SMS gateway hook (no patient data); failures are logged, not raised."""
+    import json
+    import logging
+    import urllib.request
+
+    body = json.dumps({"to": clinic.on_call_phone, "text": f"{clinic.name}: urgent check-in answer in dryneedle"})
+    req = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})  # noqa: S310
+    try:
+        urllib.request.urlopen(req, timeout=5).close()  # noqa: S310 — the operator's own configured hook
+    except OSError:
+        logging.getLogger(__name__).warning("on-call SMS hook failed for clinic %s", clinic.code)
 
 
 def _describe(event_type: str, answers: dict) -> str:

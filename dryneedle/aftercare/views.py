@@ -97,7 +97,12 @@ def patient_checkin(request: HttpRequest, link: PatientLink) -> HttpResponse:
                 category="procedure",
                 detail=f"{len(events)} reported",
             )
-        return render(request, "aftercare/checkin_done.html", {**ctx, "red": checkin.red, "events": events})
+        notified = checkin.red and bool(link.clinic.on_call_email)
+        return render(
+            request,
+            "aftercare/checkin_done.html",
+            {**ctx, "red": checkin.red, "events": events, "notified": notified},
+        )
     record(request, "link.open", link, patient=link.patient, category="procedure", detail="check-in")
     return render(request, "aftercare/checkin.html", ctx)
 
@@ -136,9 +141,13 @@ def alerts(request) -> dict:
     membership = getattr(request, "membership", None)
     if not membership or membership.role not in ("clinic_admin", "practitioner"):
         return {}
-    red = (
+    red = list(
         CheckIn.objects.filter(clinic=membership.clinic, red=True, acknowledged_at__isnull=True)
         .select_related("patient", "visit")
         .order_by("answered_at")[:20]
     )
-    return {"urgent_checkins": list(red)}
+    # The patient is named to the care team and the clinic admins; others see that an alert exists.
+    admin = membership.role == "clinic_admin"
+    for c in red:
+        c.named = admin or care_team.on_care_team(request.user, c.patient)
+    return {"urgent_checkins": red}

@@ -170,6 +170,8 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
                 phone=spec["phone"],
                 jurisdiction=spec["jurisdiction"],
                 timezone=spec["timezone"],
+                on_call_email=f"on-call@{spec['domain']}",
+                on_call_phone=spec["phone"],
             )
             clinic_objs.append((clinic, spec))
             out["clinics"].append(clinic.name)

@@ -27,6 +27,9 @@ class Clinic(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # Practitioners' iCalendar feeds show "Appointment" only, unless the clinic allows patient names.
     calendar_feed_names = models.BooleanField(default=False)
+    # Where an urgent check-in answer goes tonight: check-ins are not sent until it is set (safety review).
+    on_call_email = models.EmailField(blank=True)
+    on_call_phone = models.CharField(max_length=40, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

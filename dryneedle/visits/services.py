@@ -91,11 +91,12 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
                 )
             }
         )
-    if protected and (limit is None or ins.depth_mm > limit.max_mm or lung_risk):
+    guarded_here = guard is not None and (limit is None or lung_risk)
+    if protected and ((limit is not None and ins.depth_mm > limit.max_mm) or guarded_here):
         against = f"the {limit.max_mm} mm limit" if limit is not None else "no safe default depth"
         ins.warnings = [
             *ins.warnings,
-            f"Checked against {against} ({limit.source if limit else guard.zone.cap_source}): "
+            f"Checked against {against} ({limit.source if limit else guard.zone.cap_source if guard else ''}): "
             f"{ins.get_protective_technique_display()}; reason: {ins.depth_reason.strip()}",
         ]
 

@@ -43,12 +43,22 @@ def ready(alice, screening, lot_a, visit):
 
 
 def test_handout_follows_what_was_done(alice, ready, lot_a):
-    _signed(ready, alice, lot_a)
+    _signed(ready, alice, lot_a, (("gluteus_medius", "gluteal"),))
     h = services.handout(ready)
-    assert h["sites"] == ["Multifidus (left)"] and not h["thoracic"]
+    assert h["sites"] == ["Gluteus medius (left)"] and not h["thoracic"]
     assert rules.WARNING_THORAX not in h["warnings"] and rules.WARNING_ALWAYS[0] in h["warnings"]
     html = client_for(alice).get(f"/aftercare/visits/{ready.code}/handout/").content.decode()
-    assert "Multifidus (left)" in html and "about 8 in 100 treatments" in html and "pneumothorax" not in html
+    assert "Gluteus medius (left)" in html and "about 8 in 100 treatments" in html and "pneumothorax" not in html
+    # Every back-pain handout gives the cauda equina warning signs (Greenhalgh/Mercer/Finucane cards, §5.2).
+    assert "numbness between your legs or around your back passage" in html and "emergency department" in html
+    # Soreness as patients report it, and the survey figure labelled as what clinicians recorded (§14).
+    assert "most people feel it" in html and "physiotherapists recorded it as a problem" in html
+
+
+def test_the_breathlessness_warning_follows_the_muscle(alice, ready, lot_a):
+    # Multifidus in the lumbar region lies near the pleura at T12-L1 (safety review §14), not only "thoracic".
+    _signed(ready, alice, lot_a)
+    assert rules.WARNING_LOWER_RIBS in services.handout(ready)["warnings"]
 
 
 def test_thoracic_needling_adds_the_pneumothorax_warning_and_the_pdf_says_it(alice, ready, lot_a, screening):
@@ -249,3 +259,44 @@ def test_the_handout_reads_at_about_age_12():
     syllables = sum(_syllables(w) for w in words)
     grade = 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
     assert grade <= 8, grade
+
+
+def test_a_red_answer_reaches_the_on_call_address_and_the_patient_is_told_so(
+    alice, ready, lot_a, settings, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    _c, url = _checkin(alice, ready, lot_a, settings)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(url, _answers(ces="yes"))
+    html = r.content.decode()
+    assert "Get help now" in html and "We have emailed Clinic A's on-call address" in html
+    assert "We have told" not in html
+    (mail,) = mailoutbox
+    assert mail.to == ["oncall@a.example"] and ready.patient.family_name not in mail.body
+    assert "cauda equina" in mail.body
+    assert AdverseEvent.objects.get().type == "nerve_injury"
+
+
+def test_no_check_ins_without_an_on_call_address(alice, ready, lot_a, settings):
+    ready.clinic.on_call_email = ""
+    ready.clinic.save()
+    _signed(ready, alice, lot_a)
+    out = StringIO()
+    assert services.send_due(now=timezone.now() + timedelta(hours=25), stdout=out) == []
+    assert "set the clinic's on-call address" in out.getvalue()
+
+
+def test_the_alert_names_the_patient_only_to_the_care_team(alice, ready, lot_a, settings, client, clinic_a):
+    from conftest import make_user
+    from dryneedle.practitioners.models import Role
+
+    _c, url = _checkin(alice, ready, lot_a, settings)
+    client.post(url, _answers(breathing="yes"))
+    other = make_user("other@a.example", clinic_a, Role.PRACTITIONER)
+
+    def alert(user):
+        page = client_for(user).get("/").content.decode()
+        return page.split('class="notice danger alert-bar', 1)[1].split("</div>", 1)[0]
+
+    assert "outside your care team" in alert(other) and ready.patient.family_name not in alert(other)
+    assert ready.patient.family_name in alert(alice)
