@@ -51,17 +51,22 @@ def test_practitioner_builds_a_combined_plan_and_the_patient_follows_it(live_ser
     login(page, live_server.url, "dora@a.example")
     page.goto(f"{live_server.url}/patients/episodes/{e.code}/")
     page.get_by_role("link", name="Make a care plan").click()
-    expect(
-        page.get_by_text("Medium risk: physiotherapy-led care with exercise; needling as an adjunct")
-    ).to_be_visible()
+    expect(page.get_by_text("Medium risk: physiotherapy-led care with exercise and manual therapy")).to_be_visible()
+    # No needling by default at medium risk (safety review §14): the caveat, and the clinician adds it.
+    expect(page.get_by_text("Dry needling is not part of the STarT Back trial's medium-risk pathway")).to_be_visible()
     expect(page.get_by_text("About 5 dry-needling sessions")).to_be_visible()
     expect(page.get_by_label("Expected dry-needling visits")).to_have_value("5")
-    # The template's rows: physiotherapy, exercise, dry needling, education. Fill counts; drop education.
-    counts = {0: ("1", "6"), 1: ("2", "12"), 2: ("1", "5")}
+    # The template's rows: physiotherapy, exercise, education. Fill counts; drop education; add needling.
+    counts = {0: ("1", "6"), 1: ("2", "12")}
     for row, (times, count) in counts.items():
         page.get_by_label(f"Times (row {row + 1})").fill(times)
         page.get_by_label(f"In all (row {row + 1})").fill(count)
-    page.get_by_label("Remove (row 4)").check()
+    page.get_by_label("Remove (row 3)").check()
+    page.get_by_label("Modality (row 4)").select_option("dry_needling")
+    page.get_by_label("On a combined day (row 4)").select_option("needling")
+    page.get_by_label("Times (row 4)").fill("1")
+    page.get_by_label("every … weeks (row 4)").fill("1")
+    page.get_by_label("In all (row 4)").fill("5")
     # A massage before needling, with an outside therapist, in the spare row.
     page.get_by_label("Modality (row 5)").select_option("massage")
     page.get_by_label("On a combined day (row 5)").select_option("before")

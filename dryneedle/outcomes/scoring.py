@@ -56,6 +56,9 @@ HIGHER_IS_WORSE = {"nprs": True, "odi": True, "rmdq": True, "psfs": False}
 
 # Minimal important change in points (Ostelo 2008 for NPRS, ODI, RMDQ; Stratford 1995
 # for PSFS: 2 points for the mean, 3 for a single activity) — §6.7.
+# Points criterion per measure. NPRS, ODI, RMDQ: minimal important change (Ostelo 2008). PSFS: 2 points is the
+# minimal detectable change at 90% confidence (Stratford 1995), beyond measurement error — not a minimal
+# important change (safety review, docs/clinical-sources.md §14); it is labelled so wherever it is shown.
 MIC_POINTS = {"nprs": 2, "odi": 10, "rmdq": 5, "psfs": 2}
 PSFS_SINGLE_ACTIVITY_POINTS = 3
 RELATIVE_USEFUL = 30  # "a 30% improvement was considered a useful threshold" (Ostelo 2008)

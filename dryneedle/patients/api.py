@@ -141,4 +141,8 @@ def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
 def list_conditions(request: HttpRequest):
     """The condition catalogue with evidence summaries and their sources."""
     require(request, "list_conditions")
-    return [c.__dict__ for c in CONDITIONS]
+    label = "Marketing claim from the source article, not evidence: no published source supports it"
+    return [
+        {**c.__dict__, "marketing_claim": {"label": label, "text": c.marketing_claim} if c.marketing_claim else None}
+        for c in CONDITIONS
+    ]

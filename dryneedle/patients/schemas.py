@@ -160,10 +160,17 @@ class EpisodeOut(Schema):
     error_reason: str
 
 
+class MarketingClaim(Schema):
+    """A number from the source article, returned only with its label: it is not evidence (reference §10)."""
+
+    label: str
+    text: str
+
+
 class ConditionOut(Schema):
     code: str
     name: str
     back_pain: bool
     evidence: str
     source: str
-    marketing_claim: str
+    marketing_claim: MarketingClaim | None

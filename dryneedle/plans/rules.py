@@ -1,7 +1,7 @@
 """Care-plan rules: modalities and their order in a day, STarT Back templates, expected visits, discharge criteria.
 
 Pure: no database. Every clinical statement names its source; where our
-reference (../shared/clinical-reference.md) has no number, the rule says so
+reference (docs/clinical-sources.md) has no number, the rule says so
 and the clinician sets one.
 """
 
@@ -65,6 +65,7 @@ class Template:
     name: str
     summary: str
     components: tuple[tuple[str, str], ...]  # (modality, note)
+    caveat: str = ""
 
 
 TEMPLATES = {
@@ -79,14 +80,18 @@ TEMPLATES = {
     ),
     "medium": Template(
         "medium",
-        "Medium risk: physiotherapy-led care with exercise; needling as an adjunct",
-        "Physiotherapy with exercise; dry needling only alongside other treatment (APTA 2021, grade C).",
+        "Medium risk: physiotherapy-led care with exercise and manual therapy",
+        "Physiotherapy with exercise and manual therapy, as in the STarT Back trial's medium-risk pathway.",
         (
-            ("physiotherapy", "Physiotherapy-led care."),
+            ("physiotherapy", "Physiotherapy-led care, with manual therapy."),
             ("exercise", "Progressive exercise, supervised and at home."),
-            ("dry_needling", "Adjunct to the above, not on its own."),
             ("education", "Self-management advice."),
         ),
+        # Safety review §14: the trial's medium-risk pathway had no needling; NICE NG59 recommends against
+        # acupuncture for low back pain and does not address dry needling.
+        caveat="Dry needling is not part of the STarT Back trial's medium-risk pathway (Hill 2011), and NICE NG59 "
+        "recommends against acupuncture for low back pain without addressing dry needling. Add it only as an "
+        "adjunct to the above, if you judge it right for this patient (APTA 2021, grade C: with other treatment).",
     ),
     "high": Template(
         "high",
@@ -191,19 +196,32 @@ def goals_met(goals: list[tuple[str, float | None, float]]) -> Criterion:
     return Criterion("goals_met", "Goals met", met, f"{n_met} of {len(rows)} goals at target.", data=rows)
 
 
-def responder(measure: str, scores: list[float], mic: dict | None = None) -> Criterion:
-    """Baseline to latest on the primary measure: both criteria, never merged (Ostelo 2008, §6.7)."""
-    name = f"Responder on the primary measure ({measure.upper()})"
-    src = "Ostelo 2008 (MIC points and 30%); clinical-reference.md §6.7"
+def responder(measure: str, scores: list[float], mic: dict | None = None) -> list[Criterion]:
+    """Baseline to latest on the primary measure: each criterion on its own, never merged with OR (Ostelo 2008,
+    §6.7; safety review §14). For the PSFS the points criterion is the minimal detectable change (Stratford 1995),
+    beyond measurement error, not a minimal important change."""
+    m = measure.upper()
+    points = (mic or {}).get(measure, scoring.MIC_POINTS[measure])
+    if measure == "psfs":
+        first = f"Change beyond measurement error ({m} {points} points: minimal detectable change, Stratford 1995)"
+        src = "Stratford 1995 (PSFS minimal detectable change, 90% confidence); docs/clinical-sources.md §6.5, §14"
+    else:
+        first = f"Responder by the minimal important change ({m} {points} points)"
+        src = "Ostelo 2008 (minimal important change); docs/clinical-sources.md §6.7"
+    second = f"Responder by 30% improvement ({m})"
+    src30 = "Ostelo 2008 (30% a useful threshold); docs/clinical-sources.md §6.7"
     if len(scores) < 2:
-        return Criterion("responder", name, None, "Needs a baseline and a later score.", src)
+        why = "Needs a baseline and a later score."
+        return [
+            Criterion("responder_mic", first, None, why, src),
+            Criterion("responder_pct30", second, None, why, src30),
+        ]
     c = scoring.change(measure, scores[0], scores[-1], mic=mic)
     pct = "n/a (baseline 0)" if c["percent_change"] is None else f"{c['percent_change']}%"
-    detail = (
-        f"Change {c['change']} points ({pct}): minimal important change "
-        f"{'met' if c['mic_points_met'] else 'not met'}; 30% {'met' if c['pct30_met'] else 'not met'}."
-    )
-    return Criterion("responder", name, c["mic_points_met"] or c["pct30_met"], detail, src, data=[c])
+    return [
+        Criterion("responder_mic", first, c["mic_points_met"], f"Change {c['change']} points.", src, data=[c]),
+        Criterion("responder_pct30", second, c["pct30_met"], f"Change {pct} of baseline.", src30, data=[c]),
+    ]
 
 
 def plateau(measure: str, scores: list[float], mic: dict | None = None) -> Criterion:

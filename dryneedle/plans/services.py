@@ -315,7 +315,7 @@ def criteria(plan: CarePlan) -> list[rules.Criterion]:
     scores = [p[1] for p in s.points]
     return [
         rules.goals_met(goals),
-        rules.responder(plan.primary_measure, scores, mic),
+        *rules.responder(plan.primary_measure, scores, mic),
         rules.plateau(plan.primary_measure, scores, mic),
     ]
 

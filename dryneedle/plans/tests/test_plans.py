@@ -151,7 +151,7 @@ def test_reassessment_prompts_at_half_and_all(alice, episode):
     # A discharge decision leads to the discharge page, with the criteria on it.
     r = c.post(f"/plans/{plan.code}/review/", {"milestone": "all", "decision": "discharge"})
     assert r["Location"] == f"/patients/episodes/{episode.code}/discharge/"
-    assert "Responder on the primary measure" in c.get(r["Location"]).content.decode()
+    assert "Responder by the minimal important change" in c.get(r["Location"]).content.decode()
 
 
 def test_discharge_criteria_from_hand_computed_outcomes(alice, episode):
@@ -167,7 +167,8 @@ def test_discharge_criteria_from_hand_computed_outcomes(alice, episode):
                             alice)  # fmt: skip
     crit = {c.code: c for c in services.criteria(plan)}
     # ODI 40% -> 28%: 12 points and 30%: a responder on both criteria.
-    assert crit["responder"].met is True and crit["responder"].data[0]["change"] == 12
+    assert crit["responder_mic"].met is True and crit["responder_mic"].data[0]["change"] == 12
+    assert crit["responder_pct30"].met is True
     # The last three ODI scores 40, 30, 28 span 12 >= 10: no plateau.
     assert crit["plateau"].met is False
     # PSFS "Walk the dog" re-rated 3 + 55 // 10 = 8 >= target 7.

@@ -6,10 +6,12 @@ from dryneedle.plans import exercises, rules
 def test_template_follows_the_startback_group():
     low, medium, high = (rules.template_for(r) for r in ("low", "medium", "high"))
     mods = {t.code: [m for m, _ in t.components] for t in (low, medium, high)}
-    # Low: advice and self-management, no needling; medium: physiotherapy-led, needling as an adjunct;
+    # Low: advice and self-management, no needling; medium: physiotherapy-led with exercise, no needling by
+    # default (the trial's pathway had none; safety review §14) but a caveat for adding it as an adjunct;
     # high: psychologically informed physiotherapy (NICE NG59 1.1.3; STarT Back trial).
     assert mods["low"] == ["education", "exercise"]
-    assert mods["medium"][0] == "physiotherapy" and "dry_needling" in mods["medium"]
+    assert mods["medium"][0] == "physiotherapy" and "dry_needling" not in mods["medium"]
+    assert "not part of the STarT Back trial's medium-risk pathway" in medium.caveat and "NG59" in medium.caveat
     assert mods["high"][0] == "pi_physiotherapy" and "dry_needling" not in mods["high"]
     assert rules.template_for(None).code == "none" and rules.template_for("").components == ()
     assert "NG59 1.1.3" in rules.TEMPLATE_SOURCE
@@ -46,18 +48,25 @@ def test_goals_met_needs_every_goal_at_target():
     assert rules.goals_met([("Walk", None, 7.0), ("Lift", 5, 6.0)]).met is False
 
 
-def test_responder_by_hand():
+def test_responder_criteria_are_reported_apart_never_merged():
+    # Safety review §14: absolute MIC and 30% (Ostelo 2008) each on its own line.
+    def met(measure, scores, mic=None):
+        return tuple(c.met for c in rules.responder(measure, scores, mic))
+
     # ODI 40 -> 28: 12 points (MIC 10 met), 12/40 = exactly 30% (met).
-    c = rules.responder("odi", [40, 34, 28])
-    assert c.met is True and c.data[0]["change"] == 12 and c.data[0]["percent_change"] == 30.0
+    mic, pct = rules.responder("odi", [40, 34, 28])
+    assert (mic.met, pct.met) == (True, True) and mic.data[0]["change"] == 12 and mic.data[0]["percent_change"] == 30.0
     # ODI 40 -> 32: 8 points, 20%: neither.
-    assert rules.responder("odi", [40, 32]).met is False
-    # NPRS 3 -> 2: 1 point (MIC 2 not met) but 33% (met): a responder by the relative criterion.
-    c = rules.responder("nprs", [3, 2])
-    assert c.met is True and "minimal important change not met; 30% met" in c.detail
+    assert met("odi", [40, 32]) == (False, False)
+    # NPRS 3 -> 2: 1 point (MIC 2 not met) but 33% (met): shown as exactly that, not "responder".
+    mic, pct = rules.responder("nprs", [3, 2])
+    assert (mic.met, pct.met) == (False, True) and "minimal important change" in mic.name and "30%" in pct.name
     # A clinic's own MIC counts.
-    assert rules.responder("odi", [40, 32], {"odi": 8}).met is True
-    assert rules.responder("odi", [40]).met is None
+    assert met("odi", [40, 32], {"odi": 8}) == (True, False)
+    assert met("odi", [40]) == (None, None)
+    # PSFS 2 points is a minimal detectable change (Stratford 1995), not a minimal important change.
+    mdc, _ = rules.responder("psfs", [3, 6])
+    assert "minimal detectable change" in mdc.name and "important" not in mdc.name
 
 
 def test_plateau_by_hand():
