@@ -14,7 +14,7 @@ from dryneedle.audit.log import record
 from dryneedle.lib.forms import no_nul
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.models import Credential, JurisdictionRule, Membership, Role, User
+from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation, Membership, Role, User
 
 MAX_CERTIFICATE = 5 * 1024 * 1024
 # Accepted by content, not by name: the first bytes of a PDF, a PNG and a JPEG.
@@ -174,6 +174,8 @@ def team(request: HttpRequest) -> HttpResponse:
     """The clinic's practitioners: credentials, warnings, experience and the needling right (admin)."""
     clinic = request.membership.clinic
     members = Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER, is_active=True).select_related("user")
+    if request.method == "POST" and request.POST.get("action") == "attest":
+        return _attest(request, clinic)
     if request.method == "POST":
         m = members.filter(user__username=request.POST.get("user", "")[:150]).first()
         if m is None:
@@ -198,7 +200,54 @@ def team(request: HttpRequest) -> HttpResponse:
         unverified = sum(1 for c in creds if not c.verified)
         rows.append({"m": m, "problems": gate.problems(m.user, clinic), "expiring": gate.expiring(creds),
                      "experience": gate.experience(m.user), "unverified": unverified})  # fmt: skip
-    return render(request, "practitioners/team.html", {"rows": rows})
+    professions = sorted({p for m in members if (p := gate.profession_of(m.user, clinic))})
+    local = [
+        {"profession": p, "rule": r, "attestation": gate.current_attestation(clinic, p)}
+        for p in professions
+        if gate.needs_attestation(r := gate.rule_for(clinic, p))
+    ]
+    return render(
+        request,
+        "practitioners/team.html",
+        {"rows": rows, "local": local, "attest_form": AttestationForm(), "clinic": clinic},
+    )
+
+
+class AttestationForm(forms.Form):
+    profession = forms.ChoiceField(choices=Credential.Profession.choices)
+    checked_by = forms.CharField(label="Who checked the local rule", max_length=200, validators=[no_nul])
+    source = forms.CharField(
+        label="The rule and where it was read (statute, board page, letter)",
+        min_length=10,
+        max_length=400,
+        validators=[no_nul],
+    )
+    checked_on = forms.DateField(label="Checked on", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_checked_on(self):
+        d = self.cleaned_data["checked_on"]
+        if d > timezone.localdate():
+            raise forms.ValidationError("The date the rule was checked cannot be in the future.")
+        return d
+
+
+def _attest(request: HttpRequest, clinic) -> HttpResponse:
+    """A clinic admin records who checked the local rule where dryneedle holds none (the gate fails closed)."""
+    form = AttestationForm(request.POST)
+    if not form.is_valid():
+        record(request, "jurisdiction.attest", category=CAT, outcome="invalid")
+        messages.error(request, " ".join(" ".join(v) for v in form.errors.values()))
+        return redirect("practitioners:team")
+    d = form.cleaned_data
+    with transaction.atomic():
+        a = LocalRuleAttestation.objects.create(
+            clinic=clinic, jurisdiction=clinic.jurisdiction, recorded_by=request.user, **d
+        )
+        record(
+            request, "jurisdiction.attest", category=CAT, detail=f"{a.jurisdiction} {a.profession}: {a.source}"[:200]
+        )
+    messages.success(request, f"Recorded: the {a.profession} rule in {a.jurisdiction}, checked by {a.checked_by}.")
+    return redirect("practitioners:team")
 
 
 class RuleForm(forms.ModelForm):

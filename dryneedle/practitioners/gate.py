@@ -11,7 +11,7 @@ from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
 from dryneedle.practitioners import jurisdictions
-from dryneedle.practitioners.models import Credential, JurisdictionRule, Membership, Role
+from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation, Membership, Role
 
 WARN_DAYS = (60, 14)  # expiry warnings: the practitioners issue's 60 and 14 days ahead
 
@@ -62,7 +62,35 @@ def problems(user, clinic, on=None) -> list[str]:
     rule = rule_for(clinic, profession)
     if rule is not None:
         out += jurisdictions.check(rule, held(user, clinic, profession, on), on)
+    if profession is not None:
+        out += attestation_problem(clinic, profession, rule, on)
     return out
+
+
+def needs_attestation(rule) -> bool:
+    """No rule held, or a law silent on dry needling: the local rule must be checked and recorded."""
+    return rule is None or rule.status == "silent"
+
+
+def current_attestation(clinic, profession: str, on=None) -> LocalRuleAttestation | None:
+    on = on or timezone.localdate()
+    for a in LocalRuleAttestation.objects.filter(
+        clinic=clinic, jurisdiction=clinic.jurisdiction, profession=profession
+    ).order_by("-checked_on"):
+        if a.current(on):
+            return a
+    return None
+
+
+def attestation_problem(clinic, profession: str, rule, on) -> list[str]:
+    """Fail closed where we hold no rule (safety review, docs/clinical-sources.md §14)."""
+    if not needs_attestation(rule) or current_attestation(clinic, profession, on) is not None:
+        return []
+    what = "the law is silent on dry needling" if rule is not None else "dryneedle holds no rule"
+    return [
+        f"For a {profession} in {clinic.jurisdiction} {what}: a clinic admin must record on the Team page who "
+        "checked the local rule, its source and the date (asked again every year)."
+    ]
 
 
 def signing_problems(user, visit, on=None) -> list[str]:
@@ -80,6 +108,10 @@ def signing_problems(user, visit, on=None) -> list[str]:
         if s is not None and s.consent_type != "written":
             out.append(f"Written consent is required in {rule.jurisdiction} ({rule.source}); the screening records "
                        f"{s.get_consent_type_display().lower() or 'none'}.")  # fmt: skip
+    if rule is not None and rule.separate_note and visit.pre_nprs is None and not visit.pain_chart:
+        # Each visit is its own signed note; the rule also needs that note to stand alone: its own assessment.
+        out.append(f"{rule.jurisdiction} requires a separate dry-needling note ({rule.source}): record this visit's "
+                   "own assessment (the pain rating or drawing) before signing.")  # fmt: skip
     return out
 
 

@@ -1,19 +1,20 @@
 """Who may dry needle where: cited jurisdiction profiles and the check that applies them.
 
-The profiles below are the starting data (../shared/clinical-reference.md §9); they are loaded into
+The profiles below are the starting data (docs/clinical-sources.md §9); they are loaded into
 the JurisdictionRule table, where a superuser keeps them current because laws change (every edit is
 audited). Most entries are [V-sec] in the reference: read from course-provider pages quoting the rule,
 not from the statute; the source text says so on every screen that shows a rule.
 
 ``check`` is pure: it takes a rule and the practitioner's credentials and returns what is missing,
 each message naming the rule and its source. Where we hold no rule for a jurisdiction and
-profession, it says so instead of inventing one.
+profession, or the law is silent, the gate fails closed until a clinic admin records who checked the
+local rule, its source and the date (gate.attestation_problem).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-APTA = "APTA state list, quoted by course-provider pages (clinical-reference.md §9) [V-sec]"
+APTA = "APTA state list, quoted by course-provider pages (docs/clinical-sources.md §9) [V-sec]"
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,13 @@ class Profile:
 
 PT = "physiotherapist"
 DEFAULTS: tuple[Profile, ...] = (
+    # Our reference holds two versions of Colorado's rule, both secondary: 46 h in person, and a later 50 h with
+    # 40 in person within 4 years. Until the current rule is checked we apply the stricter of each number.
     Profile("US-CO", PT, "permitted", "Colorado 4 CCR 732-1 Rule 11, rule text on a course site (§9) [V-sec]",
-            min_hours_in_person=46, prior_practice_years=2, written_consent=True,
-            note="A later version is reported as 50 hours, 40 in person, within 4 years [V-sec]: check the current "
-                 "rule."),
+            min_hours_in_person=46, min_hours_total=50, prior_practice_years=2, written_consent=True,
+            note="Two versions in our reference (46 h in person; later 50 h, 40 in person, within 4 years) [V-sec]: "
+                 "the stricter of each is applied, and the 4-year window is not checked. The reference may be out "
+                 "of date: check the current rule."),
     Profile("US-AZ", PT, "permitted", "Arizona, course-provider page (§9) [V-sec]", min_hours_total=24),
     Profile("US-DE", PT, "permitted", "Delaware, course-provider page (§9) [V-sec]", min_hours_in_person=54,
             prior_practice_years=2),
@@ -51,7 +55,9 @@ DEFAULTS: tuple[Profile, ...] = (
             prior_practice_years=2, note="Also 25 supervised sessions and an attestation to the Board."),
     Profile("US-GA", PT, "permitted", "Georgia, course-provider page (§9) [V-sec]", min_hours_in_person=50),
     Profile("US-MD", PT, "permitted", "Maryland, Myopain Seminars blog (§9) [V-sec]", min_hours_total=80,
-            note="40 practical and 40 theoretical hours, then Board approval."),
+            extra_authorization=True,
+            note="40 practical and 40 theoretical hours, then Board approval: record the approval as an "
+                 "authorization."),
     Profile("US-CA", PT, "prohibited", APTA),
     Profile("US-HI", PT, "prohibited", APTA),
     Profile("US-NY", PT, "prohibited", APTA),

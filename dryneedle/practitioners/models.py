@@ -218,3 +218,34 @@ class ApiToken(models.Model):
         token = cls.PREFIX + secrets.token_urlsafe(32)
         obj = cls.objects.create(membership=membership, name=name, digest=cls.digest_of(token))
         return obj, token
+
+
+class LocalRuleAttestation(models.Model):
+    """A clinic admin's record that someone checked the local rule for a profession where we hold none.
+
+    The gate fails closed (safety review, docs/clinical-sources.md §14): with no cited rule, or a law silent
+    on dry needling, nobody signs a needling visit there until this is recorded, and it is asked again after
+    a year (laws change).
+    """
+
+    VALID_DAYS = 365
+
+    clinic = models.ForeignKey(Clinic, models.PROTECT, related_name="rule_attestations")
+    jurisdiction = models.CharField(max_length=10)
+    profession = models.CharField(max_length=20, choices=Credential.Profession.choices)
+    checked_by = models.CharField(max_length=200, help_text="Who checked the local rule")
+    source = models.CharField(max_length=400, help_text="The rule and where it was read")
+    checked_on = models.DateField()
+    recorded_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "jurisdiction", "profession"])]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.profession}: checked by {self.checked_by} on {self.checked_on}"
+
+    def current(self, on) -> bool:
+        from datetime import timedelta
+
+        return self.checked_on <= on < self.checked_on + timedelta(days=self.VALID_DAYS)
