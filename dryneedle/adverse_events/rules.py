@@ -1,6 +1,6 @@
 """Adverse events: the taxonomy, the severity scale, the published rates, and Wilson intervals.
 
-Pure data and functions. Sources in clinical-reference.md §2: the type list follows
+Pure data and functions. Sources in docs/clinical-sources.md §2: the type list follows
 the surveys of dry needling and acupuncture (Brady 2014, Boyce 2020, White 2001);
 the severity scale is the three-level one of White 2001 as Physiotherapy Alberta
 states it (§2.2); "adverse event" implies no causality, which is recorded apart
@@ -32,13 +32,13 @@ TYPE_NAMES = dict(TYPES)
 
 SEVERITIES = (("mild", "Mild"), ("significant", "Significant"), ("serious", "Serious"))
 SEVERITY_ORDER = {"mild": 0, "significant": 1, "serious": 2}
-# Physiotherapy Alberta's summary of White 2001 (clinical-reference.md §2.2).
+# Physiotherapy Alberta's summary of White 2001 (docs/clinical-sources.md §2.2).
 SEVERITY_DEFINITIONS = {
     "mild": "Short duration, reversible, does not inconvenience the patient.",
     "significant": "Requires medical intervention or interferes with the patient's activities.",
     "serious": "Requires hospital admission, with potential persistent or significant disability, or death.",
 }
-SEVERITY_SOURCE = "White 2001 (BMJ 323:485) as summarised by Physiotherapy Alberta — clinical-reference.md §2.2"
+SEVERITY_SOURCE = "White 2001 (BMJ 323:485) as summarised by Physiotherapy Alberta — docs/clinical-sources.md §2.2"
 
 # The least severity a type can have. A pneumothorax needs medical assessment and care,
 # which is the definition of "significant"; infection needs treatment; a needle left in
@@ -83,7 +83,7 @@ class Published:
     source: str
 
 
-# Events per 100 treatments from the prospective surveys (clinical-reference.md §2.1).
+# Events per 100 treatments from the prospective surveys (docs/clinical-sources.md §2.1).
 # Brady 2014: 7,629 treatments by 39 physiotherapists; Boyce 2020: 20,464 sessions by 420.
 PUBLISHED = {
     "bruising": (Published(7.55, "Brady 2014"), Published(7.7, "Boyce 2020")),
@@ -107,7 +107,7 @@ PUBLISHED_SERIOUS = (
     "major events 20 of 20,494 treatments, about 1 in 1,024 (Boyce 2020)."
 )
 NO_RATE = {
-    "nerve_injury": "No published rate found (clinical-reference.md §2.1).",
+    "nerve_injury": "No published rate found (docs/clinical-sources.md §2.1).",
     "pneumothorax": "None in Brady 2014; about 1 in 100,000 in acupuncture cohorts (secondary source).",
 }
 

@@ -362,7 +362,7 @@ def _outcomes(rng: random.Random, e: Episode, today: date) -> list[Response]:
     return out
 
 
-# Reactions the demo records, with roughly the frequencies of Brady 2014 (clinical-reference.md §2.1)
+# Reactions the demo records, with roughly the frequencies of Brady 2014 (docs/clinical-sources.md §2.1)
 # so the safety page has something to compare; invented data, not a clinic's.
 DEMO_REACTIONS = (
     ("bruising", 0.075, "mild", "A small bruise at the needle site."),

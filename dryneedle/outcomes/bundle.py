@@ -1,7 +1,7 @@
 """Questionnaires a patient fills in from a link, one question per screen, and when each is due.
 
 The default schedule is the issue's (#6), built on the measures of
-clinical-reference.md §6: STarT Back, ODI, RMDQ and PSFS at baseline; pain at
+docs/clinical-sources.md §6: STarT Back, ODI, RMDQ and PSFS at baseline; pain at
 every visit; ODI and RMDQ at 4 and 12 weeks and at discharge; pain and ODI at
 3, 6 and 12 months after discharge. The windows around each due date
 (a week either side, two weeks after for the baseline) are our design

@@ -1,6 +1,6 @@
 """What the forms show for each instrument: sections, items and choices.
 
-Item wording: the ODI is licensed (Mapi Research Trust, clinical-reference.md §6.2),
+Item wording: the ODI is licensed (Mapi Research Trust, docs/clinical-sources.md §6.2),
 so only its section names ship; each statement shows its score, and a clinic that
 holds a licence can load its wording as a text pack (docs/outcomes.md). The RMDQ may
 be reproduced as published (Roland & Fairbank 2000, §6.3), but its 24 statements
@@ -25,7 +25,7 @@ ODI_SECTION_NAMES = {
 }
 PLACEHOLDER = "Placeholder wording (not the licensed ODI text)"
 
-# Summaries of the nine items from clinical-reference.md §6.4 (not the Keele wording).
+# Summaries of the nine items from docs/clinical-sources.md §6.4 (not the Keele wording).
 STARTBACK_ITEMS = {
     "1": "My back pain has spread down my leg(s) at some time in the last 2 weeks",
     "2": "I have had pain in the shoulder or neck at some time in the last 2 weeks",
@@ -44,7 +44,7 @@ STARTBACK_ITEM9_LABELS = {
     "extremely": "Extremely",
 }
 STARTBACK_NOTE = (
-    "Item texts summarised from the Keele STarT Back tool (clinical-reference.md §6.4); "
+    "Item texts summarised from the Keele STarT Back tool (docs/clinical-sources.md §6.4); "
     "check them against the Keele form."
 )
 

@@ -98,7 +98,7 @@ class ObjectiveMeasure(ClinicalRecord):
     """A measure the clinician takes: lumbar range of motion or pressure pain threshold.
 
     The method, device, unit and site are part of the value: PPT readings are only
-    comparable within a patient, device and site (Suzuki 2022, clinical-reference.md §6.6),
+    comparable within a patient, device and site (Suzuki 2022, docs/clinical-sources.md §6.6),
     and range of motion differs by method.
     """
 

@@ -1,7 +1,7 @@
 """Outcome instruments scored exactly as published, and change judged by cited thresholds.
 
 Pure functions, no Django: `dryneedle score` and `dryneedle change` run them
-without settings. Every rule cites clinical-reference.md §6; where the
+without settings. Every rule cites docs/clinical-sources.md §6; where the
 reference records a design decision rather than a published rule, the
 comment says so.
 
@@ -71,7 +71,7 @@ SOURCES = {
     "nprs": "Numeric pain rating 0-10, LOINC 72514-3; MIC 2 points or 30% (Ostelo 2008), IMMPACT (Dworkin 2008)",
     "odi": "Oswestry Disability Index 2.1a (Fairbank & Pynsent 2000); percent = sum / (5 × answered) × 100; "
     "MIC 10 points or 30% (Ostelo 2008). Pro-rated with up to 2 sections missing: a design decision, "
-    "no published limit (clinical-reference.md §6.2)",
+    "no published limit (docs/clinical-sources.md §6.2)",
     "rmdq": "Roland-Morris Disability Questionnaire, 24 items (Roland & Morris 1983); MIC 5 points or 30% "
     "(Ostelo 2008)",
     "startback": "Keele STarT Back Screening Tool (Hill 2008): total 0-9, psychosocial items 5-9; low <= 3, "

@@ -1,6 +1,6 @@
 """The conditions an episode of care can be opened for, with what the evidence says.
 
-Pure data. Every summary is taken from ../shared/clinical-reference.md (the
+Pure data. Every summary is taken from docs/clinical-sources.md (the
 section is named in ``source``); where the evidence is thin the summary says so.
 The success rates that marketing pages quote (70-90 %) have no published
 source (reference §10) and are kept apart, in ``marketing_claim``, to be shown
@@ -34,7 +34,7 @@ CONDITIONS: tuple[Condition, ...] = (
         True,
         _LBP_BOTTOM_LINE + " Dry needling plus other treatment beat other treatment alone for pain "
         "post-intervention (SMD -0.42) with no evidence of improved disability (Altern Ther Health Med 2023).",
-        "clinical-reference.md §1.1 (Yu 2023; Liu 2018; Altern Ther Health Med 2023; AFP 2023), §1.2",
+        "docs/clinical-sources.md §1.1 (Yu 2023; Liu 2018; Altern Ther Health Med 2023; AFP 2023), §1.2",
         "Seed document: 80% success in 5-7 sessions (no published source, §10).",
     ),
     Condition(
@@ -43,7 +43,7 @@ CONDITIONS: tuple[Condition, ...] = (
         True,
         "Too little evidence to judge: the Cochrane review found only 3 small, low-quality trials of "
         "needling in acute low back pain and drew no firm conclusions.",
-        "clinical-reference.md §1.1 (Furlan 2005)",
+        "docs/clinical-sources.md §1.1 (Furlan 2005)",
     ),
     Condition(
         "sciatica",
@@ -52,7 +52,7 @@ CONDITIONS: tuple[Condition, ...] = (
         "No dry-needling evidence of benefit found; in one dry-needling study, leg pain predicted less "
         "improvement. An acupuncture trial (a different technique, 10 sessions over 4 weeks) reduced leg pain "
         "more than sham.",
-        "clinical-reference.md §10 (Koppenhaver 2015; Tu 2024)",
+        "docs/clinical-sources.md §10 (Koppenhaver 2015; Tu 2024)",
         "Seed document: 75% success in 4-6 sessions (no published source, §10).",
     ),
     Condition(
@@ -63,7 +63,7 @@ CONDITIONS: tuple[Condition, ...] = (
         "treatment compared with other treatments (SMD -1.06), especially combined with other therapies; "
         "effect on disability and at follow-up unclear. Manual trigger-point identification is not reliable "
         "between examiners.",
-        "clinical-reference.md §1.1 (Liu 2018), §7 (Dunning 2014)",
+        "docs/clinical-sources.md §1.1 (Liu 2018), §7 (Dunning 2014)",
         "Seed document: 85-90% success in 2-4 sessions (no published source, §10).",
     ),
     Condition(
@@ -71,7 +71,7 @@ CONDITIONS: tuple[Condition, ...] = (
         "Muscle strain (back)",
         True,
         "No dry-needling studies of back muscle strain were found.",
-        "clinical-reference.md §10",
+        "docs/clinical-sources.md §10",
         "Seed document: 85% success in 3-5 sessions (no published source, §10).",
     ),
     Condition(
@@ -80,7 +80,7 @@ CONDITIONS: tuple[Condition, ...] = (
         True,
         "'Postural issues' is not a condition studied in dry-needling trials; no evidence found. "
         "For non-specific low back pain in general: " + _LBP_BOTTOM_LINE,
-        "clinical-reference.md §10, §1",
+        "docs/clinical-sources.md §10, §1",
         "Seed document: 70% success in 3-5 sessions (no published source, §10).",
     ),
     Condition(
@@ -89,7 +89,7 @@ CONDITIONS: tuple[Condition, ...] = (
         True,
         "No spinal studies found. For hip and knee osteoarthritis a meta-analysis found a short-term benefit "
         "on pain with very low certainty and no effect in the medium or long term.",
-        "clinical-reference.md §10 (Life 2022)",
+        "docs/clinical-sources.md §10 (Life 2022)",
         "Seed document: 70% success (no published source, §10).",
     ),
     Condition(
@@ -97,21 +97,21 @@ CONDITIONS: tuple[Condition, ...] = (
         "Tendinopathy",
         False,
         "Not covered by the reference material this product ships with: no evidence summary available.",
-        "clinical-reference.md (not covered)",
+        "docs/clinical-sources.md (not covered)",
     ),
     Condition(
         "headache",
         "Migraine / tension-type headache",
         False,
         "Not covered by the reference material this product ships with: no evidence summary available.",
-        "clinical-reference.md (not covered)",
+        "docs/clinical-sources.md (not covered)",
     ),
     Condition(
         "sports_injury",
         "Sports injury",
         False,
         "Not covered by the reference material this product ships with: no evidence summary available.",
-        "clinical-reference.md (not covered)",
+        "docs/clinical-sources.md (not covered)",
     ),
 )
 

@@ -4,7 +4,7 @@ Pure data. Instructions are in our own words; each entry names the page its
 exercise and dose come from (seen in stored copies; re-check before relying on
 them). No illustrations: we draw none and copy none.
 
-What the evidence says: our clinical reference (../shared/clinical-reference.md)
+What the evidence says: our clinical reference (docs/clinical-sources.md)
 holds no trial of any particular exercise. NICE NG59 1.2.7 [V, §1.2] says to
 consider manual therapy only as part of a package that includes exercise. The
 choice of exercises is the clinician's, from their assessment; the pages below

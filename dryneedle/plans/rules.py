@@ -54,7 +54,7 @@ def default_sequence(modality: str) -> str:
 # a number of visits for any group, so templates leave frequency and count to the
 # clinician.
 TEMPLATE_SOURCE = (
-    "NICE NG59 1.1.3 (clinical-reference.md §1.2); matched pathways after the STarT Back trial, Hill JC et al. "
+    "NICE NG59 1.1.3 (docs/clinical-sources.md §1.2); matched pathways after the STarT Back trial, Hill JC et al. "
     "Lancet 2011;378:1560-71 (not in our reference: verify). No published number of visits per group: set your own."
 )
 
@@ -131,7 +131,7 @@ EXPECTED = {
     "chronic_lbp": Expected(
         5,
         "About 5 dry-needling sessions, added at the end of every other one of 10 physiotherapy sessions "
-        "(2016 RCT summarised in AFP 2023; clinical-reference.md §10). One trial: adjust to the patient.",
+        "(2016 RCT summarised in AFP 2023; docs/clinical-sources.md §10). One trial: adjust to the patient.",
     ),
     "sciatica": Expected(
         None,
@@ -143,7 +143,9 @@ EXPECTED = {
         "No published course length. One study gave a single session to study response (Koppenhaver 2015; §10).",
     ),
 }
-NO_NUMBER = Expected(None, "No published number of dry-needling visits for this condition (clinical-reference.md §10).")
+NO_NUMBER = Expected(
+    None, "No published number of dry-needling visits for this condition (docs/clinical-sources.md §10)."
+)
 
 
 def expected_visits(condition: str) -> Expected:

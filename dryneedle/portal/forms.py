@@ -3,7 +3,7 @@ from django import forms
 # Questions a patient can answer before the visit, in plain words. The clinician
 # reviews them in the screening form; the decision is computed only there.
 # Cauda equina wording follows the patient cards by Greenhalgh, Mercer and
-# Finucane (secondary source) — clinical-reference.md §5.2.
+# Finucane (secondary source) — docs/clinical-sources.md §5.2.
 QUESTIONS = (
     (
         "Warning signs — please answer these first",

@@ -1,7 +1,7 @@
 """The body chart: coded regions, posterior and anterior, and what a pain drawing may hold.
 
 Pure data and functions, no Django. The regions follow the idea of the CHOIR
-body map (Scherrer 2021, clinical-reference.md §13): coded front and back
+body map (Scherrer 2021, docs/clinical-sources.md §13): coded front and back
 regions with laterality, which a patient or clinician marks. The drawing and
 the codes are ours, not CHOIR's 74 numbered regions; each region maps to a
 screening region (screening.rules.REGIONS) where one applies, so a marked or
@@ -144,7 +144,7 @@ def sided(stem: str, side: str) -> str | None:
 
 # Where each muscle lies, and its typical referral zone, as region stems on the
 # chart. Referral zones follow the texts in visits/muscles.py (Travell & Simons via
-# secondary summaries, clinical-reference.md §7); a muscle whose referral the
+# secondary summaries, docs/clinical-sources.md §7); a muscle whose referral the
 # reference does not cover has none drawn, and rows marked UNVERIFIED there are
 # drawn but labelled so in the catalogue.
 MUSCLE_CHART: dict[str, tuple[str, tuple[str, ...]]] = {

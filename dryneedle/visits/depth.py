@@ -130,13 +130,14 @@ def cap_for(muscle: str) -> tuple[int | None, str]:
     return z.cap_mm, z.cap_source
 
 
-REFERENCE = re.compile(r"(\b(19|20)\d{2}\b.*[A-Za-z]{3,}|doi:|10\.\d{4,}/|PMID\s*\d+)", re.IGNORECASE)
+FINDABLE = re.compile(r"(\b(19|20)\d{2}\b|doi:|10\.\d{4,}/|PMID\s*\d+)", re.IGNORECASE)
 
 
 def is_reference(text: str) -> bool:
     """A source a reader can find: authors or a title with a year, a DOI or a PMID — not five characters."""
     text = text.strip()
-    return len(text) >= 25 and bool(REFERENCE.search(text))
+    words = re.findall(r"[A-Za-z]{3,}", text)
+    return len(text) >= 25 and len(words) >= 2 and bool(FINDABLE.search(text))
 
 
 def is_raise(muscle: str, max_mm: int) -> bool:

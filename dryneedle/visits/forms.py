@@ -107,7 +107,7 @@ def at_visit_time(visit, t):
 
 
 class ExamForm(forms.Form):
-    """Findings at a trigger point today (Delphi criteria, clinical-reference.md §7)."""
+    """Findings at a trigger point today (Delphi criteria, docs/clinical-sources.md §7)."""
 
     trigger_point = forms.UUIDField(required=False, widget=forms.HiddenInput)
     muscle = forms.ChoiceField(required=False, choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])

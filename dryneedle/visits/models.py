@@ -153,7 +153,7 @@ class Bleeding(models.TextChoices):
     MORE = "more", "More than a spot"
 
 
-# What the patient felt during needling (the seed's sensations; clinical-reference.md §7, §8).
+# What the patient felt during needling (the seed's sensations; docs/clinical-sources.md §7, §8).
 SENSATIONS = (
     ("twitch", "Twitch"),
     ("dull_ache", "Dull ache"),
@@ -248,7 +248,7 @@ class NeedleIncident(ClinicalRecord):
     """A needle that could not be counted out: the search, whether it was found, and the patient told.
 
     Forgotten or lost needles were the commonest significant administrative event in
-    White 2001 (5 in 31,822 consultations; clinical-reference.md §2.1, §8). The
+    White 2001 (5 in 31,822 consultations; docs/clinical-sources.md §2.1, §8). The
     incident accounts for the needle so the visit can be signed; it becomes an
     adverse-event record when the adverse-events app exists.
     """
@@ -278,7 +278,7 @@ class TriggerPoint(ClinicalRecord):
     identification is not reliable between examiners (Dunning 2014). Delphi
     consensus (Fernández-de-las-Peñas & Dommerholt 2018): taut band, hypersensitive
     spot and referred pain make the essential cluster; recognition of the patient's
-    own pain makes it active, otherwise latent (clinical-reference.md §7).
+    own pain makes it active, otherwise latent (docs/clinical-sources.md §7).
     """
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="trigger_points")

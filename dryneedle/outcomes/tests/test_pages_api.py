@@ -44,6 +44,9 @@ def test_clinician_records_and_sees_change(alice, episode):
     assert "35.6" in html and "22.2" in html and "13.3 (37.5%)" in html
     assert "<svg" in html and "ODI" in html and "within ±10 of baseline (MIC)" in html
     assert 'style="' not in html.split("<svg", 1)[1]  # the chart obeys the CSP (no inline styles)
+    # Safety review §14: IMMPACT as trial benchmarks, PSFS 2 points as a detectable change.
+    assert "benchmarks for interpreting group results in clinical trials" in html
+    assert "minimal detectable change (Stratford 1995)" in html
 
 
 def test_bad_answers_are_refused_and_kept_on_the_form(alice, episode):

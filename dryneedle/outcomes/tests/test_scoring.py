@@ -1,4 +1,4 @@
-"""The instruments scored as published (clinical-reference.md §6), change judged by the cited thresholds,
+"""The instruments scored as published (docs/clinical-sources.md §6), change judged by the cited thresholds,
 and the CLI contract of `dryneedle score` and `dryneedle change`."""
 
 import io

@@ -196,6 +196,9 @@ def test_conditions_carry_sources(as_alice):
         "sports_injury",
     }
     assert all(c["source"] for c in data)
+    # A marketing claim never travels bare (safety review §14): only with its label.
+    claims = [c["marketing_claim"] for c in data if c["marketing_claim"]]
+    assert claims and all(set(m) == {"label", "text"} and "not evidence" in m["label"] for m in claims)
 
 
 def test_openapi_document_is_served(client):

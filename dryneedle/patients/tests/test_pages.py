@@ -214,7 +214,7 @@ def test_it_refuses_an_unknown_condition(as_alice, patient):
 def test_the_condition_page_cites_sources_and_labels_claims(as_alice):
     r = as_alice.get(reverse("patients:conditions"))
     text = r.content.decode()
-    assert "clinical-reference.md §1.1" in text
+    assert "docs/clinical-sources.md §1.1" in text
     assert text.count("Marketing claim, not evidence") >= 5
 
 

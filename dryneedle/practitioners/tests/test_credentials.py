@@ -247,8 +247,16 @@ def test_no_rule_held_fails_closed_until_the_local_rule_is_checked(alice, admin,
     r = c.post("/practitioners/team/", {"action": "attest", "profession": "physiotherapist", "checked_by": "",
                                          "source": "x", "checked_on": "2026-11-20"})  # fmt: skip
     assert r.status_code == 302 and not LocalRuleAttestation.objects.exists()
-    c.post("/practitioners/team/", {"action": "attest", "profession": "physiotherapist", "checked_by": "Jo Admin",
-                                    "source": "Texas PT Board rule 322.1, board website", "checked_on": "2026-11-20"})
+    c.post(
+        "/practitioners/team/",
+        {
+            "action": "attest",
+            "profession": "physiotherapist",
+            "checked_by": "Jo Admin",
+            "source": "Texas PT Board rule 322.1, board website",
+            "checked_on": "2026-11-20",
+        },
+    )
     assert gate.problems(alice, clinic_a) == []
     assert AuditEvent.objects.filter(action="jurisdiction.attest", outcome="ok").count() == 1
     assert "Jo Admin" in c.get("/practitioners/team/").content.decode()

@@ -76,3 +76,34 @@ def test_list_codes():
 
 def test_an_unknown_option_exits_2():
     assert screen("", "--frobnicate").returncode == 2
+
+
+NEW_CODES = (
+    "prior_pneumothorax",
+    "copd_or_emphysema",
+    "recent_spinal_surgery",
+    "lymph_node_clearance",
+    "diabetic_peripheral_neuropathy",
+    "new_onset_under_20_or_over_50",
+    "thoracic_pain",
+    "pain_at_multiple_sites",
+    "systemically_unwell",
+    "pregnant_gestation_unknown",
+)
+
+
+def test_list_codes_lists_the_codes_the_safety_review_named():
+    r = screen("", "--list-codes")
+    codes = {line.split("\t")[0] for line in r.stdout.splitlines()}
+    assert set(NEW_CODES) <= codes
+    for code in NEW_CODES:
+        out = json.loads(screen(json.dumps({"age": 40, "consent": "given", "findings": [code]})).stdout)
+        assert out["reasons"], code  # none is silently ignored
+
+
+def test_an_acute_emergency_says_arrange_emergency_care_now():
+    out = json.loads(
+        screen(json.dumps({"age": 40, "consent": "given", "findings": ["acute_medical_emergency"]})).stdout
+    )
+    assert out["decision"] == "do_not_needle" and out["actions"][0].startswith("Arrange emergency care now")
+    assert not any("Offer other treatment" in a for a in out["actions"])

@@ -332,3 +332,86 @@ def test_the_visit_form_refuses_a_needle_past_the_screening(as_alice, visit, lot
     from dryneedle.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="insertion.create", outcome="invalid").count() == 2
+
+
+GUARDED_BY_THE_REVIEW = [
+    # Safety review §14: every muscle over the lung fields, near the apex, and over the pleura/kidney at T12-L1.
+    ("lower_trapezius", "thoracic"),
+    ("middle_trapezius", "thoracic"),
+    ("serratus_posterior_superior", "thoracic"),
+    ("serratus_posterior_inferior", "thoracic"),
+    ("iliocostalis_thoracis", "thoracic"),
+    ("longissimus_thoracis", "thoracic"),
+    ("multifidus", "thoracic"),
+    ("levator_scapulae", "cervical"),
+    ("supraspinatus", "thoracic"),
+    ("quadratus_lumborum", "lumbar"),
+    ("iliocostalis_lumborum", "lumbar"),
+    ("longissimus_thoracis", "lumbar"),
+    ("multifidus", "lumbar"),
+]
+
+
+@pytest.mark.parametrize(("muscle", "region"), GUARDED_BY_THE_REVIEW)
+def test_muscles_with_no_safe_default_need_a_protective_technique(visit, lot, episode, alice, muscle, region):
+    from dryneedle.visits import depth
+
+    guard = depth.guard_for(muscle, region)
+    assert guard is not None and guard.default is None
+    screened(episode, alice, {**ANSWERS, "planned_regions": ["thoracic", "cervical", "lumbar"]})
+    with pytest.raises(ValidationError, match="no safe default known"):
+        needle(visit, lot, muscle=muscle, region=region, depth_mm=5, protective_technique="", depth_reason="")
+    ok = needle(visit, lot, muscle=muscle, region=region, depth_mm=12, protective_technique="pincer_grip",
+                depth_reason="Pincer grip over the rib, tangential")  # fmt: skip
+    assert "no safe default depth" in ok.warnings[0] and "Pincer grip" in ok.warnings[0]
+
+
+def test_a_previous_pneumothorax_asks_for_a_protective_technique_over_the_lungs(visit, lot, episode, alice):
+    screened(episode, alice, {**ANSWERS, "findings": ["prior_pneumothorax"], "planned_regions": ["thoracic"]})
+    with pytest.raises(ValidationError, match="previous pneumothorax or COPD"):
+        needle(visit, lot, muscle="rhomboid_major", depth_mm=10)  # within the 19 mm default
+    needle(visit, lot, muscle="rhomboid_major", depth_mm=10, protective_technique="ultrasound",
+           depth_reason="Ultrasound: pleura at 24 mm")  # fmt: skip
+
+
+def test_raising_a_limit_needs_a_reference_a_second_admin_and_stays_under_the_cap(
+    visit, lot, episode, alice, admin, clinic_a
+):
+    from conftest import client_for, make_user
+    from dryneedle.audit.models import AuditEvent
+    from dryneedle.visits.models import DepthLimit
+
+    url = "/visits/muscles/depth-limit/"
+    a = client_for(admin)
+    # Five characters are not a reference.
+    a.post(url, {"muscle": "rhomboid_major", "max_mm": "25", "source": "Trust"})
+    assert not DepthLimit.objects.exists()
+    # Above the cap (30 mm over the thorax, Kearns 2022) even with a reference.
+    ref = "Kearns GA et al. Musculoskelet Sci Pract 2022;62:102622"
+    a.post(url, {"muscle": "rhomboid_major", "max_mm": "35", "source": ref})
+    assert not DepthLimit.objects.exists()
+    # No depth at all can be set at T12-L1: no source gives one.
+    a.post(url, {"muscle": "quadratus_lumborum", "max_mm": "20", "source": ref})
+    assert not DepthLimit.objects.exists()
+    # A raise within the cap waits for a second admin; the cited default holds meanwhile.
+    a.post(url, {"muscle": "rhomboid_major", "max_mm": "25", "source": ref})
+    assert DepthLimit.objects.get().status == "pending"
+    screened(episode, alice, {**ANSWERS, "planned_regions": ["thoracic"]})
+    with pytest.raises(ValidationError, match="19 mm limit"):
+        needle(visit, lot, muscle="rhomboid_major", depth_mm=22)
+    a.post(url + "approve/", {"muscle": "rhomboid_major"})
+    assert DepthLimit.objects.get().status == "pending"  # not by the admin who proposed it
+    second = make_user("second@a.example", clinic_a, "clinic_admin", "Sam", "Second")
+    client_for(second).post(url + "approve/", {"muscle": "rhomboid_major"})
+    limit = DepthLimit.objects.get()
+    assert (limit.status, limit.max_mm, limit.approved_by) == ("active", 25, second)
+    assert needle(visit, lot, muscle="rhomboid_major", depth_mm=22).warnings == []
+    assert AuditEvent.objects.filter(action="depth_limit.approve", outcome="ok").count() == 1
+    assert AuditEvent.objects.filter(action="depth_limit.approve", outcome="denied").count() == 1
+    # Lowering takes effect at once.
+    a.post(url, {"muscle": "rhomboid_major", "max_mm": "15", "source": "Clinic protocol 2026"})
+    assert DepthLimit.objects.get().max_mm == 15
+    # The database refuses an approval by the proposer, whatever the path.
+    limit = DepthLimit.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DepthLimit.objects.filter(pk=limit.pk).update(approved_by=limit.proposed_by)
