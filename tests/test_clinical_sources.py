@@ -45,3 +45,15 @@ def test_the_sources_of_the_safety_review_are_given_in_full():
         "10.1016/S0140-6736(11)60937-9",  # Hill 2011
     ):
         assert ref in DOC, ref
+
+
+def test_every_test_the_hazard_log_names_exists():
+    """The hazard log names the test proving each control; a renamed or removed test breaks the log."""
+    log = (ROOT / "docs" / "clinical-safety" / "hazard-log.md").read_text()
+    log += (ROOT / "docs" / "clinical-safety" / "safety-case.md").read_text()
+    sources = "\n".join(p.read_text() for p in ROOT.rglob("test_*.py") if ".venv" not in p.parts)
+    names = set(re.findall(r"\b(test_\w+)(?!\.py)\b", log)) - set(re.findall(r"\b(test_\w+)\.py", log))
+    ids = set(re.findall(r"\[(S[\w.-]+)\]", log))
+    assert len(names) > 25 and len(ids) > 25
+    assert not [n for n in names if f"def {n}(" not in sources and not n.startswith("test_browser")]
+    assert not [i for i in ids if f'"{i}"' not in sources]
