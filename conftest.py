@@ -526,3 +526,16 @@ def certify(user, days_left: int = 200, hours: int = 54):
             m.needling, m.needling_since = True, now
             m.save()
     return cert
+
+
+def assert_accessible(page, where: str = "") -> None:
+    """axe-core on the page as it is now: no serious or critical violation (the project's rule)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    bad = [
+        f"{v['id']} ({v['impact']}): " + ", ".join(", ".join(n["target"]) for n in v["nodes"][:3])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{where or page.url}: {bad}"

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import _lot, certify, make_user, screened
+from conftest import ONTO_BONE, _lot, assert_accessible, certify, make_user, screened
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import services
 from dryneedle.aftercare.models import CheckIn
@@ -39,7 +39,9 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
     lot = _lot(clinic_a, "L-9")
     v = Visit.objects.create(clinic=clinic_a, patient=p, episode=e, practitioner=dora)
     for muscle in ("multifidus", "quadratus_lumborum"):
-        ins = Insertion.objects.create(visit=v, lot=lot, muscle=muscle, side="right", depth_mm=30, created_by=dora)
+        ins = Insertion.objects.create(
+            visit=v, lot=lot, muscle=muscle, side="right", depth_mm=30, created_by=dora, **ONTO_BONE
+        )
         visits.remove_needle(ins, dora)
     visits.sign(v, dora)
     (checkin,) = services.send_due(now=timezone.now() + timedelta(hours=25))
@@ -51,11 +53,13 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
     expect(pp.get_by_role("heading", name="How are you since your treatment?")).to_be_visible()
     pp.get_by_role("group", name="How sore are the needled areas now?").get_by_label("5", exact=True).check()
     answers = {"bruising": "Yes", "fatigue": "No", "dizziness": "No", "bleeding": "No", "infection": "No",
-               "fever": "No", "weakness": "No", "breathing": "No"}  # fmt: skip
+               "fever": "No", "weakness": "No", "breathing": "No", "ces": "No"}  # fmt: skip
     groups = pp.locator("fieldset.card")
     for i, answer in enumerate(answers.values(), start=1):
         groups.nth(i).get_by_label(answer, exact=True).check()
     pp.get_by_label("Anything else you want us to know").fill("A bruise the size of a coin on the right.")
+    expect(pp.get_by_text("numbness between your legs or around your back passage")).to_be_visible()
+    assert_accessible(pp, "check-in on a phone")
     SHOTS.mkdir(parents=True, exist_ok=True)
     pp.screenshot(path=str(SHOTS / "checkin-phone.png"), full_page=True)
     pp.get_by_role("button", name="Send").click()

@@ -112,6 +112,10 @@ def test_six_needles_by_mouse_on_the_chart(live_server, page: Page, clinic_a):
             expect(page.locator("#site-chart .region.referral").first).to_be_visible()  # its referral zone
             m.choose(page.get_by_label("Needle (size and lot)"), index=1)
         m.type(page.get_by_label("Depth (mm)"), depth)
+        if code.startswith("post_lumbar"):
+            # Quadratus lumborum and lumbar multifidus: no safe default depth at T12-L1 (safety review §14).
+            m.choose(page.locator("#id_protective_technique"), "bony_backstop")
+            m.type(page.get_by_label("Reason for the protective technique"), "Onto the transverse process or lamina")
         if n == 1:
             m.type(page.get_by_label("Local twitch responses"), "2")
             m.click(page.get_by_label("Patient recognised the pain"))
@@ -201,6 +205,10 @@ def test_a_visit_by_keyboard_only(live_server, page: Page, clinic_a):
             page.keyboard.press("ArrowDown")
         _tab_to(page, page.get_by_label("Depth (mm)"))
         page.keyboard.type(depth)
+        _tab_to(page, page.locator("#id_protective_technique"))
+        page.keyboard.type("Over a rib")
+        _tab_to(page, page.get_by_label("Reason for the protective technique"))
+        page.keyboard.type("Onto the lamina under palpation")
         _tab_to(page, page.get_by_role("button", name="Add needle"))
         page.keyboard.press("Enter")
         expect(page.get_by_text(f"Needle {n} in")).to_be_visible()

@@ -17,7 +17,7 @@ def test_patient_prefills_on_a_phone(live_server, page: Page, episode, alice):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/p/{token}/")
     expect(page.get_by_role("heading", name="Before your appointment")).to_be_visible()
-    page.get_by_label("Diabetes").check()
+    page.get_by_label("Diabetes", exact=True).check()
     page.get_by_label("Fainting with needles or blood").check()
     page.get_by_label("Medicines you take (one per line)").fill("Warfarin 3 mg")
     SHOTS.mkdir(parents=True, exist_ok=True)

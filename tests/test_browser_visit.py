@@ -59,6 +59,13 @@ def test_needles_in_and_out_then_sign(live_server, page: Page, clinic_a):
         page.get_by_label("Needle (size and lot)").select_option(index=1)
         page.get_by_label("Depth (mm)").fill(depth)
         page.get_by_role("button", name="Add needle").click()
+        if muscle == "multifidus":
+            # Lumbar multifidus: no safe default depth at T12-L1 (safety review), so onto the lamina, said why.
+            expect(page.get_by_text("no safe default known").first).to_be_visible()
+            page.locator("#id_protective_technique").select_option("bony_backstop")
+            page.get_by_label("Reason for the protective technique").fill("Directed onto the lamina under palpation")
+            page.get_by_role("button", name="Add needle").click()
+            expect(page.get_by_text("Needle 1 in")).to_be_visible()
     expect(page.get_by_text("more than the needle's 50 mm")).to_be_visible()  # the second was too deep
     page.get_by_label("Depth (mm)").fill("40")
     page.get_by_role("button", name="Add needle").click()

@@ -25,7 +25,7 @@ from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership, Role, User
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
-from dryneedle.visits import bodymap
+from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
 from dryneedle.visits.muscles import MUSCLES
 from dryneedle.visits.services import canonical_note
@@ -606,6 +606,14 @@ def _screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
     )
 
 
+# What a clinician writes for the protective technique: over the lungs a pincer grip, in the lumbar region onto
+# the lamina or transverse process (docs/clinical-sources.md §4.3).
+_PROTECT = {
+    False: ("pincer_grip", "Pincer grip over the rib, needle tangential"),
+    True: ("bony_backstop", "Directed onto the lamina under palpation"),
+}
+
+
 def _lots(rng: random.Random, clinic: Clinic, today: date) -> list[NeedleLot]:
     sizes = (("0.25", 30), ("0.30", 50), ("0.30", 60))
     lots = [
@@ -678,6 +686,14 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
                 m = rng.choice(muscles)
                 lot = rng.choice(lots[e.clinic_id])
                 t_in = when + timedelta(minutes=5 + 2 * k)
+                depth_mm = rng.randint(10, min(40, lot.length_mm))
+                guard = depth.guard_for(m.code, m.regions[0])
+                if guard is not None and guard.default is not None:
+                    depth_mm = min(depth_mm, guard.default.max_mm)  # within the cited limit
+                # Where no safe default depth is known, a clinician records the protective technique, as the
+                # depth guard requires on every path (visits/depth.py).
+                protect = guard is not None and guard.default is None
+                technique, reason = _PROTECT[m.regions[0] == "lumbar"] if protect else ("", "")
                 mine.append(
                     Insertion(
                         code=_uuid(rng),
@@ -689,7 +705,15 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
                         # mostly the painful side, as a clinician would
                         side=side if rng.random() < 0.8 else ("right" if side == "left" else "left"),
                         lot=lot,
-                        depth_mm=rng.randint(10, min(40, lot.length_mm)),
+                        depth_mm=depth_mm,
+                        protective_technique=technique,
+                        depth_reason=reason,
+                        warnings=[
+                            f"Checked against no safe default depth ({guard.zone.cap_source}): "
+                            f"{dict(depth.PROTECTIVE)[technique]}; reason: {reason}"
+                        ]
+                        if protect
+                        else [],
                         technique=rng.choice(("pistoning", "pistoning", "static", "rotation")),
                         local_twitch_responses=rng.randint(0, 4),
                         recognition=rng.random() < 0.6,

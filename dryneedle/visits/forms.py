@@ -70,7 +70,9 @@ class InsertionForm(forms.Form):
         required=False,
         choices=[("", "—"), *PROTECTIVE],
     )
-    depth_reason = forms.CharField(label="Reason for going deeper", required=False, max_length=300, validators=[no_nul])
+    depth_reason = forms.CharField(
+        label="Reason for the protective technique", required=False, max_length=300, validators=[no_nul]
+    )
     local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
     time_in = forms.TimeField(label="Time in (blank: now)", required=False, widget=TimeInput)
 

@@ -16,6 +16,7 @@ from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Clinic, Credential, Membership
 from dryneedle.screening.models import Screening
+from dryneedle.visits import depth
 from dryneedle.visits.models import Insertion, Visit
 from dryneedle.visits.services import canonical_note
 
@@ -78,6 +79,12 @@ def test_the_data_looks_like_a_back_pain_practice():
         s = n.visit.episode.screenings.get()
         assert s.decision in ("clear", "precautions") and n.region in s.answers["planned_regions"]
         assert s.created <= n.time_in < s.valid_until and not s.unacknowledged
+        # The depth guard: within a cited limit, or a protective technique and reason where none is known.
+        guard = depth.guard_for(n.muscle, n.region)
+        if guard is not None and guard.default is None:
+            assert n.protective_technique and len(n.depth_reason) >= 10, n
+        elif guard is not None:
+            assert n.depth_mm <= guard.default.max_mm, n
     # Care plans on most episodes, from the STarT Back group; appointments never overlap for a practitioner.
     from dryneedle.appointments.models import Appointment, Availability
     from dryneedle.plans.models import CarePlan, Component
