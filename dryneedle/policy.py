@@ -41,6 +41,7 @@ POLICY: dict[str, dict[str, object]] = {
     "practitioners:verify": {"POST": frozenset({ADMIN})},
     "practitioners:certificate": {"GET": CLINICAL},
     "practitioners:team": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    "practitioners:clinic_safety": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "practitioners:jurisdictions": {"GET": AUTHENTICATED, "POST": SUPERUSER},
     # The public directory: no login, nothing about patients; the inbox is the front desk's
     "directory:search": {"GET": PUBLIC},

@@ -33,6 +33,7 @@ QUESTIONS = (
             ("systemically_unwell", "Feeling generally unwell"),
             ("recent_bacterial_infection", "A recent infection treated with antibiotics"),
             ("iv_drug_use", "Injecting drugs"),
+            ("penetrating_wound", "A recent wound near your spine that went through the skin"),
             ("immunocompromised", "Medicines or an illness that weaken your immune system"),
             ("major_trauma", "A serious accident or fall recently"),
             ("minor_trauma", "A minor fall or strain recently"),

@@ -14,7 +14,15 @@ from dryneedle.audit.log import record
 from dryneedle.lib.forms import no_nul
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation, Membership, Role, User
+from dryneedle.practitioners.models import (
+    Clinic,
+    Credential,
+    JurisdictionRule,
+    LocalRuleAttestation,
+    Membership,
+    Role,
+    User,
+)
 
 MAX_CERTIFICATE = 5 * 1024 * 1024
 # Accepted by content, not by name: the first bytes of a PDF, a PNG and a JPEG.
@@ -286,4 +294,55 @@ def jurisdictions_page(request: HttpRequest) -> HttpResponse:
         "practitioners/jurisdictions.html",
         {"rules": rules, "form": form, "editable": request.user.is_superuser, "edit_form": RuleForm()},
         status=400 if form is not None and form.errors else 200,
+    )
+
+
+class ClinicSafetyForm(forms.ModelForm):
+    class Meta:
+        model = Clinic
+        fields = ["on_call_email", "on_call_phone", "spinal_surgery_defer_weeks"]
+        labels = {
+            "on_call_email": "On-call address for urgent check-in answers",
+            "on_call_phone": "On-call phone (for the text-message hook, when one is configured)",
+            "spinal_surgery_defer_weeks": "Weeks to defer needling after spinal surgery or a spinal injection",
+        }
+        help_texts = {
+            "on_call_email": "Required to send aftercare check-ins: a red answer is emailed here at once.",
+            "spinal_surgery_defer_weeks": "No published window is held, so there is no default: set your clinic's.",
+        }
+
+    def clean_on_call_phone(self):
+        value = self.cleaned_data["on_call_phone"]
+        no_nul(value)
+        return value.strip()
+
+    def clean_spinal_surgery_defer_weeks(self):
+        value = self.cleaned_data["spinal_surgery_defer_weeks"]
+        if value is not None and not 1 <= value <= 104:
+            raise forms.ValidationError("Give a number of weeks from 1 to 104, or leave it empty.")
+        return value
+
+
+@allowed("practitioners:clinic_safety")
+def clinic_safety(request: HttpRequest) -> HttpResponse:
+    """The clinic's safety settings: where urgent check-ins go, and its window after spinal surgery (audited)."""
+    clinic = request.membership.clinic
+    form = ClinicSafetyForm(request.POST or None, instance=clinic)
+    if request.method == "POST":
+        before = {f: getattr(clinic, f) for f in ClinicSafetyForm.Meta.fields}
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                changed = {f: [before[f], getattr(clinic, f)] for f in before if before[f] != getattr(clinic, f)}
+                record(request, "clinic.safety", category=CAT, detail=str(changed)[:300])
+            messages.success(request, "Saved.")
+            return redirect("practitioners:clinic_safety")
+        record(request, "clinic.safety", category=CAT, outcome="invalid")
+    else:
+        record(request, "clinic.view", category=CAT)
+    return render(
+        request,
+        "practitioners/clinic_safety.html",
+        {"form": form, "clinic": clinic},
+        status=400 if form.errors else 200,
     )

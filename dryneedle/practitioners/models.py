@@ -30,6 +30,9 @@ class Clinic(models.Model):
     # Where an urgent check-in answer goes tonight: check-ins are not sent until it is set (safety review).
     on_call_email = models.EmailField(blank=True)
     on_call_phone = models.CharField(max_length=40, blank=True)
+    # No published window after spinal surgery or a spinal injection is held (docs/clinical-sources.md §14):
+    # the clinic sets its own, with no default; the screening form shows it beside the finding.
+    spinal_surgery_defer_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

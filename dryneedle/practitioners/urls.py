@@ -9,5 +9,6 @@ urlpatterns = [
     path("credentials/<uuid:code>/verify/", credentials.verify, name="verify"),
     path("credentials/<uuid:code>/certificate/", credentials.certificate, name="certificate"),
     path("team/", credentials.team, name="team"),
+    path("clinic/safety/", credentials.clinic_safety, name="clinic_safety"),
     path("jurisdictions/", credentials.jurisdictions_page, name="jurisdictions"),
 ]

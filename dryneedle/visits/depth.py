@@ -24,6 +24,7 @@ REF = "docs/clinical-sources.md"
 class Limit:
     max_mm: int
     source: str
+    own: bool = False  # the clinic's own limit rather than the cited default
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def limit_for(clinic, muscle: str, region: str | None = None) -> tuple[Limit | N
         guard = next((g for (m, _), g in GUARDS.items() if m == muscle), None)
     own = DepthLimit.objects.filter(clinic=clinic, muscle=muscle, status=DepthLimit.Status.ACTIVE).first()
     if own is not None:
-        return Limit(own.max_mm, own.source), guard
+        return Limit(own.max_mm, own.source, own=True), guard
     if guard is None:
         return None, None
     return guard.default, guard

@@ -91,6 +91,9 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
                 )
             }
         )
+    if guard is not None and limit is not None and limit.own and ins.depth_mm <= limit.max_mm:
+        # The note shows which clinic setting a needle was checked against (safety review §14).
+        ins.warnings = [*ins.warnings, f"Within this clinic's {limit.max_mm} mm limit ({limit.source})."]
     guarded_here = guard is not None and (limit is None or lung_risk)
     if protected and ((limit is not None and ins.depth_mm > limit.max_mm) or guarded_here):
         against = f"the {limit.max_mm} mm limit" if limit is not None else "no safe default depth"

@@ -263,3 +263,20 @@ def test_no_rule_held_fails_closed_until_the_local_rule_is_checked(alice, admin,
     # Asked again after a year.
     with time_machine.travel(timezone.now() + timedelta(days=400)):
         assert "dryneedle holds no rule" in " ".join(gate.problems(alice, clinic_a))
+
+
+def test_the_clinic_sets_its_on_call_address_and_surgery_window(admin, alice, clinic_a):
+    c = client_for(admin)
+    clinic_a.on_call_email = ""
+    clinic_a.save()
+    assert "Aftercare check-ins are not being sent" in c.get("/practitioners/team/").content.decode()
+    r = c.post("/practitioners/clinic/safety/", {"on_call_email": "not an address", "spinal_surgery_defer_weeks": "0"})
+    assert r.status_code == 400 and "valid email" in r.content.decode() and "from 1 to 104" in r.content.decode()
+    r = c.post(
+        "/practitioners/clinic/safety/", {"on_call_email": "nights@a.example", "spinal_surgery_defer_weeks": "6"}
+    )
+    assert r.status_code == 302
+    clinic_a.refresh_from_db()
+    assert (clinic_a.on_call_email, clinic_a.spinal_surgery_defer_weeks) == ("nights@a.example", 6)
+    assert AuditEvent.objects.filter(action="clinic.safety", outcome="ok").count() == 1
+    assert client_for(alice).get("/practitioners/clinic/safety/").status_code == 403

@@ -405,7 +405,9 @@ def test_raising_a_limit_needs_a_reference_a_second_admin_and_stays_under_the_ca
     client_for(second).post(url + "approve/", {"muscle": "rhomboid_major"})
     limit = DepthLimit.objects.get()
     assert (limit.status, limit.max_mm, limit.approved_by) == ("active", 25, second)
-    assert needle(visit, lot, muscle="rhomboid_major", depth_mm=22).warnings == []
+    assert needle(visit, lot, muscle="rhomboid_major", depth_mm=22).warnings == [
+        f"Within this clinic's 25 mm limit ({ref})."
+    ]
     assert AuditEvent.objects.filter(action="depth_limit.approve", outcome="ok").count() == 1
     assert AuditEvent.objects.filter(action="depth_limit.approve", outcome="denied").count() == 1
     # Lowering takes effect at once.
