@@ -22,7 +22,7 @@ from dryneedle.demo import care, people
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.practitioners.models import Clinic, Credential, Membership, Role, User
+from dryneedle.practitioners.models import Clinic, Credential, LocalRuleAttestation, Membership, Role, User
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 from dryneedle.visits import bodymap, depth
@@ -213,6 +213,23 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
         # The clinic admins gave the needling right where the jurisdiction rules allow it.
         from dryneedle.practitioners import gate
 
+        # Where dryneedle holds no rule (chiropractors and physicians here), the admin recorded who checked the
+        # local rule (the gate fails closed without it). The first clinic leaves the physician's unchecked, so
+        # the demo shows the blocked state too. The regulators named are real; the records are demo data.
+        for ci, (clinic, _spec) in enumerate(clinic_objs):
+            admin = User.objects.filter(memberships__clinic=clinic, memberships__role=Role.CLINIC_ADMIN).first()
+            for profession in ("chiropractor", "physician"):
+                if ci == 0 and profession == "physician":
+                    continue
+                board = REGULATORS.get((clinic.jurisdiction, profession))
+                if admin is None or board is None or gate.rule_for(clinic, profession) is not None:
+                    continue
+                LocalRuleAttestation.objects.create(
+                    clinic=clinic, jurisdiction=clinic.jurisdiction, profession=profession, recorded_by=admin,
+                    checked_by=admin.get_full_name() or admin.username,
+                    source=f"Scope of practice checked with the {board} (demo record: check your own)",
+                    checked_on=today - timedelta(days=rng.randint(20, 300)),
+                )  # fmt: skip
         for m in Membership.objects.filter(role=Role.PRACTITIONER, clinic__in=[c for c, _ in clinic_objs]):
             if not gate.problems(m.user, m.clinic, today):
                 m.needling, m.needling_since = True, timezone.now()
@@ -529,6 +546,16 @@ def _episodes(rng: random.Random, patient: Patient, clinicians: list[User], toda
         start = ends + timedelta(days=rng.randint(60, 300))
     return out
 
+
+# The regulator a demo clinic's admin checked the local rule with, where dryneedle holds no rule.
+REGULATORS = {
+    ("US-CO", "chiropractor"): "Colorado State Board of Chiropractic Examiners",
+    ("US-CO", "physician"): "Colorado Medical Board",
+    ("GB-ENG", "chiropractor"): "General Chiropractic Council",
+    ("GB-ENG", "physician"): "General Medical Council",
+    ("CA-AB", "chiropractor"): "College of Chiropractors of Alberta",
+    ("CA-AB", "physician"): "College of Physicians & Surgeons of Alberta",
+}
 
 # Screening answers seen in the demo: an invented mix, not a clinical statistic.
 SCREENING_MIX = (

@@ -1,4 +1,3 @@
-from datetime import date as date_type
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -13,7 +12,7 @@ from dryneedle.api import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error
+from dryneedle.patients.schemas import Error, PastDate
 from dryneedle.screening import rules, services
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
@@ -53,7 +52,7 @@ class ClearanceIn(Schema):
 
     suspected: Clearable
     by: Text
-    date: date_type
+    date: PastDate
     findings: list[Finding] | None = None
 
 
