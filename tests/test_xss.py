@@ -66,6 +66,8 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     # Everything the API stored comes back verbatim as data, never as markup that runs.
     assert Patient.objects.filter(given_name=PAYLOADS[0]).exists()
     # Visit text (no API writes it as an admin): a draft visit per payload, a trigger point, a depth limit.
+    from django.utils import timezone
+
     from dryneedle.adverse_events.models import AdverseEvent
     from dryneedle.outcomes.models import ObjectiveMeasure
     from dryneedle.visits.models import DepthLimit, TriggerPoint, Visit
@@ -96,6 +98,16 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
             method=payload[:120], site=payload[:120],
         )  # fmt: skip
     DepthLimit.objects.create(clinic=clinic_a, muscle="rhomboid_major", max_mm=15, source=PAYLOADS[0][:300])
+    DepthLimit.objects.create(clinic=clinic_a, muscle="rhomboid_major", max_mm=25, source=PAYLOADS[1][:300],
+                              status="pending", proposed_by=alice)  # fmt: skip
+    # The safety review's new free text: a local-rule attestation on the Team page, the on-call phone.
+    from dryneedle.practitioners.models import LocalRuleAttestation
+
+    LocalRuleAttestation.objects.create(clinic=clinic_a, jurisdiction=clinic_a.jurisdiction, profession="physician",
+                                        checked_by=PAYLOADS[3][:200], source=PAYLOADS[4][:400],
+                                        checked_on=timezone.localdate(), recorded_by=alice)  # fmt: skip
+    clinic_a.on_call_phone = PAYLOADS[5][:40]
+    clinic_a.save()
     # Care plans and appointments: every free-text field of theirs holds a payload.
     from datetime import timedelta
 
@@ -158,7 +170,8 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     urls += [f"/plans/{p.code}/" for p in CarePlan.objects.all()] + ["/plans/", "/plans/exercises/"]
     from dryneedle.directory.models import ConsultationRequest
 
-    urls += ["/directory/requests/", "/practitioners/team/", "/practitioners/credentials/?user=dora@a.example",
+    urls += ["/directory/requests/", "/practitioners/team/", "/practitioners/clinic/safety/",
+             "/practitioners/credentials/?user=dora@a.example", "/visits/muscles/",
              "/practitioners/jurisdictions/"]  # fmt: skip
     urls += [f"/directory/requests/{r.code}/" for r in ConsultationRequest.objects.all()]
     urls += ["/directory/", f"/directory/{listing.slug}/", "/directory/reviews/"]
