@@ -465,7 +465,7 @@ def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: 
         ),
         issuer=rng.choice(("Myopain Seminars", "Evidence in Motion", "KinetaCore", "David G Simons Academy")),
         number=f"DN{rng.randint(10000, 99999)}",
-        hours_in_person=rng.choice((46, 54, 56, 60, 80)),
+        hours_in_person=rng.choice((50, 54, 56, 60, 80)),
         hours_online=rng.choice((0, 8, 12)),
         issued=certified,
         expires=expires,
