@@ -149,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Keyboard walks, names and dates: a strength estimator (security battery finding 11).
+    {"NAME": "dryneedle.practitioners.passwords.StrengthValidator"},
 ]
 LOGIN_URL = "login"
 # TOTP second factor (RFC 6238, 30-second steps): required for clinic admins and

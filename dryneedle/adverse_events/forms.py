@@ -49,3 +49,12 @@ class FilterForm(forms.Form):
             memberships__clinic=clinic, memberships__role="practitioner"
         ).order_by("last_name")
         self.fields["region"].choices = [("", "All")] + [(r, r.capitalize()) for r in REGIONS]
+
+    def clean(self):
+        d = super().clean()
+        from dryneedle.lib.http import YEARS
+
+        for key in ("since", "until"):
+            if d.get(key) and not YEARS[0] <= d[key].year <= YEARS[1]:
+                self.add_error(key, f"Give a date between {YEARS[0]} and {YEARS[1]}.")
+        return d

@@ -15,6 +15,7 @@ from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionFo
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors, uuid_or_none
+from dryneedle.lib.http import query_date
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 from dryneedle.practitioners.access import allowed, get_for_clinic
@@ -34,10 +35,7 @@ def _who(request: HttpRequest):
 
 
 def _day(request: HttpRequest, key: str) -> date:
-    try:
-        return date.fromisoformat(request.GET.get(key, "")[:10])
-    except ValueError:
-        return timezone.localdate()
+    return query_date(request, key, timezone.localdate())
 
 
 @allowed("appointments:week")

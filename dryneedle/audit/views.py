@@ -1,13 +1,14 @@
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib.http import BadQuery, query_choice, query_datetime
 from dryneedle.practitioners.access import allowed
 
 # Sortable columns (ONC 170.315(d)(3): sort by each element). Anything else is a 400.
@@ -21,45 +22,32 @@ COLUMNS = (*(f for f in AuditEvent.HASHED if f != "user_id"), "row_hash")
 def _window(request: HttpRequest):
     """Parse ?from=&to= (ISO dates or datetimes, UTC); default the last 7 days. [from, to)."""
     now = timezone.now()
-
-    def parse(name: str, default):
-        raw = request.GET.get(name, "").strip()
-        if not raw:
-            return default
-        value = datetime.fromisoformat(raw)
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-
     # Defaults on whole minutes: the form's datetime-local fields show minutes, and a
     # resubmitted form must keep the same window (a "to" cut to the minute lost this minute's events).
     next_minute = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-    start = parse("from", next_minute - timedelta(days=7))
-    end = parse("to", next_minute)
+    start = query_datetime(request, "from", next_minute - timedelta(days=7))
+    end = query_datetime(request, "to", next_minute)
     if end <= start:
-        raise ValueError("'to' must be after 'from'.")
+        raise BadQuery("'to' must be after 'from'.")
     return start, end
 
 
 def _events(request: HttpRequest):
     start, end = _window(request)
-    sort = request.GET.get("sort", "-ts")
-    if sort not in SORTS:
-        raise ValueError(f"Unknown sort {sort[:40]!r}.")
+    sort = query_choice(request, "sort", SORTS, "-ts")
     qs = AuditEvent.objects.filter(clinic=request.membership.clinic.code, ts__gte=start, ts__lt=end)
     if action := request.GET.get("action", "").strip():
         qs = qs.filter(action__startswith=action[:60])
     if outcome := request.GET.get("outcome", "").strip():
         if outcome not in AuditEvent.Outcome.values:
-            raise ValueError(f"Unknown outcome {outcome[:20]!r}.")
+            raise BadQuery(f"'outcome' must be one of: {', '.join(AuditEvent.Outcome.values)}.")
         qs = qs.filter(outcome=outcome)
     return qs.order_by(SORTS[sort], "id"), start, end, sort
 
 
 @allowed("audit:log")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    try:
-        qs, start, end, sort = _events(request)
-    except ValueError as e:
-        return HttpResponseBadRequest(str(e))
+    qs, start, end, sort = _events(request)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this view's own row is added
     record(request, "audit.view", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
@@ -87,10 +75,7 @@ class _Echo:
 
 @allowed("audit:export")
 def export_audit(request: HttpRequest) -> HttpResponse:
-    try:
-        qs, start, end, _sort = _events(request)
-    except ValueError as e:
-        return HttpResponseBadRequest(str(e))
+    qs, start, end, _sort = _events(request)
     record(request, "audit.export", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
     writer = csv.writer(_Echo())
 

@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
+from dryneedle.lib.http import query_choice
 from dryneedle.outcomes import services as outcomes
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
@@ -37,9 +38,7 @@ SORTS = {
 @allowed("patients:list")
 def list_patients(request: HttpRequest) -> HttpResponse:
     """List the clinic's patients. Search terms travel in the POST body, never in the URL."""
-    sort = request.GET.get("sort", "name")
-    if sort not in SORTS:
-        return HttpResponseBadRequest(f"Unknown sort {sort[:40]!r}; use one of: {', '.join(SORTS)}.")
+    sort = query_choice(request, "sort", SORTS, "name")
     qs = (
         Patient.objects.filter(clinic=request.membership.clinic)
         .annotate(open_episodes=Count("episodes", filter=Q(episodes__status=Episode.Status.OPEN)))

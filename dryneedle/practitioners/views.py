@@ -116,7 +116,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     user.end_all_sessions()
     logout(request)
     messages.info(request, "You are logged out.")
-    return redirect("login")
+    response = redirect("login")
+    # The browser drops its copies of clinical pages and anything in storage (RT-27). Cookies are not in the
+    # list: the session already ended on the server, and the "logged out" message travels in one.
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @allowed("switch_clinic")

@@ -1,6 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dryneedle.lib.http import BadQuery
+
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
@@ -17,7 +19,9 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 
 def error_400(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "errors/400.html", status=400)
+    # Only our own messages are shown (BadQuery), through the template, escaped; never str() of anything else.
+    message = str(exception) if isinstance(exception, BadQuery) else ""
+    return render(request, "errors/400.html", {"message": message}, status=400)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
