@@ -52,7 +52,7 @@ def test_a_practitioner_adds_a_patient_and_opens_an_episode(live_server, page: P
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
     with page.expect_response(lambda r: r.url.endswith("/logout/")) as out:
         page.get_by_role("button", name="Log out").click()
-    assert out.value.headers.get("clear-site-data") == '"cache", "storage"'
+    assert out.value.all_headers().get("clear-site-data") == '"cache", "storage"'
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     page.goto(live_server.url + "/patients/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
