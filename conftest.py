@@ -495,6 +495,19 @@ def link(episode, alice):
     return SimpleNamespace(code=token, link=_link)
 
 
+def verify_for_clinics(credential, clinics=None, method="register"):
+    """Verify a credential for each clinic the holder works in (verification is per clinic), by its admin."""
+    from dryneedle.practitioners.models import Clinic, CredentialVerification, Membership
+
+    clinics = clinics or Clinic.objects.filter(memberships__user=credential.user).distinct()
+    for clinic in clinics:
+        admin = Membership.objects.filter(clinic=clinic, role="clinic_admin").select_related("user").first()
+        CredentialVerification.objects.get_or_create(
+            credential=credential, clinic=clinic, defaults={"method": method, "verified_by": admin and admin.user}
+        )
+    return credential
+
+
 def certify(user, days_left: int = 200, hours: int = 54):
     """Make a practitioner able to needle in their clinics: a verified licence (since 2015) and a verified
     dry-needling certification expiring in ``days_left`` days, and the needling right where the rules allow."""
@@ -506,9 +519,8 @@ def certify(user, days_left: int = 200, hours: int = 54):
     from dryneedle.practitioners.models import Credential
 
     now = timezone.now()
-    Credential.objects.create(user=user, kind="licence", profession="physiotherapist", title="Physical therapist",
-                              issuer="State board", jurisdiction="US-CO", issued=date(2015, 6, 1),
-                              verified_at=now, verification_method="register")  # fmt: skip
+    lic = Credential.objects.create(user=user, kind="licence", profession="physiotherapist", title="Physical therapist",
+                                    issuer="State board", jurisdiction="US-CO", issued=date(2015, 6, 1))  # fmt: skip
     cert = Credential.objects.create(
         user=user,
         kind="dn_certification",
@@ -518,9 +530,9 @@ def certify(user, days_left: int = 200, hours: int = 54):
         issued=date(2021, 5, 1),
         hours_in_person=hours,
         expires=timezone.localdate() + timedelta(days=days_left),
-        verified_at=now,
-        verification_method="document",
     )
+    for c in (lic, cert):
+        verify_for_clinics(c)
     for m in user.memberships.filter(role="practitioner"):
         if not gate.problems(user, m.clinic):
             m.needling, m.needling_since = True, now

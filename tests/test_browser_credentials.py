@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import make_user
+from conftest import make_user, verify_for_clinics
 from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.portal.models import PatientLink
@@ -51,9 +51,9 @@ def test_certificate_verification_needling_right_listing_and_reviews(
 ):
     dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe", password=PASSWORD)
     make_user("ada@a.example", clinic_a, "clinic_admin", "Ada", "Admin", password=PASSWORD)
-    Credential.objects.create(user=dora, kind="licence", profession="physiotherapist", title="Physical therapist",
-                              issuer="Colorado board", jurisdiction="US-CO", issued=date(2016, 1, 1),
-                              verified_at=timezone.now(), verification_method="register")  # fmt: skip
+    verify_for_clinics(Credential.objects.create(
+        user=dora, kind="licence", profession="physiotherapist", title="Physical therapist", issuer="Colorado board",
+        jurisdiction="US-CO", issued=date(2016, 1, 1)))  # fmt: skip
     pdf = tmp_path / "dn1.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% certificate\n")
 
@@ -77,7 +77,7 @@ def test_certificate_verification_needling_right_listing_and_reviews(
     row.get_by_label("How verified").select_option("document")
     row.get_by_label("Note").fill("Original seen at interview")
     row.get_by_role("button", name="Verify").click()
-    expect(page.get_by_text("Verified: Dry-needling training")).to_be_visible()
+    expect(page.get_by_text("Verified for Clinic A: Dry-needling training")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
     page.get_by_role("button", name="Give the right").click()
     expect(page.locator("li.error")).to_contain_text(
@@ -85,9 +85,9 @@ def test_certificate_verification_needling_right_listing_and_reviews(
     )
     assert not Membership.objects.get(user=dora).needling
     # A second course, verified, brings her to 54 hours.
-    Credential.objects.create(user=dora, kind="dn_certification", profession="physiotherapist", title="DN Level 2",
-                              issuer="Myopain Seminars", issued=date(2024, 9, 1), hours_in_person=27,
-                              verified_at=timezone.now(), verification_method="document")  # fmt: skip
+    verify_for_clinics(Credential.objects.create(
+        user=dora, kind="dn_certification", profession="physiotherapist", title="DN Level 2",
+        issuer="Myopain Seminars", issued=date(2024, 9, 1), hours_in_person=27), method="document")  # fmt: skip
     page.get_by_role("button", name="Give the right").click()
     expect(page.get_by_text("Dora Doe may needle in Clinic A.")).to_be_visible()
     page.screenshot(path=str(SHOTS / "team.png"), full_page=True)

@@ -22,7 +22,15 @@ from dryneedle.demo import care, people
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.practitioners.models import Clinic, Credential, LocalRuleAttestation, Membership, Role, User
+from dryneedle.practitioners.models import (
+    Clinic,
+    Credential,
+    CredentialVerification,
+    LocalRuleAttestation,
+    Membership,
+    Role,
+    User,
+)
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 from dryneedle.visits import bodymap, depth
@@ -200,16 +208,25 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
                 if profession:
                     practitioners_by_clinic[clinic.pk].append(user)
                     _credentials(rng, user, profession, spec["jurisdiction"], today)
-        for clinic, _spec in clinic_objs:  # each clinic's admin verified its practitioners' credentials
-            admin = User.objects.filter(memberships__clinic=clinic, memberships__role=Role.CLINIC_ADMIN).first()
-            Credential.objects.filter(user__memberships__clinic=clinic, verified_by__isnull=True).update(
-                verified_by=admin
-            )
         if len(clinic_objs) > 1:
             # One practitioner works in two clinics, to show the clinic switcher.
             roamer = practitioners_by_clinic[clinic_objs[0][0].pk][0]
             Membership.objects.create(user=roamer, clinic=clinic_objs[1][0], role=Role.PRACTITIONER)
             practitioners_by_clinic[clinic_objs[1][0].pk].append(roamer)
+        # Each clinic's admin verified its practitioners' credentials on the issuing body's register, for that
+        # clinic (verification is per clinic), some months ago.
+        for clinic, _spec in clinic_objs:
+            admin = User.objects.filter(memberships__clinic=clinic, memberships__role=Role.CLINIC_ADMIN).first()
+            CredentialVerification.objects.bulk_create(
+                CredentialVerification(
+                    credential=c,
+                    clinic=clinic,
+                    method=Credential.Method.REGISTER,
+                    verified_by=admin,
+                    verified_at=timezone.now() - timedelta(days=rng.randint(30, 400)),
+                )
+                for c in Credential.objects.filter(user__memberships__clinic=clinic)
+            )
         # The clinic admins gave the needling right where the jurisdiction rules allow it.
         from dryneedle.practitioners import gate
 
@@ -428,16 +445,13 @@ def _events(rng: random.Random, visits: list[Visit], needles: list[Insertion], t
 
 def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: str, today: date) -> None:
     licensed = today - timedelta(days=rng.randint(7 * 365, 20 * 365))
-    # Verified by the clinic admin on the issuing body's register (demo data), some months ago.
-    checked = {"verified_at": timezone.now() - timedelta(days=rng.randint(30, 400)), "verification_method": "register"}
     if jurisdiction in ("CA-AB", "CA-BC"):
         Credential.objects.create(
             user=user, kind=Credential.Kind.AUTHORIZATION, profession=profession, jurisdiction=jurisdiction,
             title="Authorization to use needles (restricted activity)", issuer="Physiotherapy Alberta",
-            number=f"AUTH-{rng.randint(1000, 9999)}", issued=licensed + timedelta(days=400), **checked,
+            number=f"AUTH-{rng.randint(1000, 9999)}", issued=licensed + timedelta(days=400),
         )  # fmt: skip
     Credential.objects.create(
-        **checked,
         user=user,
         kind=Credential.Kind.LICENCE,
         profession=profession,
@@ -470,7 +484,6 @@ def _credentials(rng: random.Random, user: User, profession: str, jurisdiction: 
         issued=certified,
         expires=expires,
         jurisdiction=jurisdiction,
-        **checked,
     )
 
 

@@ -103,11 +103,13 @@ def profile(listing: Listing) -> Profile:
     from dryneedle.appointments.models import Availability
 
     today = timezone.localdate()
-    creds = [
-        c
-        for c in Credential.objects.filter(user=listing.user, verified_at__isnull=False).order_by("kind", "-issued")
-        if c.is_current(today)
-    ]
+    # Credentials verified by the listing's own clinic (verification is per clinic).
+    mine = Credential.objects.filter(user=listing.user, verifications__clinic=listing.clinic).order_by(
+        "kind", "-issued"
+    )
+    creds = [c for c in mine.prefetch_related("verifications") if c.is_current(today)]
+    for c in creds:
+        c.verified_at = c.verification_for(listing.clinic).verified_at
     hours = list(Availability.objects.filter(clinic=listing.clinic, user=listing.user).order_by("weekday", "start"))
     from dryneedle.directory.reviews import shown
 

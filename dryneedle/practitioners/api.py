@@ -45,8 +45,10 @@ class CredentialOut(Schema):
     hours_online: int | None
     issued: date
     expires: date | None
-    verified_at: datetime | None
-    verification_method: str
+    verified_at: datetime | None = Field(
+        None, description="When this clinic verified it (another clinic's verification does not count here)"
+    )
+    verification_method: str = ""
     has_certificate: bool
 
     @staticmethod
@@ -60,7 +62,19 @@ def list_credentials(request: HttpRequest, user: str | None = None):
     require(request, "list_credentials")
     who = member(request, user)  # yourself, or a member of the clinic for a clinic admin
     record(request, "credentials.view", category="credentials", detail=f"api {who.username}")
-    return list(Credential.objects.filter(user=who).select_related("user").order_by("kind", "-issued"))
+    creds = list(
+        Credential.objects.filter(user=who)
+        .select_related("user")
+        .prefetch_related("verifications")
+        .order_by("kind", "-issued")
+    )
+    return [_with_verification(c, request.membership.clinic) for c in creds]
+
+
+def _with_verification(c: Credential, clinic) -> Credential:
+    v = c.verification_for(clinic)
+    c.verified_at, c.verification_method = (v.verified_at, v.method) if v else (None, "")
+    return c
 
 
 @router.post("credentials", response={201: CredentialOut, **ERRORS}, operation_id="create_credential")
@@ -71,4 +85,4 @@ def create_credential(request: HttpRequest, payload: CredentialIn):
         raise HttpError(422, "expires: the expiry date must be after the date of issue.")
     c = Credential.objects.create(user=request.user, **payload.model_dump())
     record(request, "credential.add", category="credentials", detail=f"api {c.code}")
-    return Status(201, c)
+    return Status(201, _with_verification(c, request.membership.clinic))

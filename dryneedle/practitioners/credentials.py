@@ -17,6 +17,7 @@ from dryneedle.practitioners.access import allowed
 from dryneedle.practitioners.models import (
     Clinic,
     Credential,
+    CredentialVerification,
     JurisdictionRule,
     LocalRuleAttestation,
     Membership,
@@ -107,8 +108,14 @@ def credentials(request: HttpRequest) -> HttpResponse:
         record(request, "credential.add", category=CAT, outcome="invalid", detail=who.username)
     else:
         record(request, "credentials.view", category=CAT, detail=who.username)
-    creds = list(Credential.objects.filter(user=who).select_related("verified_by").order_by("kind", "-issued"))
     clinic = request.membership.clinic
+    creds = list(
+        Credential.objects.filter(user=who).prefetch_related("verifications__verified_by").order_by("kind", "-issued")
+    )
+    for c in creds:
+        # This clinic's verification counts here; another clinic's is shown, and counts only there.
+        c.here = c.verification_for(clinic)
+        c.elsewhere = any(v.clinic_id != clinic.pk for v in c.verifications.all())
     m = Membership.objects.filter(user=who, clinic=clinic).first()
     profession = gate.profession_of(who, clinic)
     return render(
@@ -143,25 +150,38 @@ def _credential(request, code) -> Credential:
 
 @allowed("practitioners:verify")
 def verify(request: HttpRequest, code) -> HttpResponse:
-    """A clinic admin records how a credential was verified (or withdraws the verification)."""
+    """A clinic admin records how a credential was verified for this clinic (or withdraws this clinic's
+    verification). Other clinics' verifications are theirs: this one neither changes nor relies on them."""
     c = _credential(request, code)
+    clinic = request.membership.clinic
     back = reverse("practitioners:credentials") + f"?user={c.user.username}"
+    mine = CredentialVerification.objects.filter(credential=c, clinic=clinic)
     if request.POST.get("action") == "unverify":
-        c.verified_at, c.verified_by, c.verification_method, c.verification_note = None, None, "", ""
-        c.save()
-        record(request, "credential.unverify", category=CAT, detail=f"{c.user.username}: {c.code}")
-        messages.success(request, f"Verification withdrawn: {c}.")
+        with transaction.atomic():
+            gone = mine.delete()[0]
+            record(request, "credential.unverify", category=CAT, outcome="ok" if gone else "invalid",
+                   detail=f"{c.user.username}: {c.code}")  # fmt: skip
+        messages.success(request, f"Verification withdrawn for {clinic.name}: {c}.")
         return redirect(back)
     form = VerifyForm(request.POST)
     if not form.is_valid():
         record(request, "credential.verify", category=CAT, outcome="invalid", detail=str(c.code))
         messages.error(request, "Say how the credential was verified.")
         return redirect(back)
-    c.verified_at, c.verified_by = timezone.now(), request.user
-    c.verification_method, c.verification_note = form.cleaned_data["method"], form.cleaned_data["note"]
-    c.save()
-    record(request, "credential.verify", category=CAT, detail=f"{c.user.username}: {c.code} {c.verification_method}")
-    messages.success(request, f"Verified: {c}.")
+    with transaction.atomic():
+        CredentialVerification.objects.update_or_create(
+            credential=c,
+            clinic=clinic,
+            defaults={
+                "method": form.cleaned_data["method"],
+                "note": form.cleaned_data["note"],
+                "verified_by": request.user,
+                "verified_at": timezone.now(),
+            },
+        )
+        record(request, "credential.verify", category=CAT,
+               detail=f"{c.user.username}: {c.code} {form.cleaned_data['method']}")  # fmt: skip
+    messages.success(request, f"Verified for {clinic.name}: {c}.")
     return redirect(back)
 
 
@@ -204,8 +224,8 @@ def team(request: HttpRequest) -> HttpResponse:
     record(request, "team.view", category=CAT)
     rows = []
     for m in members.order_by("user__last_name"):
-        creds = list(Credential.objects.filter(user=m.user))
-        unverified = sum(1 for c in creds if not c.verified)
+        creds = list(Credential.objects.filter(user=m.user).prefetch_related("verifications"))
+        unverified = sum(1 for c in creds if c.verification_for(clinic) is None)
         rows.append({"m": m, "problems": gate.problems(m.user, clinic), "expiring": gate.expiring(creds),
                      "experience": gate.experience(m.user), "unverified": unverified})  # fmt: skip
     professions = sorted({p for m in members if (p := gate.profession_of(m.user, clinic))})

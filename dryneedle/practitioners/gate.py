@@ -16,14 +16,19 @@ from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRu
 WARN_DAYS = (60, 14)  # expiry warnings: the practitioners issue's 60 and 14 days ahead
 
 
-def _current(qs, on):
-    return qs.filter(verified_at__isnull=False, issued__lte=on).filter(Q(expires__isnull=True) | Q(expires__gte=on))
+def _current(qs, on, clinic):
+    """Current credentials verified for this clinic: another clinic's verification does not count here."""
+    return (
+        qs.filter(verifications__clinic=clinic, issued__lte=on)
+        .filter(Q(expires__isnull=True) | Q(expires__gte=on))
+        .distinct()
+    )
 
 
 def profession_of(user, clinic, on=None) -> str | None:
     """The profession of the practitioner's current verified licence, preferring one from the clinic's jurisdiction."""
     on = on or timezone.localdate()
-    licences = _current(Credential.objects.filter(user=user, kind=Credential.Kind.LICENCE), on)
+    licences = _current(Credential.objects.filter(user=user, kind=Credential.Kind.LICENCE), on, clinic)
     lic = licences.filter(jurisdiction=clinic.jurisdiction).first() or licences.first()
     return lic.profession if lic else None
 
@@ -38,12 +43,12 @@ def rule_for(clinic, profession: str | None):
 
 
 def held(user, clinic, profession: str, on) -> jurisdictions.Held:
-    mine = Credential.objects.filter(user=user, verified_at__isnull=False)
+    mine = Credential.objects.filter(user=user, verifications__clinic=clinic)
     since = mine.filter(kind=Credential.Kind.LICENCE, profession=profession, issued__lte=on).aggregate(m=Min("issued"))
     hours = mine.filter(kind=Credential.Kind.DN_CERTIFICATION, issued__lte=on).aggregate(
         p=Sum("hours_in_person"), o=Sum("hours_online")
     )
-    auth = _current(mine.filter(kind=Credential.Kind.AUTHORIZATION, jurisdiction=clinic.jurisdiction), on)
+    auth = _current(mine.filter(kind=Credential.Kind.AUTHORIZATION, jurisdiction=clinic.jurisdiction), on, clinic)
     return jurisdictions.Held(since["m"], hours["p"] or 0, hours["o"] or 0, auth.exists())
 
 
@@ -55,10 +60,10 @@ def problems(user, clinic, on=None) -> list[str]:
     out = []
     profession = profession_of(user, clinic, on)
     if profession is None:
-        out.append("You have no current professional licence on record (verified by the clinic).")
-    certs = _current(Credential.objects.filter(user=user, kind=Credential.Kind.DN_CERTIFICATION), on)
+        out.append("You have no current professional licence on record (verified by this clinic).")
+    certs = _current(Credential.objects.filter(user=user, kind=Credential.Kind.DN_CERTIFICATION), on, clinic)
     if not certs.exists():
-        out.append("You have no current dry-needling certification on record (verified by the clinic).")
+        out.append("You have no current dry-needling certification on record (verified by this clinic).")
     rule = rule_for(clinic, profession)
     if rule is not None:
         out += jurisdictions.check(rule, held(user, clinic, profession, on), on)
@@ -149,7 +154,7 @@ def experience(user, on=None) -> Experience:
     episodes = Episode.objects.filter(clinician=user, condition__in=back).exclude(status="entered_in_error").count()
     visits = Visit.objects.filter(signed_by=user, status="signed", insertions__isnull=False).distinct().count()
     first = Credential.objects.filter(
-        user=user, kind=Credential.Kind.DN_CERTIFICATION, verified_at__isnull=False
+        user=user, kind=Credential.Kind.DN_CERTIFICATION, verifications__isnull=False
     ).aggregate(m=Min("issued"))["m"]
     return Experience(episodes, visits, jurisdictions._years(first, on) if first else None)
 

@@ -120,12 +120,8 @@ class Credential(models.Model):
     hours_online = models.PositiveIntegerField(null=True, blank=True)
     issued = models.DateField()
     expires = models.DateField(null=True, blank=True)
-    # Verification by a clinic admin: who, when, how. Only verified credentials count for the needling
-    # right and appear in the public directory.
-    verified_at = models.DateTimeField(null=True, blank=True)
-    verified_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
-    verification_method = models.CharField(max_length=10, choices=Method.choices, blank=True)
-    verification_note = models.CharField(max_length=300, blank=True)
+    # Verification is per clinic (CredentialVerification): a clinic's gate counts only its own admins'
+    # verifications, so another clinic can neither withdraw nor forge it (security battery finding 1).
     # The certificate itself (PDF, PNG or JPEG, checked by content, at most 5 MB), kept in the database
     # so it is backed up and access-checked with everything else.
     certificate = models.BinaryField(null=True, blank=True, editable=False)
@@ -150,12 +146,28 @@ class Credential(models.Model):
         on = on or timezone.localdate()
         return self.issued <= on and (self.expires is None or on <= self.expires)
 
-    @property
-    def verified(self) -> bool:
-        return self.verified_at is not None
+    def verification_for(self, clinic) -> "CredentialVerification | None":
+        return next((v for v in self.verifications.all() if v.clinic_id == clinic.pk), None)
 
     def days_left(self, on=None) -> int | None:
         return None if self.expires is None else (self.expires - (on or timezone.localdate())).days
+
+
+class CredentialVerification(models.Model):
+    """A clinic admin's verification of a credential, for that clinic only: who, when, how."""
+
+    credential = models.ForeignKey(Credential, models.PROTECT, related_name="verifications")
+    clinic = models.ForeignKey(Clinic, models.PROTECT, related_name="credential_verifications")
+    method = models.CharField(max_length=10, choices=Credential.Method.choices)
+    note = models.CharField(max_length=300, blank=True)
+    verified_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["credential", "clinic"], name="one_verification_per_clinic")]
+
+    def __str__(self) -> str:
+        return f"{self.credential} verified for {self.clinic} on {self.verified_at:%d %b %Y}"
 
 
 class JurisdictionRule(models.Model):

@@ -8,7 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from conftest import certify, client_for
+from conftest import certify, client_for, verify_for_clinics
 from dryneedle.audit.models import AuditEvent
 from dryneedle.practitioners import gate, jurisdictions
 from dryneedle.practitioners.jurisdictions import Held
@@ -78,11 +78,12 @@ def _load_rules():
 
 
 def test_the_right_is_refused_with_the_rule_and_its_source(alice, admin, clinic_a):
-    Credential.objects.create(user=alice, kind="licence", profession="physiotherapist", title="PT", issuer="Board",
-                              jurisdiction="US-CO", issued=date(2015, 1, 1), verified_at=timezone.now())  # fmt: skip
-    cert = Credential.objects.create(user=alice, kind="dn_certification", profession="physiotherapist", title="DN1",
-                                     issuer="Course", issued=date(2024, 1, 1), hours_in_person=28,
-                                     verified_at=timezone.now())  # fmt: skip
+    lic = verify_for_clinics(Credential.objects.create(
+        user=alice, kind="licence", profession="physiotherapist", title="PT", issuer="Board", jurisdiction="US-CO",
+        issued=date(2015, 1, 1)))  # fmt: skip
+    cert = verify_for_clinics(Credential.objects.create(
+        user=alice, kind="dn_certification", profession="physiotherapist", title="DN1", issuer="Course",
+        issued=date(2024, 1, 1), hours_in_person=28))  # fmt: skip
     c = client_for(admin)
     c.post("/practitioners/team/", {"user": "alice@a.example", "action": "grant"})
     m = Membership.objects.get(user=alice, clinic=clinic_a)
@@ -94,15 +95,15 @@ def test_the_right_is_refused_with_the_rule_and_its_source(alice, admin, clinic_
                      "11, rule text on a course site (§9) [V-sec]); 28 on record."]  # fmt: skip
     assert AuditEvent.objects.filter(action="needling.grant", outcome="invalid").exists()
     # A second course brings the hours to 56: the right is given.
-    Credential.objects.create(user=alice, kind="dn_certification", profession="physiotherapist", title="DN2",
-                              issuer="Course", issued=date(2024, 6, 1), hours_in_person=28,
-                              verified_at=timezone.now())  # fmt: skip
+    verify_for_clinics(Credential.objects.create(
+        user=alice, kind="dn_certification", profession="physiotherapist", title="DN2", issuer="Course",
+        issued=date(2024, 6, 1), hours_in_person=28))  # fmt: skip
     c.post("/practitioners/team/", {"user": "alice@a.example", "action": "grant"})
     m.refresh_from_db()
     assert m.needling and cert.is_current()
     # An unverified credential does not count.
-    Credential.objects.filter(user=alice, kind="licence").update(verified_at=None)
-    assert "You have no current professional licence on record (verified by the clinic)." in gate.problems(
+    lic.verifications.all().delete()
+    assert "You have no current professional licence on record (verified by this clinic)." in gate.problems(
         alice, clinic_a)  # fmt: skip
 
 
@@ -132,7 +133,7 @@ def test_expiry_warnings_and_the_end_of_the_right(alice, clinic_a, insertion, sc
     assert visits.can_sign(alice, insertion.visit) == []
     with time_machine.travel(timezone.now() + timedelta(days=71)):
         problems = visits.can_sign(alice, insertion.visit, on=timezone.localdate())
-        assert "You have no current dry-needling certification on record (verified by the clinic)." in problems
+        assert "You have no current dry-needling certification on record (verified by this clinic)." in problems
         html = client_for(alice).get("/").content.decode()
         assert "You cannot sign needling visits in this clinic now." in html and "expired on" in html
 
@@ -185,7 +186,7 @@ def test_bad_uploads_and_dates_are_refused_and_nothing_is_stored(alice):
     r = c.post("/practitioners/credentials/", {**base, "certificate": SimpleUploadedFile("c.png", png)})
     assert r.status_code == 302
     cred = Credential.objects.get()
-    assert cred.certificate_type == "image/png" and not cred.verified
+    assert cred.certificate_type == "image/png" and not cred.verifications.exists()
     got = c.get(f"/practitioners/credentials/{cred.code}/certificate/")
     assert got.status_code == 200 and got.content == png and got["Content-Type"] == "image/png"
 
@@ -195,8 +196,12 @@ def test_admin_verifies_and_another_clinic_cannot_see(alice, admin, charlie):
                                      issuer="Board", issued=date(2015, 1, 1))  # fmt: skip
     url = f"/practitioners/credentials/{cred.code}/verify/"
     r = client_for(admin).post(url, {"method": "register", "note": "Board site, 24 Nov"})
-    cred.refresh_from_db()
-    assert r.status_code == 302 and cred.verified_by == admin and cred.verification_method == "register"
+    (v,) = cred.verifications.all()
+    assert r.status_code == 302 and (v.verified_by, v.method, v.clinic) == (
+        admin,
+        "register",
+        admin.memberships.get().clinic,
+    )
     assert client_for(charlie).get(f"/practitioners/credentials/?user={alice.username}").status_code in (403, 404)
     assert (
         client_for(alice).post(f"/practitioners/credentials/{cred.code}/verify/", {"method": "register"}).status_code
@@ -280,3 +285,31 @@ def test_the_clinic_sets_its_on_call_address_and_surgery_window(admin, alice, cl
     assert (clinic_a.on_call_email, clinic_a.spinal_surgery_defer_weeks) == ("nights@a.example", 6)
     assert AuditEvent.objects.filter(action="clinic.safety", outcome="ok").count() == 1
     assert client_for(alice).get("/practitioners/clinic/safety/").status_code == 403
+
+
+def test_another_clinics_admin_neither_withdraws_nor_forges_this_clinics_verification(alice, admin, clinic_a, clinic_b):
+    """Security battery finding 1: a practitioner shared by clinics A and B; B's admin acts on his credentials."""
+    from conftest import make_user
+    from dryneedle.practitioners.models import CredentialVerification, Role
+
+    Membership.objects.create(user=alice, clinic=clinic_b, role=Role.PRACTITIONER)
+    b_admin = make_user("boss@b.example", clinic_b, Role.CLINIC_ADMIN)
+    cert = certify(alice)  # verified by each clinic for itself
+    assert gate.problems(alice, clinic_a) == []
+    b = client_for(b_admin)
+    # B withdraws its own verification of the certification: A's gate is as it was.
+    b.post(f"/practitioners/credentials/{cert.code}/verify/", {"action": "unverify"})
+    assert not CredentialVerification.objects.filter(credential=cert, clinic=clinic_b).exists()
+    assert CredentialVerification.objects.filter(credential=cert, clinic=clinic_a).exists()
+    assert gate.problems(alice, clinic_a) == []
+    # B adds and verifies a forged authorization for him: it counts in B only, never in A.
+    forged = Credential.objects.create(user=alice, kind="dn_certification", profession="physiotherapist",
+                                       title="Forged course", issuer="Nobody", issued=date(2024, 1, 1),
+                                       hours_in_person=500)  # fmt: skip
+    b.post(f"/practitioners/credentials/{forged.code}/verify/", {"method": "document"})
+    assert forged.verifications.get().clinic == clinic_b
+    assert gate.held(alice, clinic_a, "physiotherapist", timezone.localdate()).hours_in_person == 54
+    # A's admin sees that another clinic verified it, and that it does not count here.
+    html = client_for(Membership.objects.get(clinic=clinic_a, role="clinic_admin").user).get(
+        f"/practitioners/credentials/?user={alice.username}").content.decode()  # fmt: skip
+    assert "verified by another clinic" in html and "not counted here" in html
