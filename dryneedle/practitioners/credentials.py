@@ -278,6 +278,11 @@ def _attest(request: HttpRequest, clinic) -> HttpResponse:
     return redirect("practitioners:team")
 
 
+def changes(before: dict, obj) -> dict:
+    """What an edit changed, field by field, for the audit row: {field: [before, after]}."""
+    return {f: [old, getattr(obj, f)] for f, old in before.items() if old != getattr(obj, f)}
+
+
 class RuleForm(forms.ModelForm):
     class Meta:
         model = JurisdictionRule
@@ -301,7 +306,7 @@ def jurisdictions_page(request: HttpRequest) -> HttpResponse:
             rule = form.save(commit=False)
             rule.updated_by = request.user
             rule.save()
-            changed = {f: [before[f], getattr(rule, f)] for f in RuleForm.Meta.fields if before[f] != getattr(rule, f)}
+            changed = changes(before, rule)
             record(request, "jurisdiction.edit", category=CAT, detail=f"{rule.jurisdiction} {rule.profession}: "
                    f"{changed}"[:500])  # fmt: skip
             messages.success(request, f"Saved: {rule}.")
@@ -353,8 +358,7 @@ def clinic_safety(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             with transaction.atomic():
                 form.save()
-                changed = {f: [before[f], getattr(clinic, f)] for f in before if before[f] != getattr(clinic, f)}
-                record(request, "clinic.safety", category=CAT, detail=str(changed)[:300])
+                record(request, "clinic.safety", category=CAT, detail=str(changes(before, clinic))[:300])
             messages.success(request, "Saved.")
             return redirect("practitioners:clinic_safety")
         record(request, "clinic.safety", category=CAT, outcome="invalid")
