@@ -748,12 +748,7 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
                         depth_mm=depth_mm,
                         protective_technique=technique,
                         depth_reason=reason,
-                        warnings=[
-                            f"Checked against no safe default depth ({guard.zone.cap_source}): "
-                            f"{dict(depth.PROTECTIVE)[technique]}; reason: {reason}"
-                        ]
-                        if protect
-                        else [],
+                        warnings=[depth.protected_note(None, guard, technique, reason)] if protect else [],
                         technique=rng.choice(("pistoning", "pistoning", "static", "rotation")),
                         local_twitch_responses=rng.randint(0, 4),
                         recognition=rng.random() < 0.6,

@@ -109,7 +109,7 @@ def guard_for(muscle: str, region: str) -> Guard | None:
 
 
 def zone_of(muscle: str) -> Zone | None:
-    """The most cautious zone a muscle can be guarded in (for the catalogue and the handout)."""
+    """The zone a muscle is guarded in, wherever it is needled (for the catalogue)."""
     zones = [g.zone for (m, _), g in GUARDS.items() if m == muscle]
     return zones[0] if zones else None
 
@@ -149,16 +149,22 @@ def is_raise(muscle: str, max_mm: int) -> bool:
     return default is None or max_mm > default.max_mm
 
 
-def limit_for(clinic, muscle: str, region: str | None = None) -> tuple[Limit | None, Guard | None]:
+def protected_note(limit: Limit | None, guard: Guard | None, technique: str, reason: str) -> str:
+    """What the signed note says of a needle placed with a protective technique: the limit it was checked
+    against (or that none is known) and why (one wording for the page, the API and the demo)."""
+    against = f"the {limit.max_mm} mm limit" if limit is not None else "no safe default depth"
+    source = limit.source if limit is not None else (guard.zone.cap_source if guard else "")
+    return f"Checked against {against} ({source}): {dict(PROTECTIVE).get(technique, technique)}; reason: {reason}"
+
+
+def limit_for(clinic, muscle: str, region: str) -> tuple[Limit | None, Guard | None]:
     """The limit an insertion is checked against — the clinic's approved one, else the cited default — and its guard.
 
     A (None, guard) answer means a guarded muscle with no safe default: a protective technique is always needed.
     """
     from dryneedle.visits.models import DepthLimit
 
-    guard = guard_for(muscle, region) if region else None
-    if guard is None and region is None:
-        guard = next((g for (m, _), g in GUARDS.items() if m == muscle), None)
+    guard = guard_for(muscle, region)
     own = DepthLimit.objects.filter(clinic=clinic, muscle=muscle, status=DepthLimit.Status.ACTIVE).first()
     if own is not None:
         return Limit(own.max_mm, own.source, own=True), guard

@@ -96,12 +96,8 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
         ins.warnings = [*ins.warnings, f"Within this clinic's {limit.max_mm} mm limit ({limit.source})."]
     guarded_here = guard is not None and (limit is None or lung_risk)
     if protected and ((limit is not None and ins.depth_mm > limit.max_mm) or guarded_here):
-        against = f"the {limit.max_mm} mm limit" if limit is not None else "no safe default depth"
-        ins.warnings = [
-            *ins.warnings,
-            f"Checked against {against} ({limit.source if limit else guard.zone.cap_source if guard else ''}): "
-            f"{ins.get_protective_technique_display()}; reason: {ins.depth_reason.strip()}",
-        ]
+        note = depth.protected_note(limit, guard, ins.protective_technique, ins.depth_reason.strip())
+        ins.warnings = [*ins.warnings, note]
 
 
 def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True, bleeding: str = "none") -> None:
