@@ -262,14 +262,21 @@ ONTO_BONE = {"protective_technique": "bony_backstop", "depth_reason": "Directed 
 ASKED_NONE = {"none_of": ["red_flags", "contraindications"], "pregnancy": "no"}
 
 
-def screened(episode, user, data, keep=()):
-    """Record a screening and acknowledge its precautions as a clinician would (all but those in ``keep``)."""
+def none_of_for(data) -> list[str]:
+    """The groups a test's screening answers with "none of these": every group it records no finding in."""
     from dryneedle.screening import rules
-    from dryneedle.screening.services import acknowledge, record_screening
 
     found = {rules.GROUP_OF_ASKED[rules.BY_CODE[c].group] for c in data.get("findings", [])}
-    asked = {"pregnancy": "no", "none_of": [g for g in ASKED_NONE["none_of"] if g not in found]}
-    s = record_screening(episode, user, {**asked, **data})
+    if any((data.get("region_findings") or {}).values()):
+        found.add("contraindications")
+    return [g for g in ASKED_NONE["none_of"] if g not in found]
+
+
+def screened(episode, user, data, keep=()):
+    """Record a screening and acknowledge its precautions as a clinician would (all but those in ``keep``)."""
+    from dryneedle.screening.services import acknowledge, record_screening
+
+    s = record_screening(episode, user, {"pregnancy": "no", "none_of": none_of_for(data), **data})
     rules = [p["rule"] for p in s.result["precautions"] if p["rule"] not in keep]
     if rules:
         acknowledge(s, user, rules)

@@ -1,5 +1,8 @@
 """The handout a signed visit produces, the check-ins that follow it, and what the answers become."""
 
+import json
+import logging
+import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
@@ -226,10 +229,6 @@ def notify_on_call(checkin: CheckIn) -> bool:
 
 def _sms_hook(url: str, clinic) -> None:
     """POST a one-line text to the configured SMS gateway hook (no patient data); failures are logged, not raised."""
-    import json
-    import logging
-    import urllib.request
-
     if not url.startswith(("https://", "http://")):
         logging.getLogger(__name__).warning("ON_CALL_SMS_HOOK is not an http(s) address: no text sent")
         return

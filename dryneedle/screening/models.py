@@ -36,7 +36,7 @@ class Screening(ClinicalRecord):
     status_reason = models.CharField(max_length=300, blank=True)
     consent_type = models.CharField(max_length=10, choices=ConsentType.choices, blank=True)
     consent_witness = models.CharField(max_length=200, blank=True)
-    clearance_by = models.CharField(max_length=200, blank=True)
+    clearance_by = models.CharField(max_length=200, blank=True)  # screenings before Dec 2026; now in answers
     acknowledged = models.JSONField(default=list)  # [{"rule", "by", "at"}]
     override_reason = models.CharField(max_length=1000, blank=True)
     override_written_consent = models.BooleanField(default=False)

@@ -15,6 +15,7 @@ says so with ``asked``); it never opens the gate and cannot be overridden.
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from dryneedle.screening import medications as meds
 
@@ -314,7 +315,7 @@ class Answers:
         """Whether any of the codes was recorded, an alias counting as the code it stands for."""
         return any(c in self.codes for c in codes)
 
-    @property
+    @cached_property
     def codes(self) -> set[str]:
         out = set(self.findings)
         out |= {BY_CODE[c].alias_of for c in self.findings if BY_CODE[c].alias_of}

@@ -115,9 +115,6 @@ def record_screening(episode, user, data: dict) -> Screening:
         valid_until=timezone.now() + Screening.validity(),
         consent_type=consent_type if parsed.consent == "given" else "",
         consent_witness=data.get("consent_witness", "").strip()[:200],
-        clearance_by="; ".join(f"{c['suspected']}: {c['by']} ({c['date']})" for c in answers["medical_clearance"])[
-            :200
-        ],
         created_by=user,
         updated_by=user,
     )

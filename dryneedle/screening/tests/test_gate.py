@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from conftest import ASKED_NONE, SCREENING_ANSWERS
+from conftest import SCREENING_ANSWERS, none_of_for
 from dryneedle.audit.models import AuditEvent
-from dryneedle.screening import rules, services
+from dryneedle.screening import services
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
 
@@ -18,13 +18,7 @@ pytestmark = pytest.mark.django_db
 def record(episode, user, **changes):
     """Record a screening; each group with nothing found is marked asked ("none of these")."""
     data = {**SCREENING_ANSWERS, **changes}
-    groups = {rules.GROUP_OF_ASKED[rules.BY_CODE[c].group] for c in data["findings"]}
-    if data.get("region_findings"):
-        groups.add("contraindications")
-    if "none_of" in changes:
-        data["none_of"] = changes["none_of"]
-    else:
-        data["none_of"] = [g for g in ASKED_NONE["none_of"] if g not in groups]
+    data["none_of"] = changes.get("none_of", none_of_for(data))
     return services.record_screening(episode, user, data)
 
 
