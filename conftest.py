@@ -558,3 +558,26 @@ def assert_accessible(page, where: str = "") -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{where or page.url}: {bad}"
+
+
+def admin_browser(browser, url: str, username: str, password: str):
+    """A clinic admin's own browser page, signed in and with the second factor set up (admins must use one)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    page = browser.new_context().new_page()
+    page.goto(url + "/login/")
+    page.get_by_label("Email").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    device = TOTPDevice.objects.get(user__username=username)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    page.get_by_label("Your password").fill(password)
+    page.get_by_label("Code from your authenticator app").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_text("Two-factor sign-in is on.")).to_be_visible()
+    return page

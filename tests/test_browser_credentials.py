@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import make_user, verify_for_clinics
+from conftest import admin_browser, make_user, verify_for_clinics
 from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.portal.models import PatientLink
@@ -28,22 +28,7 @@ def login(page: Page, url: str, username: str) -> None:
 
 
 def admin_session(browser, url: str) -> Page:
-    """A clinic admin's own browser, signed in with the second factor set up (admins must use one)."""
-    import time
-
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    ap = browser.new_context().new_page()
-    login(ap, url, "ada@a.example")
-    device = TOTPDevice.objects.get(user__username="ada@a.example")
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    ap.get_by_label("Your password").fill(PASSWORD)
-    ap.get_by_label("Code from your authenticator app").fill(f"{totp.token():06d}")
-    ap.get_by_role("button", name="Turn on").click()
-    expect(ap.get_by_text("Two-factor sign-in is on.")).to_be_visible()
-    return ap
+    return admin_browser(browser, url, "ada@a.example", PASSWORD)
 
 
 def test_certificate_verification_needling_right_listing_and_reviews(

@@ -110,14 +110,14 @@ MUSCLES: tuple[Muscle, ...] = (
         "Upper trapezius",
         ("thoracic", "cervical"),
         "Neck and head (not covered by the reference)",
-        "§4.1 (Kearns 2022 depth study); referral not in the reference",
+        "docs/clinical-sources.md §4.1 (Kearns 2022 depth study); referral not in the reference",
     ),
     Muscle(
         "lower_trapezius",
         "Lower trapezius",
         ("thoracic",),
         "Not covered by the reference",
-        "§8 thoracic work; referral not in the reference",
+        "Over the lung fields (docs/clinical-sources.md §4.1, §14); referral not in the reference",
     ),
     Muscle(
         "middle_trapezius",
@@ -152,7 +152,7 @@ MUSCLES: tuple[Muscle, ...] = (
         "Rhomboid major",
         ("thoracic",),
         "Not covered by the reference",
-        "§4.1 (Valera-Calero depth study); referral not in the reference",
+        "docs/clinical-sources.md §4.1 (Valera-Calero depth study); referral not in the reference",
     ),
 )
 BY_CODE = {m.code: m for m in MUSCLES}
