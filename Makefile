@@ -18,7 +18,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
 PYTEST := $(BIN)/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-pg test-long lint serve clean debs-runtime debs-test
+.PHONY: demo test test-pg test-long lint audit-deps serve clean debs-runtime debs-test
 
 demo: debs-runtime $(VENV)/.installed
 	$(BIN)/dryneedle demo
@@ -41,6 +41,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r dryneedle
+
+# Known vulnerabilities in the locked dependency set (RT-23; waivers in security/waivers.toml).
+audit-deps: $(VENV)/.installed
+	$(BIN)/python security/audit_deps.py
 
 debs-runtime:
 	@dpkg -s $(RUNTIME_DEBS) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(RUNTIME_DEBS); }

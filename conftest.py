@@ -47,6 +47,12 @@ def _clinic_a_time():
     timezone.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _own_checkpoint_file(settings, tmp_path):
+    """Each test anchors its audit chains in its own file: the database is emptied between tests."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _lift_guards_for_flush(django_db_setup, django_db_blocker):
     """Transactional tests empty the tables between tests (flush); the

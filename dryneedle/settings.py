@@ -38,6 +38,20 @@ if not SECRET_KEY:
     # Reached only with DEBUG=True.
     SECRET_KEY = "insecure-development-key-only-with-debug-true"  # noqa: S105  # nosec B105
 
+# The audit chains' heads are anchored in a signed file outside the database
+# (dryneedle/audit/checkpoints.py); the key must not live in the database.
+AUDIT_CHECKPOINT_KEY = envstr("AUDIT_CHECKPOINT_KEY")
+if not AUDIT_CHECKPOINT_KEY and DEMO:
+    ck_file = DATA_DIR / "audit_checkpoint_key"
+    if not ck_file.exists():
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        ck_file.write_text(secrets.token_urlsafe(32))
+        ck_file.chmod(0o600)
+    AUDIT_CHECKPOINT_KEY = ck_file.read_text().strip()
+AUDIT_CHECKPOINT_FILE = envstr("AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     if not DEBUG:

@@ -8,6 +8,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # checks the HTTPS production settings separately.
 os.environ.setdefault("HTTPS", "False")
 os.environ.setdefault("DATA_DIR", "var/test")
+os.environ.setdefault("AUDIT_CHECKPOINT_KEY", "test-checkpoint-key")
 os.makedirs(os.path.join(os.environ["DATA_DIR"], "static"), exist_ok=True)  # WhiteNoise warns without it
 
 from dryneedle.settings import *  # noqa: E402, F403

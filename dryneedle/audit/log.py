@@ -3,6 +3,12 @@
 Every page and API operation that reads or changes patient data calls
 ``record`` once, explicitly. The row is written in the request's transaction:
 if it cannot be written, the request fails (fail closed).
+
+One hash chain per clinic, and one for events that belong to no clinic (a
+failed sign-in with an unknown user name): each row links to the previous row
+*of its clinic*, so writers in different clinics never wait on each other and
+the log can be split by clinic. The chains' heads are anchored outside the
+database by ``audit/checkpoints.py``.
 """
 
 import hashlib
@@ -107,28 +113,57 @@ def record(
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Serialise appends so that two writers never link to the same row.
-            # SQLite needs nothing: IMMEDIATE transactions already have one writer.
+            # Serialise appends to one chain so that two writers never link to
+            # the same row; other clinics' chains are not held up. SQLite needs
+            # nothing: IMMEDIATE transactions already have one writer.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(7206473001)")
-        last = AuditEvent.objects.order_by("-id").values_list("row_hash", flat=True).first()
-        row.prev_hash = last or GENESIS
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(row.clinic)])
+        row.prev_hash = head_of(row.clinic)
         row.row_hash = hash_of(row.prev_hash, row)
         row.save(force_insert=True)
     return row
 
 
+def lock_key(clinic: uuid.UUID | None) -> int:
+    """A 64-bit advisory-lock key per chain (a collision only makes two chains queue)."""
+    if clinic is None:
+        return 7206473001
+    return int.from_bytes(clinic.bytes[:8], "big", signed=True)
+
+
+def chain_rows(clinic: uuid.UUID | None):
+    return (
+        AuditEvent.objects.filter(clinic__isnull=True) if clinic is None else AuditEvent.objects.filter(clinic=clinic)
+    )
+
+
+def head_of(clinic: uuid.UUID | None) -> str:
+    return chain_rows(clinic).order_by("-id").values_list("row_hash", flat=True).first() or GENESIS
+
+
+def heads() -> dict[uuid.UUID | None, tuple[int, int, str]]:
+    """Each chain's (last row id, rows, head hash)."""
+    out = {}
+    for clinic in AuditEvent.objects.order_by().values_list("clinic", flat=True).distinct():
+        rows = chain_rows(clinic)
+        last = rows.order_by("-id").values_list("id", "row_hash").first()
+        if last is not None:
+            out[clinic] = (last[0], rows.count(), last[1])
+    return out
+
+
 def verify(rows: Iterable[AuditEvent] | None = None) -> tuple[int, AuditEvent | None, str]:
-    """Walk the chain in id order; return (rows checked, first bad row, why)."""
+    """Walk every chain in id order; return (rows checked, first bad row, why)."""
     if rows is None:
         rows = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
-    prev = GENESIS
+    prev: dict[uuid.UUID | None, str] = {}
     n = 0
     for row in rows:
         n += 1
-        if row.prev_hash != prev:
+        before = prev.get(row.clinic, GENESIS)
+        if row.prev_hash != before:
             return n, row, "does not link to the row before it (a row was deleted, inserted or reordered)"
-        if hash_of(prev, row) != row.row_hash:
+        if hash_of(before, row) != row.row_hash:
             return n, row, "content does not match its hash (the row was changed)"
-        prev = row.row_hash
+        prev[row.clinic] = row.row_hash
     return n, None, ""

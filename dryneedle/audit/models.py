@@ -5,8 +5,9 @@ class AuditEvent(models.Model):
     """One read or change of patient data, or one security event.
 
     Append-only: a database trigger refuses UPDATE and DELETE (lib/guards.py),
-    and each row carries the SHA-256 of the previous row's hash and its own
-    content, so a changed, deleted or reordered row breaks the chain
+    and each row carries the SHA-256 of the previous row's hash (the previous
+    row of the same clinic: one chain per clinic) and its own content, so a
+    changed, deleted or reordered row breaks the chain
     (``dryneedle verify_audit``). Values are stored, not foreign keys, so that
     the log stands on its own. No patient data goes in ``detail``.
     """
@@ -32,6 +33,10 @@ class AuditEvent(models.Model):
     detail = models.CharField(max_length=200, blank=True)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        # The chain's head is the newest row of its clinic (log.head_of).
+        indexes = [models.Index(fields=["clinic", "id"], name="audit_chain")]
 
     def __str__(self) -> str:
         return f"{self.ts:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"

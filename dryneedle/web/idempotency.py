@@ -1,11 +1,15 @@
-"""Idempotent API writes (security-battery.md RT-17).
+"""Idempotent API writes (security-battery.md RT-17, finding 3 of issue 15).
 
 A client that may retry (a tablet on clinic Wi-Fi) sends ``Idempotency-Key: <uuid>``
 with a POST, PUT or PATCH. The first request runs; a replay of a finished one
-gets the stored response; the same key with a different body gets 422; a
-replay while the first is still running gets 409. The key row is inserted and
-committed before the request runs, so of many parallel identical requests
-exactly one runs.
+gets the stored response; the same key with a different body gets 422.
+
+The key row, the work and the stored response are one transaction: the key is
+never committed without its response. A crash part-way leaves nothing (the
+record and the key roll back together), so a retry with the same key does the
+work once. Of many parallel identical requests one runs; the others wait on
+the key's unique index (PostgreSQL) or the single writer lock (SQLite) and
+then get the stored response.
 """
 
 import hashlib
@@ -30,6 +34,35 @@ def _principal(request: HttpRequest) -> str | None:
     return None
 
 
+def _replay(row: IdempotencyKey, digest: str) -> HttpResponse:
+    if row.request_sha256 != digest:
+        return JsonResponse({"detail": f"This {HEADER} was used with a different request."}, status=422)
+    if row.state == IdempotencyKey.State.RUNNING:
+        # Only rows committed by versions before the key shared the write's
+        # transaction can be here: the first attempt was interrupted, and
+        # whether its work committed is unknown.
+        return JsonResponse(
+            {
+                "detail": "An earlier attempt with this key was interrupted before it finished; "
+                "check whether the record exists, then retry with a new key."
+            },
+            status=409,
+        )
+    replay = HttpResponse(bytes(row.body or b""), status=row.status, content_type=row.content_type)
+    replay["Idempotent-Replayed"] = "true"
+    return replay
+
+
+def store(row: IdempotencyKey, response: HttpResponse) -> None:
+    """Keep the response with its key, inside the write's transaction."""
+    IdempotencyKey.objects.filter(pk=row.pk).update(
+        state=IdempotencyKey.State.DONE,
+        status=response.status_code,
+        content_type=response.get("Content-Type", "")[:100],
+        body=response.content,
+    )
+
+
 def idempotency(get_response):
     def middleware(request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
@@ -43,33 +76,28 @@ def idempotency(get_response):
         digest = hashlib.sha256(
             request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()
-        try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    principal=principal, key=key, method=request.method, path=request.path[:300], request_sha256=digest
-                )
-        except IntegrityError:
-            row = IdempotencyKey.objects.get(principal=principal, key=key)
-            if row.request_sha256 != digest:
-                return JsonResponse({"detail": f"This {HEADER} was used with a different request."}, status=422)
-            if row.state == IdempotencyKey.State.RUNNING:
-                return JsonResponse(
-                    {"detail": "The first request with this key is still running; retry later."}, status=409
-                )
-            replay = HttpResponse(bytes(row.body or b""), status=row.status, content_type=row.content_type)
-            replay["Idempotent-Replayed"] = "true"
-            return replay
-        response = get_response(request)
-        if response.status_code >= 500 or response.status_code == 401 or response.streaming:
-            # Keep nothing for a server error or a failed login: the client may try again.
-            IdempotencyKey.objects.filter(pk=row.pk).delete()
-            return response
-        IdempotencyKey.objects.filter(pk=row.pk).update(
-            state=IdempotencyKey.State.DONE,
-            status=response.status_code,
-            content_type=response.get("Content-Type", "")[:100],
-            body=response.content,
-        )
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    row = IdempotencyKey.objects.create(
+                        principal=principal,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:300],
+                        request_sha256=digest,
+                    )
+            except IntegrityError:
+                return _replay(IdempotencyKey.objects.get(principal=principal, key=key), digest)
+            response = get_response(request)
+            if response.status_code >= 500 or response.streaming:
+                # A server error keeps nothing: the client may try again.
+                transaction.set_rollback(True)
+                return response
+            if response.status_code == 401:
+                # A failed login keeps its audit row but not the key.
+                IdempotencyKey.objects.filter(pk=row.pk).delete()
+                return response
+            store(row, response)
         return response
 
     return middleware

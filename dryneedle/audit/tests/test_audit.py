@@ -157,3 +157,120 @@ def test_tampering_is_detected_in_a_10000_row_log(clinic_a):
         _tamper(("change", "delete", "reorder")[trial % 3], rows, rng)
         assert verify()[1] is not None, f"trial {trial} not detected"
         transaction.savepoint_rollback(sid)
+
+
+def _delete_newest(n: int, clinic=None):
+    guards.uninstall(connection, "audit_auditevent")
+    try:
+        rows = AuditEvent.objects.order_by("-id")
+        if clinic is not None:
+            rows = rows.filter(clinic=clinic.code)
+        for pk in list(rows.values_list("id", flat=True)[:n]):
+            raw("DELETE FROM audit_auditevent WHERE id = %s", (pk,))
+    finally:
+        guards.install(connection, "audit_auditevent", "append_only")
+
+
+def test_each_clinic_has_its_own_chain(clinic_a, clinic_b):
+    for i in range(6):
+        record(None, "x.y", clinic=(clinic_a, clinic_b)[i % 2])
+    record(None, "login.failed")
+    a = list(AuditEvent.objects.filter(clinic=clinic_a.code).order_by("id"))
+    b = list(AuditEvent.objects.filter(clinic=clinic_b.code).order_by("id"))
+    assert a[0].prev_hash == b[0].prev_hash == "0" * 64
+    assert all(y.prev_hash == x.row_hash for x, y in pairwise(a))
+    assert all(y.prev_hash == x.row_hash for x, y in pairwise(b))
+    assert AuditEvent.objects.get(clinic=None).prev_hash == "0" * 64
+    assert verify()[1] is None
+
+
+def test_deleting_the_newest_rows_is_caught_by_the_checkpoint(clinic_a, clinic_b):
+    # Finding 6: a chain cut short is still a valid chain; only a head kept outside the database shows it.
+    make_rows(5, clinic_a)
+    make_rows(3, clinic_b)
+    call_command("checkpoint_audit", stdout=io.StringIO())
+    make_rows(2, clinic_a)  # rows after the checkpoint may be added
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "No row lost since the checkpoint" in out.getvalue()
+    _delete_newest(3, clinic_a)  # two new rows and the checkpointed head
+    assert verify()[1] is None  # the chain alone cannot tell
+    with pytest.raises(CommandError, match=f"Chain {clinic_a.code} is truncated"):
+        call_command("verify_audit")
+
+
+def test_every_row_of_a_chain_deleted_is_caught_too(clinic_a, clinic_b):
+    make_rows(2, clinic_a)
+    make_rows(2, clinic_b)
+    call_command("checkpoint_audit", stdout=io.StringIO())
+    _delete_newest(2, clinic_b)
+    with pytest.raises(CommandError, match="ends at nothing"):
+        call_command("verify_audit")
+
+
+def test_an_edited_or_shortened_checkpoint_file_is_refused(settings, clinic_a):
+    make_rows(2, clinic_a)
+    call_command("checkpoint_audit", stdout=io.StringIO())
+    make_rows(1, clinic_a)
+    call_command("checkpoint_audit", stdout=io.StringIO())
+    path = settings.AUDIT_CHECKPOINT_FILE
+    lines = open(path).read().splitlines()
+    open(path, "w").write(lines[0].replace('"rows":2', '"rows":1') + "\n" + lines[1] + "\n")
+    with pytest.raises(CommandError, match="line 1 has a bad signature"):
+        call_command("verify_audit")
+    open(path, "w").write(lines[1] + "\n")  # the first line removed
+    with pytest.raises(CommandError, match="does not follow"):
+        call_command("verify_audit")
+    settings.AUDIT_CHECKPOINT_KEY = "another key"
+    open(path, "w").write("\n".join(lines) + "\n")
+    with pytest.raises(CommandError, match="bad signature"):
+        call_command("verify_audit")
+
+
+def test_no_checkpoint_is_anchored_over_a_broken_or_shortened_chain(settings, clinic_a):
+    make_rows(4, clinic_a)
+    call_command("checkpoint_audit", stdout=io.StringIO())
+    _delete_newest(1, clinic_a)
+    with pytest.raises(CommandError, match="shorter than its last checkpoint"):
+        call_command("checkpoint_audit")
+    settings.AUDIT_CHECKPOINT_KEY = ""
+    with pytest.raises(CommandError, match="AUDIT_CHECKPOINT_KEY is not set"):
+        call_command("verify_audit")
+
+
+def test_checkpoint_email_goes_to_each_clinics_admins(admin, clinic_a, mailoutbox):
+    make_rows(3, clinic_a)
+    call_command("checkpoint_audit", "--email", stdout=io.StringIO())
+    assert [m.to for m in mailoutbox] == [[admin.email]]
+    head = AuditEvent.objects.filter(clinic=clinic_a.code).order_by("-id").first()
+    assert head.row_hash in mailoutbox[0].body and "Rows: 3" in mailoutbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_in_two_clinics_do_not_wait_on_each_other(clinic_a, clinic_b):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design")
+    import threading
+
+    from django.db import connections
+
+    started, done = threading.Event(), threading.Event()
+
+    def hold_clinic_a():
+        with transaction.atomic():
+            record(None, "x.hold", clinic=clinic_a)
+            started.set()
+            done.wait(10)
+        connections.close_all()
+
+    t = threading.Thread(target=hold_clinic_a)
+    t.start()
+    started.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        record(None, "x.other", clinic=clinic_b)  # would time out behind one site-wide lock
+    finally:
+        done.set()
+        t.join()
+    assert AuditEvent.objects.count() == 2
