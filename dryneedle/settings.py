@@ -50,6 +50,8 @@ if not AUDIT_CHECKPOINT_KEY and DEMO:
         ck_file.write_text(secrets.token_urlsafe(32))
         ck_file.chmod(0o600)
     AUDIT_CHECKPOINT_KEY = ck_file.read_text().strip()
+# Encrypts and authenticates backups (dryneedle/web/backup.py); never in the backup itself.
+BACKUP_KEY = envstr("BACKUP_KEY")
 AUDIT_CHECKPOINT_FILE = envstr("AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
