@@ -29,7 +29,11 @@ POLICY: dict[str, dict[str, object]] = {
     # Public pages
     "login": {"GET": PUBLIC, "POST": PUBLIC},
     "healthz": {"GET": PUBLIC},
-    "login_verify": {"GET": PUBLIC, "POST": PUBLIC},  # second step; needs a pending login in the session
+    "login_verify": {"GET": PUBLIC, "POST": PUBLIC},
+    "login_unlock": {
+        "GET": PUBLIC,
+        "POST": PUBLIC,
+    },  # the owner's emailed link; the signed token is the check  # second step; needs a pending login in the session
     # Account
     "logout": {"POST": AUTHENTICATED},
     "home": {"GET": AUTHENTICATED},

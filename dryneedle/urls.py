@@ -7,6 +7,7 @@ urlpatterns = [
     path("", accounts.home, name="home"),
     path("login/", accounts.login_view, name="login"),
     path("login/verify/", accounts.login_verify, name="login_verify"),
+    path("login/unlock/", accounts.login_unlock, name="login_unlock"),
     path("logout/", accounts.logout_view, name="logout"),
     path("account/two-factor/", accounts.mfa_setup, name="mfa_setup"),
     path("clinic/", accounts.switch_clinic, name="switch_clinic"),

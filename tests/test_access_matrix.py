@@ -271,7 +271,13 @@ PAGE_BODY = {
         "expires": "2099-01-01",
     },
 }
-SKIP_PAGES = {"login", "login_verify", "logout", "switch_clinic"}  # see test_login_sessions.py, test_mfa.py
+SKIP_PAGES = {
+    "login",
+    "login_verify",
+    "login_unlock",
+    "logout",
+    "switch_clinic",
+}  # see test_login_sessions.py, test_mfa.py
 
 
 def page_urls():

@@ -20,6 +20,7 @@ NO_PHI = {
     "healthz",
     "login",
     "login_verify",
+    "login_unlock",
     "logout",
     "switch_clinic",
     "mfa_setup",

@@ -1,8 +1,11 @@
 """Login, lockout and automatic logoff (security-battery.md RT-07, RT-08, RT-11 in part)."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from conftest import make_user
 from dryneedle.audit.models import AuditEvent
@@ -46,19 +49,68 @@ def test_unknown_user_and_wrong_password_look_the_same(dora):
     assert [r.username for r in rows] == ["dora@a.example", ""]
 
 
-def test_it_locks_the_account_after_five_failures_from_rotating_addresses(dora):
-    for i in range(5):
-        login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR=f"10.0.0.{i + 1}")
-    r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.9.9")
-    assert r.status_code == 429
-    assert "Too many failed attempts" in r.content.decode()
+def test_five_failures_from_one_address_lock_that_address_and_email_the_owner(dora, mailoutbox):
+    for _ in range(5):
+        login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR="10.0.0.1")
+    r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.0.1")
+    assert r.status_code == 429 and "Too many failed attempts" in r.content.decode()
     assert AuditEvent.objects.filter(action="login.locked_out", username="dora@a.example").exists()
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["dora@a.example"]
+    # Finding 10: an attacker's five requests no longer lock the owner out everywhere.
+    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
+        assert login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.7.7.7").status_code == 302
 
 
-def test_an_unknown_account_locks_the_same_way(dora):
+def test_failures_from_rotating_addresses_slow_the_account_down_but_never_lock_it(dora):
+    with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
+        for i in range(5):
+            login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR=f"10.0.0.{i + 1}")
+        # At the limit: the next attempt, from anywhere, waits 1 s and is not checked meanwhile.
+        r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.9.9")
+        assert r.status_code == 429 and "Wait 1 seconds" in r.content.decode() and r["Retry-After"] == "1"
+        assert AuditEvent.objects.filter(action="login.slowed", outcome="denied").exists()
+        t.shift(1)
+        login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR="10.0.0.6")
+        r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.9.9")
+        assert r.status_code == 429 and r["Retry-After"] == "2"  # the wait doubles
+        t.shift(2)
+        # Never a lock: the owner gets in once the wait is over, and the count starts again.
+        assert login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.9.9").status_code == 302
+        assert login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR="10.0.0.7").status_code == 200
+
+
+def test_the_emailed_link_unlocks_at_once_and_only_for_an_hour(dora, mailoutbox):
+    import re
+
+    for _ in range(5):
+        login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR="10.0.0.1")
+    link = re.search(r"http://testserver(/login/unlock/\?token=\S+)", mailoutbox[0].body).group(1)
+    c = Client(REMOTE_ADDR="10.0.0.1")
+    assert b"Unlock my account" in c.get(link).content  # a GET (a mail scanner) changes nothing
+    assert login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert c.post(link).status_code == 302
+    assert login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.0.0.1").status_code == 302
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert Client().post(link).status_code == 400
+    assert Client().post("/login/unlock/?token=forged:token").status_code == 400
+
+
+def test_an_unknown_account_locks_and_slows_the_same_way(dora):
     for _ in range(5):
         login(Client(), "ghost@a.example", "wrong password")
     assert login(Client(), "ghost@a.example", "wrong password").status_code == 429
+
+
+def test_login_rows_belong_to_each_clinic_of_the_user(dora, clinic_a, clinic_b):
+    # Finding 5: sign-in rows had no clinic, so no clinic's audit report showed them.
+    from dryneedle.practitioners.models import Membership
+
+    Membership.objects.create(user=dora, clinic=clinic_b, role="practitioner")
+    login(Client(), "dora@a.example", "wrong password")
+    login(Client(), "dora@a.example", PASSWORD)
+    for action in ("login.failure", "login.success"):
+        rows = AuditEvent.objects.filter(action=action, username="dora@a.example")
+        assert sorted(rows.values_list("clinic", flat=True)) == sorted([clinic_a.code, clinic_b.code])
 
 
 def test_the_next_parameter_cannot_leave_the_site(dora):
@@ -165,3 +217,18 @@ def test_failed_login_records_stay_bounded():
         t.shift(16 * 60)
         login(Client(), "one.more@nowhere.example", "wrong password")
         assert AccessAttempt.objects.count() == 1
+
+
+def test_a_hundred_failures_in_a_row_refuse_the_account_until_its_owner_unlocks_it(dora, mailoutbox):
+    # NIST SP 800-63B §5.2.2: no more than 100 consecutive failures; the owner's link reopens it.
+    import re
+
+    from dryneedle.practitioners.models import LoginThrottle
+    from dryneedle.practitioners.throttle import _key
+
+    LoginThrottle.objects.create(key=_key("dora@a.example"), failures=100, last_failure=timezone.now())
+    r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.9.9.9")
+    assert r.status_code == 429 and "until its owner unlocks it" in r.content.decode()
+    link = re.search(r"http://testserver(/login/unlock/\?token=\S+)", mailoutbox[0].body).group(1)
+    Client().post(link)
+    assert login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 302

