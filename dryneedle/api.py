@@ -18,6 +18,8 @@ from dryneedle.audit.log import record
 from dryneedle.practitioners.access import check
 from dryneedle.practitioners.models import ApiToken
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
@@ -27,6 +29,7 @@ class TokenAuth(HttpBearer):
             ApiToken.objects.filter(
                 digest=ApiToken.digest_of(token),
                 revoked__isnull=True,
+                expires__gt=timezone.now(),
                 membership__is_active=True,
                 membership__user__is_active=True,
             )
@@ -35,6 +38,10 @@ class TokenAuth(HttpBearer):
         )
         if t is None:
             return None
+        # The token's scope limits it below its owner's role (finding 9).
+        needed = "read" if request.method in SAFE_METHODS else "write"
+        if needed not in t.scope_set():
+            raise HttpError(403, f"This token may not {needed}: its scopes are {t.scopes}.")
         ApiToken.objects.filter(pk=t.pk).update(last_used=timezone.now())
         request.user = t.membership.user
         request.membership = t.membership  # type: ignore[attr-defined]
@@ -75,6 +82,10 @@ def require(request: HttpRequest, operation: str) -> None:
     if not check(request, "api:" + operation):
         record(request, "access.denied", outcome="denied", detail="api:" + operation)
         raise HttpError(403, "Your role does not allow this operation.")
+    token = getattr(request, "auth", None)
+    if operation.startswith("export") and isinstance(token, ApiToken) and "export" not in token.scope_set():
+        record(request, "access.denied", outcome="denied", detail="token scope: api:" + operation)
+        raise HttpError(403, "This token may not export: ask for a token with the export scope.")
 
 
 @api.exception_handler(ValidationError)

@@ -44,6 +44,8 @@ POLICY: dict[str, dict[str, object]] = {
     "practitioners:credentials": {"GET": CLINICAL, "POST": CLINICAL},
     "practitioners:verify": {"POST": frozenset({ADMIN})},
     "practitioners:certificate": {"GET": CLINICAL},
+    # Everyone may hold API tokens (each acts with its owner's role); making one needs the second factor.
+    "practitioners:tokens": {"GET": ANY_MEMBER, "POST": ANY_MEMBER},
     "practitioners:team": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "practitioners:clinic_safety": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "practitioners:jurisdictions": {"GET": AUTHENTICATED, "POST": SUPERUSER},

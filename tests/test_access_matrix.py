@@ -256,6 +256,7 @@ PAGE_BODY = {
     },
     "directory:request": {"given_name": "Sam", "family_name": "Rivera", "birth_date": "1980-04-04", "sex": "male"},
     "practitioners:team": {"user": "alice@a.example", "action": "grant"},
+    "practitioners:tokens": {"action": "create", "name": "matrix", "scopes": "read", "days": "90"},
     "practitioners:credentials": {
         "kind": "licence",
         "profession": "physiotherapist",

@@ -24,6 +24,7 @@ NO_PHI = {
     "logout",
     "switch_clinic",
     "mfa_setup",
+    "practitioners:tokens",  # API tokens: no patient data (issuing and revoking are audited, test_tokens.py)
     "api:list_conditions",
     "api-1.0.0:openapi-json",
     "api-1.0.0:openapi-view",

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import uuid
 import zoneinfo
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -208,14 +209,27 @@ class JurisdictionRule(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the JSON API, bound to one user in one clinic.
 
-    Only a SHA-256 of the token is stored; the token is shown once.
+    Only a SHA-256 of the token is stored; the token is shown once. A token
+    carries scopes (what kinds of call it may make, on top of its owner's role)
+    and always expires (issue 15, finding 9).
     """
+
+    SCOPES = {
+        "read": "Read (GET)",
+        "write": "Write (create and change records)",
+        "export": "Export (bulk exports of the clinic's data)",
+    }
+    # Our choice, stated: a token is a long-lived password; a year at most, 90 days unless chosen.
+    LIFETIMES = (7, 30, 90, 365)
+    DEFAULT_DAYS = 90
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     membership = models.ForeignKey(Membership, models.PROTECT, related_name="tokens")
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
+    scopes = models.CharField(max_length=40, default="read")
     created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True)
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.DateTimeField(null=True, blank=True)
 
@@ -224,14 +238,40 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"API token {self.name!r} of {self.membership}"
 
+    def scope_set(self) -> set[str]:
+        return set(self.scopes.split(",")) & set(self.SCOPES)
+
+    def scope_labels(self) -> list[str]:
+        return [label for key, label in self.SCOPES.items() if key in self.scope_set()]
+
+    def status(self) -> str:
+        if self.revoked:
+            return "revoked"
+        if self.expires is None or self.expires <= timezone.now():
+            return "expired"
+        return "active"
+
     @staticmethod
     def digest_of(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, membership: Membership, name: str) -> tuple["ApiToken", str]:
+    def issue(
+        cls, membership: Membership, name: str, scopes=("read", "write"), days: int = DEFAULT_DAYS
+    ) -> tuple["ApiToken", str]:
+        unknown = set(scopes) - set(cls.SCOPES)
+        if unknown or not scopes:
+            raise ValidationError(f"Unknown or no scopes: {', '.join(sorted(unknown)) or 'none given'}.")
+        if days not in cls.LIFETIMES:
+            raise ValidationError(f"A token lives {', '.join(map(str, cls.LIFETIMES))} days.")
         token = cls.PREFIX + secrets.token_urlsafe(32)
-        obj = cls.objects.create(membership=membership, name=name, digest=cls.digest_of(token))
+        obj = cls.objects.create(
+            membership=membership,
+            name=name,
+            digest=cls.digest_of(token),
+            scopes=",".join(k for k in cls.SCOPES if k in scopes),
+            expires=timezone.now() + timedelta(days=days),
+        )
         return obj, token
 
 

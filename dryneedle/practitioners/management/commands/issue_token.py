@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -9,15 +10,24 @@ class Command(BaseCommand):
     help = """Issue an API token for a user's membership of a clinic, or revoke one.
 
     The token is printed once; only its SHA-256 is stored. Use it as
-    `Authorization: Bearer <token>`. It acts with that member's role in that clinic."""
+    `Authorization: Bearer <token>`. It acts with that member's role in that clinic,
+    within its scopes, until it expires. This is the operator's way (it needs
+    the server); people make their own on the API tokens page, after the second
+    factor."""
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--clinic", help="clinic name (needed when the user belongs to several)")
         parser.add_argument("--name", default="API token", help="what the token is for")
+        parser.add_argument(
+            "--scope",
+            default="read,write",
+            help="comma-separated: read, write, export (default read,write)",
+        )
+        parser.add_argument("--days", type=int, default=ApiToken.DEFAULT_DAYS, help="lifetime: 7, 30, 90 or 365 days")
         parser.add_argument("--revoke", action="store_true", help="revoke every token of this membership instead")
 
-    def handle(self, username, clinic=None, name="API token", revoke=False, **options):
+    def handle(self, username, clinic=None, name="API token", revoke=False, scope="read,write", days=90, **options):
         qs = Membership.objects.filter(user__username=username, is_active=True, user__is_active=True)
         if clinic:
             qs = qs.filter(clinic__name=clinic)
@@ -33,6 +43,16 @@ class Command(BaseCommand):
             record(None, "token.revoke", user=m.user, clinic=m.clinic, category="credentials", detail=f"{n} tokens")
             self.stdout.write(f"Revoked {n} token(s) of {username} at {m.clinic.name}.")
             return
-        _token, raw = ApiToken.issue(m, name[:100])
-        record(None, "token.issue", user=m.user, clinic=m.clinic, category="credentials", detail=name[:100])
+        try:
+            t, raw = ApiToken.issue(m, name[:100], [s.strip() for s in scope.split(",") if s.strip()], days)
+        except ValidationError as e:
+            raise CommandError(" ".join(e.messages), returncode=2) from None
+        record(
+            None,
+            "token.issue",
+            user=m.user,
+            clinic=m.clinic,
+            category="credentials",
+            detail=f"{name[:80]} ({t.scopes})",
+        )
         self.stdout.write(f"Token for {username} ({m.get_role_display()}) at {m.clinic.name}, shown once:\n{raw}")
