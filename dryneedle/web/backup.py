@@ -24,7 +24,7 @@ import os
 import shutil
 import sqlite3
 import struct
-import subprocess  # nosec B404 - pg_dump and pg_restore, fixed argument lists
+import subprocess  # pg_dump and pg_restore, fixed argument lists  # nosec B404
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -71,7 +71,7 @@ def _sqlite_facts(db: sqlite3.Connection) -> dict:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
     ]
-    counts = {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608  # nosec B608 - names from sqlite_master
+    counts = {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608 - names from sqlite_master  # nosec B608
     heads = {}
     for clinic, last_id, rows in db.execute(
         "SELECT clinic, MAX(id), COUNT(*) FROM audit_auditevent GROUP BY clinic"
@@ -90,7 +90,7 @@ def _pg_facts(cursor) -> dict:
     tables = [r[0] for r in cursor.fetchall()]
     counts = {}
     for t in tables:
-        cursor.execute(f'SELECT COUNT(*) FROM "{t}"')  # noqa: S608  # nosec B608 - names from the catalogue
+        cursor.execute(f'SELECT COUNT(*) FROM "{t}"')  # noqa: S608 - names from the catalogue  # nosec B608
         counts[t] = cursor.fetchone()[0]
     cursor.execute(
         "SELECT a.clinic, a.id, c.rows, a.row_hash FROM audit_auditevent a JOIN "
@@ -207,7 +207,7 @@ def backup(out: Path, key: str) -> dict:
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         facts = _pg_facts(cursor)
-        proc = subprocess.Popen(  # noqa: S603  # nosec B603 - a fixed argument list, no shell
+        proc = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell  # nosec B603
             [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -342,7 +342,7 @@ def restore(path: Path, key: str) -> dict:
                     raise BackupError("The configured PostgreSQL database is not empty; restore only into a new one.")
             connection.close()
             env = _libpq_env()
-            run = subprocess.run(  # noqa: S603  # nosec B603 - a fixed argument list, no shell
+            run = subprocess.run(  # noqa: S603 - a fixed argument list, no shell  # nosec B603
                 [
                     _tool("pg_restore"),
                     "--no-owner",
