@@ -65,6 +65,7 @@ POLICY: dict[str, dict[str, object]] = {
     "patients:conditions": {"GET": CLINICAL},
     # Break-glass: a practitioner outside the care team; the view also checks the care team.
     "patients:emergency_access": {"POST": frozenset({PRACT})},
+    "patients:emergency_report": {"GET": AUDIT},  # admins see names; auditors see record codes
     # Episodes
     "patients:open_episode": {"GET": CLINICAL, "POST": CLINICAL},
     "patients:episode": {"GET": CLINICAL},

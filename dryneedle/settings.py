@@ -265,6 +265,8 @@ WEB_WORKERS = envint("WEB_WORKERS", 2)
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)
 SCREENING_VALID_DAYS = envint("SCREENING_VALID_DAYS", 30)
 PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)
+# Unknown link tokens one address may try per ten minutes before it is refused (web/lookups.py).
+LINK_MISSES_PER_ADDRESS = envint("LINK_MISSES_PER_ADDRESS", 20)
 # Where patients reach this server: links in messages sent by `dryneedle send_due` (no request to ask).
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/")
 CHECKIN_HOURS = envint("CHECKIN_HOURS", 24)

@@ -20,6 +20,7 @@ from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 from dryneedle.practitioners.access import allowed, get_for_clinic
 from dryneedle.practitioners.models import Role
+from dryneedle.web import lookups
 
 CAT = "scheduling"
 
@@ -235,6 +236,8 @@ def availability(request: HttpRequest) -> HttpResponse:
 @allowed("appointments:feed")
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The practitioner's iCalendar feed; the secret URL is the credential (only its SHA-256 is stored)."""
+    if lookups.throttled(request):
+        return HttpResponse(lookups.MESSAGE, status=429, content_type="text/plain")
     cal = (
         Calendar.objects.filter(feed_digest=Calendar.digest_of(token[:100]), user__is_active=True)
         .exclude(feed_digest="")
@@ -242,7 +245,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         .first()
     )
     if cal is None or not cal.user.memberships.filter(clinic=cal.clinic, is_active=True).exists():
-        record(request, "calendar.feed", outcome="denied", category=CAT, detail="unknown token")
+        lookups.missed(request, "calendar.feed", category=CAT)
         return HttpResponse("Not found", status=404, content_type="text/plain")
     record(request, "calendar.feed", category=CAT, detail=cal.user.username)
     return HttpResponse(services.ics(cal, cal.clinic.calendar_feed_names), content_type="text/calendar; charset=utf-8")

@@ -54,6 +54,8 @@ def content_of(row: AuditEvent) -> dict:
         elif isinstance(v, uuid.UUID):
             v = str(v)
         out[name] = v
+    if row.shown:
+        out["shown"] = row.shown
     return out
 
 
@@ -85,8 +87,12 @@ def record(
     detail: str = "",
     user=None,
     clinic=None,
+    shown: Iterable = (),
 ) -> AuditEvent:
-    """Append one audit row for ``action`` on ``obj`` by the request's user."""
+    """Append one audit row for ``action`` on ``obj`` by the request's user.
+
+    ``shown``: the patients (or objects with a patient) a list or search displayed.
+    """
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
     if clinic is None:
@@ -110,6 +116,7 @@ def record(
         request_id=getattr(request, "request_id", "") if request is not None else "",
         break_glass=bool(getattr(request, "break_glass", False)) if request is not None else False,
         detail=detail[:200],
+        shown=" ".join(dict.fromkeys(str(c) for o in shown if (c := _patient_code(o)) is not None)),
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=32, blank=True)
     break_glass = models.BooleanField(default=False)
     detail = models.CharField(max_length=200, blank=True)
+    # The patients a list, search or report displayed (finding 5): their codes, space-separated.
+    # Hashed when present; older rows without it keep their hashes.
+    shown = models.TextField(blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 

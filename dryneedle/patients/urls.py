@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.list_patients, name="list"),
     path("add/", views.add_patient, name="add"),
     path("conditions/", views.conditions, name="conditions"),
+    path("emergency-access/", views.emergency_report, name="emergency_report"),
     path("<uuid:code>/", views.patient_detail, name="detail"),
     path("<uuid:code>/edit/", views.edit_patient, name="edit"),
     path("<uuid:code>/entered-in-error/", views.mark_patient_in_error, name="mark_in_error"),

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,15 +11,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dryneedle.audit.log import record
+from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_choice
 from dryneedle.outcomes import services as outcomes
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 from dryneedle.plans import services as plans
 from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.practitioners.models import Role
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
 from dryneedle.visits.models import Visit
@@ -57,7 +59,12 @@ def list_patients(request: HttpRequest) -> HttpResponse:
             pass
         qs = qs.filter(terms)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    record(request, "patient.list", detail=f"{len(page.object_list)} rows" + (", searched" if query else ""))
+    record(
+        request,
+        "patient.list",
+        detail=f"{len(page.object_list)} rows" + (", searched" if query else ""),
+        shown=page.object_list,
+    )
     return render(
         request, "patients/list.html", {"page": page, "form": form, "query": query, "sort": sort, "sorts": SORTS}
     )
@@ -290,8 +297,56 @@ def emergency_access(request: HttpRequest, code) -> HttpResponse:
         messages.error(request, "Emergency access needs a written reason of at least 20 characters.")
         return redirect("patients:detail", patient.code)
     with transaction.atomic():
-        care_team.grant(request, patient, form.cleaned_data["reason"])
+        opened = care_team.grant(request, patient, form.cleaned_data["reason"])
+    if opened is None:
+        limit = request.membership.clinic.emergency_access_per_hour
+        messages.error(
+            request,
+            f"You have used this clinic's {limit} emergency openings for this hour. The clinic admins have been told.",
+        )
+        return redirect("patients:detail", patient.code)
     messages.warning(
         request, "Emergency access is open for this record. Everything you do is flagged in the audit log."
     )
     return redirect("patients:detail", patient.code)
+
+
+@allowed("patients:emergency_report")
+def emergency_report(request: HttpRequest) -> HttpResponse:
+    """Every emergency opening in the clinic over a period: who, which record, why, and what was refused."""
+    clinic = request.membership.clinic
+    days = query_choice(request, "days", ["7", "30", "90", "365"], default="30")
+    since = timezone.now() - timedelta(days=int(days))
+    grants = list(
+        EmergencyAccess.objects.filter(clinic=clinic, created__gte=since)
+        .select_related("user", "patient")
+        .order_by("-created")
+    )
+    refused = list(
+        AuditEvent.objects.filter(clinic=clinic.code, action="breakglass.refused", ts__gte=since).order_by("-ts")
+    )
+    by_user: dict[str, dict] = {}
+    for g in grants:
+        row = by_user.setdefault(g.user.display_name(), {"opened": 0, "refused": 0})
+        row["opened"] += 1
+    for r in refused:
+        by_user.setdefault(r.username, {"opened": 0, "refused": 0})["refused"] += 1
+    record(
+        request,
+        "breakglass.report",
+        category="emergency_access",
+        detail=f"{days} days, {len(grants)} openings",
+        shown=[g.patient for g in grants],
+    )
+    return render(
+        request,
+        "patients/emergency_report.html",
+        {
+            "grants": grants,
+            "refused": refused,
+            "by_user": sorted(by_user.items()),
+            "days": days,
+            "limit": clinic.emergency_access_per_hour,
+            "show_names": request.membership.role == Role.CLINIC_ADMIN,
+        },
+    )

@@ -16,6 +16,7 @@ from dryneedle.patients.models import Episode
 from dryneedle.portal.forms import PrefillForm
 from dryneedle.portal.models import PatientLink
 from dryneedle.practitioners.access import allowed, get_for_clinic
+from dryneedle.web import lookups
 
 
 @allowed("portal:send_screening")
@@ -74,12 +75,14 @@ def _link(request: HttpRequest, token: str) -> PatientLink | None:
         .first()
     )
     if link is None:
-        record(request, "link.invalid", outcome="denied", detail="unknown token")
+        lookups.missed(request, "link.invalid")
     return link
 
 
 @allowed("portal:open")
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    if lookups.throttled(request):
+        return render(request, "portal/message.html", {"message": lookups.MESSAGE}, status=429)
     link = _link(request, token)
     if link is None:
         return render(

@@ -325,21 +325,30 @@ def jurisdictions_page(request: HttpRequest) -> HttpResponse:
 class ClinicSafetyForm(forms.ModelForm):
     class Meta:
         model = Clinic
-        fields = ["on_call_email", "on_call_phone", "spinal_surgery_defer_weeks"]
+        fields = ["on_call_email", "on_call_phone", "spinal_surgery_defer_weeks", "emergency_access_per_hour"]
         labels = {
             "on_call_email": "On-call address for urgent check-in answers",
             "on_call_phone": "On-call phone (for the text-message hook, when one is configured)",
             "spinal_surgery_defer_weeks": "Weeks to defer needling after spinal surgery or a spinal injection",
+            "emergency_access_per_hour": "Emergency-access openings allowed per person per hour",
         }
         help_texts = {
             "on_call_email": "Required to send aftercare check-ins: a red answer is emailed here at once.",
             "spinal_surgery_defer_weeks": "No published window is held, so there is no default: set your clinic's.",
+            "emergency_access_per_hour": "No published number exists; 5 is dryneedle's choice. Admins are emailed "
+            "when someone reaches it, and further openings that hour are refused.",
         }
 
     def clean_on_call_phone(self):
         value = self.cleaned_data["on_call_phone"]
         no_nul(value)
         return value.strip()
+
+    def clean_emergency_access_per_hour(self):
+        value = self.cleaned_data["emergency_access_per_hour"]
+        if value is None or not 1 <= value <= 20:
+            raise forms.ValidationError("Give a number from 1 to 20.")
+        return value
 
     def clean_spinal_surgery_defer_weeks(self):
         value = self.cleaned_data["spinal_surgery_defer_weeks"]

@@ -34,6 +34,10 @@ class Clinic(models.Model):
     # No published window after spinal surgery or a spinal injection is held (docs/clinical-sources.md §14):
     # the clinic sets its own, with no default; the screening form shows it beside the finding.
     spinal_surgery_defer_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Emergency (break-glass) openings one person may make per hour (issue 15, finding 7). No
+    # published number exists; 5 is our stated choice: enough for a bad night on call, far
+    # below a sweep of the records. The clinic may set 1-20.
+    emergency_access_per_hour = models.PositiveSmallIntegerField(default=5)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

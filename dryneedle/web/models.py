@@ -28,3 +28,20 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}] {self.state}"
+
+
+class LookupMiss(models.Model):
+    """Unknown secret-link tokens tried from one address in one ten-minute window (web/lookups.py).
+
+    Not clinical data: rows older than a day are pruned.
+    """
+
+    ip = models.GenericIPAddressField(null=True)
+    window = models.DateTimeField()
+    misses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ip", "window"], name="one_count_per_address_window")]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.window:%H:%M}: {self.misses}"

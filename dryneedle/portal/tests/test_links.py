@@ -69,3 +69,17 @@ def test_an_unknown_link_is_404_and_audited(db):
 
 def test_reception_cannot_send_links(as_bob, episode):
     assert as_bob.post(f"/p/episodes/{episode.code}/send-screening/").status_code == 403
+
+
+def test_guessing_links_is_throttled_per_address_and_audited_twice_not_300_times(settings, link):
+    # Finding 8: 300 unknown-token lookups wrote 300 audit rows in 3 s.
+    from django.test import Client
+
+    settings.LINK_MISSES_PER_ADDRESS = 20
+    guesser = Client(REMOTE_ADDR="198.51.100.7")
+    statuses = [guesser.get(f"/p/guess-{i:04d}-abcdefghijklmnop/").status_code for i in range(300)]
+    assert statuses[:20] == [404] * 20 and set(statuses[20:]) == {429}
+    rows = AuditEvent.objects.filter(action="link.invalid")
+    assert rows.count() == 2 and "20 unknown tokens" in rows.order_by("id").last().detail
+    # Another address is not held up, and known links never count.
+    assert Client(REMOTE_ADDR="198.51.100.8").get(f"/p/{link.code}/").status_code == 200

@@ -278,11 +278,13 @@ def test_the_clinic_sets_its_on_call_address_and_surgery_window(admin, alice, cl
     r = c.post("/practitioners/clinic/safety/", {"on_call_email": "not an address", "spinal_surgery_defer_weeks": "0"})
     assert r.status_code == 400 and "valid email" in r.content.decode() and "from 1 to 104" in r.content.decode()
     r = c.post(
-        "/practitioners/clinic/safety/", {"on_call_email": "nights@a.example", "spinal_surgery_defer_weeks": "6"}
+        "/practitioners/clinic/safety/",
+        {"on_call_email": "nights@a.example", "spinal_surgery_defer_weeks": "6", "emergency_access_per_hour": "4"},
     )
     assert r.status_code == 302
     clinic_a.refresh_from_db()
     assert (clinic_a.on_call_email, clinic_a.spinal_surgery_defer_weeks) == ("nights@a.example", 6)
+    assert clinic_a.emergency_access_per_hour == 4
     assert AuditEvent.objects.filter(action="clinic.safety", outcome="ok").count() == 1
     assert client_for(alice).get("/practitioners/clinic/safety/").status_code == 403
 
