@@ -29,9 +29,12 @@ serve: $(VENV)/.installed
 test: debs-test $(VENV)/.installed lint
 	$(PYTEST) -n 2 -q
 
-# The same suite on PostgreSQL (this machine and CI have it on 127.0.0.1:5432).
+# The same suite on PostgreSQL (this machine and CI have it on 127.0.0.1:5432), connected
+# as an application role that owns nothing (TEST_APP_ROLE, as production: docs/operations.md);
+# then the few tests that play an attacker with the owner's powers, as the owner.
 test-pg: debs-test $(VENV)/.installed
-	DATABASE_URL=$(PG_URL) $(PYTEST) -n 2 -q
+	DATABASE_URL=$(PG_URL) TEST_APP_ROLE=dryneedle_test_app $(PYTEST) -n 2 -q -m "not owner"
+	DATABASE_URL=$(PG_URL) $(PYTEST) -q -m owner
 
 # Release checks: long fuzzing and tamper trials.
 test-long: debs-test $(VENV)/.installed

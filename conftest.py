@@ -10,6 +10,7 @@ Clinic B's records carry canary strings: any response to A's people that
 contains one is a leak.
 """
 
+import contextlib
 import os
 from datetime import date
 
@@ -53,11 +54,62 @@ def _own_checkpoint_file(settings, tmp_path):
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
 
 
+# The database owner while the suite runs as the application role (TEST_APP_ROLE, PostgreSQL).
+OWNER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With TEST_APP_ROLE on PostgreSQL, create and migrate the test database as the owner,
+    then run every test as the application role, as production does (issue 15, finding 12):
+    a role that owns nothing and may only read and write rows."""
+    from django.db import connections
+
+    from dryneedle.lib import pgroles
+
+    role = os.environ.get("TEST_APP_ROLE", "")
+    conn = connections["default"]
+    if not role or conn.vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock():
+        with conn.cursor() as c:
+            c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+            if c.fetchone() is None:
+                from django.db import DatabaseError
+
+                with contextlib.suppress(DatabaseError):  # another xdist worker made it first
+                    c.execute(f"CREATE ROLE {conn.ops.quote_name(role)} LOGIN")
+        pgroles.grant(conn, role)
+        conn.close()
+    OWNER["user"] = conn.settings_dict["USER"]
+    conn.settings_dict["USER"] = role
+    yield
+    conn.close()
+    conn.settings_dict["USER"] = OWNER.pop("user")
+
+
+def _as_owner(connection):
+    """Switch a connection to the owner for test housekeeping (flush); returns the way back."""
+    if not OWNER or connection.settings_dict["USER"] == OWNER["user"]:
+        return lambda: None
+    app = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = OWNER["user"]
+
+    def back():
+        connection.close()
+        connection.settings_dict["USER"] = app
+
+    return back
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _lift_guards_for_flush(django_db_setup, django_db_blocker):
     """Transactional tests empty the tables between tests (flush); the
     append-only and never-delete triggers would refuse that. Lift them only
-    around Django's flush, in tests only."""
+    around Django's flush, in tests only, as the owner (the application role
+    may neither drop triggers nor truncate)."""
     from django.core.management.commands import flush
     from django.db import connections
 
@@ -67,13 +119,17 @@ def _lift_guards_for_flush(django_db_setup, django_db_blocker):
 
     def handle(self, **options):
         connection = connections[options.get("database", "default")]
-        for table in guards.GUARDED:
-            guards.uninstall(connection, table)
+        back = _as_owner(connection)
         try:
-            return original(self, **options)
+            for table in guards.GUARDED:
+                guards.uninstall(connection, table)
+            try:
+                return original(self, **options)
+            finally:
+                for table, kind in guards.GUARDED.items():
+                    guards.install(connection, table, kind)
         finally:
-            for table, kind in guards.GUARDED.items():
-                guards.install(connection, table, kind)
+            back()
 
     flush.Command.handle = handle
     yield

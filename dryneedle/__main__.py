@@ -24,6 +24,14 @@ def main() -> None:
         os.environ.setdefault("DRYNEEDLE_DEMO", "True")
         os.environ.setdefault("HTTPS", "False")
         os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    if len(sys.argv) > 1 and sys.argv[1] == "migrate" and os.environ.get("DATABASE_OWNER_URL"):
+        # Migrate as the owner; grant the server's role (DATABASE_URL's user) row access only.
+        from urllib.parse import urlsplit
+
+        app = urlsplit(os.environ.get("DATABASE_URL", "")).username
+        if app:
+            os.environ.setdefault("DATABASE_APP_ROLE", app)
+        os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"]
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

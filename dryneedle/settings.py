@@ -132,6 +132,9 @@ TEMPLATES = [
 
 # Databases. SQLite by default; PostgreSQL (psycopg 3) when DATABASE_URL is set.
 DATABASE_URL = envstr("DATABASE_URL")
+# The role `dryneedle migrate` grants row access to (lib/pgroles.py); set by the entry point
+# when DATABASE_OWNER_URL is used, or by hand.
+DATABASE_APP_ROLE = envstr("DATABASE_APP_ROLE")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:

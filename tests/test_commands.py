@@ -95,3 +95,60 @@ def test_every_guard_trigger_is_installed_after_migrate():
         if kind == "append_only":
             assert f"{table}_no_update" in names
     assert {"visits_visit_signed_frozen", "visits_visit_count_out"} <= names or "visits_visit_check" in names
+
+
+def test_migrate_as_the_owner_grants_the_server_role_rows_only(tmp_path):
+    """Finding 12 end to end: the owner migrates; the server's role reads and writes but cannot lift a guard."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        pytest.skip("PostgreSQL only")
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    suffix = uuid.uuid4().hex[:8]
+    owner, app, name = f"drill_owner_{suffix}", f"drill_app_{suffix}", f"drill_roles_{suffix}"
+    admin = urlsplit(url)
+
+    def as_role(role, db=name):
+        return urlunsplit(admin._replace(netloc=f"{role}@{admin.hostname}:{admin.port or 5432}", path=f"/{db}"))
+
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute(f'CREATE ROLE "{owner}" LOGIN')
+        c.execute(f'CREATE ROLE "{app}" LOGIN')
+        c.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
+    try:
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "TEST_APP_ROLE")},
+            "SECRET_KEY": "s" * 50,
+            "ALLOWED_HOSTS": "localhost",
+            "DATA_DIR": str(tmp_path),
+            "DATABASE_URL": as_role(app),
+            "DATABASE_OWNER_URL": as_role(owner),
+        }
+
+        def run(*args):
+            return subprocess.run(
+                [sys.executable, "-m", "dryneedle", *args], env=env, capture_output=True, text=True, timeout=300
+            )
+
+        assert run("migrate", "-v0").returncode == 0
+        env.pop("DATABASE_OWNER_URL")
+        seeded = run("seed", "--patients", "3", "--clinics", "1", "-v0")
+        assert seeded.returncode == 0, seeded.stderr
+        with psycopg.connect(as_role(app), autocommit=True) as c:
+            owners = c.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'").fetchall()
+            assert owners == [(owner,)]
+            for sql in ("ALTER TABLE audit_auditevent DISABLE TRIGGER ALL", "TRUNCATE audit_auditevent"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    c.execute(sql)
+        deploy = run("check", "--deploy")
+        assert "dryneedle.E001" not in deploy.stderr
+        env["DATABASE_URL"] = as_role(owner)
+        assert "dryneedle.E001" in run("check", "--deploy").stderr
+    finally:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            c.execute(f'DROP ROLE IF EXISTS "{app}"')
+            c.execute(f'DROP ROLE IF EXISTS "{owner}"')

@@ -66,8 +66,8 @@ def test_the_demo_writes_and_reuses_a_generated_key(tmp_path):
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
 
 
-def test_production_settings_pass_the_deploy_check():
-    r = subprocess.run(
+def deploy_check(**env):
+    return subprocess.run(
         [sys.executable, "-m", "dryneedle", "check", "--deploy", "--fail-level", "WARNING"],
         env={
             **{k: v for k, v in os.environ.items() if k not in ("HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")},
@@ -75,10 +75,27 @@ def test_production_settings_pass_the_deploy_check():
             "SECRET_KEY": "k" * 60 + "Zz9!",
             "ALLOWED_HOSTS": "clinic.example.org",
             "DATA_DIR": str(ROOT / "var" / "test-settings"),
+            **env,
         },
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_production_settings_pass_the_deploy_check():
+    url, role = os.environ.get("DATABASE_URL", ""), os.environ.get("TEST_APP_ROLE", "")
+    if url and not role:
+        # Finding 12: connected as the PostgreSQL superuser, the deploy check refuses.
+        r = deploy_check()
+        assert r.returncode != 0 and "dryneedle.E001" in r.stderr and "superuser" in r.stderr
+        return
+    env = {}
+    if url:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        env["DATABASE_URL"] = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port or 5432}"))
+    r = deploy_check(**env)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -76,6 +76,7 @@ def _tamper(kind: str, rows: list[AuditEvent], rng: random.Random) -> None:
         guards.install(connection, "audit_auditevent", "append_only")
 
 
+@pytest.mark.owner
 def test_verify_detects_every_kind_of_tampering(clinic_a):
     """100 random trials over change, delete and reorder (RT-05c; 10,000-row variant in test-long)."""
     make_rows(30, clinic_a)
@@ -91,6 +92,7 @@ def test_verify_detects_every_kind_of_tampering(clinic_a):
     assert verify()[1] is None
 
 
+@pytest.mark.owner
 def test_verify_audit_command_reports_the_first_broken_link(clinic_a):
     make_rows(5, clinic_a)
     out = io.StringIO()
@@ -147,6 +149,7 @@ def test_the_log_sorts_by_each_column(as_audrey, clinic_a, sort):
 
 
 @pytest.mark.long
+@pytest.mark.owner
 def test_tampering_is_detected_in_a_10000_row_log(clinic_a):
     """RT-05c at size: 100 random trials over 10,000 rows (make test-long)."""
     make_rows(10_000, clinic_a)
@@ -184,6 +187,7 @@ def test_each_clinic_has_its_own_chain(clinic_a, clinic_b):
     assert verify()[1] is None
 
 
+@pytest.mark.owner
 def test_deleting_the_newest_rows_is_caught_by_the_checkpoint(clinic_a, clinic_b):
     # Finding 6: a chain cut short is still a valid chain; only a head kept outside the database shows it.
     make_rows(5, clinic_a)
@@ -199,6 +203,7 @@ def test_deleting_the_newest_rows_is_caught_by_the_checkpoint(clinic_a, clinic_b
         call_command("verify_audit")
 
 
+@pytest.mark.owner
 def test_every_row_of_a_chain_deleted_is_caught_too(clinic_a, clinic_b):
     make_rows(2, clinic_a)
     make_rows(2, clinic_b)
@@ -227,6 +232,7 @@ def test_an_edited_or_shortened_checkpoint_file_is_refused(settings, clinic_a):
         call_command("verify_audit")
 
 
+@pytest.mark.owner
 def test_no_checkpoint_is_anchored_over_a_broken_or_shortened_chain(settings, clinic_a):
     make_rows(4, clinic_a)
     call_command("checkpoint_audit", stdout=io.StringIO())
@@ -274,3 +280,26 @@ def test_writers_in_two_clinics_do_not_wait_on_each_other(clinic_a, clinic_b):
         done.set()
         t.join()
     assert AuditEvent.objects.count() == 2
+
+
+def test_the_application_role_cannot_lift_the_guards(clinic_a):
+    """Finding 12: as the server's PostgreSQL role, one statement no longer disables the triggers."""
+    import os
+
+    if connection.vendor != "postgresql" or not os.environ.get("TEST_APP_ROLE"):
+        pytest.skip("PostgreSQL run as the application role (make test-pg)")
+    from dryneedle.lib.pgroles import privileged
+
+    assert privileged(connection) == ""
+    for sql in (
+        "ALTER TABLE audit_auditevent DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_auditevent_no_delete ON audit_auditevent",
+        "TRUNCATE audit_auditevent",
+        "SET session_replication_role = replica",
+        "CREATE TABLE x (id int)",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            raw(sql)
+    from django.core import checks
+
+    assert not [e for e in checks.run_checks(include_deployment_checks=True) if e.id == "dryneedle.E001"]

@@ -97,6 +97,7 @@ def _tamper(v: Visit, rng: random.Random) -> str:
     return kind
 
 
+@pytest.mark.owner
 def test_a_clean_database_matches_and_every_single_change_is_found(signed):
     assert services.verify_signed() == (1, [])
     rng = random.Random(15)
@@ -113,6 +114,7 @@ def test_a_clean_database_matches_and_every_single_change_is_found(signed):
     assert services.verify_signed() == (1, [])
 
 
+@pytest.mark.owner
 def test_verify_records_command(signed):
     out = io.StringIO()
     call_command("verify_records", stdout=out)
