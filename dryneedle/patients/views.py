@@ -325,12 +325,19 @@ def emergency_report(request: HttpRequest) -> HttpResponse:
     refused = list(
         AuditEvent.objects.filter(clinic=clinic.code, action="breakglass.refused", ts__gte=since).order_by("-ts")
     )
+    # One row per person, by account name (the audit row of a refusal holds the name, not the user).
+    names = {g.user.username: g.user.display_name() for g in grants}
     by_user: dict[str, dict] = {}
     for g in grants:
-        row = by_user.setdefault(g.user.display_name(), {"opened": 0, "refused": 0})
-        row["opened"] += 1
+        by_user.setdefault(g.user.username, {"opened": 0, "refused": 0})["opened"] += 1
     for r in refused:
         by_user.setdefault(r.username, {"opened": 0, "refused": 0})["refused"] += 1
+    missing = set(by_user) - set(names)
+    if missing:
+        from dryneedle.practitioners.models import User
+
+        names |= {u.username: u.display_name() for u in User.objects.filter(username__in=missing)}
+    by_person = sorted((names.get(k, k), v) for k, v in by_user.items())
     record(
         request,
         "breakglass.report",
@@ -344,7 +351,7 @@ def emergency_report(request: HttpRequest) -> HttpResponse:
         {
             "grants": grants,
             "refused": refused,
-            "by_user": sorted(by_user.items()),
+            "by_user": by_person,
             "days": days,
             "limit": clinic.emergency_access_per_hour,
             "show_names": request.membership.role == Role.CLINIC_ADMIN,
