@@ -18,7 +18,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
 PYTEST := $(BIN)/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-pg test-long lint audit-deps serve clean debs-runtime debs-test
+.PHONY: demo check test test-pg test-long lint audit-deps serve clean debs-runtime debs-test
 
 demo: debs-runtime $(VENV)/.installed
 	$(BIN)/dryneedle demo
@@ -28,6 +28,10 @@ serve: $(VENV)/.installed
 
 test: debs-test $(VENV)/.installed lint
 	$(PYTEST) -n 2 -q
+
+# The fast tier while you work: lint and every test but the browser and fuzz ones (about 2-3 min here).
+check: $(VENV)/.installed lint
+	$(PYTEST) -n 2 -q -m "not browser and not fuzz"
 
 # The same suite on PostgreSQL (this machine and CI have it on 127.0.0.1:5432), connected
 # as an application role that owns nothing (TEST_APP_ROLE, as production: docs/operations.md);

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dryneedle.lib.env import envbool, envint, envlist, envstr
+from dryneedle.lib.env import demo_secret, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -21,14 +21,7 @@ DATA_DIR = Path(envstr("DATA_DIR", "var")).resolve()
 
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY and DEMO:
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        import secrets
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    SECRET_KEY = key_file.read_text().strip()
+    SECRET_KEY = demo_secret(DATA_DIR / "secret_key", 50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -42,14 +35,7 @@ if not SECRET_KEY:
 # (dryneedle/audit/checkpoints.py); the key must not live in the database.
 AUDIT_CHECKPOINT_KEY = envstr("AUDIT_CHECKPOINT_KEY")
 if not AUDIT_CHECKPOINT_KEY and DEMO:
-    ck_file = DATA_DIR / "audit_checkpoint_key"
-    if not ck_file.exists():
-        import secrets
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        ck_file.write_text(secrets.token_urlsafe(32))
-        ck_file.chmod(0o600)
-    AUDIT_CHECKPOINT_KEY = ck_file.read_text().strip()
+    AUDIT_CHECKPOINT_KEY = demo_secret(DATA_DIR / "audit_checkpoint_key", 32)
 # Encrypts and authenticates backups (dryneedle/web/backup.py); never in the backup itself.
 BACKUP_KEY = envstr("BACKUP_KEY")
 AUDIT_CHECKPOINT_FILE = envstr("AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))

@@ -14,6 +14,8 @@ import pytest
 
 from dryneedle.practitioners.models import ApiToken, Membership
 
+pytestmark = pytest.mark.fuzz
+
 REPORT = Path("var/fuzz-report.txt")
 
 

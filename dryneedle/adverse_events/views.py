@@ -1,6 +1,5 @@
 """The clinic's safety record: events to confirm, rates with intervals beside the published ones, CSV."""
 
-import csv
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.forms import EventForm, FilterForm
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
+from dryneedle.lib import csvout
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.practitioners.access import allowed
@@ -76,7 +76,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     _form, events, _visits = _filtered(request)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="adverse-events.csv"'
-    w = csv.writer(response)
+    w = csvout.Writer(response)
     w.writerow(
         [
             "event",

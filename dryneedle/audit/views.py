@@ -1,4 +1,3 @@
-import csv
 from datetime import timedelta
 
 from django.core.paginator import Paginator
@@ -8,6 +7,7 @@ from django.utils import timezone
 
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib import csvout
 from dryneedle.lib.http import BadQuery, query_choice, query_datetime
 from dryneedle.practitioners.access import allowed
 
@@ -77,7 +77,7 @@ class _Echo:
 def export_audit(request: HttpRequest) -> HttpResponse:
     qs, start, end, _sort = _events(request)
     record(request, "audit.export", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
-    writer = csv.writer(_Echo())
+    writer = csvout.Writer(_Echo())
 
     def rows():
         yield writer.writerow(COLUMNS)

@@ -39,3 +39,14 @@ def envint(name: str, default: int) -> int:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in envstr(name, default).split(",") if part.strip()]
+
+
+def demo_secret(path: Path, nbytes: int) -> str:
+    """A random secret kept in a private file, made on first use (``dryneedle demo`` only)."""
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(nbytes))
+        path.chmod(0o600)
+    return path.read_text().strip()

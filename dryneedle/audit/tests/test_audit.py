@@ -303,3 +303,27 @@ def test_the_application_role_cannot_lift_the_guards(clinic_a):
     from django.core import checks
 
     assert not [e for e in checks.run_checks(include_deployment_checks=True) if e.id == "dryneedle.E001"]
+
+
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(as_audrey, clinic_a):
+    # Text anyone typed (a token's name, a reason) reaches the export: it must open as text.
+    record(None, "token.issue", clinic=clinic_a, detail='=HYPERLINK("http://evil.example","x")')
+    record(None, "token.issue", clinic=clinic_a, detail="+1 303 555 0100")
+    r = as_audrey.get("/audit/export.csv?action=token.")
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    details = sorted(row["detail"] for row in rows)
+    assert details == ["'+1 303 555 0100", '\'=HYPERLINK("http://evil.example","x")']
+
+
+def test_csv_cells_keep_numbers_and_plain_text():
+    from dryneedle.lib.csvout import cell
+
+    assert [cell(v) for v in (-3, 2.5, None, "plain", "-x", "@sum", "\tx")] == [
+        -3,
+        2.5,
+        "",
+        "plain",
+        "'-x",
+        "'@sum",
+        "'\tx",
+    ]
