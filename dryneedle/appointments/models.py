@@ -1,10 +1,9 @@
-import hashlib
-import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 
+from dryneedle.lib import tokens
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.plans.rules import MODALITIES
 
@@ -33,13 +32,10 @@ class Calendar(models.Model):
     def __str__(self) -> str:
         return f"Calendar of {self.user} at {self.clinic}"
 
-    @staticmethod
-    def digest_of(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    digest_of = staticmethod(tokens.digest)
 
     def new_feed_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        self.feed_digest = self.digest_of(token)
+        token, self.feed_digest = tokens.mint()
         self.save(update_fields=["feed_digest"])
         return token
 

@@ -1,11 +1,10 @@
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.lib import tokens
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -37,20 +36,18 @@ class PatientLink(ClinicalRecord):
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} link, expires {self.expires:%d %b %Y}"
 
-    @staticmethod
-    def digest_of(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    digest_of = staticmethod(tokens.digest)
 
     @classmethod
     def issue(cls, episode, purpose: str, user, bundle=(), days=None) -> tuple["PatientLink", str]:
-        token = secrets.token_urlsafe(32)
+        token, digest = tokens.mint()
         link = cls.objects.create(
             bundle=list(bundle),
             clinic=episode.clinic,
             patient=episode.patient,
             episode=episode,
             purpose=purpose,
-            digest=cls.digest_of(token),
+            digest=digest,
             expires=timezone.now() + timedelta(days=days or settings.PATIENT_LINK_DAYS),
             created_by=user,
             updated_by=user,

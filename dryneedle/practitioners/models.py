@@ -1,5 +1,4 @@
 import hashlib
-import secrets
 import uuid
 import zoneinfo
 from datetime import timedelta
@@ -8,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from dryneedle.lib import tokens
 
 
 def validate_timezone(value: str) -> None:
@@ -255,9 +256,7 @@ class ApiToken(models.Model):
             return "expired"
         return "active"
 
-    @staticmethod
-    def digest_of(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    digest_of = staticmethod(tokens.digest)
 
     @classmethod
     def issue(
@@ -268,11 +267,11 @@ class ApiToken(models.Model):
             raise ValidationError(f"Unknown or no scopes: {', '.join(sorted(unknown)) or 'none given'}.")
         if days not in cls.LIFETIMES:
             raise ValidationError(f"A token lives {', '.join(map(str, cls.LIFETIMES))} days.")
-        token = cls.PREFIX + secrets.token_urlsafe(32)
+        token, digest = tokens.mint(cls.PREFIX)
         obj = cls.objects.create(
             membership=membership,
             name=name,
-            digest=cls.digest_of(token),
+            digest=digest,
             scopes=",".join(k for k in cls.SCOPES if k in scopes),
             expires=timezone.now() + timedelta(days=days),
         )
