@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -233,32 +234,11 @@ def monday(d: date) -> date:
 
 
 # --- iCalendar (RFC 5545), written with the standard library ----------------------------
-def _esc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r", "").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """Fold lines longer than 75 octets (RFC 5545 3.1)."""
-    raw = line.encode()
-    if len(raw) <= 75:
-        return line
-    parts, cur = [], b""
-    for ch in line:
-        b = ch.encode()
-        if len(cur) + len(b) > (75 if not parts else 74):
-            parts.append(cur.decode())
-            cur = b""
-        cur += b
-    parts.append(cur.decode())
-    return "\r\n ".join(parts)
-
-
-def _utc(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def ics(calendar: Calendar, names: bool, now=None) -> str:
-    """The practitioner's appointments from 30 days ago on; no patient names unless the clinic allows them."""
+    """The practitioner's appointments from 30 days ago on; no patient names unless the clinic allows them.
+
+    Written by the ``icalendar`` library (escaping, line folding and UTC times per RFC 5545).
+    """
     now = now or timezone.now()
     appts = (
         Appointment.objects.filter(
@@ -268,28 +248,22 @@ def ics(calendar: Calendar, names: bool, now=None) -> str:
         .select_related("patient")
         .order_by("start")[:2000]
     )
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//dryneedle//appointments//EN",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_esc(calendar.clinic.name)}",
-    ]
+    feed = icalendar.Calendar()
+    feed.add("prodid", "-//dryneedle//appointments//EN")
+    feed.add("version", "2.0")
+    feed.add("calscale", "GREGORIAN")
+    feed.add("x-wr-calname", calendar.clinic.name)
     for a in appts:
-        summary = f"{a.get_kind_display()}: {a.patient.name}" if names else "Appointment"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{a.code}@dryneedle",
-            f"DTSTAMP:{_utc(now)}",
-            f"DTSTART:{_utc(a.start)}",
-            f"DTEND:{_utc(a.end)}",
-            f"SUMMARY:{_esc(summary)}",
-            f"LOCATION:{_esc(calendar.clinic.address or calendar.clinic.name)}",
-            "STATUS:CONFIRMED",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        event = icalendar.Event()
+        event.add("uid", f"{a.code}@dryneedle")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstart", a.start.astimezone(UTC))
+        event.add("dtend", a.end.astimezone(UTC))
+        event.add("summary", f"{a.get_kind_display()}: {a.patient.name}" if names else "Appointment")
+        event.add("location", calendar.clinic.address or calendar.clinic.name)
+        event.add("status", "CONFIRMED")
+        feed.add_component(event)
+    return feed.to_ical().decode()
 
 
 # --- Reminders ---------------------------------------------------------------------------

@@ -227,10 +227,14 @@ def test_ical_feed_parses_and_hides_names(alice, clinic_a, patient, client):
     assert client.get("/appointments/feed/not-a-token.ics").status_code == 404
 
 
-def test_ics_folds_long_lines_and_escapes():
-    line = "SUMMARY:" + "Massage; back, neck\\ " * 10
-    folded = services._fold(services._esc(line))
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+def test_ics_folds_long_lines_and_escapes(alice, clinic_a, patient):
+    clinic_a.address = "Suite 4; Building B, 1200 Main St\\ " * 6 + "Denvér"
+    clinic_a.save()
+    make_appointment(patient, alice, start=timezone.now() + timedelta(days=1))
+    feed = services.ics(services.calendar_for(clinic_a, alice), names=False)
+    assert all(len(part.encode()) <= 75 for part in feed.split("\r\n"))
+    (event,) = icalendar.Calendar.from_ical(feed).walk("VEVENT")
+    assert str(event["location"]) == clinic_a.address and str(event["summary"]) == "Appointment"
 
 
 def test_reminders_go_once_and_say_nothing_clinical(alice, clinic_a, patient, mailoutbox):
