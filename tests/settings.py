@@ -25,3 +25,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # and live-server tests rely on it). pytest-django adds a suffix per xdist worker.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Argon2 still (stored hashes look as in production), with the smallest cost: the suite logs in
+# hundreds of times. Production keeps Django's Argon2 parameters (tests/test_settings.py checks).
+PASSWORD_HASHERS = ["tests.hashers.QuickArgon2"]

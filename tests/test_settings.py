@@ -99,3 +99,9 @@ def test_production_settings_pass_the_deploy_check():
         env["DATABASE_URL"] = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port or 5432}"))
     r = deploy_check(**env)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_production_hashes_passwords_with_djangos_argon2():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.PASSWORD_HASHERS)"
+    r = run(code, ALLOWED_HOSTS="example.org", SECRET_KEY="k" * 60)
+    assert r.stdout.strip() == "['django.contrib.auth.hashers.Argon2PasswordHasher']", r.stderr
