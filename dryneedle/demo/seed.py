@@ -21,7 +21,7 @@ from dryneedle.audit.log import record
 from dryneedle.demo import care, people
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 from dryneedle.practitioners.models import (
     Clinic,
     Credential,
@@ -154,7 +154,10 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
     password = make_password(DEMO_PASSWORD)
     out: dict = {"clinics": [], "logins": []}
 
-    with transaction.atomic(), _keep_given_timestamps(Patient, Episode, Screening, Visit, Insertion, care.Review):
+    with (
+        transaction.atomic(),
+        _keep_given_timestamps(Patient, Episode, Screening, Visit, Insertion, care.Review, EmergencyAccess),
+    ):
         clinic_objs = []
         for i in range(clinics):
             spec = (
@@ -284,6 +287,7 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             n_episodes += len(batch_episodes)
             bar.advance(n)
         _reviews(rng, [c for c, _ in clinic_objs])
+        _emergency(rng, [c for c, _ in clinic_objs], practitioners_by_clinic, today)
         out["patients"], out["episodes"] = made, n_episodes
         for clinic, _spec in clinic_objs:
             record(
@@ -294,6 +298,38 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
                 detail=f"synthetic data, seed {seed}: {made} patients over {len(clinic_objs)} clinics",
             )
     return out
+
+
+EMERGENCY_REASONS = (
+    "Patient phoned at 21:40 with new numbness in the left foot after Tuesday's session; "
+    "her practitioner is on leave. Read the last note to advise.",
+    "Covering for a colleague on leave: patient arrived with a flare-up; "
+    "checked the screening and last needle sites before deciding.",
+)
+
+
+def _emergency(rng: random.Random, clinics, practitioners_by_clinic: dict, today: date) -> None:
+    """One past emergency opening per clinic, by a practitioner outside the patient's care team (after-hours cover)."""
+    import zoneinfo
+
+    from dryneedle.patients.care_team import on_care_team
+
+    for clinic in clinics:
+        staff = practitioners_by_clinic.get(clinic.pk) or []
+        for user in staff:
+            patient = next(
+                (p for p in Patient.objects.filter(clinic=clinic).order_by("id")[:40] if not on_care_team(user, p)),
+                None,
+            )
+            if patient is None:
+                continue
+            day = today - timedelta(days=rng.randint(3, 12))
+            at = datetime.combine(day, time(21, 40), zoneinfo.ZoneInfo(clinic.timezone))
+            EmergencyAccess.objects.create(
+                clinic=clinic, user=user, patient=patient, reason=rng.choice(EMERGENCY_REASONS),
+                expires=at + timedelta(minutes=60), created=at, updated=at, created_by=user, updated_by=user,
+            )  # fmt: skip
+            break
 
 
 PSFS_ACTIVITIES = (
