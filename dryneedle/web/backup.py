@@ -104,13 +104,27 @@ def _pg_facts(cursor) -> dict:
     return {"counts": counts, "audit_heads": heads, "schema": dict(cursor.fetchall())}
 
 
-def _libpq_env() -> dict:
+# Django's database setting -> psycopg keyword -> libpq environment variable (for pg_dump, pg_restore).
+_LIBPQ = (
+    ("NAME", "dbname", "PGDATABASE"),
+    ("HOST", "host", "PGHOST"),
+    ("PORT", "port", "PGPORT"),
+    ("USER", "user", "PGUSER"),
+    ("PASSWORD", "password", "PGPASSWORD"),
+)
+
+
+def _pg_params() -> list[tuple[str, str, str]]:
     db = settings.DATABASES["default"]
-    env = {**os.environ, "PGDATABASE": db["NAME"], "PGHOST": db.get("HOST") or "", "PGPORT": str(db.get("PORT") or "")}
-    env["PGUSER"] = db.get("USER") or ""
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-    return {k: v for k, v in env.items() if v != ""}
+    return [(keyword, variable, str(db[ours])) for ours, keyword, variable in _LIBPQ if db.get(ours)]
+
+
+def _libpq_env() -> dict:
+    return {**os.environ, **{variable: value for _k, variable, value in _pg_params()}}
+
+
+def _pg_kwargs() -> dict:
+    return {"autocommit": True, **{keyword: value for keyword, _v, value in _pg_params()}}
 
 
 def _tool(name: str) -> str:
@@ -225,15 +239,6 @@ def backup(out: Path, key: str) -> dict:
             out.unlink(missing_ok=True)
             raise BackupError(f"pg_dump failed: {err.strip()[-400:]}")
         return result
-
-
-def _pg_kwargs() -> dict:
-    db = settings.DATABASES["default"]
-    out = {"dbname": db["NAME"], "autocommit": True}
-    for ours, theirs in (("HOST", "host"), ("PORT", "port"), ("USER", "user"), ("PASSWORD", "password")):
-        if db.get(ours):
-            out[theirs] = str(db[ours])
-    return out
 
 
 # -- Reading a backup --------------------------------------------------------

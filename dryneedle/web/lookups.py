@@ -29,7 +29,8 @@ MESSAGE = "Too many links that do not exist were tried from your network. Wait t
 
 def _window():
     now = timezone.now()
-    return now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+    step = int(WINDOW.total_seconds() // 60)
+    return now.replace(minute=now.minute - now.minute % step, second=0, microsecond=0)
 
 
 def _ip(request: HttpRequest) -> str | None:
