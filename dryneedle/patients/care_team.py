@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,11 +103,15 @@ def _alert_limit(request: HttpRequest, clinic, limit: int, refused: bool) -> Non
     who = request.user.display_name()
     send_mail(
         subject=f"[dryneedle] Emergency-access limit {'exceeded' if refused else 'reached'} by {who}",
-        message=(
-            f"{who} has opened {limit} patient records by emergency access at {clinic.name} within an hour, "
-            f"the clinic's limit. {'A further one was refused.' if refused else 'Further ones this hour are refused.'}"
-            "\n\n"
-            f"Review it: {request.build_absolute_uri(reverse('patients:emergency_report'))}\n"
+        message=render_to_string(
+            "patients/email/emergency_limit.txt",
+            {
+                "who": who,
+                "limit": limit,
+                "clinic": clinic,
+                "refused": refused,
+                "link": request.build_absolute_uri(reverse("patients:emergency_report")),
+            },
         ),
         from_email=None,
         recipient_list=emails,

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
+from django.template.loader import render_to_string
 
 from dryneedle.audit import checkpoints
 
@@ -39,9 +40,7 @@ class Command(BaseCommand):
             if to:
                 send_mail(
                     f"[dryneedle] Audit checkpoint for {clinic.name}",
-                    f"Keep this message: it lets you prove later that no audit row was removed.\n\n"
-                    f"Checkpoint time: {line['at']}\nLast row id: {head['id']}\nRows: {head['rows']}\n"
-                    f"Head hash: {head['head']}\nCheckpoint signature: {line['mac']}\n",
+                    render_to_string("audit/email/checkpoint.txt", {"line": line, "head": head}),
                     settings.DEFAULT_FROM_EMAIL,
                     to,
                 )
