@@ -154,7 +154,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def make_user(username: str, clinic, role: str, first: str = "", last: str = "", password: str | None = None):
-    from dryneedle.practitioners.models import Membership, User
+    from dryneedle.accounts.models import Membership, User
 
     user = User.objects.create(username=username, email=username, first_name=first, last_name=last)
     if password:
@@ -166,7 +166,7 @@ def make_user(username: str, clinic, role: str, first: str = "", last: str = "",
 
 @pytest.fixture
 def clinic_a(db):
-    from dryneedle.practitioners.models import Clinic
+    from dryneedle.accounts.models import Clinic
 
     return Clinic.objects.create(
         name="Clinic A",
@@ -179,7 +179,7 @@ def clinic_a(db):
 
 @pytest.fixture
 def clinic_b(db):
-    from dryneedle.practitioners.models import Clinic
+    from dryneedle.accounts.models import Clinic
 
     return Clinic.objects.create(
         name=f"Clinic B {CANARY}", jurisdiction="GB-ENG", timezone="Europe/London", on_call_email="oncall@b.example"
@@ -269,7 +269,7 @@ def client_for(user, verified: bool = True):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from dryneedle.practitioners import mfa
+    from dryneedle.accounts import mfa
 
     c = Client()
     c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -566,7 +566,8 @@ def link(episode, alice):
 
 def verify_for_clinics(credential, clinics=None, method="register"):
     """Verify a credential for each clinic the holder works in (verification is per clinic), by its admin."""
-    from dryneedle.practitioners.models import Clinic, CredentialVerification, Membership
+    from dryneedle.accounts.models import Clinic, Membership
+    from dryneedle.practitioners.models import CredentialVerification
 
     clinics = clinics or Clinic.objects.filter(memberships__user=credential.user).distinct()
     for clinic in clinics:

@@ -52,6 +52,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "dryneedle.web",
+    "dryneedle.accounts",
     "dryneedle.practitioners",
     "dryneedle.patients",
     "dryneedle.screening",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "dryneedle.appointments",
     "dryneedle.directory",
     "dryneedle.audit",
+    "dryneedle.care",
     "dryneedle.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,8 +90,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "dryneedle.web.middleware.session_timeout",
     "dryneedle.web.idempotency.idempotency",
-    "dryneedle.practitioners.middleware.current_clinic",
-    "dryneedle.practitioners.middleware.require_mfa",
+    "dryneedle.accounts.middleware.current_clinic",
+    "dryneedle.accounts.middleware.require_mfa",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dryneedle.practitioners.middleware.clinic_context",
+                "dryneedle.accounts.middleware.clinic_context",
                 "dryneedle.aftercare.views.alerts",
             ],
         },
@@ -142,7 +144,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "practitioners.User"
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -155,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Keyboard walks, names and dates: a strength estimator (security battery finding 11).
-    {"NAME": "dryneedle.practitioners.passwords.StrengthValidator"},
+    {"NAME": "dryneedle.accounts.passwords.StrengthValidator"},
 ]
 LOGIN_URL = "login"
 # TOTP second factor (RFC 6238, 30-second steps): required for clinic admins and
@@ -195,7 +197,7 @@ X_FRAME_OPTIONS = "DENY"
 # Login throttling (django-axes, security-battery.md RT-07, issue 15 finding 10):
 # lock an account *and address* pair, so that nobody can lock another person out
 # from afar; failures for the account from every address slow it down instead
-# (practitioners/throttle.py, NIST SP 800-63B §5.2.2), and a lockout emails the
+# (accounts/throttle.py, NIST SP 800-63B §5.2.2), and a lockout emails the
 # owner a link to clear it.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("LOGIN_COOLOFF_MINUTES", 15) / 60
@@ -205,7 +207,7 @@ LOGIN_MAX_WAIT_MINUTES = envint("LOGIN_MAX_WAIT_MINUTES", 15)
 LOGIN_MAX_CONSECUTIVE_FAILURES = envint("LOGIN_MAX_CONSECUTIVE_FAILURES", 100)
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_CALLABLE = "dryneedle.practitioners.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "dryneedle.accounts.views.locked_out"
 AXES_VERBOSE = False
 # Our audit log records logins; axes keeps only what lockout needs, and
 # stale failure rows are pruned on every failure (practitioners/apps.py), so a

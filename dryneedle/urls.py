@@ -1,17 +1,11 @@
 from django.urls import include, path
 
 from dryneedle.api import api
-from dryneedle.practitioners import views as accounts
+from dryneedle.care import views as care
 
 urlpatterns = [
-    path("", accounts.home, name="home"),
-    path("login/", accounts.login_view, name="login"),
-    path("login/verify/", accounts.login_verify, name="login_verify"),
-    path("login/unlock/", accounts.login_unlock, name="login_unlock"),
-    path("logout/", accounts.logout_view, name="logout"),
-    path("account/two-factor/", accounts.mfa_setup, name="mfa_setup"),
-    path("clinic/", accounts.switch_clinic, name="switch_clinic"),
-    path("healthz/", accounts.healthz, name="healthz"),
+    path("", care.home, name="home"),
+    path("", include("dryneedle.accounts.urls")),
     path("practitioners/", include("dryneedle.practitioners.urls")),
     path("directory/", include("dryneedle.directory.urls")),
     path("patients/", include("dryneedle.patients.urls")),

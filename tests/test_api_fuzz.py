@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dryneedle.practitioners.models import ApiToken, Membership
+from dryneedle.accounts.models import ApiToken, Membership
 
 pytestmark = pytest.mark.fuzz
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import ONTO_BONE, client_for, make_checkin, make_event, plan_objects
-from dryneedle import policy
+from dryneedle.accounts import policy
 from dryneedle.audit.models import AuditEvent
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
@@ -24,7 +24,7 @@ NO_PHI = {
     "logout",
     "switch_clinic",
     "mfa_setup",
-    "practitioners:tokens",  # API tokens: no patient data (issuing and revoking are audited, test_tokens.py)
+    "tokens",  # API tokens: no patient data (issuing and revoking are audited, test_tokens.py)
     "api:list_conditions",
     "api-1.0.0:openapi-json",
     "api-1.0.0:openapi-view",

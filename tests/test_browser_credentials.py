@@ -10,10 +10,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from conftest import admin_browser, make_user, verify_for_clinics
+from dryneedle.accounts.models import Membership
 from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.portal.models import PatientLink
-from dryneedle.practitioners.models import Credential, Membership
+from dryneedle.practitioners.models import Credential
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase"

@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import admin_browser, assert_accessible, make_user
+from dryneedle.accounts.models import ApiToken
 from dryneedle.audit.log import record
 from dryneedle.patients.models import EmergencyAccess, Patient
-from dryneedle.practitioners.models import ApiToken
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long enough passphrase"

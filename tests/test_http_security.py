@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CANARY, client_for, make_checkin, make_event, plan_objects
-from dryneedle import policy
+from dryneedle.accounts import policy
 from dryneedle.patients.models import Patient
 from tests.test_access_matrix import PAGE_BODY, PAGE_OBJECT, page_urls
 

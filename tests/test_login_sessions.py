@@ -103,7 +103,7 @@ def test_an_unknown_account_locks_and_slows_the_same_way(dora):
 
 def test_login_rows_belong_to_each_clinic_of_the_user(dora, clinic_a, clinic_b):
     # Finding 5: sign-in rows had no clinic, so no clinic's audit report showed them.
-    from dryneedle.practitioners.models import Membership
+    from dryneedle.accounts.models import Membership
 
     Membership.objects.create(user=dora, clinic=clinic_b, role="practitioner")
     login(Client(), "dora@a.example", "wrong password")
@@ -192,7 +192,7 @@ def test_deactivation_ends_sessions(dora):
 
 
 def test_the_clinic_switcher_only_offers_own_clinics(dora, clinic_a, clinic_b):
-    from dryneedle.practitioners.models import Membership
+    from dryneedle.accounts.models import Membership
 
     Membership.objects.create(user=dora, clinic=clinic_b, role="practitioner")
     c = Client()
@@ -223,8 +223,8 @@ def test_a_hundred_failures_in_a_row_refuse_the_account_until_its_owner_unlocks_
     # NIST SP 800-63B §5.2.2: no more than 100 consecutive failures; the owner's link reopens it.
     import re
 
-    from dryneedle.practitioners.models import LoginThrottle
-    from dryneedle.practitioners.throttle import _key
+    from dryneedle.accounts.models import LoginThrottle
+    from dryneedle.accounts.throttle import _key
 
     LoginThrottle.objects.create(key=_key("dora@a.example"), failures=100, last_failure=timezone.now())
     r = login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.9.9.9")

@@ -9,10 +9,10 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
+from dryneedle.accounts.apiauth import require
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare.models import CheckIn
-from dryneedle.api import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.schemas import Error, IsoDatetime, Text

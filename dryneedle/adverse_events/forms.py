@@ -42,7 +42,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, clinic, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from dryneedle.practitioners.models import User
+        from dryneedle.accounts.models import User
         from dryneedle.screening.rules import REGIONS
 
         self.fields["practitioner"].queryset = User.objects.filter(

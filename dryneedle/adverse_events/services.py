@@ -52,7 +52,7 @@ def notify_serious(event: AdverseEvent) -> None:
     """Email the clinic admins: what and where to look, no patient name (the email leaves the system)."""
     from django.urls import reverse
 
-    from dryneedle.practitioners.models import Membership, Role
+    from dryneedle.accounts.models import Membership, Role
 
     admins = Membership.objects.filter(clinic=event.clinic, role=Role.CLINIC_ADMIN, is_active=True).select_related(
         "user"

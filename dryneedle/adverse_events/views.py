@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.forms import EventForm, FilterForm
 from dryneedle.adverse_events.models import AdverseEvent
@@ -16,7 +17,6 @@ from dryneedle.audit.log import record
 from dryneedle.lib import csvout
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
-from dryneedle.practitioners.access import allowed
 from dryneedle.visits.models import Visit
 
 

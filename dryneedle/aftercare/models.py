@@ -21,7 +21,7 @@ class CheckIn(ClinicalRecord):
     answers = models.JSONField(null=True, blank=True)
     problem = models.BooleanField(default=False)  # anything reported
     red = models.BooleanField(default=False)  # needs urgent care: top of the worklist
-    acknowledged_by = models.ForeignKey("practitioners.User", models.PROTECT, null=True, blank=True, related_name="+")
+    acknowledged_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,12 +7,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
 from dryneedle.aftercare import rules, services
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.portal.models import PatientLink
-from dryneedle.practitioners.access import allowed
 from dryneedle.visits.models import Visit
 
 

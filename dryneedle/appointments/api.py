@@ -10,14 +10,14 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
-from dryneedle.api import require
+from dryneedle.accounts.access import get_for_clinic
+from dryneedle.accounts.apiauth import require
+from dryneedle.accounts.models import Role
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.audit.log import record
 from dryneedle.patients.schemas import Error, IsoDatetime, Text
 from dryneedle.plans.models import Component
-from dryneedle.practitioners.access import get_for_clinic
-from dryneedle.practitioners.models import Role
 
 router = Router(tags=["appointments"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}

@@ -22,7 +22,7 @@ class Calendar(models.Model):
     """A practitioner's calendar in one clinic: the secret of its iCalendar feed."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="calendars")
     feed_digest = models.CharField(max_length=64, blank=True)  # SHA-256 of the feed token; empty: no feed
 
@@ -44,7 +44,7 @@ class Availability(models.Model):
     """Weekly working hours, in the clinic's time zone."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="availability")
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
     start = models.TimeField()
@@ -69,7 +69,7 @@ class AvailabilityException(models.Model):
         EXTRA = "extra", "Extra hours"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="availability_exceptions")
     date = models.DateField()
     kind = models.CharField(max_length=5, choices=Kind.choices)

@@ -10,9 +10,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dryneedle.accounts.middleware import clinic_zone
+from dryneedle.accounts.models import Role, User
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
-from dryneedle.practitioners.middleware import clinic_zone
-from dryneedle.practitioners.models import Role, User
 
 MAX_MINUTES = 8 * 60  # one appointment at most a working day long
 MAX_SERIES = 52

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.models import Role
 from dryneedle.appointments import services
 from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, StatusForm
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
@@ -18,8 +20,6 @@ from dryneedle.lib.forms import add_errors, uuid_or_none
 from dryneedle.lib.http import query_date
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
-from dryneedle.practitioners.access import allowed, get_for_clinic
-from dryneedle.practitioners.models import Role
 from dryneedle.web import lookups
 
 CAT = "scheduling"

@@ -5,11 +5,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib import csvout
 from dryneedle.lib.http import BadQuery, query_choice, query_datetime
-from dryneedle.practitioners.access import allowed
 
 # Sortable columns (ONC 170.315(d)(3): sort by each element). Anything else is a 400.
 SORTS = {name: name for name in ("ts", "username", "patient", "action", "category", "object_type", "outcome", "ip")}

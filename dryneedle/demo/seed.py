@@ -16,21 +16,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
+from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
 from dryneedle.demo import care, people
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
-from dryneedle.practitioners.models import (
-    Clinic,
-    Credential,
-    CredentialVerification,
-    LocalRuleAttestation,
-    Membership,
-    Role,
-    User,
-)
+from dryneedle.practitioners.models import Credential, CredentialVerification, LocalRuleAttestation
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 from dryneedle.visits import bodymap, depth

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from dryneedle.api import require
+from dryneedle.accounts.apiauth import require
 from dryneedle.directory import services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.schemas import Error, Text

@@ -10,7 +10,7 @@ class Listing(models.Model):
     """A practitioner's public profile in one clinic: opt-in, and nothing about patients ever."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="listings")
     slug = models.SlugField(max_length=80, unique=True)
     listed = models.BooleanField(default=False)
@@ -38,7 +38,7 @@ class ConsultationRequest(models.Model):
         CLOSED = "closed", "Closed"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
     listing = models.ForeignKey(Listing, models.PROTECT, related_name="requests")
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254, blank=True)
@@ -72,7 +72,7 @@ class PatientReview(models.Model):
         PERSONAL_DATA = "personal_data", "Contains personal or health data"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="reviews")
     episode = models.OneToOneField("patients.Episode", models.PROTECT, related_name="review")
     link = models.OneToOneField("portal.PatientLink", models.PROTECT, related_name="review")

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
 from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
 from dryneedle.lib.forms import uuid_or_none
 from dryneedle.portal.models import PatientLink
-from dryneedle.practitioners.access import allowed
 
 REVIEW_LINK_DAYS = 30  # how long the review link works after discharge (our choice)
 

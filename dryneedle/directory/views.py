@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
+from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.appointments import services as booking
 from dryneedle.audit.log import record
 from dryneedle.directory import services
@@ -21,7 +22,6 @@ from dryneedle.patients import services as patients
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.models import Sex
 from dryneedle.practitioners import gate
-from dryneedle.practitioners.access import allowed, get_for_clinic
 from dryneedle.practitioners.models import Credential
 
 CAT = "directory"

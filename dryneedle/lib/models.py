@@ -20,7 +20,7 @@ class ClinicalRecord(models.Model):
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", on_delete=models.PROTECT, editable=False)
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, editable=False, related_name="+"

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
-from dryneedle.api import require
+from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.outcomes import scoring, services
 from dryneedle.outcomes.models import Response

@@ -67,7 +67,7 @@ class Response(ClinicalRecord):
 class Threshold(models.Model):
     """A clinic's own minimal important change for a measure, replacing the cited default."""
 
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="thresholds")
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="thresholds")
     measure = models.CharField(max_length=12, choices=[(m, NAMES[m]) for m in scoring.MEASURES])
     points = models.DecimalField(
         max_digits=5, decimal_places=2, validators=[MinValueValidator(0.1), MaxValueValidator(100)]
@@ -85,7 +85,7 @@ class Threshold(models.Model):
 class TextPack(models.Model):
     """A clinic's licensed item wording (ODI) or published wording (RMDQ), loaded from JSON (docs/cli.md)."""
 
-    clinic = models.OneToOneField("practitioners.Clinic", models.PROTECT, related_name="text_pack")
+    clinic = models.OneToOneField("accounts.Clinic", models.PROTECT, related_name="text_pack")
     pack = models.JSONField()  # {"odi": {section: [6 statements]}, "rmdq": [24 statements]}
     source = models.CharField(max_length=300)
     loaded = models.DateTimeField(auto_now=True)

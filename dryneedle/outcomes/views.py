@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
+from dryneedle.accounts.models import Role
 from dryneedle.audit.log import record
 from dryneedle.outcomes import bundle, charts, instruments, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
@@ -17,8 +19,6 @@ from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
 from dryneedle.outcomes.models import INSTRUMENT_CHOICES, ObjectiveMeasure, Response, TextPack, Threshold
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.models import Role
 
 
 def answers_from_post(instrument: str, post) -> dict:

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from dryneedle.api import require
+from dryneedle.accounts.access import get_for_clinic
+from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
@@ -21,7 +22,6 @@ from dryneedle.patients.schemas import (
     PatientPage,
     PatientPatch,
 )
-from dryneedle.practitioners.access import get_for_clinic
 
 router = Router(tags=["patients"])
 

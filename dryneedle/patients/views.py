@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.models import Role
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
@@ -20,8 +22,6 @@ from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 from dryneedle.plans import services as plans
-from dryneedle.practitioners.access import allowed, get_for_clinic
-from dryneedle.practitioners.models import Role
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
 from dryneedle.visits.models import Visit
@@ -334,7 +334,7 @@ def emergency_report(request: HttpRequest) -> HttpResponse:
         by_user.setdefault(r.username, {"opened": 0, "refused": 0})["refused"] += 1
     missing = set(by_user) - set(names)
     if missing:
-        from dryneedle.practitioners.models import User
+        from dryneedle.accounts.models import User
 
         names |= {u.username: u.display_name() for u in User.objects.filter(username__in=missing)}
     by_person = sorted((names.get(k, k), v) for k, v in by_user.items())

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from dryneedle.accounts.access import allowed
 from dryneedle.appointments.services import practitioners
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
@@ -28,7 +29,6 @@ from dryneedle.plans.forms import (
 )
 from dryneedle.plans.models import Assignment, CarePlan, Component, Goal
 from dryneedle.portal.models import PatientLink
-from dryneedle.practitioners.access import allowed
 
 CAT = "care_plan"
 # Where the plan page opens after a change: the section, not the form (a fragment inside a closed

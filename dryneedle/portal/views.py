@@ -10,12 +10,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.portal.forms import PrefillForm
 from dryneedle.portal.models import PatientLink
-from dryneedle.practitioners.access import allowed, get_for_clinic
 from dryneedle.web import lookups
 
 
@@ -91,7 +91,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             {"message": "This link is not valid. Ask your clinic for a new one."},
             status=404,
         )
-    from dryneedle.practitioners.middleware import activate_clinic_timezone
+    from dryneedle.accounts.middleware import activate_clinic_timezone
 
     activate_clinic_timezone(link.clinic)  # the patient's dates are the clinic's (the middleware resets it)
     problem = link.problem()

@@ -7,7 +7,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
-from dryneedle.api import require
+from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.patients.schemas import Error, PastDate, Text
 from dryneedle.practitioners.credentials import member

@@ -10,20 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
+from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import no_nul
 from dryneedle.practitioners import gate
-from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.models import (
-    Clinic,
-    Credential,
-    CredentialVerification,
-    JurisdictionRule,
-    LocalRuleAttestation,
-    Membership,
-    Role,
-    User,
-)
+from dryneedle.practitioners.models import Credential, CredentialVerification, JurisdictionRule, LocalRuleAttestation
 
 MAX_CERTIFICATE = 5 * 1024 * 1024
 # Accepted by content, not by name: the first bytes of a PDF, a PNG and a JPEG.

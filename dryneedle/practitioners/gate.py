@@ -10,8 +10,9 @@ from datetime import timedelta
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
+from dryneedle.accounts.models import Membership, Role
 from dryneedle.practitioners import jurisdictions
-from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation, Membership, Role
+from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation
 
 WARN_DAYS = (60, 14)  # expiry warnings: the practitioners issue's 60 and 14 days ahead
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dryneedle.practitioners import credentials, tokens
+from dryneedle.practitioners import credentials
 
 app_name = "practitioners"
 
@@ -10,6 +10,5 @@ urlpatterns = [
     path("credentials/<uuid:code>/certificate/", credentials.certificate, name="certificate"),
     path("team/", credentials.team, name="team"),
     path("clinic/safety/", credentials.clinic_safety, name="clinic_safety"),
-    path("tokens/", tokens.tokens, name="tokens"),
     path("jurisdictions/", credentials.jurisdictions_page, name="jurisdictions"),
 ]

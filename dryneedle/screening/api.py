@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
-from dryneedle.api import require
+from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode

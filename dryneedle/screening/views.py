@@ -4,11 +4,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from dryneedle.accounts.access import allowed
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.practitioners.access import allowed
 from dryneedle.screening import medications, rules, services
 from dryneedle.screening.forms import FORM_FINDINGS, AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
 from dryneedle.screening.gate import needling_gate

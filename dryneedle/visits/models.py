@@ -15,7 +15,7 @@ class NeedleLot(models.Model):
     """A lot of sterile single-use filiform needles in the clinic's stock."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="needle_lots")
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="needle_lots")
     manufacturer = models.CharField(max_length=100)
     diameter_mm = models.DecimalField(
         max_digits=4, decimal_places=2, validators=[MinValueValidator(0.1), MaxValueValidator(0.5)]
@@ -47,7 +47,7 @@ class DepthLimit(models.Model):
         ACTIVE = "active", "Active"
         PENDING = "pending", "Waiting for a second admin's approval"
 
-    clinic = models.ForeignKey("practitioners.Clinic", models.PROTECT, related_name="depth_limits")
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="depth_limits")
     muscle = models.CharField(max_length=40, choices=CHOICES)
     max_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(150)])
     source = models.CharField(max_length=300, help_text="Where the clinic's limit comes from")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dryneedle.practitioners.models import Membership, Role
+from dryneedle.accounts.models import Membership, Role
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit

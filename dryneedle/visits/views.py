@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
+from dryneedle.accounts.models import Role
 from dryneedle.aftercare.services import on_sign
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.models import Role
 from dryneedle.screening.gate import needling_gate
 from dryneedle.visits import bodymap, services
 from dryneedle.visits.forms import (

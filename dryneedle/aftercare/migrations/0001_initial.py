@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -15,7 +14,7 @@ class Migration(migrations.Migration):
         ('portal', '0004_alter_patientlink_purpose'),
         ('practitioners', '0001_initial'),
         ('visits', '0011_pain_chart'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -34,13 +33,13 @@ class Migration(migrations.Migration):
                 ('problem', models.BooleanField(default=False)),
                 ('red', models.BooleanField(default=False)),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.episode')),
                 ('link', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='checkin', to='portal.patientlink')),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='patients.patient')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='visits.visit')),
             ],
             options={

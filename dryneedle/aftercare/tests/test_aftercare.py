@@ -288,7 +288,7 @@ def test_no_check_ins_without_an_on_call_address(alice, ready, lot_a, settings):
 
 def test_the_alert_names_the_patient_only_to_the_care_team(alice, ready, lot_a, settings, client, clinic_a):
     from conftest import make_user
-    from dryneedle.practitioners.models import Role
+    from dryneedle.accounts.models import Role
 
     _c, url = _checkin(alice, ready, lot_a, settings)
     client.post(url, _answers(breathing="yes"))

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -14,7 +13,7 @@ class Migration(migrations.Migration):
         ('patients', '0006_episode_recurrence_of'),
         ('plans', '0002_kept'),
         ('practitioners', '0002_clinic_calendar_feed_names'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -35,11 +34,11 @@ class Migration(migrations.Migration):
                 ('reminder_sent', models.DateTimeField(blank=True, null=True)),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
                 ('component', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='plans.component')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('episode', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='patients.episode')),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to="practitioners.user")),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
             ],
             options={
                 'indexes': [models.Index(fields=['clinic', 'practitioner', 'start'], name='appointment_clinic__29a21c_idx'), models.Index(fields=['clinic', 'start'], name='appointment_clinic__26c366_idx')],
@@ -55,7 +54,7 @@ class Migration(migrations.Migration):
                 ('start', models.TimeField()),
                 ('end', models.TimeField()),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='availability', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='availability', to="practitioners.user")),
             ],
             options={
                 'ordering': ['weekday', 'start'],
@@ -73,7 +72,7 @@ class Migration(migrations.Migration):
                 ('end', models.TimeField(blank=True, null=True)),
                 ('reason', models.CharField(blank=True, max_length=200)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='availability_exceptions', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='availability_exceptions', to="practitioners.user")),
             ],
             options={
                 'ordering': ['date', 'start'],
@@ -87,7 +86,7 @@ class Migration(migrations.Migration):
                 ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('feed_digest', models.CharField(blank=True, max_length=64)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='calendars', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='calendars', to="practitioners.user")),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('clinic', 'user'), name='one_calendar_per_practitioner')],

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.db.models import F
 from django.test import Client
 
+from dryneedle.accounts.models import Clinic, Membership
 from dryneedle.demo.seed import DEMO_PASSWORD, seed
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.practitioners.models import Clinic, Credential, Membership
+from dryneedle.practitioners.models import Credential
 from dryneedle.screening.models import Screening
 from dryneedle.visits import depth
 from dryneedle.visits.models import Insertion, Visit

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -13,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('patients', '0006_episode_recurrence_of'),
         ('practitioners', '0004_jurisdiction_defaults'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -31,7 +30,7 @@ class Migration(migrations.Migration):
                 ('postcode', models.CharField(blank=True, max_length=20)),
                 ('updated', models.DateTimeField(auto_now=True)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='listings', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='listings', to="practitioners.user")),
             ],
         ),
         migrations.CreateModel(
@@ -49,7 +48,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('new', 'New'), ('converted', 'Booked as a patient'), ('closed', 'Closed')], default='new', max_length=10)),
                 ('handled_at', models.DateTimeField(blank=True, null=True)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
                 ('listing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='directory.listing')),
             ],

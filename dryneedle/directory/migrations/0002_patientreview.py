@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -13,7 +12,7 @@ class Migration(migrations.Migration):
         ('patients', '0006_episode_recurrence_of'),
         ('portal', '0006_alter_patientlink_purpose'),
         ('practitioners', '0004_jurisdiction_defaults'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -32,8 +31,8 @@ class Migration(migrations.Migration):
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
                 ('episode', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='review', to='patients.episode')),
                 ('link', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='review', to='portal.patientlink')),
-                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to=settings.AUTH_USER_MODEL)),
+                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
+                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to="practitioners.user")),
             ],
             options={
                 'constraints': [models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='review_rating_1_5')],

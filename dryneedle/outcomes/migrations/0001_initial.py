@@ -4,7 +4,6 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -17,7 +16,7 @@ class Migration(migrations.Migration):
         ('portal', '0002_never_deleted'),
         ('practitioners', '0001_initial'),
         ('visits', '0011_pain_chart'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -48,11 +47,11 @@ class Migration(migrations.Migration):
                 ('reason', models.CharField(blank=True, max_length=200)),
                 ('entered_in_error', models.BooleanField(default=False)),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='patients.episode')),
                 ('link', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='portal.patientlink')),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='patients.patient')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='visits.visit')),
             ],
             options={

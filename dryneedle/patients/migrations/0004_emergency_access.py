@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -11,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('patients', '0003_never_deleted'),
         ('practitioners', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -25,10 +24,10 @@ class Migration(migrations.Migration):
                 ('reason', models.CharField(max_length=500)),
                 ('expires', models.DateTimeField()),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='emergency_accesses', to='patients.patient')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='emergency_accesses', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='emergency_accesses', to="practitioners.user")),
             ],
             options={
                 'indexes': [models.Index(fields=['user', 'patient', 'expires'], name='patients_em_user_id_41810a_idx')],

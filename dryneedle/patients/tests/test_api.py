@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import CANARY
+from dryneedle.accounts.models import ApiToken, Membership
 from dryneedle.audit.models import AuditEvent
 from dryneedle.patients.models import Episode, Patient
-from dryneedle.practitioners.models import ApiToken, Membership
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,8 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import dryneedle.practitioners.models
+import dryneedle.accounts.models
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -28,7 +27,7 @@ class Migration(migrations.Migration):
                 ('address', models.CharField(blank=True, max_length=300)),
                 ('phone', models.CharField(blank=True, max_length=40)),
                 ('jurisdiction', models.CharField(max_length=10)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[dryneedle.practitioners.models.validate_timezone])),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[dryneedle.accounts.models.validate_timezone])),
                 ('created', models.DateTimeField(auto_now_add=True)),
             ],
         ),
@@ -67,7 +66,7 @@ class Migration(migrations.Migration):
                 ('is_active', models.BooleanField(default=True)),
                 ('created', models.DateTimeField(auto_now_add=True)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='practitioners.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to="practitioners.user")),
             ],
         ),
         migrations.CreateModel(
@@ -97,7 +96,7 @@ class Migration(migrations.Migration):
                 ('hours_in_person', models.PositiveIntegerField(blank=True, null=True)),
                 ('issued', models.DateField()),
                 ('expires', models.DateField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credentials', to="practitioners.user")),
             ],
             options={
                 'constraints': [models.CheckConstraint(condition=models.Q(('expires__isnull', True), ('expires__gt', models.F('issued')), _connector='OR'), name='credential_expires_after_issue')],

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -40,7 +39,7 @@ class Migration(migrations.Migration):
                 ('verified_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credential_verifications', to='practitioners.clinic')),
                 ('credential', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='verifications', to='practitioners.credential')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('credential', 'clinic'), name='one_verification_per_clinic')],

@@ -9,10 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from conftest import certify, client_for, verify_for_clinics
+from dryneedle.accounts.models import Membership
 from dryneedle.audit.models import AuditEvent
 from dryneedle.practitioners import gate, jurisdictions
 from dryneedle.practitioners.jurisdictions import Held
-from dryneedle.practitioners.models import Credential, JurisdictionRule, Membership
+from dryneedle.practitioners.models import Credential, JurisdictionRule
 
 pytestmark = pytest.mark.django_db
 ON = date(2026, 11, 24)
@@ -292,7 +293,8 @@ def test_the_clinic_sets_its_on_call_address_and_surgery_window(admin, alice, cl
 def test_another_clinics_admin_neither_withdraws_nor_forges_this_clinics_verification(alice, admin, clinic_a, clinic_b):
     """Security battery finding 1: a practitioner shared by clinics A and B; B's admin acts on his credentials."""
     from conftest import make_user
-    from dryneedle.practitioners.models import CredentialVerification, Role
+    from dryneedle.accounts.models import Role
+    from dryneedle.practitioners.models import CredentialVerification
 
     Membership.objects.create(user=alice, clinic=clinic_b, role=Role.PRACTITIONER)
     b_admin = make_user("boss@b.example", clinic_b, Role.CLINIC_ADMIN)

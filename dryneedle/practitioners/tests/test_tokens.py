@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import client_for
+from dryneedle.accounts.models import ApiToken, Membership
 from dryneedle.audit.models import AuditEvent
-from dryneedle.practitioners.models import ApiToken, Membership
 
 pytestmark = pytest.mark.django_db
 BODY = {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female"}

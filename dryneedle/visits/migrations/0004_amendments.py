@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -12,7 +11,7 @@ class Migration(migrations.Migration):
         ('patients', '0005_emergency_access_guard'),
         ('practitioners', '0001_initial'),
         ('visits', '0003_depth_guard'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -26,9 +25,9 @@ class Migration(migrations.Migration):
                 ('text', models.TextField(max_length=5000)),
                 ('reason', models.CharField(max_length=300)),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='amendments', to='visits.visit')),
             ],
             options={

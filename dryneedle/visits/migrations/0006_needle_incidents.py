@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -12,7 +11,7 @@ class Migration(migrations.Migration):
         ('patients', '0005_emergency_access_guard'),
         ('practitioners', '0001_initial'),
         ('visits', '0005_amendments_append_only'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -28,10 +27,10 @@ class Migration(migrations.Migration):
                 ('patient_informed', models.BooleanField()),
                 ('notes', models.TextField(max_length=2000)),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('insertion', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='incident', to='visits.insertion')),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
             ],
             options={
                 'constraints': [models.CheckConstraint(condition=models.Q(('search_done', True), ('patient_informed', True)), name='incident_search_and_tell')],

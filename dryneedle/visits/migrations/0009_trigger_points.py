@@ -3,7 +3,6 @@
 import django.core.validators
 import django.db.models.deletion
 import uuid
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -13,7 +12,7 @@ class Migration(migrations.Migration):
         ('patients', '0005_emergency_access_guard'),
         ('practitioners', '0001_initial'),
         ('visits', '0008_manipulation_and_removal'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("practitioners", "0001_initial"),
     ]
 
     operations = [
@@ -28,10 +27,10 @@ class Migration(migrations.Migration):
                 ('side', models.CharField(choices=[('left', 'Left'), ('right', 'Right'), ('midline', 'Midline')], max_length=10)),
                 ('location', models.CharField(blank=True, help_text='Where in the muscle, in words', max_length=120)),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trigger_points', to='patients.episode')),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trigger_points', to='patients.patient')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
             ],
             options={
                 'abstract': False,
@@ -57,10 +56,10 @@ class Migration(migrations.Migration):
                 ('resolved', models.BooleanField(default=False, help_text='No longer found')),
                 ('status', models.CharField(choices=[('active', 'Active'), ('latent', 'Latent'), ('not_met', 'Delphi criteria not met'), ('resolved', 'Resolved')], editable=False, max_length=10)),
                 ('clinic', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='practitioners.clinic')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
                 ('trigger_point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exams', to='visits.triggerpoint')),
-                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to="practitioners.user")),
                 ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trigger_point_exams', to='visits.visit')),
             ],
             options={

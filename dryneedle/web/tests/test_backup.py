@@ -29,7 +29,7 @@ import sys, time, django
 django.setup()
 from pathlib import Path
 from dryneedle.audit.log import record
-from dryneedle.practitioners.models import Clinic
+from dryneedle.accounts.models import Clinic
 clinics = list(Clinic.objects.all())
 ready, stop = Path(sys.argv[1]), Path(sys.argv[2])
 i = 0

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from dryneedle.accounts.models import ApiToken, Membership
 from dryneedle.patients.models import Patient
-from dryneedle.practitioners.models import ApiToken, Membership
 from dryneedle.web.models import IdempotencyKey
 
 BODY = {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female"}

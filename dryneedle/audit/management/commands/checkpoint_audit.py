@@ -28,7 +28,7 @@ class Command(BaseCommand):
             self._email(line)
 
     def _email(self, line: dict) -> None:
-        from dryneedle.practitioners.models import Clinic, Membership, Role
+        from dryneedle.accounts.models import Clinic, Membership, Role
 
         for clinic in Clinic.objects.filter(code__in=[k for k in line["chains"] if k != checkpoints.NO_CLINIC]):
             head = line["chains"][str(clinic.code)]

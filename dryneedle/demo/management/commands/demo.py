@@ -3,8 +3,8 @@ import io
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from dryneedle.accounts.models import Clinic, Membership
 from dryneedle.demo.seed import DEMO_PASSWORD
-from dryneedle.practitioners.models import Clinic, Membership
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from dryneedle.accounts.models import Clinic
 from dryneedle.demo.seed import DEMO_PASSWORD, seed
-from dryneedle.practitioners.models import Clinic
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dryneedle.accounts.models import Clinic
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import TextPack
-from dryneedle.practitioners.models import Clinic
 
 
 class Command(BaseCommand):

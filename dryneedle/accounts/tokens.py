@@ -13,9 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from dryneedle.accounts.access import allowed
+from dryneedle.accounts.models import ApiToken, Role
 from dryneedle.audit.log import record
-from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.models import ApiToken, Role
 
 CAT = "credentials"
 
@@ -40,7 +40,7 @@ def _visible(request: HttpRequest):
     return tokens.order_by("-created")
 
 
-@allowed("practitioners:tokens")
+@allowed("tokens")
 def tokens(request: HttpRequest) -> HttpResponse:
     verified = request.user.is_verified()
     form = TokenForm(request.POST if request.method == "POST" else None)
@@ -53,7 +53,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             ApiToken.objects.filter(pk=t.pk).update(revoked=timezone.now())
             record(request, "token.revoke", category=CAT, detail=f"{t.name[:80]} of {t.membership.user.username}")
             messages.success(request, f"Revoked “{t.name}”. It stops working at once.")
-        return redirect("practitioners:tokens")
+        return redirect("tokens")
     if request.method == "POST":
         if not verified:
             record(request, "token.issue", category=CAT, outcome="denied", detail="no second factor in this session")
@@ -73,7 +73,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         record(request, "token.view", category=CAT)
     return render(
         request,
-        "practitioners/tokens.html",
+        "accounts/tokens.html",
         {"form": form, "tokens": _visible(request), "new_token": new_token, "verified": verified, "refused": refused},
         status=201 if new_token else (400 if request.method == "POST" else 200),
     )

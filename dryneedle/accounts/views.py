@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.mail import send_mail
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -14,15 +13,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import login as otp_login
 
+from dryneedle.accounts import mfa, throttle
+from dryneedle.accounts.access import allowed
+from dryneedle.accounts.forms import CodeForm, LoginForm, MfaSetupForm, SwitchClinicForm
+from dryneedle.accounts.middleware import SESSION_KEY, memberships_of
+from dryneedle.accounts.models import User
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
-from dryneedle.patients.models import Episode, Patient
-from dryneedle.policy import CLINICAL, DEMOGRAPHICS
-from dryneedle.practitioners import mfa, throttle
-from dryneedle.practitioners.access import allowed
-from dryneedle.practitioners.forms import CodeForm, LoginForm, MfaSetupForm, SwitchClinicForm
-from dryneedle.practitioners.middleware import SESSION_KEY, memberships_of
-from dryneedle.practitioners.models import Credential, Role, User
 
 
 def record_account(request: HttpRequest, action: str, user, **kw) -> None:
@@ -45,9 +42,7 @@ def send_unlock_link(request: HttpRequest, username: str) -> None:
     if AuditEvent.objects.filter(action="login.unlock_sent", user_id=user.pk, ts__gte=since).exists():
         return
     link = request.build_absolute_uri(reverse("login_unlock") + "?" + urlencode({"token": throttle.unlock_token(user)}))
-    body = render_to_string(
-        "practitioners/email/unlock.txt", {"user": user, "link": link, "hours": throttle.UNLOCK_HOURS}
-    )
+    body = render_to_string("accounts/email/unlock.txt", {"user": user, "link": link, "hours": throttle.UNLOCK_HOURS})
     send_mail("[dryneedle] Sign-in paused after failed attempts", body, settings.DEFAULT_FROM_EMAIL, [user.email])
     record_account(request, "login.unlock_sent", user)
 
@@ -67,13 +62,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 detail="consecutive failures",
             )
             send_unlock_link(request, attempted)
-            return render(request, "practitioners/locked_out.html", {"minutes": None}, status=429)
+            return render(request, "accounts/locked_out.html", {"minutes": None}, status=429)
         if wait:
             # Refused without checking the password, the same for known and unknown names.
             record_account(request, "login.slowed", User.objects.filter(username=attempted).first(), outcome="denied")
             response = render(
                 request,
-                "practitioners/login.html",
+                "accounts/login.html",
                 {
                     "form": LoginForm(request, initial={"username": attempted}),
                     "throttled": f"Too many failed attempts for this account. Wait {wait} seconds, then try again.",
@@ -103,7 +98,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         record_account(request, "login.failure", known, outcome="denied", detail="" if known else "unknown user")
     return render(
         request,
-        "practitioners/login.html",
+        "accounts/login.html",
         {"form": form, "next": request.GET.get("next", ""), "idle_minutes": settings.SESSION_IDLE_SECONDS // 60},
     )
 
@@ -131,7 +126,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             return redirect(pending["next"])
         record_account(request, "login.mfa_failure", user, outcome="denied")
         form.add_error("code", "That code is not valid. Codes change every 30 seconds and work once.")
-    return render(request, "practitioners/login_verify.html", {"form": form})
+    return render(request, "accounts/login_verify.html", {"form": form})
 
 
 @allowed("mfa_setup")
@@ -140,9 +135,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     confirmed = mfa.device_of(user)
     if confirmed is not None:
-        return render(
-            request, "practitioners/mfa_setup.html", {"confirmed": confirmed, "required": mfa.required_for(user)}
-        )
+        return render(request, "accounts/mfa_setup.html", {"confirmed": confirmed, "required": mfa.required_for(user)})
     device = mfa.pending_device(user)
     form = MfaSetupForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -156,7 +149,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         form.add_error("code", "That code is not valid. Check the time on your phone and try the next code.")
     return render(
         request,
-        "practitioners/mfa_setup.html",
+        "accounts/mfa_setup.html",
         {"form": form, "qr": mfa.qr_svg(device), "secret": mfa.secret_of(device), "required": mfa.required_for(user)},
     )
 
@@ -168,7 +161,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     known = User.objects.filter(username=attempted).first() if attempted else None
     record_account(request, "login.locked_out", known, outcome="denied", detail="" if known else "unknown user")
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
-    return render(request, "practitioners/locked_out.html", {"minutes": minutes}, status=429)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 @allowed("login_unlock")
@@ -177,7 +170,7 @@ def login_unlock(request: HttpRequest) -> HttpResponse:
     user = throttle.user_for_token(request.GET.get("token", ""))
     if user is None:
         record(request, "login.unlock", outcome="denied", detail="bad or expired link")
-        return render(request, "practitioners/unlock.html", {"bad": True}, status=400)
+        return render(request, "accounts/unlock.html", {"bad": True}, status=400)
     if request.method == "POST":
         throttle.clear(user.username)
         record_account(request, "login.unlock", user)
@@ -185,7 +178,7 @@ def login_unlock(request: HttpRequest) -> HttpResponse:
             request, "Sign-in is open again for your account. If you did not cause the lockout, tell your clinic admin."
         )
         return redirect("login")
-    return render(request, "practitioners/unlock.html", {"bad": False})
+    return render(request, "accounts/unlock.html", {"bad": False})
 
 
 @allowed("logout")
@@ -214,31 +207,6 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
                 return redirect("home")
     messages.error(request, "You are not a member of that clinic.")
     return redirect("home")
-
-
-@allowed("home")
-def home(request: HttpRequest) -> HttpResponse:
-    m = request.membership
-    ctx: dict = {"memberships": memberships_of(request.user)}
-    if m is not None and m.role in CLINICAL:
-        ctx["my_episodes"] = (
-            Episode.objects.filter(clinic=m.clinic, clinician=request.user, status=Episode.Status.OPEN)
-            .select_related("patient")
-            .order_by("-start_date")[:15]
-        )
-        record(request, "episode.list", detail="home: my open episodes")
-    if m is not None and m.role == Role.PRACTITIONER:
-        from dryneedle.practitioners import gate
-
-        ctx["expiring"] = gate.expiring(Credential.objects.filter(user=request.user))
-        ctx["needling_problems"] = gate.problems(request.user, m.clinic) + (
-            [] if m.needling else ["A clinic admin has not given you the needling right here."]
-        )
-    if m is not None and m.role in DEMOGRAPHICS:
-        ctx["counts"] = Patient.objects.filter(clinic=m.clinic).aggregate(
-            patients=Count("id"), active=Count("id", filter=Q(status="active"))
-        )
-    return render(request, "practitioners/home.html", ctx)
 
 
 @allowed("healthz")

@@ -6,7 +6,7 @@ from datetime import UTC
 from django.http import HttpRequest
 from django.utils import timezone
 
-from dryneedle.practitioners.models import Membership
+from dryneedle.accounts.models import Membership
 
 SESSION_KEY = "clinic"
 
@@ -67,7 +67,7 @@ def require_mfa(get_response):
     from django.http import JsonResponse
     from django.shortcuts import redirect
 
-    from dryneedle.practitioners import mfa
+    from dryneedle.accounts import mfa
 
     def middleware(request: HttpRequest):
         user = request.user

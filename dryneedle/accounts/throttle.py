@@ -28,7 +28,7 @@ from django.core import signing
 from django.db.models import F
 from django.utils import timezone
 
-from dryneedle.practitioners.models import LoginThrottle
+from dryneedle.accounts.models import LoginThrottle
 
 UNLOCK_SALT = "dryneedle.login-unlock"
 UNLOCK_HOURS = 1
@@ -74,7 +74,7 @@ def unlock_token(user) -> str:
 
 
 def user_for_token(token: str):
-    from dryneedle.practitioners.models import User
+    from dryneedle.accounts.models import User
 
     try:
         pk = signing.TimestampSigner(salt=UNLOCK_SALT).unsign(token, max_age=UNLOCK_HOURS * 3600)

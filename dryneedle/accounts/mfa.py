@@ -6,7 +6,7 @@ from base64 import b32encode
 import segno
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dryneedle.practitioners.models import Membership, Role
+from dryneedle.accounts.models import Membership, Role
 
 PENDING = "mfa_pending"
 PENDING_SECONDS = 300  # the code must follow the password within five minutes

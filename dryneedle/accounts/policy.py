@@ -12,7 +12,7 @@ Within a clinic, a practitioner reads clinical records of their own care team
 only (``patients.care_team``); anyone else uses emergency access.
 """
 
-from dryneedle.practitioners.models import Role
+from dryneedle.accounts.models import Role
 
 ADMIN, PRACT, RECEPT, AUDITOR = Role.CLINIC_ADMIN, Role.PRACTITIONER, Role.RECEPTION, Role.AUDITOR
 
@@ -45,7 +45,7 @@ POLICY: dict[str, dict[str, object]] = {
     "practitioners:verify": {"POST": frozenset({ADMIN})},
     "practitioners:certificate": {"GET": CLINICAL},
     # Everyone may hold API tokens (each acts with its owner's role); making one needs the second factor.
-    "practitioners:tokens": {"GET": ANY_MEMBER, "POST": ANY_MEMBER},
+    "tokens": {"GET": ANY_MEMBER, "POST": ANY_MEMBER},
     "practitioners:team": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "practitioners:clinic_safety": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "practitioners:jurisdictions": {"GET": AUTHENTICATED, "POST": SUPERUSER},

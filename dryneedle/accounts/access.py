@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 
-from dryneedle import policy
+from dryneedle.accounts import policy
 from dryneedle.audit.log import record
 
 

@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from dryneedle.accounts.models import ApiToken, Membership
 from dryneedle.audit.log import record
-from dryneedle.practitioners.models import ApiToken, Membership
 
 
 class Command(BaseCommand):

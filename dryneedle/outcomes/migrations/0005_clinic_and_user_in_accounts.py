@@ -1,0 +1,59 @@
+"""Foreign keys now name accounts.Clinic and accounts.User: state only, the same tables (accounts 0001)."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('accounts', '0001_initial'),
+        ('outcomes', '0004_objective_measures_kept'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    state_operations = [
+        migrations.AlterField(
+            model_name='objectivemeasure',
+            name='clinic',
+            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='accounts.clinic'),
+        ),
+        migrations.AlterField(
+            model_name='objectivemeasure',
+            name='created_by',
+            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AlterField(
+            model_name='objectivemeasure',
+            name='updated_by',
+            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AlterField(
+            model_name='response',
+            name='clinic',
+            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='accounts.clinic'),
+        ),
+        migrations.AlterField(
+            model_name='response',
+            name='created_by',
+            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AlterField(
+            model_name='response',
+            name='updated_by',
+            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AlterField(
+            model_name='textpack',
+            name='clinic',
+            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='text_pack', to='accounts.clinic'),
+        ),
+        migrations.AlterField(
+            model_name='threshold',
+            name='clinic',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='thresholds', to='accounts.clinic'),
+        ),
+    ]
+
+    operations = [migrations.SeparateDatabaseAndState(state_operations=state_operations)]
