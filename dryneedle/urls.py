@@ -1,14 +1,17 @@
 from django.urls import include, path
 
 from dryneedle.api import api
-from dryneedle.care import views as care
+from dryneedle.care import chart
+from dryneedle.patients import urls as patients_urls
 
 urlpatterns = [
-    path("", care.home, name="home"),
+    path("", include("dryneedle.care.urls")),
     path("", include("dryneedle.accounts.urls")),
     path("practitioners/", include("dryneedle.practitioners.urls")),
     path("directory/", include("dryneedle.directory.urls")),
-    path("patients/", include("dryneedle.patients.urls")),
+    # One namespace, two apps: the patients' own pages and the chart pages that
+    # compose every app (care/chart.py), at the addresses they always had.
+    path("patients/", include(([*patients_urls.urlpatterns, *chart.urlpatterns], "patients"))),
     path("screening/", include("dryneedle.screening.urls")),
     path("visits/", include("dryneedle.visits.urls")),
     path("outcomes/", include("dryneedle.outcomes.urls")),
@@ -17,7 +20,6 @@ urlpatterns = [
     path("plans/", include("dryneedle.plans.urls")),
     path("appointments/", include("dryneedle.appointments.urls")),
     path("p/", include("dryneedle.portal.urls")),
-    path("audit/", include("dryneedle.audit.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -15,6 +15,11 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         import time
 
+        from dryneedle.accounts import alerts
+        from dryneedle.audit.hooks import checkpoint_to_announce
+
+        checkpoint_to_announce.connect(alerts.announce_checkpoint, dispatch_uid="dryneedle.announce_checkpoint")
+
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         def stamp_session(sender, request, user, **kwargs):

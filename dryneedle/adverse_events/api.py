@@ -12,10 +12,9 @@ from pydantic import ConfigDict, Field
 from dryneedle.accounts.apiauth import require
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.models import AdverseEvent
-from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
+from dryneedle.lib.schemas import Error, IsoDatetime, Text
 from dryneedle.patients import care_team
-from dryneedle.patients.schemas import Error, IsoDatetime, Text
 from dryneedle.visits.models import Visit
 
 router = Router(tags=["adverse events"])
@@ -126,23 +125,3 @@ def update_adverse_event(request: HttpRequest, code: UUID, payload: EventIn):
     """Classify, confirm or close an event; the same rules as the page (a serious event closes only with a review)."""
     require(request, "update_adverse_event")
     return _save(request, _event(request, code, write=True), payload, f"adverse_event.{payload.action}")
-
-
-class CheckInOut(Schema):
-    code: UUID
-    attempt: int
-    due_at: datetime
-    emailed: bool
-    answered_at: datetime | None
-    answers: dict | None
-    problem: bool
-    red: bool
-
-
-@router.get("visits/{code}/checkins", response={200: list[CheckInOut], **ERRORS}, operation_id="list_checkins")
-def list_checkins(request: HttpRequest, code: UUID):
-    """The check-ins sent after a visit and what the patient answered."""
-    require(request, "list_checkins")
-    visit = care_team.get_clinical(request, Visit.objects.select_related("patient"), write=False, code=code)
-    record(request, "checkin.list", visit, category="procedure", detail="api")
-    return list(CheckIn.objects.filter(visit=visit).order_by("attempt"))

@@ -13,10 +13,11 @@ from pydantic import ConfigDict, Field
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.apiauth import require
 from dryneedle.accounts.models import Role
+from dryneedle.accounts.people import practitioners
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.audit.log import record
-from dryneedle.patients.schemas import Error, IsoDatetime, Text
+from dryneedle.lib.schemas import Error, IsoDatetime, Text
 from dryneedle.plans.models import Component
 
 router = Router(tags=["appointments"])
@@ -77,7 +78,7 @@ class AvailabilityOut(Schema):
 
 
 def _practitioner(request, username: str):
-    user = services.practitioners(request.membership.clinic).filter(username=username).first()
+    user = practitioners(request.membership.clinic).filter(username=username).first()
     if user is None:
         raise HttpError(422, "practitioner: no practitioner of this clinic has that username.")
     return user

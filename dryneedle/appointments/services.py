@@ -8,20 +8,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dryneedle.accounts.middleware import clinic_zone
-from dryneedle.accounts.models import Role, User
+from dryneedle.accounts.models import User
+from dryneedle.accounts.people import practitioners
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
+from dryneedle.plans import services as plans
+from dryneedle.plans.models import CarePlan
 
 MAX_MINUTES = 8 * 60  # one appointment at most a working day long
 MAX_SERIES = 52
-
-
-def practitioners(clinic):
-    return User.objects.filter(
-        memberships__clinic=clinic, memberships__role=Role.PRACTITIONER, memberships__is_active=True, is_active=True
-    ).order_by("last_name", "first_name")
 
 
 def calendar_for(clinic, user) -> Calendar:
@@ -269,9 +267,6 @@ def ics(calendar: Calendar, names: bool, now=None) -> str:
 # --- Reminders ---------------------------------------------------------------------------
 def send_reminders(now=None, stdout=None) -> dict:
     """Email tomorrow's patients (once each) and recall patients whose maintenance follow-up is near."""
-    from dryneedle.plans import services as plans
-    from dryneedle.plans.models import CarePlan
-
     now = now or timezone.now()
     sent = {"reminders": 0, "recalls": 0}
     due = Appointment.objects.filter(
@@ -320,3 +315,24 @@ def send_reminders(now=None, stdout=None) -> dict:
     if stdout:
         stdout.write(f"{sent['reminders']} appointment reminders, {sent['recalls']} maintenance recalls sent.\n")
     return sent
+
+
+# --- What plans ask about bookings (plans.services hooks; provided in apps.py) -------------
+BUSY = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED)
+
+
+def booked_counts(components) -> dict[int, int]:
+    """Appointments booked or attended per component, for a queryset of components (one query)."""
+    busy = Q(appointments__status__in=BUSY)
+    return dict(components.annotate(n=Count("appointments", filter=busy)).values_list("id", "n"))
+
+
+def booked_days(patient, since: date) -> list[date]:
+    """The local dates of the patient's booked or attended appointments from ``since`` on."""
+    tz = clinic_tz(patient.clinic)
+    starts = Appointment.objects.filter(patient=patient, status__in=BUSY, start__date__gte=since)
+    return [timezone.localtime(s, tz).date() for s in starts.values_list("start", flat=True)]
+
+
+def appointments_of(episode):
+    return Appointment.objects.filter(episode=episode).select_related("practitioner").order_by("start")

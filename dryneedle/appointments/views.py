@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.models import Role
+from dryneedle.accounts.people import practitioners
 from dryneedle.appointments import services
 from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, StatusForm
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
@@ -27,7 +28,7 @@ CAT = "scheduling"
 
 def _who(request: HttpRequest):
     """The practitioner whose calendar is shown: ?practitioner=, else oneself, else the first one."""
-    people = services.practitioners(request.membership.clinic)
+    people = practitioners(request.membership.clinic)
     wanted = request.GET.get("practitioner", "")[:150]
     chosen = people.filter(username=wanted).first() if wanted else None
     if chosen is None and request.membership.role == Role.PRACTITIONER:
@@ -65,10 +66,8 @@ def day(request: HttpRequest) -> HttpResponse:
 
 def _components(patient) -> list[tuple[str, str]]:
     """The patient's open plans' components, with how many are booked, for the booking form."""
-    from dryneedle.plans.services import booked_counts
-
     comps = Component.objects.filter(patient=patient, stopped=False, plan__episode__status="open")
-    counts = booked_counts(comps)
+    counts = services.booked_counts(comps)
     return [
         (str(c.code), f"{c} ({c.plan.episode.condition_name}): {counts.get(c.id, 0)} of {c.count} booked")
         for c in comps.select_related("plan__episode").order_by("plan_id", "id")

@@ -7,8 +7,8 @@ from pydantic import Field
 
 from dryneedle.accounts.apiauth import require
 from dryneedle.directory import services
+from dryneedle.lib.schemas import Error, Text
 from dryneedle.patients.conditions import CONDITIONS
-from dryneedle.patients.schemas import Error, Text
 from dryneedle.practitioners.models import Credential
 
 router = Router(tags=["directory"])

@@ -12,11 +12,11 @@ from pydantic import ConfigDict, Field
 
 from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
+from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.outcomes import scoring, services
 from dryneedle.outcomes.models import Response
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error, IsoDatetime
 
 router = Router(tags=["outcomes"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}

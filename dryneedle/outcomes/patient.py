@@ -118,3 +118,10 @@ def _send(request: HttpRequest, link: PatientLink, pack) -> HttpResponse:
         "portal/message.html",
         {"message": "Thank you. Your answers were sent to your clinic.", "clinic": link.clinic, "done": True},
     )
+
+
+def open_questionnaires(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
+    """The page an outcomes link opens (portal.views.PAGES): the first visit is audited, then each step."""
+    if request.method == "GET" and "step" not in request.GET:
+        record(request, "link.open", link, patient=link.patient, category="outcomes")
+    return step(request, link, token)

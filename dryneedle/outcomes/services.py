@@ -102,3 +102,14 @@ def due_items(episodes, today=None) -> list[tuple]:
         for d in bundle.due_list(e.start_date, e.discharge_date, dates.get(e.id, {}), today)
         if d.status in ("due", "overdue")
     ]
+
+
+def pain_rating_today(visit):
+    """The patient's own pain rating from the visit day's questionnaire, if any (visits.hooks.pain_rating_today)."""
+    day = timezone.localtime(visit.started).date()
+    return (
+        Response.objects.filter(episode=visit.episode, instrument="nprs", scorable=True, entered_in_error=False)
+        .filter(collected__date=day)
+        .order_by("-collected")
+        .first()
+    )

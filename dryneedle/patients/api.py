@@ -8,6 +8,7 @@ from ninja import Query, Router, Status
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
+from dryneedle.lib.schemas import Error
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.models import Episode, Patient
@@ -16,7 +17,6 @@ from dryneedle.patients.schemas import (
     EpisodeIn,
     EpisodeOut,
     EpisodePatch,
-    Error,
     PatientIn,
     PatientOut,
     PatientPage,

@@ -12,9 +12,9 @@ from pydantic import BeforeValidator, ConfigDict, Field
 
 from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
+from dryneedle.lib.schemas import Error, Text, _strict_date
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error, Text, _strict_date
 from dryneedle.plans import exercises, rules, services
 from dryneedle.plans.models import CarePlan, Component, Goal
 
@@ -181,7 +181,7 @@ class ExerciseOut(Schema):
 
 def _provider(request, data: dict) -> dict:
     if data.get("provider"):
-        from dryneedle.appointments.services import practitioners
+        from dryneedle.accounts.people import practitioners
 
         user = practitioners(request.membership.clinic).filter(username=data["provider"]).first()
         if user is None:

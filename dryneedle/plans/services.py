@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dryneedle.lib.forms import uuid_or_none
+from dryneedle.lib.hooks import Hook
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode
@@ -21,6 +22,14 @@ MAINTENANCE_DAYS = 365
 RECALL_DAYS_BEFORE = 7
 # Adherence is counted over the last four weeks (our choice, shown on the page).
 ADHERENCE_DAYS = 28
+
+
+# Appointments sit above plans (an appointment may be booked against a plan's
+# component), so what was booked is answered by the appointments app, which
+# provides these in its AppConfig.ready (docs/architecture.md: hooks).
+booked_counts = Hook("plans.booked_counts", "(components) -> {component id: appointments booked or attended}")
+booked_days = Hook("plans.booked_days", "(patient, since) -> local dates of booked or attended appointments")
+appointments_of = Hook("plans.appointments_of", "(episode) -> the episode's appointments, by start")
 
 
 def startback(episode) -> Response | None:
@@ -336,24 +345,12 @@ def maintenance_dates(plan: CarePlan) -> list[date]:
 
 def next_maintenance(plan: CarePlan, today: date | None = None) -> date | None:
     """The first maintenance date not yet covered by a booked or attended follow-up around it."""
-    from dryneedle.appointments.models import Appointment
-
     today = today or timezone.localdate()
     dates = maintenance_dates(plan)
     if not dates:
         return None
     step = timedelta(weeks=plan.maintenance_every_weeks)
-    from dryneedle.appointments.services import clinic_tz
-
-    tz = clinic_tz(plan.clinic)
-    booked = [
-        timezone.localtime(s, tz).date()
-        for s in Appointment.objects.filter(
-            patient=plan.patient,
-            status__in=(Appointment.Status.BOOKED, Appointment.Status.ATTENDED),
-            start__date__gte=dates[0] - step,
-        ).values_list("start", flat=True)
-    ]
+    booked = booked_days(plan.patient, dates[0] - step)
     for d in dates:
         covered = any(abs((b - d).days) <= step.days // 2 for b in booked)
         if not covered and d >= today - step / 2:
@@ -373,14 +370,11 @@ class Entry:
 
 def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
     """What was planned and what happened, in date order; within a day, in the plan's sequence."""
-    from dryneedle.appointments.models import Appointment
-
     today = today or timezone.localdate()
     episode = plan.episode
     seq = {c.pk: rules.SEQUENCE_ORDER[c.sequence] for c in plan.components.all()}
     out = [Entry(episode.start_date, -1, "start", f"Episode opened: {episode.condition_name}")]
-    appts = Appointment.objects.filter(episode=episode).select_related("practitioner").order_by("start")
-    for a in appts:
+    for a in appointments_of(episode):
         order = seq.get(a.component_id, rules.SEQUENCE_ORDER[rules.default_sequence(a.kind)])
         when = timezone.localtime(a.start)
         out.append(Entry(when.date(), order, "appointment", f"{a.get_kind_display()} with "
@@ -400,16 +394,6 @@ def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
         out.append(Entry(d, 8, "maintenance", "Maintenance follow-up due", "to come" if d > today else "due"))
     out.sort(key=lambda e: (e.day, e.order, e.when or datetime.min.replace(tzinfo=timezone.get_current_timezone())))
     return out
-
-
-def booked_counts(components) -> dict[int, int]:
-    """Appointments booked or attended per component, for a queryset of components (one query)."""
-    from django.db.models import Count, Q
-
-    from dryneedle.appointments.models import Appointment
-
-    busy = Q(appointments__status__in=(Appointment.Status.BOOKED, Appointment.Status.ATTENDED))
-    return dict(components.annotate(n=Count("appointments", filter=busy)).values_list("id", "n"))
 
 
 def open_recurrence(episode: Episode, user, start: date | None = None) -> Episode:

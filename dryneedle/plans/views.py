@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dryneedle.accounts.access import allowed
-from dryneedle.appointments.services import practitioners
+from dryneedle.accounts.people import practitioners
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.outcomes import services as outcomes

@@ -1,6 +1,7 @@
 """Pages a patient opens from a link, and the clinician's button that sends it."""
 
 import io
+from collections.abc import Callable
 
 import segno
 from django.core.mail import send_mail
@@ -17,6 +18,22 @@ from dryneedle.patients.models import Episode
 from dryneedle.portal.forms import PrefillForm
 from dryneedle.portal.models import PatientLink
 from dryneedle.web import lookups
+
+# The page behind each purpose of link belongs to the app that owns it
+# (aftercare: handout and check-in; outcomes; plans: exercises; directory:
+# review). Those apps sit above this one and register their page here in their
+# AppConfig.ready (docs/architecture.md: hooks). The screening pre-fill is ours.
+PAGES: dict[str, Callable[[HttpRequest, PatientLink, str], HttpResponse]] = {}
+
+
+def page_for(purpose: str):
+    """Register ``fn(request, link, token)`` as the page a link of ``purpose`` opens."""
+
+    def register(fn):
+        PAGES[purpose] = fn
+        return fn
+
+    return register
 
 
 @allowed("portal:send_screening")
@@ -98,28 +115,9 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if problem:
         record(request, "link.refused", link, patient=link.patient, outcome="denied", detail=problem[:60])
         return render(request, "portal/message.html", {"message": problem, "clinic": link.clinic}, status=410)
-    if link.purpose == PatientLink.Purpose.HANDOUT:
-        from dryneedle.aftercare.views import patient_handout
-
-        return patient_handout(request, link)
-    if link.purpose == PatientLink.Purpose.CHECKIN:
-        from dryneedle.aftercare.views import patient_checkin
-
-        return patient_checkin(request, link)
-    if link.purpose == PatientLink.Purpose.REVIEW:
-        from dryneedle.directory.reviews import patient_review
-
-        return patient_review(request, link)
-    if link.purpose == PatientLink.Purpose.EXERCISES:
-        from dryneedle.plans.patient import exercises
-
-        return exercises(request, link)
-    if link.purpose == PatientLink.Purpose.OUTCOMES:
-        from dryneedle.outcomes.patient import step
-
-        if request.method == "GET" and "step" not in request.GET:
-            record(request, "link.open", link, patient=link.patient, category="outcomes")
-        return step(request, link, token)
+    page = PAGES.get(link.purpose)
+    if page is not None:
+        return page(request, link, token)
     form = PrefillForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

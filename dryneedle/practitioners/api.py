@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
-from dryneedle.patients.schemas import Error, PastDate, Text
+from dryneedle.lib.schemas import Error, PastDate, Text
 from dryneedle.practitioners.credentials import member
 from dryneedle.practitioners.models import Credential
 

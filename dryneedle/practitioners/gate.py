@@ -11,6 +11,7 @@ from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
 from dryneedle.accounts.models import Membership, Role
+from dryneedle.lib.hooks import Hook
 from dryneedle.practitioners import jurisdictions
 from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation
 
@@ -99,28 +100,6 @@ def attestation_problem(clinic, profession: str, rule, on) -> list[str]:
     ]
 
 
-def signing_problems(user, visit, on=None) -> list[str]:
-    """The needling right in this clinic, the checks above, and the rule's written-consent requirement."""
-    on = on or timezone.localdate()
-    m = Membership.objects.filter(user=user, clinic=visit.clinic, is_active=True).first()
-    out = problems(user, visit.clinic, on)
-    if m is not None and m.role == Role.PRACTITIONER and not m.needling:
-        out.append("A clinic admin has not given you the needling right in this clinic.")
-    rule = rule_for(visit.clinic, profession_of(user, visit.clinic, on))
-    if rule is not None and rule.written_consent:
-        from dryneedle.screening.gate import current_screening
-
-        s = current_screening(visit.episode)
-        if s is not None and s.consent_type != "written":
-            out.append(f"Written consent is required in {rule.jurisdiction} ({rule.source}); the screening records "
-                       f"{s.get_consent_type_display().lower() or 'none'}.")  # fmt: skip
-    if rule is not None and rule.separate_note and visit.pre_nprs is None and not visit.pain_chart:
-        # Each visit is its own signed note; the rule also needs that note to stand alone: its own assessment.
-        out.append(f"{rule.jurisdiction} requires a separate dry-needling note ({rule.source}): record this visit's "
-                   "own assessment (the pain rating or drawing) before signing.")  # fmt: skip
-    return out
-
-
 def grant(membership: Membership, on=None) -> list[str]:
     """Give the needling right when nothing stops it; return the reasons otherwise (nothing changes then)."""
     found = problems(membership.user, membership.clinic, on)
@@ -144,16 +123,15 @@ class Experience:
     years_certified: int | None
 
 
+# Episodes led and visits signed live in apps above this one; visits provides the
+# count (visits/apps.py), so the arrows keep pointing down (docs/architecture.md).
+records_of = Hook("practitioners.records_of", "(user) -> (back-pain episodes led, needling visits signed)")
+
+
 def experience(user, on=None) -> Experience:
     """Counted from the practitioner's own records, not claimed: episodes led, visits signed, years certified."""
-    from dryneedle.patients.conditions import BY_CODE
-    from dryneedle.patients.models import Episode
-    from dryneedle.visits.models import Visit
-
     on = on or timezone.localdate()
-    back = [c for c, info in BY_CODE.items() if info.back_pain]
-    episodes = Episode.objects.filter(clinician=user, condition__in=back).exclude(status="entered_in_error").count()
-    visits = Visit.objects.filter(signed_by=user, status="signed", insertions__isnull=False).distinct().count()
+    episodes, visits = records_of(user)
     first = Credential.objects.filter(
         user=user, kind=Credential.Kind.DN_CERTIFICATION, verifications__isnull=False
     ).aggregate(m=Min("issued"))["m"]

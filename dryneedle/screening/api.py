@@ -10,9 +10,9 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
+from dryneedle.lib.schemas import Error, PastDate
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error, PastDate
 from dryneedle.screening import rules, services
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening

@@ -10,14 +10,13 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
 from dryneedle.accounts.apiauth import require
-from dryneedle.aftercare.services import on_sign
 from dryneedle.audit.log import record
+from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
-from dryneedle.patients.schemas import Error, IsoDatetime
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.rules import REGIONS
-from dryneedle.visits import bodymap, services
+from dryneedle.visits import bodymap, hooks, services
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.models import (
     SENSATIONS,
@@ -202,7 +201,7 @@ def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
             v.save()
         if sign:
             services.sign(v, request.user)
-            on_sign(v, request.build_absolute_uri("/"))
+            hooks.visit_signed.send(Visit, visit=v, base_url=request.build_absolute_uri("/"))
         record(request, "visit.sign" if sign else "visit.update", v, category="procedure", detail="api")
     return _out(v)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.screening.gate import needling_gate
-from dryneedle.visits import bodymap, depth
+from dryneedle.visits import bodymap, depth, hooks, signing
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
 
@@ -124,9 +124,7 @@ def can_sign(user, visit: Visit, on=None) -> list[str]:
         problems.append("Only a practitioner of this clinic can sign a needling visit.")
     elif visit.insertions.exists():
         # Verified, current licence and certification, the needling right, and the clinic's jurisdiction rule.
-        from dryneedle.practitioners.gate import signing_problems
-
-        problems += signing_problems(user, visit, on)
+        problems += signing.signing_problems(user, visit, on)
     still_in = visit.insertions.filter(time_out__isnull=True, incident__isnull=True).count()
     if still_in:
         problems.append(
@@ -358,9 +356,8 @@ def record_incident(ins: Insertion, user, *, search_done: bool, found: bool, pat
         created_by=user,
         updated_by=user,
     )
-    from dryneedle.adverse_events.services import from_incident
-
-    from_incident(incident, user)  # every incident becomes an adverse event to classify
+    # Every incident becomes an adverse event to classify (adverse_events answers; same transaction).
+    hooks.needle_incident_recorded.send(Insertion, incident=incident, user=user)
     return incident
 
 

@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
-from dryneedle.aftercare.services import on_sign
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.screening.gate import needling_gate
-from dryneedle.visits import bodymap, services
+from dryneedle.visits import bodymap, hooks, services
 from dryneedle.visits.forms import (
     DepthLimitForm,
     ExamForm,
@@ -83,7 +82,7 @@ def _page(
         needle_form = InsertionForm(visit.clinic, episode=visit.episode, initial=initial)
     trigger_points = _trigger_points(visit)
     # The patient's own pain rating from today is offered only while step 1 is still empty.
-    offered = _nprs_today(visit) if visit.status == Visit.Status.DRAFT and visit.pre_nprs is None else None
+    offered = hooks.pain_rating_today(visit) if visit.status == Visit.Status.DRAFT and visit.pre_nprs is None else None
     return render(
         request,
         "visits/visit.html",
@@ -114,19 +113,6 @@ def _page(
             "checkin_hours": settings.CHECKIN_HOURS,
         },
         status=status,
-    )
-
-
-def _nprs_today(visit: Visit):
-    """The patient's own pain rating from today's questionnaire, if any (the outcomes app)."""
-    from dryneedle.outcomes.models import Response
-
-    day = timezone.localtime(visit.started).date()
-    return (
-        Response.objects.filter(episode=visit.episode, instrument="nprs", scorable=True, entered_in_error=False)
-        .filter(collected__date=day)
-        .order_by("-collected")
-        .first()
     )
 
 
@@ -258,7 +244,7 @@ def sign_visit(request: HttpRequest, code) -> HttpResponse:
         with transaction.atomic():
             services.sign(visit, request.user)
             record(request, "visit.sign", visit, category="procedure", detail=visit.sha256[:16])
-            on_sign(visit, request.build_absolute_uri("/"))
+            hooks.visit_signed.send(Visit, visit=visit, base_url=request.build_absolute_uri("/"))
     except ValidationError as e:
         record(
             request, "visit.sign", visit, category="procedure", outcome="invalid", detail="; ".join(e.messages)[:200]

@@ -1,9 +1,6 @@
-from django.conf import settings
-from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
-from django.template.loader import render_to_string
 
-from dryneedle.audit import checkpoints
+from dryneedle.audit import checkpoints, hooks
 
 
 class Command(BaseCommand):
@@ -25,22 +22,4 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from None
         self.stdout.write(f"Checkpoint {line['at']}: {len(line['chains'])} chains, signature {line['mac'][:16]}…")
         if options["email"]:
-            self._email(line)
-
-    def _email(self, line: dict) -> None:
-        from dryneedle.accounts.models import Clinic, Membership, Role
-
-        for clinic in Clinic.objects.filter(code__in=[k for k in line["chains"] if k != checkpoints.NO_CLINIC]):
-            head = line["chains"][str(clinic.code)]
-            to = list(
-                Membership.objects.filter(clinic=clinic, role=Role.CLINIC_ADMIN, is_active=True)
-                .exclude(user__email="")
-                .values_list("user__email", flat=True)
-            )
-            if to:
-                send_mail(
-                    f"[dryneedle] Audit checkpoint for {clinic.name}",
-                    render_to_string("audit/email/checkpoint.txt", {"line": line, "head": head}),
-                    settings.DEFAULT_FROM_EMAIL,
-                    to,
-                )
+            hooks.checkpoint_to_announce.send(sender=self.__class__, line=line)

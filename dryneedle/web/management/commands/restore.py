@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dryneedle.audit.log import verify
-from dryneedle.web import backup
+from dryneedle.web import backup, hooks
 
 
 class Command(BaseCommand):
@@ -30,12 +30,10 @@ class Command(BaseCommand):
             manifest = backup.restore(Path(options["file"]), settings.BACKUP_KEY)
         except backup.BackupError as e:
             raise CommandError(str(e), returncode=2) from None
-        from dryneedle.visits.services import verify_signed
-
         n, bad, why = verify()
         if bad is not None:
             raise CommandError(f"Restored, but the audit chain is broken at row {n} (id {bad.id}): {why}.")
-        checked, mismatched = verify_signed()
+        checked, mismatched = hooks.verify_signed()
         if mismatched:
             raise CommandError(f"Restored, but {len(mismatched)} of {checked} signed visits fail their SHA-256.")
         problems = backup.compare(manifest)

@@ -55,7 +55,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     return render(
         request,
-        "audit/log.html",
+        "care/audit_log.html",
         {
             "page": page,
             "start": start,

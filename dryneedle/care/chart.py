@@ -1,0 +1,124 @@
+"""The patient chart and the episode page: one screen each that gathers every app's part of the record.
+
+They live here, at the top, because they read screening, visits, outcomes,
+plans and appointments; the addresses and names stay in the patients
+namespace (dryneedle/urls.py joins them).
+"""
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.audit.log import record
+from dryneedle.outcomes import services as outcomes
+from dryneedle.patients import care_team
+from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm
+from dryneedle.patients.models import Episode, Patient
+from dryneedle.screening.gate import needling_gate
+from dryneedle.screening.models import Screening
+from dryneedle.visits.models import Visit
+
+
+@allowed("patients:detail")
+def patient_detail(request: HttpRequest, code) -> HttpResponse:
+    patient = get_for_clinic(request, Patient, code=code)
+    access = care_team.clinical_access(request, patient)
+    clinical = access is not None
+    episodes = (
+        patient.episodes.select_related("clinician").order_by("-start_date", "-id")
+        if clinical
+        else Episode.objects.none()
+    )
+    versions = patient.versions.select_related("created_by").order_by("-created")[:20]
+    record(request, "patient.view", patient, detail="with clinical record" if clinical else "demographics")
+    return render(
+        request,
+        "care/patient.html",
+        {
+            "patient": patient,
+            "episodes": episodes,
+            "clinical": clinical,
+            "access": access,
+            "grant": care_team.active_grant(request.user, patient) if access == "break_glass" else None,
+            "may_break_glass": access is None and request.membership.role == "practitioner",
+            "versions": versions,
+            "error_form": ErrorForm(),
+            "glass_form": EmergencyAccessForm(),
+            "break_glass_minutes": settings.BREAK_GLASS_MINUTES,
+            "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
+            "due": outcomes.due_items(episodes),
+            "timeline": _timeline(episodes) if clinical else [],
+            # Upcoming first, then the last few: what the front desk needs.
+            "appointments": _appointments(patient),
+        },
+    )
+
+
+def _appointments(patient) -> list:
+    now = timezone.now()
+    qs = patient.appointments.select_related("practitioner")
+    return list(qs.filter(start__gte=now).order_by("start")[:10]) + list(
+        qs.filter(start__lt=now).order_by("-start")[:5]
+    )
+
+
+def _timeline(episodes) -> list[tuple]:
+    """(date, text, url name, code) for the patient's episodes and screenings, newest first."""
+    items = []
+    for e in episodes:
+        items.append((e.start_date, f"Episode opened: {e.condition_name.lower()}", "patients:episode", e.code))
+        if e.discharge_date:
+            items.append(
+                (
+                    e.discharge_date,
+                    f"Discharged ({e.get_discharge_reason_display().lower()})",
+                    "patients:episode",
+                    e.code,
+                )
+            )
+    for s in Screening.objects.filter(episode__in=list(episodes)).order_by("-created"):
+        items.append((s.created.date(), f"Screening: {s.get_decision_display()}", "screening:detail", s.code))
+    visits = Visit.objects.filter(episode__in=list(episodes)).annotate(n=Count("insertions")).order_by("-started")
+    for v in visits:
+        items.append(
+            (v.started.date(), f"Visit: {v.n} needles ({v.get_status_display().lower()})", "visits:detail", v.code)
+        )
+    # Newest first; on the same day, what happened later in the day comes first.
+    rank = {"Episode opened": 0, "Screening": 1, "Visit": 2, "Discharged": 3}
+    return sorted(items, key=lambda i: (i[0], rank[i[1].split(":")[0].split(" (")[0]]), reverse=True)
+
+
+@allowed("patients:episode")
+def episode_detail(request: HttpRequest, code) -> HttpResponse:
+    qs = Episode.objects.select_related("patient", "clinician", "recurrence_of", "plan")
+    episode = get_for_clinic(request, qs, code=code)
+    access = care_team.require_clinical_access(request, episode.patient)
+    record(request, "episode.view", episode)
+    return render(
+        request,
+        "care/episode.html",
+        {
+            "episode": episode,
+            "patient": episode.patient,
+            "error_form": ErrorForm(),
+            "gate": needling_gate(episode),
+            "screenings": episode.screenings.select_related("created_by").order_by("-created"),
+            "can_write": access != "break_glass",
+            "plan": getattr(episode, "plan", None),
+            "due": outcomes.due_for(episode) if episode.status != Episode.Status.ENTERED_IN_ERROR else [],
+            "visits": episode.visits.select_related("practitioner")
+            .annotate(n_needles=Count("insertions"))
+            .order_by("-started"),
+        },
+    )
+
+
+# Joined to patients' own patterns under the "patients" namespace (dryneedle/urls.py).
+urlpatterns = [
+    path("<uuid:code>/", patient_detail, name="detail"),
+    path("episodes/<uuid:code>/", episode_detail, name="episode"),
+]

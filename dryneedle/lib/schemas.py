@@ -1,0 +1,58 @@
+"""API field types every app's schemas share: strict dates and times, bounded text, the error body."""
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+
+
+def _strict_date(v):
+    # Pydantic's lax mode would take 0 as 1970-01-01; accept ISO text only.
+    if isinstance(v, date):
+        return v
+    if not isinstance(v, str):
+        raise ValueError("must be a date as text, YYYY-MM-DD")
+    return v
+
+
+def _strict_datetime(v):
+    # Lax mode takes numbers (and "0.5" in a query string) as Unix times; accept ISO 8601 text only.
+    if isinstance(v, datetime):
+        return v
+    if not isinstance(v, str) or not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", v):
+        raise ValueError("must be a date and time as ISO 8601 text, e.g. 2026-11-24T09:30:00Z")
+    return v
+
+
+def _aware(v: datetime) -> datetime:
+    # A time without a zone is the clinic's local time; comparing naive and aware times would fail.
+    # Stored in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (schemathesis, -23:22).
+    if not 1900 <= v.year <= 2999:
+        raise ValueError("check the year")
+    return (timezone.make_aware(v) if timezone.is_naive(v) else v).astimezone(UTC)
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_strict_datetime), AfterValidator(_aware)]
+
+
+def _not_future(v: date) -> date:
+    if v > timezone.localdate():
+        raise ValueError("cannot be in the future")
+    if v.year < 1900:
+        raise ValueError("check the year")
+    return v
+
+
+def Text(n: int, min_length: int = 0):
+    # No NUL bytes: PostgreSQL refuses them, so refuse them everywhere.
+    return Annotated[str, StringConstraints(max_length=n, min_length=min_length, pattern=r"^[^\x00]*$")]
+
+
+PastDate = Annotated[date, BeforeValidator(_strict_date), AfterValidator(_not_future)]
+
+
+class Error(Schema):
+    detail: object
