@@ -2,7 +2,7 @@
 #   make demo   installs everything and serves the demo clinic on the embedded database
 #   make test   installs everything and runs the test suite
 # Both install Debian packages with apt-get (through sudo when not root) and
-# create .venv with pinned dependencies (requirements*.txt + constraints.txt).
+# create .venv with the dependencies pyproject.toml names, at the versions constraints.txt locks.
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +18,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
 PYTEST := $(BIN)/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo check test test-pg test-long lint audit-deps serve clean debs-runtime debs-test
+.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test
 
 demo: debs-runtime $(VENV)/.installed
 	$(BIN)/dryneedle demo
@@ -48,6 +48,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r dryneedle
+	$(BIN)/lint-imports --no-cache
 
 # Known vulnerabilities in the locked dependency set (RT-23; waivers in security/waivers.toml).
 audit-deps: $(VENV)/.installed
@@ -61,12 +62,20 @@ debs-test:
 	@dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(TEST_DEBS); }
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends python3-venv; }
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+$(VENV)/.installed: constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --upgrade "pip>=25.1"
+	$(BIN)/pip install -q -c constraints.txt --group dev -e .
 	touch $@
+
+# Re-lock after changing the dependencies in pyproject.toml: a fresh environment, then every version.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade "pip>=25.1"
+	.venv-lock/bin/pip install -q --group dev -e .
+	{ echo "# The lock: every package of pyproject.toml's runtime and dev sets, at one version (make lock)."; \
+	  .venv-lock/bin/pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) var .hypothesis .schemathesis

@@ -121,12 +121,12 @@ def _lift_guards_for_flush(django_db_setup, django_db_blocker):
         connection = connections[options.get("database", "default")]
         back = _as_owner(connection)
         try:
-            for table in guards.GUARDED:
+            for table in guards.guarded():
                 guards.uninstall(connection, table)
             try:
                 return original(self, **options)
             finally:
-                for table, kind in guards.GUARDED.items():
+                for table, kind in guards.guarded().items():
                     guards.install(connection, table, kind)
         finally:
             back()

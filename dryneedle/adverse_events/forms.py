@@ -1,7 +1,10 @@
 from django import forms
 
+from dryneedle.accounts.models import User
 from dryneedle.adverse_events import rules
 from dryneedle.lib.forms import no_nul
+from dryneedle.lib.http import YEARS
+from dryneedle.screening.rules import REGIONS
 
 
 class EventForm(forms.Form):
@@ -42,8 +45,6 @@ class FilterForm(forms.Form):
 
     def __init__(self, clinic, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from dryneedle.accounts.models import User
-        from dryneedle.screening.rules import REGIONS
 
         self.fields["practitioner"].queryset = User.objects.filter(
             memberships__clinic=clinic, memberships__role="practitioner"
@@ -52,7 +53,6 @@ class FilterForm(forms.Form):
 
     def clean(self):
         d = super().clean()
-        from dryneedle.lib.http import YEARS
 
         for key in ("since", "until"):
             if d.get(key) and not YEARS[0] <= d[key].year <= YEARS[1]:

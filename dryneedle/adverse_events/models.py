@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.adverse_events import rules
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -14,6 +15,8 @@ class AdverseEvent(ClinicalRecord):
     practitioner; a confirmed event has a severity; a serious one is closed only with a
     review note.
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft, to confirm"

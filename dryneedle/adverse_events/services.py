@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from dryneedle.accounts.models import Membership, Role
 from dryneedle.adverse_events import rules
 from dryneedle.adverse_events.models import AdverseEvent
 
@@ -51,8 +52,6 @@ def save(event: AdverseEvent, user, data: dict, action: str = "save") -> Adverse
 def notify_serious(event: AdverseEvent) -> None:
     """Email the clinic admins: what and where to look, no patient name (the email leaves the system)."""
     from django.urls import reverse
-
-    from dryneedle.accounts.models import Membership, Role
 
     admins = Membership.objects.filter(clinic=event.clinic, role=Role.CLINIC_ADMIN, is_active=True).select_related(
         "user"

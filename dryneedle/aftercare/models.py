@@ -1,5 +1,6 @@
 from django.db import models
 
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -9,6 +10,8 @@ class CheckIn(ClinicalRecord):
     One row per visit and attempt, unique, so `send_due` can run any number of times,
     at once or concurrently, and send each only once.
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="checkins")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="+")

@@ -16,6 +16,7 @@ from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits import bodymap, depth
+from dryneedle.visits.models import Visit
 
 
 def handout(visit) -> dict:
@@ -50,7 +51,6 @@ def _exercises(episode) -> list:
 
 def own_rates(clinic) -> dict | None:
     """The clinic's own rates of the common reactions, once it has enough signed visits with needles."""
-    from dryneedle.visits.models import Visit
 
     visits = Visit.objects.filter(clinic=clinic, status="signed", insertions__isnull=False).distinct().count()
     if visits < rules.OWN_RATE_MIN_VISITS:
@@ -95,7 +95,6 @@ def due_checkins(now=None):
     First check-ins for visits signed in the last week (older ones are past asking);
     second ones when the first was not answered or reported a problem.
     """
-    from dryneedle.visits.models import Visit
 
     now = now or timezone.now()
     first_cut = now - timedelta(hours=settings.CHECKIN_HOURS)

@@ -18,6 +18,7 @@ from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime, Text
+from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 
 router = Router(tags=["appointments"])
@@ -119,7 +120,6 @@ def list_appointments(
 def create_appointment(request: HttpRequest, payload: AppointmentIn):
     """Book; 409 when the practitioner or the patient is busy then, 422 outside hours without a reason."""
     require(request, "create_appointment")
-    from dryneedle.patients.models import Patient
 
     patient = get_for_clinic(request, Patient, code=payload.patient)
     who = _practitioner(request, payload.practitioner)

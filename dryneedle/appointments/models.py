@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from dryneedle.lib import tokens
+from dryneedle.lib import guards, tokens
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.plans.rules import MODALITIES
 
@@ -96,6 +96,8 @@ class AvailabilityException(models.Model):
 
 
 class Appointment(ClinicalRecord):
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
         ATTENDED = "attended", "Attended"

@@ -11,6 +11,7 @@ the log can be split by clinic. The chains' heads are anchored outside the
 database by ``audit/checkpoints.py``.
 """
 
+import functools
 import hashlib
 import json
 import uuid
@@ -25,20 +26,28 @@ from dryneedle.audit.models import AuditEvent
 
 GENESIS = "0" * 64
 
-# Data category per object type (ONC 170.210(e): granularity of what was touched).
-CATEGORIES = {
-    "patients.patient": "demographics",
-    "patients.episode": "condition",
-    "screening.screening": "screening",
-    "visits.visit": "procedure",
-    "visits.insertion": "procedure",
-    "portal.patientlink": "screening",
-    "visits.triggerpoint": "procedure",
-}
+
+# Each model names its own data category (ONC 170.210(e): granularity of what
+# was touched) as ``audit_category``, and the action prefix its rows use when
+# they name no object as ``audit_actions`` ("patient" for patient.list): the
+# log knows no app above it.
+@functools.cache
+def _categories() -> tuple[dict[str, str], dict[str, str]]:
+    from django.apps import apps
+
+    by_label, by_action = {}, {}
+    for m in apps.get_models():
+        category = getattr(m, "audit_category", "")
+        if category:
+            by_label[m._meta.label_lower] = category
+            if getattr(m, "audit_actions", ""):
+                by_action[m.audit_actions] = category
+    return by_label, by_action
 
 
-# The object type an action's prefix refers to, for rows that name no object.
-ACTION_OBJECTS = {"patient": "patients.patient", "episode": "patients.episode", "screening": "screening.screening"}
+def category_of(label: str, action: str) -> str:
+    by_label, by_action = _categories()
+    return by_label.get(label) or by_action.get(action.split(".")[0], "")
 
 
 def canonical(values: dict) -> str:
@@ -70,7 +79,7 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 def _patient_code(obj) -> uuid.UUID | None:
     if obj is None:
         return None
-    if obj._meta.label_lower == "patients.patient":
+    if getattr(obj, "audit_is_patient", False):
         return obj.code
     patient = getattr(obj, "patient", None)
     return patient.code if patient is not None else None
@@ -108,7 +117,7 @@ def record(
         clinic=clinic.code if clinic is not None else None,
         patient=patient.code if patient is not None else _patient_code(obj),
         action=action,
-        category=category or CATEGORIES.get(label) or CATEGORIES.get(ACTION_OBJECTS.get(action.split(".")[0], ""), ""),
+        category=category or category_of(label, action),
         object_type=label,
         object_id=str(getattr(obj, "code", "")) if obj is not None else "",
         outcome=outcome,

@@ -1,5 +1,7 @@
 from django.db import models
 
+from dryneedle.lib import guards
+
 
 class AuditEvent(models.Model):
     """One read or change of patient data, or one security event.
@@ -11,6 +13,8 @@ class AuditEvent(models.Model):
     (``dryneedle verify_audit``). Values are stored, not foreign keys, so that
     the log stands on its own. No patient data goes in ``detail``.
     """
+
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
 
     class Outcome(models.TextChoices):
         OK = "ok", "Allowed"

@@ -20,9 +20,13 @@ from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
 from dryneedle.demo import care, people
+from dryneedle.directory.models import ConsultationRequest, Listing, PatientReview
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
+from dryneedle.patients.care_team import on_care_team
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
+from dryneedle.portal.models import PatientLink
+from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential, CredentialVerification, LocalRuleAttestation
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
@@ -224,8 +228,6 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
                 for c in Credential.objects.filter(user__memberships__clinic=clinic)
             )
         # The clinic admins gave the needling right where the jurisdiction rules allow it.
-        from dryneedle.practitioners import gate
-
         # Where dryneedle holds no rule (chiropractors and physicians here), the admin recorded who checked the
         # local rule (the gate fails closed without it). The first clinic leaves the physician's unchecked, so
         # the demo shows the blocked state too. The regulators named are real; the records are demo data.
@@ -304,8 +306,6 @@ EMERGENCY_REASONS = (
 def _emergency(rng: random.Random, clinics, practitioners_by_clinic: dict, today: date) -> None:
     """One past emergency opening per clinic, by a practitioner outside the patient's care team (after-hours cover)."""
     import zoneinfo
-
-    from dryneedle.patients.care_team import on_care_team
 
     for clinic in clinics:
         staff = practitioners_by_clinic.get(clinic.pk) or []
@@ -821,9 +821,6 @@ def _listings(rng: random.Random, clinic_objs) -> None:
     """Directory profiles for most practitioners, and a few consultation requests waiting at the front desk."""
     from django.utils.text import slugify
 
-    from dryneedle.directory.models import ConsultationRequest, Listing
-    from dryneedle.practitioners import gate
-
     for ci, (clinic, spec) in enumerate(clinic_objs):
         for m in Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER).select_related("user"):
             u = m.user
@@ -858,8 +855,6 @@ REVIEW_TEXTS = (
 
 def _reviews(rng: random.Random, clinics) -> None:
     """Reviews from some completed episodes of listed practitioners, as patients would leave them."""
-    from dryneedle.directory.models import Listing, PatientReview
-    from dryneedle.portal.models import PatientLink
 
     listed = set(Listing.objects.filter(clinic__in=clinics, listed=True).values_list("user_id", "clinic_id"))
     done = Episode.objects.filter(clinic__in=clinics, status="discharged", clinician__isnull=False)

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from dryneedle.lib import guards
 from dryneedle.practitioners.models import Credential
 
 
@@ -66,6 +67,8 @@ class PatientReview(models.Model):
     Kept apart from clinical outcomes. The clinic may reply; it cannot edit a review, and hides one only
     with a recorded moderation reason (audited).
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     class Moderation(models.TextChoices):
         ABUSE = "abuse", "Abusive or threatening"

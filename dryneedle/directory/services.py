@@ -10,6 +10,7 @@ from django.core import signing
 from django.db.models import F, Q
 from django.utils import timezone
 
+from dryneedle.appointments.models import Availability
 from dryneedle.directory.models import ConsultationRequest, Listing
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential
@@ -100,7 +101,6 @@ class Profile:
 
 
 def profile(listing: Listing) -> Profile:
-    from dryneedle.appointments.models import Availability
 
     today = timezone.localdate()
     # Credentials verified by the listing's own clinic (verification is per clinic).

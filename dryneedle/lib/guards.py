@@ -12,35 +12,21 @@ is what detects that (``dryneedle verify_audit``).
 
 from django.db import migrations
 
-# table -> kind. Migrations install these; the test suite lifts them briefly
-# to flush tables between transactional tests. A new clinical table adds a row.
-GUARDED: dict[str, str] = {
-    "audit_auditevent": "append_only",
-    "patients_patient": "no_delete",
-    "patients_episode": "no_delete",
-    "patients_patientversion": "append_only",
-    "patients_emergencyaccess": "append_only",
-    "screening_screening": "no_delete",
-    "visits_visit": "no_delete",
-    "visits_insertion": "no_delete",
-    "visits_amendment": "append_only",
-    "visits_needleincident": "append_only",
-    "visits_triggerpoint": "no_delete",
-    "visits_triggerpointexam": "no_delete",
-    "portal_patientlink": "no_delete",
-    "outcomes_response": "no_delete",
-    "outcomes_objectivemeasure": "no_delete",
-    "adverse_events_adverseevent": "no_delete",
-    "aftercare_checkin": "no_delete",
-    "plans_careplan": "no_delete",
-    "plans_goal": "no_delete",
-    "plans_component": "no_delete",
-    "plans_assignment": "no_delete",
-    "plans_exerciselog": "no_delete",
-    "plans_review": "append_only",
-    "appointments_appointment": "no_delete",
-    "directory_patientreview": "no_delete",
-}
+APPEND_ONLY = "append_only"
+NO_DELETE = "no_delete"
+
+
+def guarded() -> dict[str, str]:
+    """Table -> kind, for every installed model that declares ``db_guard`` (each app declares its own).
+
+    Migrations install these; the test suite lifts them briefly to flush
+    tables between transactional tests. A new clinical model sets
+    ``db_guard = guards.NO_DELETE`` (or ``APPEND_ONLY``) and adds a migration
+    with ``guard(<its table>)``.
+    """
+    from django.apps import apps
+
+    return {m._meta.db_table: m.db_guard for m in apps.get_models() if getattr(m, "db_guard", None)}
 
 
 def _statements(vendor: str, table: str, kind: str) -> list[str]:
@@ -92,7 +78,7 @@ def uninstall(connection, table: str) -> None:
 
 def guard(table: str) -> migrations.RunPython:
     """Return a migration operation that installs the guard on ``table``."""
-    kind = GUARDED[table]
+    kind = guarded()[table]
 
     def forwards(apps, schema_editor):
         install(schema_editor.connection, table, kind)
@@ -103,8 +89,12 @@ def guard(table: str) -> migrations.RunPython:
     return migrations.RunPython(forwards, backwards)
 
 
-# Other trigger sets (module with SQLITE, SQLITE_DROP, POSTGRES, POSTGRES_DROP, TABLES).
-EXTRA = ("dryneedle.visits.triggers",)
+def trigger_modules() -> list[str]:
+    """Other trigger sets, named by their app (``AppConfig.trigger_module``: a module with
+    SQLITE, SQLITE_DROP, POSTGRES, POSTGRES_DROP and TABLES)."""
+    from django.apps import apps
+
+    return [cfg.trigger_module for cfg in apps.get_app_configs() if getattr(cfg, "trigger_module", None)]
 
 
 def _existing_tables(connection) -> set[str]:
@@ -122,10 +112,10 @@ def install_all(connection) -> None:
     import importlib
 
     tables = _existing_tables(connection)
-    for table, kind in GUARDED.items():
+    for table, kind in guarded().items():
         if table in tables:
             install(connection, table, kind)
-    for name in EXTRA:
+    for name in trigger_modules():
         mod = importlib.import_module(name)
         if set(mod.TABLES) <= tables:
             # Drop first: a trigger whose definition changed must be replaced, not kept.
@@ -142,6 +132,6 @@ def uninstall_cross_table(connection) -> None:
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for name in EXTRA:
+        for name in trigger_modules():
             for sql in importlib.import_module(name).SQLITE_DROP:
                 cursor.execute(sql)

@@ -2,6 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.outcomes import scoring
 
@@ -21,6 +22,8 @@ class Response(ClinicalRecord):
     The answers are kept, so a score can always be recomputed and checked. A
     wrong response is marked entered in error, never changed or deleted.
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     class Source(models.TextChoices):
         CLINICIAN = "clinician", "Entered by the clinician"
@@ -101,6 +104,8 @@ class ObjectiveMeasure(ClinicalRecord):
     comparable within a patient, device and site (Suzuki 2022, docs/clinical-sources.md §6.6),
     and range of motion differs by method.
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     class Kind(models.TextChoices):
         FLEXION = "rom_flexion", "Lumbar flexion"

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dryneedle.outcomes import bundle, scoring
 from dryneedle.outcomes.models import Response, Threshold
+from dryneedle.visits.models import Visit
 
 
 def record_response(episode, instrument: str, answers: dict, user=None, *, source="clinician", **extra) -> Response:
@@ -65,7 +66,6 @@ def series(episode) -> dict[str, Series]:
     for r in Response.objects.filter(episode=episode, entered_in_error=False, scorable=True).order_by("collected"):
         if r.instrument in out:
             out[r.instrument].points.append((r.collected, r.score, "questionnaire"))
-    from dryneedle.visits.models import Visit
 
     for v in Visit.objects.filter(episode=episode, pre_nprs__isnull=False).order_by("started"):
         out["nprs"].points.append((v.started, v.pre_nprs, "before needling"))

@@ -19,6 +19,9 @@ from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
 from dryneedle.outcomes.models import INSTRUMENT_CHOICES, ObjectiveMeasure, Response, TextPack, Threshold
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
+from dryneedle.portal.models import PatientLink
+from dryneedle.portal.views import send_link
+from dryneedle.visits.models import Visit
 
 
 def answers_from_post(instrument: str, post) -> dict:
@@ -29,7 +32,6 @@ def answers_from_post(instrument: str, post) -> dict:
 
 
 def _context(episode: Episode, instrument: str, posted=None) -> dict:
-    from dryneedle.visits.models import Visit
 
     pack = getattr(TextPack.objects.filter(clinic=episode.clinic).first(), "pack", None)
     mic = services.thresholds(episode.clinic)
@@ -128,8 +130,6 @@ def mark_in_error(request: HttpRequest, code) -> HttpResponse:
 @allowed("outcomes:send")
 def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
     """Send the patient the questionnaires due now: the baseline set first, then the follow-up set."""
-    from dryneedle.portal.models import PatientLink
-    from dryneedle.portal.views import send_link
 
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=True, code=code

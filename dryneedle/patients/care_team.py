@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
@@ -83,7 +84,6 @@ def get_clinical(request: HttpRequest, qs, *, write: bool, **lookup):
 
     ``write`` refuses emergency (break-glass) access, which is read-only.
     """
-    from dryneedle.accounts.access import get_for_clinic
 
     obj = get_for_clinic(request, qs, **lookup)
     patient = obj if isinstance(obj, Patient) else obj.patient

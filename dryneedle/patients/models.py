@@ -4,6 +4,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.patients.conditions import BY_CODE, CHOICES
 
@@ -32,6 +33,11 @@ class RecordStatus(models.TextChoices):
 
 
 class Patient(ClinicalRecord):
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "demographics"  # its rows' data category in the audit log (audit/log.py)
+    audit_actions = "patient"  # the action prefix of rows about it that name no object
+    audit_is_patient = True  # an audit row about it is about this patient
+
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     birth_date = models.DateField(validators=[validate_past_date])
@@ -84,12 +90,18 @@ class Patient(ClinicalRecord):
 class PatientVersion(ClinicalRecord):
     """The values a patient record had before an edit: nothing is silently overwritten."""
 
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="versions")
     previous = models.JSONField()
     changed = models.JSONField()  # names of the fields that changed
 
 
 class Episode(ClinicalRecord):
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "condition"  # its rows' data category in the audit log (audit/log.py)
+    audit_actions = "episode"  # the action prefix of rows about it that name no object
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         DISCHARGED = "discharged", "Discharged"
@@ -152,6 +164,8 @@ class EmergencyAccess(ClinicalRecord):
     action during the window is flagged in the audit log, clinic admins are
     told, and the grant ends by itself.
     """
+
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="emergency_accesses")
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="emergency_accesses")

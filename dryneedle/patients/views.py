@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
-from dryneedle.accounts.models import Role
+from dryneedle.accounts.models import Role, User
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
@@ -233,8 +233,6 @@ def emergency_report(request: HttpRequest) -> HttpResponse:
         by_user.setdefault(r.username, {"opened": 0, "refused": 0})["refused"] += 1
     missing = set(by_user) - set(names)
     if missing:
-        from dryneedle.accounts.models import User
-
         names |= {u.username: u.display_name() for u in User.objects.filter(username__in=missing)}
     by_person = sorted((names.get(k, k), v) for k, v in by_user.items())
     record(

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator, ConfigDict, Field
 
 from dryneedle.accounts.apiauth import require
+from dryneedle.accounts.people import practitioners
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, Text, _strict_date
 from dryneedle.patients import care_team
@@ -181,8 +182,6 @@ class ExerciseOut(Schema):
 
 def _provider(request, data: dict) -> dict:
     if data.get("provider"):
-        from dryneedle.accounts.people import practitioners
-
         user = practitioners(request.membership.clinic).filter(username=data["provider"]).first()
         if user is None:
             raise HttpError(422, "provider: no practitioner of this clinic has that username.")

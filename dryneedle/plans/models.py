@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.plans import exercises, rules
 
@@ -12,6 +13,8 @@ RISK_GROUPS = [("", "No STarT Back result"), ("low", "Low"), ("medium", "Medium"
 
 class CarePlan(ClinicalRecord):
     """One plan per episode: goals, components by modality, exercises, reviews and maintenance."""
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="plans")
     episode = models.OneToOneField("patients.Episode", models.PROTECT, related_name="plan")
@@ -49,6 +52,8 @@ class CarePlan(ClinicalRecord):
 class Goal(ClinicalRecord):
     """A goal in the patient's words, usually a PSFS activity: 0 = unable, 10 = as before (Stratford 1995)."""
 
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="goals")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     activity = models.CharField(max_length=200)
@@ -79,6 +84,8 @@ class Goal(ClinicalRecord):
 
 class Component(ClinicalRecord):
     """A planned part of care: who does what, how often and how many times."""
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="components")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -119,6 +126,8 @@ class Component(ClinicalRecord):
 class Assignment(ClinicalRecord):
     """An exercise from the library given to the patient, with the dose for them."""
 
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="assignments")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     exercise = models.CharField(max_length=30, choices=exercises.CHOICES)
@@ -138,6 +147,8 @@ class Assignment(ClinicalRecord):
 class ExerciseLog(ClinicalRecord):
     """The patient did this exercise on this day (one tick per exercise per day)."""
 
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+
     assignment = models.ForeignKey(Assignment, models.PROTECT, related_name="logs")
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -150,6 +161,8 @@ class ExerciseLog(ClinicalRecord):
 
 class Review(ClinicalRecord):
     """A plan review at a reassessment milestone (half or all of the planned needling visits) or any time."""
+
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
 
     class Milestone(models.TextChoices):
         HALF = "half", "Half of the planned needling visits"

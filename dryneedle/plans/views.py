@@ -29,6 +29,7 @@ from dryneedle.plans.forms import (
 )
 from dryneedle.plans.models import Assignment, CarePlan, Component, Goal
 from dryneedle.portal.models import PatientLink
+from dryneedle.portal.views import send_link
 
 CAT = "care_plan"
 # Where the plan page opens after a change: the section, not the form (a fragment inside a closed
@@ -287,7 +288,6 @@ def review(request: HttpRequest, code) -> HttpResponse:
 
 @allowed("plans:send_exercises")
 def send_exercises(request: HttpRequest, code) -> HttpResponse:
-    from dryneedle.portal.views import send_link
 
     plan = _plan(request, code, write=True)
     if not plan.assignments.filter(active=True).exists():

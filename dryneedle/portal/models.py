@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from dryneedle.lib import tokens
+from dryneedle.lib import guards, tokens
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -14,6 +14,9 @@ class PatientLink(ClinicalRecord):
     The token is 256 random bits shown once; only its SHA-256 is stored, so a
     database reader cannot use a link. A submitted link cannot be replayed.
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "screening"  # its rows' data category in the audit log (audit/log.py)
 
     class Purpose(models.TextChoices):
         SCREENING = "screening", "Screening questions before needling"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
@@ -108,7 +109,6 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             {"message": "This link is not valid. Ask your clinic for a new one."},
             status=404,
         )
-    from dryneedle.accounts.middleware import activate_clinic_timezone
 
     activate_clinic_timezone(link.clinic)  # the patient's dates are the clinic's (the middleware resets it)
     problem = link.problem()

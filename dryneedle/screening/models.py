@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.screening.rules import LEVELS, SEVERITY
 
@@ -15,6 +16,10 @@ class Screening(ClinicalRecord):
     situation means a new screening. Acknowledgments, an override and medical
     clearance are added to it, each with who and when.
     """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "screening"  # its rows' data category in the audit log (audit/log.py)
+    audit_actions = "screening"  # the action prefix of rows about it that name no object
 
     class Status(models.TextChoices):
         CURRENT = "current", "Current"

@@ -4,6 +4,8 @@ from django.apps import AppConfig
 class VisitsConfig(AppConfig):
     name = "dryneedle.visits"
     label = "visits"
+    # Triggers that keep a signed visit and its needles unchanged (lib/guards.py installs them).
+    trigger_module = "dryneedle.visits.triggers"
 
     def ready(self) -> None:
         from dryneedle.practitioners import gate

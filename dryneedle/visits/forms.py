@@ -2,6 +2,7 @@ from django import forms
 
 from dryneedle.lib.forms import no_nul
 from dryneedle.patients.forms import DateInput
+from dryneedle.screening.rules import REGIONS
 from dryneedle.visits import bodymap
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.models import (
@@ -79,8 +80,6 @@ class InsertionForm(forms.Form):
     def __init__(self, clinic, *args, episode=None, **kwargs):
         super().__init__(*args, **kwargs)
         from django.utils import timezone
-
-        from dryneedle.screening.rules import REGIONS
 
         self.fields["region"].choices = [("", "The muscle's usual region")] + [(r, r.capitalize()) for r in REGIONS]
         if episode is not None:

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.lib import guards
 from dryneedle.lib.models import ClinicalRecord, NeverDeletedQuerySet
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.muscles import BY_CODE, CHOICES
@@ -72,6 +73,9 @@ class DepthLimit(models.Model):
 
 class Visit(ClinicalRecord):
     """One dry-needling visit, documented in the five steps; a draft until signed, then never changed."""
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -181,6 +185,9 @@ class InsertionQuerySet(NeverDeletedQuerySet):
 class Insertion(ClinicalRecord):
     """One needle: where it went, how deep, what was done, and when it came out."""
 
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
+
     visit = models.ForeignKey(Visit, models.PROTECT, related_name="insertions")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     trigger_point = models.ForeignKey("TriggerPoint", models.PROTECT, null=True, blank=True, related_name="insertions")
@@ -235,6 +242,8 @@ class Insertion(ClinicalRecord):
 class Amendment(ClinicalRecord):
     """A correction appended to a signed visit: who, when, why. The signed note itself never changes."""
 
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+
     visit = models.ForeignKey(Visit, models.PROTECT, related_name="amendments")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     text = models.TextField(max_length=5000)
@@ -252,6 +261,8 @@ class NeedleIncident(ClinicalRecord):
     incident accounts for the needle so the visit can be signed; it becomes an
     adverse-event record when the adverse-events app exists.
     """
+
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
 
     insertion = models.OneToOneField(Insertion, models.PROTECT, related_name="incident")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -281,6 +292,9 @@ class TriggerPoint(ClinicalRecord):
     own pain makes it active, otherwise latent (docs/clinical-sources.md §7).
     """
 
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
+
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="trigger_points")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="trigger_points")
     muscle = models.CharField(max_length=40, choices=CHOICES)
@@ -293,6 +307,8 @@ class TriggerPoint(ClinicalRecord):
 
 class TriggerPointExam(ClinicalRecord):
     """What was found at one trigger point on one visit."""
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dryneedle.accounts.models import Membership, Role
-from dryneedle.screening.gate import needling_gate
+from dryneedle.screening.gate import current_screening, needling_gate
 from dryneedle.visits import bodymap, depth, hooks, signing
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
@@ -269,7 +269,6 @@ def procedure_code(visit: Visit, muscles: set[str]) -> str:
 
 def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
     """A readable note generated from the structured visit: nothing is typed twice."""
-    from dryneedle.screening.gate import current_screening
 
     s = current_screening(visit.episode)
     muscles = {n.muscle for n in needles}

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from dryneedle.lib.pgroles import privileged
+
 
 class WebConfig(AppConfig):
     name = "dryneedle.web"
@@ -40,8 +42,6 @@ def database_role(app_configs=None, databases=None, **kwargs):
 
     if connection.vendor != "postgresql":
         return []
-    from dryneedle.lib.pgroles import privileged
-
     why = privileged(connection)
     if not why:
         return []
