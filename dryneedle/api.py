@@ -2,7 +2,7 @@
 
 Authentication: a session cookie (with the CSRF token on unsafe requests) or
 ``Authorization: Bearer dn_...`` (an ApiToken bound to one clinic). Every
-operation asks the policy table (``require``) and every object is fetched
+operation asks the policy table (``policy_check``, under its operation id) and every object is fetched
 within the caller's clinic, exactly as the pages do.
 """
 
@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from dryneedle.accounts.apiauth import SessionAuth, TokenAuth
+from dryneedle.accounts.apiauth import SessionAuth, TokenAuth, policy_check
 from dryneedle.audit.log import record
 
 api = NinjaAPI(
@@ -22,6 +22,8 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-1.0.0",
 )
+# Every operation asks the policy table under its own operation id, before its body runs.
+api.add_decorator(policy_check)
 
 
 @api.exception_handler(ValidationError)

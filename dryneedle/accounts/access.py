@@ -1,8 +1,10 @@
 """Authorization helpers used by every page and API operation.
 
-Pages call ``@allowed("<url name>")``; API operations call ``require(request, key)``.
-Both read ``dryneedle.policy``. Objects are fetched with ``get_for_clinic`` so that
-another clinic's record is simply not found (404, no data in the body).
+Pages are decorated ``@allowed``: the policy key is the page's URL name
+(``patients:list``). API operations need nothing: ``accounts.apiauth.policy_check``
+wraps every one and asks under its operation id. Both read ``accounts.policy``.
+Objects are fetched with ``get_for_clinic`` so that another clinic's record is
+simply not found (404, no data in the body).
 """
 
 from functools import wraps
@@ -32,26 +34,29 @@ def check(request: HttpRequest, key: str) -> bool:
     return m is not None and m.role in roles  # type: ignore[operator]
 
 
-def allowed(key: str):
-    """Decorate a page view: login, a clinic membership and a role from the policy table."""
+def allowed(view):
+    """Decorate a page view: login, a clinic membership and a role from the policy table.
 
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            roles = policy.roles_for(key, request.method or "GET")
-            if roles is not policy.PUBLIC and not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not check(request, key):
-                if roles is None:
-                    row = policy.POLICY.get(key, {})
-                    return HttpResponseNotAllowed(list(row))
-                record(request, "access.denied", outcome="denied", detail=key)
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
+    The key is the URL name the request was routed by, so a page's policy row
+    and its address are named once (the access-matrix test fails for a URL name
+    with no row). A view reached without routing is refused.
+    """
 
-        return wrapper
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        match = request.resolver_match
+        key = match.view_name if match is not None else ""
+        roles = policy.roles_for(key, request.method or "GET")
+        if roles is not policy.PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not check(request, key):
+            if roles is None and key in policy.POLICY:
+                return HttpResponseNotAllowed(list(policy.POLICY[key]))
+            record(request, "access.denied", outcome="denied", detail=key or "unrouted")
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
 
-    return decorator
+    return wrapper
 
 
 def get_for_clinic(request: HttpRequest, qs: QuerySet | type[Model], **lookup):

@@ -5,6 +5,8 @@ A session cookie (with the CSRF token on unsafe requests) or
 itself (dryneedle/api.py) mounts every app's router on top of these.
 """
 
+from functools import wraps
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import HttpError
@@ -72,3 +74,20 @@ def require(request: HttpRequest, operation: str) -> None:
     if operation.startswith("export") and isinstance(token, ApiToken) and "export" not in token.scope_set():
         record(request, "access.denied", outcome="denied", detail="token scope: api:" + operation)
         raise HttpError(403, "This token may not export: ask for a token with the export scope.")
+
+
+def policy_check(view_func):
+    """Wrap an API operation: the policy table is asked under the operation's name.
+
+    Mounted once for the whole API (``api.add_decorator`` in dryneedle/api.py),
+    so no operation can forget it. The name is the function's, which is also its
+    OpenAPI operation id (tests/test_api_policy.py holds them equal).
+    """
+    key = view_func.__name__
+
+    @wraps(view_func)
+    def checked(request: HttpRequest, *args, **kwargs):
+        require(request, key)
+        return view_func(request, *args, **kwargs)
+
+    return checked

@@ -40,7 +40,7 @@ def _visible(request: HttpRequest):
     return tokens.order_by("-created")
 
 
-@allowed("tokens")
+@allowed
 def tokens(request: HttpRequest) -> HttpResponse:
     verified = request.user.is_verified()
     form = TokenForm(request.POST if request.method == "POST" else None)

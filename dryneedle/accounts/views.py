@@ -47,7 +47,7 @@ def send_unlock_link(request: HttpRequest, username: str) -> None:
     record_account(request, "login.unlock_sent", user)
 
 
-@allowed("login")
+@allowed
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
@@ -103,7 +103,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed("login_verify")
+@allowed
 def login_verify(request: HttpRequest) -> HttpResponse:
     """Second step of login for accounts with a TOTP device."""
     pending = request.session.get(mfa.PENDING)
@@ -129,7 +129,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_verify.html", {"form": form})
 
 
-@allowed("mfa_setup")
+@allowed
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Turn on the TOTP second factor (required for clinic admins and superusers)."""
     user = request.user
@@ -164,7 +164,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
-@allowed("login_unlock")
+@allowed
 def login_unlock(request: HttpRequest) -> HttpResponse:
     """The owner's emailed link: a button (a mail scanner's GET changes nothing) that clears the lockout."""
     user = throttle.user_for_token(request.GET.get("token", ""))
@@ -181,7 +181,7 @@ def login_unlock(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/unlock.html", {"bad": False})
 
 
-@allowed("logout")
+@allowed
 def logout_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     record(request, "logout")
@@ -195,7 +195,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@allowed("switch_clinic")
+@allowed
 def switch_clinic(request: HttpRequest) -> HttpResponse:
     form = SwitchClinicForm(request.POST)
     if form.is_valid():
@@ -209,6 +209,6 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-@allowed("healthz")
+@allowed
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})

@@ -9,7 +9,6 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
-from dryneedle.accounts.apiauth import require
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
@@ -84,7 +83,6 @@ def list_adverse_events(
     until: IsoDatetime | None = None,
 ):
     """The clinic's adverse events, oldest first; `until` is exclusive."""
-    require(request, "list_adverse_events")
     qs = AdverseEvent.objects.filter(clinic=request.membership.clinic, entered_in_error=False)
     if status:
         qs = qs.filter(status=status)
@@ -100,7 +98,6 @@ def list_adverse_events(
 @router.post("visits/{code}/adverse-events", response={201: EventOut, **ERRORS}, operation_id="create_adverse_event")
 def create_adverse_event(request: HttpRequest, code: UUID, payload: EventIn):
     """Report an event at a visit; without a severity it stays a draft."""
-    require(request, "create_adverse_event")
     visit = care_team.get_clinical(request, Visit.objects.select_related("patient", "episode"), write=True, code=code)
     event = AdverseEvent(clinic=visit.clinic, patient=visit.patient, episode=visit.episode, visit=visit)
     return Status(201, _save(request, event, payload, "adverse_event.create"))
@@ -114,7 +111,6 @@ def _event(request, code, write):
 
 @router.get("adverse-events/{code}", response={200: EventOut, **ERRORS}, operation_id="get_adverse_event")
 def get_adverse_event(request: HttpRequest, code: UUID):
-    require(request, "get_adverse_event")
     e = _event(request, code, write=False)
     record(request, "adverse_event.view", e, patient=e.patient, category="safety", detail="api")
     return e
@@ -123,5 +119,4 @@ def get_adverse_event(request: HttpRequest, code: UUID):
 @router.patch("adverse-events/{code}", response={200: EventOut, **ERRORS}, operation_id="update_adverse_event")
 def update_adverse_event(request: HttpRequest, code: UUID, payload: EventIn):
     """Classify, confirm or close an event; the same rules as the page (a serious event closes only with a review)."""
-    require(request, "update_adverse_event")
     return _save(request, _event(request, code, write=True), payload, f"adverse_event.{payload.action}")

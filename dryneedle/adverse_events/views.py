@@ -44,7 +44,7 @@ def _filtered(request: HttpRequest):
     return form, events.distinct(), visits.distinct()
 
 
-@allowed("adverse_events:list")
+@allowed
 def event_list(request: HttpRequest) -> HttpResponse:
     form, events, visits = _filtered(request)
     n_visits = visits.count()
@@ -71,7 +71,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed("adverse_events:export")
+@allowed
 def export_csv(request: HttpRequest) -> HttpResponse:
     _form, events, _visits = _filtered(request)
     response = HttpResponse(content_type="text/csv")
@@ -102,7 +102,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@allowed("adverse_events:new")
+@allowed
 def new_event(request: HttpRequest, code) -> HttpResponse:
     """Report an event at a visit (immediate events on the visit page link here)."""
     visit = care_team.get_clinical(request, Visit.objects.select_related("patient", "episode"), write=True, code=code)
@@ -137,7 +137,7 @@ def new_event(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("adverse_events:detail")
+@allowed
 def event_detail(request: HttpRequest, code) -> HttpResponse:
     qs = AdverseEvent.objects.select_related("patient", "visit", "episode", "checkin", "reviewed_by")
     event = care_team.get_clinical(request, qs, write=request.method == "POST", code=code)

@@ -21,7 +21,7 @@ def _visit(request, code) -> Visit:
     return care_team.get_clinical(request, qs, write=False, code=code)
 
 
-@allowed("aftercare:handout")
+@allowed
 def handout_page(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code)
     record(request, "handout.view", visit, category="procedure")
@@ -29,7 +29,7 @@ def handout_page(request: HttpRequest, code) -> HttpResponse:
     return render(request, "aftercare/handout_page.html", ctx, status=200 if ctx["needles"] else 404)
 
 
-@allowed("aftercare:handout_pdf")
+@allowed
 def handout_pdf(request: HttpRequest, code) -> HttpResponse:
     from weasyprint import HTML
 
@@ -125,7 +125,7 @@ def _read(post) -> tuple[dict, list[str]]:
     return answers, errors
 
 
-@allowed("aftercare:acknowledge")
+@allowed
 def acknowledge(request: HttpRequest, code) -> HttpResponse:
     """A clinician has seen an urgent check-in and acted: the alert leaves the top of the pages."""
     c = care_team.get_clinical(request, CheckIn.objects.select_related("patient", "visit"), write=True, code=code)

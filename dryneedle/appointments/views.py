@@ -40,7 +40,7 @@ def _day(request: HttpRequest, key: str) -> date:
     return query_date(request, key, timezone.localdate())
 
 
-@allowed("appointments:week")
+@allowed
 def week(request: HttpRequest) -> HttpResponse:
     people, who = _who(request)
     first = services.monday(_day(request, "week"))
@@ -52,7 +52,7 @@ def week(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@allowed("appointments:day")
+@allowed
 def day(request: HttpRequest) -> HttpResponse:
     people, who = _who(request)
     d = _day(request, "date")
@@ -74,7 +74,7 @@ def _components(patient) -> list[tuple[str, str]]:
     ]
 
 
-@allowed("appointments:book")
+@allowed
 def book(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     clinic = request.membership.clinic
@@ -129,7 +129,7 @@ def book(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("appointments:detail")
+@allowed
 def detail(request: HttpRequest, code) -> HttpResponse:
     appt = get_for_clinic(
         request, Appointment.objects.select_related("patient", "practitioner", "component"), code=code
@@ -159,7 +159,7 @@ def detail(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("appointments:availability")
+@allowed
 def availability(request: HttpRequest) -> HttpResponse:
     """Weekly hours and exceptions. A practitioner edits their own; a clinic admin anyone's."""
     clinic = request.membership.clinic
@@ -232,7 +232,7 @@ def availability(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed("appointments:feed")
+@allowed
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The practitioner's iCalendar feed; the secret URL is the credential (only its SHA-256 is stored)."""
     if lookups.throttled(request):

@@ -23,7 +23,7 @@ from dryneedle.screening.models import Screening
 from dryneedle.visits.models import Visit
 
 
-@allowed("patients:detail")
+@allowed
 def patient_detail(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     access = care_team.clinical_access(request, patient)
@@ -92,7 +92,7 @@ def _timeline(episodes) -> list[tuple]:
     return sorted(items, key=lambda i: (i[0], rank[i[1].split(":")[0].split(" (")[0]]), reverse=True)
 
 
-@allowed("patients:episode")
+@allowed
 def episode_detail(request: HttpRequest, code) -> HttpResponse:
     qs = Episode.objects.select_related("patient", "clinician", "recurrence_of", "plan")
     episode = get_for_clinic(request, qs, code=code)

@@ -18,7 +18,7 @@ from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential
 
 
-@allowed("home")
+@allowed
 def home(request: HttpRequest) -> HttpResponse:
     m = request.membership
     ctx: dict = {"memberships": memberships_of(request.user)}

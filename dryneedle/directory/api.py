@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from dryneedle.accounts.apiauth import require
 from dryneedle.directory import services
 from dryneedle.lib.schemas import Error, Text
 from dryneedle.patients.conditions import CONDITIONS
@@ -43,7 +42,6 @@ def search_directory(
     page: Annotated[int, Field(ge=1, le=10000)] = 1,
 ):
     """The public directory (no login): listed practitioners who may needle, 10 a page. Nothing about patients."""
-    require(request, "search_directory")
     qs = services.search(place, profession or "", language, condition or "")
     p = Paginator(qs, services.PAGE_SIZE)
     got = p.get_page(page)

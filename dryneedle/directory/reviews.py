@@ -74,7 +74,7 @@ def patient_review(request: HttpRequest, link: PatientLink) -> HttpResponse:
                   status=400 if errors else 200)  # fmt: skip
 
 
-@allowed("directory:reviews")
+@allowed
 def clinic_reviews(request: HttpRequest) -> HttpResponse:
     """The clinic's reviews: reply, or hide one with a recorded reason. Reviews are never edited."""
     qs = PatientReview.objects.filter(clinic=request.membership.clinic).select_related("practitioner", "moderated_by")

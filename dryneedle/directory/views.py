@@ -51,7 +51,7 @@ class RequestForm(forms.Form):
         return d
 
 
-@allowed("directory:search")
+@allowed
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = None
@@ -67,7 +67,7 @@ def search(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-@allowed("directory:profile")
+@allowed
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     listing = services.visible().filter(slug=slug[:80]).select_related("user", "clinic").first()
     if listing is None:
@@ -105,7 +105,7 @@ class ListingForm(forms.ModelForm):
         labels = {"listed": "Show me in the public directory"}
 
 
-@allowed("directory:listing")
+@allowed
 def my_listing(request: HttpRequest) -> HttpResponse:
     """A practitioner's own public profile: opt in, and what it says."""
     clinic = request.membership.clinic
@@ -131,7 +131,7 @@ def my_listing(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-@allowed("directory:inbox")
+@allowed
 def inbox(request: HttpRequest) -> HttpResponse:
     qs = ConsultationRequest.objects.filter(clinic=request.membership.clinic).select_related("listing__user")
     record(request, "consultation.list", category=CAT)
@@ -148,7 +148,7 @@ class ConvertForm(forms.Form):
     time = forms.TimeField(label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
 
 
-@allowed("directory:request")
+@allowed
 def request_detail(request: HttpRequest, code) -> HttpResponse:
     """Reception turns a request into a patient record and, when a time is given, a consultation appointment."""
     cr = get_for_clinic(request, ConsultationRequest.objects.select_related("listing__user"), code=code)

@@ -10,7 +10,6 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
-from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.outcomes import scoring, services
@@ -48,7 +47,6 @@ class AnswersIn(Schema):
 )
 def score_instrument(request: HttpRequest, code: Instrument, payload: AnswersIn):
     """Score one response without storing it: the same rules and messages as `dryneedle score`."""
-    require(request, "score_instrument")
     try:
         # The raw body, not the schema's dump: keys such as "items" must reach the rules untouched.
         return scoring.score(code, json.loads(request.body)).as_dict()
@@ -91,7 +89,6 @@ def _episode(request, code, write: bool) -> Episode:
 @router.get("episodes/{code}/responses", response={200: list[ResponseOut], **ERRORS}, operation_id="list_responses")
 def list_responses(request: HttpRequest, code: UUID, instrument: Instrument | None = None):
     """The episode's questionnaire responses, oldest first (entered-in-error ones included, flagged)."""
-    require(request, "list_responses")
     episode = _episode(request, code, write=False)
     qs = Response.objects.filter(episode=episode).select_related("episode").order_by("collected", "id")
     if instrument:
@@ -103,7 +100,6 @@ def list_responses(request: HttpRequest, code: UUID, instrument: Instrument | No
 @router.post("episodes/{code}/responses", response={201: ResponseOut, **ERRORS}, operation_id="create_response")
 def create_response(request: HttpRequest, code: UUID, payload: ResponseIn):
     """Store and score a response; bad answers are refused (422) with the key they concern."""
-    require(request, "create_response")
     episode = _episode(request, code, write=True)
     try:
         with transaction.atomic():
@@ -125,7 +121,6 @@ def _response(request, code, write: bool) -> Response:
 
 @router.get("responses/{code}", response={200: ResponseOut, **ERRORS}, operation_id="get_response")
 def get_response(request: HttpRequest, code: UUID):
-    require(request, "get_response")
     r = _response(request, code, write=False)
     record(request, "response.view", r, patient=r.patient, category="outcomes", detail="api")
     return r
@@ -134,7 +129,6 @@ def get_response(request: HttpRequest, code: UUID):
 @router.patch("responses/{code}", response={200: ResponseOut, **ERRORS}, operation_id="update_response")
 def update_response(request: HttpRequest, code: UUID, payload: ResponsePatch):
     """Mark a response entered in error (the only change: answers are never rewritten, nothing is deleted)."""
-    require(request, "update_response")
     r = _response(request, code, write=True)
     with transaction.atomic():
         r.entered_in_error = True

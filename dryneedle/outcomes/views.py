@@ -75,7 +75,7 @@ def _context(episode: Episode, instrument: str, posted=None) -> dict:
     }
 
 
-@allowed("outcomes:episode")
+@allowed
 def episode_outcomes(request: HttpRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=False, code=code
@@ -87,7 +87,7 @@ def episode_outcomes(request: HttpRequest, code) -> HttpResponse:
     return render(request, "outcomes/episode.html", _context(episode, instrument))
 
 
-@allowed("outcomes:record")
+@allowed
 def record_response(request: HttpRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
@@ -115,7 +115,7 @@ def record_response(request: HttpRequest, code) -> HttpResponse:
     return redirect("outcomes:episode", episode.code)
 
 
-@allowed("outcomes:mark_in_error")
+@allowed
 def mark_in_error(request: HttpRequest, code) -> HttpResponse:
     r = care_team.get_clinical(request, Response.objects.select_related("episode", "patient"), write=True, code=code)
     with transaction.atomic():
@@ -127,7 +127,7 @@ def mark_in_error(request: HttpRequest, code) -> HttpResponse:
     return redirect("outcomes:episode", r.episode.code)
 
 
-@allowed("outcomes:send")
+@allowed
 def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
     """Send the patient the questionnaires due now: the baseline set first, then the follow-up set."""
 
@@ -154,7 +154,7 @@ def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("outcomes:due")
+@allowed
 def due_worklist(request: HttpRequest) -> HttpResponse:
     """The clinic's worklist: open episodes (and those discharged in the last 13 months) with questionnaires due."""
     from datetime import timedelta
@@ -178,7 +178,7 @@ def due_worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "outcomes/due.html", {"items": items[:200], "total": len(items), "today": today})
 
 
-@allowed("outcomes:report")
+@allowed
 def progress_report(request: HttpRequest, code) -> HttpResponse:
     """A one-page progress report (PDF) for the patient or a referrer: the charts and the change table."""
     from django.http import HttpResponse as Raw
@@ -198,7 +198,7 @@ def progress_report(request: HttpRequest, code) -> HttpResponse:
     return response
 
 
-@allowed("outcomes:measure")
+@allowed
 def record_measure(request: HttpRequest, code) -> HttpResponse:
     """Lumbar range of motion or a pressure pain threshold, with method, unit and site."""
     episode = care_team.get_clinical(
@@ -230,7 +230,7 @@ def record_measure(request: HttpRequest, code) -> HttpResponse:
     return redirect(reverse("outcomes:episode", args=[episode.code]) + "#measures-h")
 
 
-@allowed("outcomes:thresholds")
+@allowed
 def thresholds(request: HttpRequest) -> HttpResponse:
     """The minimal important change per measure: the cited defaults, and the clinic's own (admins set them)."""
     clinic = request.membership.clinic

@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from dryneedle.accounts.access import get_for_clinic
-from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error
 from dryneedle.patients import care_team, services
@@ -42,7 +41,6 @@ def list_patients(
     sort: Literal["name", "-name", "added", "-added"] = "name",
 ):
     """List the clinic's patients, paginated."""
-    require(request, "list_patients")
     qs = Patient.objects.filter(clinic=request.membership.clinic).order_by(*SORTS[sort], "id")
     items = list(qs[offset : offset + limit])
     record(request, "patient.list", detail=f"api: {len(items)} rows")
@@ -52,7 +50,6 @@ def list_patients(
 @router.post("patients", response={201: PatientOut, **ERRORS}, operation_id="create_patient")
 def create_patient(request: HttpRequest, payload: PatientIn):
     """Add a patient to the caller's clinic."""
-    require(request, "create_patient")
     with transaction.atomic():
         patient = services.create_patient(request.membership.clinic, request.user, payload.model_dump())
         record(request, "patient.create", patient, detail="api")
@@ -61,7 +58,6 @@ def create_patient(request: HttpRequest, payload: PatientIn):
 
 @router.get("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="get_patient")
 def get_patient(request: HttpRequest, code: UUID):
-    require(request, "get_patient")
     patient = get_for_clinic(request, Patient, code=code)
     record(request, "patient.view", patient, detail="api")
     return patient
@@ -70,7 +66,6 @@ def get_patient(request: HttpRequest, code: UUID):
 @router.patch("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="update_patient")
 def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
     """Change demographics; the previous values are kept in the record's history."""
-    require(request, "update_patient")
     patient = get_for_clinic(request, Patient, code=code)
     with transaction.atomic():
         changed = services.update_patient(
@@ -82,7 +77,6 @@ def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
 
 @router.get("patients/{code}/episodes", response={200: list[EpisodeOut], **ERRORS}, operation_id="list_episodes")
 def list_episodes(request: HttpRequest, code: UUID):
-    require(request, "list_episodes")
     patient = get_for_clinic(request, Patient, code=code)
     care_team.require_clinical_access(request, patient)
     episodes = list(patient.episodes.select_related("patient").order_by("-start_date", "-id"))
@@ -93,7 +87,6 @@ def list_episodes(request: HttpRequest, code: UUID):
 @router.post("patients/{code}/episodes", response={201: EpisodeOut, **ERRORS}, operation_id="create_episode")
 def create_episode(request: HttpRequest, code: UUID, payload: EpisodeIn):
     """Open an episode of care for a condition from the catalogue (GET /conditions)."""
-    require(request, "create_episode")
     patient = get_for_clinic(request, Patient, code=code)
     with transaction.atomic():
         episode = services.open_episode(patient, request.user, payload.model_dump())
@@ -103,7 +96,6 @@ def create_episode(request: HttpRequest, code: UUID, payload: EpisodeIn):
 
 @router.get("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="get_episode")
 def get_episode(request: HttpRequest, code: UUID):
-    require(request, "get_episode")
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode, detail="api")
@@ -113,7 +105,6 @@ def get_episode(request: HttpRequest, code: UUID):
 @router.patch("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="update_episode")
 def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
     """Change an open episode, discharge it, or mark it entered in error."""
-    require(request, "update_episode")
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_write(request, episode.patient)
     data = payload.model_dump(exclude_unset=True)
@@ -140,7 +131,6 @@ def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
 @router.get("conditions", response={200: list[ConditionOut], **ERRORS}, operation_id="list_conditions")
 def list_conditions(request: HttpRequest):
     """The condition catalogue with evidence summaries and their sources."""
-    require(request, "list_conditions")
     label = "Marketing claim from the source article, not evidence: no published source supports it"
     return [
         {**c.__dict__, "marketing_claim": {"label": label, "text": c.marketing_claim} if c.marketing_claim else None}

@@ -31,7 +31,7 @@ SORTS = {
 }
 
 
-@allowed("patients:list")
+@allowed
 def list_patients(request: HttpRequest) -> HttpResponse:
     """List the clinic's patients. Search terms travel in the POST body, never in the URL."""
     sort = query_choice(request, "sort", SORTS, "name")
@@ -64,7 +64,7 @@ def list_patients(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed("patients:add")
+@allowed
 def add_patient(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -80,7 +80,7 @@ def add_patient(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "title": "Add a patient"})
 
 
-@allowed("patients:edit")
+@allowed
 def edit_patient(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     initial = {name: getattr(patient, name) for name in Patient.EDITABLE}
@@ -100,7 +100,7 @@ def edit_patient(request: HttpRequest, code) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "title": f"Edit {patient.name}", "patient": patient})
 
 
-@allowed("patients:mark_in_error")
+@allowed
 def mark_patient_in_error(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     care_team.require_clinical_write(request, patient)
@@ -115,12 +115,12 @@ def mark_patient_in_error(request: HttpRequest, code) -> HttpResponse:
     return redirect("patients:detail", patient.code)
 
 
-@allowed("patients:conditions")
+@allowed
 def conditions(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/conditions.html", {"conditions": CONDITIONS})
 
 
-@allowed("patients:open_episode")
+@allowed
 def open_episode(request: HttpRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     form = EpisodeForm(request.POST or None)
@@ -139,7 +139,7 @@ def open_episode(request: HttpRequest, code) -> HttpResponse:
     return render(request, "patients/episode_form.html", {"form": form, "patient": patient, "conditions": CONDITIONS})
 
 
-@allowed("patients:discharge_episode")
+@allowed
 def discharge_episode(request: HttpRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_write(request, episode.patient)
@@ -170,7 +170,7 @@ def discharge_episode(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("patients:episode_in_error")
+@allowed
 def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_write(request, episode.patient)
@@ -185,7 +185,7 @@ def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
     return redirect("patients:episode", episode.code)
 
 
-@allowed("patients:emergency_access")
+@allowed
 def emergency_access(request: HttpRequest, code) -> HttpResponse:
     """Break-glass: read a patient's clinical record outside the care team, for a limited time."""
     patient = get_for_clinic(request, Patient, code=code)
@@ -210,7 +210,7 @@ def emergency_access(request: HttpRequest, code) -> HttpResponse:
     return redirect("patients:detail", patient.code)
 
 
-@allowed("patients:emergency_report")
+@allowed
 def emergency_report(request: HttpRequest) -> HttpResponse:
     """Every emergency opening in the clinic over a period: who, which record, why, and what was refused."""
     clinic = request.membership.clinic

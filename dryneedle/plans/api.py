@@ -10,7 +10,6 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator, ConfigDict, Field
 
-from dryneedle.accounts.apiauth import require
 from dryneedle.accounts.people import practitioners
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, Text, _strict_date
@@ -212,7 +211,6 @@ def _plan(request, code, write):
 @router.get("plans", response={200: list[PlanOut], **ERRORS}, operation_id="list_plans")
 def list_plans(request: HttpRequest, status: Literal["open", "discharged"] | None = None):
     """Care plans of the caller's care team (all of the clinic's for an admin)."""
-    require(request, "list_plans")
     qs = CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
     if status:
         qs = qs.filter(episode__status=status)
@@ -224,7 +222,6 @@ def list_plans(request: HttpRequest, status: Literal["open", "discharged"] | Non
 @router.post("episodes/{code}/plan", response={201: PlanOut, **ERRORS}, operation_id="create_plan")
 def create_plan(request: HttpRequest, code: UUID, payload: PlanIn):
     """Create the episode's plan; components and goals are saved with it, all or nothing."""
-    require(request, "create_plan")
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     data = payload.model_dump(exclude={"components", "goals"})
     comps = [_provider(request, c.model_dump(exclude_none=True)) for c in payload.components]
@@ -236,7 +233,6 @@ def create_plan(request: HttpRequest, code: UUID, payload: PlanIn):
 
 @router.get("plans/{code}", response={200: PlanOut, **ERRORS}, operation_id="get_plan")
 def get_plan(request: HttpRequest, code: UUID):
-    require(request, "get_plan")
     plan = _plan(request, code, write=False)
     record(request, "plan.view", plan, patient=plan.patient, category=CAT, detail="api")
     return plan
@@ -244,7 +240,6 @@ def get_plan(request: HttpRequest, code: UUID):
 
 @router.patch("plans/{code}", response={200: PlanOut, **ERRORS}, operation_id="update_plan")
 def update_plan(request: HttpRequest, code: UUID, payload: PlanPatch):
-    require(request, "update_plan")
     plan = _plan(request, code, write=True)
     data = payload.model_dump(exclude_unset=True)
     return _run(request, "plan.update", plan, plan.patient, lambda: services.update_plan(plan, request.user, data))
@@ -252,7 +247,6 @@ def update_plan(request: HttpRequest, code: UUID, payload: PlanPatch):
 
 @router.post("plans/{code}/goals", response={201: GoalOut, **ERRORS}, operation_id="create_goal")
 def create_goal(request: HttpRequest, code: UUID, payload: GoalIn):
-    require(request, "create_goal")
     plan = _plan(request, code, write=True)
     goal = _run(request, "plan.goal_add", plan, plan.patient,
                 lambda: services.add_goal(plan, request.user, payload.model_dump()))  # fmt: skip
@@ -261,7 +255,6 @@ def create_goal(request: HttpRequest, code: UUID, payload: GoalIn):
 
 @router.patch("goals/{code}", response={200: GoalOut, **ERRORS}, operation_id="update_goal")
 def update_goal(request: HttpRequest, code: UUID, payload: GoalPatch):
-    require(request, "update_goal")
     goal = care_team.get_clinical(request, Goal.objects.select_related("plan"), write=True, code=code)
     data = payload.model_dump(exclude_unset=True)
     return _run(request, "plan.goal_change", goal, goal.patient, lambda: services.update_goal(goal, request.user, data))
@@ -269,7 +262,6 @@ def update_goal(request: HttpRequest, code: UUID, payload: GoalPatch):
 
 @router.post("plans/{code}/components", response={201: ComponentOut, **ERRORS}, operation_id="create_component")
 def create_component(request: HttpRequest, code: UUID, payload: ComponentIn):
-    require(request, "create_component")
     plan = _plan(request, code, write=True)
     data = _provider(request, payload.model_dump(exclude_none=True))
     comp = _run(request, "plan.component_add", plan, plan.patient,
@@ -279,7 +271,6 @@ def create_component(request: HttpRequest, code: UUID, payload: ComponentIn):
 
 @router.patch("components/{code}", response={200: ComponentOut, **ERRORS}, operation_id="update_component")
 def update_component(request: HttpRequest, code: UUID, payload: ComponentPatch):
-    require(request, "update_component")
     comp = care_team.get_clinical(request, Component.objects.select_related("plan"), write=True, code=code)
     data = _provider(request, payload.model_dump(exclude_unset=True))
     return _run(request, "plan.component_change", comp, comp.patient,
@@ -289,13 +280,11 @@ def update_component(request: HttpRequest, code: UUID, payload: ComponentPatch):
 @router.get("exercises", response={200: list[ExerciseOut], **ERRORS}, operation_id="list_exercises")
 def list_exercises(request: HttpRequest):
     """The home exercise library (patient-information sources named on each; no trial evidence)."""
-    require(request, "list_exercises")
     return [e.__dict__ for e in exercises.LIBRARY]
 
 
 @router.post("plans/{code}/exercises", response={201: AssignmentOut, **ERRORS}, operation_id="create_assignment")
 def create_assignment(request: HttpRequest, code: UUID, payload: AssignmentIn):
-    require(request, "create_assignment")
     plan = _plan(request, code, write=True)
     a = _run(request, "plan.exercise_assign", plan, plan.patient,
              lambda: services.assign(plan, request.user, payload.exercise, payload.dose, payload.notes))  # fmt: skip

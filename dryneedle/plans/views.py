@@ -43,7 +43,7 @@ def _plan(request, code, write: bool) -> CarePlan:
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
-@allowed("plans:new")
+@allowed
 def new_plan(request: HttpRequest, code) -> HttpResponse:
     """The builder: the STarT Back template, the cited expected visits and the PSFS goals, all editable."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
@@ -156,7 +156,7 @@ def _context(request, plan: CarePlan, **forms) -> dict:
     }
 
 
-@allowed("plans:detail")
+@allowed
 def plan_detail(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=False)
     record(request, "plan.view", plan, patient=plan.patient, category=CAT)
@@ -180,7 +180,7 @@ def _done(request, plan, action, obj, form, form_name, ok: str, work) -> HttpRes
     return render(request, "plans/detail.html", _context(request, plan, **{form_name: form}), status=400)
 
 
-@allowed("plans:update")
+@allowed
 def update_plan(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = PlanForm(request.POST)
@@ -188,7 +188,7 @@ def update_plan(request: HttpRequest, code) -> HttpResponse:
                  lambda d: services.update_plan(plan, request.user, d))  # fmt: skip
 
 
-@allowed("plans:maintenance")
+@allowed
 def maintenance(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = MaintenanceForm(request.POST)
@@ -196,7 +196,7 @@ def maintenance(request: HttpRequest, code) -> HttpResponse:
                  lambda d: services.update_plan(plan, request.user, d))  # fmt: skip
 
 
-@allowed("plans:add_component")
+@allowed
 def add_component(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = ComponentForm(request.POST, providers=practitioners(plan.clinic), prefix="new")
@@ -204,7 +204,7 @@ def add_component(request: HttpRequest, code) -> HttpResponse:
                  lambda d: services.add_component(plan, request.user, d))  # fmt: skip
 
 
-@allowed("plans:component")
+@allowed
 def change_component(request: HttpRequest, code) -> HttpResponse:
     comp = care_team.get_clinical(request, Component.objects.select_related("plan"), write=True, code=code)
     plan = _plan(request, comp.plan.code, write=True)
@@ -224,7 +224,7 @@ def change_component(request: HttpRequest, code) -> HttpResponse:
     return redirect(reverse("plans:detail", args=[plan.code]) + "#components")
 
 
-@allowed("plans:add_goal")
+@allowed
 def add_goal(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = GoalForm(request.POST, prefix="goal")
@@ -232,7 +232,7 @@ def add_goal(request: HttpRequest, code) -> HttpResponse:
                  lambda d: services.add_goal(plan, request.user, d))  # fmt: skip
 
 
-@allowed("plans:goal")
+@allowed
 def change_goal(request: HttpRequest, code) -> HttpResponse:
     """Mark a goal achieved (today or a given date) or dropped."""
     from django.utils import timezone
@@ -252,7 +252,7 @@ def change_goal(request: HttpRequest, code) -> HttpResponse:
     return redirect(reverse("plans:detail", args=[goal.plan.code]) + "#goals")
 
 
-@allowed("plans:assign")
+@allowed
 def assign(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = AssignForm(request.POST)
@@ -260,7 +260,7 @@ def assign(request: HttpRequest, code) -> HttpResponse:
                  lambda d: services.assign(plan, request.user, d["exercise"], d["dose"], d["notes"]))  # fmt: skip
 
 
-@allowed("plans:unassign")
+@allowed
 def unassign(request: HttpRequest, code) -> HttpResponse:
     a = care_team.get_clinical(request, Assignment.objects.select_related("plan"), write=True, code=code)
     with transaction.atomic():
@@ -272,7 +272,7 @@ def unassign(request: HttpRequest, code) -> HttpResponse:
     return redirect(reverse("plans:detail", args=[a.plan.code]) + "#exercises")
 
 
-@allowed("plans:review")
+@allowed
 def review(request: HttpRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = ReviewForm(request.POST)
@@ -286,7 +286,7 @@ def review(request: HttpRequest, code) -> HttpResponse:
     return response
 
 
-@allowed("plans:send_exercises")
+@allowed
 def send_exercises(request: HttpRequest, code) -> HttpResponse:
 
     plan = _plan(request, code, write=True)
@@ -305,7 +305,7 @@ def send_exercises(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("plans:recurrence")
+@allowed
 def recurrence(request: HttpRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     try:
@@ -320,7 +320,7 @@ def recurrence(request: HttpRequest, code) -> HttpResponse:
     return redirect("plans:new", new.code)
 
 
-@allowed("plans:exercises")
+@allowed
 def library(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -329,7 +329,7 @@ def library(request: HttpRequest) -> HttpResponse:
     )
 
 
-@allowed("plans:worklist")
+@allowed
 def worklist(request: HttpRequest) -> HttpResponse:
     """Plans that need attention: a reassessment milestone reached, or a maintenance follow-up near."""
     from datetime import timedelta

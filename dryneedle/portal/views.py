@@ -37,7 +37,7 @@ def page_for(purpose: str):
     return register
 
 
-@allowed("portal:send_screening")
+@allowed
 def send_screening(request: HttpRequest, code) -> HttpResponse:
     """Create a screening-questions link for the patient; email it when there is an address."""
     episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinic"), code=code)
@@ -97,7 +97,7 @@ def _link(request: HttpRequest, token: str) -> PatientLink | None:
     return link
 
 
-@allowed("portal:open")
+@allowed
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if lookups.throttled(request):
         return render(request, "portal/message.html", {"message": lookups.MESSAGE}, status=429)

@@ -76,7 +76,7 @@ def member(request: HttpRequest, username: str | None) -> User:
     return user
 
 
-@allowed("practitioners:credentials")
+@allowed
 def credentials(request: HttpRequest) -> HttpResponse:
     who = member(request, request.GET.get("user"))
     form = CredentialForm(request.POST or None, request.FILES or None)
@@ -140,7 +140,7 @@ def _credential(request, code) -> Credential:
     return c
 
 
-@allowed("practitioners:verify")
+@allowed
 def verify(request: HttpRequest, code) -> HttpResponse:
     """A clinic admin records how a credential was verified for this clinic (or withdraws this clinic's
     verification). Other clinics' verifications are theirs: this one neither changes nor relies on them."""
@@ -177,7 +177,7 @@ def verify(request: HttpRequest, code) -> HttpResponse:
     return redirect(back)
 
 
-@allowed("practitioners:certificate")
+@allowed
 def certificate(request: HttpRequest, code) -> HttpResponse:
     c = _credential(request, code)
     if not c.certificate:
@@ -189,7 +189,7 @@ def certificate(request: HttpRequest, code) -> HttpResponse:
     return response
 
 
-@allowed("practitioners:team")
+@allowed
 def team(request: HttpRequest) -> HttpResponse:
     """The clinic's practitioners: credentials, warnings, experience and the needling right (admin)."""
     clinic = request.membership.clinic
@@ -282,7 +282,7 @@ class RuleForm(forms.ModelForm):
                   "separate_note", "extra_authorization", "source", "note"]  # fmt: skip
 
 
-@allowed("practitioners:jurisdictions")
+@allowed
 def jurisdictions_page(request: HttpRequest) -> HttpResponse:
     """The rules, for everyone to read; a superuser edits one (laws change), and every edit is audited."""
     rules = JurisdictionRule.objects.select_related("updated_by")
@@ -349,7 +349,7 @@ class ClinicSafetyForm(forms.ModelForm):
         return value
 
 
-@allowed("practitioners:clinic_safety")
+@allowed
 def clinic_safety(request: HttpRequest) -> HttpResponse:
     """The clinic's safety settings: where urgent check-ins go, and its window after spinal surgery (audited)."""
     clinic = request.membership.clinic

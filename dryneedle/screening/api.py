@@ -8,7 +8,6 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
-from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, PastDate
 from dryneedle.patients import care_team
@@ -138,9 +137,8 @@ def _out(s: Screening, gate=None) -> Screening:
 
 
 @router.post("screening/evaluate", response={200: Decision, **ERRORS}, operation_id="evaluate_screening")
-def evaluate(request: HttpRequest, payload: EvaluateIn):
+def evaluate_screening(request: HttpRequest, payload: EvaluateIn):
     """Evaluate answers without storing them: the same answer as `dryneedle screen`."""
-    require(request, "evaluate_screening")
     body = payload.model_dump()
     if isinstance(body["medical_clearance"], list):
         body["medical_clearance"] = [
@@ -165,7 +163,6 @@ def _screening(request, code, write: bool) -> Screening:
 
 @router.get("episodes/{code}/screenings", response={200: list[ScreeningOut], **ERRORS}, operation_id="list_screenings")
 def list_screenings(request: HttpRequest, code: UUID):
-    require(request, "list_screenings")
     episode = _episode(request, code, write=False)
     gate = needling_gate(episode)
     items = [_out(s, gate) for s in episode.screenings.select_related("patient", "episode").order_by("-created")]
@@ -176,7 +173,6 @@ def list_screenings(request: HttpRequest, code: UUID):
 @router.post("episodes/{code}/screenings", response={201: ScreeningOut, **ERRORS}, operation_id="create_screening")
 def create_screening(request: HttpRequest, code: UUID, payload: ScreeningIn):
     """Record a screening; the decision is computed, and the previous screening is superseded."""
-    require(request, "create_screening")
     episode = _episode(request, code, write=True)
     data = payload.model_dump()
     data["new_clearances"] = [
@@ -192,7 +188,6 @@ def create_screening(request: HttpRequest, code: UUID, payload: ScreeningIn):
 
 @router.get("screenings/{code}", response={200: ScreeningOut, **ERRORS}, operation_id="get_screening")
 def get_screening(request: HttpRequest, code: UUID):
-    require(request, "get_screening")
     s = _screening(request, code, write=False)
     record(request, "screening.view", s, category="screening", detail="api")
     return _out(s)
@@ -200,7 +195,6 @@ def get_screening(request: HttpRequest, code: UUID):
 
 @router.patch("screenings/{code}", response={200: ScreeningOut, **ERRORS}, operation_id="update_screening")
 def update_screening(request: HttpRequest, code: UUID, payload: ScreeningPatch):
-    require(request, "update_screening")
     s = _screening(request, code, write=True)
     with transaction.atomic():
         if payload.acknowledge:

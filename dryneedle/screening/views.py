@@ -27,7 +27,7 @@ def _screening(request: HttpRequest, code, write: bool = True) -> Screening:
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
-@allowed("screening:new")
+@allowed
 def new_screening(request: HttpRequest, code) -> HttpResponse:
     episode = _episode(request, code)
     last = episode.screenings.order_by("-created").first()
@@ -88,7 +88,7 @@ def new_screening(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("screening:evaluate")
+@allowed
 def evaluate(request: HttpRequest, code) -> HttpResponse:
     """Live decision while the form is filled in (htmx); stores nothing."""
     episode = _episode(request, code)
@@ -107,7 +107,7 @@ def evaluate(request: HttpRequest, code) -> HttpResponse:
     return render(request, "screening/_decision.html", {"result": result, "error": error})
 
 
-@allowed("screening:detail")
+@allowed
 def screening_detail(request: HttpRequest, code) -> HttpResponse:
     s = _screening(request, code, write=False)
     record(request, "screening.view", s, category="screening")
@@ -147,7 +147,7 @@ def _change(request: HttpRequest, code, form_class, action: str, apply) -> HttpR
     return redirect("screening:detail", s.code)
 
 
-@allowed("screening:acknowledge")
+@allowed
 def acknowledge(request: HttpRequest, code) -> HttpResponse:
     return _change(
         request,
@@ -158,7 +158,7 @@ def acknowledge(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("screening:override")
+@allowed
 def override(request: HttpRequest, code) -> HttpResponse:
     return _change(
         request,
@@ -169,7 +169,7 @@ def override(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("screening:invalidate")
+@allowed
 def invalidate(request: HttpRequest, code) -> HttpResponse:
     return _change(
         request,
@@ -180,7 +180,7 @@ def invalidate(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("screening:rules")
+@allowed
 def rules_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -9,7 +9,6 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
-from dryneedle.accounts.apiauth import require
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.patients import care_team
@@ -152,7 +151,6 @@ def _visit(request, code, write: bool) -> Visit:
 @router.post("episodes/{code}/visits", response={201: VisitOut, **ERRORS}, operation_id="create_visit")
 def create_visit(request: HttpRequest, code: UUID):
     """Start a draft needling visit on an open episode."""
-    require(request, "create_visit")
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if episode.status != Episode.Status.OPEN:
         raise HttpError(422, "Visits are recorded on an open episode.")
@@ -171,7 +169,6 @@ def create_visit(request: HttpRequest, code: UUID):
 
 @router.get("visits/{code}", response={200: VisitOut, **ERRORS}, operation_id="get_visit")
 def get_visit(request: HttpRequest, code: UUID):
-    require(request, "get_visit")
     v = _visit(request, code, write=False)
     record(request, "visit.view", v, category="procedure", detail="api")
     return _out(v)
@@ -180,7 +177,6 @@ def get_visit(request: HttpRequest, code: UUID):
 @router.patch("visits/{code}", response={200: VisitOut, **ERRORS}, operation_id="update_visit")
 def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
     """Record steps 1, 2 and 5 of a draft visit, and sign it with `sign: true`."""
-    require(request, "update_visit")
     v = _visit(request, code, write=True)
     data = payload.model_dump(exclude_unset=True)
     sign = data.pop("sign", False)
@@ -209,7 +205,6 @@ def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
 @router.post("visits/{code}/insertions", response={201: InsertionOut, **ERRORS}, operation_id="create_insertion")
 def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
     """Record a needle. Refused, with what is missing, unless the screening allows needling in the region."""
-    require(request, "create_insertion")
     v = _visit(request, code, write=True)
     lot = NeedleLot.objects.filter(code=payload.lot).first()
     if lot is None:
@@ -229,7 +224,6 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
 @router.post("insertions/{code}/remove", response={200: InsertionOut, **ERRORS}, operation_id="remove_insertion")
 def remove_insertion(request: HttpRequest, code: UUID, payload: RemovalIn | None = None):
     """Record that a needle came out (now, or at `time_out`; never before it went in)."""
-    require(request, "remove_insertion")
     ins = care_team.get_clinical(
         request, Insertion.objects.select_related("visit", "patient", "lot"), write=True, code=code
     )
@@ -263,7 +257,6 @@ class AmendmentOut(Schema):
 @router.post("visits/{code}/amendments", response={201: AmendmentOut, **ERRORS}, operation_id="create_amendment")
 def create_amendment(request: HttpRequest, code: UUID, payload: AmendmentIn):
     """Append a correction to a signed visit; the signed note never changes."""
-    require(request, "create_amendment")
     v = _visit(request, code, write=True)
     try:
         with transaction.atomic():
@@ -331,7 +324,6 @@ def _tp_out(tp: TriggerPoint) -> TriggerPoint:
 )
 def list_trigger_points(request: HttpRequest, code: UUID):
     """The episode's trigger points with their findings visit by visit (active → latent → resolved)."""
-    require(request, "list_trigger_points")
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=False, code=code)
     record(request, "triggerpoint.list", episode, patient=episode.patient, category="procedure", detail="api")
     return [_tp_out(tp) for tp in TriggerPoint.objects.filter(episode=episode).order_by("created")]
@@ -342,7 +334,6 @@ def list_trigger_points(request: HttpRequest, code: UUID):
 )
 def examine_trigger_point(request: HttpRequest, code: UUID, payload: ExamIn):
     """Record today's Delphi findings at a trigger point; a new one needs its muscle and side."""
-    require(request, "examine_trigger_point")
     v = _visit(request, code, write=True)
     data = payload.model_dump()
     tp = None

@@ -51,7 +51,7 @@ def _visit(request: HttpRequest, code, write: bool) -> Visit:
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
-@allowed("visits:start")
+@allowed
 def start_visit(request: HttpRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if episode.status != Episode.Status.OPEN:
@@ -134,14 +134,14 @@ def _trigger_points(visit: Visit) -> list[tuple]:
     return out
 
 
-@allowed("visits:detail")
+@allowed
 def visit_detail(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=False)
     record(request, "visit.view", visit, category="procedure")
     return _page(request, visit)
 
 
-@allowed("visits:save")
+@allowed
 def save_visit(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     form = VisitForm(request.POST)
@@ -166,7 +166,7 @@ def save_visit(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", visit.code)
 
 
-@allowed("visits:add_needle")
+@allowed
 def add_needle(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     form = InsertionForm(visit.clinic, request.POST, episode=visit.episode)
@@ -215,7 +215,7 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
     return _page(request, visit, needle_form=form, status=400)
 
 
-@allowed("visits:remove_needle")
+@allowed
 def remove_needle(request: HttpRequest, code) -> HttpResponse:
     ins = care_team.get_clinical(request, Insertion.objects.select_related("visit", "patient"), write=True, code=code)
     form = RemovalForm(request.POST)
@@ -237,7 +237,7 @@ def remove_needle(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", ins.visit.code)
 
 
-@allowed("visits:sign")
+@allowed
 def sign_visit(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     try:
@@ -259,7 +259,7 @@ def sign_visit(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", visit.code)
 
 
-@allowed("visits:amend")
+@allowed
 def amend_visit(request: HttpRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     try:
@@ -276,7 +276,7 @@ def amend_visit(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", visit.code)
 
 
-@allowed("visits:needle_incident")
+@allowed
 def needle_incident(request: HttpRequest, code) -> HttpResponse:
     """A needle that cannot be counted out: record the search and that the patient was told."""
     qs = Insertion.objects.select_related("visit", "patient", "clinic")
@@ -301,7 +301,7 @@ def needle_incident(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", ins.visit.code)
 
 
-@allowed("visits:examine")
+@allowed
 def examine(request: HttpRequest, code) -> HttpResponse:
     """Record today's findings at a trigger point, new or followed from earlier visits."""
     visit = _visit(request, code, write=True)
@@ -333,7 +333,7 @@ def examine(request: HttpRequest, code) -> HttpResponse:
     return redirect("visits:detail", visit.code)
 
 
-@allowed("visits:stock")
+@allowed
 def needle_stock(request: HttpRequest) -> HttpResponse:
     """The clinic's needle lots; clinic admins and practitioners add new ones."""
     from django.db import IntegrityError
@@ -368,7 +368,7 @@ def chart_data() -> dict:
     }
 
 
-@allowed("visits:charts")
+@allowed
 def compare_charts(request: HttpRequest, code) -> HttpResponse:
     """Two visits' pain drawings side by side, with the painful area counted on each."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=False, code=code)
@@ -399,7 +399,7 @@ def compare_charts(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-@allowed("visits:muscles")
+@allowed
 def muscles(request: HttpRequest) -> HttpResponse:
     """The muscle catalogue: where each lies, its typical referral, its depth guard and the source."""
     from dryneedle.visits import depth
@@ -427,7 +427,7 @@ def muscles(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/muscles.html", {"rows": rows, "can_edit": can_edit, "clinic": clinic})
 
 
-@allowed("visits:depth_limit")
+@allowed
 def depth_limit(request: HttpRequest) -> HttpResponse:
     """A clinic admin lowers a limit (at once), proposes a raise (a second admin approves it), or goes back to
     the cited default."""
@@ -486,7 +486,7 @@ def _raise_problem(name: str, d: dict) -> str:
     return ""
 
 
-@allowed("visits:depth_limit_approve")
+@allowed
 def depth_limit_approve(request: HttpRequest) -> HttpResponse:
     """A second clinic admin approves a proposed raise; the proposer cannot (a database constraint too)."""
     clinic = request.membership.clinic
