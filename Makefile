@@ -29,7 +29,8 @@ serve: $(VENV)/.installed
 test: debs-test $(VENV)/.installed lint
 	$(PYTEST) -n 2 -q
 
-# The fast tier while you work: lint and every test but the browser and fuzz ones (about 2-3 min here).
+# The fast tier while you work: lint (ruff, bandit, the layers contract, mypy) and every test but
+# the browser and fuzz ones (about 2 min here).
 check: $(VENV)/.installed lint
 	$(PYTEST) -n 2 -q -m "not browser and not fuzz"
 
@@ -49,6 +50,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r dryneedle
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 # Known vulnerabilities in the locked dependency set (RT-23; waivers in security/waivers.toml).
 audit-deps: $(VENV)/.installed

@@ -130,7 +130,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "dryneedle.sqlite3",
+            "NAME": str(DATA_DIR / "dryneedle.sqlite3"),
             "OPTIONS": {
                 # WAL with synchronous=FULL: a signed note must survive a power cut,
                 # NORMAL may lose the last commits (security-battery.md §3.2).

@@ -8,17 +8,19 @@ simply not found (404, no data in the body).
 """
 
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 
 from dryneedle.accounts import policy
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 
 
-def check(request: HttpRequest, key: str) -> bool:
+def check(request: ClinicRequest, key: str) -> bool:
     roles = policy.roles_for(key, request.method or "GET")
     if roles is None:
         return False
@@ -43,7 +45,7 @@ def allowed(view):
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: ClinicRequest, *args, **kwargs):
         match = request.resolver_match
         key = match.view_name if match is not None else ""
         roles = policy.roles_for(key, request.method or "GET")
@@ -59,10 +61,10 @@ def allowed(view):
     return wrapper
 
 
-def get_for_clinic(request: HttpRequest, qs: QuerySet | type[Model], **lookup):
+def get_for_clinic(request: ClinicRequest, qs: QuerySet[Any] | type[Model], **lookup):
     """Fetch one object of the request's clinic, or 404 (audited) for anything else."""
     if not isinstance(qs, QuerySet):
-        qs = qs.objects.all()
+        qs = qs._default_manager.all()
     m = getattr(request, "membership", None)
     obj = qs.filter(clinic=m.clinic, **lookup).first() if m else None
     if obj is None:

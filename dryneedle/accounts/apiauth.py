@@ -15,6 +15,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from dryneedle.accounts.access import check
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.accounts.models import ApiToken
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -43,7 +44,7 @@ class TokenAuth(HttpBearer):
             raise HttpError(403, f"This token may not {needed}: its scopes are {t.scopes}.")
         ApiToken.objects.filter(pk=t.pk).update(last_used=timezone.now())
         request.user = t.membership.user
-        request.membership = t.membership  # type: ignore[attr-defined]
+        request.membership = t.membership  # type: ignore[attr-defined]  # ninja's HttpRequest, not ClinicRequest
         activate_clinic_timezone(t.membership.clinic)
         return t
 
@@ -65,7 +66,7 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-def require(request: HttpRequest, operation: str) -> None:
+def require(request: ClinicRequest, operation: str) -> None:
     """Refuse (403, audited) unless the policy table lets the caller's role do ``operation``."""
     if not check(request, "api:" + operation):
         record(request, "access.denied", outcome="denied", detail="api:" + operation)
@@ -86,7 +87,7 @@ def policy_check(view_func):
     key = view_func.__name__
 
     @wraps(view_func)
-    def checked(request: HttpRequest, *args, **kwargs):
+    def checked(request: ClinicRequest, *args, **kwargs):
         require(request, key)
         return view_func(request, *args, **kwargs)
 

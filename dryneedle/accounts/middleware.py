@@ -3,10 +3,10 @@
 import zoneinfo
 from datetime import UTC
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from dryneedle.accounts.models import Membership
+from dryneedle.accounts.request import ClinicRequest
 
 SESSION_KEY = "clinic"
 
@@ -32,8 +32,8 @@ def activate_clinic_timezone(clinic) -> None:
 
 
 def current_clinic(get_response):
-    def middleware(request: HttpRequest):
-        request.membership = None  # type: ignore[attr-defined]
+    def middleware(request: ClinicRequest):
+        request.membership = None  # type: ignore[assignment]  # until a membership is found below
         if request.user.is_authenticated:
             wanted = request.session.get(SESSION_KEY)
             qs = Membership.objects.filter(user=request.user, is_active=True).select_related("clinic")
@@ -43,7 +43,7 @@ def current_clinic(get_response):
                 m = qs.order_by("id").first()
                 if m is not None:
                     request.session[SESSION_KEY] = str(m.clinic.code)
-            request.membership = m  # type: ignore[attr-defined]
+            request.membership = m  # type: ignore[assignment]  # None: not a member (the pages refuse)
         # Times are shown and typed in the clinic's own time zone (stored in UTC). The override puts back
         # whatever was active before, also what a view or the API's token check activated on the way.
         zone = clinic_zone(request.membership.clinic) if request.membership is not None else None
@@ -53,7 +53,7 @@ def current_clinic(get_response):
     return middleware
 
 
-def clinic_context(request: HttpRequest) -> dict:
+def clinic_context(request: ClinicRequest) -> dict:
     m = getattr(request, "membership", None)
     return {"membership": m, "clinic": m.clinic if m else None}
 
@@ -69,7 +69,7 @@ def require_mfa(get_response):
 
     from dryneedle.accounts import mfa
 
-    def middleware(request: HttpRequest):
+    def middleware(request: ClinicRequest):
         user = request.user
         if (
             user.is_authenticated

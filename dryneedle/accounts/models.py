@@ -1,6 +1,7 @@
 import hashlib
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
@@ -54,6 +55,8 @@ class User(AbstractUser):
     # Raised on logout, password change and deactivation; it is part of the
     # session hash, so every existing session of the user stops being valid.
     session_epoch = models.PositiveIntegerField(default=0)
+    # Given to each request's user by django-otp's middleware: signed in with the second factor.
+    is_verified: Callable[[], bool]
 
     class Meta:
         db_table = "practitioners_user"  # kept from when these lived in practitioners (docs/architecture.md)

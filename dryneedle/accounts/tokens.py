@@ -9,12 +9,13 @@ that made it, never stored or put in a message.
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import ApiToken, Role
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 
 CAT = "credentials"
@@ -33,7 +34,7 @@ class TokenForm(forms.Form):
     )
 
 
-def _visible(request: HttpRequest):
+def _visible(request: ClinicRequest):
     tokens = ApiToken.objects.filter(membership__clinic=request.membership.clinic).select_related("membership__user")
     if request.membership.role != Role.CLINIC_ADMIN:
         tokens = tokens.filter(membership=request.membership)
@@ -41,7 +42,7 @@ def _visible(request: HttpRequest):
 
 
 @allowed
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: ClinicRequest) -> HttpResponse:
     verified = request.user.is_verified()
     form = TokenForm(request.POST if request.method == "POST" else None)
     new_token, refused = None, ""

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,23 +17,24 @@ from dryneedle.accounts import mfa, throttle
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.forms import CodeForm, LoginForm, MfaSetupForm, SwitchClinicForm
 from dryneedle.accounts.middleware import SESSION_KEY, memberships_of
-from dryneedle.accounts.models import User
+from dryneedle.accounts.models import Clinic, User
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 
 
-def record_account(request: HttpRequest, action: str, user, **kw) -> None:
+def record_account(request: ClinicRequest, action: str, user, **kw) -> None:
     """An account event, in the audit chain of each clinic the user belongs to (finding 5).
 
     A sign-in belongs to no one clinic yet; without this the rows had no
     clinic and no clinic's audit report showed them.
     """
-    clinics = [m.clinic for m in memberships_of(user)] if user is not None else []
+    clinics: list[Clinic | None] = [m.clinic for m in memberships_of(user)] if user is not None else []
     for clinic in clinics or [None]:
         record(request, action, user=user, clinic=clinic, **kw)
 
 
-def send_unlock_link(request: HttpRequest, username: str) -> None:
+def send_unlock_link(request: ClinicRequest, username: str) -> None:
     """Email the account's owner a link that clears the lockout, at most once per cool-off."""
     user = User.objects.filter(username=username, is_active=True).exclude(email="").first()
     if user is None:
@@ -48,7 +49,7 @@ def send_unlock_link(request: HttpRequest, username: str) -> None:
 
 
 @allowed
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: ClinicRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
         attempted = request.POST.get("username", "")[:150]
@@ -104,7 +105,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def login_verify(request: HttpRequest) -> HttpResponse:
+def login_verify(request: ClinicRequest) -> HttpResponse:
     """Second step of login for accounts with a TOTP device."""
     pending = request.session.get(mfa.PENDING)
     if not pending or time.time() - pending["at"] > mfa.PENDING_SECONDS:
@@ -114,7 +115,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
     device = mfa.device_of(user) if user else None
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and device is not None:
+    if request.method == "POST" and form.is_valid() and user is not None and device is not None:
         # verify_token refuses a code already used (it keeps the last time step)
         # and slows down repeated failures.
         if device.verify_token(form.cleaned_data["code"]):
@@ -130,7 +131,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: ClinicRequest) -> HttpResponse:
     """Turn on the TOTP second factor (required for clinic admins and superusers)."""
     user = request.user
     confirmed = mfa.device_of(user)
@@ -154,7 +155,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def locked_out(request: ClinicRequest, original_response=None, credentials=None) -> HttpResponse:
     """Answer a locked account (django-axes) the same way whether it exists or not."""
     attempted = (credentials or {}).get("username") if isinstance(credentials, dict) else None
     attempted = (attempted or request.POST.get("username", ""))[:150]
@@ -165,7 +166,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 
 @allowed
-def login_unlock(request: HttpRequest) -> HttpResponse:
+def login_unlock(request: ClinicRequest) -> HttpResponse:
     """The owner's emailed link: a button (a mail scanner's GET changes nothing) that clears the lockout."""
     user = throttle.user_for_token(request.GET.get("token", ""))
     if user is None:
@@ -182,7 +183,7 @@ def login_unlock(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: ClinicRequest) -> HttpResponse:
     user = request.user
     record(request, "logout")
     user.end_all_sessions()
@@ -196,7 +197,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def switch_clinic(request: HttpRequest) -> HttpResponse:
+def switch_clinic(request: ClinicRequest) -> HttpResponse:
     form = SwitchClinicForm(request.POST)
     if form.is_valid():
         for m in memberships_of(request.user):
@@ -210,5 +211,5 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz(request: ClinicRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})

@@ -1,24 +1,29 @@
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, IsoDatetime, Text
+from dryneedle.lib.schemas import Error, IsoDatetime, limits
 from dryneedle.patients import care_team
 from dryneedle.visits.models import Visit
 
 router = Router(tags=["adverse events"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
-Type = Literal[tuple(t for t, _ in rules.TYPES)]  # type: ignore[valid-type]
+# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
+# to the type checker they are text.
+if TYPE_CHECKING:
+    Type = str
+else:
+    Type = Literal[tuple(t for t, _ in rules.TYPES)]
 
 
 class EventIn(Schema):
@@ -28,11 +33,11 @@ class EventIn(Schema):
     severity: Literal["", "mild", "significant", "serious"] | None = None
     causality: Literal["", "certain", "probable", "possible", "unlikely"] | None = None
     onset: Literal["", "during", "after_session", "within_48h", "later"] | None = None
-    duration: Text(100) | None = None
-    description: Text(2000) | None = None
-    action_taken: Text(2000) | None = None
+    duration: Annotated[str, limits(100)] | None = None
+    description: Annotated[str, limits(2000)] | None = None
+    action_taken: Annotated[str, limits(2000)] | None = None
     outcome: Literal["resolved", "resolving", "not_resolved", "unknown"] | None = None
-    review_note: Text(2000) | None = None
+    review_note: Annotated[str, limits(2000)] | None = None
     action: Literal["save", "confirm", "close"] = Field("save", description="confirm a draft, or close the event")
 
 
@@ -77,7 +82,7 @@ def _save(request, event: AdverseEvent, payload: EventIn, action_name: str) -> A
 
 @router.get("adverse-events", response={200: list[EventOut], **ERRORS}, operation_id="list_adverse_events")
 def list_adverse_events(
-    request: HttpRequest,
+    request: ClinicRequest,
     status: Literal["draft", "confirmed", "closed"] | None = None,
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
@@ -96,7 +101,7 @@ def list_adverse_events(
 
 
 @router.post("visits/{code}/adverse-events", response={201: EventOut, **ERRORS}, operation_id="create_adverse_event")
-def create_adverse_event(request: HttpRequest, code: UUID, payload: EventIn):
+def create_adverse_event(request: ClinicRequest, code: UUID, payload: EventIn):
     """Report an event at a visit; without a severity it stays a draft."""
     visit = care_team.get_clinical(request, Visit.objects.select_related("patient", "episode"), write=True, code=code)
     event = AdverseEvent(clinic=visit.clinic, patient=visit.patient, episode=visit.episode, visit=visit)
@@ -110,13 +115,13 @@ def _event(request, code, write):
 
 
 @router.get("adverse-events/{code}", response={200: EventOut, **ERRORS}, operation_id="get_adverse_event")
-def get_adverse_event(request: HttpRequest, code: UUID):
+def get_adverse_event(request: ClinicRequest, code: UUID):
     e = _event(request, code, write=False)
     record(request, "adverse_event.view", e, patient=e.patient, category="safety", detail="api")
     return e
 
 
 @router.patch("adverse-events/{code}", response={200: EventOut, **ERRORS}, operation_id="update_adverse_event")
-def update_adverse_event(request: HttpRequest, code: UUID, payload: EventIn):
+def update_adverse_event(request: ClinicRequest, code: UUID, payload: EventIn):
     """Classify, confirm or close an event; the same rules as the page (a serious event closes only with a review)."""
     return _save(request, _event(request, code, write=True), payload, f"adverse_event.{payload.action}")

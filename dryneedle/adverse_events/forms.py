@@ -38,7 +38,9 @@ class EventForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    practitioner = forms.ModelChoiceField(queryset=None, required=False, to_field_name="username", empty_label="All")
+    practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="username", empty_label="All"
+    )
     region = forms.ChoiceField(required=False)
     since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label="To (exclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"}))

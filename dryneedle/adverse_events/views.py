@@ -5,11 +5,12 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.adverse_events import rules, services
 from dryneedle.adverse_events.forms import EventForm, FilterForm
 from dryneedle.adverse_events.models import AdverseEvent
@@ -20,7 +21,7 @@ from dryneedle.patients import care_team
 from dryneedle.visits.models import Visit
 
 
-def _filtered(request: HttpRequest):
+def _filtered(request: ClinicRequest):
     """Events and signed visits with needles of the clinic, narrowed by the filter form."""
     clinic = request.membership.clinic
     form = FilterForm(clinic, request.GET or None)
@@ -45,7 +46,7 @@ def _filtered(request: HttpRequest):
 
 
 @allowed
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: ClinicRequest) -> HttpResponse:
     form, events, visits = _filtered(request)
     n_visits = visits.count()
     counted = events.exclude(status=AdverseEvent.Status.DRAFT).values("id", "type", "visit_id")
@@ -72,7 +73,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: ClinicRequest) -> HttpResponse:
     _form, events, _visits = _filtered(request)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="adverse-events.csv"'
@@ -103,7 +104,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def new_event(request: HttpRequest, code) -> HttpResponse:
+def new_event(request: ClinicRequest, code) -> HttpResponse:
     """Report an event at a visit (immediate events on the visit page link here)."""
     visit = care_team.get_clinical(request, Visit.objects.select_related("patient", "episode"), write=True, code=code)
     form = EventForm(request.POST or None, initial={"onset": "during", "description": visit.immediate_events})
@@ -138,7 +139,7 @@ def new_event(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def event_detail(request: HttpRequest, code) -> HttpResponse:
+def event_detail(request: ClinicRequest, code) -> HttpResponse:
     qs = AdverseEvent.objects.select_related("patient", "visit", "episode", "checkin", "reviewed_by")
     event = care_team.get_clinical(request, qs, write=request.method == "POST", code=code)
     form = EventForm(request.POST or None, initial={f: getattr(event, f) for f in (*services.FIELDS, "review_note")})

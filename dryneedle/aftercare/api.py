@@ -1,9 +1,9 @@
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error
@@ -26,7 +26,7 @@ class CheckInOut(Schema):
 
 
 @router.get("visits/{code}/checkins", response={200: list[CheckInOut], **ERRORS}, operation_id="list_checkins")
-def list_checkins(request: HttpRequest, code: UUID):
+def list_checkins(request: ClinicRequest, code: UUID):
     """The check-ins sent after a visit and what the patient answered."""
     visit = care_team.get_clinical(request, Visit.objects.select_related("patient"), write=False, code=code)
     record(request, "checkin.list", visit, category="procedure", detail="api")

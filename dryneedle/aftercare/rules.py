@@ -121,7 +121,7 @@ def read(answers: dict) -> tuple[list[str], bool]:
     return types, red
 
 
-def warnings(regions: set[str], zones: set[str] = frozenset()) -> list[str]:
+def warnings(regions: set[str], zones: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """The handout's warnings: the breathlessness warning follows the needled muscle's zone as well as the region
     (upper trapezius in the neck, quadratus lumborum and upper lumbar paraspinals near the lowest ribs)."""
     out = [WARNING_CES]

@@ -51,14 +51,13 @@ def _exercises(episode) -> list:
 
 def own_rates(clinic) -> dict | None:
     """The clinic's own rates of the common reactions, once it has enough signed visits with needles."""
-
     visits = Visit.objects.filter(clinic=clinic, status="signed", insertions__isnull=False).distinct().count()
     if visits < rules.OWN_RATE_MIN_VISITS:
         return None
     counted = AdverseEvent.objects.filter(clinic=clinic, entered_in_error=False, visit__isnull=False).exclude(
         status=AdverseEvent.Status.DRAFT
     )
-    out = {"visits": visits}
+    out: dict[str, float] = {"visits": visits}
     for t in ("bruising", "bleeding", "pain_during", "soreness_after", "fatigue"):
         n = counted.filter(type=t).values("visit").distinct().count()
         out[t] = round(100 * n / visits, 1)
@@ -158,7 +157,7 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
             )
             CheckIn.objects.filter(pk=c.pk).update(emailed=True)
             c.emailed = True
-        c.url = url
+        c.url = url  # type: ignore[attr-defined]  # for the caller's message
         sent.append(c)
     return sent
 

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.aftercare import rules, services
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
@@ -22,7 +23,7 @@ def _visit(request, code) -> Visit:
 
 
 @allowed
-def handout_page(request: HttpRequest, code) -> HttpResponse:
+def handout_page(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code)
     record(request, "handout.view", visit, category="procedure")
     ctx = services.handout(visit)
@@ -30,7 +31,7 @@ def handout_page(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def handout_pdf(request: HttpRequest, code) -> HttpResponse:
+def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
     from weasyprint import HTML
 
     visit = _visit(request, code)
@@ -45,7 +46,7 @@ def handout_pdf(request: HttpRequest, code) -> HttpResponse:
     return response
 
 
-def patient_handout(request: HttpRequest, link: PatientLink) -> HttpResponse:
+def patient_handout(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """The handout from the patient's link: the visit it names, of the link's own patient only."""
     visit = (
         Visit.objects.filter(code=(link.bundle or [""])[0], patient=link.patient, status="signed")
@@ -60,7 +61,7 @@ def patient_handout(request: HttpRequest, link: PatientLink) -> HttpResponse:
     return render(request, "aftercare/patient_handout.html", {**services.handout(visit), "link": link})
 
 
-def patient_checkin(request: HttpRequest, link: PatientLink) -> HttpResponse:
+def patient_checkin(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """How are you? A short form; red answers show emergency instructions at once."""
     checkin = CheckIn.objects.filter(link=link).select_related("visit").first()
     if checkin is None:
@@ -126,7 +127,7 @@ def _read(post) -> tuple[dict, list[str]]:
 
 
 @allowed
-def acknowledge(request: HttpRequest, code) -> HttpResponse:
+def acknowledge(request: ClinicRequest, code) -> HttpResponse:
     """A clinician has seen an urgent check-in and acted: the alert leaves the top of the pages."""
     c = care_team.get_clinical(request, CheckIn.objects.select_related("patient", "visit"), write=True, code=code)
     with transaction.atomic():

@@ -1,10 +1,9 @@
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -13,37 +12,45 @@ from pydantic import ConfigDict, Field
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.people import practitioners
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, IsoDatetime, Text
+from dryneedle.lib.schemas import Error, IsoDatetime, limits
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 
 router = Router(tags=["appointments"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 CAT = "scheduling"
-Kind = Literal[tuple(k for k, _ in Appointment._meta.get_field("kind").choices)]  # type: ignore[valid-type]
+# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
+# to the type checker they are text.
+if TYPE_CHECKING:
+    Kind = str
+else:
+    Kind = Literal[tuple(k for k, _ in Appointment.KINDS)]
 
 
 class AppointmentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
-    practitioner: Text(150, 1) = Field(description="username of one of the clinic's practitioners")
+    practitioner: Annotated[str, limits(150, 1)] = Field(description="username of one of the clinic's practitioners")
     start: IsoDatetime
     end: IsoDatetime
     kind: Kind = "dry_needling"
     component: UUID | None = Field(None, description="the care-plan component this visit is for")
-    outside_hours_reason: Text(200) = Field("", description="needed to book outside the practitioner's hours")
-    note: Text(300) = ""
+    outside_hours_reason: Annotated[str, limits(200)] = Field(
+        "", description="needed to book outside the practitioner's hours"
+    )
+    note: Annotated[str, limits(300)] = ""
 
 
 class AppointmentPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["attended", "cancelled", "no_show"]
-    reason: Text(200) = ""
+    reason: Annotated[str, limits(200)] = ""
 
 
 class AppointmentOut(Schema):
@@ -63,7 +70,7 @@ class AppointmentOut(Schema):
 class AvailabilityIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    practitioner: Text(150, 1)
+    practitioner: Annotated[str, limits(150, 1)]
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
     start: time
     end: time
@@ -93,7 +100,7 @@ def _invalid(request, action, obj, e: ValidationError):
 
 @router.get("appointments", response={200: list[AppointmentOut], **ERRORS}, operation_id="list_appointments")
 def list_appointments(
-    request: HttpRequest,
+    request: ClinicRequest,
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
     practitioner: str | None = None,
@@ -115,7 +122,7 @@ def list_appointments(
 
 
 @router.post("appointments", response={201: AppointmentOut, **ERRORS}, operation_id="create_appointment")
-def create_appointment(request: HttpRequest, payload: AppointmentIn):
+def create_appointment(request: ClinicRequest, payload: AppointmentIn):
     """Book; 409 when the practitioner or the patient is busy then, 422 outside hours without a reason."""
 
     patient = get_for_clinic(request, Patient, code=payload.patient)
@@ -155,14 +162,14 @@ def _appt(request, code):
 
 
 @router.get("appointments/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="get_appointment")
-def get_appointment(request: HttpRequest, code: UUID):
+def get_appointment(request: ClinicRequest, code: UUID):
     a = _appt(request, code)
     record(request, "appointment.view", a, patient=a.patient, category=CAT, detail="api")
     return a
 
 
 @router.patch("appointments/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="update_appointment")
-def update_appointment(request: HttpRequest, code: UUID, payload: AppointmentPatch):
+def update_appointment(request: ClinicRequest, code: UUID, payload: AppointmentPatch):
     """Record attendance, a no-show, or a cancellation (with its reason)."""
     a = _appt(request, code)
     try:
@@ -175,7 +182,7 @@ def update_appointment(request: HttpRequest, code: UUID, payload: AppointmentPat
 
 
 @router.get("availability", response={200: list[AvailabilityOut], **ERRORS}, operation_id="list_availability")
-def list_availability(request: HttpRequest, practitioner: str | None = None):
+def list_availability(request: ClinicRequest, practitioner: str | None = None):
     qs = Availability.objects.filter(clinic=request.membership.clinic).select_related("user")
     if practitioner:
         qs = qs.filter(user__username=practitioner[:150])
@@ -183,7 +190,7 @@ def list_availability(request: HttpRequest, practitioner: str | None = None):
 
 
 @router.post("availability", response={201: AvailabilityOut, **ERRORS}, operation_id="create_availability")
-def create_availability(request: HttpRequest, payload: AvailabilityIn):
+def create_availability(request: ClinicRequest, payload: AvailabilityIn):
     """Add weekly hours: a practitioner their own, a clinic admin anyone's."""
     who = _practitioner(request, payload.practitioner)
     if who.pk != request.user.pk and request.membership.role != Role.CLINIC_ADMIN:

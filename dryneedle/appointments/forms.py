@@ -10,8 +10,10 @@ DURATIONS = [(15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "1 hour"), (90
 
 
 class BookForm(forms.Form):
-    practitioner = forms.ModelChoiceField(queryset=None, to_field_name="username", empty_label=None)
-    kind = forms.ChoiceField(label="Type", choices=Appointment._meta.get_field("kind").choices)
+    practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, to_field_name="username", empty_label=None
+    )
+    kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS)
     component = forms.ChoiceField(label="For the care plan's", required=False)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Start", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))

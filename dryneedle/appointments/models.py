@@ -108,8 +108,8 @@ class Appointment(ClinicalRecord):
     episode = models.ForeignKey("patients.Episode", models.PROTECT, null=True, blank=True, related_name="appointments")
     component = models.ForeignKey("plans.Component", models.PROTECT, null=True, blank=True, related_name="appointments")
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="appointments")
-    kind = models.CharField(max_length=20, choices=[*MODALITIES, ("consultation", "Consultation"),
-                                                    ("maintenance", "Maintenance follow-up")])  # fmt: skip
+    KINDS = [*MODALITIES, ("consultation", "Consultation"), ("maintenance", "Maintenance follow-up")]
+    kind = models.CharField(max_length=20, choices=KINDS)
     start = models.DateTimeField()
     end = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)

@@ -42,11 +42,11 @@ def hours_on(clinic, user, day: date) -> list[tuple[time, time]]:
     """Working hours on a date: the weekly hours, plus extra hours, minus time off."""
     blocks = [(a.start, a.end) for a in Availability.objects.filter(clinic=clinic, user=user, weekday=day.weekday())]
     exceptions = list(AvailabilityException.objects.filter(clinic=clinic, user=user, date=day))
-    blocks += [(e.start, e.end) for e in exceptions if e.kind == "extra"]
+    blocks += [(e.start, e.end) for e in exceptions if e.kind == "extra" and e.start and e.end]
     for e in exceptions:
         if e.kind != "off":
             continue
-        if e.start is None:
+        if e.start is None or e.end is None:
             return []
         cut = []
         for s, t in blocks:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils import timezone
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.people import practitioners
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments import services
 from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, StatusForm
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
@@ -26,7 +27,7 @@ from dryneedle.web import lookups
 CAT = "scheduling"
 
 
-def _who(request: HttpRequest):
+def _who(request: ClinicRequest):
     """The practitioner whose calendar is shown: ?practitioner=, else oneself, else the first one."""
     people = practitioners(request.membership.clinic)
     wanted = request.GET.get("practitioner", "")[:150]
@@ -36,12 +37,12 @@ def _who(request: HttpRequest):
     return people, chosen or people.first()
 
 
-def _day(request: HttpRequest, key: str) -> date:
-    return query_date(request, key, timezone.localdate())
+def _day(request: ClinicRequest, key: str) -> date:
+    return query_date(request, key, timezone.localdate()) or timezone.localdate()
 
 
 @allowed
-def week(request: HttpRequest) -> HttpResponse:
+def week(request: ClinicRequest) -> HttpResponse:
     people, who = _who(request)
     first = services.monday(_day(request, "week"))
     days = services.days(request.membership.clinic, who, first, 7) if who else []
@@ -53,7 +54,7 @@ def week(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def day(request: HttpRequest) -> HttpResponse:
+def day(request: ClinicRequest) -> HttpResponse:
     people, who = _who(request)
     d = _day(request, "date")
     days = services.days(request.membership.clinic, who, d, 1) if who else []
@@ -75,7 +76,7 @@ def _components(patient) -> list[tuple[str, str]]:
 
 
 @allowed
-def book(request: HttpRequest, code) -> HttpResponse:
+def book(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     clinic = request.membership.clinic
     people, who = _who(request)
@@ -130,7 +131,7 @@ def book(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def detail(request: HttpRequest, code) -> HttpResponse:
+def detail(request: ClinicRequest, code) -> HttpResponse:
     appt = get_for_clinic(
         request, Appointment.objects.select_related("patient", "practitioner", "component"), code=code
     )
@@ -160,7 +161,7 @@ def detail(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: ClinicRequest) -> HttpResponse:
     """Weekly hours and exceptions. A practitioner edits their own; a clinic admin anyone's."""
     clinic = request.membership.clinic
     people, who = _who(request)
@@ -233,7 +234,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def feed(request: HttpRequest, token: str) -> HttpResponse:
+def feed(request: ClinicRequest, token: str) -> HttpResponse:
     """The practitioner's iCalendar feed; the secret URL is the credential (only its SHA-256 is stored)."""
     if lookups.throttled(request):
         return HttpResponse(lookups.MESSAGE, status=429, content_type="text/plain")

@@ -40,8 +40,8 @@ def _categories() -> tuple[dict[str, str], dict[str, str]]:
         category = getattr(m, "audit_category", "")
         if category:
             by_label[m._meta.label_lower] = category
-            if getattr(m, "audit_actions", ""):
-                by_action[m.audit_actions] = category
+            if prefix := getattr(m, "audit_actions", ""):
+                by_action[prefix] = category
     return by_label, by_action
 
 
@@ -107,8 +107,8 @@ def record(
     if clinic is None:
         if obj is not None and hasattr(obj, "clinic_id"):
             clinic = obj.clinic
-        elif request is not None and getattr(request, "membership", None):
-            clinic = request.membership.clinic
+        elif (membership := getattr(request, "membership", None)) is not None:
+            clinic = membership.clinic
     label = obj._meta.label_lower if obj is not None else ""
     row = AuditEvent(
         ts=timezone.now(),

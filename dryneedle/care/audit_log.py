@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib import csvout
@@ -19,7 +20,7 @@ SORTS.update({"-" + k: "-" + v for k, v in list(SORTS.items())})
 COLUMNS = (*(f for f in AuditEvent.HASHED if f != "user_id"), "row_hash")
 
 
-def _window(request: HttpRequest):
+def _window(request: ClinicRequest):
     """Parse ?from=&to= (ISO dates or datetimes, UTC); default the last 7 days. [from, to)."""
     now = timezone.now()
     # Defaults on whole minutes: the form's datetime-local fields show minutes, and a
@@ -32,7 +33,7 @@ def _window(request: HttpRequest):
     return start, end
 
 
-def _events(request: HttpRequest):
+def _events(request: ClinicRequest):
     start, end = _window(request)
     sort = query_choice(request, "sort", SORTS, "-ts")
     qs = AuditEvent.objects.filter(clinic=request.membership.clinic.code, ts__gte=start, ts__lt=end)
@@ -46,7 +47,7 @@ def _events(request: HttpRequest):
 
 
 @allowed
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: ClinicRequest) -> HttpResponse:
     qs, start, end, sort = _events(request)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this view's own row is added
@@ -74,7 +75,7 @@ class _Echo:
 
 
 @allowed
-def export_audit(request: HttpRequest) -> HttpResponse:
+def export_audit(request: ClinicRequest) -> StreamingHttpResponse:
     qs, start, end, _sort = _events(request)
     record(request, "audit.export", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
     writer = csvout.Writer(_Echo())

@@ -7,12 +7,13 @@ namespace (dryneedle/urls.py joins them).
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.outcomes import services as outcomes
 from dryneedle.patients import care_team
@@ -24,7 +25,7 @@ from dryneedle.visits.models import Visit
 
 
 @allowed
-def patient_detail(request: HttpRequest, code) -> HttpResponse:
+def patient_detail(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     access = care_team.clinical_access(request, patient)
     clinical = access is not None
@@ -93,7 +94,7 @@ def _timeline(episodes) -> list[tuple]:
 
 
 @allowed
-def episode_detail(request: HttpRequest, code) -> HttpResponse:
+def episode_detail(request: ClinicRequest, code) -> HttpResponse:
     qs = Episode.objects.select_related("patient", "clinician", "recurrence_of", "plan")
     episode = get_for_clinic(request, qs, code=code)
     access = care_team.require_clinical_access(request, episode.patient)

@@ -5,13 +5,14 @@ and no app imports it.
 """
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.middleware import memberships_of
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.policy import CLINICAL, DEMOGRAPHICS
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners import gate
@@ -19,7 +20,7 @@ from dryneedle.practitioners.models import Credential
 
 
 @allowed
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ClinicRequest) -> HttpResponse:
     m = request.membership
     ctx: dict = {"memberships": memberships_of(request.user)}
     if m is not None and m.role in CLINICAL:

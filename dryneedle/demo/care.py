@@ -71,7 +71,8 @@ def plans(rng: random.Random, episodes: list[Episode], visits: list, book: dict,
     by_episode: dict[int, list] = {}
     for v in visits:
         by_episode.setdefault(v.episode_id, []).append(v)
-    sb, psfs = {}, {}
+    sb: dict[int, Response] = {}
+    psfs: dict[int, Response] = {}
     for r in Response.objects.filter(episode__in=episodes, instrument__in=("startback", "psfs")).order_by("collected"):
         if r.instrument == "startback":
             sb.setdefault(r.episode_id, r)

@@ -401,7 +401,7 @@ def _outcomes(rng: random.Random, e: Episode, today: date) -> list[Response]:
     end = min(e.discharge_date or today, today)
     base = e.start_date
     psycho = rng.random() < severity
-    sb_items = {str(i): rng.random() < severity for i in range(1, 5)}
+    sb_items: dict[str, bool | str] = {str(i): rng.random() < severity for i in range(1, 5)}
     sb_items |= {str(i): rng.random() < (0.7 if psycho else 0.2) for i in range(5, 9)}
     sb_items["9"] = rng.choice(("very_much", "extremely") if psycho else ("slightly", "moderately"))
     add(base, "startback", {"items": sb_items})
@@ -804,7 +804,7 @@ def _visits(rng: random.Random, screenings: list[Screening], lots: dict, today: 
     Visit.objects.bulk_create(visits, batch_size=BATCH)
     for n in needles:
         n.visit_id = n.visit.pk
-    models.QuerySet(Insertion).bulk_create(needles, batch_size=BATCH)
+    models.QuerySet(Insertion).bulk_create(needles, batch_size=BATCH)  # type: ignore[arg-type]  # an untyped QuerySet(model)
     Visit.objects.filter(pk__in=[v.pk for v in visits]).update(status=Visit.Status.SIGNED)
     AdverseEvent.objects.bulk_create(_events(rng, visits, needles, today), batch_size=BATCH)
     return visits

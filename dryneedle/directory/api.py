@@ -1,18 +1,24 @@
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.directory import services
-from dryneedle.lib.schemas import Error, Text
+from dryneedle.lib.schemas import Error, limits
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.practitioners.models import Credential
 
 router = Router(tags=["directory"])
-Profession = Literal[tuple(k for k, _ in Credential.Profession.choices)]  # type: ignore[valid-type]
-Condition = Literal[tuple(c.code for c in CONDITIONS)]  # type: ignore[valid-type]
+# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
+# to the type checker they are text.
+if TYPE_CHECKING:
+    Profession = str
+    Condition = str
+else:
+    Profession = Literal[tuple(k for k, _ in Credential.Profession.choices)]
+    Condition = Literal[tuple(c.code for c in CONDITIONS)]
 
 
 class ListingOut(Schema):
@@ -34,10 +40,10 @@ class DirectoryPage(Schema):
 
 @router.get("directory", auth=None, response={200: DirectoryPage, 422: Error}, operation_id="search_directory")
 def search_directory(
-    request: HttpRequest,
-    place: Text(100) = "",
+    request: ClinicRequest,
+    place: Annotated[str, limits(100)] = "",
     profession: Profession | None = None,
-    language: Text(40) = "",
+    language: Annotated[str, limits(40)] = "",
     condition: Condition | None = None,
     page: Annotated[int, Field(ge=1, le=10000)] = 1,
 ):

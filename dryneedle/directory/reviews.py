@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
 from dryneedle.lib.forms import uuid_or_none
@@ -17,7 +18,7 @@ from dryneedle.portal.models import PatientLink
 REVIEW_LINK_DAYS = 30  # how long the review link works after discharge (our choice)
 
 
-def on_discharge(request: HttpRequest, episode) -> PatientLink | None:
+def on_discharge(request: ClinicRequest, episode) -> PatientLink | None:
     """Send the patient a link to review their care, when a practitioner led the episode."""
     if episode.clinician is None:
         return None
@@ -35,7 +36,7 @@ def on_discharge(request: HttpRequest, episode) -> PatientLink | None:
     return link
 
 
-def patient_review(request: HttpRequest, link: PatientLink) -> HttpResponse:
+def patient_review(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """The patient's review form; only for a discharged episode, once."""
     episode = link.episode
     ctx = {"link": link, "clinic": link.clinic, "practitioner": episode.clinician}
@@ -75,7 +76,7 @@ def patient_review(request: HttpRequest, link: PatientLink) -> HttpResponse:
 
 
 @allowed
-def clinic_reviews(request: HttpRequest) -> HttpResponse:
+def clinic_reviews(request: ClinicRequest) -> HttpResponse:
     """The clinic's reviews: reply, or hide one with a recorded reason. Reviews are never edited."""
     qs = PatientReview.objects.filter(clinic=request.membership.clinic).select_related("practitioner", "moderated_by")
     if request.method == "POST":

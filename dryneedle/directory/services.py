@@ -109,7 +109,8 @@ def profile(listing: Listing) -> Profile:
     )
     creds = [c for c in mine.prefetch_related("verifications") if c.is_current(today)]
     for c in creds:
-        c.verified_at = c.verification_for(listing.clinic).verified_at
+        v = c.verification_for(listing.clinic)
+        c.verified_at = v.verified_at if v else None  # type: ignore[attr-defined]  # for the profile
     hours = list(Availability.objects.filter(clinic=listing.clinic, user=listing.user).order_by("weekday", "start"))
     from dryneedle.directory.reviews import shown
 

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
 from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments import services as booking
 from dryneedle.audit.log import record
 from dryneedle.directory import services
@@ -52,7 +53,7 @@ class RequestForm(forms.Form):
 
 
 @allowed
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: ClinicRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = None
     if form.is_valid():
@@ -68,7 +69,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def profile(request: HttpRequest, slug: str) -> HttpResponse:
+def profile(request: ClinicRequest, slug: str) -> HttpResponse:
     listing = services.visible().filter(slug=slug[:80]).select_related("user", "clinic").first()
     if listing is None:
         raise Http404("Not found")
@@ -106,7 +107,7 @@ class ListingForm(forms.ModelForm):
 
 
 @allowed
-def my_listing(request: HttpRequest) -> HttpResponse:
+def my_listing(request: ClinicRequest) -> HttpResponse:
     """A practitioner's own public profile: opt in, and what it says."""
     clinic = request.membership.clinic
     listing = Listing.objects.filter(clinic=clinic, user=request.user).first()
@@ -132,7 +133,7 @@ def my_listing(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: ClinicRequest) -> HttpResponse:
     qs = ConsultationRequest.objects.filter(clinic=request.membership.clinic).select_related("listing__user")
     record(request, "consultation.list", category=CAT)
     new, done = qs.filter(status="new").order_by("created"), qs.exclude(status="new").order_by("-created")[:50]
@@ -149,7 +150,7 @@ class ConvertForm(forms.Form):
 
 
 @allowed
-def request_detail(request: HttpRequest, code) -> HttpResponse:
+def request_detail(request: ClinicRequest, code) -> HttpResponse:
     """Reception turns a request into a patient record and, when a time is given, a consultation appointment."""
     cr = get_for_clinic(request, ConsultationRequest.objects.select_related("listing__user"), code=code)
     given, _, family = cr.name.partition(" ")

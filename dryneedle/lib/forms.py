@@ -25,3 +25,8 @@ def uuid_or_none(value):
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def error_text(form) -> str:
+    """Every message of a bound, invalid form as one line (for a flash message or an audit detail)."""
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)

@@ -26,7 +26,7 @@ def guarded() -> dict[str, str]:
     """
     from django.apps import apps
 
-    return {m._meta.db_table: m.db_guard for m in apps.get_models() if getattr(m, "db_guard", None)}
+    return {m._meta.db_table: kind for m in apps.get_models() if (kind := getattr(m, "db_guard", None))}
 
 
 def _statements(vendor: str, table: str, kind: str) -> list[str]:
@@ -94,7 +94,7 @@ def trigger_modules() -> list[str]:
     SQLITE, SQLITE_DROP, POSTGRES, POSTGRES_DROP and TABLES)."""
     from django.apps import apps
 
-    return [cfg.trigger_module for cfg in apps.get_app_configs() if getattr(cfg, "trigger_module", None)]
+    return [name for cfg in apps.get_app_configs() if (name := getattr(cfg, "trigger_module", None))]
 
 
 def _existing_tables(connection) -> set[str]:

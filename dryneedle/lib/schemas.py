@@ -46,9 +46,12 @@ def _not_future(v: date) -> date:
     return v
 
 
-def Text(n: int, min_length: int = 0):
-    # No NUL bytes: PostgreSQL refuses them, so refuse them everywhere.
-    return Annotated[str, StringConstraints(max_length=n, min_length=min_length, pattern=r"^[^\x00]*$")]
+def limits(n: int, min_length: int = 0) -> StringConstraints:
+    """Text of at most ``n`` characters (at least ``min_length``): ``Annotated[str, limits(100)]``.
+
+    No NUL bytes: PostgreSQL refuses them, so refuse them everywhere.
+    """
+    return StringConstraints(max_length=n, min_length=min_length, pattern=r"^[^\x00]*$")
 
 
 PastDate = Annotated[date, BeforeValidator(_strict_date), AfterValidator(_not_future)]

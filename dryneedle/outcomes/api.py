@@ -5,11 +5,11 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.outcomes import scoring, services
@@ -45,7 +45,7 @@ class AnswersIn(Schema):
 @router.post(
     "instruments/{code}/score", response={200: ScoreOut, **ERRORS}, operation_id="score_instrument", exclude_none=True
 )
-def score_instrument(request: HttpRequest, code: Instrument, payload: AnswersIn):
+def score_instrument(request: ClinicRequest, code: Instrument, payload: AnswersIn):
     """Score one response without storing it: the same rules and messages as `dryneedle score`."""
     try:
         # The raw body, not the schema's dump: keys such as "items" must reach the rules untouched.
@@ -87,7 +87,7 @@ def _episode(request, code, write: bool) -> Episode:
 
 
 @router.get("episodes/{code}/responses", response={200: list[ResponseOut], **ERRORS}, operation_id="list_responses")
-def list_responses(request: HttpRequest, code: UUID, instrument: Instrument | None = None):
+def list_responses(request: ClinicRequest, code: UUID, instrument: Instrument | None = None):
     """The episode's questionnaire responses, oldest first (entered-in-error ones included, flagged)."""
     episode = _episode(request, code, write=False)
     qs = Response.objects.filter(episode=episode).select_related("episode").order_by("collected", "id")
@@ -98,7 +98,7 @@ def list_responses(request: HttpRequest, code: UUID, instrument: Instrument | No
 
 
 @router.post("episodes/{code}/responses", response={201: ResponseOut, **ERRORS}, operation_id="create_response")
-def create_response(request: HttpRequest, code: UUID, payload: ResponseIn):
+def create_response(request: ClinicRequest, code: UUID, payload: ResponseIn):
     """Store and score a response; bad answers are refused (422) with the key they concern."""
     episode = _episode(request, code, write=True)
     try:
@@ -120,14 +120,14 @@ def _response(request, code, write: bool) -> Response:
 
 
 @router.get("responses/{code}", response={200: ResponseOut, **ERRORS}, operation_id="get_response")
-def get_response(request: HttpRequest, code: UUID):
+def get_response(request: ClinicRequest, code: UUID):
     r = _response(request, code, write=False)
     record(request, "response.view", r, patient=r.patient, category="outcomes", detail="api")
     return r
 
 
 @router.patch("responses/{code}", response={200: ResponseOut, **ERRORS}, operation_id="update_response")
-def update_response(request: HttpRequest, code: UUID, payload: ResponsePatch):
+def update_response(request: ClinicRequest, code: UUID, payload: ResponsePatch):
     """Mark a response entered in error (the only change: answers are never rewritten, nothing is deleted)."""
     r = _response(request, code, write=True)
     with transaction.atomic():

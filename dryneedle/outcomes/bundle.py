@@ -104,11 +104,11 @@ def answers(bundle: list[str], progress: dict) -> dict[str, dict]:
     for inst in bundle:
         if inst == "nprs":
             v = progress.get("nprs:score")
-            out["nprs"] = {"score": int(v) if v not in (None, "") else None}
+            out["nprs"] = {"score": int(v) if v is not None and v != "" else None}
         elif inst == "odi":
             out["odi"] = {
                 "sections": {
-                    s: int(v) if (v := progress.get(f"odi:{s}")) not in (None, "", "skip") else None
+                    s: int(v) if (v := progress.get(f"odi:{s}")) is not None and v not in ("", "skip") else None
                     for s in scoring.ODI_SECTIONS
                 }
             }
@@ -142,7 +142,7 @@ class Due:
 
 def schedule(start: date, discharge: date | None) -> list[tuple[str, date, tuple[str, ...], int, int]]:
     """(label, due date, instruments, days before, days after) for an episode."""
-    out = [("Baseline", start, BASELINE[1:], 14, 14)]
+    out: list[tuple[str, date, tuple[str, ...], int, int]] = [("Baseline", start, BASELINE[1:], 14, 14)]
     out += [(f"{w} weeks", start + timedelta(weeks=w), ("odi", "rmdq"), 7, 7) for w in (4, 12)]
     if discharge:
         out.append(("Discharge", discharge, ("odi", "rmdq"), 7, 7))

@@ -1,10 +1,11 @@
 """The patient's side of an outcomes link: one question per screen, progress saved, sent once."""
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.outcomes import bundle, scoring, services
 from dryneedle.outcomes.models import TextPack
@@ -29,7 +30,7 @@ def _psfs_from_post(post) -> tuple[list[dict], str]:
     return acts, error
 
 
-def step(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
+def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     pack = getattr(TextPack.objects.filter(clinic=link.clinic).first(), "pack", None)
     all_screens = bundle.screens(link.bundle, pack)
     n = len(all_screens)
@@ -52,6 +53,7 @@ def step(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
     key = f"{screen.instrument}:{screen.key}"
     ctx.update({"screen": screen, "value": link.progress.get(key, "")})
     if request.method == "POST":
+        value: str | list[dict]
         if screen.instrument == "psfs":
             value, error = _psfs_from_post(request.POST)
         else:
@@ -96,7 +98,7 @@ def _psfs_rows(acts) -> list[tuple[int, str, str]]:
     ]
 
 
-def _send(request: HttpRequest, link: PatientLink, pack) -> HttpResponse:
+def _send(request: ClinicRequest, link: PatientLink, pack) -> HttpResponse:
     if not bundle.complete(link.bundle, link.progress, pack):
         return redirect(request.path)
     with transaction.atomic():
@@ -120,7 +122,7 @@ def _send(request: HttpRequest, link: PatientLink, pack) -> HttpResponse:
     )
 
 
-def open_questionnaires(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
+def open_questionnaires(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     """The page an outcomes link opens (portal.views.PAGES): the first visit is audited, then each step."""
     if request.method == "GET" and "step" not in request.GET:
         record(request, "link.open", link, patient=link.patient, category="outcomes")

@@ -227,7 +227,7 @@ def score_psfs(answers: dict) -> Result:
         if not 0 <= s <= 10:
             raise InputError(f"activities[{i}].score", f"{s} is out of range 0-10")
         scores.append(s)
-    mean = sum(Fraction(str(s)) for s in scores) / len(scores)
+    mean = sum((Fraction(str(s)) for s in scores), Fraction(0)) / len(scores)
     value = int(mean) if mean.denominator == 1 else float(mean)
     return Result("psfs", True, value)
 

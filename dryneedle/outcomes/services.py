@@ -1,6 +1,7 @@
 """Record responses and follow each measure over an episode."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -17,7 +18,7 @@ def record_response(episode, instrument: str, answers: dict, user=None, *, sourc
     except scoring.InputError as e:
         raise ValidationError({"answers": str(e)}) from None
     collected = extra.pop("collected", None) or timezone.now()
-    if collected > timezone.now() + timezone.timedelta(minutes=5):
+    if collected > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"collected": "A questionnaire cannot be answered in the future."})
     d = result.as_dict()
     return Response.objects.create(

@@ -5,14 +5,16 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
+from dryneedle.lib.forms import error_text
 from dryneedle.outcomes import bundle, charts, instruments, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
 from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
@@ -76,7 +78,7 @@ def _context(episode: Episode, instrument: str, posted=None) -> dict:
 
 
 @allowed
-def episode_outcomes(request: HttpRequest, code) -> HttpResponse:
+def episode_outcomes(request: ClinicRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=False, code=code
     )
@@ -88,7 +90,7 @@ def episode_outcomes(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def record_response(request: HttpRequest, code) -> HttpResponse:
+def record_response(request: ClinicRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
     )
@@ -116,7 +118,7 @@ def record_response(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def mark_in_error(request: HttpRequest, code) -> HttpResponse:
+def mark_in_error(request: ClinicRequest, code) -> HttpResponse:
     r = care_team.get_clinical(request, Response.objects.select_related("episode", "patient"), write=True, code=code)
     with transaction.atomic():
         r.entered_in_error = True
@@ -128,7 +130,7 @@ def mark_in_error(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
+def send_questionnaires(request: ClinicRequest, code) -> HttpResponse:
     """Send the patient the questionnaires due now: the baseline set first, then the follow-up set."""
 
     episode = care_team.get_clinical(
@@ -155,7 +157,7 @@ def send_questionnaires(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def due_worklist(request: HttpRequest) -> HttpResponse:
+def due_worklist(request: ClinicRequest) -> HttpResponse:
     """The clinic's worklist: open episodes (and those discharged in the last 13 months) with questionnaires due."""
     from datetime import timedelta
 
@@ -179,7 +181,7 @@ def due_worklist(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def progress_report(request: HttpRequest, code) -> HttpResponse:
+def progress_report(request: ClinicRequest, code) -> HttpResponse:
     """A one-page progress report (PDF) for the patient or a referrer: the charts and the change table."""
     from django.http import HttpResponse as Raw
     from django.template.loader import render_to_string
@@ -199,7 +201,7 @@ def progress_report(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def record_measure(request: HttpRequest, code) -> HttpResponse:
+def record_measure(request: ClinicRequest, code) -> HttpResponse:
     """Lumbar range of motion or a pressure pain threshold, with method, unit and site."""
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
@@ -231,7 +233,7 @@ def record_measure(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def thresholds(request: HttpRequest) -> HttpResponse:
+def thresholds(request: ClinicRequest) -> HttpResponse:
     """The minimal important change per measure: the cited defaults, and the clinic's own (admins set them)."""
     clinic = request.membership.clinic
     if request.method == "POST":  # clinic admins only (policy.py)
@@ -250,7 +252,7 @@ def thresholds(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Saved.")
             return redirect("outcomes:thresholds")
         record(request, "threshold.set", category="settings", outcome="invalid")
-        messages.error(request, " ".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, error_text(form))
     own = {t.measure: t for t in Threshold.objects.filter(clinic=clinic)}
     rows = [(m, scoring.MIC_POINTS[m], own.get(m)) for m in scoring.MEASURES]
     return render(

@@ -2,10 +2,10 @@ from typing import Literal
 from uuid import UUID
 
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from dryneedle.accounts.access import get_for_clinic
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error
 from dryneedle.patients import care_team, services
@@ -35,7 +35,7 @@ SORTS = {
 
 @router.get("patients", response={200: PatientPage, **ERRORS}, operation_id="list_patients")
 def list_patients(
-    request: HttpRequest,
+    request: ClinicRequest,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
     sort: Literal["name", "-name", "added", "-added"] = "name",
@@ -48,7 +48,7 @@ def list_patients(
 
 
 @router.post("patients", response={201: PatientOut, **ERRORS}, operation_id="create_patient")
-def create_patient(request: HttpRequest, payload: PatientIn):
+def create_patient(request: ClinicRequest, payload: PatientIn):
     """Add a patient to the caller's clinic."""
     with transaction.atomic():
         patient = services.create_patient(request.membership.clinic, request.user, payload.model_dump())
@@ -57,14 +57,14 @@ def create_patient(request: HttpRequest, payload: PatientIn):
 
 
 @router.get("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="get_patient")
-def get_patient(request: HttpRequest, code: UUID):
+def get_patient(request: ClinicRequest, code: UUID):
     patient = get_for_clinic(request, Patient, code=code)
     record(request, "patient.view", patient, detail="api")
     return patient
 
 
 @router.patch("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="update_patient")
-def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
+def update_patient(request: ClinicRequest, code: UUID, payload: PatientPatch):
     """Change demographics; the previous values are kept in the record's history."""
     patient = get_for_clinic(request, Patient, code=code)
     with transaction.atomic():
@@ -76,7 +76,7 @@ def update_patient(request: HttpRequest, code: UUID, payload: PatientPatch):
 
 
 @router.get("patients/{code}/episodes", response={200: list[EpisodeOut], **ERRORS}, operation_id="list_episodes")
-def list_episodes(request: HttpRequest, code: UUID):
+def list_episodes(request: ClinicRequest, code: UUID):
     patient = get_for_clinic(request, Patient, code=code)
     care_team.require_clinical_access(request, patient)
     episodes = list(patient.episodes.select_related("patient").order_by("-start_date", "-id"))
@@ -85,7 +85,7 @@ def list_episodes(request: HttpRequest, code: UUID):
 
 
 @router.post("patients/{code}/episodes", response={201: EpisodeOut, **ERRORS}, operation_id="create_episode")
-def create_episode(request: HttpRequest, code: UUID, payload: EpisodeIn):
+def create_episode(request: ClinicRequest, code: UUID, payload: EpisodeIn):
     """Open an episode of care for a condition from the catalogue (GET /conditions)."""
     patient = get_for_clinic(request, Patient, code=code)
     with transaction.atomic():
@@ -95,7 +95,7 @@ def create_episode(request: HttpRequest, code: UUID, payload: EpisodeIn):
 
 
 @router.get("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="get_episode")
-def get_episode(request: HttpRequest, code: UUID):
+def get_episode(request: ClinicRequest, code: UUID):
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode, detail="api")
@@ -103,7 +103,7 @@ def get_episode(request: HttpRequest, code: UUID):
 
 
 @router.patch("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="update_episode")
-def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
+def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
     """Change an open episode, discharge it, or mark it entered in error."""
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_write(request, episode.patient)
@@ -129,7 +129,7 @@ def update_episode(request: HttpRequest, code: UUID, payload: EpisodePatch):
 
 
 @router.get("conditions", response={200: list[ConditionOut], **ERRORS}, operation_id="list_conditions")
-def list_conditions(request: HttpRequest):
+def list_conditions(request: ClinicRequest):
     """The condition catalogue with evidence summaries and their sources."""
     label = "Marketing claim from the source article, not evidence: no published source supports it"
     return [

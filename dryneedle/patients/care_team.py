@@ -11,13 +11,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.models import Membership, Role
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.patients.models import EmergencyAccess, Patient
@@ -27,7 +27,7 @@ def on_care_team(user, patient: Patient) -> bool:
     return patient.created_by_id == user.pk or patient.episodes.filter(clinician=user).exists()
 
 
-def team_rows(request: HttpRequest, qs, patient: str = "patient"):
+def team_rows(request: ClinicRequest, qs, patient: str = "patient"):
     """Rows of a clinic query the requester may see in a list: all for admins, the care team's for practitioners.
 
     The same rule as on_care_team, as a filter (lists must not fetch row by row).
@@ -47,7 +47,7 @@ def active_grant(user, patient: Patient) -> EmergencyAccess | None:
     return EmergencyAccess.objects.filter(user=user, patient=patient, expires__gt=timezone.now()).first()
 
 
-def clinical_access(request: HttpRequest, patient: Patient) -> str | None:
+def clinical_access(request: ClinicRequest, patient: Patient) -> str | None:
     """Return how the request may read the clinical record ("admin", "team", "break_glass") or None."""
     m = request.membership
     if m is None:
@@ -64,7 +64,7 @@ def clinical_access(request: HttpRequest, patient: Patient) -> str | None:
     return None
 
 
-def require_clinical_access(request: HttpRequest, patient: Patient) -> str:
+def require_clinical_access(request: ClinicRequest, patient: Patient) -> str:
     access = clinical_access(request, patient)
     if access is None:
         record(request, "access.denied", patient, outcome="denied", detail="not on the care team")
@@ -72,14 +72,14 @@ def require_clinical_access(request: HttpRequest, patient: Patient) -> str:
     return access
 
 
-def require_clinical_write(request: HttpRequest, patient: Patient) -> None:
+def require_clinical_write(request: ClinicRequest, patient: Patient) -> None:
     """Changing the clinical record needs the care team (or admin): emergency access is read-only."""
     if require_clinical_access(request, patient) == "break_glass":
         record(request, "access.denied", patient, outcome="denied", detail="emergency access is read-only")
         raise PermissionDenied("Emergency access lets you read this record, not change it.")
 
 
-def get_clinical(request: HttpRequest, qs, *, write: bool, **lookup):
+def get_clinical(request: ClinicRequest, qs, *, write: bool, **lookup):
     """Fetch a clinical object of the request's clinic (404 otherwise) and check the care team.
 
     ``write`` refuses emergency (break-glass) access, which is read-only.
@@ -96,7 +96,7 @@ def _admin_emails(clinic) -> list[str]:
     return [m.user.email for m in admins if m.user.email]
 
 
-def _alert_limit(request: HttpRequest, clinic, limit: int, refused: bool) -> None:
+def _alert_limit(request: ClinicRequest, clinic, limit: int, refused: bool) -> None:
     emails = _admin_emails(clinic)
     if not emails:
         return
@@ -118,7 +118,7 @@ def _alert_limit(request: HttpRequest, clinic, limit: int, refused: bool) -> Non
     )
 
 
-def grant(request: HttpRequest, patient: Patient, reason: str) -> EmergencyAccess | None:
+def grant(request: ClinicRequest, patient: Patient, reason: str) -> EmergencyAccess | None:
     """Open a break-glass window and tell the clinic admins; refuse (None) beyond the clinic's hourly limit.
 
     Called inside a transaction: the person's membership row is locked so that

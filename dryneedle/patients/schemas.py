@@ -5,7 +5,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
-from dryneedle.lib.schemas import PastDate, Text
+from dryneedle.lib.schemas import PastDate, limits
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode
 
@@ -23,33 +23,33 @@ SexCode = Literal["female", "male", "other", "unknown"]
 class PatientIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    given_name: Text(100, 1)
-    family_name: Text(100, 1)
+    given_name: Annotated[str, limits(100, 1)]
+    family_name: Annotated[str, limits(100, 1)]
     birth_date: PastDate
     sex: SexCode
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$")] = ""
-    phone: Text(40) = ""
-    address: Text(300) = ""
-    preferred_language: Text(40, 1) = "English"
-    emergency_contact_name: Text(200) = ""
-    emergency_contact_phone: Text(40) = ""
+    phone: Annotated[str, limits(40)] = ""
+    address: Annotated[str, limits(300)] = ""
+    preferred_language: Annotated[str, limits(40, 1)] = "English"
+    emergency_contact_name: Annotated[str, limits(200)] = ""
+    emergency_contact_phone: Annotated[str, limits(40)] = ""
 
 
 class PatientPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    given_name: Text(100, 1) | None = None
-    family_name: Text(100, 1) | None = None
+    given_name: Annotated[str, limits(100, 1)] | None = None
+    family_name: Annotated[str, limits(100, 1)] | None = None
     birth_date: PastDate | None = None
     sex: SexCode | None = None
     email: (
         Annotated[str, StringConstraints(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$")] | None
     ) = None
-    phone: Text(40) | None = None
-    address: Text(300) | None = None
-    preferred_language: Text(40, 1) | None = None
-    emergency_contact_name: Text(200) | None = None
-    emergency_contact_phone: Text(40) | None = None
+    phone: Annotated[str, limits(40)] | None = None
+    address: Annotated[str, limits(300)] | None = None
+    preferred_language: Annotated[str, limits(40, 1)] | None = None
+    emergency_contact_name: Annotated[str, limits(200)] | None = None
+    emergency_contact_phone: Annotated[str, limits(40)] | None = None
 
 
 class PatientOut(Schema):
@@ -80,7 +80,7 @@ class EpisodeIn(Schema):
 
     condition: ConditionCode
     start_date: PastDate | None = None
-    notes: Text(5000) = ""
+    notes: Annotated[str, limits(5000)] = ""
 
 
 class EpisodePatch(Schema):
@@ -90,12 +90,12 @@ class EpisodePatch(Schema):
 
     condition: ConditionCode | None = None
     start_date: PastDate | None = None
-    notes: Text(5000) | None = None
+    notes: Annotated[str, limits(5000)] | None = None
     status: Literal["discharged", "entered_in_error"] | None = None
     discharge_date: PastDate | None = None
     discharge_reason: Literal[tuple(Episode.DischargeReason.values)] | None = None  # type: ignore[valid-type]
-    discharge_note: Text(1000) = ""
-    error_reason: Text(500) = ""
+    discharge_note: Annotated[str, limits(1000)] = ""
+    error_reason: Annotated[str, limits(500)] = ""
 
 
 class EpisodeOut(Schema):

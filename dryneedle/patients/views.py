@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.models import Role, User
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
@@ -32,7 +33,7 @@ SORTS = {
 
 
 @allowed
-def list_patients(request: HttpRequest) -> HttpResponse:
+def list_patients(request: ClinicRequest) -> HttpResponse:
     """List the clinic's patients. Search terms travel in the POST body, never in the URL."""
     sort = query_choice(request, "sort", SORTS, "name")
     qs = (
@@ -65,7 +66,7 @@ def list_patients(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def add_patient(request: HttpRequest) -> HttpResponse:
+def add_patient(request: ClinicRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,7 +82,7 @@ def add_patient(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def edit_patient(request: HttpRequest, code) -> HttpResponse:
+def edit_patient(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     initial = {name: getattr(patient, name) for name in Patient.EDITABLE}
     form = PatientForm(request.POST or None, initial=initial)
@@ -101,7 +102,7 @@ def edit_patient(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def mark_patient_in_error(request: HttpRequest, code) -> HttpResponse:
+def mark_patient_in_error(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     care_team.require_clinical_write(request, patient)
     form = ErrorForm(request.POST)
@@ -116,12 +117,12 @@ def mark_patient_in_error(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def conditions(request: HttpRequest) -> HttpResponse:
+def conditions(request: ClinicRequest) -> HttpResponse:
     return render(request, "patients/conditions.html", {"conditions": CONDITIONS})
 
 
 @allowed
-def open_episode(request: HttpRequest, code) -> HttpResponse:
+def open_episode(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
     form = EpisodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +141,7 @@ def open_episode(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def discharge_episode(request: HttpRequest, code) -> HttpResponse:
+def discharge_episode(request: ClinicRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_write(request, episode.patient)
     form = DischargeForm(request.POST or None)
@@ -171,7 +172,7 @@ def discharge_episode(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
+def mark_episode_in_error(request: ClinicRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_write(request, episode.patient)
     form = ErrorForm(request.POST)
@@ -186,7 +187,7 @@ def mark_episode_in_error(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def emergency_access(request: HttpRequest, code) -> HttpResponse:
+def emergency_access(request: ClinicRequest, code) -> HttpResponse:
     """Break-glass: read a patient's clinical record outside the care team, for a limited time."""
     patient = get_for_clinic(request, Patient, code=code)
     form = EmergencyAccessForm(request.POST)
@@ -211,7 +212,7 @@ def emergency_access(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def emergency_report(request: HttpRequest) -> HttpResponse:
+def emergency_report(request: ClinicRequest) -> HttpResponse:
     """Every emergency opening in the clinic over a period: who, which record, why, and what was refused."""
     clinic = request.membership.clinic
     days = query_choice(request, "days", ["7", "30", "90", "365"], default="30")

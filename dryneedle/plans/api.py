@@ -1,18 +1,18 @@
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator, ConfigDict, Field
 
 from dryneedle.accounts.people import practitioners
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, Text, _strict_date
+from dryneedle.lib.schemas import Error, _strict_date, limits
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.plans import exercises, rules, services
@@ -21,9 +21,16 @@ from dryneedle.plans.models import CarePlan, Component, Goal
 router = Router(tags=["care plans"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 CAT = "care_plan"
-Modality = Literal[tuple(m for m, _ in rules.MODALITIES)]  # type: ignore[valid-type]
-Sequence = Literal[tuple(s for s, _ in rules.SEQUENCES)]  # type: ignore[valid-type]
-ExerciseCode = Literal[tuple(e.code for e in exercises.LIBRARY)]  # type: ignore[valid-type]
+# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
+# to the type checker they are text.
+if TYPE_CHECKING:
+    Modality = str
+    Sequence = str
+    ExerciseCode = str
+else:
+    Modality = Literal[tuple(m for m, _ in rules.MODALITIES)]
+    Sequence = Literal[tuple(s for s, _ in rules.SEQUENCES)]
+    ExerciseCode = Literal[tuple(e.code for e in exercises.LIBRARY)]
 Measure = Literal["nprs", "odi", "rmdq", "psfs"]
 Day = Annotated[date, BeforeValidator(_strict_date), Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 Score = Annotated[Decimal, Field(ge=0, le=10, max_digits=3, decimal_places=1)]
@@ -34,24 +41,26 @@ class ComponentIn(Schema):
 
     modality: Modality
     sequence: Sequence | None = None
-    provider: Text(150) | None = Field(None, description="username of one of the clinic's practitioners")
-    outside_provider: Text(200) = ""
+    provider: Annotated[str, limits(150)] | None = Field(
+        None, description="username of one of the clinic's practitioners"
+    )
+    outside_provider: Annotated[str, limits(200)] = ""
     times: int = Field(ge=1, le=14, description="sessions per period")
     every_weeks: int = Field(1, ge=1, le=52)
     count: int = Field(ge=1, le=100, description="sessions in all")
-    notes: Text(500) = ""
+    notes: Annotated[str, limits(500)] = ""
 
 
 class ComponentPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
     sequence: Sequence | None = None
-    provider: Text(150) | None = None
-    outside_provider: Text(200) | None = None
+    provider: Annotated[str, limits(150)] | None = None
+    outside_provider: Annotated[str, limits(200)] | None = None
     times: int | None = Field(None, ge=1, le=14)
     every_weeks: int | None = Field(None, ge=1, le=52)
     count: int | None = Field(None, ge=1, le=100)
-    notes: Text(500) | None = None
+    notes: Annotated[str, limits(500)] | None = None
     stopped: bool | None = None
 
 
@@ -71,7 +80,7 @@ class ComponentOut(Schema):
 class GoalIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    activity: Text(200, 1)
+    activity: Annotated[str, limits(200, 1)]
     baseline: Score | None = None
     target: Score
     target_date: Day | None = None
@@ -80,7 +89,7 @@ class GoalIn(Schema):
 class GoalPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    activity: Text(200, 1) | None = None
+    activity: Annotated[str, limits(200, 1)] | None = None
     target: Score | None = None
     target_date: Day | None = None
     achieved_on: Day | None = None
@@ -101,8 +110,8 @@ class AssignmentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     exercise: ExerciseCode
-    dose: Text(200) = ""
-    notes: Text(300) = ""
+    dose: Annotated[str, limits(200)] = ""
+    notes: Annotated[str, limits(300)] = ""
 
 
 class AssignmentOut(Schema):
@@ -119,7 +128,7 @@ class PlanIn(Schema):
 
     primary_measure: Measure = "odi"
     expected_dn_visits: int | None = Field(None, ge=1, le=60)
-    notes: Text(3000) = ""
+    notes: Annotated[str, limits(3000)] = ""
     components: list[ComponentIn] = Field(default_factory=list, max_length=15)
     goals: list[GoalIn] = Field(default_factory=list, max_length=5)
 
@@ -129,7 +138,7 @@ class PlanPatch(Schema):
 
     primary_measure: Measure | None = None
     expected_dn_visits: int | None = Field(None, ge=1, le=60)
-    notes: Text(3000) | None = None
+    notes: Annotated[str, limits(3000)] | None = None
     maintenance_every_weeks: int | None = Field(None, ge=1, le=52)
     maintenance_until: Day | None = None
 
@@ -209,7 +218,7 @@ def _plan(request, code, write):
 
 
 @router.get("plans", response={200: list[PlanOut], **ERRORS}, operation_id="list_plans")
-def list_plans(request: HttpRequest, status: Literal["open", "discharged"] | None = None):
+def list_plans(request: ClinicRequest, status: Literal["open", "discharged"] | None = None):
     """Care plans of the caller's care team (all of the clinic's for an admin)."""
     qs = CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
     if status:
@@ -220,7 +229,7 @@ def list_plans(request: HttpRequest, status: Literal["open", "discharged"] | Non
 
 
 @router.post("episodes/{code}/plan", response={201: PlanOut, **ERRORS}, operation_id="create_plan")
-def create_plan(request: HttpRequest, code: UUID, payload: PlanIn):
+def create_plan(request: ClinicRequest, code: UUID, payload: PlanIn):
     """Create the episode's plan; components and goals are saved with it, all or nothing."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     data = payload.model_dump(exclude={"components", "goals"})
@@ -232,21 +241,21 @@ def create_plan(request: HttpRequest, code: UUID, payload: PlanIn):
 
 
 @router.get("plans/{code}", response={200: PlanOut, **ERRORS}, operation_id="get_plan")
-def get_plan(request: HttpRequest, code: UUID):
+def get_plan(request: ClinicRequest, code: UUID):
     plan = _plan(request, code, write=False)
     record(request, "plan.view", plan, patient=plan.patient, category=CAT, detail="api")
     return plan
 
 
 @router.patch("plans/{code}", response={200: PlanOut, **ERRORS}, operation_id="update_plan")
-def update_plan(request: HttpRequest, code: UUID, payload: PlanPatch):
+def update_plan(request: ClinicRequest, code: UUID, payload: PlanPatch):
     plan = _plan(request, code, write=True)
     data = payload.model_dump(exclude_unset=True)
     return _run(request, "plan.update", plan, plan.patient, lambda: services.update_plan(plan, request.user, data))
 
 
 @router.post("plans/{code}/goals", response={201: GoalOut, **ERRORS}, operation_id="create_goal")
-def create_goal(request: HttpRequest, code: UUID, payload: GoalIn):
+def create_goal(request: ClinicRequest, code: UUID, payload: GoalIn):
     plan = _plan(request, code, write=True)
     goal = _run(request, "plan.goal_add", plan, plan.patient,
                 lambda: services.add_goal(plan, request.user, payload.model_dump()))  # fmt: skip
@@ -254,14 +263,14 @@ def create_goal(request: HttpRequest, code: UUID, payload: GoalIn):
 
 
 @router.patch("goals/{code}", response={200: GoalOut, **ERRORS}, operation_id="update_goal")
-def update_goal(request: HttpRequest, code: UUID, payload: GoalPatch):
+def update_goal(request: ClinicRequest, code: UUID, payload: GoalPatch):
     goal = care_team.get_clinical(request, Goal.objects.select_related("plan"), write=True, code=code)
     data = payload.model_dump(exclude_unset=True)
     return _run(request, "plan.goal_change", goal, goal.patient, lambda: services.update_goal(goal, request.user, data))
 
 
 @router.post("plans/{code}/components", response={201: ComponentOut, **ERRORS}, operation_id="create_component")
-def create_component(request: HttpRequest, code: UUID, payload: ComponentIn):
+def create_component(request: ClinicRequest, code: UUID, payload: ComponentIn):
     plan = _plan(request, code, write=True)
     data = _provider(request, payload.model_dump(exclude_none=True))
     comp = _run(request, "plan.component_add", plan, plan.patient,
@@ -270,7 +279,7 @@ def create_component(request: HttpRequest, code: UUID, payload: ComponentIn):
 
 
 @router.patch("components/{code}", response={200: ComponentOut, **ERRORS}, operation_id="update_component")
-def update_component(request: HttpRequest, code: UUID, payload: ComponentPatch):
+def update_component(request: ClinicRequest, code: UUID, payload: ComponentPatch):
     comp = care_team.get_clinical(request, Component.objects.select_related("plan"), write=True, code=code)
     data = _provider(request, payload.model_dump(exclude_unset=True))
     return _run(request, "plan.component_change", comp, comp.patient,
@@ -278,13 +287,13 @@ def update_component(request: HttpRequest, code: UUID, payload: ComponentPatch):
 
 
 @router.get("exercises", response={200: list[ExerciseOut], **ERRORS}, operation_id="list_exercises")
-def list_exercises(request: HttpRequest):
+def list_exercises(request: ClinicRequest):
     """The home exercise library (patient-information sources named on each; no trial evidence)."""
     return [e.__dict__ for e in exercises.LIBRARY]
 
 
 @router.post("plans/{code}/exercises", response={201: AssignmentOut, **ERRORS}, operation_id="create_assignment")
-def create_assignment(request: HttpRequest, code: UUID, payload: AssignmentIn):
+def create_assignment(request: ClinicRequest, code: UUID, payload: AssignmentIn):
     plan = _plan(request, code, write=True)
     a = _run(request, "plan.exercise_assign", plan, plan.patient,
              lambda: services.assign(plan, request.user, payload.exercise, payload.dose, payload.notes))  # fmt: skip

@@ -11,5 +11,5 @@ class PlansConfig(AppConfig):
         from dryneedle.portal import views as portal
         from dryneedle.portal.models import PatientLink
 
-        portal.PAGES[PatientLink.Purpose.EXERCISES] = lambda request, link, token: patient.exercises(request, link)
+        portal.PAGES[PatientLink.Purpose.EXERCISES] = patient.exercises
         patients.discharge_criteria.provide(services.criteria)

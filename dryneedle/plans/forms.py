@@ -1,10 +1,12 @@
+from typing import Any
+
 from django import forms
 
 from dryneedle.lib.forms import no_nul
 from dryneedle.plans import exercises, rules
 from dryneedle.plans.models import PRIMARY_MEASURES, Review
 
-SCORE = {"min_value": 0, "max_value": 10, "decimal_places": 1, "max_digits": 3}
+SCORE: dict[str, Any] = {"min_value": 0, "max_value": 10, "decimal_places": 1, "max_digits": 3}
 
 
 class PlanForm(forms.Form):
@@ -33,7 +35,9 @@ class ComponentForm(forms.Form):
     sequence = forms.ChoiceField(
         choices=[("", "— as usual —"), *rules.SEQUENCES], label="On a combined day", required=False
     )
-    provider = forms.ModelChoiceField(queryset=None, required=False, empty_label="—", to_field_name="username")
+    provider: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="—", to_field_name="username"
+    )
     outside_provider = forms.CharField(label="or outside provider", required=False, max_length=200, validators=[no_nul])
     times = forms.IntegerField(label="Times", min_value=1, max_value=14)
     every_weeks = forms.IntegerField(label="every … weeks", min_value=1, max_value=52, initial=1)

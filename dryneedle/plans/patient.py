@@ -4,17 +4,18 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.plans import services
 from dryneedle.plans.models import CarePlan
 from dryneedle.portal.models import PatientLink
 
 
-def exercises(request: HttpRequest, link: PatientLink) -> HttpResponse:
+def exercises(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     plan = CarePlan.objects.filter(code=(link.bundle or [""])[0], patient=link.patient).first()
     if plan is None:
         return render(
@@ -32,7 +33,7 @@ def exercises(request: HttpRequest, link: PatientLink) -> HttpResponse:
         except ValidationError as e:
             error = " ".join(e.messages)
         if not error:
-            return redirect(reverse("portal:open", args=[request.resolver_match.kwargs["token"]]) + "#week")
+            return redirect(reverse("portal:open", args=[token]) + "#week")
         record(request, "exercise.tick", link, patient=link.patient, category="care_plan", outcome="invalid")
     else:
         record(request, "link.open", link, patient=link.patient, category="care_plan", detail="exercises")

@@ -156,7 +156,7 @@ def _component_values(comp: Component, data: dict) -> None:
             setattr(comp, f, data[f])
     if comp.provider_id and comp.outside_provider:
         raise ValidationError({"outside_provider": "Name one provider: one of ours, or someone outside."})
-    if comp.provider_id and not comp.provider.memberships.filter(clinic=comp.clinic, is_active=True).exists():
+    if comp.provider is not None and not comp.provider.memberships.filter(clinic=comp.clinic, is_active=True).exists():
         raise ValidationError({"provider": "That provider does not work at this clinic."})
     for f, name in (("times", "frequency"), ("count", "count"), ("every_weeks", "period")):
         v = getattr(comp, f)
@@ -349,7 +349,7 @@ def next_maintenance(plan: CarePlan, today: date | None = None) -> date | None:
     dates = maintenance_dates(plan)
     if not dates:
         return None
-    step = timedelta(weeks=plan.maintenance_every_weeks)
+    step = timedelta(weeks=plan.maintenance_every_weeks or 0)  # maintenance_dates is empty without it
     booked = booked_days(plan.patient, dates[0] - step)
     for d in dates:
         covered = any(abs((b - d).days) <= step.days // 2 for b in booked)
@@ -412,7 +412,7 @@ def open_recurrence(episode: Episode, user, start: date | None = None) -> Episod
         created_by=user,
         updated_by=user,
     )
-    if new.start_date < episode.discharge_date:
+    if episode.discharge_date is None or new.start_date < episode.discharge_date:
         raise ValidationError("A recurrence starts after the earlier episode's discharge.")
     new.full_clean(exclude=["clinic", "patient", "created_by", "updated_by", "clinician", "recurrence_of"])
     new.save()
@@ -421,7 +421,8 @@ def open_recurrence(episode: Episode, user, start: date | None = None) -> Episod
 
 def history(episode: Episode) -> list[Episode]:
     """The chain of earlier episodes this one recurs from, oldest first."""
-    out, e = [], episode.recurrence_of
+    out: list[Episode] = []
+    e = episode.recurrence_of
     while e is not None and len(out) < 50:
         out.append(e)
         e = e.recurrence_of

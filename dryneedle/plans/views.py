@@ -5,14 +5,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.people import practitioners
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import add_errors
+from dryneedle.lib.forms import add_errors, error_text
 from dryneedle.outcomes import services as outcomes
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
@@ -44,7 +45,7 @@ def _plan(request, code, write: bool) -> CarePlan:
 
 
 @allowed
-def new_plan(request: HttpRequest, code) -> HttpResponse:
+def new_plan(request: ClinicRequest, code) -> HttpResponse:
     """The builder: the STarT Back template, the cited expected visits and the PSFS goals, all editable."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if hasattr(episode, "plan"):
@@ -157,7 +158,7 @@ def _context(request, plan: CarePlan, **forms) -> dict:
 
 
 @allowed
-def plan_detail(request: HttpRequest, code) -> HttpResponse:
+def plan_detail(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=False)
     record(request, "plan.view", plan, patient=plan.patient, category=CAT)
     return render(request, "plans/detail.html", _context(request, plan))
@@ -181,7 +182,7 @@ def _done(request, plan, action, obj, form, form_name, ok: str, work) -> HttpRes
 
 
 @allowed
-def update_plan(request: HttpRequest, code) -> HttpResponse:
+def update_plan(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = PlanForm(request.POST)
     return _done(request, plan, "plan.update", plan, form, "plan_form", "Plan updated.",
@@ -189,7 +190,7 @@ def update_plan(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def maintenance(request: HttpRequest, code) -> HttpResponse:
+def maintenance(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = MaintenanceForm(request.POST)
     return _done(request, plan, "plan.maintenance", plan, form, "maintenance_form", "Maintenance schedule saved.",
@@ -197,7 +198,7 @@ def maintenance(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def add_component(request: HttpRequest, code) -> HttpResponse:
+def add_component(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = ComponentForm(request.POST, providers=practitioners(plan.clinic), prefix="new")
     return _done(request, plan, "plan.component_add", plan, form, "component_form", "Component added.",
@@ -205,12 +206,12 @@ def add_component(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def change_component(request: HttpRequest, code) -> HttpResponse:
+def change_component(request: ClinicRequest, code) -> HttpResponse:
     comp = care_team.get_clinical(request, Component.objects.select_related("plan"), write=True, code=code)
     plan = _plan(request, comp.plan.code, write=True)
     form = ComponentForm(request.POST, providers=practitioners(plan.clinic), prefix=f"c{comp.id}")
     if not form.is_valid():
-        messages.error(request, "Component not changed: " + " ".join(m for e in form.errors.values() for m in e))
+        messages.error(request, "Component not changed: " + error_text(form))
         record(request, "plan.component_change", comp, patient=plan.patient, category=CAT, outcome="invalid")
         return redirect(reverse("plans:detail", args=[plan.code]) + "#components")
     try:
@@ -225,7 +226,7 @@ def change_component(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def add_goal(request: HttpRequest, code) -> HttpResponse:
+def add_goal(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = GoalForm(request.POST, prefix="goal")
     return _done(request, plan, "plan.goal_add", plan, form, "goal_form", "Goal added.",
@@ -233,14 +234,18 @@ def add_goal(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def change_goal(request: HttpRequest, code) -> HttpResponse:
+def change_goal(request: ClinicRequest, code) -> HttpResponse:
     """Mark a goal achieved (today or a given date) or dropped."""
     from django.utils import timezone
 
     goal = care_team.get_clinical(request, Goal.objects.select_related("plan"), write=True, code=code)
-    action = request.POST.get("action")
-    data = {"achieved": {"achieved_on": timezone.localdate()}, "reopen": {"achieved_on": None, "dropped": False},
-            "drop": {"dropped": True}}.get(action)  # fmt: skip
+    action = request.POST.get("action", "")
+    changes: dict[str, dict] = {
+        "achieved": {"achieved_on": timezone.localdate()},
+        "reopen": {"achieved_on": None, "dropped": False},
+        "drop": {"dropped": True},
+    }
+    data = changes.get(action)
     if data is None:
         record(request, "plan.goal_change", goal, patient=goal.patient, category=CAT, outcome="invalid")
         messages.error(request, "Choose what to do with the goal.")
@@ -253,7 +258,7 @@ def change_goal(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def assign(request: HttpRequest, code) -> HttpResponse:
+def assign(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = AssignForm(request.POST)
     return _done(request, plan, "plan.exercise_assign", plan, form, "assign_form", "Exercise added to the programme.",
@@ -261,7 +266,7 @@ def assign(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def unassign(request: HttpRequest, code) -> HttpResponse:
+def unassign(request: ClinicRequest, code) -> HttpResponse:
     a = care_team.get_clinical(request, Assignment.objects.select_related("plan"), write=True, code=code)
     with transaction.atomic():
         a.active = False
@@ -273,7 +278,7 @@ def unassign(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def review(request: HttpRequest, code) -> HttpResponse:
+def review(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = ReviewForm(request.POST)
 
@@ -287,7 +292,7 @@ def review(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def send_exercises(request: HttpRequest, code) -> HttpResponse:
+def send_exercises(request: ClinicRequest, code) -> HttpResponse:
 
     plan = _plan(request, code, write=True)
     if not plan.assignments.filter(active=True).exists():
@@ -306,7 +311,7 @@ def send_exercises(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def recurrence(request: HttpRequest, code) -> HttpResponse:
+def recurrence(request: ClinicRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     try:
         with transaction.atomic():
@@ -321,7 +326,7 @@ def recurrence(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: ClinicRequest) -> HttpResponse:
     return render(
         request,
         "plans/exercises.html",
@@ -330,7 +335,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: ClinicRequest) -> HttpResponse:
     """Plans that need attention: a reassessment milestone reached, or a maintenance follow-up near."""
     from datetime import timedelta
 

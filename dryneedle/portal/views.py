@@ -6,13 +6,14 @@ from collections.abc import Callable
 import segno
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.middleware import activate_clinic_timezone
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
@@ -24,7 +25,7 @@ from dryneedle.web import lookups
 # (aftercare: handout and check-in; outcomes; plans: exercises; directory:
 # review). Those apps sit above this one and register their page here in their
 # AppConfig.ready (docs/architecture.md: hooks). The screening pre-fill is ours.
-PAGES: dict[str, Callable[[HttpRequest, PatientLink, str], HttpResponse]] = {}
+PAGES: dict[str, Callable[[ClinicRequest, PatientLink, str], HttpResponse]] = {}
 
 
 def page_for(purpose: str):
@@ -38,14 +39,16 @@ def page_for(purpose: str):
 
 
 @allowed
-def send_screening(request: HttpRequest, code) -> HttpResponse:
+def send_screening(request: ClinicRequest, code) -> HttpResponse:
     """Create a screening-questions link for the patient; email it when there is an address."""
     episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinic"), code=code)
     care_team.require_clinical_write(request, episode.patient)
     return send_link(request, episode, PatientLink.Purpose.SCREENING, "screening", "questions before your appointment")
 
 
-def send_link(request: HttpRequest, episode, purpose: str, category: str, subject: str, bundle=(), asked=(), days=None):
+def send_link(
+    request: ClinicRequest, episode, purpose: str, category: str, subject: str, bundle=(), asked=(), days=None
+):
     """Issue a link, email it when the patient has an address, and show it with a QR code."""
     with transaction.atomic():
         link, token = PatientLink.issue(episode, purpose, request.user, bundle=bundle, days=days)
@@ -86,7 +89,7 @@ def send_link(request: HttpRequest, episode, purpose: str, category: str, subjec
     )
 
 
-def _link(request: HttpRequest, token: str) -> PatientLink | None:
+def _link(request: ClinicRequest, token: str) -> PatientLink | None:
     link = (
         PatientLink.objects.filter(digest=PatientLink.digest_of(token[:100]))
         .select_related("patient", "episode", "clinic")
@@ -98,7 +101,7 @@ def _link(request: HttpRequest, token: str) -> PatientLink | None:
 
 
 @allowed
-def open_link(request: HttpRequest, token: str) -> HttpResponse:
+def open_link(request: ClinicRequest, token: str) -> HttpResponse:
     if lookups.throttled(request):
         return render(request, "portal/message.html", {"message": lookups.MESSAGE}, status=429)
     link = _link(request, token)

@@ -1,14 +1,14 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, PastDate, Text
+from dryneedle.lib.schemas import Error, PastDate, limits
 from dryneedle.practitioners.credentials import member
 from dryneedle.practitioners.models import Credential
 
@@ -21,10 +21,10 @@ class CredentialIn(Schema):
 
     kind: Literal["licence", "dn_certification", "authorization"]
     profession: Literal[tuple(k for k, _ in Credential.Profession.choices)]  # type: ignore[valid-type]
-    title: Text(200, 1)
-    issuer: Text(200, 1)
-    number: Text(60) = ""
-    jurisdiction: Text(10) = ""
+    title: Annotated[str, limits(200, 1)]
+    issuer: Annotated[str, limits(200, 1)]
+    number: Annotated[str, limits(60)] = ""
+    jurisdiction: Annotated[str, limits(10)] = ""
     hours_in_person: int | None = Field(None, ge=0, le=5000)
     hours_online: int | None = Field(None, ge=0, le=5000)
     issued: PastDate
@@ -56,7 +56,7 @@ class CredentialOut(Schema):
 
 
 @router.get("credentials", response={200: list[CredentialOut], **ERRORS}, operation_id="list_credentials")
-def list_credentials(request: HttpRequest, user: str | None = None):
+def list_credentials(request: ClinicRequest, user: str | None = None):
     """Your credentials, or (clinic admin) a member's, with their verification."""
     who = member(request, user)  # yourself, or a member of the clinic for a clinic admin
     record(request, "credentials.view", category="credentials", detail=f"api {who.username}")
@@ -71,12 +71,12 @@ def list_credentials(request: HttpRequest, user: str | None = None):
 
 def _with_verification(c: Credential, clinic) -> Credential:
     v = c.verification_for(clinic)
-    c.verified_at, c.verification_method = (v.verified_at, v.method) if v else (None, "")
+    c.verified_at, c.verification_method = (v.verified_at, v.method) if v else (None, "")  # type: ignore[attr-defined]  # for the response schema
     return c
 
 
 @router.post("credentials", response={201: CredentialOut, **ERRORS}, operation_id="create_credential")
-def create_credential(request: HttpRequest, payload: CredentialIn):
+def create_credential(request: ClinicRequest, payload: CredentialIn):
     """Add one of your credentials (unverified until a clinic admin verifies it; certificates: the page)."""
     if payload.expires is not None and payload.expires <= payload.issued:
         raise HttpError(422, "expires: the expiry date must be after the date of issue.")

@@ -5,15 +5,16 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Clinic, Membership, Role, User
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import no_nul
+from dryneedle.lib.forms import error_text, no_nul
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential, CredentialVerification, JurisdictionRule, LocalRuleAttestation
 
@@ -64,7 +65,7 @@ class VerifyForm(forms.Form):
     note = forms.CharField(required=False, max_length=300, validators=[no_nul])
 
 
-def member(request: HttpRequest, username: str | None) -> User:
+def member(request: ClinicRequest, username: str | None) -> User:
     """The practitioner whose credentials are shown: oneself, or (for a clinic admin) a member of the clinic."""
     if not username or username == request.user.username:
         return request.user
@@ -77,7 +78,7 @@ def member(request: HttpRequest, username: str | None) -> User:
 
 
 @allowed
-def credentials(request: HttpRequest) -> HttpResponse:
+def credentials(request: ClinicRequest) -> HttpResponse:
     who = member(request, request.GET.get("user"))
     form = CredentialForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -106,8 +107,8 @@ def credentials(request: HttpRequest) -> HttpResponse:
     )
     for c in creds:
         # This clinic's verification counts here; another clinic's is shown, and counts only there.
-        c.here = c.verification_for(clinic)
-        c.elsewhere = any(v.clinic_id != clinic.pk for v in c.verifications.all())
+        c.here = c.verification_for(clinic)  # type: ignore[attr-defined]  # for the template
+        c.elsewhere = any(v.clinic_id != clinic.pk for v in c.verifications.all())  # type: ignore[attr-defined]  # for the template
     m = Membership.objects.filter(user=who, clinic=clinic).first()
     profession = gate.profession_of(who, clinic)
     return render(
@@ -141,7 +142,7 @@ def _credential(request, code) -> Credential:
 
 
 @allowed
-def verify(request: HttpRequest, code) -> HttpResponse:
+def verify(request: ClinicRequest, code) -> HttpResponse:
     """A clinic admin records how a credential was verified for this clinic (or withdraws this clinic's
     verification). Other clinics' verifications are theirs: this one neither changes nor relies on them."""
     c = _credential(request, code)
@@ -178,7 +179,7 @@ def verify(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def certificate(request: HttpRequest, code) -> HttpResponse:
+def certificate(request: ClinicRequest, code) -> HttpResponse:
     c = _credential(request, code)
     if not c.certificate:
         raise Http404("No certificate")
@@ -190,7 +191,7 @@ def certificate(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: ClinicRequest) -> HttpResponse:
     """The clinic's practitioners: credentials, warnings, experience and the needling right (admin)."""
     clinic = request.membership.clinic
     members = Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER, is_active=True).select_related("user")
@@ -251,12 +252,12 @@ class AttestationForm(forms.Form):
         return d
 
 
-def _attest(request: HttpRequest, clinic) -> HttpResponse:
+def _attest(request: ClinicRequest, clinic) -> HttpResponse:
     """A clinic admin records who checked the local rule where dryneedle holds none (the gate fails closed)."""
     form = AttestationForm(request.POST)
     if not form.is_valid():
         record(request, "jurisdiction.attest", category=CAT, outcome="invalid")
-        messages.error(request, " ".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, error_text(form))
         return redirect("practitioners:team")
     d = form.cleaned_data
     with transaction.atomic():
@@ -283,7 +284,7 @@ class RuleForm(forms.ModelForm):
 
 
 @allowed
-def jurisdictions_page(request: HttpRequest) -> HttpResponse:
+def jurisdictions_page(request: ClinicRequest) -> HttpResponse:
     """The rules, for everyone to read; a superuser edits one (laws change), and every edit is audited."""
     rules = JurisdictionRule.objects.select_related("updated_by")
     form = None
@@ -350,7 +351,7 @@ class ClinicSafetyForm(forms.ModelForm):
 
 
 @allowed
-def clinic_safety(request: HttpRequest) -> HttpResponse:
+def clinic_safety(request: ClinicRequest) -> HttpResponse:
     """The clinic's safety settings: where urgent check-ins go, and its window after spinal surgery (audited)."""
     clinic = request.membership.clinic
     form = ClinicSafetyForm(request.POST or None, instance=clinic)

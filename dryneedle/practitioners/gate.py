@@ -67,7 +67,7 @@ def problems(user, clinic, on=None) -> list[str]:
     if not certs.exists():
         out.append("You have no current dry-needling certification on record (verified by this clinic).")
     rule = rule_for(clinic, profession)
-    if rule is not None:
+    if rule is not None and profession is not None:  # rule_for gives no rule without a profession
         out += jurisdictions.check(rule, held(user, clinic, profession, on), on)
     if profession is not None:
         out += attestation_problem(clinic, profession, rule, on)

@@ -1,13 +1,13 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, PastDate
 from dryneedle.patients import care_team
@@ -20,7 +20,12 @@ router = Router(tags=["screening"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
-Finding = Literal[tuple(rules.BY_CODE)]  # type: ignore[valid-type]
+# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
+# to the type checker they are text.
+if TYPE_CHECKING:
+    Finding = str
+else:
+    Finding = Literal[tuple(rules.BY_CODE)]
 Region = Literal[rules.REGIONS]  # type: ignore[valid-type]
 RegionFinding = Literal[rules.REGION_FINDINGS]  # type: ignore[valid-type]
 
@@ -132,12 +137,12 @@ class ScreeningOut(Schema):
 def _out(s: Screening, gate=None) -> Screening:
     """Attach the episode's needling gate (pass it in when listing: it is the same for every screening)."""
     g = gate or needling_gate(s.episode)
-    s.gate = {"allowed": g.allowed, "missing": g.missing}
+    s.gate = {"allowed": g.allowed, "missing": g.missing}  # type: ignore[attr-defined]  # for the response schema
     return s
 
 
 @router.post("screening/evaluate", response={200: Decision, **ERRORS}, operation_id="evaluate_screening")
-def evaluate_screening(request: HttpRequest, payload: EvaluateIn):
+def evaluate_screening(request: ClinicRequest, payload: EvaluateIn):
     """Evaluate answers without storing them: the same answer as `dryneedle screen`."""
     body = payload.model_dump()
     if isinstance(body["medical_clearance"], list):
@@ -162,7 +167,7 @@ def _screening(request, code, write: bool) -> Screening:
 
 
 @router.get("episodes/{code}/screenings", response={200: list[ScreeningOut], **ERRORS}, operation_id="list_screenings")
-def list_screenings(request: HttpRequest, code: UUID):
+def list_screenings(request: ClinicRequest, code: UUID):
     episode = _episode(request, code, write=False)
     gate = needling_gate(episode)
     items = [_out(s, gate) for s in episode.screenings.select_related("patient", "episode").order_by("-created")]
@@ -171,7 +176,7 @@ def list_screenings(request: HttpRequest, code: UUID):
 
 
 @router.post("episodes/{code}/screenings", response={201: ScreeningOut, **ERRORS}, operation_id="create_screening")
-def create_screening(request: HttpRequest, code: UUID, payload: ScreeningIn):
+def create_screening(request: ClinicRequest, code: UUID, payload: ScreeningIn):
     """Record a screening; the decision is computed, and the previous screening is superseded."""
     episode = _episode(request, code, write=True)
     data = payload.model_dump()
@@ -187,14 +192,14 @@ def create_screening(request: HttpRequest, code: UUID, payload: ScreeningIn):
 
 
 @router.get("screenings/{code}", response={200: ScreeningOut, **ERRORS}, operation_id="get_screening")
-def get_screening(request: HttpRequest, code: UUID):
+def get_screening(request: ClinicRequest, code: UUID):
     s = _screening(request, code, write=False)
     record(request, "screening.view", s, category="screening", detail="api")
     return _out(s)
 
 
 @router.patch("screenings/{code}", response={200: ScreeningOut, **ERRORS}, operation_id="update_screening")
-def update_screening(request: HttpRequest, code: UUID, payload: ScreeningPatch):
+def update_screening(request: ClinicRequest, code: UUID, payload: ScreeningPatch):
     s = _screening(request, code, write=True)
     with transaction.atomic():
         if payload.acknowledge:

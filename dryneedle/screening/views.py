@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from dryneedle.accounts.access import allowed
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team
@@ -18,17 +19,17 @@ FORM_CODES = {f.code for f in FORM_FINDINGS}
 ALIASES = {f.code: f.alias_of for f in rules.FINDINGS if f.alias_of}
 
 
-def _episode(request: HttpRequest, code, write: bool = True) -> Episode:
+def _episode(request: ClinicRequest, code, write: bool = True) -> Episode:
     return care_team.get_clinical(request, Episode.objects.select_related("patient"), write=write, code=code)
 
 
-def _screening(request: HttpRequest, code, write: bool = True) -> Screening:
+def _screening(request: ClinicRequest, code, write: bool = True) -> Screening:
     qs = Screening.objects.select_related("patient", "episode", "created_by")
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
 @allowed
-def new_screening(request: HttpRequest, code) -> HttpResponse:
+def new_screening(request: ClinicRequest, code) -> HttpResponse:
     episode = _episode(request, code)
     last = episode.screenings.order_by("-created").first()
     initial: dict = {"pregnancy": "no" if episode.patient.sex == "male" else "not_asked"}
@@ -89,7 +90,7 @@ def new_screening(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def evaluate(request: HttpRequest, code) -> HttpResponse:
+def evaluate(request: ClinicRequest, code) -> HttpResponse:
     """Live decision while the form is filled in (htmx); stores nothing."""
     episode = _episode(request, code)
     form = ScreeningForm(request.POST)
@@ -108,7 +109,7 @@ def evaluate(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def screening_detail(request: HttpRequest, code) -> HttpResponse:
+def screening_detail(request: ClinicRequest, code) -> HttpResponse:
     s = _screening(request, code, write=False)
     record(request, "screening.view", s, category="screening")
     return render(
@@ -126,7 +127,7 @@ def screening_detail(request: HttpRequest, code) -> HttpResponse:
     )
 
 
-def _change(request: HttpRequest, code, form_class, action: str, apply) -> HttpResponse:
+def _change(request: ClinicRequest, code, form_class, action: str, apply) -> HttpResponse:
     s = _screening(request, code)
     form = form_class(s, request.POST) if form_class is AcknowledgeForm else form_class(request.POST)
     if not form.is_valid():
@@ -148,7 +149,7 @@ def _change(request: HttpRequest, code, form_class, action: str, apply) -> HttpR
 
 
 @allowed
-def acknowledge(request: HttpRequest, code) -> HttpResponse:
+def acknowledge(request: ClinicRequest, code) -> HttpResponse:
     return _change(
         request,
         code,
@@ -159,7 +160,7 @@ def acknowledge(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def override(request: HttpRequest, code) -> HttpResponse:
+def override(request: ClinicRequest, code) -> HttpResponse:
     return _change(
         request,
         code,
@@ -170,7 +171,7 @@ def override(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def invalidate(request: HttpRequest, code) -> HttpResponse:
+def invalidate(request: ClinicRequest, code) -> HttpResponse:
     return _change(
         request,
         code,
@@ -181,7 +182,7 @@ def invalidate(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def rules_page(request: HttpRequest) -> HttpResponse:
+def rules_page(request: ClinicRequest) -> HttpResponse:
     return render(
         request,
         "screening/rules.html",

@@ -4,11 +4,11 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StringConstraints
 
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.patients import care_team
@@ -139,8 +139,8 @@ class VisitOut(Schema):
 
 
 def _out(v: Visit) -> Visit:
-    v.insertions_list = list(v.insertions.select_related("lot").order_by("time_in", "id"))
-    v.gate_missing = needling_gate(v.episode).missing
+    v.insertions_list = list(v.insertions.select_related("lot").order_by("time_in", "id"))  # type: ignore[attr-defined]  # for the response schema
+    v.gate_missing = needling_gate(v.episode).missing  # type: ignore[attr-defined]  # for the response schema
     return v
 
 
@@ -149,7 +149,7 @@ def _visit(request, code, write: bool) -> Visit:
 
 
 @router.post("episodes/{code}/visits", response={201: VisitOut, **ERRORS}, operation_id="create_visit")
-def create_visit(request: HttpRequest, code: UUID):
+def create_visit(request: ClinicRequest, code: UUID):
     """Start a draft needling visit on an open episode."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if episode.status != Episode.Status.OPEN:
@@ -168,14 +168,14 @@ def create_visit(request: HttpRequest, code: UUID):
 
 
 @router.get("visits/{code}", response={200: VisitOut, **ERRORS}, operation_id="get_visit")
-def get_visit(request: HttpRequest, code: UUID):
+def get_visit(request: ClinicRequest, code: UUID):
     v = _visit(request, code, write=False)
     record(request, "visit.view", v, category="procedure", detail="api")
     return _out(v)
 
 
 @router.patch("visits/{code}", response={200: VisitOut, **ERRORS}, operation_id="update_visit")
-def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
+def update_visit(request: ClinicRequest, code: UUID, payload: VisitPatch):
     """Record steps 1, 2 and 5 of a draft visit, and sign it with `sign: true`."""
     v = _visit(request, code, write=True)
     data = payload.model_dump(exclude_unset=True)
@@ -203,7 +203,7 @@ def update_visit(request: HttpRequest, code: UUID, payload: VisitPatch):
 
 
 @router.post("visits/{code}/insertions", response={201: InsertionOut, **ERRORS}, operation_id="create_insertion")
-def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
+def create_insertion(request: ClinicRequest, code: UUID, payload: InsertionIn):
     """Record a needle. Refused, with what is missing, unless the screening allows needling in the region."""
     v = _visit(request, code, write=True)
     lot = NeedleLot.objects.filter(code=payload.lot).first()
@@ -222,13 +222,13 @@ def create_insertion(request: HttpRequest, code: UUID, payload: InsertionIn):
 
 
 @router.post("insertions/{code}/remove", response={200: InsertionOut, **ERRORS}, operation_id="remove_insertion")
-def remove_insertion(request: HttpRequest, code: UUID, payload: RemovalIn | None = None):
+def remove_insertion(request: ClinicRequest, code: UUID, payload: RemovalIn | None = None):
     """Record that a needle came out (now, or at `time_out`; never before it went in)."""
     ins = care_team.get_clinical(
         request, Insertion.objects.select_related("visit", "patient", "lot"), write=True, code=code
     )
     with transaction.atomic():
-        payload = payload or RemovalIn()
+        payload = payload or RemovalIn(time_out=None)
         services.remove_needle(
             ins,
             request.user,
@@ -255,7 +255,7 @@ class AmendmentOut(Schema):
 
 
 @router.post("visits/{code}/amendments", response={201: AmendmentOut, **ERRORS}, operation_id="create_amendment")
-def create_amendment(request: HttpRequest, code: UUID, payload: AmendmentIn):
+def create_amendment(request: ClinicRequest, code: UUID, payload: AmendmentIn):
     """Append a correction to a signed visit; the signed note never changes."""
     v = _visit(request, code, write=True)
     try:
@@ -267,7 +267,7 @@ def create_amendment(request: HttpRequest, code: UUID, payload: AmendmentIn):
     return Status(201, a)
 
 
-def refused(request: HttpRequest, action: str, obj, err: ValidationError):
+def refused(request: ClinicRequest, action: str, obj, err: ValidationError):
     """Audit a refused write against its patient, then answer 422 with the reasons."""
     record(request, action, obj, category="procedure", outcome="invalid", detail="; ".join(err.messages)[:200])
     raise HttpError(422, " ".join(err.messages))
@@ -312,8 +312,8 @@ class TriggerPointOut(Schema):
 
 
 def _tp_out(tp: TriggerPoint) -> TriggerPoint:
-    tp.exam_list = sorted(tp.exams.select_related("visit"), key=lambda e: e.visit.started)
-    tp.chart_region = bodymap.muscle_site(tp.muscle, tp.side)
+    tp.exam_list = sorted(tp.exams.select_related("visit"), key=lambda e: e.visit.started)  # type: ignore[attr-defined]  # for the response schema
+    tp.chart_region = bodymap.muscle_site(tp.muscle, tp.side)  # type: ignore[attr-defined]  # for the response schema
     return tp
 
 
@@ -322,7 +322,7 @@ def _tp_out(tp: TriggerPoint) -> TriggerPoint:
     response={200: list[TriggerPointOut], **ERRORS},
     operation_id="list_trigger_points",
 )
-def list_trigger_points(request: HttpRequest, code: UUID):
+def list_trigger_points(request: ClinicRequest, code: UUID):
     """The episode's trigger points with their findings visit by visit (active → latent → resolved)."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=False, code=code)
     record(request, "triggerpoint.list", episode, patient=episode.patient, category="procedure", detail="api")
@@ -332,7 +332,7 @@ def list_trigger_points(request: HttpRequest, code: UUID):
 @router.post(
     "visits/{code}/trigger-point-exams", response={201: TriggerPointOut, **ERRORS}, operation_id="examine_trigger_point"
 )
-def examine_trigger_point(request: HttpRequest, code: UUID, payload: ExamIn):
+def examine_trigger_point(request: ClinicRequest, code: UUID, payload: ExamIn):
     """Record today's Delphi findings at a trigger point; a new one needs its muscle and side."""
     v = _visit(request, code, write=True)
     data = payload.model_dump()

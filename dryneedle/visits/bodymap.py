@@ -117,8 +117,8 @@ def _build() -> tuple[Region, ...]:
     for stem, label, scr, pts in _POSTERIOR:
         out.append(Region(f"post_{stem}_l", f"{label}, left", "posterior", "left", pts, scr))
         out.append(Region(f"post_{stem}_r", f"{label}, right", "posterior", "right", _mirror(pts), scr))
-    for stem, label, scr, pts in _POSTERIOR_MIDLINE:
-        out.append(Region(f"post_{stem}", label, "posterior", "midline", pts, scr))
+    for stem, label, scr, triangle in _POSTERIOR_MIDLINE:
+        out.append(Region(f"post_{stem}", label, "posterior", "midline", triangle, scr))
     # Anterior view: the patient's right is on the viewer's left.
     for stem, label, scr, pts in _ANTERIOR:
         out.append(Region(f"ant_{stem}_r", f"{label}, right", "anterior", "right", pts, scr))

@@ -217,7 +217,7 @@ class Insertion(ClinicalRecord):
     depth_reason = models.CharField(max_length=300, blank=True)
     warnings = models.JSONField(default=list, blank=True)
 
-    objects = InsertionQuerySet.as_manager()
+    objects = InsertionQuerySet.as_manager()  # type: ignore[misc]  # the base's manager, with needle queries
 
     class Meta:
         constraints = [

@@ -29,7 +29,7 @@ def check_insertion(ins: Insertion) -> None:
         ins.region = muscle.regions[0]
     if ins.region not in muscle.regions:
         raise ValidationError({"region": f"{muscle.name} is needled in: {', '.join(muscle.regions)}."})
-    if ins.trigger_point_id and ins.trigger_point.episode_id != visit.episode_id:
+    if ins.trigger_point is not None and ins.trigger_point.episode_id != visit.episode_id:
         raise ValidationError({"trigger_point": "That trigger point belongs to another episode."})
     if ins.time_in > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"time_in": "A needle cannot go in at a time still to come."})
@@ -82,7 +82,7 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
                 )
             }
         )
-    if lung_risk and not protected:
+    if lung_risk and guard is not None and not protected:  # lung_risk implies a guard
         raise ValidationError(
             {
                 "protective_technique": (
@@ -162,7 +162,7 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
         "insertions": [
             {
                 "code": str(i.code),
-                "trigger_point": str(i.trigger_point.code) if i.trigger_point_id else None,
+                "trigger_point": str(i.trigger_point.code) if i.trigger_point is not None else None,
                 "muscle": i.muscle,
                 "region": i.region,
                 "side": i.side,
@@ -215,7 +215,8 @@ def verify_signed(clinic_code=None, batch: int = 2000) -> tuple[int, list[Visit]
     if clinic_code:
         qs = qs.filter(clinic__code=clinic_code)
     needles = Prefetch("insertions", queryset=Insertion.objects.select_related("lot").order_by("time_in", "id"))
-    checked, bad, last = 0, [], 0
+    checked, last = 0, 0
+    bad: list[Visit] = []
     while True:
         chunk = list(qs.filter(pk__gt=last).order_by("pk").prefetch_related(needles)[:batch])
         if not chunk:

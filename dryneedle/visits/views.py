@@ -4,15 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
+from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import add_errors
+from dryneedle.lib.forms import add_errors, error_text
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.screening.gate import needling_gate
@@ -46,13 +47,13 @@ VISIT_FIELDS = (
 )
 
 
-def _visit(request: HttpRequest, code, write: bool) -> Visit:
+def _visit(request: ClinicRequest, code, write: bool) -> Visit:
     qs = Visit.objects.select_related("patient", "episode", "practitioner", "signed_by")
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
 @allowed
-def start_visit(request: HttpRequest, code) -> HttpResponse:
+def start_visit(request: ClinicRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
     if episode.status != Episode.Status.OPEN:
         messages.error(request, "Visits are recorded on an open episode.")
@@ -71,7 +72,7 @@ def start_visit(request: HttpRequest, code) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, visit: Visit, visit_form=None, needle_form=None, status=200, pain_raw=None
+    request: ClinicRequest, visit: Visit, visit_form=None, needle_form=None, status=200, pain_raw=None
 ) -> HttpResponse:
     gate = needling_gate(visit.episode)
     needles = list(visit.insertions.select_related("lot", "incident", "trigger_point").order_by("time_in", "id"))
@@ -135,14 +136,14 @@ def _trigger_points(visit: Visit) -> list[tuple]:
 
 
 @allowed
-def visit_detail(request: HttpRequest, code) -> HttpResponse:
+def visit_detail(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=False)
     record(request, "visit.view", visit, category="procedure")
     return _page(request, visit)
 
 
 @allowed
-def save_visit(request: HttpRequest, code) -> HttpResponse:
+def save_visit(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     form = VisitForm(request.POST)
     marks, chart_errors, raw = read_pain_chart(request.POST)
@@ -167,7 +168,7 @@ def save_visit(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def add_needle(request: HttpRequest, code) -> HttpResponse:
+def add_needle(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     form = InsertionForm(visit.clinic, request.POST, episode=visit.episode)
     if form.is_valid():
@@ -210,18 +211,18 @@ def add_needle(request: HttpRequest, code) -> HttpResponse:
         visit,
         category="procedure",
         outcome="invalid",
-        detail="; ".join(" ".join(v) for v in form.errors.values())[:200],
+        detail=error_text(form)[:200],
     )
     return _page(request, visit, needle_form=form, status=400)
 
 
 @allowed
-def remove_needle(request: HttpRequest, code) -> HttpResponse:
+def remove_needle(request: ClinicRequest, code) -> HttpResponse:
     ins = care_team.get_clinical(request, Insertion.objects.select_related("visit", "patient"), write=True, code=code)
     form = RemovalForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(" ".join(" ".join(v) for v in form.errors.values()))
+            raise ValidationError(error_text(form))
         with transaction.atomic():
             services.remove_needle(
                 ins,
@@ -238,7 +239,7 @@ def remove_needle(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def sign_visit(request: HttpRequest, code) -> HttpResponse:
+def sign_visit(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     try:
         with transaction.atomic():
@@ -260,7 +261,7 @@ def sign_visit(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def amend_visit(request: HttpRequest, code) -> HttpResponse:
+def amend_visit(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
     try:
         with transaction.atomic():
@@ -277,7 +278,7 @@ def amend_visit(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def needle_incident(request: HttpRequest, code) -> HttpResponse:
+def needle_incident(request: ClinicRequest, code) -> HttpResponse:
     """A needle that cannot be counted out: record the search and that the patient was told."""
     qs = Insertion.objects.select_related("visit", "patient", "clinic")
     ins = care_team.get_clinical(request, qs, write=True, code=code)
@@ -302,13 +303,13 @@ def needle_incident(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def examine(request: HttpRequest, code) -> HttpResponse:
+def examine(request: ClinicRequest, code) -> HttpResponse:
     """Record today's findings at a trigger point, new or followed from earlier visits."""
     visit = _visit(request, code, write=True)
     form = ExamForm(request.POST, prefix="tp")
     try:
         if not form.is_valid():
-            raise ValidationError(" ".join(" ".join(e) for e in form.errors.values()))
+            raise ValidationError(error_text(form))
         d = form.cleaned_data
         tp = None
         if d["trigger_point"]:
@@ -334,7 +335,7 @@ def examine(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def needle_stock(request: HttpRequest) -> HttpResponse:
+def needle_stock(request: ClinicRequest) -> HttpResponse:
     """The clinic's needle lots; clinic admins and practitioners add new ones."""
     from django.db import IntegrityError
     from django.db.models import Count
@@ -369,7 +370,7 @@ def chart_data() -> dict:
 
 
 @allowed
-def compare_charts(request: HttpRequest, code) -> HttpResponse:
+def compare_charts(request: ClinicRequest, code) -> HttpResponse:
     """Two visits' pain drawings side by side, with the painful area counted on each."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=False, code=code)
     visits = list(Visit.objects.filter(episode=episode).exclude(pain_chart=[]).order_by("started"))
@@ -400,7 +401,7 @@ def compare_charts(request: HttpRequest, code) -> HttpResponse:
 
 
 @allowed
-def muscles(request: HttpRequest) -> HttpResponse:
+def muscles(request: ClinicRequest) -> HttpResponse:
     """The muscle catalogue: where each lies, its typical referral, its depth guard and the source."""
     from dryneedle.visits import depth
     from dryneedle.visits.muscles import MUSCLES
@@ -428,7 +429,7 @@ def muscles(request: HttpRequest) -> HttpResponse:
 
 
 @allowed
-def depth_limit(request: HttpRequest) -> HttpResponse:
+def depth_limit(request: ClinicRequest) -> HttpResponse:
     """A clinic admin lowers a limit (at once), proposes a raise (a second admin approves it), or goes back to
     the cited default."""
     from dryneedle.visits import depth
@@ -437,7 +438,7 @@ def depth_limit(request: HttpRequest) -> HttpResponse:
     form = DepthLimitForm(request.POST)
     if not form.is_valid():
         record(request, "depth_limit.set", category="settings", outcome="invalid")
-        messages.error(request, " ".join(" ".join(v) for v in form.errors.values()))
+        messages.error(request, error_text(form))
         return redirect("visits:muscles")
     d = form.cleaned_data
     name = BY_MUSCLE[d["muscle"]].name
@@ -487,7 +488,7 @@ def _raise_problem(name: str, d: dict) -> str:
 
 
 @allowed
-def depth_limit_approve(request: HttpRequest) -> HttpResponse:
+def depth_limit_approve(request: ClinicRequest) -> HttpResponse:
     """A second clinic admin approves a proposed raise; the proposer cannot (a database constraint too)."""
     clinic = request.membership.clinic
     muscle = request.POST.get("muscle", "")

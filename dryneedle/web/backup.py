@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -115,7 +115,7 @@ _LIBPQ = (
 
 
 def _pg_params() -> list[tuple[str, str, str]]:
-    db = settings.DATABASES["default"]
+    db: dict[str, Any] = dict(settings.DATABASES["default"])
     return [(keyword, variable, str(db[ours])) for ours, keyword, variable in _LIBPQ if db.get(ours)]
 
 
@@ -140,7 +140,7 @@ class Snapshot:
     chunks: Iterator[bytes]
 
 
-def _read_chunks(f: BinaryIO) -> Iterator[bytes]:
+def _read_chunks(f: IO[bytes]) -> Iterator[bytes]:
     while chunk := f.read(CHUNK):
         yield chunk
 
@@ -219,7 +219,7 @@ def backup(out: Path, key: str) -> dict:
         # One snapshot for the counts, the chain heads and the dump itself.
         cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
+        snapshot = cursor.fetchone()[0]  # type: ignore[index]  # the function returns one row
         facts = _pg_facts(cursor)
         proc = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell  # nosec B603
             [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"],
