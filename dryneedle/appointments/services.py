@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dryneedle.accounts.middleware import clinic_zone
-from dryneedle.accounts.models import User
+from dryneedle.accounts.models import Clinic, User
 from dryneedle.accounts.people import practitioners
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.plans import services as plans
@@ -327,11 +327,17 @@ def booked_counts(components) -> dict[int, int]:
     return dict(components.annotate(n=Count("appointments", filter=busy)).values_list("id", "n"))
 
 
-def booked_days(patient, since: date) -> list[date]:
-    """The local dates of the patient's booked or attended appointments from ``since`` on."""
-    tz = clinic_tz(patient.clinic)
-    starts = Appointment.objects.filter(patient=patient, status__in=BUSY, start__date__gte=since)
-    return [timezone.localtime(s, tz).date() for s in starts.values_list("start", flat=True)]
+def booked_days(patients, since: date) -> dict[int, list[date]]:
+    """Per patient, the local dates of their booked or attended appointments from ``since`` on (one query)."""
+    out: dict[int, list[date]] = {p.pk: [] for p in patients}
+    if not out:
+        return out
+    clinics = Clinic.objects.in_bulk({p.clinic_id for p in patients})
+    zones = {p.pk: clinic_tz(clinics[p.clinic_id]) for p in patients}
+    rows = Appointment.objects.filter(patient_id__in=out, status__in=BUSY, start__date__gte=since)
+    for patient_id, start in rows.values_list("patient_id", "start"):
+        out[patient_id].append(timezone.localtime(start, zones[patient_id]).date())
+    return out
 
 
 def appointments_of(episode):

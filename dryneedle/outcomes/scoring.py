@@ -134,10 +134,10 @@ def score_nprs(answers: dict) -> Result:
 
 
 def odi_band(percent: float) -> str:
-    for upper, name in ODI_BANDS:
+    for upper, name in ODI_BANDS[:-1]:
         if percent <= upper:
             return name
-    return ODI_BANDS[-1][1]
+    return ODI_BANDS[-1][1]  # over 80%: bed-bound
 
 
 def score_odi(answers: dict) -> Result:

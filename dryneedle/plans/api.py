@@ -160,17 +160,18 @@ class PlanOut(Schema):
     exercises: list[AssignmentOut]
     reassessment_due: list[str]
 
+    # sorted() rather than order_by(): a listed plan's rows are prefetched (services.for_listing).
     @staticmethod
     def resolve_components(obj):
-        return list(obj.components.select_related("provider").order_by("id"))
+        return sorted(obj.components.all(), key=lambda c: c.id)
 
     @staticmethod
     def resolve_goals(obj):
-        return list(obj.goals.order_by("id"))
+        return sorted(obj.goals.all(), key=lambda g: g.id)
 
     @staticmethod
     def resolve_exercises(obj):
-        return list(obj.assignments.order_by("id"))
+        return sorted(obj.assignments.all(), key=lambda a: a.id)
 
     @staticmethod
     def resolve_reassessment_due(obj):
@@ -223,7 +224,7 @@ def list_plans(request: ClinicRequest, status: Literal["open", "discharged"] | N
     qs = CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
     if status:
         qs = qs.filter(episode__status=status)
-    rows = list(care_team.team_rows(request, qs).select_related("episode", "patient").order_by("id")[:500])
+    rows = list(services.for_listing(care_team.team_rows(request, qs)).order_by("id")[:500])
     record(request, "plans.list", category=CAT, detail=f"api, {len(rows)} rows")
     return rows
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from dryneedle.lib.forms import uuid_or_none
@@ -28,7 +29,9 @@ ADHERENCE_DAYS = 28
 # component), so what was booked is answered by the appointments app, which
 # provides these in its AppConfig.ready (docs/architecture.md: hooks).
 booked_counts = Hook("plans.booked_counts", "(components) -> {component id: appointments booked or attended}")
-booked_days = Hook("plans.booked_days", "(patient, since) -> local dates of booked or attended appointments")
+booked_days = Hook(
+    "plans.booked_days", "(patients, since) -> {patient id: local dates of booked or attended appointments}"
+)
 appointments_of = Hook("plans.appointments_of", "(episode) -> the episode's appointments, by start")
 
 
@@ -291,8 +294,40 @@ def signed_visits(episode) -> int:
 
 
 def reassessment(plan: CarePlan) -> list[tuple[str, int]]:
-    reviewed = set(plan.reviews.values_list("milestone", flat=True))
-    return rules.due_milestones(plan.expected_dn_visits, signed_visits(plan.episode), reviewed)
+    reviewed = {r.milestone for r in plan.reviews.all()}
+    signed = getattr(plan, "signed", None)  # annotated by for_listing
+    return rules.due_milestones(
+        plan.expected_dn_visits, signed_visits(plan.episode) if signed is None else signed, reviewed
+    )
+
+
+def for_listing(plans):
+    """Plans with everything a list of them shows, in a fixed number of queries (not a few per plan)."""
+    return (
+        plans.select_related("episode", "patient")
+        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status="signed"), distinct=True))
+        .prefetch_related(
+            Prefetch("components", queryset=Component.objects.select_related("provider").order_by("id")),
+            Prefetch("goals", queryset=Goal.objects.order_by("id")),
+            Prefetch("assignments", queryset=Assignment.objects.order_by("id")),
+            "reviews",
+        )
+    )
+
+
+def recalls_due(plans, today: date) -> list[tuple[CarePlan, date]]:
+    """(plan, follow-up date) for discharged plans whose maintenance follow-up is due within the recall window."""
+    plans = [p for p in plans if maintenance_dates(p)]
+    if not plans:
+        return []
+    since = min(maintenance_dates(p)[0] - timedelta(weeks=p.maintenance_every_weeks or 0) for p in plans)
+    booked = booked_days([p.patient for p in plans], since)
+    out = []
+    for plan in plans:
+        d = next_maintenance(plan, today, booked.get(plan.patient_id, []))
+        if d is not None and d <= today + timedelta(days=RECALL_DAYS_BEFORE):
+            out.append((plan, d))
+    return out
 
 
 def add_review(plan: CarePlan, user, milestone: str, decision: str, note: str) -> Review:
@@ -343,14 +378,20 @@ def maintenance_dates(plan: CarePlan) -> list[date]:
     return out
 
 
-def next_maintenance(plan: CarePlan, today: date | None = None) -> date | None:
-    """The first maintenance date not yet covered by a booked or attended follow-up around it."""
+def next_maintenance(plan: CarePlan, today: date | None = None, booked: list[date] | None = None) -> date | None:
+    """The first maintenance date not yet covered by a booked or attended follow-up around it.
+
+    ``booked``: the patient's booked days, when the caller fetched them for many plans at once.
+    """
     today = today or timezone.localdate()
     dates = maintenance_dates(plan)
     if not dates:
         return None
     step = timedelta(weeks=plan.maintenance_every_weeks or 0)  # maintenance_dates is empty without it
-    booked = booked_days(plan.patient, dates[0] - step)
+    since = dates[0] - step
+    if booked is None:
+        booked = booked_days([plan.patient], since).get(plan.patient_id, [])
+    booked = [b for b in booked if b >= since]
     for d in dates:
         covered = any(abs((b - d).days) <= step.days // 2 for b in booked)
         if not covered and d >= today - step / 2:

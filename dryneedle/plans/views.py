@@ -337,7 +337,6 @@ def library(request: ClinicRequest) -> HttpResponse:
 @allowed
 def worklist(request: ClinicRequest) -> HttpResponse:
     """Plans that need attention: a reassessment milestone reached, or a maintenance follow-up near."""
-    from datetime import timedelta
 
     from django.utils import timezone
 
@@ -345,7 +344,7 @@ def worklist(request: ClinicRequest) -> HttpResponse:
     plans = care_team.team_rows(
         request, CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
     ).select_related("patient", "episode")
-    reviews, recalls = [], []
+    reviews = []
     open_plans = (
         plans.filter(episode__status="open", expected_dn_visits__isnull=False)
         .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status="signed"), distinct=True))
@@ -355,10 +354,9 @@ def worklist(request: ClinicRequest) -> HttpResponse:
         reviewed = {r.milestone for r in plan.reviews.all()}
         for m, n in rules.due_milestones(plan.expected_dn_visits, plan.signed, reviewed):
             reviews.append((plan, m, n))
-    for plan in plans.filter(episode__status="discharged", maintenance_every_weeks__isnull=False):
-        d = services.next_maintenance(plan, today)
-        if d is not None and d <= today + timedelta(days=services.RECALL_DAYS_BEFORE):
-            recalls.append((plan, d))
+    recalls = services.recalls_due(
+        plans.filter(episode__status="discharged", maintenance_every_weeks__isnull=False), today
+    )
     record(request, "plans.worklist", category=CAT, detail=f"{len(reviews)} reviews, {len(recalls)} recalls")
     recalls.sort(key=lambda r: r[1])
     return render(request, "plans/worklist.html", {"reviews": reviews, "recalls": recalls, "today": today})

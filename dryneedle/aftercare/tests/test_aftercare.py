@@ -300,3 +300,9 @@ def test_the_alert_names_the_patient_only_to_the_care_team(alice, ready, lot_a, 
 
     assert "outside your care team" in alert(other) and ready.patient.family_name not in alert(other)
     assert ready.patient.family_name in alert(alice)
+
+
+def test_a_check_in_that_only_describes_something_else_reports_an_other_event():
+    # Free text with no yes answer is still a reaction to classify; with a yes answer it only adds detail.
+    assert rules.read({"other": "A headache since the evening"}) == (["other"], False)
+    assert rules.read({"other": "   "}) == ([], False)

@@ -93,6 +93,27 @@ def test_startback_any_item_missing_is_not_scorable():
     assert scoring.score("startback", a).reason == "item 9 missing"
 
 
+def test_an_unanswered_rmdq_or_an_unrated_activity_is_not_scored():
+    assert scoring.score("rmdq", {}).as_dict() == {
+        "instrument": "rmdq",
+        "scorable": False,
+        "reason": "no answer: give the list of ticked items (empty when none apply)",
+    }
+    walk = scoring.score(
+        "psfs", {"activities": [{"name": "Walk 1 km", "score": 4}, {"name": " Garden ", "score": None}]}
+    )
+    assert (walk.scorable, walk.reason) == (False, "activity 2 (Garden) not rated")
+
+
+def test_change_refuses_what_is_not_a_score():
+    with pytest.raises(scoring.InputError, match="unknown measure 'sf36'"):
+        scoring.change("sf36", 3, 2)
+    with pytest.raises(scoring.InputError, match="must be a number"):
+        scoring.change("nprs", True, 2)
+    with pytest.raises(scoring.InputError, match="must be a number"):
+        scoring.change("nprs", [6], 2)
+
+
 def test_nprs_rmdq_psfs():
     assert scoring.score("nprs", {"score": 7}).as_dict() == {"instrument": "nprs", "scorable": True, "score": 7}
     assert scoring.score("nprs", {"score": None}).as_dict()["scorable"] is False
@@ -128,6 +149,10 @@ def test_nprs_rmdq_psfs():
         ("psfs", {"activities": [{"name": "", "score": 3}]}, "activities[0].name"),
         ("psfs", {"activities": [{"name": f"a{i}", "score": 3} for i in range(6)]}, "at most 5"),
         ("sf36", {}, "unknown instrument 'sf36'"),
+        ("nprs", [7], "response: must be a JSON object"),
+        ("psfs", {"activities": "walking"}, "activities: must be a list"),
+        ("psfs", {"activities": [{"name": "Walk", "score": True}]}, "activities[0].score: must be a number"),
+        ("psfs", {"activities": [{"name": "Walk", "score": "six"}]}, "activities[0].score: must be a number"),
     ],
 )
 def test_bad_input_names_the_key(instrument, answers, message):

@@ -473,6 +473,53 @@ def test_every_code_has_a_meaning_and_a_source():
             {"age": 40, "consent": "given", "findings": ["pregnant_gestation_unknown"], "pregnancy_weeks": 20},
             "pregnancy_weeks",
         ),
+        # Every refusal of the validator, each naming its key (a caller's mistake, never a crash).
+        ("not an object", "input"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "medications": ["x"] * 101}, "medications"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "medications": ["x" * 201]}, "medications"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "medications": ["a\x00b"]}, "medications"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "medical_clearance": "yes"}, "medical_clearance"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "medical_clearance": [{}] * 11}, "medical_clearance"),
+        (
+            {**{"age": 40, "consent": "given", "findings": []}, "medical_clearance": ["spinal_malignancy"]},
+            "medical_clearance",
+        ),
+        (
+            {
+                **{"age": 40, "consent": "given", "findings": []},
+                "medical_clearance": [{"suspected": "spinal_malignancy", "colour": "red"}],
+            },
+            "medical_clearance",
+        ),
+        (
+            {**{"age": 40, "consent": "given", "findings": []}, "medical_clearance": [{"suspected": "sciatica"}]},
+            "medical_clearance",
+        ),
+        (
+            {
+                **{"age": 40, "consent": "given", "findings": []},
+                "medical_clearance": [{"suspected": "spinal_malignancy", "by": 7}],
+            },
+            "medical_clearance",
+        ),
+        (
+            {
+                **{"age": 40, "consent": "given", "findings": []},
+                "medical_clearance": [{"suspected": "spinal_malignancy", "by": "x" * 201}],
+            },
+            "medical_clearance",
+        ),
+        (
+            {
+                **{"age": 40, "consent": "given", "findings": []},
+                "medical_clearance": [{"suspected": "spinal_malignancy", "date": 20261120}],
+            },
+            "medical_clearance",
+        ),
+        ({**{"age": 40, "consent": "given", "findings": []}, "sex": "robot"}, "sex"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "region_findings": ["leg"]}, "region_findings"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "asked": {"pregnancy": "yes"}}, "asked"),
+        ({**{"age": 40, "consent": "given", "findings": []}, "asked": ["pregnancy"]}, "asked"),
     ],
 )
 def test_bad_input_names_the_key(bad, key):
@@ -507,3 +554,32 @@ def test_adding_a_finding_never_lowers_the_severity(findings, extra, age, weeks,
     before = rules.SEVERITY[rules.screen(base)["decision"]]
     after = rules.SEVERITY[rules.screen({**base, "findings": list(dict.fromkeys([*findings, extra]))})["decision"]]
     assert after >= before
+
+
+def test_a_group_not_asked_makes_the_screening_incomplete_unless_it_cannot_apply():
+    # Pregnancy was not asked: incomplete for a woman, but not for a man, nor when the weeks or an
+    # unknown gestation are recorded (the question was answered another way).
+    def result(**kw):
+        return rules.evaluate(rules.parse({"age": 30, "consent": "given", "findings": [], **kw}))
+
+    woman = result(sex="female", asked={"pregnancy": False})
+    assert woman.not_asked == ["pregnancy"] and not woman.complete and woman.decision == "incomplete"
+    assert result(sex="male", asked={"pregnancy": False}).complete
+    assert result(sex="female", pregnancy_weeks=20, asked={"pregnancy": False}).complete
+    assert result(sex="female", findings=["pregnant_gestation_unknown"], asked={"pregnancy": False}).complete
+
+
+def test_a_saved_screening_keeps_what_the_gate_enforces():
+    lung = rules.evaluate(
+        rules.parse(
+            {"age": 60, "consent": "given", "findings": ["prior_pneumothorax"], "planned_regions": ["thoracic"]}
+        )
+    ).stored()
+    assert lung["lung_protective_technique"] is True
+    assert {"excluded_regions", "no_electrical_stimulation", "not_asked"} <= set(lung)
+    assert (
+        lung["decision"]
+        == rules.screen(
+            {"age": 60, "consent": "given", "findings": ["prior_pneumothorax"], "planned_regions": ["thoracic"]}
+        )["decision"]
+    )

@@ -1,0 +1,72 @@
+"""Every list and worklist page makes the same number of queries for a small clinic and one three times its size.
+
+A page whose count grows with the data (one query per row) is a page that
+slows down as the clinic grows: at a 50,000-patient group `/plans/` made
+4,365 queries (issue 21). The data are the demo seed's, at two sizes, each
+rolled back after it is measured.
+"""
+
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from conftest import client_for
+from dryneedle.accounts.models import Membership, Role
+from dryneedle.demo.seed import seed
+
+TODAY = date(2026, 11, 26)
+
+# (role, URL): the lists and worklists people open every day, and the API's lists.
+PAGES = [
+    (Role.PRACTITIONER, "/"),
+    (Role.PRACTITIONER, "/patients/"),
+    (Role.RECEPTION, "/patients/"),
+    (Role.PRACTITIONER, "/plans/"),
+    (Role.PRACTITIONER, "/outcomes/due/"),
+    (Role.PRACTITIONER, "/adverse-events/"),
+    (Role.PRACTITIONER, "/appointments/"),
+    (Role.RECEPTION, "/appointments/day/?date=2026-11-26"),
+    (Role.PRACTITIONER, "/visits/stock/"),
+    (Role.PRACTITIONER, "/practitioners/credentials/"),
+    (Role.CLINIC_ADMIN, "/practitioners/team/"),
+    (Role.CLINIC_ADMIN, "/audit/"),
+    (Role.CLINIC_ADMIN, "/patients/emergency-access/"),
+    (Role.CLINIC_ADMIN, "/directory/reviews/"),
+    (Role.RECEPTION, "/directory/requests/"),
+    (Role.PRACTITIONER, "/api/v1/patients"),
+    (Role.PRACTITIONER, "/api/v1/plans"),
+    (Role.PRACTITIONER, "/api/v1/adverse-events"),
+]
+
+
+def _counts(patients: int) -> dict:
+    """Seed one clinic with ``patients``, open every page, count its queries; then roll it all back."""
+    out = {}
+    with transaction.atomic():
+        seed(patients=patients, clinics=1, seed=3, today=TODAY, quiet=True)
+        clinic_users = {
+            role: Membership.objects.filter(role=role, is_active=True).select_related("user").first().user
+            for role in (Role.PRACTITIONER, Role.RECEPTION, Role.CLINIC_ADMIN)
+        }
+        clients = {role: client_for(user) for role, user in clinic_users.items()}
+        for role, url in PAGES:
+            clients[role].get(url)  # warm: sessions, caches and the like are not the page's cost
+            with CaptureQueriesContext(connection) as queries:
+                r = clients[role].get(url)
+            assert r.status_code == 200, (role, url, r.status_code)
+            out[(role, url)] = len(queries)
+        transaction.set_rollback(True)
+    return out
+
+
+@pytest.mark.django_db
+def test_list_pages_do_not_grow_with_the_clinic():
+    small, large = _counts(12), _counts(36)
+    grew = {
+        f"{role} {url}": (small[role, url], large[role, url])
+        for role, url in PAGES
+        if large[role, url] > small[role, url]
+    }
+    assert grew == {}, "queries at 12 and at 36 patients"
