@@ -12,6 +12,7 @@ contains one is a leak.
 
 import contextlib
 import os
+import zoneinfo
 from datetime import date
 
 import pytest
@@ -36,22 +37,25 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _clinic_a_time():
-    """Tests think in clinic A's time zone (America/Denver), as its people do: pages show and read
-    times in the clinic's zone. Code that runs without a request (commands) must name its zone itself."""
-    import zoneinfo
-
-    from django.utils import timezone
-
-    timezone.activate(zoneinfo.ZoneInfo("America/Denver"))
-    yield
-    timezone.deactivate()
-
-
-@pytest.fixture(autouse=True)
 def _own_checkpoint_file(settings, tmp_path):
     """Each test anchors its audit chains in its own file: the database is emptied between tests."""
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+
+
+# Clinic A's zone. No test runs in it by default (there is no autouse zone): a test that means
+# clinic A's wall clock names it, as code that runs without a request must (issue 16).
+CLINIC_A_ZONE = zoneinfo.ZoneInfo("America/Denver")
+
+
+@pytest.fixture
+def another_zone():
+    """Run a command test with the active zone far from every clinic's (UTC+14): a command has no
+    request, so it must use each clinic's own zone, never whatever zone happens to be active."""
+    from django.utils import timezone
+
+    timezone.activate(zoneinfo.ZoneInfo("Pacific/Kiritimati"))
+    yield
+    timezone.deactivate()
 
 
 # The database owner while the suite runs as the application role (TEST_APP_ROLE, PostgreSQL).

@@ -400,47 +400,62 @@ def _page_request(client, name, method, obj):
     return client.get(url) if method == "GET" else client.post(url, body)
 
 
-def test_every_page_cell(world):
-    cells = 0
-    for name, has_code in page_urls():
-        if name in SKIP_PAGES or name.startswith("api-1.0.0:"):
-            continue
-        kind = PAGE_OBJECT.get(name)
-        assert kind or not has_code, f"add {name} to PAGE_OBJECT"
-        for method, roles in policy.POLICY[name].items():
-            for role, user in world["people"].items():
-                client = client_for(user)
-                own = world["own"][kind] if kind else None
-                r = _page_request(client, name, method, own)
-                where = f"{method} {name} as {role}"
-                if _allowed(roles, role):
-                    assert r.status_code not in (401, 403, 404, 405), f"{where}: {r.status_code}"
-                else:
-                    assert r.status_code == 403, f"{where}: {r.status_code}"
-                _assert_no_foreign_data(r, where)
-                if kind and name not in CAPABILITY_PAGES:  # the same user, the other clinic's object: not found
-                    r = _page_request(client, name, method, world["foreign"][kind])
-                    assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
-                    _assert_no_foreign_data(r, where + " (foreign)")
-                cells += 1
-            # Anonymous: a login redirect for anything not public.
-            from django.test import Client
-
-            r = _page_request(Client(), name, method, world["own"][kind] if kind else None)
-            if roles == policy.PUBLIC:
-                # A used patient link answers 410 Gone to everyone.
-                ok = r.status_code == 200 or (name in CAPABILITY_PAGES and r.status_code == 410)
-                ok = ok or (name in PUBLIC_FORMS and method == "POST" and r.status_code == 400)
-                assert ok, f"{method} {name} anonymous: {r.status_code}"
-            else:
-                assert r.status_code == 302 and "/login/" in r["Location"], f"{method} {name} anonymous"
-            cells += 1
+def _foreign_untouched(world) -> None:
+    """Whatever a cell did, the other clinic's patient is as it was."""
     foreign = world["foreign"]["patient"]
     foreign.refresh_from_db()
     assert foreign.given_name.startswith(CANARY) and foreign.status == "active"
-    assert foreign.episodes.get().status == "open"
-    print(f"RT-01 page cells checked: {cells}")
-    assert cells > 60
+    assert foreign.phone == f"{CANARY}phone"
+    episode = foreign.episodes.get()
+    assert episode.status == "open" and episode.notes == f"{CANARY} notes"
+
+
+# One test per row of the policy table (a page and a method): a failing cell does not hide the
+# others, and xdist spreads them. Each row is tried as every role, anonymous, and on the other
+# clinic's object.
+PAGE_CELLS = [
+    pytest.param(name, has_code, method, id=f"{method} {name}")
+    for name, has_code in page_urls()
+    if name not in SKIP_PAGES and not name.startswith("api-1.0.0:")
+    for method in policy.POLICY.get(name, {})
+]
+
+
+def test_the_page_matrix_covers_the_site():
+    assert len(PAGE_CELLS) > 60
+
+
+@pytest.mark.parametrize(("name", "has_code", "method"), PAGE_CELLS)
+def test_page_cell(world, name, has_code, method):
+    from django.test import Client
+
+    roles = policy.POLICY[name][method]
+    kind = PAGE_OBJECT.get(name)
+    assert kind or not has_code, f"add {name} to PAGE_OBJECT"
+    for role, user in world["people"].items():
+        client = client_for(user)
+        own = world["own"][kind] if kind else None
+        r = _page_request(client, name, method, own)
+        where = f"{method} {name} as {role}"
+        if _allowed(roles, role):
+            assert r.status_code not in (401, 403, 404, 405), f"{where}: {r.status_code}"
+        else:
+            assert r.status_code == 403, f"{where}: {r.status_code}"
+        _assert_no_foreign_data(r, where)
+        if kind and name not in CAPABILITY_PAGES:  # the same user, the other clinic's object: not found
+            r = _page_request(client, name, method, world["foreign"][kind])
+            assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
+            _assert_no_foreign_data(r, where + " (foreign)")
+    # Anonymous: a login redirect for anything not public.
+    r = _page_request(Client(), name, method, world["own"][kind] if kind else None)
+    if roles == policy.PUBLIC:
+        # A used patient link answers 410 Gone to everyone.
+        ok = r.status_code == 200 or (name in CAPABILITY_PAGES and r.status_code == 410)
+        ok = ok or (name in PUBLIC_FORMS and method == "POST" and r.status_code == 400)
+        assert ok, f"{method} {name} anonymous: {r.status_code}"
+    else:
+        assert r.status_code == 302 and "/login/" in r["Location"], f"{method} {name} anonymous"
+    _foreign_untouched(world)
 
 
 def api_body(op, own) -> dict:
@@ -455,35 +470,44 @@ def _api_request(client, op, method, path, obj, own=None, **extra):
     return client.generic(method, url, json.dumps(api_body(op, own)), content_type="application/json", **extra)
 
 
-def test_every_api_cell(world, client):
+def _openapi_operations():
+    from dryneedle.api import api
+
+    for path, ops in api.get_openapi_schema(path_prefix="/api/v1/")["paths"].items():
+        for method, op in ops.items():
+            yield op["operationId"], method.upper(), path
+
+
+API_CELLS = [pytest.param(op, method, path, id=f"{method} {op}") for op, method, path in _openapi_operations()]
+
+
+def test_the_api_matrix_covers_every_operation(client):
+    assert sorted(API_CELLS, key=str) and len(API_CELLS) >= 40
+    assert {p.values[0] for p in API_CELLS} == {op for op, _, _ in api_operations(client)}
+
+
+@pytest.mark.parametrize(("op", "method", "path"), API_CELLS)
+def test_api_cell(world, op, method, path):
     from django.test import Client
 
-    cells = 0
-    for op, method, path in api_operations(client):
-        roles = policy.POLICY["api:" + op][method]
-        kind = API_OBJECT.get(op)
-        assert kind or "{" not in path, f"add {op} to API_OBJECT"
-        for role, user in world["people"].items():
-            c = client_for(user)
-            r = _api_request(c, op, method, path, world["own"][kind] if kind else None, world["own"])
-            where = f"{method} {op} as {role}"
-            if _allowed(roles, role):
-                # Allowed: past authorization. A clinical rule may still refuse (422, e.g. amending a draft).
-                assert r.status_code not in (401, 403, 404, 405), f"{where}: {r.status_code} {r.content[:200]}"
-            else:
-                assert r.status_code == 403, f"{where}: {r.status_code}"
-            _assert_no_foreign_data(r, where)
-            if kind and kind != "instrument":  # an instrument belongs to no clinic
-                r = _api_request(c, op, method, path, world["foreign"][kind], world["own"])
-                assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
-                _assert_no_foreign_data(r, where + " (foreign)")
-            cells += 1
-        r = _api_request(Client(), op, method, path, world["own"][kind] if kind else None, world["own"])
-        expected = 200 if roles == policy.PUBLIC else 401
-        assert r.status_code == expected, f"{method} {op} anonymous: {r.status_code}"
-        cells += 1
-    foreign = world["foreign"]["patient"]
-    foreign.refresh_from_db()
-    assert foreign.phone == f"{CANARY}phone" and foreign.episodes.get().notes == f"{CANARY} notes"
-    print(f"RT-01 API cells checked: {cells}")
-    assert cells >= 40
+    roles = policy.POLICY["api:" + op][method]
+    kind = API_OBJECT.get(op)
+    assert kind or "{" not in path, f"add {op} to API_OBJECT"
+    for role, user in world["people"].items():
+        c = client_for(user)
+        r = _api_request(c, op, method, path, world["own"][kind] if kind else None, world["own"])
+        where = f"{method} {op} as {role}"
+        if _allowed(roles, role):
+            # Allowed: past authorization. A clinical rule may still refuse (422, e.g. amending a draft).
+            assert r.status_code not in (401, 403, 404, 405), f"{where}: {r.status_code} {r.content[:200]}"
+        else:
+            assert r.status_code == 403, f"{where}: {r.status_code}"
+        _assert_no_foreign_data(r, where)
+        if kind and kind != "instrument":  # an instrument belongs to no clinic
+            r = _api_request(c, op, method, path, world["foreign"][kind], world["own"])
+            assert r.status_code in (403, 404), f"{where} on a foreign object: {r.status_code}"
+            _assert_no_foreign_data(r, where + " (foreign)")
+    r = _api_request(Client(), op, method, path, world["own"][kind] if kind else None, world["own"])
+    expected = 200 if roles == policy.PUBLIC else 401
+    assert r.status_code == expected, f"{method} {op} anonymous: {r.status_code}"
+    _foreign_untouched(world)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from conftest import client_for, make_appointment, make_plan
+from conftest import CLINIC_A_ZONE, client_for, make_appointment, make_plan
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException
 from dryneedle.patients.models import Patient
@@ -21,7 +21,7 @@ MONDAY = date(2030, 1, 7)
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), timezone.get_current_timezone())
+    return datetime.combine(day, time(hh, mm), CLINIC_A_ZONE)
 
 
 @pytest.fixture
@@ -237,6 +237,7 @@ def test_ics_folds_long_lines_and_escapes(alice, clinic_a, patient):
     assert str(event["location"]) == clinic_a.address and str(event["summary"]) == "Appointment"
 
 
+@pytest.mark.usefixtures("another_zone")
 def test_reminders_go_once_and_say_nothing_clinical(alice, clinic_a, patient, mailoutbox):
     patient.email = "grace@example.org"
     patient.save()

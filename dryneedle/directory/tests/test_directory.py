@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from conftest import CANARY, certify, client_for, make_consultation, make_listing, make_user
+from conftest import CANARY, CLINIC_A_ZONE, certify, client_for, make_consultation, make_listing, make_user
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.audit.models import AuditEvent
 from dryneedle.directory import services
@@ -80,14 +80,16 @@ def test_a_request_lands_in_the_inbox_and_reception_converts_it(listed, bob, ali
     assert cr.sender != "127.0.0.1" and len(cr.sender) == 64
     c = client_for(bob)
     assert "Sam Rivera" in c.get("/directory/requests/").content.decode()
-    monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    today = timezone.localdate(timezone=CLINIC_A_ZONE)
+    monday = today + timedelta(days=7 - today.weekday())
     r = c.post(f"/directory/requests/{cr.code}/", {"given_name": "Sam", "family_name": "Rivera",
                                                    "birth_date": "1984-03-03", "sex": "male",
                                                    "date": monday.isoformat(), "time": "09:30"})  # fmt: skip
     p = Patient.objects.get(family_name="Rivera")
     assert r["Location"] == f"/patients/{p.code}/" and p.email == "sam@example.org"
     a = Appointment.objects.get(patient=p)
-    assert (a.kind, a.practitioner, timezone.localtime(a.start).time()) == ("consultation", alice, time(9, 30))
+    local_start = timezone.localtime(a.start, CLINIC_A_ZONE).time()
+    assert (a.kind, a.practitioner, local_start) == ("consultation", alice, time(9, 30))
     cr.refresh_from_db()
     assert cr.status == "converted" and cr.patient == p and cr.handled_by == bob
     # Handled once.

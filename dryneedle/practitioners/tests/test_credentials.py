@@ -225,6 +225,7 @@ def test_only_a_superuser_edits_a_rule_and_the_edit_is_audited(admin):
     assert "'min_hours_in_person': [46, 50]" in row.detail
 
 
+@pytest.mark.usefixtures("another_zone")
 def test_expiry_warnings_are_emailed_once_at_60_and_14_days(alice, admin, mailoutbox):
     from django.core.management import call_command
 

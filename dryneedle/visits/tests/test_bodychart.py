@@ -8,7 +8,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ONTO_BONE, certify, client_for
+from conftest import CLINIC_A_ZONE, ONTO_BONE, certify, client_for
 from dryneedle.audit.models import AuditEvent
 from dryneedle.screening.rules import REGIONS as SCREENING_REGIONS
 from dryneedle.visits import bodymap
@@ -244,7 +244,7 @@ def test_needle_times_typed_by_hand(alice, visit, lot_a, screening):
 
     acknowledge(screening, alice, ["diabetes"])
     c = client_for(alice)
-    now = timezone.localtime()
+    now = timezone.localtime(timezone=CLINIC_A_ZONE)  # the times typed are the clinic's
     body = {
         **ONTO_BONE,
         "muscle": "multifidus",
@@ -262,11 +262,11 @@ def test_needle_times_typed_by_hand(alice, visit, lot_a, screening):
         r = c.post(f"/visits/{visit.code}/needles/", {**body, "time_in": future})
         assert r.status_code == 400 and "a time still to come" in r.content.decode()
     earlier = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
-    if earlier.date() == timezone.localtime(visit.started).date():
+    if earlier.date() == timezone.localtime(visit.started, CLINIC_A_ZONE).date():
         r = c.post(f"/visits/{visit.code}/needles/", {**body, "time_in": earlier.strftime("%H:%M")})
         assert r.status_code == 302
         ins = visit.insertions.get()
-        assert timezone.localtime(ins.time_in) == earlier
+        assert timezone.localtime(ins.time_in, CLINIC_A_ZONE) == earlier
         before_in = (earlier - timedelta(minutes=5)).strftime("%H:%M")
         r = c.post(f"/visits/needles/{ins.code}/remove/", {"bleeding": "none", "time_out": before_in})
         ins.refresh_from_db()
