@@ -49,6 +49,8 @@ def test_unknown_user_and_wrong_password_look_the_same(dora):
     assert [r.username for r in rows] == ["dora@a.example", ""]
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_five_failures_from_one_address_lock_that_address_and_email_the_owner(dora, mailoutbox):
     for _ in range(5):
         login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR="10.0.0.1")
@@ -79,6 +81,8 @@ def test_failures_from_rotating_addresses_slow_the_account_down_but_never_lock_i
         assert login(Client(), "dora@a.example", "wrong password", REMOTE_ADDR="10.0.0.7").status_code == 200
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_the_emailed_link_unlocks_at_once_and_only_for_an_hour(dora, mailoutbox):
     import re
 
@@ -219,6 +223,8 @@ def test_failed_login_records_stay_bounded():
         assert AccessAttempt.objects.count() == 1
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_a_hundred_failures_in_a_row_refuse_the_account_until_its_owner_unlocks_it(dora, mailoutbox):
     # NIST SP 800-63B §5.2.2: no more than 100 consecutive failures; the owner's link reopens it.
     import re

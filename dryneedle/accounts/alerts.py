@@ -1,11 +1,8 @@
 """Emails to a clinic's admins about the house itself (not about a patient)."""
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-
 from dryneedle.accounts.models import Clinic, Membership, Role
 from dryneedle.audit import checkpoints
+from dryneedle.lib import mail
 
 
 def admin_emails(clinic: Clinic) -> list[str]:
@@ -19,13 +16,5 @@ def admin_emails(clinic: Clinic) -> list[str]:
 def announce_checkpoint(sender, line: dict, **kwargs) -> None:
     """Each clinic's admins get their chain's head: a copy of the anchor outside this machine."""
     for clinic in Clinic.objects.filter(code__in=[k for k in line["chains"] if k != checkpoints.NO_CLINIC]):
-        to = admin_emails(clinic)
-        if to:
-            send_mail(
-                f"[dryneedle] Audit checkpoint for {clinic.name}",
-                render_to_string(
-                    "accounts/email/checkpoint.txt", {"line": line, "head": line["chains"][str(clinic.code)]}
-                ),
-                settings.DEFAULT_FROM_EMAIL,
-                to,
-            )
+        context = {"line": line, "head": line["chains"][str(clinic.code)], "clinic": clinic}
+        mail.send("accounts/email/checkpoint.txt", context, admin_emails(clinic), clinic)

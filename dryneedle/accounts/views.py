@@ -4,10 +4,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.mail import send_mail
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -21,6 +19,7 @@ from dryneedle.accounts.models import Clinic, User
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib import mail
 
 
 def record_account(request: ClinicRequest, action: str, user, **kw) -> None:
@@ -43,8 +42,8 @@ def send_unlock_link(request: ClinicRequest, username: str) -> None:
     if AuditEvent.objects.filter(action="login.unlock_sent", user_id=user.pk, ts__gte=since).exists():
         return
     link = request.build_absolute_uri(reverse("login_unlock") + "?" + urlencode({"token": throttle.unlock_token(user)}))
-    body = render_to_string("accounts/email/unlock.txt", {"user": user, "link": link, "hours": throttle.UNLOCK_HOURS})
-    send_mail("[dryneedle] Sign-in paused after failed attempts", body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    mail.send("accounts/email/unlock.txt", {"user": user, "link": link, "hours": throttle.UNLOCK_HOURS}, [user.email])
+
     record_account(request, "login.unlock_sent", user)
 
 

@@ -1,12 +1,12 @@
 """Record, confirm and close adverse events; serious ones reach the clinic admins."""
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.utils import timezone
 
-from dryneedle.accounts.models import Membership, Role
+from dryneedle.accounts.alerts import admin_emails
 from dryneedle.adverse_events import rules
 from dryneedle.adverse_events.models import AdverseEvent
+from dryneedle.lib import mail
 
 FIELDS = ("type", "description", "onset", "duration", "action_taken", "outcome", "severity", "causality", "region")
 
@@ -53,21 +53,9 @@ def notify_serious(event: AdverseEvent) -> None:
     """Email the clinic admins: what and where to look, no patient name (the email leaves the system)."""
     from django.urls import reverse
 
-    admins = Membership.objects.filter(clinic=event.clinic, role=Role.CLINIC_ADMIN, is_active=True).select_related(
-        "user"
-    )
-    to = [m.user.email for m in admins if m.user.email]
-    if to:
-        send_mail(
-            subject=f"{event.clinic.name}: serious adverse event recorded",
-            message=(
-                f"A serious adverse event ({event.get_type_display().lower()}) was recorded on "
-                f"{timezone.localtime(event.occurred):%d %b %Y}. It needs a review before it can be closed.\n\n"
-                f"Open it in dryneedle: {reverse('adverse_events:detail', args=[event.code])}"
-            ),
-            from_email=None,
-            recipient_list=to,
-        )
+    link = reverse("adverse_events:detail", args=[event.code])
+    context = {"event": event, "link": link}
+    mail.send("adverse_events/email/serious.txt", context, admin_emails(event.clinic), event.clinic)
 
 
 def from_incident(incident, user) -> AdverseEvent:

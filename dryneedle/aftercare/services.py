@@ -6,7 +6,6 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils import timezone
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
+from dryneedle.lib import mail
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import Visit
@@ -73,18 +73,9 @@ def on_sign(visit, base_url: str) -> PatientLink | None:
     )
     url = base_url.rstrip("/") + reverse("portal:open", args=[token])
     patient = visit.patient
-    if patient.email:
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"{visit.clinic.name}: after your treatment today",
-                message=(
-                    f"Hello {patient.given_name},\n\nWhat to expect after today's dry needling, what helps, and when "
-                    f"to get help:\n\n{url}\n\n{visit.clinic.name}, {visit.clinic.phone}"
-                ),
-                from_email=None,
-                recipient_list=[patient.email],
-            )
-        )
+    mail.send(
+        "aftercare/email/handout.txt", {"visit": visit, "patient": patient, "url": url}, [patient.email], visit.clinic
+    )
     return link
 
 
@@ -143,18 +134,7 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
         except IntegrityError:
             continue  # another run created it first: it sends, this one does not
         url = settings.SITE_URL + reverse("portal:open", args=[token])
-        if visit.patient.email:
-            send_mail(
-                subject=f"{visit.clinic.name}: how are you after your treatment?",
-                message=(
-                    f"Hello {visit.patient.given_name},\n\nHow are you feeling since your dry needling on "
-                    f"{timezone.localtime(visit.started):%d %B}? Please answer a few short questions:\n\n{url}\n\n"
-                    f"If you are short of breath or have chest pain, do not wait for us: call your emergency number."
-                    f"\n\n{visit.clinic.name}, {visit.clinic.phone}"
-                ),
-                from_email=None,
-                recipient_list=[visit.patient.email],
-            )
+        if mail.send("aftercare/email/checkin.txt", {"visit": visit, "url": url}, [visit.patient.email], visit.clinic):
             CheckIn.objects.filter(pk=c.pk).update(emailed=True)
             c.emailed = True
         c.url = url  # type: ignore[attr-defined]  # for the caller's message
@@ -209,16 +189,7 @@ def notify_on_call(checkin: CheckIn) -> bool:
     if not clinic.on_call_email:
         return False
     url = settings.SITE_URL + reverse("visits:detail", args=[checkin.visit.code]) if settings.SITE_URL else ""
-    send_mail(
-        subject=f"{clinic.name}: urgent check-in answer",
-        message=(
-            "A patient's check-in answer after dry needling needs a clinician now (breathlessness or chest pain, "
-            "new weakness or numbness, cauda equina warning signs, or spreading redness with fever).\n\n"
-            f"Open it in dryneedle: {url or 'the alert at the top of every clinical page'}\n"
-        ),
-        from_email=None,
-        recipient_list=[clinic.on_call_email],
-    )
+    mail.send("aftercare/email/on_call.txt", {"clinic": clinic, "url": url}, [clinic.on_call_email], clinic)
     hook = getattr(settings, "ON_CALL_SMS_HOOK", "")
     if hook:
         _sms_hook(hook, clinic)

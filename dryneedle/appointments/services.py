@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -15,6 +14,7 @@ from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import Clinic, User
 from dryneedle.accounts.people import practitioners
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
+from dryneedle.lib import mail
 from dryneedle.plans import services as plans
 from dryneedle.plans.models import CarePlan
 
@@ -280,17 +280,7 @@ def send_reminders(now=None, stdout=None) -> dict:
         # Claim the row first: a concurrent run finds it claimed and sends nothing.
         if not Appointment.objects.filter(pk=a.pk, reminder_sent__isnull=True).update(reminder_sent=now):
             continue
-        when = _local(a.start, a.clinic)
-        send_mail(
-            subject=f"{a.clinic.name}: your appointment on {when:%A %d %B}",
-            message=(
-                f"Hello {a.patient.given_name},\n\nThis is a reminder of your appointment with "
-                f"{a.practitioner.display_name()} on {when:%A %d %B at %H:%M}.\n\nTo change or cancel it, please "
-                f"call us on {a.clinic.phone or 'the clinic number'}.\n\n{a.clinic.name}, {a.clinic.address}"
-            ),
-            from_email=None,
-            recipient_list=[a.patient.email],
-        )
+        mail.send("appointments/email/reminder.txt", {"a": a}, [a.patient.email], a.clinic)
         sent["reminders"] += 1
     plans_due = CarePlan.objects.filter(
         episode__status="discharged", maintenance_every_weeks__isnull=False, patient__email__gt=""
@@ -302,15 +292,7 @@ def send_reminders(now=None, stdout=None) -> dict:
             continue
         if not CarePlan.objects.filter(pk=plan.pk).exclude(recall_sent_for=d).update(recall_sent_for=d):
             continue
-        send_mail(
-            subject=f"{plan.clinic.name}: time to book your follow-up",
-            message=(
-                f"Hello {plan.patient.given_name},\n\nYour next follow-up visit is due around {d:%d %B %Y}. Please "
-                f"call us on {plan.clinic.phone or 'the clinic number'} to book it.\n\n{plan.clinic.name}"
-            ),
-            from_email=None,
-            recipient_list=[plan.patient.email],
-        )
+        mail.send("appointments/email/recall.txt", {"plan": plan, "due": d}, [plan.patient.email], plan.clinic)
         sent["recalls"] += 1
     if stdout:
         stdout.write(f"{sent['reminders']} appointment reminders, {sent['recalls']} maintenance recalls sent.\n")

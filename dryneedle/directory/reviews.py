@@ -1,7 +1,6 @@
 """Verified reviews: a link sent at discharge, one review per completed episode, replies and recorded moderation."""
 
 from django.contrib import messages
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
+from dryneedle.lib import mail
 from dryneedle.lib.forms import uuid_or_none
 from dryneedle.portal.models import PatientLink
 
@@ -25,14 +25,9 @@ def on_discharge(request: ClinicRequest, episode) -> PatientLink | None:
     link, token = PatientLink.issue(episode, PatientLink.Purpose.REVIEW, request.user, days=REVIEW_LINK_DAYS)
     record(request, "link.create", link, patient=episode.patient, category="review")
     patient = episode.patient
-    if patient.email:
-        url = request.build_absolute_uri(reverse("portal:open", args=[token]))
-        transaction.on_commit(lambda: send_mail(
-            subject=f"{episode.clinic.name}: how was your care?",
-            message=(f"Hello {patient.given_name},\n\nYour care with {episode.clinician.display_name()} is complete. "
-                     f"If you would like to review it for other patients, you can do so here (once, until "
-                     f"{link.expires:%d %B %Y}):\n\n{url}\n\n{episode.clinic.name}"),
-            from_email=None, recipient_list=[patient.email]))  # fmt: skip
+    url = request.build_absolute_uri(reverse("portal:open", args=[token]))
+    context = {"episode": episode, "patient": patient, "link": link, "url": url}
+    mail.send("directory/email/review_request.txt", context, [patient.email], episode.clinic)
     return link
 
 

@@ -10,16 +10,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.access import get_for_clinic
+from dryneedle.accounts.alerts import admin_emails
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib import mail
 from dryneedle.patients.models import EmergencyAccess, Patient
 
 
@@ -91,31 +91,14 @@ def get_clinical(request: ClinicRequest, qs, *, write: bool, **lookup):
     return obj
 
 
-def _admin_emails(clinic) -> list[str]:
-    admins = Membership.objects.filter(clinic=clinic, role=Role.CLINIC_ADMIN, is_active=True).select_related("user")
-    return [m.user.email for m in admins if m.user.email]
-
-
 def _alert_limit(request: ClinicRequest, clinic, limit: int, refused: bool) -> None:
-    emails = _admin_emails(clinic)
+    emails = admin_emails(clinic)
     if not emails:
         return
     who = request.user.display_name()
-    send_mail(
-        subject=f"[dryneedle] Emergency-access limit {'exceeded' if refused else 'reached'} by {who}",
-        message=render_to_string(
-            "patients/email/emergency_limit.txt",
-            {
-                "who": who,
-                "limit": limit,
-                "clinic": clinic,
-                "refused": refused,
-                "link": request.build_absolute_uri(reverse("patients:emergency_report")),
-            },
-        ),
-        from_email=None,
-        recipient_list=emails,
-    )
+    context = {"who": who, "limit": limit, "clinic": clinic, "refused": refused,
+               "link": request.build_absolute_uri(reverse("patients:emergency_report"))}  # fmt: skip
+    mail.send("patients/email/emergency_limit.txt", context, emails, clinic)
 
 
 def grant(request: ClinicRequest, patient: Patient, reason: str) -> EmergencyAccess | None:
@@ -159,20 +142,12 @@ def grant(request: ClinicRequest, patient: Patient, reason: str) -> EmergencyAcc
     record(
         request, "breakglass.start", patient, category="emergency_access", detail=f"{settings.BREAK_GLASS_MINUTES} min"
     )
-    emails = _admin_emails(clinic)
+    emails = admin_emails(clinic)
     if used + 1 == limit:
         _alert_limit(request, clinic, limit, refused=False)
-    if emails:
-        # The message names the practitioner and the record's address, not the patient.
-        link = request.build_absolute_uri(reverse("patients:detail", args=[patient.code]))
-        send_mail(
-            subject=f"[dryneedle] Emergency access by {request.user.display_name()}",
-            message=(
-                f"{request.user.display_name()} used emergency access to a patient record at {patient.clinic.name} "
-                f"for {settings.BREAK_GLASS_MINUTES} minutes.\n\nReason given: {reason}\n\nRecord: {link}\n"
-                "Every action in this window is flagged in the audit log."
-            ),
-            from_email=None,
-            recipient_list=emails,
-        )
+    # The message names the practitioner and the record's address, not the patient.
+    link = request.build_absolute_uri(reverse("patients:detail", args=[patient.code]))
+    context = {"who": request.user.display_name(), "clinic": patient.clinic, "reason": reason, "link": link,
+               "minutes": settings.BREAK_GLASS_MINUTES}  # fmt: skip
+    mail.send("patients/email/emergency_access.txt", context, emails, clinic)
     return access

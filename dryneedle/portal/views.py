@@ -4,7 +4,6 @@ import io
 from collections.abc import Callable
 
 import segno
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
+from dryneedle.lib import mail
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.portal.forms import PrefillForm
@@ -55,24 +55,10 @@ def send_link(
         record(request, "link.create", link, patient=episode.patient, category=category)
     url = request.build_absolute_uri(reverse("portal:open", args=[token]))
     patient = episode.patient
-    if patient.email:
-        # The email carries the link only: no condition, no answers.
-        if purpose == PatientLink.Purpose.EXERCISES:
-            body = f"Your home exercises, with a place to tick them off:\n\n{url}\n\nThe link works until"
-        else:
-            body = (
-                "Please answer a few questions about your health before your next appointment:"
-                f"\n\n{url}\n\nThe link works once and expires on"
-            )
-        send_mail(
-            subject=f"{episode.clinic.name}: {subject}",
-            message=(
-                f"Hello {patient.given_name},\n\n{body} {link.expires:%d %B %Y}.\n\n"
-                f"{episode.clinic.name}, {episode.clinic.phone}"
-            ),
-            from_email=None,
-            recipient_list=[patient.email],
-        )
+    # The email carries the link only: no condition, no answers.
+    context = {"episode": episode, "patient": patient, "link": link, "url": url, "subject": subject,
+               "exercises": purpose == PatientLink.Purpose.EXERCISES}  # fmt: skip
+    mail.send("portal/email/link.txt", context, [patient.email], episode.clinic)
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="svg", scale=4, xmldecl=False, title="QR code of the link")
     return render(

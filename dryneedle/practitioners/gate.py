@@ -11,6 +11,7 @@ from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
 from dryneedle.accounts.models import Membership, Role
+from dryneedle.lib import mail
 from dryneedle.lib.hooks import Hook
 from dryneedle.practitioners import jurisdictions
 from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation
@@ -150,7 +151,6 @@ def send_expiry_warnings(on=None, stdout=None) -> int:
 
     Each window is emailed once per credential (a conditional update claims it, so concurrent runs send once).
     """
-    from django.core.mail import send_mail
 
     on = on or timezone.localdate()
     sent = 0
@@ -166,15 +166,7 @@ def send_expiry_warnings(on=None, stdout=None) -> int:
         admins = Membership.objects.filter(
             clinic__memberships__user=c.user, role=Role.CLINIC_ADMIN, is_active=True
         ).values_list("user__email", flat=True)
-        to = sorted({c.user.email, *admins} - {""})
-        if to:
-            send_mail(
-                subject=f"[dryneedle] {c.title} expires in {days} days",
-                message=(f"{c.user.display_name()}'s {c.get_kind_display().lower()} \"{c.title}\" ({c.issuer}) expires "
-                         f"on {c.expires:%d %B %Y}. Without a current, verified one, needling visits cannot be "
-                         "signed. Add the renewed credential in dryneedle for the clinic admin to verify."),
-                from_email=None, recipient_list=to,
-            )  # fmt: skip
+        if mail.send("practitioners/email/expiry.txt", {"credential": c, "days": days}, [c.user.email, *admins]):
             sent += 1
     if stdout:
         stdout.write(f"{sent} expiry warning{'s' if sent != 1 else ''} sent.\n")

@@ -65,6 +65,8 @@ def test_a_pneumothorax_cannot_be_mild_by_any_path(alice, insertion):
         AdverseEvent.objects.filter(pk=e.pk).update(severity="mild", status="confirmed")
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_serious_events_notify_the_admins_and_close_only_with_a_review(alice, admin, insertion):
     e = make_event(insertion.visit, type="fainting")
     c = client_for(alice)

@@ -116,6 +116,8 @@ def test_signing_sends_the_handout_link_and_the_patient_reads_it(alice, ready, l
     assert client.get(url).status_code == 200  # a handout can be read again
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("another_zone")
 def test_send_due_is_on_time_idempotent_and_asks_again_when_needed(alice, ready, lot_a, settings):
     settings.SITE_URL = "https://records.example"

@@ -237,6 +237,8 @@ def test_ics_folds_long_lines_and_escapes(alice, clinic_a, patient):
     assert str(event["location"]) == clinic_a.address and str(event["summary"]) == "Appointment"
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("another_zone")
 def test_reminders_go_once_and_say_nothing_clinical(alice, clinic_a, patient, mailoutbox):
     patient.email = "grace@example.org"

@@ -244,6 +244,8 @@ def test_no_checkpoint_is_anchored_over_a_broken_or_shortened_chain(settings, cl
         call_command("verify_audit")
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_checkpoint_email_goes_to_each_clinics_admins(admin, clinic_a, mailoutbox):
     make_rows(3, clinic_a)
     call_command("checkpoint_audit", "--email", stdout=io.StringIO())

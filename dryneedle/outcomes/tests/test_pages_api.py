@@ -105,6 +105,8 @@ def _send(c, episode):
     return PatientLink.objects.get(digest=PatientLink.digest_of(token)), f"/p/{token}/"
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode, client):
     episode.patient.email = "lee@example.org"
     episode.patient.save()

@@ -34,6 +34,8 @@ def test_emergency_access_needs_a_reason(dave, patient, episode):
     assert c.get(f"/patients/episodes/{episode.code}/").status_code == 403
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_emergency_access_opens_reads_flags_notifies_and_expires(dave, admin, patient, episode):
     with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
         c = client_for(dave)

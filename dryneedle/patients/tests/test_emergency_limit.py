@@ -35,6 +35,8 @@ def open_record(client, p):
     return client.post(f"/patients/{p.code}/emergency-access/", {"reason": REASON}, follow=True)
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_openings_stop_at_the_clinics_hourly_limit_and_admins_are_told(dave, admin, clinic_a, mailoutbox):
     clinic_a.emergency_access_per_hour = 3
     clinic_a.save()

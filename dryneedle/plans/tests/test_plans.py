@@ -216,6 +216,8 @@ def test_exercises_appear_on_the_handout(alice, insertion, lot_a):
     assert names == ["Knee rolls", "Bridge"]
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("another_zone")
 def test_maintenance_and_recall_keep_the_patient_in_view(alice, episode, settings, mailoutbox):
     from dryneedle.appointments.services import send_reminders

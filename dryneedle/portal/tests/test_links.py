@@ -22,6 +22,8 @@ def send(client, episode) -> str:
     )
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_sending_creates_a_link_and_emails_only_the_link(as_alice, episode):
     url = send(as_alice, episode)
     (msg,) = mail.outbox

@@ -225,6 +225,8 @@ def test_only_a_superuser_edits_a_rule_and_the_edit_is_audited(admin):
     assert "'min_hours_in_person': [46, 50]" in row.detail
 
 
+# Emails go when the transaction commits (lib/mail.py): this test commits for real.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("another_zone")
 def test_expiry_warnings_are_emailed_once_at_60_and_14_days(alice, admin, mailoutbox):
     from django.core.management import call_command

@@ -1,0 +1,34 @@
+"""Every email dryneedle sends: written in a template, dated in the clinic's zone, sent after commit.
+
+A template's first line is the subject and the rest the body (plain text:
+templates under ``<app>/email/`` start with ``{% autoescape off %}``). The
+message goes when the surrounding transaction commits, so a write that is
+rolled back sends nothing; outside a transaction it goes at once.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+def render(template: str, context: dict, clinic=None) -> tuple[str, str]:
+    """(subject, body) of ``template``, with dates and times in ``clinic``'s zone when one is given."""
+    zone = zoneinfo.ZoneInfo(clinic.timezone) if clinic is not None and clinic.timezone else None
+    with timezone.override(zone) if zone else timezone.override(timezone.get_current_timezone()):
+        text = render_to_string(template, context)
+    subject, _, body = text.partition("\n")
+    return " ".join(subject.split()), body.strip("\n") + "\n"
+
+
+def send(template: str, context: dict, to, clinic=None) -> bool:
+    """Send ``template`` to every address in ``to`` (empty ones skipped) once the transaction commits."""
+    recipients = sorted({a for a in to if a})
+    if not recipients:
+        return False
+    subject, body = render(template, context, clinic)
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    return True
