@@ -24,13 +24,34 @@ def test_only_lib_mail_sends_email():
     assert callers == ["lib/mail.py"]
 
 
+class Anything(datetime):
+    """Stands for any object a template names: every attribute is another, and it is a date for |date."""
+
+    def __new__(cls, *args, **kwargs):
+        if not args:  # a new stand-in; with arguments, datetime itself is making a copy
+            return super().__new__(cls, 2026, 12, 1, 9, 30, tzinfo=UTC)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return Anything()
+
+    def __call__(self):
+        return self
+
+    def __str__(self):
+        return "x"
+
+
 def test_every_email_template_opens_with_its_subject():
     templates = sorted(PACKAGE.glob("*/templates/*/email/*.txt"))
     assert len(templates) >= 13  # one per kind of message
     clinic = SimpleNamespace(timezone="Europe/London", name="Clinic", phone="1", address="A")
+    names = ("user", "link", "hours", "line", "head", "credential", "days", "event", "episode", "patient", "url",
+             "a", "plan", "due", "visit", "subject", "who", "limit", "refused", "reason", "minutes")  # fmt: skip
     for t in templates:
         name = "/".join(t.parts[-3:])
-        subject, body = mail.render(name, {"clinic": clinic}, clinic)
+        numbers = {"hours": 2, "days": 14, "limit": 5, "minutes": 30, "refused": False}
+        subject, body = mail.render(name, {**{n: Anything() for n in names}, **numbers, "clinic": clinic}, clinic)
         assert subject and not subject.startswith("Hello") and len(subject) < 120, name
         assert body.strip(), name
 
