@@ -27,6 +27,20 @@ def test_every_command_has_help_and_a_section_in_docs_cli():
         assert f"## `dryneedle {name}" in CLI_DOC, f"document {name} in docs/cli.md"
 
 
+def test_docs_cli_shows_each_commands_help():
+    # The --help of every command is in docs/cli.md, exactly (python scripts/cli_docs.py --write keeps it so).
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli_docs.py")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_docs_check_notices_a_stale_help():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import cli_docs
+
+    stale = CLI_DOC.replace("address to listen on (default: 127.0.0.1)", "address to listen on", 1)
+    assert stale != CLI_DOC and cli_docs.updated(stale) == CLI_DOC
+
+
 def test_serve_refuses_a_bad_port():
     with pytest.raises(CommandError, match="--port"):
         call_command("serve", port=70000, stdout=io.StringIO())

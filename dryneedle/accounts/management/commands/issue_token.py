@@ -16,7 +16,7 @@ class Command(BaseCommand):
     factor."""
 
     def add_arguments(self, parser):
-        parser.add_argument("username")
+        parser.add_argument("username", help="the account (its login name)")
         parser.add_argument("--clinic", help="clinic name (needed when the user belongs to several)")
         parser.add_argument("--name", default="API token", help="what the token is for")
         parser.add_argument(

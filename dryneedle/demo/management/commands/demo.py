@@ -12,9 +12,11 @@ class Command(BaseCommand):
     print the address and the demo logins, and serve it (gunicorn)."""
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--patients", type=int, default=400)
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+        parser.add_argument(
+            "--patients", type=int, default=400, help="patients to seed into an empty database (default: %(default)s)"
+        )
 
     def handle(self, **options):
         call_command("migrate", verbosity=0, interactive=False)

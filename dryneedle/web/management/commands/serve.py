@@ -11,9 +11,9 @@ class Command(BaseCommand):
     Collects static files first."""
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=settings.WEB_WORKERS)
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on, 1-65535 (default: %(default)s)")
+        parser.add_argument("--workers", type=int, default=settings.WEB_WORKERS, help="gunicorn workers (WEB_WORKERS)")
 
     def handle(self, **options):
         if not 1 <= options["port"] <= 65535:
