@@ -29,7 +29,9 @@ def test_every_command_has_help_and_a_section_in_docs_cli():
 
 def test_docs_cli_shows_each_commands_help():
     # The --help of every command is in docs/cli.md, exactly (python scripts/cli_docs.py --write keeps it so).
-    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli_docs.py")], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli_docs.py")], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
