@@ -554,6 +554,21 @@ def plan_objects(episode, user) -> dict:
         "credential": make_credential(user),
         "listing": SimpleNamespace(code=make_listing(user, episode.clinic).slug),
         "consultation": make_consultation(user.listings.get()),
+        **hours_objects(episode.clinic, user),
+    }
+
+
+def hours_objects(clinic, user) -> dict:
+    """A practitioner's weekly hours and a day off, as objects whose codes go in URLs."""
+    from datetime import time
+
+    from dryneedle.appointments.models import Availability, AvailabilityException
+
+    return {
+        "availability": Availability.objects.create(clinic=clinic, user=user, weekday=2, start=time(9), end=time(12)),
+        "availability_exception": AvailabilityException.objects.create(
+            clinic=clinic, user=user, date=date(2030, 1, 9), kind="off"
+        ),
     }
 
 

@@ -17,6 +17,7 @@ from conftest import (
     CANARY,
     certify,
     client_for,
+    hours_objects,
     make_appointment,
     make_checkin,
     make_consultation,
@@ -90,6 +91,9 @@ PAGE_OBJECT = {
     "practitioners:certificate": "credential",
     "directory:profile": "listing",
     "directory:request": "consultation",
+    "directory:close_request": "consultation",
+    "appointments:remove_hours": "availability",
+    "appointments:remove_exception": "availability_exception",
 }
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
 CAPABILITY_PAGES = {"portal:open", "appointments:feed", "directory:profile"}
@@ -189,6 +193,8 @@ API_BODY = {
     },
 }
 PAGE_BODY = {
+    "appointments:add_hours": {"h-weekday": "1", "h-start": "09:00", "h-end": "12:00"},
+    "appointments:add_exception": {"x-date": "2030-01-08", "x-kind": "off"},
     "patients:add": {
         "given_name": "Ada",
         "family_name": "Lovelace",
@@ -375,6 +381,7 @@ def world(
             "appointment": make_appointment(foreign_patient, charlie),
             "credential": make_credential(charlie),
             "consultation": make_consultation(make_listing(charlie, charlie.memberships.get().clinic)),
+            **hours_objects(charlie.memberships.get().clinic, charlie),
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,
@@ -410,6 +417,10 @@ def _foreign_untouched(world) -> None:
     assert episode.status == "open" and episode.notes == f"{CANARY} notes"
 
 
+# Pages that delete what they are given (working hours): each role is given a fresh one.
+REMOVES = {"appointments:remove_hours", "appointments:remove_exception"}
+
+
 # One test per row of the policy table (a page and a method): a failing cell does not hide the
 # others, and xdist spreads them. Each row is tried as every role, anonymous, and on the other
 # clinic's object.
@@ -434,6 +445,8 @@ def test_page_cell(world, name, has_code, method):
     assert kind or not has_code, f"add {name} to PAGE_OBJECT"
     for role, user in world["people"].items():
         client = client_for(user)
+        if name in REMOVES:  # the last role removed it: each role gets its own to remove
+            world["own"].update(hours_objects(world["own"]["visit"].clinic, world["people"]["practitioner"]))
         own = world["own"][kind] if kind else None
         r = _page_request(client, name, method, own)
         where = f"{method} {name} as {role}"

@@ -40,7 +40,7 @@ NO_PHI = {
     "api:search_directory",  # the public directory: no patient data
 }
 # Objects in URLs that are not a patient's (a practitioner's credential).
-NO_PATIENT = {"credential", "consultation"}
+NO_PATIENT = {"credential", "consultation", "availability", "availability_exception"}
 # Writes that would end the tour's patient or episode; exercised in their own tests.
 LAST = {
     "patients:mark_in_error",

@@ -55,6 +55,7 @@ POLICY: dict[str, dict[str, object]] = {
     "directory:listing": {"GET": frozenset({PRACT}), "POST": frozenset({PRACT})},
     "directory:inbox": {"GET": DEMOGRAPHICS},
     "directory:request": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "directory:close_request": {"POST": DEMOGRAPHICS},
     "directory:reviews": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},  # reply, or hide with a reason
     # Patients
     "patients:list": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},  # POST: search
@@ -130,7 +131,14 @@ POLICY: dict[str, dict[str, object]] = {
     "appointments:day": {"GET": DEMOGRAPHICS},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
-    "appointments:availability": {"GET": DEMOGRAPHICS, "POST": CLINICAL},  # the view: own hours, or admin
+    "appointments:availability": {"GET": DEMOGRAPHICS},
+    # Changing hours: one's own, or a clinic admin anyone's (the views check whose).
+    "appointments:add_hours": {"POST": CLINICAL},
+    "appointments:remove_hours": {"POST": CLINICAL},
+    "appointments:add_exception": {"POST": CLINICAL},
+    "appointments:remove_exception": {"POST": CLINICAL},
+    "appointments:new_feed": {"POST": CLINICAL},  # one's own calendar address only
+    "appointments:feed_names": {"POST": frozenset({ADMIN})},
     # A practitioner's calendar subscription: the secret in the URL is the credential (hash stored).
     "appointments:feed": {"GET": PUBLIC},
     # Patient links: sent by the care team; opened by the patient without an account

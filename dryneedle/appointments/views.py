@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.models import Role
@@ -18,7 +19,7 @@ from dryneedle.appointments import services
 from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, StatusForm
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import add_errors, uuid_or_none
+from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_date
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
@@ -160,56 +161,11 @@ def detail(request: ClinicRequest, code) -> HttpResponse:
     )
 
 
-@allowed
-def availability(request: ClinicRequest) -> HttpResponse:
-    """Weekly hours and exceptions. A practitioner edits their own; a clinic admin anyone's."""
+def _hours_page(request: ClinicRequest, people, who, hours_form=None, exc_form=None, feed_url=None) -> HttpResponse:
     clinic = request.membership.clinic
-    people, who = _who(request)
     is_admin = request.membership.role == Role.CLINIC_ADMIN
-    may_edit = who is not None and (is_admin or who.pk == request.user.pk)
-    hours_form, exc_form, feed_url = AvailabilityForm(prefix="h"), ExceptionForm(prefix="x"), None
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if not may_edit and action != "feed_names":
-            record(request, "availability.change", outcome="denied", category=CAT)
-            messages.error(request, "You can change your own hours only.")
-            return redirect(reverse("appointments:availability") + f"?practitioner={who.username if who else ''}")
-        if action == "add_hours":
-            hours_form = AvailabilityForm(request.POST, prefix="h")
-            if hours_form.is_valid():
-                Availability.objects.create(clinic=clinic, user=who, **hours_form.cleaned_data)
-                record(request, "availability.add", category=CAT, detail=who.username)
-                messages.success(request, "Hours added.")
-                return redirect(reverse("appointments:availability") + f"?practitioner={who.username}")
-        elif action == "add_exception":
-            exc_form = ExceptionForm(request.POST, prefix="x")
-            if exc_form.is_valid():
-                AvailabilityException.objects.create(clinic=clinic, user=who, **exc_form.cleaned_data)
-                record(request, "availability.exception", category=CAT, detail=who.username)
-                messages.success(request, "Exception added.")
-                return redirect(reverse("appointments:availability") + f"?practitioner={who.username}")
-        elif action in ("remove_hours", "remove_exception"):
-            model = Availability if action == "remove_hours" else AvailabilityException
-            n, _ = model.objects.filter(clinic=clinic, user=who, code=uuid_or_none(request.POST.get("code"))).delete()
-            record(request, f"availability.{action}", category=CAT, detail=f"{who.username} {n}")
-            messages.success(request, "Removed." if n else "Nothing to remove.")
-            return redirect(reverse("appointments:availability") + f"?practitioner={who.username}")
-        elif action == "feed" and who.pk == request.user.pk:
-            token = services.calendar_for(clinic, who).new_feed_token()
-            record(request, "calendar.feed_new", category=CAT, detail=who.username)
-            feed_url = request.build_absolute_uri(reverse("appointments:feed", args=[token]))
-        elif action == "feed_names" and is_admin:
-            clinic.calendar_feed_names = request.POST.get("names") == "1"
-            clinic.save(update_fields=["calendar_feed_names"])
-            record(request, "calendar.feed_names", category=CAT, detail=str(clinic.calendar_feed_names))
-            messages.success(request, "Calendar feeds " + ("show" if clinic.calendar_feed_names else "hide") +
-                             " patient names.")  # fmt: skip
-            return redirect(reverse("appointments:availability") + f"?practitioner={who.username if who else ''}")
-        else:
-            record(request, "availability.change", category=CAT, outcome="invalid", detail="unknown action")
-            messages.error(request, "Unknown action.")
-    else:
-        record(request, "availability.view", category=CAT, detail=who.username if who else "")
+    hours_form = hours_form or AvailabilityForm(prefix="h")
+    exc_form = exc_form or ExceptionForm(prefix="x")
     cal = Calendar.objects.filter(clinic=clinic, user=who).first() if who else None
     return render(
         request,
@@ -217,7 +173,7 @@ def availability(request: ClinicRequest) -> HttpResponse:
         {
             "people": people,
             "who": who,
-            "may_edit": may_edit,
+            "may_edit": _may_edit(request, who),
             "is_admin": is_admin,
             "hours": Availability.objects.filter(clinic=clinic, user=who) if who else [],
             "exceptions": AvailabilityException.objects.filter(clinic=clinic, user=who, date__gte=timezone.localdate())
@@ -231,6 +187,117 @@ def availability(request: ClinicRequest) -> HttpResponse:
         },
         status=400 if hours_form.errors or exc_form.errors else 200,
     )
+
+
+def _may_edit(request: ClinicRequest, who) -> bool:
+    """A practitioner changes their own hours; a clinic admin anyone's."""
+    return who is not None and (request.membership.role == Role.CLINIC_ADMIN or who.pk == request.user.pk)
+
+
+def _back_to_hours(who) -> HttpResponse:
+    return redirect(reverse("appointments:availability") + f"?practitioner={who.username if who else ''}")
+
+
+def _editable(request: ClinicRequest):
+    """(people, who) when the requester may change who's hours; otherwise None, refused and audited."""
+    people, who = _who(request)
+    if not _may_edit(request, who):
+        record(request, "availability.change", outcome="denied", category=CAT)
+        messages.error(request, "You can change your own hours only.")
+        return None
+    return people, who
+
+
+@allowed
+def availability(request: ClinicRequest) -> HttpResponse:
+    """Weekly hours and exceptions. A practitioner edits their own; a clinic admin anyone's."""
+    people, who = _who(request)
+    record(request, "availability.view", category=CAT, detail=who.username if who else "")
+    return _hours_page(request, people, who)
+
+
+@allowed
+@require_POST
+def add_hours(request: ClinicRequest) -> HttpResponse:
+    if (editable := _editable(request)) is None:
+        return _back_to_hours(_who(request)[1])
+    people, who = editable
+    form = AvailabilityForm(request.POST, prefix="h")
+    if not form.is_valid():
+        return _hours_page(request, people, who, hours_form=form)
+    Availability.objects.create(clinic=request.membership.clinic, user=who, **form.cleaned_data)
+    record(request, "availability.add", category=CAT, detail=who.username)
+    messages.success(request, "Hours added.")
+    return _back_to_hours(who)
+
+
+@allowed
+@require_POST
+def add_exception(request: ClinicRequest) -> HttpResponse:
+    if (editable := _editable(request)) is None:
+        return _back_to_hours(_who(request)[1])
+    people, who = editable
+    form = ExceptionForm(request.POST, prefix="x")
+    if not form.is_valid():
+        return _hours_page(request, people, who, exc_form=form)
+    AvailabilityException.objects.create(clinic=request.membership.clinic, user=who, **form.cleaned_data)
+    record(request, "availability.exception", category=CAT, detail=who.username)
+    messages.success(request, "Exception added.")
+    return _back_to_hours(who)
+
+
+def _remove(request: ClinicRequest, model, code, action: str) -> HttpResponse:
+    row = get_for_clinic(request, model.objects.select_related("user"), code=code)  # another clinic's: 404
+    if not _may_edit(request, row.user):
+        record(request, "availability.change", outcome="denied", category=CAT)
+        messages.error(request, "You can change your own hours only.")
+        return _back_to_hours(row.user)
+    row.delete()
+    record(request, f"availability.{action}", category=CAT, detail=row.user.username)
+    messages.success(request, "Removed.")
+    return _back_to_hours(row.user)
+
+
+@allowed
+@require_POST
+def remove_hours(request: ClinicRequest, code) -> HttpResponse:
+    return _remove(request, Availability, code, "remove_hours")
+
+
+@allowed
+@require_POST
+def remove_exception(request: ClinicRequest, code) -> HttpResponse:
+    return _remove(request, AvailabilityException, code, "remove_exception")
+
+
+@allowed
+@require_POST
+def new_feed(request: ClinicRequest) -> HttpResponse:
+    """A new secret calendar address for oneself, shown once (the old one stops working)."""
+    people, who = _who(request)
+    if who is None or who.pk != request.user.pk:
+        record(request, "availability.change", outcome="denied", category=CAT)
+        messages.error(request, "You can make a calendar address for yourself only.")
+        return _back_to_hours(who)
+    token = services.calendar_for(request.membership.clinic, who).new_feed_token()
+    record(request, "calendar.feed_new", category=CAT, detail=who.username)
+    return _hours_page(
+        request, people, who, feed_url=request.build_absolute_uri(reverse("appointments:feed", args=[token]))
+    )
+
+
+@allowed
+@require_POST
+def feed_names(request: ClinicRequest) -> HttpResponse:
+    """A clinic admin decides whether practitioners' calendar feeds show patient names."""
+    clinic = request.membership.clinic
+    clinic.calendar_feed_names = request.POST.get("names") == "1"
+    clinic.save(update_fields=["calendar_feed_names"])
+    record(request, "calendar.feed_names", category=CAT, detail=str(clinic.calendar_feed_names))
+    messages.success(
+        request, "Calendar feeds " + ("show" if clinic.calendar_feed_names else "hide") + " patient names."
+    )
+    return _back_to_hours(_who(request)[1])
 
 
 @allowed

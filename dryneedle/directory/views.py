@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
@@ -155,13 +156,7 @@ def request_detail(request: ClinicRequest, code) -> HttpResponse:
     cr = get_for_clinic(request, ConsultationRequest.objects.select_related("listing__user"), code=code)
     given, _, family = cr.name.partition(" ")
     form = ConvertForm(request.POST or None, initial={"given_name": given, "family_name": family or given})
-    if request.method == "POST" and request.POST.get("action") == "close":
-        cr.status, cr.handled_by, cr.handled_at = "closed", request.user, timezone.now()
-        cr.save()
-        record(request, "consultation.close", category=CAT, detail=str(cr.code))
-        messages.success(request, "Request closed.")
-        return redirect("directory:inbox")
-    if request.method == "POST" and cr.status != "new":
+    if request.method == "POST" and cr.status != ConsultationRequest.Status.NEW:
         messages.error(request, "This request was already handled.")
         return redirect("directory:request", cr.code)
     if request.method == "POST" and form.is_valid():
@@ -178,7 +173,8 @@ def request_detail(request: ClinicRequest, code) -> HttpResponse:
                                      end=start + timedelta(minutes=30), kind="consultation",
                                      note=cr.preferred_times[:300])  # fmt: skip
                     record(request, "appointment.book", a, patient=p, category="scheduling")
-                cr.status, cr.patient, cr.handled_by, cr.handled_at = "converted", p, request.user, timezone.now()
+                cr.status, cr.patient = ConsultationRequest.Status.CONVERTED, p
+                cr.handled_by, cr.handled_at = request.user, timezone.now()
                 cr.save()
         except ValidationError as e:
             add_errors(form, e)
@@ -190,3 +186,19 @@ def request_detail(request: ClinicRequest, code) -> HttpResponse:
     else:
         record(request, "consultation.convert", category=CAT, outcome="invalid", detail=str(cr.code))
     return render(request, "directory/request.html", {"cr": cr, "form": form}, status=400 if form.errors else 200)
+
+
+@allowed
+@require_POST
+def close_request(request: ClinicRequest, code) -> HttpResponse:
+    """Reception closes a request without a patient record (a wrong number, a duplicate); only a new one."""
+    cr = get_for_clinic(request, ConsultationRequest, code=code)
+    if cr.status != ConsultationRequest.Status.NEW:
+        record(request, "consultation.close", category=CAT, outcome="invalid", detail=f"{cr.code} already handled")
+        messages.error(request, "This request was already handled.")
+        return redirect("directory:request", cr.code)
+    cr.status, cr.handled_by, cr.handled_at = ConsultationRequest.Status.CLOSED, request.user, timezone.now()
+    cr.save(update_fields=["status", "handled_by", "handled_at"])
+    record(request, "consultation.close", category=CAT, detail=str(cr.code))
+    messages.success(request, "Request closed.")
+    return redirect("directory:inbox")

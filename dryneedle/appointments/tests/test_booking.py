@@ -131,12 +131,12 @@ def test_status_changes(alice, clinic_a, patient):
 
 def test_availability_end_before_start_is_refused(alice, clinic_a):
     c = client_for(alice)
-    r = c.post("/appointments/hours/", {"action": "add_hours", "h-weekday": "0", "h-start": "17:00", "h-end": "09:00"})
+    r = c.post("/appointments/hours/add/", {"h-weekday": "0", "h-start": "17:00", "h-end": "09:00"})
     assert r.status_code == 400 and "The end must be after the start." in r.content.decode()
     r = c.post("/api/v1/availability", {"practitioner": "alice@a.example", "weekday": 0, "start": "17:00",
                                         "end": "09:00"}, content_type="application/json")  # fmt: skip
     assert r.status_code == 422
-    r = c.post("/appointments/hours/", {"action": "add_exception", "x-date": "2030-01-07", "x-kind": "extra"})
+    r = c.post("/appointments/hours/exceptions/add/", {"x-date": "2030-01-07", "x-kind": "extra"})
     assert r.status_code == 400 and "Extra hours need a start and an end." in r.content.decode()
     assert not Availability.objects.exists() and not AvailabilityException.objects.exists()
 
@@ -145,11 +145,23 @@ def test_a_practitioner_edits_only_their_own_hours(alice, admin, clinic_a):
     from conftest import make_user
 
     dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Doe")
-    body = {"action": "add_hours", "h-weekday": "1", "h-start": "09:00", "h-end": "12:00"}
-    client_for(alice).post("/appointments/hours/?practitioner=dora@a.example", body)
+    body = {"h-weekday": "1", "h-start": "09:00", "h-end": "12:00"}
+    r = client_for(alice).post("/appointments/hours/add/?practitioner=dora@a.example", body, follow=True)
+    assert (
+        not Availability.objects.filter(user=dora).exists()
+        and "You can change your own hours only." in r.content.decode()
+    )
+    client_for(admin).post("/appointments/hours/add/?practitioner=dora@a.example", body)
+    (hours,) = Availability.objects.filter(user=dora)
+    client_for(alice).post(f"/appointments/hours/{hours.code}/remove/?practitioner=dora@a.example")
+    assert Availability.objects.filter(user=dora).exists()
+    client_for(admin).post(f"/appointments/hours/{hours.code}/remove/?practitioner=dora@a.example")
     assert not Availability.objects.filter(user=dora).exists()
-    client_for(admin).post("/appointments/hours/?practitioner=dora@a.example", body)
-    assert Availability.objects.filter(user=dora).count() == 1
+    # Only a clinic admin decides whether feeds show names; a practitioner is refused.
+    assert client_for(alice).post("/appointments/hours/feed-names/", {"names": "1"}).status_code == 403
+    client_for(admin).post("/appointments/hours/feed-names/", {"names": "1"})
+    clinic_a.refresh_from_db()
+    assert clinic_a.calendar_feed_names is True
 
 
 def test_api_booking_conflict_is_409(alice, clinic_a, hours, patient):
@@ -206,7 +218,7 @@ def test_two_bookings_for_one_slot_cannot_both_succeed(alice, clinic_a, patient)
 def test_ical_feed_parses_and_hides_names(alice, clinic_a, patient, client):
     a = make_appointment(patient, alice, kind="massage")
     make_appointment(patient, alice, start=a.start + timedelta(days=1), status="cancelled", cancel_reason="x")
-    r = client_for(alice).post("/appointments/hours/", {"action": "feed"})
+    r = client_for(alice).post("/appointments/hours/calendar-address/")
     url = r.context["feed_url"]
     path = url.split("testserver", 1)[1]
     body = client.get(path)
@@ -222,7 +234,7 @@ def test_ical_feed_parses_and_hides_names(alice, clinic_a, patient, client):
     (ev,) = icalendar.Calendar.from_ical(client.get(path).content).walk("VEVENT")
     assert str(ev["SUMMARY"]) == "Massage: Grace Hopper"
     # A new address ends the old one; a made-up one finds nothing.
-    client_for(alice).post("/appointments/hours/", {"action": "feed"})
+    client_for(alice).post("/appointments/hours/calendar-address/")
     assert client.get(path).status_code == 404
     assert client.get("/appointments/feed/not-a-token.ics").status_code == 404
 

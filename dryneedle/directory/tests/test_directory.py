@@ -206,3 +206,21 @@ def test_directory_api_is_public_paginated_and_read_only(listed, alice, clinic_a
     assert r.status_code == 422
     titles = [x["title"] for x in api.get("/api/v1/credentials").json()]
     assert "Dry Needling 1" in titles and all(x["verified_at"] for x in api.get("/api/v1/credentials").json())
+
+
+def test_reception_closes_a_new_request_but_not_one_already_handled(listed, bob):
+    body = {"name": "Jo Bloggs", "email": "jo@example.org", "message": "Wrong clinic, sorry.",
+            "preferred_times": "", "stamp": old_stamp(), "website": ""}  # fmt: skip
+    Client().post(f"/directory/{listed.slug}/", body)
+    cr = ConsultationRequest.objects.get()
+    c = client_for(bob)
+    r = c.post(f"/directory/requests/{cr.code}/close/")
+    cr.refresh_from_db()
+    assert r["Location"] == "/directory/requests/" and cr.status == "closed" and cr.handled_by == bob
+    # Closing twice, or a converted request, changes nothing.
+    cr.status = ConsultationRequest.Status.CONVERTED
+    cr.save(update_fields=["status"])
+    r = c.post(f"/directory/requests/{cr.code}/close/", follow=True)
+    cr.refresh_from_db()
+    assert cr.status == "converted" and "already handled" in r.content.decode()
+    assert c.get(f"/directory/requests/{cr.code}/close/").status_code == 405
