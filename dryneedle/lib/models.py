@@ -37,3 +37,9 @@ class ClinicalRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Clinical records are never deleted; mark them entered in error.")
+
+    @classmethod
+    def for_episode(cls, episode, user, **fields):
+        """A new row of ``episode``: its clinic and patient are copied from the episode, so they cannot disagree."""
+        return cls(clinic=episode.clinic, patient=episode.patient, episode=episode, created_by=user, updated_by=user,
+                   **fields)  # fmt: skip

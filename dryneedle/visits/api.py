@@ -152,18 +152,12 @@ def _visit(request, code, write: bool) -> Visit:
 def create_visit(request: ClinicRequest, code: UUID):
     """Start a draft needling visit on an open episode."""
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
-    if episode.status != Episode.Status.OPEN:
-        raise HttpError(422, "Visits are recorded on an open episode.")
-    with transaction.atomic():
-        v = Visit.objects.create(
-            clinic=episode.clinic,
-            patient=episode.patient,
-            episode=episode,
-            practitioner=request.user,
-            created_by=request.user,
-            updated_by=request.user,
-        )
-        record(request, "visit.create", v, category="procedure", detail="api")
+    try:
+        with transaction.atomic():
+            v = services.start_visit(episode, request.user)
+            record(request, "visit.create", v, category="procedure", detail="api")
+    except ValidationError as e:
+        raise HttpError(422, " ".join(e.messages)) from None
     return Status(201, _out(v))
 
 

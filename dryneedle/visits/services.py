@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dryneedle.accounts.models import Membership, Role
+from dryneedle.patients.models import Episode
 from dryneedle.screening.gate import current_screening, needling_gate
 from dryneedle.visits import bodymap, depth, hooks, signing
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
@@ -115,6 +116,15 @@ def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True
     ins.bleeding = bleeding
     ins.updated_by = user
     ins.save(update_fields=["time_out", "pressure_applied", "bleeding", "updated_by", "updated"])
+
+
+def start_visit(episode, user) -> Visit:
+    """A draft needling visit on an open episode, by ``user`` (the page and the API both start one here)."""
+    if episode.status != Episode.Status.OPEN:
+        raise ValidationError("Visits are recorded on an open episode.")
+    visit = Visit.for_episode(episode, user, practitioner=user)
+    visit.save()
+    return visit
 
 
 def can_sign(user, visit: Visit, on=None) -> list[str]:

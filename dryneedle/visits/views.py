@@ -55,19 +55,13 @@ def _visit(request: ClinicRequest, code, write: bool) -> Visit:
 @allowed
 def start_visit(request: ClinicRequest, code) -> HttpResponse:
     episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
-    if episode.status != Episode.Status.OPEN:
-        messages.error(request, "Visits are recorded on an open episode.")
+    try:
+        with transaction.atomic():
+            visit = services.start_visit(episode, request.user)
+            record(request, "visit.create", visit, category="procedure")
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
         return redirect("patients:episode", episode.code)
-    with transaction.atomic():
-        visit = Visit.objects.create(
-            clinic=episode.clinic,
-            patient=episode.patient,
-            episode=episode,
-            practitioner=request.user,
-            created_by=request.user,
-            updated_by=request.user,
-        )
-        record(request, "visit.create", visit, category="procedure")
     return redirect("visits:detail", visit.code)
 
 

@@ -417,3 +417,17 @@ def test_raising_a_limit_needs_a_reference_a_second_admin_and_stays_under_the_ca
     limit = DepthLimit.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         DepthLimit.objects.filter(pk=limit.pk).update(approved_by=limit.proposed_by)
+
+
+def test_a_visit_is_started_on_an_open_episode_and_takes_its_clinic_and_patient(alice, episode):
+    from django.core.exceptions import ValidationError as Invalid
+
+    from dryneedle.visits import services
+
+    v = services.start_visit(episode, alice)
+    assert (v.clinic, v.patient, v.episode, v.practitioner, v.created_by, v.status) == (
+        episode.clinic, episode.patient, episode, alice, alice, "draft"
+    )  # fmt: skip
+    episode.status = "discharged"  # not saved: the rule reads the episode it is given
+    with pytest.raises(Invalid, match="open episode"):
+        services.start_visit(episode, alice)
