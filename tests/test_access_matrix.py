@@ -58,6 +58,7 @@ PAGE_OBJECT = {
     "visits:needle_incident": "insertion",
     "visits:examine": "visit",
     "visits:charts": "episode",
+    "outcomes:chart": "episode",
     "outcomes:episode": "episode",
     "outcomes:record": "episode",
     "outcomes:send": "episode",

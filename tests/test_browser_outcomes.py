@@ -111,7 +111,11 @@ def test_baseline_by_the_clinician_follow_up_by_the_patient_on_a_phone(live_serv
 
     # The clinician sees the new scores and the change against the cited thresholds.
     page.goto(f"{live_server.url}/outcomes/episodes/{e.code}/")
-    expect(page.locator("svg.chart")).to_have_count(4)  # NPRS, ODI, RMDQ, PSFS
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(4)  # NPRS, ODI, RMDQ, PSFS
+    for i in range(4):  # each image loaded (a broken one has no natural width)
+        expect(charts.nth(i)).to_have_js_property("complete", True)
+        assert charts.nth(i).evaluate("img => img.naturalWidth") > 0
     row = page.get_by_role("row").filter(has_text="ODI")
     expect(row).to_contain_text("53.3")
     expect(row).to_contain_text("20.0")  # ten sections at 1 → 10/50

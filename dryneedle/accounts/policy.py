@@ -96,6 +96,7 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:record": {"POST": CLINICAL},
     "outcomes:mark_in_error": {"POST": CLINICAL},
     "outcomes:send": {"POST": CLINICAL},
+    "outcomes:chart": {"GET": CLINICAL},
     "outcomes:report": {"GET": CLINICAL},
     "outcomes:due": {"GET": CLINICAL},
     "outcomes:measure": {"POST": CLINICAL},

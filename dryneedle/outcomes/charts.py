@@ -1,15 +1,18 @@
 """Charts of each measure over time: matplotlib SVG, the same figure for pages and PDFs.
 
-The SVG is inlined in pages, where the Content-Security-Policy forbids inline
-styles, so matplotlib's style attributes are rewritten as SVG presentation
-attributes (which CSP does not touch) and its <style> element is dropped.
+A chart is its own resource (outcomes:chart), shown with <img>, so the page's
+Content-Security-Policy never meets matplotlib's inline styles and the SVG is
+served as matplotlib wrote it. Drawing takes tens of milliseconds, so each
+figure is cached under a digest of exactly what it draws: new scores, visits or
+thresholds give a new key, and nothing stale is ever shown.
 """
 
+import hashlib
 import io
-import re
 from datetime import timedelta
 
 import matplotlib
+from django.core.cache import cache
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.dates as mdates
@@ -58,32 +61,23 @@ def measure_chart(s, visits=(), mic_points=None, span=None) -> str:
         fig.savefig(buf, format="svg")
     finally:
         plt.close(fig)
-    return presentational(buf.getvalue(), title=f"{NAMES[s.measure]} over time")
+    return buf.getvalue()
 
 
-_STYLE_ATTR = re.compile(r'style="([^"]*)"')
-_FONT = re.compile(r"(?:(italic|oblique|bold|normal)\s+)*([\d.]+)px\s+(.+)")
+CACHE_SECONDS = 7 * 24 * 3600
 
 
-def _attrs(style: str) -> str:
-    out = []
-    for decl in style.split(";"):
-        if ":" not in decl:
-            continue
-        prop, value = (x.strip() for x in decl.split(":", 1))
-        if prop == "font":
-            m = _FONT.match(value)
-            if m:
-                out += [f'font-size="{m.group(2)}"', f'font-family="{m.group(3).replace(chr(34), "")}"']
-            continue
-        out.append(f'{prop}="{value.replace(chr(34), chr(39))}"')
-    return " ".join(out)
+def chart_key(s, visits=(), mic_points=None, span=None) -> str:
+    """A digest of everything the figure shows; the same data, the same key."""
+    drawn = (s.measure, [(p[0].isoformat(), p[1]) for p in s.points], [v.isoformat() for v in visits],
+             str(mic_points), [t.isoformat() for t in span] if span else None)  # fmt: skip
+    return hashlib.sha256(repr(drawn).encode()).hexdigest()[:32]
 
 
-def presentational(svg: str, title: str) -> str:
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
-    svg = _STYLE_ATTR.sub(lambda m: _attrs(m.group(1)), svg)
-    svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r'<svg \1class="chart" role="img"', svg, count=1)
-    return svg.replace(">", f"><title>{title}</title>", 1)
+def cached_chart(s, visits=(), mic_points=None, span=None) -> str:
+    key = chart_key(s, visits, mic_points, span)
+    svg = cache.get(f"chart:{key}")
+    if svg is None:
+        svg = measure_chart(s, visits, mic_points, span)
+        cache.set(f"chart:{key}", svg, CACHE_SECONDS)
+    return svg

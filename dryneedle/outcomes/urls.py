@@ -10,6 +10,7 @@ urlpatterns = [
     path("responses/<uuid:code>/in-error/", views.mark_in_error, name="mark_in_error"),
     path("episodes/<uuid:code>/send/", views.send_questionnaires, name="send"),
     path("episodes/<uuid:code>/report.pdf", views.progress_report, name="report"),
+    path("episodes/<uuid:code>/chart.svg", views.chart, name="chart"),
     path("due/", views.due_worklist, name="due"),
     path("episodes/<uuid:code>/measures/", views.record_measure, name="measure"),
     path("thresholds/", views.thresholds, name="thresholds"),

@@ -1,11 +1,12 @@
 """The episode's outcomes: record responses, see each measure over time against meaningful change."""
 
-from datetime import datetime
+import base64
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +16,11 @@ from dryneedle.accounts.models import Role
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import error_text
+from dryneedle.lib.http import query_choice
 from dryneedle.outcomes import bundle, charts, instruments, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
 from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
-from dryneedle.outcomes.models import INSTRUMENT_CHOICES, ObjectiveMeasure, Response, TextPack, Threshold
+from dryneedle.outcomes.models import INSTRUMENT_CHOICES, NAMES, ObjectiveMeasure, Response, TextPack, Threshold
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
@@ -33,20 +35,35 @@ def answers_from_post(instrument: str, post) -> dict:
     return answers_from_row(instrument, row)
 
 
-def _context(episode: Episode, instrument: str, posted=None) -> dict:
-
-    pack = getattr(TextPack.objects.filter(clinic=episode.clinic).first(), "pack", None)
+def _chart_inputs(episode: Episode):
+    """(series by measure, visit times, thresholds, time span): what the page's charts draw."""
     mic = services.thresholds(episode.clinic)
     visits = list(Visit.objects.filter(episode=episode).order_by("started").values_list("started", flat=True))
-    measures = []
     all_series = services.series(episode)
     stamps = [p[0] for s in all_series.values() for p in s.points] + visits
+    span = None
     if stamps:
         start = timezone.make_aware(datetime.combine(episode.start_date, datetime.min.time()))
-        span = (min([start, *stamps]), max([timezone.now(), *stamps]))
-    for m, s in all_series.items():
-        if s.points:
-            measures.append({"s": s, "svg": charts.measure_chart(s, visits, mic[m], span), "mic": mic[m]})
+        # To the end of today, not to this second: the same figure (and cache key) all day.
+        tonight = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), datetime.min.time()))
+        span = (min([start, *stamps]), max([tonight, *stamps]))
+    return all_series, visits, mic, span
+
+
+def _context(episode: Episode, instrument: str, posted=None) -> dict:
+    pack = getattr(TextPack.objects.filter(clinic=episode.clinic).first(), "pack", None)
+    all_series, visits, mic, span = _chart_inputs(episode)
+    measures = [
+        {
+            "s": s,
+            "name": NAMES[m],
+            "key": charts.chart_key(s, visits, mic[m], span),
+            "mic": mic[m],
+            "chart_args": (s, visits, mic[m], span),
+        }
+        for m, s in all_series.items()
+        if s.points
+    ]
     got = (posted or {}).get
     ticked = set(posted.getlist("ticked")) if posted else set()
     return {
@@ -192,6 +209,8 @@ def progress_report(request: ClinicRequest, code) -> HttpResponse:
     )
     ctx = _context(episode, "nprs")
     ctx["today"] = timezone.localdate()
+    for m in ctx["measures"]:  # the PDF carries its charts inside it
+        m["svg_data"] = base64.b64encode(charts.cached_chart(*m["chart_args"]).encode()).decode()
     html = render_to_string("outcomes/report.html", ctx, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     record(request, "outcomes.report", episode, patient=episode.patient, category="outcomes")
@@ -261,3 +280,18 @@ def thresholds(request: ClinicRequest) -> HttpResponse:
         {"rows": rows, "can_edit": request.membership.role == Role.CLINIC_ADMIN},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@allowed
+def chart(request: ClinicRequest, code) -> HttpResponse:
+    """One measure's chart as an SVG image (the episode page shows it with <img>)."""
+    episode = care_team.get_clinical(request, Episode.objects.select_related("clinic"), write=False, code=code)
+    measure = query_choice(request, "measure", scoring.MEASURES, "nprs")
+    all_series, visits, mic, span = _chart_inputs(episode)
+    s = all_series[measure]
+    if not s.points:
+        raise Http404("No scores for this measure yet.")
+    record(request, "outcomes.chart", episode, patient=episode.patient, category="outcomes", detail=measure)
+    # The site's CSP goes with it: an <img> runs no script and a browser does not apply a
+    # policy to an image, so matplotlib's inline styles draw; opened as a page, they do not.
+    return HttpResponse(charts.cached_chart(s, visits, mic[measure], span), content_type="image/svg+xml")

@@ -1,6 +1,7 @@
 """Outcomes through the pages, the API and a patient link: stored as scored, refused when wrong, audited."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -42,8 +43,17 @@ def test_clinician_records_and_sees_change(alice, episode):
     html = c.get(f"/outcomes/episodes/{episode.code}/").content.decode()
     # 35.6% → 22.2%: 13.3 points (MIC 10 met), 37.5% (30% met)
     assert "35.6" in html and "22.2" in html and "13.3 (37.5%)" in html
-    assert "<svg" in html and "ODI" in html and "within ±10 of baseline (MIC)" in html
-    assert 'style="' not in html.split("<svg", 1)[1]  # the chart obeys the CSP (no inline styles)
+    # The chart is its own image, named by a digest of what it draws.
+    src = re.search(r'<img class="chart" src="([^"]+measure=odi[^"]*)"', html).group(1).replace("&amp;", "&")
+    chart = c.get(src)
+    assert chart["Content-Type"] == "image/svg+xml" and "frame-ancestors 'none'" in chart["Content-Security-Policy"]
+    assert b"<svg" in chart.content and "within ±10 of baseline (MIC)" in chart.content.decode()
+    assert c.get(src).content == chart.content  # the same data: the same figure (from the cache)
+    c.post(url, {"instrument": "odi", **ODI_16, "lifting": "0"})
+    again = c.get(f"/outcomes/episodes/{episode.code}/").content.decode()
+    assert src.replace("&", "&amp;") not in again  # a new score, a new address
+    assert c.get(f"/outcomes/episodes/{episode.code}/chart.svg?measure=psfs").status_code == 404  # no PSFS yet
+    assert c.get(f"/outcomes/episodes/{episode.code}/chart.svg?measure=sf36").status_code == 400
     # Safety review §14: IMMPACT as trial benchmarks, PSFS 2 points as a detectable change.
     assert "benchmarks for interpreting group results in clinical trials" in html
     assert "minimal detectable change (Stratford 1995)" in html
