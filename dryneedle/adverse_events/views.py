@@ -26,7 +26,7 @@ def _filtered(request: ClinicRequest):
     clinic = request.membership.clinic
     form = FilterForm(clinic, request.GET or None)
     events = AdverseEvent.objects.filter(clinic=clinic, entered_in_error=False)
-    visits = Visit.objects.filter(clinic=clinic, status="signed", insertions__isnull=False)
+    visits = Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED, insertions__isnull=False)
     if form.is_valid():
         d = form.cleaned_data
         if d["practitioner"]:

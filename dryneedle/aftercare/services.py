@@ -51,7 +51,9 @@ def _exercises(episode) -> list:
 
 def own_rates(clinic) -> dict | None:
     """The clinic's own rates of the common reactions, once it has enough signed visits with needles."""
-    visits = Visit.objects.filter(clinic=clinic, status="signed", insertions__isnull=False).distinct().count()
+    visits = (
+        Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED, insertions__isnull=False).distinct().count()
+    )
     if visits < rules.OWN_RATE_MIN_VISITS:
         return None
     counted = AdverseEvent.objects.filter(clinic=clinic, entered_in_error=False, visit__isnull=False).exclude(
@@ -90,7 +92,9 @@ def due_checkins(now=None):
     first_cut = now - timedelta(hours=settings.CHECKIN_HOURS)
     recent = now - timedelta(days=7)
     firsts = (
-        Visit.objects.filter(status="signed", signed_at__lte=first_cut, signed_at__gte=recent, insertions__isnull=False)
+        Visit.objects.filter(
+            status=Visit.Status.SIGNED, signed_at__lte=first_cut, signed_at__gte=recent, insertions__isnull=False
+        )
         .exclude(checkins__attempt=1)
         .distinct()
         .select_related("patient", "episode", "clinic", "signed_by")

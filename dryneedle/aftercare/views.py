@@ -49,7 +49,7 @@ def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
 def patient_handout(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """The handout from the patient's link: the visit it names, of the link's own patient only."""
     visit = (
-        Visit.objects.filter(code=(link.bundle or [""])[0], patient=link.patient, status="signed")
+        Visit.objects.filter(code=(link.bundle or [""])[0], patient=link.patient, status=Visit.Status.SIGNED)
         .select_related("clinic", "signed_by", "patient")
         .first()
     )

@@ -15,6 +15,7 @@ from dryneedle.accounts.models import Clinic, User
 from dryneedle.accounts.people import practitioners
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.lib import mail
+from dryneedle.patients.models import Episode
 from dryneedle.plans import services as plans
 from dryneedle.plans.models import CarePlan
 
@@ -208,7 +209,11 @@ class Day:
 
     @property
     def busy_minutes(self) -> int:
-        return sum(int((a.end - a.start).total_seconds() // 60) for a in self.appointments if a.status != "cancelled")
+        return sum(
+            int((a.end - a.start).total_seconds() // 60)
+            for a in self.appointments
+            if a.status != Appointment.Status.CANCELLED
+        )
 
 
 def days(clinic, practitioner, first: date, n: int) -> list[Day]:
@@ -283,7 +288,7 @@ def send_reminders(now=None, stdout=None) -> dict:
         mail.send("appointments/email/reminder.txt", {"a": a}, [a.patient.email], a.clinic)
         sent["reminders"] += 1
     plans_due = CarePlan.objects.filter(
-        episode__status="discharged", maintenance_every_weeks__isnull=False, patient__email__gt=""
+        episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False, patient__email__gt=""
     ).select_related("episode", "patient", "clinic")
     for plan in plans_due:
         today = timezone.localdate(now, clinic_tz(plan.clinic))

@@ -21,7 +21,7 @@ from dryneedle.appointments.models import Appointment, Availability, Availabilit
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_date
-from dryneedle.patients.models import Patient
+from dryneedle.patients.models import Episode, Patient
 from dryneedle.plans.models import Component
 from dryneedle.web import lookups
 
@@ -68,7 +68,7 @@ def day(request: ClinicRequest) -> HttpResponse:
 
 def _components(patient) -> list[tuple[str, str]]:
     """The patient's open plans' components, with how many are booked, for the booking form."""
-    comps = Component.objects.filter(patient=patient, stopped=False, plan__episode__status="open")
+    comps = Component.objects.filter(patient=patient, stopped=False, plan__episode__status=Episode.Status.OPEN)
     counts = services.booked_counts(comps)
     return [
         (str(c.code), f"{c} ({c.plan.episode.condition_name}): {counts.get(c.id, 0)} of {c.count} booked")

@@ -14,7 +14,7 @@ from dryneedle.accounts.models import Role
 from dryneedle.accounts.policy import CLINICAL, DEMOGRAPHICS
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients.models import Episode, Patient, RecordStatus
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential
 
@@ -37,6 +37,6 @@ def home(request: ClinicRequest) -> HttpResponse:
         )
     if m is not None and m.role in DEMOGRAPHICS:
         ctx["counts"] = Patient.objects.filter(clinic=m.clinic).aggregate(
-            patients=Count("id"), active=Count("id", filter=Q(status="active"))
+            patients=Count("id"), active=Count("id", filter=Q(status=RecordStatus.ACTIVE))
         )
     return render(request, "care/home.html", ctx)

@@ -13,6 +13,7 @@ from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
 from dryneedle.lib import mail
 from dryneedle.lib.forms import uuid_or_none
+from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
 
 REVIEW_LINK_DAYS = 30  # how long the review link works after discharge (our choice)
@@ -35,7 +36,7 @@ def patient_review(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """The patient's review form; only for a discharged episode, once."""
     episode = link.episode
     ctx = {"link": link, "clinic": link.clinic, "practitioner": episode.clinician}
-    if episode.status != "discharged" or episode.clinician is None:
+    if episode.status != Episode.Status.DISCHARGED or episode.clinician is None:
         record(request, "review.refused", link, patient=link.patient, outcome="denied", detail="episode not completed")
         return render(request, "portal/message.html", {**ctx, "message": "Reviews open once your care is complete."},
                       status=410)  # fmt: skip

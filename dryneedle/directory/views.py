@@ -137,7 +137,10 @@ def my_listing(request: ClinicRequest) -> HttpResponse:
 def inbox(request: ClinicRequest) -> HttpResponse:
     qs = ConsultationRequest.objects.filter(clinic=request.membership.clinic).select_related("listing__user")
     record(request, "consultation.list", category=CAT)
-    new, done = qs.filter(status="new").order_by("created"), qs.exclude(status="new").order_by("-created")[:50]
+    new, done = (
+        qs.filter(status=ConsultationRequest.Status.NEW).order_by("created"),
+        qs.exclude(status=ConsultationRequest.Status.NEW).order_by("-created")[:50],
+    )
     return render(request, "directory/inbox.html", {"new": new, "done": done})
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dryneedle.outcomes import bundle, scoring
 from dryneedle.outcomes.models import Response, Threshold
+from dryneedle.patients.models import Episode
 from dryneedle.visits.models import Visit
 
 
@@ -99,7 +100,7 @@ def due_items(episodes, today=None) -> list[tuple]:
     return [
         (e, d)
         for e in episodes
-        if e.status != "entered_in_error"
+        if e.status != Episode.Status.ENTERED_IN_ERROR
         for d in bundle.due_list(e.start_date, e.discharge_date, dates.get(e.id, {}), today)
         if d.status in ("due", "overdue")
     ]

@@ -175,7 +175,7 @@ class PlanOut(Schema):
 
     @staticmethod
     def resolve_reassessment_due(obj):
-        return [m for m, _ in services.reassessment(obj)] if obj.episode.status == "open" else []
+        return [m for m, _ in services.reassessment(obj)] if obj.episode.status == Episode.Status.OPEN else []
 
 
 class ExerciseOut(Schema):
@@ -221,7 +221,9 @@ def _plan(request, code, write):
 @router.get("plans", response={200: list[PlanOut], **ERRORS}, operation_id="list_plans")
 def list_plans(request: ClinicRequest, status: Literal["open", "discharged"] | None = None):
     """Care plans of the caller's care team (all of the clinic's for an admin)."""
-    qs = CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
+    qs = CarePlan.objects.filter(clinic=request.membership.clinic).exclude(
+        episode__status=Episode.Status.ENTERED_IN_ERROR
+    )
     if status:
         qs = qs.filter(episode__status=status)
     rows = list(services.for_listing(care_team.team_rows(request, qs)).order_by("id")[:500])

@@ -15,6 +15,7 @@ from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode
 from dryneedle.plans import exercises, rules
 from dryneedle.plans.models import Assignment, CarePlan, Component, ExerciseLog, Goal, Review
+from dryneedle.visits.models import Visit
 
 # Maintenance keeps the patient in view for a year after discharge unless the clinician
 # says otherwise (the care-plan issue's "a year"; not a clinical number).
@@ -290,7 +291,7 @@ def adherence(plan: CarePlan, today: date | None = None) -> list[dict]:
 
 
 def signed_visits(episode) -> int:
-    return episode.visits.filter(status="signed").count()
+    return episode.visits.filter(status=Visit.Status.SIGNED).count()
 
 
 def reassessment(plan: CarePlan) -> list[tuple[str, int]]:
@@ -305,7 +306,7 @@ def for_listing(plans):
     """Plans with everything a list of them shows, in a fixed number of queries (not a few per plan)."""
     return (
         plans.select_related("episode", "patient")
-        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status="signed"), distinct=True))
+        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status=Visit.Status.SIGNED), distinct=True))
         .prefetch_related(
             Prefetch("components", queryset=Component.objects.select_related("provider").order_by("id")),
             Prefetch("goals", queryset=Goal.objects.order_by("id")),
@@ -420,7 +421,7 @@ def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
         when = timezone.localtime(a.start)
         out.append(Entry(when.date(), order, "appointment", f"{a.get_kind_display()} with "
                          f"{a.practitioner.display_name()}", a.get_status_display(), when))  # fmt: skip
-    for v in episode.visits.filter(status="signed").order_by("started"):
+    for v in episode.visits.filter(status=Visit.Status.SIGNED).order_by("started"):
         when = timezone.localtime(v.started)
         out.append(Entry(when.date(), rules.SEQUENCE_ORDER["needling"], "visit", "Dry-needling visit signed", "", when))
     for d in outcomes.due_for(episode, today):

@@ -31,6 +31,7 @@ from dryneedle.plans.forms import (
 from dryneedle.plans.models import Assignment, CarePlan, Component, Goal
 from dryneedle.portal.models import PatientLink
 from dryneedle.portal.views import send_link
+from dryneedle.visits.models import Visit
 
 CAT = "care_plan"
 # Where the plan page opens after a change: the section, not the form (a fragment inside a closed
@@ -130,7 +131,7 @@ def _context(request, plan: CarePlan, **forms) -> dict:
         "components": components,
         "goals": plan.goals.order_by("dropped", "id"),
         "signed": signed,
-        "due_reviews": services.reassessment(plan) if episode.status == "open" else [],
+        "due_reviews": services.reassessment(plan) if episode.status == Episode.Status.OPEN else [],
         "reviews": plan.reviews.select_related("created_by").order_by("-created"),
         "criteria": services.criteria(plan),
         "timeline": services.timeline(plan),
@@ -342,12 +343,15 @@ def worklist(request: ClinicRequest) -> HttpResponse:
 
     today = timezone.localdate()
     plans = care_team.team_rows(
-        request, CarePlan.objects.filter(clinic=request.membership.clinic).exclude(episode__status="entered_in_error")
+        request,
+        CarePlan.objects.filter(clinic=request.membership.clinic).exclude(
+            episode__status=Episode.Status.ENTERED_IN_ERROR
+        ),
     ).select_related("patient", "episode")
     reviews = []
     open_plans = (
-        plans.filter(episode__status="open", expected_dn_visits__isnull=False)
-        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status="signed"), distinct=True))
+        plans.filter(episode__status=Episode.Status.OPEN, expected_dn_visits__isnull=False)
+        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status=Visit.Status.SIGNED), distinct=True))
         .prefetch_related("reviews")
     )
     for plan in open_plans:
@@ -355,7 +359,7 @@ def worklist(request: ClinicRequest) -> HttpResponse:
         for m, n in rules.due_milestones(plan.expected_dn_visits, plan.signed, reviewed):
             reviews.append((plan, m, n))
     recalls = services.recalls_due(
-        plans.filter(episode__status="discharged", maintenance_every_weeks__isnull=False), today
+        plans.filter(episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False), today
     )
     record(request, "plans.worklist", category=CAT, detail=f"{len(reviews)} reviews, {len(recalls)} recalls")
     recalls.sort(key=lambda r: r[1])

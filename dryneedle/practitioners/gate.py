@@ -77,7 +77,7 @@ def problems(user, clinic, on=None) -> list[str]:
 
 def needs_attestation(rule) -> bool:
     """No rule held, or a law silent on dry needling: the local rule must be checked and recorded."""
-    return rule is None or rule.status == "silent"
+    return rule is None or rule.status == JurisdictionRule.Status.SILENT
 
 
 def current_attestation(clinic, profession: str, on=None) -> LocalRuleAttestation | None:

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dryneedle.patients.models import Episode
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 
@@ -89,7 +90,7 @@ def _freeze_clearances(answers: dict, parsed: rules.Answers) -> None:
 
 def record_screening(episode, user, data: dict) -> Screening:
     """Evaluate and save a screening; the previous current one is superseded."""
-    if episode.status != "open":
+    if episode.status != Episode.Status.OPEN:
         raise ValidationError("Screen an open episode.")
     answers = answers_for(episode, data)
     try:

@@ -37,6 +37,12 @@ def signing_problems(user, visit, on=None) -> list[str]:
 def records_of(user) -> tuple[int, int]:
     """Back-pain episodes the user leads and needling visits they signed (practitioners.gate.records_of)."""
     back = [c for c, info in BY_CODE.items() if info.back_pain]
-    episodes = Episode.objects.filter(clinician=user, condition__in=back).exclude(status="entered_in_error").count()
-    visits = Visit.objects.filter(signed_by=user, status="signed", insertions__isnull=False).distinct().count()
+    episodes = (
+        Episode.objects.filter(clinician=user, condition__in=back)
+        .exclude(status=Episode.Status.ENTERED_IN_ERROR)
+        .count()
+    )
+    visits = (
+        Visit.objects.filter(signed_by=user, status=Visit.Status.SIGNED, insertions__isnull=False).distinct().count()
+    )
     return episodes, visits

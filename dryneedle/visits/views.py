@@ -100,7 +100,7 @@ def _page(
             "intensities": range(11),
             "qualities": bodymap.QUALITIES,
             "chart_data": chart_data(),
-            "sign_problems": services.can_sign(request.user, visit) if visit.status == "draft" else [],
+            "sign_problems": services.can_sign(request.user, visit) if visit.status == Visit.Status.DRAFT else [],
             "note": services.soap_note(visit, needles),
             "amendments": visit.amendments.select_related("created_by").order_by("created"),
             "events": visit.adverse_events.filter(entered_in_error=False).order_by("occurred"),
