@@ -642,6 +642,14 @@ def assert_accessible(page, where: str = "") -> None:
     assert not bad, f"{where or page.url}: {bad}"
 
 
+def browser_login(page, url: str, username: str, password: str) -> None:
+    """Sign in through the login page, as a person would (no second factor: see admin_browser)."""
+    page.goto(url + "/login/")
+    page.get_by_label("Email").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
 def admin_browser(browser, url: str, username: str, password: str):
     """A clinic admin's own browser page, signed in and with the second factor set up (admins must use one)."""
     import time
@@ -651,10 +659,7 @@ def admin_browser(browser, url: str, username: str, password: str):
     from playwright.sync_api import expect
 
     page = browser.new_context().new_page()
-    page.goto(url + "/login/")
-    page.get_by_label("Email").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    browser_login(page, url, username, password)
     device = TOTPDevice.objects.get(user__username=username)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()

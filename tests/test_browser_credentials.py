@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import admin_browser, make_user, verify_for_clinics
+from conftest import admin_browser, browser_login, make_user, verify_for_clinics
 from dryneedle.accounts.models import Membership
 from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.models import Episode, Patient
@@ -22,10 +22,7 @@ SHOTS = Path("var/screenshots")
 
 
 def login(page: Page, url: str, username: str) -> None:
-    page.goto(url + "/login/")
-    page.get_by_label("Email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_login(page, url, username, PASSWORD)
 
 
 def admin_session(browser, url: str) -> Page:

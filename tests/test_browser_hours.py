@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import assert_accessible, make_consultation, make_listing, make_user
+from conftest import assert_accessible, browser_login, make_consultation, make_listing, make_user
 from dryneedle.appointments.models import Availability, AvailabilityException, Calendar
 from dryneedle.directory.models import ConsultationRequest
 
@@ -16,10 +16,7 @@ SHOTS = Path("var/screenshots")
 
 
 def login(page: Page, url: str, username: str) -> None:
-    page.goto(url + "/login/")
-    page.get_by_label("Email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_login(page, url, username, PASSWORD)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

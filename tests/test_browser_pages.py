@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import client_for, make_user
+from conftest import browser_login, client_for, make_user
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.visits.models import NeedleLot
 
@@ -16,11 +16,8 @@ PASSWORD = "a long enough passphrase"
 SHOTS = Path("var/screenshots")
 
 
-def login(page: Page, url: str, username: str):
-    page.goto(url + "/login/")
-    page.get_by_label("Email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+def login(page: Page, url: str, username: str) -> None:
+    browser_login(page, url, username, PASSWORD)
 
 
 def test_a_practitioner_edits_discharges_stocks_and_sends_questions(live_server, page: Page, clinic_a):

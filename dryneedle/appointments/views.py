@@ -216,34 +216,31 @@ def availability(request: ClinicRequest) -> HttpResponse:
     return _hours_page(request, people, who)
 
 
-@allowed
-@require_POST
-def add_hours(request: ClinicRequest) -> HttpResponse:
+def _add(request: ClinicRequest, form_class, prefix: str, model, action: str, done: str) -> HttpResponse:
+    """Add weekly hours or an exception to whose hours are shown, when the requester may change them."""
     if (editable := _editable(request)) is None:
         return _back_to_hours(_who(request)[1])
     people, who = editable
-    form = AvailabilityForm(request.POST, prefix="h")
+    form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
-        return _hours_page(request, people, who, hours_form=form)
-    Availability.objects.create(clinic=request.membership.clinic, user=who, **form.cleaned_data)
-    record(request, "availability.add", category=CAT, detail=who.username)
-    messages.success(request, "Hours added.")
+        hours_form, exc_form = (form, None) if model is Availability else (None, form)
+        return _hours_page(request, people, who, hours_form=hours_form, exc_form=exc_form)
+    model.objects.create(clinic=request.membership.clinic, user=who, **form.cleaned_data)
+    record(request, action, category=CAT, detail=who.username)
+    messages.success(request, done)
     return _back_to_hours(who)
+
+
+@allowed
+@require_POST
+def add_hours(request: ClinicRequest) -> HttpResponse:
+    return _add(request, AvailabilityForm, "h", Availability, "availability.add", "Hours added.")
 
 
 @allowed
 @require_POST
 def add_exception(request: ClinicRequest) -> HttpResponse:
-    if (editable := _editable(request)) is None:
-        return _back_to_hours(_who(request)[1])
-    people, who = editable
-    form = ExceptionForm(request.POST, prefix="x")
-    if not form.is_valid():
-        return _hours_page(request, people, who, exc_form=form)
-    AvailabilityException.objects.create(clinic=request.membership.clinic, user=who, **form.cleaned_data)
-    record(request, "availability.exception", category=CAT, detail=who.username)
-    messages.success(request, "Exception added.")
-    return _back_to_hours(who)
+    return _add(request, ExceptionForm, "x", AvailabilityException, "availability.exception", "Exception added.")
 
 
 def _remove(request: ClinicRequest, model, code, action: str) -> HttpResponse:
