@@ -30,13 +30,8 @@ def calendar_for(clinic, user) -> Calendar:
         return Calendar.objects.get(clinic=clinic, user=user)
 
 
-def clinic_tz(clinic):
-    """The clinic's zone: hours and bookings are in it, whether or not a request activated it (commands)."""
-    return clinic_zone(clinic)
-
-
 def _local(dt: datetime, clinic) -> datetime:
-    return timezone.localtime(dt, clinic_tz(clinic))
+    return timezone.localtime(dt, clinic_zone(clinic))
 
 
 def hours_on(clinic, user, day: date) -> list[tuple[time, time]]:
@@ -217,7 +212,7 @@ class Day:
 
 
 def days(clinic, practitioner, first: date, n: int) -> list[Day]:
-    tz = clinic_tz(clinic)
+    tz = clinic_zone(clinic)
     start = datetime.combine(first, time.min, tz)
     end = datetime.combine(first + timedelta(days=n), time.min, tz)
     appts = list(
@@ -291,7 +286,7 @@ def send_reminders(now=None, stdout=None) -> dict:
         episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False, patient__email__gt=""
     ).select_related("episode", "patient", "clinic")
     for plan in plans_due:
-        today = timezone.localdate(now, clinic_tz(plan.clinic))
+        today = timezone.localdate(now, clinic_zone(plan.clinic))
         d = plans.next_maintenance(plan, today)
         if d is None or d > today + timedelta(days=plans.RECALL_DAYS_BEFORE) or plan.recall_sent_for == d:
             continue
@@ -320,7 +315,7 @@ def booked_days(patients, since: date) -> dict[int, list[date]]:
     if not out:
         return out
     clinics = Clinic.objects.in_bulk({p.clinic_id for p in patients})
-    zones = {p.pk: clinic_tz(clinics[p.clinic_id]) for p in patients}
+    zones = {p.pk: clinic_zone(clinics[p.clinic_id]) for p in patients}
     rows = Appointment.objects.filter(patient_id__in=out, status__in=BUSY, start__date__gte=since)
     for patient_id, start in rows.values_list("patient_id", "start"):
         out[patient_id].append(timezone.localtime(start, zones[patient_id]).date())

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 def render(template: str, context: dict, clinic=None) -> tuple[str, str]:
     """(subject, body) of ``template``, with dates and times in ``clinic``'s zone when one is given."""
-    zone = zoneinfo.ZoneInfo(clinic.timezone) if clinic is not None and clinic.timezone else None
-    with timezone.override(zone) if zone else timezone.override(timezone.get_current_timezone()):
+    zone = zoneinfo.ZoneInfo(clinic.timezone) if clinic is not None else timezone.get_current_timezone()
+    with timezone.override(zone):
         text = render_to_string(template, context)
     subject, _, body = text.partition("\n")
     return " ".join(subject.split()), body.strip("\n") + "\n"

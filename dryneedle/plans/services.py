@@ -296,23 +296,24 @@ def signed_visits(episode) -> int:
 
 def reassessment(plan: CarePlan) -> list[tuple[str, int]]:
     reviewed = {r.milestone for r in plan.reviews.all()}
-    signed = getattr(plan, "signed", None)  # annotated by for_listing
+    signed = getattr(plan, "signed", None)  # annotated by with_progress
     return rules.due_milestones(
         plan.expected_dn_visits, signed_visits(plan.episode) if signed is None else signed, reviewed
     )
 
 
+def with_progress(plans):
+    """Plans with what reassessment() reads (signed visits counted, reviews fetched), for any number at once."""
+    signed = Count("episode__visits", filter=Q(episode__visits__status=Visit.Status.SIGNED), distinct=True)
+    return plans.select_related("episode", "patient").annotate(signed=signed).prefetch_related("reviews")
+
+
 def for_listing(plans):
     """Plans with everything a list of them shows, in a fixed number of queries (not a few per plan)."""
-    return (
-        plans.select_related("episode", "patient")
-        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status=Visit.Status.SIGNED), distinct=True))
-        .prefetch_related(
-            Prefetch("components", queryset=Component.objects.select_related("provider").order_by("id")),
-            Prefetch("goals", queryset=Goal.objects.order_by("id")),
-            Prefetch("assignments", queryset=Assignment.objects.order_by("id")),
-            "reviews",
-        )
+    return with_progress(plans).prefetch_related(
+        Prefetch("components", queryset=Component.objects.select_related("provider").order_by("id")),
+        Prefetch("goals", queryset=Goal.objects.order_by("id")),
+        Prefetch("assignments", queryset=Assignment.objects.order_by("id")),
     )
 
 

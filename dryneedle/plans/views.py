@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.people import practitioners
@@ -31,7 +32,6 @@ from dryneedle.plans.forms import (
 from dryneedle.plans.models import Assignment, CarePlan, Component, Goal
 from dryneedle.portal.models import PatientLink
 from dryneedle.portal.views import send_link
-from dryneedle.visits.models import Visit
 
 CAT = "care_plan"
 # Where the plan page opens after a change: the section, not the form (a fragment inside a closed
@@ -237,8 +237,6 @@ def add_goal(request: ClinicRequest, code) -> HttpResponse:
 @allowed
 def change_goal(request: ClinicRequest, code) -> HttpResponse:
     """Mark a goal achieved (today or a given date) or dropped."""
-    from django.utils import timezone
-
     goal = care_team.get_clinical(request, Goal.objects.select_related("plan"), write=True, code=code)
     action = request.POST.get("action", "")
     changes: dict[str, dict] = {
@@ -305,7 +303,7 @@ def send_exercises(request: ClinicRequest, code) -> HttpResponse:
         plan.episode,
         PatientLink.Purpose.EXERCISES,
         CAT,
-        "your home exercises",
+        gettext("your home exercises"),
         bundle=[str(plan.code)],
         days=settings.EXERCISE_LINK_DAYS,
     )
@@ -338,9 +336,6 @@ def library(request: ClinicRequest) -> HttpResponse:
 @allowed
 def worklist(request: ClinicRequest) -> HttpResponse:
     """Plans that need attention: a reassessment milestone reached, or a maintenance follow-up near."""
-
-    from django.utils import timezone
-
     today = timezone.localdate()
     plans = care_team.team_rows(
         request,
@@ -348,16 +343,10 @@ def worklist(request: ClinicRequest) -> HttpResponse:
             episode__status=Episode.Status.ENTERED_IN_ERROR
         ),
     ).select_related("patient", "episode")
-    reviews = []
-    open_plans = (
+    open_plans = services.with_progress(
         plans.filter(episode__status=Episode.Status.OPEN, expected_dn_visits__isnull=False)
-        .annotate(signed=Count("episode__visits", filter=Q(episode__visits__status=Visit.Status.SIGNED), distinct=True))
-        .prefetch_related("reviews")
     )
-    for plan in open_plans:
-        reviewed = {r.milestone for r in plan.reviews.all()}
-        for m, n in rules.due_milestones(plan.expected_dn_visits, plan.signed, reviewed):
-            reviews.append((plan, m, n))
+    reviews = [(plan, m, n) for plan in open_plans for m, n in services.reassessment(plan)]
     recalls = services.recalls_due(
         plans.filter(episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False), today
     )
