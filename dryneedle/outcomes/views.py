@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
@@ -169,7 +170,7 @@ def send_questionnaires(request: ClinicRequest, code) -> HttpResponse:
             chosen = list(bundle.FOLLOW_UP if baseline_done else bundle.BASELINE)
     names = [dict(INSTRUMENT_CHOICES)[i] for i in chosen]
     return send_link(
-        request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", "questions about your back", chosen, names
+        request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", gettext("questions about your back"), chosen, names
     )
 
 

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.middleware import activate_clinic_timezone
@@ -43,7 +44,9 @@ def send_screening(request: ClinicRequest, code) -> HttpResponse:
     """Create a screening-questions link for the patient; email it when there is an address."""
     episode = get_for_clinic(request, Episode.objects.select_related("patient", "clinic"), code=code)
     care_team.require_clinical_write(request, episode.patient)
-    return send_link(request, episode, PatientLink.Purpose.SCREENING, "screening", "questions before your appointment")
+    return send_link(
+        request, episode, PatientLink.Purpose.SCREENING, "screening", gettext("questions before your appointment")
+    )
 
 
 def send_link(
