@@ -47,6 +47,14 @@ def _own_checkpoint_file(settings, tmp_path):
 CLINIC_A_ZONE = zoneinfo.ZoneInfo("America/Denver")
 
 
+def today_a():
+    """Today on clinic A's wall clock (not the server's UTC day: from midnight UTC until 07:00 the
+    two differ, and a test that mixes them fails at that hour only)."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone=CLINIC_A_ZONE)
+
+
 @pytest.fixture
 def another_zone():
     """Run a command test with the active zone far from every clinic's (UTC+14): a command has no
@@ -364,8 +372,6 @@ def foreign_screening(foreign_patient, charlie):
 def _lot(clinic, number):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from dryneedle.visits.models import NeedleLot
 
     return NeedleLot.objects.create(
@@ -374,7 +380,7 @@ def _lot(clinic, number):
         diameter_mm="0.30",
         length_mm=50,
         lot_number=number,
-        expires=timezone.localdate() + timedelta(days=365),
+        expires=today_a() + timedelta(days=365),
     )
 
 
@@ -508,12 +514,11 @@ def make_appointment(patient, practitioner, start=None, **kw):
 
 def make_credential(user):
     """A dry-needling certificate with its PDF, as the credential pages name it."""
-    from django.utils import timezone
 
     from dryneedle.practitioners.models import Credential
 
     return Credential.objects.create(user=user, kind="dn_certification", profession="physiotherapist",
-                                     title="Dry Needling 2", issuer="Course", issued=timezone.localdate(),
+                                     title="Dry Needling 2", issuer="Course", issued=today_a(),
                                      hours_in_person=28, certificate=b"%PDF-1.4\n%test\n",
                                      certificate_type="application/pdf", certificate_name="dn2.pdf")  # fmt: skip
 
@@ -618,7 +623,7 @@ def certify(user, days_left: int = 200, hours: int = 54):
         issuer="Course",
         issued=date(2021, 5, 1),
         hours_in_person=hours,
-        expires=timezone.localdate() + timedelta(days=days_left),
+        expires=today_a() + timedelta(days=days_left),
     )
     for c in (lic, cert):
         verify_for_clinics(c)

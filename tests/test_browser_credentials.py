@@ -6,10 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import admin_browser, browser_login, make_user, verify_for_clinics
+from conftest import admin_browser, browser_login, make_user, today_a, verify_for_clinics
 from dryneedle.accounts.models import Membership
 from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.models import Episode, Patient
@@ -92,7 +91,7 @@ def test_certificate_verification_needling_right_listing_and_reviews(
         p = Patient.objects.create(clinic=clinic_a, given_name="P", family_name="Q", birth_date=date(1980, 1, 1),
                                    sex="female")  # fmt: skip
         e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=dora,
-                                   status="discharged", discharge_date=timezone.localdate(),
+                                   status="discharged", discharge_date=today_a(),
                                    discharge_reason="goals_met", start_date=date(2026, 9, 1))  # fmt: skip
         link, _t = PatientLink.issue(e, "review", dora)
         PatientReview.objects.create(clinic=clinic_a, practitioner=dora, episode=e, link=link, rating=5, text=text)

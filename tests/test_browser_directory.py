@@ -5,10 +5,9 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import certify, make_listing, make_user
+from conftest import certify, make_listing, make_user, today_a
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.directory.models import ConsultationRequest
 
@@ -60,7 +59,7 @@ def test_visitor_finds_a_practitioner_and_reception_converts_the_request(live_se
     expect(page.get_by_label("Family name")).to_have_value("Rivera")
     page.get_by_label("Date of birth").fill("1984-03-03")
     page.get_by_label("Sex").select_option("male")
-    today = timezone.localdate()
+    today = today_a()
     monday = today + timedelta(days=7 - today.weekday())
     page.get_by_label("Consultation date").fill(monday.isoformat())
     page.get_by_label("Start").fill("09:30")

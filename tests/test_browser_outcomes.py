@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import make_user
+from conftest import make_user, today_a
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient
 
@@ -35,7 +35,7 @@ def test_baseline_by_the_clinician_follow_up_by_the_patient_on_a_phone(live_serv
         condition="chronic_lbp",
         clinician=dora,
         created_by=dora,
-        start_date=timezone.localdate() - timedelta(days=30),
+        start_date=today_a() - timedelta(days=30),
     )
     page.set_viewport_size({"width": 1024, "height": 1366})
     page.goto(live_server.url + "/login/")

@@ -4,10 +4,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import browser_login, client_for, make_user
+from conftest import browser_login, client_for, make_user, today_a
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.visits.models import NeedleLot
 
@@ -37,7 +36,7 @@ def test_a_practitioner_edits_discharges_stocks_and_sends_questions(live_server,
         condition="acute_lbp",
         clinician=dora,
         created_by=dora,
-        start_date=timezone.localdate() - timedelta(days=20),
+        start_date=today_a() - timedelta(days=20),
     )
     login(page, live_server.url, "dora@a.example")
 
@@ -51,7 +50,7 @@ def test_a_practitioner_edits_discharges_stocks_and_sends_questions(live_server,
     page.get_by_label("Diameter (mm)").fill("0.25")
     page.get_by_label("Length (mm)").fill("30")
     page.get_by_label("Lot number").fill("26A0001")
-    page.get_by_label("Expiry date").fill((timezone.localdate() + timedelta(days=500)).isoformat())
+    page.get_by_label("Expiry date").fill((today_a() + timedelta(days=500)).isoformat())
     page.get_by_role("button", name="Add lot").click()
     expect(page.get_by_text("Added 0.25 × 30 mm, lot 26A0001")).to_be_visible()
     assert NeedleLot.objects.filter(clinic=clinic_a, lot_number="26A0001").exists()

@@ -6,7 +6,7 @@ import subprocess  # nosec B404 - pdftotext reads the generated PDFs
 import pytest
 from playwright.sync_api import Page
 
-from conftest import certify, client_for, make_checkin, make_event, make_user
+from conftest import certify, client_for, make_checkin, make_event, make_user, today_a
 from dryneedle.patients.models import Episode, Patient
 
 PAYLOADS = [
@@ -105,13 +105,11 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
 
     LocalRuleAttestation.objects.create(clinic=clinic_a, jurisdiction=clinic_a.jurisdiction, profession="physician",
                                         checked_by=PAYLOADS[3][:200], source=PAYLOADS[4][:400],
-                                        checked_on=timezone.localdate(), recorded_by=alice)  # fmt: skip
+                                        checked_on=today_a(), recorded_by=alice)  # fmt: skip
     clinic_a.on_call_phone = PAYLOADS[5][:40]
     clinic_a.save()
     # Care plans and appointments: every free-text field of theirs holds a payload.
     from datetime import timedelta
-
-    from django.utils import timezone
 
     from dryneedle.appointments.models import Appointment, AvailabilityException
     from dryneedle.plans.models import Assignment, CarePlan, Component, Goal, Review
@@ -152,7 +150,7 @@ def test_stored_payloads_never_run(live_server, page: Page, clinic_a):
     cred = make_credential(dora)
     cred.title, cred.issuer, cred.number = PAYLOADS[6][:200], PAYLOADS[7][:200], PAYLOADS[8][:60]
     cred.save()
-    AvailabilityException.objects.create(clinic=clinic_a, user=dora, date=timezone.localdate() + timedelta(days=2),
+    AvailabilityException.objects.create(clinic=clinic_a, user=dora, date=today_a() + timedelta(days=2),
                                          kind="off", reason=PAYLOADS[1])  # fmt: skip
 
     executed: list[str] = []

@@ -1,7 +1,7 @@
 """Which clinic the request acts in, and the member's role there."""
 
 import zoneinfo
-from datetime import UTC
+from datetime import UTC, date
 
 from django.utils import timezone
 
@@ -25,6 +25,11 @@ def clinic_zone(clinic):
         return zoneinfo.ZoneInfo(clinic.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return UTC
+
+
+def clinic_today(clinic) -> date:
+    """Today on the clinic's calendar, whatever zone is active (a command or a test has none)."""
+    return timezone.localdate(timezone=clinic_zone(clinic))
 
 
 def activate_clinic_timezone(clinic) -> None:

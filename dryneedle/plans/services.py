@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from dryneedle.accounts.middleware import clinic_today
 from dryneedle.lib.forms import uuid_or_none
 from dryneedle.lib.hooks import Hook
 from dryneedle.outcomes import services as outcomes
@@ -233,6 +234,9 @@ def assign(plan: CarePlan, user, code: str, dose: str = "", notes: str = "") -> 
         raise ValidationError({"exercise": f"{exercises.BY_CODE[code].name} is already in the programme."})
     a = Assignment(
         clinic=plan.clinic,
+        # Given today on the clinic's calendar, whichever zone the caller runs in (the patient ticks
+        # days on that calendar too).
+        start=clinic_today(plan.clinic),
         plan=plan,
         patient=plan.patient,
         exercise=code,
@@ -248,7 +252,7 @@ def assign(plan: CarePlan, user, code: str, dose: str = "", notes: str = "") -> 
 
 def tick(plan: CarePlan, assignment_code, day: date, *, done: bool, today: date | None = None) -> None:
     """The patient ticks (or unticks) an exercise for a day of the past week, on their own plan only."""
-    today = today or timezone.localdate()
+    today = today or clinic_today(plan.clinic)
     code = uuid_or_none(assignment_code)
     a = Assignment.objects.filter(code=code, active=True).first() if code else None
     if a is None or a.plan_id != plan.pk:
@@ -268,7 +272,7 @@ def tick(plan: CarePlan, assignment_code, day: date, *, done: bool, today: date 
 
 def adherence(plan: CarePlan, today: date | None = None) -> list[dict]:
     """Per active exercise: days ticked over the last four weeks (or since it was given) out of days."""
-    today = today or timezone.localdate()
+    today = today or clinic_today(plan.clinic)
     out = []
     for a in plan.assignments.filter(active=True).order_by("start", "id"):
         since = max(a.start, today - timedelta(days=ADHERENCE_DAYS - 1))

@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from conftest import CANARY, CLINIC_A_ZONE, certify, client_for, make_consultation, make_listing, make_user
+from conftest import CANARY, CLINIC_A_ZONE, certify, client_for, make_consultation, make_listing, make_user, today_a
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.audit.models import AuditEvent
 from dryneedle.directory import services
@@ -152,7 +152,7 @@ def test_only_a_patient_with_a_completed_episode_reviews_once(
     # Discharge sends the link.
     episode.patient.email = "grace@example.org"
     episode.patient.save()
-    with_time = {"discharge_date": timezone.localdate().isoformat(), "discharge_reason": "goals_met"}
+    with_time = {"discharge_date": today_a().isoformat(), "discharge_reason": "goals_met"}
     with django_capture_on_commit_callbacks(execute=True):
         r = client_for(alice).post(f"/patients/episodes/{episode.code}/discharge/", with_time)
     assert r.status_code == 302

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from conftest import client_for
+from conftest import client_for, today_a
 from dryneedle.audit.models import AuditEvent
 from dryneedle.outcomes import bundle, services
 from dryneedle.outcomes.models import Response
@@ -161,7 +161,7 @@ def test_the_follow_up_link_asks_the_same_activities(alice, episode, client):
 
 
 def test_due_worklist_and_episode_page(alice, episode):
-    episode.start_date = timezone.localdate() - timedelta(days=40)
+    episode.start_date = today_a() - timedelta(days=40)
     episode.save()
     c = client_for(alice)
     html = c.get("/outcomes/due/").content.decode()

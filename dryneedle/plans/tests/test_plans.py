@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from conftest import client_for, make_appointment, make_plan
+from conftest import client_for, make_appointment, make_plan, today_a
 from dryneedle.outcomes.scoring import ODI_SECTIONS
 from dryneedle.outcomes.services import record_response
 from dryneedle.patients.models import Episode, Patient
@@ -179,7 +179,7 @@ def test_patient_ticks_exercises_and_adherence_shows(alice, episode, client, cli
     plan = make_plan(episode, alice)
     _link, token = PatientLink.issue(episode, PatientLink.Purpose.EXERCISES, alice, bundle=[str(plan.code)], days=90)
     a = plan.assignments.get()
-    today = timezone.localdate()
+    today = today_a()
     html = client.get(f"/p/{token}/").content.decode()
     assert "Knee rolls" in html and "8 to 10 times" in html
     r = client.post(f"/p/{token}/", {"exercise": str(a.code), "day": today.isoformat(), "done": "1"})
@@ -225,7 +225,7 @@ def test_maintenance_and_recall_keep_the_patient_in_view(alice, episode, setting
     plan = make_plan(episode, alice)
     episode.patient.email = "grace@example.org"
     episode.patient.save()
-    discharged = timezone.localdate() - timedelta(days=20)
+    discharged = today_a() - timedelta(days=20)
     Episode.objects.filter(pk=episode.pk).update(status="discharged", discharge_date=discharged,
                                                  discharge_reason="goals_met")  # fmt: skip
     plan.refresh_from_db()
@@ -250,7 +250,7 @@ def test_recurrence_opens_a_linked_episode(alice, episode):
     c = client_for(alice)
     r = c.post(f"/plans/episodes/{episode.code}/recurrence/")
     assert r.status_code == 302 and Episode.objects.count() == 1  # still open: refused
-    Episode.objects.filter(pk=episode.pk).update(status="discharged", discharge_date=timezone.localdate(),
+    Episode.objects.filter(pk=episode.pk).update(status="discharged", discharge_date=today_a(),
                                                  discharge_reason="goals_met")  # fmt: skip
     r = c.post(f"/plans/episodes/{episode.code}/recurrence/")
     new = Episode.objects.exclude(pk=episode.pk).get()

@@ -8,7 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from conftest import certify, client_for, verify_for_clinics
+from conftest import certify, client_for, today_a, verify_for_clinics
 from dryneedle.accounts.models import Membership
 from dryneedle.audit.models import AuditEvent
 from dryneedle.practitioners import gate, jurisdictions
@@ -124,7 +124,7 @@ def test_expiry_warnings_and_the_end_of_the_right(alice, clinic_a, insertion, sc
 
     acknowledge(screening, alice, ["diabetes"])
     cert = certify(alice, days_left=70)
-    today = timezone.localdate()
+    today = today_a()
     assert gate.expiring([cert], today) == []
     assert gate.expiring([cert], today + timedelta(days=10)) == [(cert, 60)]
     assert gate.expiring([cert], today + timedelta(days=57)) == [(cert, 13)]
@@ -133,7 +133,7 @@ def test_expiry_warnings_and_the_end_of_the_right(alice, clinic_a, insertion, sc
     visits.remove_needle(insertion, alice)
     assert visits.can_sign(alice, insertion.visit) == []
     with time_machine.travel(timezone.now() + timedelta(days=71)):
-        problems = visits.can_sign(alice, insertion.visit, on=timezone.localdate())
+        problems = visits.can_sign(alice, insertion.visit, on=today_a())
         assert "You have no current dry-needling certification on record (verified by this clinic)." in problems
         html = client_for(alice).get("/").content.decode()
         assert "You cannot sign needling visits in this clinic now." in html and "expired on" in html
@@ -232,7 +232,7 @@ def test_expiry_warnings_are_emailed_once_at_60_and_14_days(alice, admin, mailou
     from django.core.management import call_command
 
     cert = certify(alice, days_left=70)
-    today = timezone.localdate()
+    today = today_a()
     sent = [gate.send_expiry_warnings(on=today + timedelta(days=d)) for d in (0, 10, 11, 30, 56, 57, 70)]
     assert sent == [0, 1, 0, 0, 1, 0, 0]
     assert [m.subject for m in mailoutbox] == [f"[dryneedle] {cert.title} expires in 60 days",
@@ -315,7 +315,7 @@ def test_another_clinics_admin_neither_withdraws_nor_forges_this_clinics_verific
                                        hours_in_person=500)  # fmt: skip
     b.post(f"/practitioners/credentials/{forged.code}/verify/", {"method": "document"})
     assert forged.verifications.get().clinic == clinic_b
-    assert gate.held(alice, clinic_a, "physiotherapist", timezone.localdate()).hours_in_person == 54
+    assert gate.held(alice, clinic_a, "physiotherapist", today_a()).hours_in_person == 54
     # A's admin sees that another clinic verified it, and that it does not count here.
     html = client_for(Membership.objects.get(clinic=clinic_a, role="clinic_admin").user).get(
         f"/practitioners/credentials/?user={alice.username}").content.decode()  # fmt: skip

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ONTO_BONE, certify, screened
+from conftest import ONTO_BONE, certify, screened, today_a
 from dryneedle.screening import services as screening
 from dryneedle.visits import services
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
@@ -33,7 +33,7 @@ def lot(clinic_a):
         diameter_mm="0.30",
         length_mm=50,
         lot_number="L123",
-        expires=timezone.localdate() + timedelta(days=365),
+        expires=today_a() + timedelta(days=365),
     )
 
 
@@ -91,7 +91,7 @@ def test_bad_needles_are_refused(visit, lot, episode, alice, changes, message):
 
 def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_b):
     screened(episode, alice, ANSWERS)
-    lot.expires = timezone.localdate() - timedelta(days=1)
+    lot.expires = today_a() - timedelta(days=1)
     lot.save()
     with pytest.raises(ValidationError, match="expired"):
         needle(visit, lot)
@@ -101,7 +101,7 @@ def test_expired_or_foreign_lots_are_refused(visit, lot, episode, alice, clinic_
         diameter_mm="0.25",
         length_mm=30,
         lot_number="B1",
-        expires=timezone.localdate() + timedelta(days=9),
+        expires=today_a() + timedelta(days=9),
     )
     with pytest.raises(ValidationError, match="not in this clinic's stock"):
         needle(visit, foreign)

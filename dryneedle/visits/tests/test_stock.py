@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
+from conftest import today_a
 from dryneedle.visits.models import NeedleLot
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ LOT = {
     "diameter_mm": "0.30",
     "length_mm": "50",
     "lot_number": "24B1234",
-    "expires": (timezone.localdate() + timedelta(days=400)).isoformat(),
+    "expires": (today_a() + timedelta(days=400)).isoformat(),
 }
 
 
