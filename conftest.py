@@ -477,6 +477,17 @@ def make_event(visit, **kw):
     )
 
 
+def make_measure(episode, **kw):
+    """An objective measure (lumbar flexion, two readings) on an episode."""
+    from dryneedle.outcomes.models import ObjectiveMeasure
+
+    m = ObjectiveMeasure.for_episode(
+        episode, None, kind="rom_flexion", trials=[40, 42], value=41, unit="deg", method="inclinometer", **kw
+    )
+    m.save()
+    return m
+
+
 def make_plan(episode, user, notes=""):
     """A care plan with one exercise component, one goal and one home exercise."""
     from dryneedle.plans import services

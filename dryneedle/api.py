@@ -6,6 +6,8 @@ operation asks the policy table (``policy_check``, under its operation id) and e
 within the caller's clinic, exactly as the pages do.
 """
 
+from importlib import import_module
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
@@ -55,13 +57,19 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError):
     return api.create_response(request, {"detail": "Authentication required."}, status=401)
 
 
-api.add_router("/", "dryneedle.patients.api.router")
-api.add_router("/", "dryneedle.screening.api.router")
-api.add_router("/", "dryneedle.visits.api.router")
-api.add_router("/", "dryneedle.outcomes.api.router")
-api.add_router("/", "dryneedle.adverse_events.api.router")
-api.add_router("/", "dryneedle.aftercare.api.router")
-api.add_router("/", "dryneedle.plans.api.router")
-api.add_router("/", "dryneedle.appointments.api.router")
-api.add_router("/", "dryneedle.practitioners.api.router")
-api.add_router("/", "dryneedle.directory.api.router")
+# Each app's routes, mounted under the resource their address starts with (its api.ROUTERS), in the
+# apps' declared order. Two apps may share a prefix (episodes/{code}/visits belongs to visits).
+for app in (
+    "patients",
+    "screening",
+    "visits",
+    "outcomes",
+    "adverse_events",
+    "aftercare",
+    "plans",
+    "appointments",
+    "practitioners",
+    "directory",
+):
+    for prefix, routes in import_module(f"dryneedle.{app}.api").ROUTERS.items():
+        api.add_router(f"/{prefix}", routes)

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import ONTO_BONE, client_for, make_checkin, make_event, plan_objects
+from conftest import ONTO_BONE, client_for, make_checkin, make_event, make_measure, plan_objects
 from dryneedle.accounts import policy
 from dryneedle.audit.models import AuditEvent
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
@@ -78,6 +78,7 @@ def test_every_page_read_and_write_leaves_one_row(
         "response": response,
         "checkin": make_checkin(insertion.visit),
         "adverse_event": make_event(insertion.visit),
+        "measure": make_measure(insertion.visit.episode),
         **plan_objects(episode, alice),
     }
     bodies = {
@@ -126,6 +127,7 @@ def test_every_api_operation_leaves_one_row(alice, clinic_a, patient, episode, s
         "response": response,
         "checkin": make_checkin(insertion.visit),
         "adverse_event": make_event(insertion.visit),
+        "measure": make_measure(insertion.visit.episode),
         **plan_objects(episode, alice),
     }
     toured = 0

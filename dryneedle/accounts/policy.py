@@ -80,6 +80,7 @@ POLICY: dict[str, dict[str, object]] = {
     "screening:acknowledge": {"POST": CLINICAL},
     "screening:override": {"POST": CLINICAL},
     "screening:invalidate": {"POST": CLINICAL},
+    "screening:mark_in_error": {"POST": CLINICAL},
     # Visits (the views also check the care team; signing also needs a current certification)
     "visits:start": {"POST": frozenset({PRACT})},
     "visits:detail": {"GET": CLINICAL},
@@ -100,6 +101,7 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:report": {"GET": CLINICAL},
     "outcomes:due": {"GET": CLINICAL},
     "outcomes:measure": {"POST": CLINICAL},
+    "outcomes:measure_in_error": {"POST": CLINICAL},
     "outcomes:thresholds": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
     "aftercare:handout": {"GET": CLINICAL},
     "aftercare:handout_pdf": {"GET": CLINICAL},
@@ -108,6 +110,7 @@ POLICY: dict[str, dict[str, object]] = {
     "adverse_events:export": {"GET": CLINICAL},
     "adverse_events:new": {"GET": CLINICAL, "POST": CLINICAL},
     "adverse_events:detail": {"GET": CLINICAL, "POST": CLINICAL},
+    "adverse_events:mark_in_error": {"POST": CLINICAL},
     "visits:muscles": {"GET": AUTHENTICATED},  # a reference page, no patient data
     "visits:depth_limit": {"POST": frozenset({ADMIN})},
     "visits:depth_limit_approve": {"POST": frozenset({ADMIN})},

@@ -4,7 +4,13 @@ from django.utils import timezone
 
 from dryneedle.adverse_events import rules
 from dryneedle.lib import guards
-from dryneedle.lib.models import ClinicalRecord
+from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_needs_reason
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", "Draft, to confirm"
+    CONFIRMED = "confirmed", "Confirmed"
+    CLOSED = "closed", "Closed"
 
 
 class AdverseEvent(ClinicalRecord):
@@ -18,10 +24,8 @@ class AdverseEvent(ClinicalRecord):
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft, to confirm"
-        CONFIRMED = "confirmed", "Confirmed"
-        CLOSED = "closed", "Closed"
+    Status = EventStatus
+    IN_ERROR = ("entered_in_error", True)
 
     class Source(models.TextChoices):
         CLINICIAN = "clinician", "Clinician"
@@ -49,24 +53,28 @@ class AdverseEvent(ClinicalRecord):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "occurred"]), models.Index(fields=["clinic", "status"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status="draft") | ~models.Q(severity=""), name="ae_confirmed_has_severity"
+                condition=models.Q(status=EventStatus.DRAFT) | ~models.Q(severity=""), name="ae_confirmed_has_severity"
             ),
             models.CheckConstraint(
                 condition=~(
-                    models.Q(type__in=[t for t, s in rules.MIN_SEVERITY.items() if s == "significant"])
-                    & models.Q(severity="mild")
+                    models.Q(type__in=[t for t, s in rules.MIN_SEVERITY.items() if s == rules.SIGNIFICANT])
+                    & models.Q(severity=rules.MILD)
                 ),
                 name="ae_severity_fits_type",
             ),
             models.CheckConstraint(
-                condition=~(models.Q(status="closed") & models.Q(severity="serious") & models.Q(review_note="")),
+                condition=~(
+                    models.Q(status=EventStatus.CLOSED) & models.Q(severity=rules.SERIOUS) & models.Q(review_note="")
+                ),
                 name="ae_serious_closed_with_review",
             ),
+            in_error_needs_reason("adverseevent", "entered_in_error", True),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,8 @@ TYPES = (
 )
 TYPE_NAMES = dict(TYPES)
 
-SEVERITIES = (("mild", "Mild"), ("significant", "Significant"), ("serious", "Serious"))
+MILD, SIGNIFICANT, SERIOUS = "mild", "significant", "serious"
+SEVERITIES = ((MILD, "Mild"), (SIGNIFICANT, "Significant"), (SERIOUS, "Serious"))
 SEVERITY_ORDER = {"mild": 0, "significant": 1, "serious": 2}
 # Physiotherapy Alberta's summary of White 2001 (docs/clinical-sources.md §2.2).
 SEVERITY_DEFINITIONS = {

@@ -13,6 +13,8 @@ FIELDS = ("type", "description", "onset", "duration", "action_taken", "outcome",
 
 def check(event: AdverseEvent) -> None:
     """Refuse what does not fit the classification, with the reason."""
+    if event.entered_in_error:
+        raise ValidationError("This report was entered in error and can no longer be changed.")
     problem = rules.severity_problem(event.type, event.severity)
     if problem:
         raise ValidationError({"severity": problem})

@@ -9,4 +9,5 @@ urlpatterns = [
     path("export.csv", views.export_csv, name="export"),
     path("visits/<uuid:code>/new/", views.new_event, name="new"),
     path("<uuid:code>/", views.event_detail, name="detail"),
+    path("<uuid:code>/in-error/", views.mark_in_error, name="mark_in_error"),
 ]

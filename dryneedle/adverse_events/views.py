@@ -17,7 +17,7 @@ from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.log import record
 from dryneedle.lib import csvout
 from dryneedle.lib.forms import add_errors
-from dryneedle.patients import care_team
+from dryneedle.patients import care_team, in_error
 from dryneedle.visits.models import Visit
 
 
@@ -177,3 +177,10 @@ def event_detail(request: ClinicRequest, code) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+@allowed
+def mark_in_error(request: ClinicRequest, code) -> HttpResponse:
+    event = care_team.get_clinical(request, AdverseEvent.objects.select_related("patient"), write=True, code=code)
+    back = redirect("adverse_events:detail", event.code)
+    return in_error.mark(request, event, "adverse_event.in_error", back, category="safety")

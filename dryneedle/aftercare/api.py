@@ -1,31 +1,22 @@
-from datetime import datetime
 from uuid import UUID
 
-from ninja import Router, Schema
+from ninja import Router
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.aftercare.models import CheckIn
+from dryneedle.aftercare.schemas import CheckInOut
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error
 from dryneedle.patients import care_team
 from dryneedle.visits.models import Visit
 
-router = Router(tags=["aftercare"])
+# Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
+visits_routes = Router(tags=["aftercare"])
+ROUTERS = {"visits": visits_routes}
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
-class CheckInOut(Schema):
-    code: UUID
-    attempt: int
-    due_at: datetime
-    emailed: bool
-    answered_at: datetime | None
-    answers: dict | None
-    problem: bool
-    red: bool
-
-
-@router.get("visits/{code}/checkins", response={200: list[CheckInOut], **ERRORS}, operation_id="list_checkins")
+@visits_routes.get("/{code}/checkins", response={200: list[CheckInOut], **ERRORS}, operation_id="list_checkins")
 def list_checkins(request: ClinicRequest, code: UUID):
     """The check-ins sent after a visit and what the patient answered."""
     visit = care_team.get_clinical(request, Visit.objects.select_related("patient"), write=False, code=code)

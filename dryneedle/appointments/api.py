@@ -1,13 +1,12 @@
-from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from datetime import timedelta
+from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field
 
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.models import Role
@@ -15,73 +14,24 @@ from dryneedle.accounts.people import practitioners
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability
+from dryneedle.appointments.schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    AppointmentPatch,
+    AvailabilityIn,
+    AvailabilityOut,
+)
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, IsoDatetime, limits
+from dryneedle.lib.schemas import Error, IsoDatetime
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 
-router = Router(tags=["appointments"])
+# Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
+appointments_routes = Router(tags=["appointments"])
+availability_routes = Router(tags=["appointments"])
+ROUTERS = {"appointments": appointments_routes, "availability": availability_routes}
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 CAT = "scheduling"
-# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
-# to the type checker they are text.
-if TYPE_CHECKING:
-    Kind = str
-else:
-    Kind = Literal[tuple(k for k, _ in Appointment.KINDS)]
-
-
-class AppointmentIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    patient: UUID
-    practitioner: Annotated[str, limits(150, 1)] = Field(description="username of one of the clinic's practitioners")
-    start: IsoDatetime
-    end: IsoDatetime
-    kind: Kind = "dry_needling"
-    component: UUID | None = Field(None, description="the care-plan component this visit is for")
-    outside_hours_reason: Annotated[str, limits(200)] = Field(
-        "", description="needed to book outside the practitioner's hours"
-    )
-    note: Annotated[str, limits(300)] = ""
-
-
-class AppointmentPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["attended", "cancelled", "no_show"]
-    reason: Annotated[str, limits(200)] = ""
-
-
-class AppointmentOut(Schema):
-    code: UUID
-    patient: UUID = Field(validation_alias="patient.code")
-    practitioner: str = Field(validation_alias="practitioner.username")
-    component: UUID | None = Field(None, validation_alias="component.code")
-    kind: str
-    start: datetime
-    end: datetime
-    status: str
-    cancel_reason: str
-    outside_hours_reason: str
-    note: str
-
-
-class AvailabilityIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    practitioner: Annotated[str, limits(150, 1)]
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: time
-    end: time
-
-
-class AvailabilityOut(Schema):
-    code: UUID
-    practitioner: str = Field(validation_alias="user.username")
-    weekday: int
-    start: time
-    end: time
 
 
 def _practitioner(request, username: str):
@@ -98,7 +48,7 @@ def _invalid(request, action, obj, e: ValidationError):
     raise HttpError(409 if overlap else 422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
 
 
-@router.get("appointments", response={200: list[AppointmentOut], **ERRORS}, operation_id="list_appointments")
+@appointments_routes.get("", response={200: list[AppointmentOut], **ERRORS}, operation_id="list_appointments")
 def list_appointments(
     request: ClinicRequest,
     since: IsoDatetime | None = None,
@@ -121,7 +71,7 @@ def list_appointments(
     return rows
 
 
-@router.post("appointments", response={201: AppointmentOut, **ERRORS}, operation_id="create_appointment")
+@appointments_routes.post("", response={201: AppointmentOut, **ERRORS}, operation_id="create_appointment")
 def create_appointment(request: ClinicRequest, payload: AppointmentIn):
     """Book; 409 when the practitioner or the patient is busy then, 422 outside hours without a reason."""
 
@@ -161,14 +111,14 @@ def _appt(request, code):
     )
 
 
-@router.get("appointments/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="get_appointment")
+@appointments_routes.get("/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="get_appointment")
 def get_appointment(request: ClinicRequest, code: UUID):
     a = _appt(request, code)
     record(request, "appointment.view", a, patient=a.patient, category=CAT, detail="api")
     return a
 
 
-@router.patch("appointments/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="update_appointment")
+@appointments_routes.patch("/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="update_appointment")
 def update_appointment(request: ClinicRequest, code: UUID, payload: AppointmentPatch):
     """Record attendance, a no-show, or a cancellation (with its reason)."""
     a = _appt(request, code)
@@ -181,7 +131,7 @@ def update_appointment(request: ClinicRequest, code: UUID, payload: AppointmentP
     return a
 
 
-@router.get("availability", response={200: list[AvailabilityOut], **ERRORS}, operation_id="list_availability")
+@availability_routes.get("", response={200: list[AvailabilityOut], **ERRORS}, operation_id="list_availability")
 def list_availability(request: ClinicRequest, practitioner: str | None = None):
     qs = Availability.objects.filter(clinic=request.membership.clinic).select_related("user")
     if practitioner:
@@ -189,7 +139,7 @@ def list_availability(request: ClinicRequest, practitioner: str | None = None):
     return list(qs.order_by("user__username", "weekday", "start")[:1000])
 
 
-@router.post("availability", response={201: AvailabilityOut, **ERRORS}, operation_id="create_availability")
+@availability_routes.post("", response={201: AvailabilityOut, **ERRORS}, operation_id="create_availability")
 def create_availability(request: ClinicRequest, payload: AvailabilityIn):
     """Add weekly hours: a practitioner their own, a clinic admin anyone's."""
     who = _practitioner(request, payload.practitioner)

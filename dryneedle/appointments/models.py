@@ -95,14 +95,17 @@ class AvailabilityException(models.Model):
         return f"{self.get_kind_display()} {self.date:%d %b %Y}{hours}"
 
 
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "Did not attend"
+
+
 class Appointment(ClinicalRecord):
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
-    class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        ATTENDED = "attended", "Attended"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "Did not attend"
+    Status = AppointmentStatus
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="appointments")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, null=True, blank=True, related_name="appointments")
@@ -126,7 +129,8 @@ class Appointment(ClinicalRecord):
         constraints = [
             models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="appointment_end_after_start"),
             models.CheckConstraint(
-                condition=~models.Q(status="cancelled") | ~models.Q(cancel_reason=""), name="cancelled_needs_reason"
+                condition=~models.Q(status=AppointmentStatus.CANCELLED) | ~models.Q(cancel_reason=""),
+                name="cancelled_needs_reason",
             ),
         ]
 

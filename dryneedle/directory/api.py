@@ -1,44 +1,20 @@
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated
 
 from django.core.paginator import Paginator
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import Field
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.directory import services
+from dryneedle.directory.schemas import Condition, DirectoryPage, Profession
 from dryneedle.lib.schemas import Error, limits
-from dryneedle.patients.conditions import CONDITIONS
-from dryneedle.practitioners.models import Credential
 
-router = Router(tags=["directory"])
-# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
-# to the type checker they are text.
-if TYPE_CHECKING:
-    Profession = str
-    Condition = str
-else:
-    Profession = Literal[tuple(k for k, _ in Credential.Profession.choices)]
-    Condition = Literal[tuple(c.code for c in CONDITIONS)]
+# Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
+directory_routes = Router(tags=["directory"])
+ROUTERS = {"directory": directory_routes}
 
 
-class ListingOut(Schema):
-    slug: str
-    name: str
-    profession: str
-    clinic: str
-    city: str
-    languages: str
-    url: str
-
-
-class DirectoryPage(Schema):
-    count: int
-    page: int
-    pages: int
-    results: list[ListingOut]
-
-
-@router.get("directory", auth=None, response={200: DirectoryPage, 422: Error}, operation_id="search_directory")
+@directory_routes.get("", auth=None, response={200: DirectoryPage, 422: Error}, operation_id="search_directory")
 def search_directory(
     request: ClinicRequest,
     place: Annotated[str, limits(100)] = "",

@@ -1,10 +1,14 @@
 """Building blocks shared by the clinical models."""
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+
+# The longest reason kept for a record entered in error (every model's error_reason holds this many).
+ERROR_REASON_MAX = 500
 
 
 class NeverDeletedQuerySet(models.QuerySet):
@@ -32,8 +36,43 @@ class ClinicalRecord(models.Model):
 
     objects = NeverDeletedQuerySet.as_manager()
 
+    # How a record of this kind says "entered in error": the field and the value that mean it, e.g.
+    # ("status", "entered_in_error") or ("entered_in_error", True). A model that sets it has an
+    # ``error_reason`` field and the constraint ``in_error_needs_reason`` builds. None: the record is
+    # corrected another way (a signed visit by an amendment, a link by expiring).
+    IN_ERROR: ClassVar[tuple[str, object] | None] = None
+
     class Meta:
         abstract = True
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        if self.IN_ERROR is None:
+            return False
+        field, value = self.IN_ERROR
+        return getattr(self, field) == value
+
+    def mark_entered_in_error(self, user, reason: str) -> None:
+        """Mark this record entered in error, with the reason: it stays in the history and stops counting.
+
+        The one way every kind of record is marked (the pages and the API call it); the caller audits.
+        """
+        if self.IN_ERROR is None:
+            raise ValidationError(f"A {self._meta.verbose_name} cannot be marked entered in error.")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"reason": f"Say why this {self._meta.verbose_name} was entered in error."})
+        if len(reason) > ERROR_REASON_MAX:
+            raise ValidationError({"reason": f"Keep the reason under {ERROR_REASON_MAX} characters."})
+        if "\x00" in reason:
+            raise ValidationError({"reason": "The reason contains a character that cannot be stored."})
+        if self.is_entered_in_error:
+            raise ValidationError(f"This {self._meta.verbose_name} is already marked entered in error.")
+        field, value = self.IN_ERROR
+        setattr(self, field, value)
+        self.error_reason = reason  # every model that sets IN_ERROR has it
+        self.updated_by = user
+        self.save(update_fields=[field, "error_reason", "updated_by", "updated"])
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Clinical records are never deleted; mark them entered in error.")
@@ -43,3 +82,10 @@ class ClinicalRecord(models.Model):
         """A new row of ``episode``: its clinic and patient are copied from the episode, so they cannot disagree."""
         return cls(clinic=episode.clinic, patient=episode.patient, episode=episode, created_by=user, updated_by=user,
                    **fields)  # fmt: skip
+
+
+def in_error_needs_reason(model: str, field: str, value: object) -> models.CheckConstraint:
+    """The database's half of mark_entered_in_error: no record in error without its reason."""
+    return models.CheckConstraint(
+        condition=~models.Q(**{field: value}) | ~models.Q(error_reason=""), name=f"{model}_error_needs_reason"
+    )

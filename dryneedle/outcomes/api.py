@@ -1,49 +1,30 @@
 import json
-from datetime import datetime
-from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, IsoDatetime
+from dryneedle.lib.schemas import Error
 from dryneedle.outcomes import scoring, services
 from dryneedle.outcomes.models import Response
+from dryneedle.outcomes.schemas import AnswersIn, Instrument, ResponseIn, ResponseOut, ResponsePatch, ScoreOut
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 
-router = Router(tags=["outcomes"])
+# Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
+instruments_routes = Router(tags=["outcomes"])
+episodes_routes = Router(tags=["outcomes"])
+responses_routes = Router(tags=["outcomes"])
+ROUTERS = {"instruments": instruments_routes, "episodes": episodes_routes, "responses": responses_routes}
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
-Instrument = Literal[scoring.INSTRUMENTS]  # type: ignore[valid-type]
 
 
-class ScoreOut(Schema):
-    """As `dryneedle score` prints it (docs/cli.md): keys that do not apply are left out."""
-
-    instrument: str
-    scorable: bool
-    score: float | None = None
-    raw: int | None = Field(None, description="ODI: sum of the answered sections")
-    answered: int | None = Field(None, description="ODI: sections answered")
-    band: str | None = Field(None, description="ODI: minimal, moderate, severe, crippled, bed_bound")
-    psychosocial: int | None = Field(None, description="STarT Back: items 5-9")
-    risk: str | None = Field(None, description="STarT Back: low, medium, high")
-    reason: str | None = Field(None, description="Why it is not scorable")
-
-
-class AnswersIn(Schema):
-    """The instrument's answers, as `dryneedle score` reads them (docs/cli.md); checked by the scoring rules."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-@router.post(
-    "instruments/{code}/score", response={200: ScoreOut, **ERRORS}, operation_id="score_instrument", exclude_none=True
+@instruments_routes.post(
+    "/{code}/score", response={200: ScoreOut, **ERRORS}, operation_id="score_instrument", exclude_none=True
 )
 def score_instrument(request: ClinicRequest, code: Instrument, payload: AnswersIn):
     """Score one response without storing it: the same rules and messages as `dryneedle score`."""
@@ -54,39 +35,11 @@ def score_instrument(request: ClinicRequest, code: Instrument, payload: AnswersI
         raise HttpError(422, str(e)) from None
 
 
-class ResponseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    instrument: Instrument
-    answers: dict[str, Any]
-    collected: IsoDatetime | None = Field(None, description="When the patient answered; now when absent")
-
-
-class ResponseOut(Schema):
-    code: UUID
-    episode: UUID = Field(validation_alias="episode.code")
-    instrument: str
-    answers: dict[str, Any]
-    collected: datetime
-    source: str
-    scorable: bool
-    score: float | None
-    details: dict[str, Any]
-    reason: str
-    entered_in_error: bool
-
-
-class ResponsePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    entered_in_error: Literal[True]
-
-
 def _episode(request, code, write: bool) -> Episode:
     return care_team.get_clinical(request, Episode.objects.select_related("patient", "clinic"), write=write, code=code)
 
 
-@router.get("episodes/{code}/responses", response={200: list[ResponseOut], **ERRORS}, operation_id="list_responses")
+@episodes_routes.get("/{code}/responses", response={200: list[ResponseOut], **ERRORS}, operation_id="list_responses")
 def list_responses(request: ClinicRequest, code: UUID, instrument: Instrument | None = None):
     """The episode's questionnaire responses, oldest first (entered-in-error ones included, flagged)."""
     episode = _episode(request, code, write=False)
@@ -97,7 +50,7 @@ def list_responses(request: ClinicRequest, code: UUID, instrument: Instrument | 
     return list(qs)
 
 
-@router.post("episodes/{code}/responses", response={201: ResponseOut, **ERRORS}, operation_id="create_response")
+@episodes_routes.post("/{code}/responses", response={201: ResponseOut, **ERRORS}, operation_id="create_response")
 def create_response(request: ClinicRequest, code: UUID, payload: ResponseIn):
     """Store and score a response; bad answers are refused (422) with the key they concern."""
     episode = _episode(request, code, write=True)
@@ -119,20 +72,18 @@ def _response(request, code, write: bool) -> Response:
     )
 
 
-@router.get("responses/{code}", response={200: ResponseOut, **ERRORS}, operation_id="get_response")
+@responses_routes.get("/{code}", response={200: ResponseOut, **ERRORS}, operation_id="get_response")
 def get_response(request: ClinicRequest, code: UUID):
     r = _response(request, code, write=False)
     record(request, "response.view", r, patient=r.patient, category="outcomes", detail="api")
     return r
 
 
-@router.patch("responses/{code}", response={200: ResponseOut, **ERRORS}, operation_id="update_response")
+@responses_routes.patch("/{code}", response={200: ResponseOut, **ERRORS}, operation_id="update_response")
 def update_response(request: ClinicRequest, code: UUID, payload: ResponsePatch):
     """Mark a response entered in error (the only change: answers are never rewritten, nothing is deleted)."""
     r = _response(request, code, write=True)
     with transaction.atomic():
-        r.entered_in_error = True
-        r.updated_by = request.user
-        r.save(update_fields=["entered_in_error", "updated_by", "updated"])
+        r.mark_entered_in_error(request.user, payload.reason)
         record(request, "response.in_error", r, patient=r.patient, category="outcomes", detail="api")
     return r

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
-from dryneedle.lib.models import ClinicalRecord
+from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_needs_reason
 from dryneedle.outcomes import scoring
 
 INSTRUMENT_CHOICES = [
@@ -24,6 +24,7 @@ class Response(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    IN_ERROR = ("entered_in_error", True)
 
     class Source(models.TextChoices):
         CLINICIAN = "clinician", "Entered by the clinician"
@@ -42,13 +43,15 @@ class Response(ClinicalRecord):
     details = models.JSONField(default=dict, blank=True)  # raw, answered, band / psychosocial, risk
     reason = models.CharField(max_length=200, blank=True)  # why not scorable
     entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "episode", "instrument", "collected"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(scorable=False) | models.Q(score__isnull=False), name="scorable_has_score"
-            )
+            ),
+            in_error_needs_reason("response", "entered_in_error", True),
         ]
 
     def __str__(self) -> str:
@@ -106,6 +109,7 @@ class ObjectiveMeasure(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    IN_ERROR = ("entered_in_error", True)
 
     class Kind(models.TextChoices):
         FLEXION = "rom_flexion", "Lumbar flexion"
@@ -134,6 +138,10 @@ class ObjectiveMeasure(ClinicalRecord):
     site = models.CharField(max_length=120, blank=True, help_text="PPT: where (e.g. L4 multifidus, left)")
     measured = models.DateTimeField(default=timezone.now)
     entered_in_error = models.BooleanField(default=False)
+    error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error
+
+    class Meta:
+        constraints = [in_error_needs_reason("objectivemeasure", "entered_in_error", True)]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value:g} {self.get_unit_display()}"

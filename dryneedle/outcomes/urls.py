@@ -13,5 +13,6 @@ urlpatterns = [
     path("episodes/<uuid:code>/chart.svg", views.chart, name="chart"),
     path("due/", views.due_worklist, name="due"),
     path("episodes/<uuid:code>/measures/", views.record_measure, name="measure"),
+    path("measures/<uuid:code>/in-error/", views.measure_in_error, name="measure_in_error"),
     path("thresholds/", views.thresholds, name="thresholds"),
 ]

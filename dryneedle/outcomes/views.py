@@ -22,7 +22,7 @@ from dryneedle.outcomes import bundle, charts, instruments, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
 from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
 from dryneedle.outcomes.models import INSTRUMENT_CHOICES, NAMES, ObjectiveMeasure, Response, TextPack, Threshold
-from dryneedle.patients import care_team
+from dryneedle.patients import care_team, in_error
 from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
 from dryneedle.portal.views import send_link
@@ -89,9 +89,8 @@ def _context(episode: Episode, instrument: str, posted=None) -> dict:
         "sources": scoring.SOURCES,
         "pack": pack,
         "measure_form": ObjectiveForm(),
-        "objective": ObjectiveMeasure.objects.filter(episode=episode, entered_in_error=False).order_by(
-            "kind", "measured"
-        ),
+        # Measures entered in error stay on the page, struck through with their reason.
+        "objective": ObjectiveMeasure.objects.filter(episode=episode).order_by("kind", "measured"),
     }
 
 
@@ -138,13 +137,18 @@ def record_response(request: ClinicRequest, code) -> HttpResponse:
 @allowed
 def mark_in_error(request: ClinicRequest, code) -> HttpResponse:
     r = care_team.get_clinical(request, Response.objects.select_related("episode", "patient"), write=True, code=code)
-    with transaction.atomic():
-        r.entered_in_error = True
-        r.updated_by = request.user
-        r.save(update_fields=["entered_in_error", "updated_by", "updated"])
-        record(request, "response.in_error", r, patient=r.patient, category="outcomes")
-    messages.success(request, f"{r} marked entered in error; it no longer counts.")
-    return redirect("outcomes:episode", r.episode.code)
+    back = redirect("outcomes:episode", r.episode.code)
+    return in_error.mark(request, r, "response.in_error", back, category="outcomes")
+
+
+@allowed
+def measure_in_error(request: ClinicRequest, code) -> HttpResponse:
+    m = care_team.get_clinical(
+        request, ObjectiveMeasure.objects.select_related("episode", "patient"), write=True, code=code
+    )
+    return in_error.mark(
+        request, m, "measure.in_error", redirect("outcomes:episode", m.episode.code), category="outcomes"
+    )
 
 
 @allowed
@@ -211,7 +215,7 @@ def progress_report(request: ClinicRequest, code) -> HttpResponse:
     ctx = _context(episode, "nprs")
     ctx["today"] = timezone.localdate()
     for m in ctx["measures"]:  # the PDF carries its charts inside it
-        m["svg_data"] = base64.b64encode(charts.cached_chart(*m["chart_args"]).encode()).decode()
+        m["svg_data"] = base64.b64encode(charts.measure_chart(*m["chart_args"]).encode()).decode()
     html = render_to_string("outcomes/report.html", ctx, request=request)
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     record(request, "outcomes.report", episode, patient=episode.patient, category="outcomes")
@@ -293,6 +297,4 @@ def chart(request: ClinicRequest, code) -> HttpResponse:
     if not s.points:
         raise Http404("No scores for this measure yet.")
     record(request, "outcomes.chart", episode, patient=episode.patient, category="outcomes", detail=measure)
-    # The site's CSP goes with it: an <img> runs no script and a browser does not apply a
-    # policy to an image, so matplotlib's inline styles draw; opened as a page, they do not.
-    return HttpResponse(charts.cached_chart(s, visits, mic[measure], span), content_type="image/svg+xml")
+    return HttpResponse(charts.measure_chart(s, visits, mic[measure], span), content_type="image/svg+xml")

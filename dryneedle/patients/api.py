@@ -22,7 +22,11 @@ from dryneedle.patients.schemas import (
     PatientPatch,
 )
 
-router = Router(tags=["patients"])
+# Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
+patients_routes = Router(tags=["patients"])
+episodes_routes = Router(tags=["patients"])
+conditions_routes = Router(tags=["patients"])
+ROUTERS = {"patients": patients_routes, "episodes": episodes_routes, "conditions": conditions_routes}
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 SORTS = {
@@ -33,7 +37,7 @@ SORTS = {
 }
 
 
-@router.get("patients", response={200: PatientPage, **ERRORS}, operation_id="list_patients")
+@patients_routes.get("", response={200: PatientPage, **ERRORS}, operation_id="list_patients")
 def list_patients(
     request: ClinicRequest,
     limit: int = Query(50, ge=1, le=200),
@@ -47,7 +51,7 @@ def list_patients(
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
 
 
-@router.post("patients", response={201: PatientOut, **ERRORS}, operation_id="create_patient")
+@patients_routes.post("", response={201: PatientOut, **ERRORS}, operation_id="create_patient")
 def create_patient(request: ClinicRequest, payload: PatientIn):
     """Add a patient to the caller's clinic."""
     with transaction.atomic():
@@ -56,14 +60,14 @@ def create_patient(request: ClinicRequest, payload: PatientIn):
     return Status(201, patient)
 
 
-@router.get("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="get_patient")
+@patients_routes.get("/{code}", response={200: PatientOut, **ERRORS}, operation_id="get_patient")
 def get_patient(request: ClinicRequest, code: UUID):
     patient = get_for_clinic(request, Patient, code=code)
     record(request, "patient.view", patient, detail="api")
     return patient
 
 
-@router.patch("patients/{code}", response={200: PatientOut, **ERRORS}, operation_id="update_patient")
+@patients_routes.patch("/{code}", response={200: PatientOut, **ERRORS}, operation_id="update_patient")
 def update_patient(request: ClinicRequest, code: UUID, payload: PatientPatch):
     """Change demographics; the previous values are kept in the record's history."""
     patient = get_for_clinic(request, Patient, code=code)
@@ -75,7 +79,7 @@ def update_patient(request: ClinicRequest, code: UUID, payload: PatientPatch):
     return patient
 
 
-@router.get("patients/{code}/episodes", response={200: list[EpisodeOut], **ERRORS}, operation_id="list_episodes")
+@patients_routes.get("/{code}/episodes", response={200: list[EpisodeOut], **ERRORS}, operation_id="list_episodes")
 def list_episodes(request: ClinicRequest, code: UUID):
     patient = get_for_clinic(request, Patient, code=code)
     care_team.require_clinical_access(request, patient)
@@ -84,7 +88,7 @@ def list_episodes(request: ClinicRequest, code: UUID):
     return episodes
 
 
-@router.post("patients/{code}/episodes", response={201: EpisodeOut, **ERRORS}, operation_id="create_episode")
+@patients_routes.post("/{code}/episodes", response={201: EpisodeOut, **ERRORS}, operation_id="create_episode")
 def create_episode(request: ClinicRequest, code: UUID, payload: EpisodeIn):
     """Open an episode of care for a condition from the catalogue (GET /conditions)."""
     patient = get_for_clinic(request, Patient, code=code)
@@ -94,7 +98,7 @@ def create_episode(request: ClinicRequest, code: UUID, payload: EpisodeIn):
     return Status(201, episode)
 
 
-@router.get("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="get_episode")
+@episodes_routes.get("/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="get_episode")
 def get_episode(request: ClinicRequest, code: UUID):
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
     care_team.require_clinical_access(request, episode.patient)
@@ -102,7 +106,7 @@ def get_episode(request: ClinicRequest, code: UUID):
     return episode
 
 
-@router.patch("episodes/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="update_episode")
+@episodes_routes.patch("/{code}", response={200: EpisodeOut, **ERRORS}, operation_id="update_episode")
 def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
     """Change an open episode, discharge it, or mark it entered in error."""
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
@@ -119,7 +123,7 @@ def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
             )
             record(request, "episode.discharge", episode, detail="api")
         elif data.get("status") == "entered_in_error":
-            services.mark_episode_in_error(episode, request.user, data.get("error_reason", ""))
+            episode.mark_entered_in_error(request.user, data.get("error_reason", ""))
             record(request, "episode.entered_in_error", episode, detail="api")
         else:
             fields = {k: v for k, v in data.items() if k in ("condition", "start_date", "notes") and v is not None}
@@ -128,7 +132,7 @@ def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
     return episode
 
 
-@router.get("conditions", response={200: list[ConditionOut], **ERRORS}, operation_id="list_conditions")
+@conditions_routes.get("", response={200: list[ConditionOut], **ERRORS}, operation_id="list_conditions")
 def list_conditions(request: ClinicRequest):
     """The condition catalogue with evidence summaries and their sources."""
     label = "Marketing claim from the source article, not evidence: no published source supports it"

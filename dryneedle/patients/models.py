@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
-from dryneedle.lib.models import ClinicalRecord
+from dryneedle.lib.models import ClinicalRecord, in_error_needs_reason
 from dryneedle.patients.conditions import BY_CODE, CHOICES
 
 
@@ -32,7 +32,14 @@ class RecordStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
 
+class EpisodeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISCHARGED = "discharged", "Discharged"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
 class Patient(ClinicalRecord):
+    IN_ERROR = ("status", RecordStatus.ENTERED_IN_ERROR)
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
     audit_category = "demographics"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "patient"  # the action prefix of rows about it that name no object
@@ -68,10 +75,7 @@ class Patient(ClinicalRecord):
     class Meta:
         indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="entered_in_error") | ~models.Q(error_reason=""),
-                name="patient_error_needs_reason",
-            )
+            in_error_needs_reason("patient", "status", RecordStatus.ENTERED_IN_ERROR),
         ]
 
     def __str__(self) -> str:
@@ -102,10 +106,8 @@ class Episode(ClinicalRecord):
     audit_category = "condition"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "episode"  # the action prefix of rows about it that name no object
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DISCHARGED = "discharged", "Discharged"
-        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    Status = EpisodeStatus
+    IN_ERROR = ("status", EpisodeStatus.ENTERED_IN_ERROR)
 
     class DischargeReason(models.TextChoices):
         GOALS_MET = "goals_met", "Goals met"
@@ -139,10 +141,11 @@ class Episode(ClinicalRecord):
                 name="episode_discharge_after_start",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="discharged")
+                condition=~models.Q(status=EpisodeStatus.DISCHARGED)
                 | (models.Q(discharge_date__isnull=False) & ~models.Q(discharge_reason="")),
                 name="episode_discharge_complete",
             ),
+            in_error_needs_reason("episode", "status", EpisodeStatus.ENTERED_IN_ERROR),
         ]
 
     def __str__(self) -> str:

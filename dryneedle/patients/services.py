@@ -43,16 +43,6 @@ def update_patient(patient: Patient, user, data: dict) -> list[str]:
     return changed
 
 
-def mark_patient_in_error(patient: Patient, user, reason: str) -> None:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why this record was entered in error."})
-    patient.status = RecordStatus.ENTERED_IN_ERROR
-    patient.error_reason = reason[:500]
-    patient.updated_by = user
-    patient.save(update_fields=["status", "error_reason", "updated_by", "updated"])
-
-
 def open_episode(patient: Patient, user, data: dict) -> Episode:
     if patient.status == RecordStatus.ENTERED_IN_ERROR:
         raise ValidationError("This patient record was entered in error; open the episode on the right record.")
@@ -110,13 +100,3 @@ def discharge_episode(episode: Episode, user, date, reason: str, note: str = "")
     episode.updated_by = user
     episode.full_clean()
     episode.save()
-
-
-def mark_episode_in_error(episode: Episode, user, reason: str) -> None:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why this episode was entered in error."})
-    episode.status = Episode.Status.ENTERED_IN_ERROR
-    episode.error_reason = reason[:500]
-    episode.updated_by = user
-    episode.save(update_fields=["status", "error_reason", "updated_by", "updated"])

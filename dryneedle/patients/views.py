@@ -16,9 +16,9 @@ from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_choice
-from dryneedle.patients import care_team, hooks, services
+from dryneedle.patients import care_team, hooks, in_error, services
 from dryneedle.patients.conditions import CONDITIONS
-from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, ErrorForm, PatientForm, SearchForm
+from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, PatientForm, SearchForm
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 
 # Sort keys a user may pick; anything else is a 400, never passed to order_by.
@@ -104,16 +104,7 @@ def edit_patient(request: ClinicRequest, code) -> HttpResponse:
 @allowed
 def mark_patient_in_error(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
-    care_team.require_clinical_write(request, patient)
-    form = ErrorForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why the record was entered in error.")
-        return redirect("patients:detail", patient.code)
-    with transaction.atomic():
-        services.mark_patient_in_error(patient, request.user, form.cleaned_data["reason"])
-        record(request, "patient.entered_in_error", patient)
-    messages.success(request, "Marked as entered in error. The record stays in the history.")
-    return redirect("patients:detail", patient.code)
+    return in_error.mark(request, patient, "patient.entered_in_error", redirect("patients:detail", patient.code))
 
 
 @allowed
@@ -174,16 +165,7 @@ def discharge_episode(request: ClinicRequest, code) -> HttpResponse:
 @allowed
 def mark_episode_in_error(request: ClinicRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, Episode.objects.select_related("patient"), code=code)
-    care_team.require_clinical_write(request, episode.patient)
-    form = ErrorForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why the episode was entered in error.")
-        return redirect("patients:episode", episode.code)
-    with transaction.atomic():
-        services.mark_episode_in_error(episode, request.user, form.cleaned_data["reason"])
-        record(request, "episode.entered_in_error", episode)
-    messages.success(request, "Episode marked as entered in error. It stays in the history.")
-    return redirect("patients:episode", episode.code)
+    return in_error.mark(request, episode, "episode.entered_in_error", redirect("patients:episode", episode.code))
 
 
 @allowed

@@ -1,61 +1,20 @@
-from datetime import date, datetime
-from typing import Annotated, Literal
-from uuid import UUID
-
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, PastDate, limits
+from dryneedle.lib.schemas import Error
 from dryneedle.practitioners.credentials import member
 from dryneedle.practitioners.models import Credential
+from dryneedle.practitioners.schemas import CredentialIn, CredentialOut
 
-router = Router(tags=["credentials"])
+# Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
+credentials_routes = Router(tags=["credentials"])
+ROUTERS = {"credentials": credentials_routes}
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
-class CredentialIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["licence", "dn_certification", "authorization"]
-    profession: Literal[tuple(k for k, _ in Credential.Profession.choices)]  # type: ignore[valid-type]
-    title: Annotated[str, limits(200, 1)]
-    issuer: Annotated[str, limits(200, 1)]
-    number: Annotated[str, limits(60)] = ""
-    jurisdiction: Annotated[str, limits(10)] = ""
-    hours_in_person: int | None = Field(None, ge=0, le=5000)
-    hours_online: int | None = Field(None, ge=0, le=5000)
-    issued: PastDate
-    expires: date | None = None
-
-
-class CredentialOut(Schema):
-    code: UUID
-    user: str = Field(validation_alias="user.username")
-    kind: str
-    profession: str
-    title: str
-    issuer: str
-    number: str
-    jurisdiction: str
-    hours_in_person: int | None
-    hours_online: int | None
-    issued: date
-    expires: date | None
-    verified_at: datetime | None = Field(
-        None, description="When this clinic verified it (another clinic's verification does not count here)"
-    )
-    verification_method: str = ""
-    has_certificate: bool
-
-    @staticmethod
-    def resolve_has_certificate(obj):
-        return bool(obj.certificate_type)
-
-
-@router.get("credentials", response={200: list[CredentialOut], **ERRORS}, operation_id="list_credentials")
+@credentials_routes.get("", response={200: list[CredentialOut], **ERRORS}, operation_id="list_credentials")
 def list_credentials(request: ClinicRequest, user: str | None = None):
     """Your credentials, or (clinic admin) a member's, with their verification."""
     who = member(request, user)  # yourself, or a member of the clinic for a clinic admin
@@ -75,7 +34,7 @@ def _with_verification(c: Credential, clinic) -> Credential:
     return c
 
 
-@router.post("credentials", response={201: CredentialOut, **ERRORS}, operation_id="create_credential")
+@credentials_routes.post("", response={201: CredentialOut, **ERRORS}, operation_id="create_credential")
 def create_credential(request: ClinicRequest, payload: CredentialIn):
     """Add one of your credentials (unverified until a clinic admin verifies it; certificates: the page)."""
     if payload.expires is not None and payload.expires <= payload.issued:

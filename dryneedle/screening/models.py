@@ -5,8 +5,15 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
-from dryneedle.lib.models import ClinicalRecord
+from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_needs_reason
 from dryneedle.screening.rules import LEVELS, SEVERITY
+
+
+class ScreeningStatus(models.TextChoices):
+    CURRENT = "current", "Current"
+    SUPERSEDED = "superseded", "Superseded by a newer screening"
+    INVALIDATED = "invalidated", "No longer valid (something changed)"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
 
 class Screening(ClinicalRecord):
@@ -21,11 +28,8 @@ class Screening(ClinicalRecord):
     audit_category = "screening"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "screening"  # the action prefix of rows about it that name no object
 
-    class Status(models.TextChoices):
-        CURRENT = "current", "Current"
-        SUPERSEDED = "superseded", "Superseded by a newer screening"
-        INVALIDATED = "invalidated", "No longer valid (something changed)"
-        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    Status = ScreeningStatus
+    IN_ERROR = ("status", ScreeningStatus.ENTERED_IN_ERROR)
 
     class ConsentType(models.TextChoices):
         VERBAL = "verbal", "Verbal"
@@ -39,6 +43,7 @@ class Screening(ClinicalRecord):
     valid_until = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CURRENT)
     status_reason = models.CharField(max_length=300, blank=True)
+    error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error
     consent_type = models.CharField(max_length=10, choices=ConsentType.choices, blank=True)
     consent_witness = models.CharField(max_length=200, blank=True)
     clearance_by = models.CharField(max_length=200, blank=True)  # screenings before Dec 2026; now in answers
@@ -59,6 +64,7 @@ class Screening(ClinicalRecord):
                 condition=~models.Q(answers__consent="given") | ~models.Q(consent_type=""),
                 name="screening_consent_type_recorded",
             ),
+            in_error_needs_reason("screening", "status", ScreeningStatus.ENTERED_IN_ERROR),
         ]
 
     def __str__(self) -> str:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<uuid:code>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<uuid:code>/override/", views.override, name="override"),
     path("<uuid:code>/invalidate/", views.invalidate, name="invalidate"),
+    path("<uuid:code>/in-error/", views.mark_in_error, name="mark_in_error"),
 ]

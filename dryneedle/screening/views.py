@@ -8,7 +8,7 @@ from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
-from dryneedle.patients import care_team
+from dryneedle.patients import care_team, in_error
 from dryneedle.patients.models import Episode
 from dryneedle.screening import medications, rules, services
 from dryneedle.screening.forms import FORM_FINDINGS, AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
@@ -179,6 +179,12 @@ def invalidate(request: ClinicRequest, code) -> HttpResponse:
         "screening.invalidate",
         lambda s, d: services.invalidate(s, request.user, d["reason"]),
     )
+
+
+@allowed
+def mark_in_error(request: ClinicRequest, code) -> HttpResponse:
+    s = _screening(request, code)
+    return in_error.mark(request, s, "screening.in_error", redirect("screening:detail", s.code), category="screening")
 
 
 @allowed

@@ -71,15 +71,18 @@ class DepthLimit(models.Model):
         return f"{self.get_muscle_display()} ≤ {self.max_mm} mm"
 
 
+class VisitStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
 class Visit(ClinicalRecord):
     """One dry-needling visit, documented in the five steps; a draft until signed, then never changed."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
     audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SIGNED = "signed", "Signed"
+    Status = VisitStatus
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="visits")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="visits")
@@ -117,7 +120,8 @@ class Visit(ClinicalRecord):
                 condition=models.Q(post_nprs__lte=10) | models.Q(post_nprs__isnull=True), name="visit_post_nprs_0_10"
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | (models.Q(signed_at__isnull=False) & ~models.Q(sha256="")),
+                condition=models.Q(status=VisitStatus.DRAFT)
+                | (models.Q(signed_at__isnull=False) & ~models.Q(sha256="")),
                 name="visit_signed_has_hash",
             ),
         ]

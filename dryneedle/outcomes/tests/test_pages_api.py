@@ -48,7 +48,11 @@ def test_clinician_records_and_sees_change(alice, episode):
     chart = c.get(src)
     assert chart["Content-Type"] == "image/svg+xml" and "frame-ancestors 'none'" in chart["Content-Security-Policy"]
     assert b"<svg" in chart.content and "within ±10 of baseline (MIC)" in chart.content.decode()
-    assert c.get(src).content == chart.content  # the same data: the same figure (from the cache)
+    assert c.get(src).content == chart.content  # the same data: the same figure
+    # Both scores are in the figure, and readable as text by a screen reader.
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", chart.content.decode()).group(1)
+    assert "35.5556" in desc or "35.6" in desc
+    assert desc.count("questionnaire") == 2
     c.post(url, {"instrument": "odi", **ODI_16, "lifting": "0"})
     again = c.get(f"/outcomes/episodes/{episode.code}/").content.decode()
     assert src.replace("&", "&amp;") not in again  # a new score, a new address
@@ -74,9 +78,15 @@ def test_bad_answers_are_refused_and_kept_on_the_form(alice, episode):
 def test_entered_in_error_no_longer_counts(alice, episode):
     r = services.record_response(episode, "nprs", {"score": 8}, alice)
     c = client_for(alice)
-    c.post(f"/outcomes/responses/{r.code}/in-error/")
+    # Without a reason: refused, nothing changes, and the page says why.
+    page = c.post(f"/outcomes/responses/{r.code}/in-error/", follow=True).content.decode()
     r.refresh_from_db()
-    assert r.entered_in_error and services.series(episode)["nprs"].points == []
+    assert not r.entered_in_error and "Say why this" in page
+    c.post(f"/outcomes/responses/{r.code}/in-error/", {"reason": "Wrong patient's pain score"})
+    r.refresh_from_db()
+    assert r.entered_in_error and r.error_reason == "Wrong patient's pain score"
+    assert services.series(episode)["nprs"].points == []
+    assert "Wrong patient&#x27;s pain score" in c.get(f"/outcomes/episodes/{episode.code}/").content.decode()
 
 
 def test_api_scores_and_stores(alice, episode):
@@ -103,7 +113,13 @@ def test_api_scores_and_stores(alice, episode):
     assert r.status_code == 422 and "ticked[0]" in r.content.decode()
     assert [x["score"] for x in c.get(url).json()] == [3]
     r = c.patch(f"/api/v1/responses/{code}", json.dumps({"entered_in_error": True}), content_type="application/json")
+    assert r.status_code == 422 and "reason" in r.content.decode()  # the reason is required
+    body = json.dumps({"entered_in_error": True, "reason": "Typed into the wrong episode"})
+    r = c.patch(f"/api/v1/responses/{code}", body, content_type="application/json")
     assert r.status_code == 200 and r.json()["entered_in_error"] is True
+    assert r.json()["error_reason"] == "Typed into the wrong episode"
+    r = c.patch(f"/api/v1/responses/{code}", body, content_type="application/json")
+    assert r.status_code == 422 and "already" in r.content.decode()
     r = c.patch(f"/api/v1/responses/{code}", json.dumps({"score": 1}), content_type="application/json")
     assert r.status_code == 422 and Response.objects.get(code=code).score == 3  # answers are never rewritten
 

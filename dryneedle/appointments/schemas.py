@@ -1,0 +1,71 @@
+"""The appointments API's request and response shapes (api.py holds the operations)."""
+
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Annotated, Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from dryneedle.appointments.models import Appointment
+from dryneedle.lib.schemas import IsoDatetime, limits
+
+# The choices come from the catalogue at run time (an enum in the OpenAPI schema);
+# to the type checker they are text.
+if TYPE_CHECKING:
+    Kind = str
+else:
+    Kind = Literal[tuple(k for k, _ in Appointment.KINDS)]
+
+
+class AppointmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    patient: UUID
+    practitioner: Annotated[str, limits(150, 1)] = Field(description="username of one of the clinic's practitioners")
+    start: IsoDatetime
+    end: IsoDatetime
+    kind: Kind = "dry_needling"
+    component: UUID | None = Field(None, description="the care-plan component this visit is for")
+    outside_hours_reason: Annotated[str, limits(200)] = Field(
+        "", description="needed to book outside the practitioner's hours"
+    )
+    note: Annotated[str, limits(300)] = ""
+
+
+class AppointmentPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["attended", "cancelled", "no_show"]
+    reason: Annotated[str, limits(200)] = ""
+
+
+class AppointmentOut(Schema):
+    code: UUID
+    patient: UUID = Field(validation_alias="patient.code")
+    practitioner: str = Field(validation_alias="practitioner.username")
+    component: UUID | None = Field(None, validation_alias="component.code")
+    kind: str
+    start: datetime
+    end: datetime
+    status: str
+    cancel_reason: str
+    outside_hours_reason: str
+    note: str
+
+
+class AvailabilityIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    practitioner: Annotated[str, limits(150, 1)]
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start: time
+    end: time
+
+
+class AvailabilityOut(Schema):
+    code: UUID
+    practitioner: str = Field(validation_alias="user.username")
+    weekday: int
+    start: time
+    end: time
