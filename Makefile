@@ -27,7 +27,7 @@ serve: $(VENV)/.installed
 	$(BIN)/dryneedle serve
 
 # The pure rule modules (no database): every line of them is run by a test.
-RULE_MODULES := dryneedle/screening/rules.py,dryneedle/outcomes/scoring.py,dryneedle/plans/rules.py,dryneedle/aftercare/rules.py,dryneedle/adverse_events/rules.py
+RULE_MODULES := dryneedle/screening/rules.py,dryneedle/outcomes/scoring.py,dryneedle/plans/rules.py,dryneedle/aftercare/rules.py,dryneedle/adverse_events/rules.py,dryneedle/outcomes/schedule.py
 
 test: debs-test $(VENV)/.installed lint
 	$(PYTEST) -n 2 -q --cov --cov-report=

@@ -64,6 +64,8 @@ PAGE_OBJECT = {
     "outcomes:episode": "episode",
     "outcomes:record": "episode",
     "outcomes:send": "episode",
+    "outcomes:opt_out": "episode",
+    "outcomes:resume": "episode",
     "outcomes:report": "episode",
     "outcomes:measure": "episode",
     "outcomes:measure_in_error": "measure",

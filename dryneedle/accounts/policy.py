@@ -97,6 +97,8 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:record": {"POST": CLINICAL},
     "outcomes:mark_in_error": {"POST": CLINICAL},
     "outcomes:send": {"POST": CLINICAL},
+    "outcomes:opt_out": {"POST": CLINICAL},
+    "outcomes:resume": {"POST": CLINICAL},
     "outcomes:chart": {"GET": CLINICAL},
     "outcomes:report": {"GET": CLINICAL},
     "outcomes:due": {"GET": CLINICAL},

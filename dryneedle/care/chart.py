@@ -15,7 +15,7 @@ from django.utils import timezone
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.outcomes import services as outcomes
+from dryneedle.outcomes import followups, schedule
 from dryneedle.patients import care_team
 from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm
 from dryneedle.patients.models import Episode, Patient
@@ -51,7 +51,14 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
             "glass_form": EmergencyAccessForm(),
             "break_glass_minutes": settings.BREAK_GLASS_MINUTES,
             "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
-            "due": outcomes.due_items(episodes),
+            # Time points open now and not answered, for the clinical record's banner.
+            "due": [
+                (e, p)
+                for e in episodes
+                if clinical and e.status != Episode.Status.ENTERED_IN_ERROR
+                for p in followups.episode_points(e)
+                if p.status in (schedule.Status.DUE, schedule.Status.SENT)
+            ],
             "timeline": _timeline(episodes) if clinical else [],
             # Upcoming first, then the last few: what the front desk needs.
             "appointments": _appointments(patient),
@@ -110,7 +117,8 @@ def episode_detail(request: ClinicRequest, code) -> HttpResponse:
             "screenings": episode.screenings.select_related("created_by").order_by("-created"),
             "can_write": access != "break_glass",
             "plan": getattr(episode, "plan", None),
-            "due": outcomes.due_for(episode) if episode.status != Episode.Status.ENTERED_IN_ERROR else [],
+            "points": followups.episode_points(episode),
+            "opt_out": followups.active_opt_out(episode),
             "visits": episode.visits.select_related("practitioner")
             .annotate(n_needles=Count("insertions"))
             .order_by("-started"),

@@ -1,20 +1,11 @@
-"""Questionnaires a patient fills in from a link, one question per screen, and when each is due.
+"""Questionnaires a patient fills in from a link, one question per screen.
 
-The default schedule is the issue's (#6), built on the measures of
-docs/clinical-sources.md §6: STarT Back, ODI, RMDQ and PSFS at baseline; pain at
-every visit; ODI and RMDQ at 4 and 12 weeks and at discharge; pain and ODI at
-3, 6 and 12 months after discharge. The windows around each due date
-(a week either side, two weeks after for the baseline) are our design
-decision, not a published rule.
+What each time point asks, and when, is in outcomes/schedule.py.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from dryneedle.outcomes import instruments, scoring
-
-BASELINE = ("nprs", "startback", "odi", "rmdq", "psfs")
-FOLLOW_UP = ("nprs", "odi", "rmdq", "psfs")
 
 
 @dataclass(frozen=True)
@@ -130,55 +121,3 @@ def answers(bundle: list[str], progress: dict) -> dict[str, dict]:
 
 def complete(bundle: list[str], progress: dict, pack=None) -> bool:
     return all(s.optional or f"{s.instrument}:{s.key}" in progress for s in screens(bundle, pack))
-
-
-@dataclass(frozen=True)
-class Due:
-    label: str
-    due: date
-    instruments: tuple[str, ...]
-    status: str  # "done", "due", "overdue", "missed" (a later one is due), "upcoming"
-
-
-def schedule(start: date, discharge: date | None) -> list[tuple[str, date, tuple[str, ...], int, int]]:
-    """(label, due date, instruments, days before, days after) for an episode."""
-    out: list[tuple[str, date, tuple[str, ...], int, int]] = [("Baseline", start, BASELINE[1:], 14, 14)]
-    out += [(f"{w} weeks", start + timedelta(weeks=w), ("odi", "rmdq"), 7, 7) for w in (4, 12)]
-    if discharge:
-        out.append(("Discharge", discharge, ("odi", "rmdq"), 7, 7))
-        out += [
-            (f"{m} months after discharge", discharge + timedelta(days=30 * m), ("nprs", "odi"), 7, 14)
-            for m in (3, 6, 12)
-        ]
-    return out
-
-
-def due_list(start: date, discharge: date | None, collected: dict[str, list[date]], today: date) -> list[Due]:
-    """Each scheduled time point and whether it was answered, is due, overdue or still to come."""
-    out = []
-    for label, when, insts, before, after in schedule(start, discharge):
-        if discharge and label.endswith("weeks") and when > discharge:
-            continue  # discharged before this follow-up: the discharge time point replaces it
-        if label == "Baseline":
-            # The first answer is the baseline, even when it came late.
-            done = all(collected.get(i) for i in insts)
-        else:
-            done = all(
-                any(when - timedelta(days=before) <= d <= when + timedelta(days=after) for d in collected.get(i, []))
-                for i in insts
-            )
-        if done:
-            status = "done"
-        elif today > when + timedelta(days=after):
-            status = "overdue"
-        elif today >= when - timedelta(days=before):
-            status = "due"
-        else:
-            status = "upcoming"
-        out.append(Due(label, when, insts, status))
-    # An overdue follow-up is missed once a later one is due: ask for the current one instead.
-    # A missing baseline stays overdue: whatever comes first becomes the baseline.
-    for k, d in enumerate(out):
-        if d.status == "overdue" and d.label != "Baseline" and any(later.due <= today for later in out[k + 1 :]):
-            out[k] = Due(d.label, d.due, d.instruments, "missed")
-    return out

@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.lib import guards
-from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_needs_reason
-from dryneedle.outcomes import scoring
+from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, NeverDeletedQuerySet, in_error_needs_reason
+from dryneedle.outcomes import schedule, scoring
 
 INSTRUMENT_CHOICES = [
     ("nprs", "Pain (NPRS 0-10)"),
@@ -16,6 +18,15 @@ INSTRUMENT_CHOICES = [
 NAMES = dict(INSTRUMENT_CHOICES)
 
 
+class ResponseQuerySet(NeverDeletedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # collected_on is set in save(); a bulk insert skips save(), so it is set here too.
+        objs = list(objs)
+        for r in objs:
+            r.set_collected_on()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Response(ClinicalRecord):
     """One completed questionnaire: the answers as given and their score (outcomes/scoring.py).
 
@@ -25,6 +36,7 @@ class Response(ClinicalRecord):
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
     IN_ERROR = ("entered_in_error", True)
+    objects = ResponseQuerySet.as_manager()
 
     class Source(models.TextChoices):
         CLINICIAN = "clinician", "Entered by the clinician"
@@ -37,6 +49,9 @@ class Response(ClinicalRecord):
     instrument = models.CharField(max_length=12, choices=INSTRUMENT_CHOICES)
     answers = models.JSONField()
     collected = models.DateTimeField(default=timezone.now)
+    # The day it was answered on the clinic's calendar: time points are days after the episode's start
+    # or discharge, counted in SQL by the effectiveness report and the worklist (outcomes/timepoints.py).
+    collected_on = models.DateField(editable=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINICIAN)
     scorable = models.BooleanField()
     score = models.FloatField(null=True, blank=True)  # unrounded; ODI percent, STarT Back total
@@ -46,7 +61,10 @@ class Response(ClinicalRecord):
     error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error
 
     class Meta:
-        indexes = [models.Index(fields=["clinic", "episode", "instrument", "collected"])]
+        indexes = [
+            models.Index(fields=["clinic", "episode", "instrument", "collected"]),
+            models.Index(fields=["episode", "instrument", "collected_on"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(scorable=False) | models.Q(score__isnull=False), name="scorable_has_score"
@@ -56,6 +74,13 @@ class Response(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{NAMES[self.instrument]} {self.collected:%d %b %Y}"
+
+    def set_collected_on(self) -> None:
+        self.collected_on = timezone.localtime(self.collected, clinic_zone(self.clinic)).date()
+
+    def save(self, *args, **kwargs):
+        self.set_collected_on()
+        super().save(*args, **kwargs)
 
     @property
     def display(self) -> str:
@@ -149,3 +174,96 @@ class ObjectiveMeasure(ClinicalRecord):
 
 ROM_UNITS = ("deg", "cm")
 PPT_UNITS = ("kg/cm2", "kPa", "N/cm2")
+
+
+class OutcomeSettings(models.Model):
+    """How a clinic follows its patients up: which disability measure, when to remind, what to publish."""
+
+    clinic = models.OneToOneField("accounts.Clinic", models.PROTECT, related_name="outcome_settings")
+    # One disability measure per clinic, as the core outcome set asks (outcomes/schedule.py).
+    disability = models.CharField(max_length=4, choices=schedule.Disability.choices, default=schedule.Disability.ODI)
+    # Days after sending before the one reminder. An operational choice, not a clinical number:
+    # 3 days leaves the reminder inside every time point's window (the shortest stays open 7 days).
+    reminder_days = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1), MaxValueValidator(7)])
+    # The public directory shows a practitioner's follow-up and responder rates only when the clinic
+    # opts in (issue 17) and enough episodes stand behind them (analytics.report.DIRECTORY_MIN_EPISODES).
+    publish_outcomes = models.BooleanField(default=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "outcome settings"
+
+    def __str__(self) -> str:
+        return f"Outcome settings of {self.clinic}"
+
+    @classmethod
+    def of(cls, clinic) -> "OutcomeSettings":
+        """The clinic's settings; the defaults (unsaved) until an admin saves its own."""
+        return cls.objects.filter(clinic=clinic).first() or cls(clinic=clinic)
+
+
+class FollowUp(ClinicalRecord):
+    """One time point's questionnaires sent to a patient: sent once, reminded once, answered or not.
+
+    One row per episode and time point: the unique pair decides who sends, so repeated or concurrent runs
+    of ``send_questionnaires`` never send twice (as the check-ins).
+    """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "outcomes"  # its rows' data category in the audit log (audit/log.py)
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        BY_HAND = "by_hand", "Link given in person (QR code or copied)"
+
+    class State(models.TextChoices):
+        SENT = "sent", "Sent"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Window closed unanswered"
+        STOPPED = "stopped", "Stopped: the patient opted out"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="follow_ups")
+    point = models.CharField(max_length=10, choices=schedule.TimePoint.choices)
+    due = models.DateField()
+    closes = models.DateField()  # the last day of the window; the link expires then
+    instruments = models.JSONField()
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    link = models.ForeignKey("portal.PatientLink", models.PROTECT, related_name="follow_ups")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SENT)
+    sent_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["episode", "point"], name="one_follow_up_per_point")]
+        indexes = [models.Index(fields=["clinic", "state", "closes"])]
+
+    def __str__(self) -> str:
+        return f"{schedule.TimePoint(self.point).label} questionnaires"
+
+
+class OptOut(ClinicalRecord):
+    """The patient asked to receive no more questionnaires for an episode (or the clinician recorded it).
+
+    Honoured by the sending command at once; shown on the episode. A patient who changes their mind is
+    resumed by the clinician (``resumed_at``), and the row stays.
+    """
+
+    db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    audit_category = "outcomes"
+
+    class Source(models.TextChoices):
+        PATIENT = "patient", "The patient, from the questionnaire link"
+        CLINICIAN = "clinician", "Recorded by the clinician"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="opt_outs")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"No more questionnaires ({self.get_source_display().lower()})"

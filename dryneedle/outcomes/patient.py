@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.outcomes import bundle, scoring, services
-from dryneedle.outcomes.models import TextPack
+from dryneedle.outcomes import bundle, followups, scoring, services
+from dryneedle.outcomes.models import OptOut, TextPack
 from dryneedle.portal.models import PatientLink
 
 
@@ -30,7 +30,25 @@ def _psfs_from_post(post) -> tuple[list[dict], str]:
     return acts, error
 
 
+def stop(request: ClinicRequest, link: PatientLink) -> HttpResponse:
+    """The patient opts out of the questionnaires for this episode: asked to confirm, then recorded."""
+    if request.method != "POST":
+        record(request, "link.open", link, patient=link.patient, category="outcomes", detail="stop?")
+        return render(request, "outcomes/patient_stop.html", {"link": link, "clinic": link.clinic})
+    with transaction.atomic():
+        followups.opt_out(link.episode, OptOut.Source.PATIENT, note="Asked from the questionnaire link")
+        record(request, "questionnaires.opt_out", link.episode, patient=link.patient, category="outcomes",
+               detail="patient")  # fmt: skip
+    message = (
+        "You will receive no more of these questions about this course of care. Your clinic can see that you "
+        "chose this; tell them if you change your mind."
+    )
+    return render(request, "portal/message.html", {"message": message, "clinic": link.clinic})
+
+
 def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
+    if request.GET.get("stop") or request.POST.get("stop"):
+        return stop(request, link)
     pack = getattr(TextPack.objects.filter(clinic=link.clinic).first(), "pack", None)
     all_screens = bundle.screens(link.bundle, pack)
     n = len(all_screens)
@@ -114,6 +132,7 @@ def _send(request: ClinicRequest, link: PatientLink, pack) -> HttpResponse:
         locked.answers = answers
         locked.used_at = now
         locked.save(update_fields=["answers", "used_at", "updated"])
+        followups.answered_by_link(locked)
         record(request, "link.submit", locked, patient=locked.patient, category="outcomes", detail=",".join(answers))
     return render(
         request,

@@ -6,9 +6,8 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dryneedle.outcomes import bundle, scoring
+from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response, Threshold
-from dryneedle.patients.models import Episode
 from dryneedle.visits.models import Visit
 
 
@@ -76,34 +75,6 @@ def series(episode) -> dict[str, Series]:
         if len(s.points) > 1:
             s.change = scoring.change(s.measure, s.points[0][1], s.points[-1][1], mic=mic)
     return out
-
-
-def collected_dates(episodes) -> dict[int, dict[str, list]]:
-    """When each instrument was answered (scorable, not in error), as local dates, by episode id."""
-    out: dict[int, dict[str, list]] = {}
-    rows = Response.objects.filter(episode__in=episodes, entered_in_error=False, scorable=True)
-    for ep, inst, when in rows.values_list("episode_id", "instrument", "collected"):
-        out.setdefault(ep, {}).setdefault(inst, []).append(timezone.localtime(when).date())
-    return out
-
-
-def due_for(episode, today=None) -> list:
-    """The episode's scheduled time points with their status (outcomes/bundle.py)."""
-    dates = collected_dates([episode]).get(episode.id, {})
-    return bundle.due_list(episode.start_date, episode.discharge_date, dates, today or timezone.localdate())
-
-
-def due_items(episodes, today=None) -> list[tuple]:
-    """(episode, time point) pairs due or overdue now, for several episodes in one query."""
-    today = today or timezone.localdate()
-    dates = collected_dates(episodes)
-    return [
-        (e, d)
-        for e in episodes
-        if e.status != Episode.Status.ENTERED_IN_ERROR
-        for d in bundle.due_list(e.start_date, e.discharge_date, dates.get(e.id, {}), today)
-        if d.status in ("due", "overdue")
-    ]
 
 
 def pain_rating_today(visit):

@@ -18,10 +18,20 @@ from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import error_text
 from dryneedle.lib.http import query_choice
-from dryneedle.outcomes import bundle, charts, instruments, scoring, services
+from dryneedle.outcomes import charts, followups, instruments, schedule, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
 from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
-from dryneedle.outcomes.models import INSTRUMENT_CHOICES, NAMES, ObjectiveMeasure, Response, TextPack, Threshold
+from dryneedle.outcomes.models import (
+    INSTRUMENT_CHOICES,
+    NAMES,
+    FollowUp,
+    ObjectiveMeasure,
+    OptOut,
+    OutcomeSettings,
+    Response,
+    TextPack,
+    Threshold,
+)
 from dryneedle.patients import care_team, in_error
 from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
@@ -89,6 +99,8 @@ def _context(episode: Episode, instrument: str, posted=None) -> dict:
         "sources": scoring.SOURCES,
         "pack": pack,
         "measure_form": ObjectiveForm(),
+        "points": followups.episode_points(episode),
+        "opt_out": followups.active_opt_out(episode),
         # Measures entered in error stay on the page, struck through with their reason.
         "objective": ObjectiveMeasure.objects.filter(episode=episode).order_by("kind", "measured"),
     }
@@ -103,7 +115,9 @@ def episode_outcomes(request: ClinicRequest, code) -> HttpResponse:
     if instrument not in scoring.INSTRUMENTS:
         instrument = "nprs"
     record(request, "outcomes.view", episode, patient=episode.patient, category="outcomes")
-    return render(request, "outcomes/episode.html", _context(episode, instrument))
+    ctx = _context(episode, instrument)
+    ctx["can_write"] = care_team.clinical_access(request, episode.patient) != "break_glass"
+    return render(request, "outcomes/episode.html", ctx)
 
 
 @allowed
@@ -153,8 +167,7 @@ def measure_in_error(request: ClinicRequest, code) -> HttpResponse:
 
 @allowed
 def send_questionnaires(request: ClinicRequest, code) -> HttpResponse:
-    """Send the patient the questionnaires due now: the baseline set first, then the follow-up set."""
-
+    """Send the patient the questionnaires of the time point open now (or the instruments chosen)."""
     episode = care_team.get_clinical(
         request, Episode.objects.select_related("patient", "clinic"), write=True, code=code
     )
@@ -162,44 +175,89 @@ def send_questionnaires(request: ClinicRequest, code) -> HttpResponse:
         # Open and discharged episodes both: the 3, 6 and 12-month follow-ups come after discharge.
         messages.error(request, "This episode was entered in error.")
         return redirect("outcomes:episode", episode.code)
+    subject = gettext("questions about your back")
     chosen = [i for i in request.POST.getlist("instrument") if i in scoring.INSTRUMENTS]
-    if not chosen:
-        # What is due now (pain always), else the baseline set until it is done, then the follow-up set.
-        points = services.due_for(episode)
-        due = {i for d in points if d.status in ("due", "overdue") for i in d.instruments}
-        baseline_done = next((d.status == "done" for d in points if d.label == "Baseline"), False)
-        if due:
-            chosen = [i for i in bundle.BASELINE if i in due | {"nprs"}]
-        else:
-            chosen = list(bundle.FOLLOW_UP if baseline_done else bundle.BASELINE)
-    names = [dict(INSTRUMENT_CHOICES)[i] for i in chosen]
-    return send_link(
-        request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", gettext("questions about your back"), chosen, names
-    )
+    if chosen:  # a one-off set the clinician picked (at a visit, say): not a time point
+        names = [NAMES[i] for i in chosen]
+        return send_link(request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", subject, chosen, names)
+    points = followups.episode_points(episode)
+    point = followups.current(points)
+    if point is None:
+        upcoming = next((p for p in points if p.status == schedule.Status.UPCOMING), None)
+        when = f" The next, {upcoming.label.lower()}, opens on {upcoming.opens:%d %b %Y}." if upcoming else ""
+        record(request, "link.create", episode, patient=episode.patient, category="outcomes", outcome="invalid",
+               detail="no time point open")  # fmt: skip
+        messages.error(request, f"No time point is open now.{when}")
+        return redirect("outcomes:episode", episode.code)
+    if point.status == schedule.Status.STOPPED or followups.active_opt_out(episode):
+        record(request, "link.create", episode, patient=episode.patient, category="outcomes", outcome="invalid",
+               detail="opted out")  # fmt: skip
+        messages.error(request, "The patient asked to receive no more questionnaires for this episode.")
+        return redirect("outcomes:episode", episode.code)
+    channel = FollowUp.Channel.EMAIL if episode.patient.email else FollowUp.Channel.BY_HAND
+    with transaction.atomic():
+        f, token = followups.issue(episode, point, request.user, channel)
+        record(request, "link.create", f.link, patient=episode.patient, category="outcomes", detail=point.point)
+    names = [f"{NAMES[i]}" for i in point.instruments]
+    return send_link(request, episode, PatientLink.Purpose.OUTCOMES, "outcomes", subject, asked=names,
+                     issued=(f.link, token))  # fmt: skip
+
+
+@allowed
+def opt_out(request: ClinicRequest, code) -> HttpResponse:
+    """Record that the patient wants no more questionnaires for this episode (they said so to the clinic)."""
+    episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
+    with transaction.atomic():
+        followups.opt_out(episode, OptOut.Source.CLINICIAN, request.user, request.POST.get("note", "")[:300])
+        record(request, "questionnaires.opt_out", episode, patient=episode.patient, category="outcomes",
+               detail="clinician")  # fmt: skip
+    messages.success(request, "Recorded: no more questionnaires will be sent for this episode.")
+    return redirect("outcomes:episode", episode.code)
+
+
+@allowed
+def resume(request: ClinicRequest, code) -> HttpResponse:
+    """The patient asked to receive the questionnaires again."""
+    episode = care_team.get_clinical(request, Episode.objects.select_related("patient"), write=True, code=code)
+    with transaction.atomic():
+        resumed = followups.resume(episode, request.user) is not None
+        record(request, "questionnaires.resume", episode, patient=episode.patient, category="outcomes",
+               detail="" if resumed else "nothing to resume")  # fmt: skip
+    messages.success(request, "Questionnaires will be sent again as they fall due.")
+    return redirect("outcomes:episode", episode.code)
 
 
 @allowed
 def due_worklist(request: ClinicRequest) -> HttpResponse:
-    """The clinic's worklist: open episodes (and those discharged in the last 13 months) with questionnaires due."""
-    from datetime import timedelta
-
-    from django.db.models import Q
-
+    """What is open now (answered or not), and how well each time point was followed up over the past year."""
     clinic = request.membership.clinic
     today = timezone.localdate()
-    episodes = (
-        Episode.objects.filter(clinic=clinic)
-        .exclude(status=Episode.Status.ENTERED_IN_ERROR)
-        .filter(Q(status=Episode.Status.OPEN) | Q(discharge_date__gte=today - timedelta(days=400)))
-        .select_related("patient", "clinician")
-        .order_by("start_date")
-    )
+    episodes = Episode.objects.filter(clinic=clinic)
     if request.membership.role == Role.PRACTITIONER:
         episodes = episodes.filter(clinician=request.user)  # their own care team (RT-12)
-    items = services.due_items(episodes, today)
-    items.sort(key=lambda x: (x[1].status != "overdue", x[1].due))
-    record(request, "outcomes.worklist", category="outcomes", detail=f"{len(items)} due")
-    return render(request, "outcomes/due.html", {"items": items[:200], "total": len(items), "today": today})
+    rows, completion = followups.worklist(episodes, clinic, today)
+    answered, closed = followups.follow_up_rate(completion)
+    record(
+        request,
+        "outcomes.worklist",
+        category="outcomes",
+        detail=f"{len(rows)} open",
+        shown=[r.episode.patient for r in rows[:200]],
+    )
+    return render(
+        request,
+        "outcomes/due.html",
+        {
+            "rows": rows[:200],
+            "total": len(rows),
+            "today": today,
+            "completion": completion,
+            "answered": answered,
+            "closed": closed,
+            "rate": answered / closed if closed else None,
+            "settings": OutcomeSettings.of(clinic),
+        },
+    )
 
 
 @allowed

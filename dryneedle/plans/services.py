@@ -11,6 +11,7 @@ from django.utils import timezone
 from dryneedle.accounts.middleware import clinic_today
 from dryneedle.lib.forms import uuid_or_none
 from dryneedle.lib.hooks import Hook
+from dryneedle.outcomes import followups
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode
@@ -429,8 +430,8 @@ def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
     for v in episode.visits.filter(status=Visit.Status.SIGNED).order_by("started"):
         when = timezone.localtime(v.started)
         out.append(Entry(when.date(), rules.SEQUENCE_ORDER["needling"], "visit", "Dry-needling visit signed", "", when))
-    for d in outcomes.due_for(episode, today):
-        out.append(Entry(d.due, 9, "questionnaire", f"Questionnaires: {d.label}", d.status))
+    for point in followups.episode_points(episode, today):
+        out.append(Entry(point.due, 9, "questionnaire", f"Questionnaires: {point.label}", point.status.label))
     for r in plan.reviews.order_by("created"):
         out.append(Entry(timezone.localtime(r.created).date(), 10, "review", str(r), r.note))
     if episode.discharge_date:

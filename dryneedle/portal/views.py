@@ -50,12 +50,24 @@ def send_screening(request: ClinicRequest, code) -> HttpResponse:
 
 
 def send_link(
-    request: ClinicRequest, episode, purpose: str, category: str, subject: str, bundle=(), asked=(), days=None
+    request: ClinicRequest,
+    episode,
+    purpose: str,
+    category: str,
+    subject: str,
+    bundle=(),
+    asked=(),
+    days=None,
+    issued: tuple[PatientLink, str] | None = None,
 ):
-    """Issue a link, email it when the patient has an address, and show it with a QR code."""
-    with transaction.atomic():
-        link, token = PatientLink.issue(episode, purpose, request.user, bundle=bundle, days=days)
-        record(request, "link.create", link, patient=episode.patient, category=category)
+    """Issue a link (or take one just ``issued``), email it when the patient has an address, and show it
+    with a QR code."""
+    if issued is None:
+        with transaction.atomic():
+            link, token = PatientLink.issue(episode, purpose, request.user, bundle=bundle, days=days)
+            record(request, "link.create", link, patient=episode.patient, category=category)
+    else:
+        link, token = issued
     url = request.build_absolute_uri(reverse("portal:open", args=[token]))
     patient = episode.patient
     # The email carries the link only: no condition, no answers.

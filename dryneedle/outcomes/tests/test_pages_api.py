@@ -11,7 +11,7 @@ from django.utils import timezone
 from conftest import client_for, today_a
 from dryneedle.audit.models import AuditEvent
 from dryneedle.outcomes import bundle, services
-from dryneedle.outcomes.models import Response
+from dryneedle.outcomes.models import FollowUp, Response
 from dryneedle.portal.models import PatientLink
 
 pytestmark = pytest.mark.django_db
@@ -136,14 +136,17 @@ def _send(c, episode):
 def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode, client):
     episode.patient.email = "lee@example.org"
     episode.patient.save()
+    episode.start_date = today_a() - timedelta(days=3)  # the baseline window is open
+    episode.save()
     link, url = _send(client_for(alice), episode)
-    assert link.bundle == list(bundle.BASELINE) and len(mail.outbox) == 1 and url in mail.outbox[0].body
+    # Only what the baseline asks, with the clinic's one disability measure (ODI by default).
+    assert link.bundle == ["nprs", "startback", "odi", "psfs"] and len(mail.outbox) == 1 and url in mail.outbox[0].body
     n = len(bundle.screens(link.bundle))
-    assert n == 1 + 9 + 10 + 24 + 1  # pain, STarT Back, ODI, RMDQ, PSFS: one question per screen
+    assert n == 1 + 9 + 10 + 1  # pain, STarT Back, ODI, PSFS: one question per screen (45 before issue 17)
     r = client.get(url)
-    assert r.status_code == 200 and "Question 1 of 45" in r.content.decode()
+    assert r.status_code == 200 and "Question 1 of 21" in r.content.decode()
     assert client.post(url + "?step=0", {"answer": "12"}).status_code == 400  # not an option
-    answers = ["6"] + ["agree", "disagree"] * 4 + ["very_much"] + ["2"] * 8 + ["skip", "3"] + ["yes", "no"] * 12
+    answers = ["6"] + ["agree", "disagree"] * 4 + ["very_much"] + ["2"] * 8 + ["skip", "3"]
     for i, a in enumerate(answers):
         r = client.post(f"{url}?step={i}", {"answer": a})
         assert r.status_code == 302, (i, r.content[:300])
@@ -158,32 +161,44 @@ def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode
     r = client.post(f"{url}?step={n}")
     assert "Your answers were sent" in r.content.decode()
     got = {x.instrument: x for x in Response.objects.all()}
-    assert set(got) == {"nprs", "startback", "odi", "rmdq", "psfs"}
-    assert got["nprs"].score == 6 and got["rmdq"].score == 12 and got["psfs"].score == 4
+    assert set(got) == {"nprs", "startback", "odi", "psfs"}
+    assert got["nprs"].score == 6 and got["psfs"].score == 4
     assert got["odi"].details == {"raw": 19, "answered": 9, "band": "severe"}  # 8 × 2 + 3 of 45: 42.2%
     assert got["startback"].details == {"psychosocial": 3, "risk": "medium"} and got["startback"].score == 5
     assert all(x.source == "patient" for x in got.values())
     r = client.post(f"{url}?step={n}")
-    assert r.status_code == 410 and Response.objects.count() == 5  # no replay
+    assert r.status_code == 410 and Response.objects.count() == 4  # no replay
     assert client.get(url).status_code == 410
+    # The time point is answered: the episode says so, and nothing more goes out for it.
+    f = FollowUp.objects.get()
+    assert f.state == FollowUp.State.ANSWERED and f.point == "baseline"
+    assert "answered" in client_for(alice).get(f"/outcomes/episodes/{episode.code}/").content.decode()
 
 
 def test_the_follow_up_link_asks_the_same_activities(alice, episode, client):
-    services.record_response(episode, "psfs", {"activities": [{"name": "Lift my son", "score": 3}]}, alice)
+    episode.start_date = today_a() - timedelta(days=84)  # 12 weeks: pain, ODI and the PSFS again
+    episode.save()
+    earlier = timezone.now() - timedelta(days=80)
+    services.record_response(episode, "psfs", {"activities": [{"name": "Lift my son", "score": 3}]}, alice,
+                             collected=earlier)  # fmt: skip
     link, url = _send(client_for(alice), episode)
+    assert link.bundle == ["nprs", "odi", "psfs"]
     n = len(bundle.screens(link.bundle))
     html = client.get(f"{url}?step={n - 1}").content.decode()
     assert 'value="Lift my son"' in html
 
 
 def test_due_worklist_and_episode_page(alice, episode):
-    episode.start_date = today_a() - timedelta(days=40)
+    episode.start_date = today_a() - timedelta(days=30)  # 4 weeks open; the baseline window closed
     episode.save()
     c = client_for(alice)
     html = c.get("/outcomes/due/").content.decode()
-    assert episode.patient.name in html and "Baseline" in html and "overdue" in html and "4 weeks" in html
+    assert episode.patient.name in html and "4 weeks" in html and "goes out with the next run" in html
+    episode.patient.email = ""
+    episode.patient.save()
+    assert "no email address" in c.get("/outcomes/due/").content.decode()
     html = c.get(f"/patients/episodes/{episode.code}/").content.decode()
-    assert "12 weeks" in html and "to come" in html
+    assert "12 weeks" in html and "to come" in html and "missed" in html  # the baseline was never answered
 
 
 def test_progress_report_is_a_pdf(alice, episode):
@@ -235,20 +250,6 @@ def test_the_visit_offers_todays_pain_rating_from_the_patient(alice, episode):
     assert 'name="pre_nprs" value="7"' in html and "Filled in from the patient's own rating today" in html
 
 
-def test_schedule_statuses():
-    from datetime import date
-
-    start, today = date(2026, 1, 1), date(2026, 4, 1)  # 13 weeks in, not discharged
-    got = {d.label: d.status for d in bundle.due_list(start, None, {"odi": [date(2026, 1, 2)]}, today)}
-    # baseline incomplete stays overdue; 4 weeks was missed (12 weeks is now due); 12 weeks is due
-    assert got == {"Baseline": "overdue", "4 weeks": "missed", "12 weeks": "due"}
-    done = {i: [date(2026, 1, 2), date(2026, 3, 26)] for i in ("startback", "odi", "rmdq", "psfs")}
-    got = {d.label: d.status for d in bundle.due_list(start, None, done, today)}
-    assert got == {"Baseline": "done", "4 weeks": "missed", "12 weeks": "done"}
-    got = {d.label: d.status for d in bundle.due_list(start, date(2026, 2, 1), done, today)}
-    assert "12 weeks" not in got and got["Discharge"] == "overdue" and got["3 months after discharge"] == "upcoming"
-
-
 def test_load_text_pack(tmp_path, clinic_a, alice, episode):
     from django.core.management import CommandError, call_command
 
@@ -272,19 +273,17 @@ def test_load_text_pack(tmp_path, clinic_a, alice, episode):
 
 
 def test_after_discharge_the_follow_up_asks_what_is_due(alice, episode):
-    from datetime import date
-
-    episode.start_date = date(2025, 1, 6)
-    episode.status, episode.discharge_date, episode.discharge_reason = "discharged", date(2025, 3, 3), "goals_met"
+    discharged = today_a() - timedelta(days=90)  # 3 months after discharge is today
+    episode.start_date = discharged - timedelta(days=60)
+    episode.status, episode.discharge_date, episode.discharge_reason = "discharged", discharged, "goals_met"
     episode.save()
+    start = timezone.make_aware(timezone.datetime.combine(episode.start_date, timezone.datetime.min.time()))
     for inst in ("startback", "odi", "rmdq", "psfs"):
-        services.record_response(
-            episode, inst, _baseline_answers(inst), alice,
-            collected=timezone.make_aware(timezone.datetime(2025, 1, 6, 10)),
-        )  # fmt: skip
+        services.record_response(episode, inst, _baseline_answers(inst), alice, collected=start + timedelta(hours=10))
     link, _url = _send(client_for(alice), episode)
-    # Earlier follow-ups were missed; the 12-month one (26 Feb 2026) is overdue: pain and ODI.
-    assert link.bundle == ["nprs", "odi"]
+    # The discharge time point was missed; 3 months after it is open: pain, the ODI and the PSFS.
+    assert link.bundle == ["nprs", "odi", "psfs"]
+    assert FollowUp.objects.get().point == "3m"
 
 
 def _baseline_answers(inst):
