@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dryneedle.plans",
     "dryneedle.appointments",
     "dryneedle.directory",
+    "dryneedle.analytics",
     "dryneedle.audit",
     "dryneedle.care",
     "dryneedle.demo",

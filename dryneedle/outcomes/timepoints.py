@@ -8,8 +8,9 @@ discharge date; tests/test_timepoints.py checks that these answers agree with sc
 
 from datetime import date, timedelta
 
-from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
+from dryneedle.lib.sql import DaysBetween
 from dryneedle.outcomes import schedule
 from dryneedle.outcomes.models import FollowUp, OptOut, Response
 
@@ -18,19 +19,18 @@ def _anchor(rule: schedule.Rule) -> str:
     return "discharge_date" if rule.after_discharge else "start_date"
 
 
-def days_after(rule: schedule.Rule, episode: str = "") -> ExpressionWrapper:
-    """A response's day minus its episode's start (or discharge) date, as a duration.
+def days_after(rule: schedule.Rule, episode: str = "") -> DaysBetween:
+    """A response's day minus its episode's start (or discharge) date, in days.
 
     ``episode``: the path from the outer query to the episode ("" when the outer query is of episodes,
     "episode__" when it is of rows that belong to one).
     """
-    return ExpressionWrapper(F("collected_on") - OuterRef(episode + _anchor(rule)), output_field=DurationField())
+    return DaysBetween(F("collected_on"), OuterRef(episode + _anchor(rule)))
 
 
 def in_window(rule: schedule.Rule) -> Q:
     """Responses inside the rule's window (a filter on responses aliased with ``_days``)."""
-    lo, hi = timedelta(days=rule.offset - rule.before), timedelta(days=rule.offset + rule.after)
-    return Q(_days__gte=lo, _days__lte=hi)
+    return Q(_days__gte=rule.offset - rule.before, _days__lte=rule.offset + rule.after)
 
 
 def scored(instrument: str, episode: str = ""):
@@ -58,12 +58,12 @@ def applies(rule: schedule.Rule) -> Q:
     if rule.point == schedule.TimePoint.BASELINE:
         return Q()
     # Discharged before this follow-up: the discharge time point replaces it (needs the alias ``_stay``).
-    return Q(discharge_date__isnull=True) | Q(_stay__gte=timedelta(days=rule.offset))
+    return Q(discharge_date__isnull=True) | Q(_stay__gte=rule.offset)
 
 
-def stay() -> ExpressionWrapper:
-    """How long an episode lasted, start to discharge (alias it as ``_stay`` for ``applies``)."""
-    return ExpressionWrapper(F("discharge_date") - F("start_date"), output_field=DurationField())
+def stay() -> DaysBetween:
+    """How many days an episode lasted, start to discharge (alias it as ``_stay`` for ``applies``)."""
+    return DaysBetween(F("discharge_date"), F("start_date"))
 
 
 def open_on(rule: schedule.Rule, today: date) -> Q:
