@@ -70,6 +70,7 @@ for app in (
     "appointments",
     "practitioners",
     "directory",
+    "analytics",
 ):
     for prefix, routes in import_module(f"dryneedle.{app}.api").ROUTERS.items():
         api.add_router(f"/{prefix}", routes)

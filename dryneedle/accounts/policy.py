@@ -105,6 +105,13 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:measure": {"POST": CLINICAL},
     "outcomes:measure_in_error": {"POST": CLINICAL},
     "outcomes:thresholds": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
+    # Effectiveness: counts over the clinic, no patient named; the episodes behind a number follow the
+    # care team (the view narrows a practitioner's list); the group view is for clinic admins.
+    "analytics:effectiveness": {"GET": CLINICAL},
+    "analytics:pdf": {"GET": CLINICAL},
+    "analytics:csv": {"GET": CLINICAL},
+    "analytics:episodes": {"GET": CLINICAL},
+    "analytics:group": {"GET": frozenset({ADMIN})},
     "aftercare:handout": {"GET": CLINICAL},
     "aftercare:handout_pdf": {"GET": CLINICAL},
     "aftercare:acknowledge": {"POST": CLINICAL},
@@ -209,6 +216,7 @@ POLICY: dict[str, dict[str, object]] = {
     "api:list_credentials": {"GET": CLINICAL},  # own, or a member's for a clinic admin
     "api:create_credential": {"POST": CLINICAL},
     "api:search_directory": {"GET": PUBLIC},  # the public directory: no patient data
+    "api:get_effectiveness": {"GET": CLINICAL},  # counts over the clinic, no patient named
 }
 
 

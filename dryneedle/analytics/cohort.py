@@ -173,7 +173,7 @@ def group_key(by: str):
     if by == "practitioner":
         return Coalesce(F("clinician__username"), Value(""))
     if by == "clinic":
-        return Concat(F("clinic__code"), Value(""), output_field=CharField())
+        return F("clinic_id")
     if by == "startback":
         return startback_key()
     if by == "sessions":

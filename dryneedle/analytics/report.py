@@ -51,8 +51,8 @@ def definitions(measure: str, point: str, mic: float, mic_source: str, since: da
         f"Treated: episodes that started from {since:%d %b %Y} to {until:%d %b %Y}, with at least one signed "
         "visit at which needles went in and a baseline score (the first answer from two weeks before to two "
         "weeks after the episode's start). Episodes entered in error are left out.",
-        "Followed up: treated episodes with an answer inside the time point's window after the baseline (the "
-        "first such answer counts).",
+        "Followed up: treated episodes with an answer inside the time point's window once the baseline window is "
+        "over (more than 14 days after the start; the first such answer counts).",
         f"Responder by the minimal important change: improved by at least {mic:g} points ({mic_source}). "
         "Responder by 30%: improved by at least 30% of the baseline score (Ostelo 2008). The two criteria are "
         "reported apart, never merged.",
@@ -84,6 +84,22 @@ class Group:
         if self.suppressed:
             return stats.Rate(k, n, None, None, None)
         return stats.wilson(k, n)
+
+    @property
+    def mic_all(self) -> stats.Rate:
+        return self.rate("mic", "all")
+
+    @property
+    def mic_completers(self) -> stats.Rate:
+        return self.rate("mic", "completers")
+
+    @property
+    def pct30_all(self) -> stats.Rate:
+        return self.rate("pct30", "all")
+
+    @property
+    def pct30_completers(self) -> stats.Rate:
+        return self.rate("pct30", "completers")
 
     @property
     def follow_up(self) -> stats.Rate:
@@ -122,7 +138,7 @@ class Group:
         ]
 
 
-def _label(by: str | None, key: str | None, names: dict) -> tuple[dict, str]:
+def label_of(by: str | None, key: str | None, names: dict) -> tuple[dict, str]:
     """The grouping values (for the API and the CLI) and the words for one group's key."""
     if by is None:
         return {}, "All treated episodes"
@@ -145,14 +161,15 @@ def _label(by: str | None, key: str | None, names: dict) -> tuple[dict, str]:
     if by == "trigger_points":
         return {"trigger_points": key}, str(key).capitalize()
     if by == "clinic":
-        return {"clinic": key}, names.get(key, str(key))
+        code, name = names.get(key, (None, str(key)))
+        return {"clinic": code}, name
     raise ValueError(by)  # pragma: no cover - cohort.group_key refused it first
 
 
 def _groups(rows: list[dict], by: str | None, names: dict) -> list[Group]:
     out = []
     for r in rows:
-        key, label = _label(by, r["key"], names)
+        key, label = label_of(by, r["key"], names)
         out.append(
             Group(
                 key,
@@ -172,11 +189,11 @@ def _groups(rows: list[dict], by: str | None, names: dict) -> list[Group]:
     return out
 
 
-def _names(clinics, by: str | None) -> dict:
+def names_for(clinics, by: str | None) -> dict:
     if by == "practitioner":
         return {u.username: u.display_name() for u in User.objects.filter(memberships__clinic__in=clinics)}
     if by == "clinic":
-        return {str(c.code): c.name for c in clinics}
+        return {str(c.pk): (str(c.code), c.name) for c in clinics}
     return {}
 
 
@@ -191,12 +208,12 @@ def counted(clinics, since, until, measure, point, by=None, *, extras=True):
         dims["by"] = "g"
     got = cohort.aggregate(inner, measure, mic, dims, long_term=extras, sessions=extras)
     (overall,) = _groups(got["groups"]["all"], None, {})
-    grouped = _groups(got["groups"]["by"], by, _names(clinics, by)) if by else []
+    grouped = _groups(got["groups"]["by"], by, names_for(clinics, by)) if by else []
     by_condition: list[Group] = []
     practitioners: list[Group] = []
     if extras:
         by_condition = _groups(got["groups"]["condition"], "condition", {})
-        practitioners = _groups(got["groups"]["practitioner"], "practitioner", _names(clinics, "practitioner"))
+        practitioners = _groups(got["groups"]["practitioner"], "practitioner", names_for(clinics, "practitioner"))
     return overall, grouped, by_condition, practitioners, got["long_term"], got["sessions"]
 
 

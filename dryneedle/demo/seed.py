@@ -17,8 +17,9 @@ from django.utils import timezone
 from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.audit.log import record
 from dryneedle.demo import care, common, directory, needling, people, questionnaires, records, staff
-from dryneedle.outcomes.models import Response
+from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
+from dryneedle.portal.models import PatientLink
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential, CredentialVerification, LocalRuleAttestation
 from dryneedle.screening.models import Screening
@@ -172,6 +173,16 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
                 m.needling, m.needling_since = True, timezone.now()
                 m.save(update_fields=["needling", "needling_since"])
 
+        # One disability measure per clinic (the core outcome set's one, not two): the Alberta clinic uses the
+        # RMDQ, the others the ODI. The first clinic publishes its practitioners' outcomes in the directory.
+        disability = {}
+        effects = {}
+        for ci, (clinic, _spec) in enumerate(clinic_objs):
+            settings_row = OutcomeSettings.objects.create(
+                clinic=clinic, disability="rmdq" if ci == 1 else "odi", publish_outcomes=ci == 0
+            )
+            disability[clinic.pk] = settings_row.disability
+            effects[clinic.pk] = questionnaires.practitioner_effects(rng, practitioners_by_clinic[clinic.pk])
         directory.listings(rng, clinic_objs)
         lots = {clinic.pk: needling.lots(rng, clinic, today) for clinic, _spec in clinic_objs}
         taken: set = set()
@@ -196,9 +207,14 @@ def seed(patients: int = 400, clinics: int = 3, seed: int = 1, today: date | Non
             screenings = [s for e in batch_episodes if (s := records.screening(rng, e, today)) is not None]
             Screening.objects.bulk_create(screenings, batch_size=common.BATCH)
             visits = needling.visits(rng, screenings, lots, today)
-            Response.objects.bulk_create(
-                [r for e in batch_episodes for r in questionnaires.outcomes(rng, e, today)], batch_size=common.BATCH
-            )
+            asked = [
+                questionnaires.outcomes(rng, e, today, disability[e.clinic_id], effects[e.clinic_id])
+                for e in batch_episodes
+            ]
+            Response.objects.bulk_create([r for m in asked for r in m.responses], batch_size=common.BATCH)
+            PatientLink.objects.bulk_create([x for m in asked for x in m.links], batch_size=common.BATCH)
+            FollowUp.objects.bulk_create([x for m in asked for x in m.follow_ups], batch_size=common.BATCH)
+            OptOut.objects.bulk_create([x for m in asked for x in m.opt_outs], batch_size=common.BATCH)
             care.plans(rng, batch_episodes, visits, books, today)
             made += n
             n_episodes += len(batch_episodes)

@@ -309,10 +309,17 @@ def worklist(episodes, clinic, today: date) -> tuple[list[Row], list[Completion]
             opens, closes = schedule.window(rule, when)
             status = schedule.Status.STOPPED if e.stopped else schedule.Status.SENT if e.sent else schedule.Status.DUE
             rows.append(Row(e, schedule.Point(rule.point, when, opens, closes, asked, status), e.sent, e.stopped))
-        past = timepoints.of(episodes.filter(timepoints.closed_between(rule, year_ago, today - timedelta(days=1))),
-                             rule, disability)  # fmt: skip
+        # The expressions themselves, not the annotations of ``of``: PostgreSQL's aggregate over a subquery
+        # would not see an annotation used only in a FILTER.
+        past = (
+            episodes.filter(timepoints.closed_between(rule, year_ago, today - timedelta(days=1)))
+            .alias(_stay=timepoints.stay())
+            .filter(timepoints.applies(rule))
+        )
         counts = past.aggregate(
-            closed=Count("id"), answered=Count("id", filter=Q(answered=True)), sent=Count("id", filter=Q(sent=True))
+            closed=Count("id"),
+            answered=Count("id", filter=timepoints.answered(rule, asked)),
+            sent=Count("id", filter=Q(timepoints.sent(rule))),
         )
         completion.append(Completion(rule.point, counts["closed"], counts["answered"], counts["sent"], open_now,
                                      open_sent))  # fmt: skip

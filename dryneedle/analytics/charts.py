@@ -1,0 +1,37 @@
+"""The funnel plot's coordinates (its template draws it: analytics/_funnel.svg)."""
+
+from dryneedle.analytics import stats
+from dryneedle.analytics.report import Funnel
+from dryneedle.lib import svgplot
+
+W, H = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 52, 610, 20, 260
+
+
+def funnel_figure(f: Funnel) -> dict | None:
+    """What the template draws: the limits as lines, each practitioner as a labelled point; None without data."""
+    if f.overall is None or not f.points:
+        return None
+    top_n = max(n for n, *_ in f.limits)
+    x = svgplot.Scale(0, top_n, LEFT, RIGHT)
+    y = svgplot.Scale(0, 1, BOTTOM, TOP)
+
+    def line(i: int) -> str:
+        return " ".join(f"{x(n)},{y(row[i])}" for n, *row in [(lim[0], *lim[1:]) for lim in f.limits])
+
+    points = []
+    for name, n, rate in f.points:
+        lo95, hi95 = stats.funnel_limits(f.overall, n, stats.Z95)
+        where = (
+            "above the 95% limits" if rate > hi95 else "below the 95% limits" if rate < lo95 else "within the limits"
+        )
+        points.append({"x": x(n), "y": y(rate), "name": name, "n": n, "rate": rate, "where": where,
+                       "label_x": x(n) + 6, "label_y": y(rate) + 4})  # fmt: skip
+    return {
+        "width": W, "height": H, "left": LEFT, "right": RIGHT, "top": TOP, "bottom": BOTTOM,
+        "overall_y": y(f.overall), "overall": f.overall,
+        "lo998": line(0), "lo95": line(1), "hi95": line(2), "hi998": line(3),
+        "yticks": [{"y": y(v), "label": f"{v * 100:.0f}%"} for v in svgplot.nice_ticks(0, 1, 6)],
+        "xticks": [{"x": x(v), "label": f"{v:g}"} for v in svgplot.nice_ticks(0, top_n, 6)],
+        "points": points, "xlabel_y": BOTTOM + 30, "tick_label_y": BOTTOM + 16, "middle": (TOP + BOTTOM) // 2,
+    }  # fmt: skip
