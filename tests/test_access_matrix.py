@@ -232,6 +232,7 @@ PAGE_BODY = {
     "outcomes:record": {"instrument": "nprs", "score": "4"},
     "outcomes:measure": {"kind": "rom_flexion", "trials": "40, 42", "unit": "deg", "method": "inclinometer"},
     "outcomes:thresholds": {"measure": "odi", "points": "8", "source": "Clinic audit 2026"},
+    "outcomes:settings": {"disability": "rmdq", "reminder_days": "4"},
     "adverse_events:new": {"type": "bruising", "outcome": "unknown"},
     "adverse_events:detail": {"type": "bruising", "outcome": "resolved", "action": "save"},
     "visits:depth_limit": {"muscle": "rhomboid_major", "max_mm": "15", "source": "Clinic protocol 2026"},

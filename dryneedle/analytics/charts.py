@@ -20,13 +20,19 @@ def funnel_figure(f: Funnel) -> dict | None:
         return " ".join(f"{x(n)},{y(row[i])}" for n, *row in [(lim[0], *lim[1:]) for lim in f.limits])
 
     points = []
-    for name, n, rate in f.points:
+    last_label_y = None
+    for name, n, rate in sorted(f.points, key=lambda p: (p[1], p[2])):
         lo95, hi95 = stats.funnel_limits(f.overall, n, stats.Z95)
         where = (
             "above the 95% limits" if rate > hi95 else "below the 95% limits" if rate < lo95 else "within the limits"
         )
+        # Names of points close together are moved apart vertically so that they do not overlap.
+        label_y = y(rate) + 4
+        if last_label_y is not None and abs(label_y - last_label_y) < 14:
+            label_y = last_label_y - 14 if label_y <= last_label_y else last_label_y + 14
+        last_label_y = label_y
         points.append({"x": x(n), "y": y(rate), "name": name, "n": n, "rate": rate, "where": where,
-                       "label_x": x(n) + 6, "label_y": y(rate) + 4})  # fmt: skip
+                       "label_x": x(n) + 7, "label_y": label_y})  # fmt: skip
     return {
         "width": W, "height": H, "left": LEFT, "right": RIGHT, "top": TOP, "bottom": BOTTOM,
         "overall_y": y(f.overall), "overall": f.overall,

@@ -67,7 +67,7 @@ GROUPINGS = ("condition", "startback", "practitioner", "modality", "sessions", "
 # only so that the bands cover every value, which the page says.
 IMMPACT_BANDS = (
     ("worse", "Worse than at baseline"),
-    ("under_10", "Better by less than 10%"),
+    ("under_10", "Unchanged, or better by less than 10%"),
     ("minimal", "10% to under 30% better (about 10-20% is minimally important)"),
     ("moderate", "30% to under 50% better (moderately important)"),
     ("substantial", "50% or more better (substantially important)"),

@@ -11,7 +11,7 @@ class ReportForm(forms.Form):
     measure = forms.ChoiceField(label="Measure", choices=[(m, NAMES[m]) for m in report.MEASURES], initial="nprs")
     point = forms.ChoiceField(label="Time point", choices=list(report.POINT_NAMES.items()), initial="discharge")
     since = forms.DateField(label="Episodes started from", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="Episodes started until", widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(
         label="Group by",
         required=False,

@@ -5,6 +5,7 @@ The page, the PDF, the CSV, the API and ``dryneedle effectiveness`` all read ``b
 counted by analytics/cohort.py in a few aggregate queries.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -37,17 +38,19 @@ BY_NAMES = {
 
 
 def window_words(point: str) -> str:
+    """The time point's window in words: "from 7 days before to 14 days after the day 90 days after discharge"."""
     rule = schedule.BY_POINT[schedule.TimePoint(point)]
     anchor = "discharge" if rule.after_discharge else "the episode's start"
-    when = f"{rule.offset} days after {anchor}" if rule.offset else anchor
-    return f"{when}, from {rule.before} days before to {rule.after} days after"
+    when = f"the day {rule.offset} days after {anchor}" if rule.offset else anchor
+    return f"from {rule.before} days before to {rule.after} days after {when}"
 
 
 def definitions(measure: str, point: str, mic: float, mic_source: str, since: date, until: date) -> list[str]:
     """The report's definitions in plain words, printed at the top of the page, the PDF and the CSV."""
     better = "lower" if scoring.HIGHER_IS_WORSE[measure] else "higher"
     return [
-        f"Measure: {NAMES[measure]} ({better} is better). Time point: {POINT_NAMES[point]} ({window_words(point)}).",
+        f"Measure: {NAMES[measure]} ({better} is better). Time point: {POINT_NAMES[point].lower()}, an answer "
+        f"{window_words(point)}.",
         f"Treated: episodes that started from {since:%d %b %Y} to {until:%d %b %Y}, with at least one signed "
         "visit at which needles went in and a baseline score (the first answer from two weeks before to two "
         "weeks after the episode's start). Episodes entered in error are left out.",
@@ -236,12 +239,13 @@ def funnel(practitioners: list[Group], overall: Group, criterion: str) -> Funnel
         if g.followed_up:
             kk = g.responders_mic if criterion == "mic" else g.responders_pct30
             pts.append((g.label, g.followed_up, kk / g.followed_up))
-    top = max([n for _, n, _ in pts] + [MIN_GROUP * 3])
+    # A fifth beyond the largest practitioner, so the limits reach past the last point.
+    top = math.ceil(max([n for _, n, _ in pts] + [MIN_GROUP * 3]) * 1.2)
     limits = []
     if p0 is not None:
-        for n in sorted({1, 2, 3, 5, 8, 10, 15, 20, 30, 40, 60, 80, 100, 150, 200, 300, 500, top}):
-            if n > top:
-                continue
+        # Every n up to 40 (the limits bend most there), then coarser steps to the largest practitioner's n.
+        steps = [*range(1, 41), *range(45, 101, 5), *range(110, 301, 10), *range(325, 2001, 25)]
+        for n in sorted({s for s in steps if s < top} | {top}):
             lo95, hi95 = stats.funnel_limits(p0, n, stats.Z95)
             lo998, hi998 = stats.funnel_limits(p0, n, stats.Z998)
             limits.append((n, lo998, lo95, hi95, hi998))
@@ -341,12 +345,13 @@ def build(clinics, measure: str, point: str, since: date, until: date, by: str |
     )
 
 
-def practitioner_public(clinic, user, today: date) -> Group | None:
-    """A practitioner's pain outcome for the public directory, when the clinic publishes and 20+ episodes stand
-    behind it: pain (NPRS) at discharge over two years of episodes; None otherwise."""
+def practitioner_public(clinic, user, today: date) -> tuple[Group, float] | None:
+    """A practitioner's pain outcome for the public directory (and the minimal important change it uses), when
+    the clinic publishes and 20+ episodes stand behind it: pain (NPRS) at discharge over two years of episodes;
+    None otherwise."""
     since, until = default_period(today)
     _, grouped, *_ = counted([clinic], since, until, "nprs", "discharge", "practitioner", extras=False)
     mine = [g for g in grouped if g.key.get("practitioner") == user.username]
     if not mine or mine[0].treated < DIRECTORY_MIN_EPISODES:
         return None
-    return mine[0]
+    return mine[0], mic_for([clinic], "nprs")[0]

@@ -1,6 +1,7 @@
 """The effectiveness report's pages: the report, its PDF and CSV, the episodes behind a number, the group view."""
 
 import io
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -48,7 +49,7 @@ def _context(form, r, tp_groups) -> dict:
         "trial_sessions": evidence.TRIAL_SESSIONS,
         "marketing_source": evidence.MARKETING_SOURCE,
         "min_group": report.MIN_GROUP,
-        "query": form.data.urlencode() if hasattr(form.data, "urlencode") else "",
+        "query": urlencode({k: v or "" for k, v in form.cleaned_data.items()}),
         "funnel": charts.funnel_figure(r.funnel) if r.funnel else None,
     }
 

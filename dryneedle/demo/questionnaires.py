@@ -50,9 +50,12 @@ class Made:
     opt_outs: list = field(default_factory=list)
 
 
+EFFECTS = (0.1, -0.08, 0.0, -0.12, 0.05)
+
+
 def practitioner_effects(rng: random.Random, practitioners) -> dict[int, float]:
     """A small, invented difference between practitioners, so the funnel plot has something to show."""
-    return {u.pk: rng.choice((-0.1, -0.04, 0.0, 0.03, 0.08)) for u in practitioners}
+    return {u.pk: EFFECTS[(i + rng.randrange(len(EFFECTS))) % len(EFFECTS)] for i, u in enumerate(practitioners)}
 
 
 def outcomes(rng: random.Random, e: Episode, today: date, disability: str, effects: dict[int, float]) -> Made:
@@ -65,7 +68,7 @@ def outcomes(rng: random.Random, e: Episode, today: date, disability: str, effec
     if psycho:
         p_respond -= 0.08  # high STarT Back risk did worse in the demo, as the tool predicts
     responder = rng.random() < p_respond
-    gain = rng.uniform(0.45, 0.85) if responder else rng.uniform(-0.15, 0.3)
+    gain = rng.uniform(0.35, 0.8) if responder else rng.uniform(-0.15, 0.15)
     relapse = rng.random() < 0.18  # some responders lose part of it after discharge
     sex_na = rng.random() < 0.3
     activities = rng.sample(PSFS_ACTIVITIES, rng.randint(2, 3))

@@ -10,8 +10,11 @@ from django.core import signing
 from django.db.models import F, Q
 from django.utils import timezone
 
+from dryneedle.accounts.middleware import clinic_today
+from dryneedle.analytics import report
 from dryneedle.appointments.models import Availability
 from dryneedle.directory.models import ConsultationRequest, Listing
+from dryneedle.outcomes.models import OutcomeSettings
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential
 
@@ -98,6 +101,8 @@ class Profile:
     hours: list
     reviews: list
     average: float | None
+    outcomes: report.Group | None = None  # pain at discharge, when the clinic publishes it (issue 17)
+    outcomes_mic: float | None = None
 
 
 def profile(listing: Listing) -> Profile:
@@ -116,4 +121,8 @@ def profile(listing: Listing) -> Profile:
 
     reviews = list(shown(listing.user)[:50])
     average = round(sum(r.rating for r in reviews) / len(reviews), 1) if reviews else None
-    return Profile(listing, creds, gate.experience(listing.user), hours, reviews, average)
+    published = None
+    if OutcomeSettings.of(listing.clinic).publish_outcomes:
+        published = report.practitioner_public(listing.clinic, listing.user, clinic_today(listing.clinic))
+    outcomes, mic = published if published else (None, None)
+    return Profile(listing, creds, gate.experience(listing.user), hours, reviews, average, outcomes, mic)

@@ -1,7 +1,7 @@
 from django import forms
 
 from dryneedle.lib.forms import no_nul
-from dryneedle.outcomes.models import PPT_UNITS, ROM_UNITS, ObjectiveMeasure
+from dryneedle.outcomes.models import PPT_UNITS, ROM_UNITS, ObjectiveMeasure, OutcomeSettings
 
 # Plausible ranges to catch typing slips, not clinical norms (PPT norms vary by device and site, §6.6).
 LIMITS = {"deg": 180, "cm": 100, "kg/cm2": 20, "kPa": 2000, "N/cm2": 200}
@@ -49,3 +49,21 @@ class ThresholdForm(forms.Form):
         if d.get("points") is not None and len((d.get("source") or "").strip()) < 5:
             self.add_error("source", "Say where the clinic's threshold comes from.")
         return d
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = OutcomeSettings
+        fields = ["disability", "reminder_days", "publish_outcomes"]
+        labels = {
+            "disability": "Disability measure",
+            "reminder_days": "Days before the one reminder",
+            "publish_outcomes": "Show each practitioner's pain outcome in the public directory",
+        }
+        help_texts = {
+            "disability": "One, not both: the low-back-pain core outcome set asks for one. Changing it changes what "
+            "the next questionnaires ask; answers already given keep their instrument.",
+            "reminder_days": "1 to 7 days after sending (our operational choice, not a clinical rule).",
+            "publish_outcomes": "Only with 20 or more episodes behind a practitioner; shown beside, never mixed "
+            "with, the reviews.",
+        }

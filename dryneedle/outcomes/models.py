@@ -36,7 +36,7 @@ class Response(ClinicalRecord):
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
     IN_ERROR = ("entered_in_error", True)
-    objects = ResponseQuerySet.as_manager()
+    objects = ResponseQuerySet.as_manager()  # type: ignore[misc]  # a subclass of the base manager
 
     class Source(models.TextChoices):
         CLINICIAN = "clinician", "Entered by the clinician"

@@ -17,4 +17,5 @@ urlpatterns = [
     path("episodes/<uuid:code>/measures/", views.record_measure, name="measure"),
     path("measures/<uuid:code>/in-error/", views.measure_in_error, name="measure_in_error"),
     path("thresholds/", views.thresholds, name="thresholds"),
+    path("settings/", views.outcome_settings, name="settings"),
 ]

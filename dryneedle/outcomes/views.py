@@ -20,7 +20,7 @@ from dryneedle.lib.forms import error_text
 from dryneedle.lib.http import query_choice
 from dryneedle.outcomes import charts, followups, instruments, schedule, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
-from dryneedle.outcomes.forms import ObjectiveForm, ThresholdForm
+from dryneedle.outcomes.forms import ObjectiveForm, SettingsForm, ThresholdForm
 from dryneedle.outcomes.models import (
     INSTRUMENT_CHOICES,
     NAMES,
@@ -341,6 +341,29 @@ def thresholds(request: ClinicRequest) -> HttpResponse:
         request,
         "outcomes/thresholds.html",
         {"rows": rows, "can_edit": request.membership.role == Role.CLINIC_ADMIN},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@allowed
+def outcome_settings(request: ClinicRequest) -> HttpResponse:
+    """How the clinic follows its patients up: the disability measure, the reminder, publishing (admins change)."""
+    clinic = request.membership.clinic
+    current = OutcomeSettings.of(clinic)
+    form = SettingsForm(request.POST or None, instance=current)
+    if request.method == "POST":  # clinic admins only (policy.py)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                saved = f"{current.disability}, {current.reminder_days} days, publish {current.publish_outcomes}"
+                record(request, "outcome_settings.save", category="settings", detail=saved)
+            messages.success(request, "Saved.")
+            return redirect("outcomes:settings")
+        record(request, "outcome_settings.save", category="settings", outcome="invalid")
+    return render(
+        request,
+        "outcomes/settings.html",
+        {"form": form, "can_edit": request.membership.role == Role.CLINIC_ADMIN},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -119,7 +119,7 @@ def test_the_cohort_counted_by_hand(world, clinic_a):
     bands = {label: n for label, n, _share in o.immpact_rows}
     assert bands == {
         "Worse than at baseline": 1,
-        "Better by less than 10%": 0,
+        "Unchanged, or better by less than 10%": 0,
         "10% to under 30% better (about 10-20% is minimally important)": 4,  # 25% x2, 20% x2
         "30% to under 50% better (moderately important)": 4,  # 37.5% x3, 33% x1
         "50% or more better (substantially important)": 0,
@@ -265,3 +265,66 @@ def test_sql_responders_match_scoring(clinic_a, alice, data):
             cur.execute(query, [*params, float(b), float(f)])
             got[crit] = bool(cur.fetchone()[0])
     assert got == {"mic": expected["mic_points_met"], "pct30": expected["pct30_met"]}, (measure, b, f)
+
+
+def _recent(clinic, user, n, before, after):
+    """``n`` treated episodes that started 100 days ago, with pain ``before`` and ``after`` at discharge."""
+    start = date.today() - timedelta(days=100)
+    for _ in range(n):
+        episode(clinic, user, pain={0: before, 56: after}, start=start, discharge=start + timedelta(days=56))
+
+
+def test_the_directory_shows_outcomes_only_when_published_and_with_twenty_episodes(clinic_a, alice, admin):
+    from django.test import Client
+
+    from conftest import certify, make_listing
+    from dryneedle.outcomes.models import OutcomeSettings
+
+    certify(alice)
+    make_listing(alice, clinic_a)
+    _recent(clinic_a, alice, 19, 8, 4)
+    url = "/directory/alice/"
+    assert "Outcomes, counted from records" not in Client().get(url).content.decode()  # not published
+    client_for(admin).post("/outcomes/settings/", {"disability": "odi", "reminder_days": "3", "publish_outcomes": "on"})
+    assert OutcomeSettings.of(clinic_a).publish_outcomes
+    assert "Outcomes, counted from records" not in Client().get(url).content.decode()  # 19 episodes: too few
+    _recent(clinic_a, alice, 1, 8, 7)
+    html = Client().get(url).content.decode()
+    assert "Outcomes, counted from records" in html and "for the 20 episodes" in html
+    assert "95.0% (95% CI" in html  # 19 of 20 had at least 30% less pain
+    assert html.index("Outcomes, counted from records") < html.index("Reviews from patients")  # apart from reviews
+
+
+def test_outcome_settings_are_the_admins(clinic_a, alice, admin):
+    r = client_for(alice).post("/outcomes/settings/", {"disability": "rmdq", "reminder_days": "3"})
+    assert r.status_code == 403
+    r = client_for(admin).post("/outcomes/settings/", {"disability": "rmdq", "reminder_days": "9"})
+    assert r.status_code == 400 and "less than or equal to 7" in r.content.decode()
+    client_for(admin).post("/outcomes/settings/", {"disability": "rmdq", "reminder_days": "5"})
+    from dryneedle.outcomes.models import OutcomeSettings
+
+    s = OutcomeSettings.of(clinic_a)
+    assert (s.disability, s.reminder_days, s.publish_outcomes) == ("rmdq", 5, False)
+    assert AuditEvent.objects.filter(action="outcome_settings.save", outcome="ok").count() == 1
+
+
+def test_a_clinic_group_sees_its_clinics_side_by_side(clinic_a, alice, admin):
+    from dryneedle.accounts.models import Clinic, ClinicGroup, Membership
+
+    group = ClinicGroup.objects.create(name="Front Range Physio")
+    north = Clinic.objects.create(name="North", jurisdiction="US-CO", timezone="America/Denver", group=group)
+    other = Clinic.objects.create(name="Not mine", jurisdiction="US-CO", timezone="America/Denver", group=group)
+    clinic_a.group = group
+    clinic_a.save()
+    Membership.objects.create(user=admin, clinic=north, role="clinic_admin")
+    nina = make_user("nina@n.example", north, "practitioner", "Nina", "North")
+    _recent(clinic_a, alice, 12, 8, 4)
+    _recent(north, nina, 11, 8, 8)
+    _recent(other, make_user("o@o.example", other, "practitioner", "O", "O"), 10, 8, 2)
+    r = client_for(admin).get("/analytics/group/")
+    html = r.content.decode()
+    assert r.status_code == 200 and "Clinic A" in html and "North" in html and "Not mine" not in html
+    rows = {g.label: (g.treated, g.responders_pct30) for g in r.context["groups"]}
+    assert rows == {"Clinic A": (12, 12), "North": (11, 0)}
+    assert r.context["overall"].treated == 23
+    assert client_for(alice).get("/analytics/group/").status_code == 403
