@@ -238,3 +238,24 @@ def test_a_hundred_failures_in_a_row_refuse_the_account_until_its_owner_unlocks_
     link = re.search(r"http://testserver(/login/unlock/\?token=\S+)", mailoutbox[0].body).group(1)
     Client().post(link)
     assert login(Client(), "dora@a.example", PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 302
+
+
+def test_a_page_view_writes_the_session_at_most_once_a_minute(dora):
+    """Reading pages does not rewrite the session each time (issue 21: one write per page, its audit row)."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = Client()
+    with time_machine.travel("2026-11-02 09:00 +0000", tick=False) as t:
+        login(c, "dora@a.example", PASSWORD)
+        c.get("/patients/")
+        t.shift(30)
+        with CaptureQueriesContext(connection) as q:
+            assert c.get("/patients/").status_code == 200
+        writes = [x["sql"] for x in q.captured_queries if x["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+        assert not any("django_session" in w for w in writes) and len(writes) == 1  # the audit row only
+        before = Session.objects.get().expire_date
+        t.shift(61)
+        c.get("/patients/")
+        assert Session.objects.get().expire_date > before  # a minute on, the activity is written

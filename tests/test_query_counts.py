@@ -25,6 +25,10 @@ PAGES = [
     (Role.RECEPTION, "/patients/"),
     (Role.PRACTITIONER, "/plans/"),
     (Role.PRACTITIONER, "/outcomes/due/"),
+    (Role.CLINIC_ADMIN, "/outcomes/due/"),
+    (Role.CLINIC_ADMIN, "/analytics/effectiveness/?by=practitioner"),
+    (Role.PRACTITIONER, "/analytics/effectiveness/?by=modality&measure=odi"),
+    (Role.PRACTITIONER, "/analytics/effectiveness/episodes/?cell=followed_up"),
     (Role.PRACTITIONER, "/adverse-events/"),
     (Role.PRACTITIONER, "/appointments/"),
     (Role.RECEPTION, "/appointments/day/?date=2026-11-26"),
@@ -38,6 +42,7 @@ PAGES = [
     (Role.PRACTITIONER, "/api/v1/patients"),
     (Role.PRACTITIONER, "/api/v1/plans"),
     (Role.PRACTITIONER, "/api/v1/adverse-events"),
+    (Role.PRACTITIONER, "/api/v1/effectiveness?by=condition"),
 ]
 
 

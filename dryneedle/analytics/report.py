@@ -200,7 +200,9 @@ def names_for(clinics, by: str | None) -> dict:
     return {}
 
 
-def counted(clinics, since, until, measure, point, by=None, *, extras=True):
+def counted(
+    clinics, since: date, until: date, measure: str, point: str, by: str | None = None, *, extras: bool = True
+) -> tuple[Group, list[Group], list[Group], list[Group], dict, dict]:
     """Run the aggregate: (overall, groups by ``by``, by condition, by practitioner, long term, sessions)."""
     mic, _ = mic_for(clinics, measure)
     inner = cohort.rows(clinics, since, until, measure, point, mic, by=by, long_term=extras, sessions=extras)

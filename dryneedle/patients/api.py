@@ -113,7 +113,7 @@ def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
     care_team.require_clinical_write(request, episode.patient)
     data = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
-        if data.get("status") == "discharged":
+        if data.get("status") == Episode.Status.DISCHARGED:
             services.discharge_episode(
                 episode,
                 request.user,
@@ -122,7 +122,7 @@ def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
                 data.get("discharge_note", ""),
             )
             record(request, "episode.discharge", episode, detail="api")
-        elif data.get("status") == "entered_in_error":
+        elif data.get("status") == Episode.Status.ENTERED_IN_ERROR:
             episode.mark_entered_in_error(request.user, data.get("error_reason", ""))
             record(request, "episode.entered_in_error", episode, detail="api")
         else:
