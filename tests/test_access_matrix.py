@@ -147,6 +147,7 @@ API_OBJECT = {
 }
 API_BODY = {
     "create_patient": {"given_name": "Ada", "family_name": "Lovelace", "birth_date": "1985-12-10", "sex": "female"},
+    "search_patients": {"q": "Hopper"},
     "update_patient": {"phone": "+1 303 555 0100"},
     "create_episode": {"condition": "sciatica"},
     "update_episode": {"notes": "matrix"},

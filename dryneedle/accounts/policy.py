@@ -168,6 +168,7 @@ POLICY: dict[str, dict[str, object]] = {
     # JSON API operations (operation ids)
     "api:list_patients": {"GET": DEMOGRAPHICS},
     "api:create_patient": {"POST": DEMOGRAPHICS},
+    "api:search_patients": {"POST": DEMOGRAPHICS},
     "api:get_patient": {"GET": DEMOGRAPHICS},
     "api:update_patient": {"PATCH": DEMOGRAPHICS},
     "api:list_episodes": {"GET": CLINICAL},

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from django.db import transaction
 from ninja import Query, Router, Status
+from ninja.errors import HttpError
 
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
@@ -20,6 +21,8 @@ from dryneedle.patients.schemas import (
     PatientOut,
     PatientPage,
     PatientPatch,
+    PatientSearch,
+    PatientWithEpisodes,
 )
 
 # Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
@@ -51,6 +54,22 @@ def list_patients(
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
 
 
+@patients_routes.post("/search", response={200: PatientPage, **ERRORS}, operation_id="search_patients")
+def search_patients(request: ClinicRequest, payload: PatientSearch):
+    """Find patients by name, date of birth or phone (every part given must match), paginated, by name.
+
+    A POST so that the search, which names a person, travels in the body and never in a URL or a log.
+    """
+    if not (payload.q.strip() or payload.birth_date or payload.phone.strip()):
+        raise HttpError(422, "Give a name, a date of birth or a phone number to search for.")
+    qs = services.search(
+        Patient.objects.filter(clinic=request.membership.clinic), payload.q, payload.birth_date, payload.phone
+    ).order_by("family_name", "given_name", "id")
+    items = list(qs[payload.offset : payload.offset + payload.limit])
+    record(request, "patient.list", detail=f"api search: {len(items)} rows", shown=items)
+    return {"count": qs.count(), "limit": payload.limit, "offset": payload.offset, "items": items}
+
+
 @patients_routes.post("", response={201: PatientOut, **ERRORS}, operation_id="create_patient")
 def create_patient(request: ClinicRequest, payload: PatientIn):
     """Add a patient to the caller's clinic."""
@@ -60,10 +79,16 @@ def create_patient(request: ClinicRequest, payload: PatientIn):
     return Status(201, patient)
 
 
-@patients_routes.get("/{code}", response={200: PatientOut, **ERRORS}, operation_id="get_patient")
-def get_patient(request: ClinicRequest, code: UUID):
+@patients_routes.get("/{code}", response={200: PatientWithEpisodes, **ERRORS}, operation_id="get_patient")
+def get_patient(request: ClinicRequest, code: UUID, include: Literal["episodes"] | None = None):
+    """A patient; with include=episodes, their episodes too (a chart in one request; clinical roles only)."""
     patient = get_for_clinic(request, Patient, code=code)
-    record(request, "patient.view", patient, detail="api")
+    if include == "episodes":
+        care_team.require_clinical_access(request, patient)
+        patient.episodes_out = list(  # type: ignore[attr-defined]  # for the response schema
+            patient.episodes.select_related("patient").order_by("-start_date", "-id")
+        )
+    record(request, "patient.view", patient, detail="api" + (" with episodes" if include else ""))
     return patient
 
 

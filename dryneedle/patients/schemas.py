@@ -112,6 +112,27 @@ class EpisodeOut(Schema):
     error_reason: str
 
 
+class PatientSearch(Schema):
+    """What to look for: every part given must match. Sent in the body, never in the URL (it names a person)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, limits(100)] = Field("", description="Words of the given or family name, or of the phone")
+    birth_date: PastDate | None = None
+    phone: Annotated[str, limits(40)] = Field("", description="Digits of the phone number, in any format")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class PatientWithEpisodes(PatientOut):
+    # Read from ``episodes_out`` (the view sets it): ``episodes`` on a patient is the relation itself.
+    episodes: list[EpisodeOut] | None = Field(
+        None,
+        validation_alias="episodes_out",
+        description="With include=episodes: the patient's episodes, newest first (clinical roles only)",
+    )
+
+
 class MarketingClaim(Schema):
     """A number from the source article, returned only with its label: it is not evidence (reference §10)."""
 

@@ -5,6 +5,8 @@ caller's transaction, together with its audit row.
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from dryneedle.patients.models import Episode, Patient, PatientVersion, RecordStatus
@@ -100,3 +102,22 @@ def discharge_episode(episode: Episode, user, date, reason: str, note: str = "")
     episode.updated_by = user
     episode.full_clean()
     episode.save()
+
+
+def search(qs, q: str = "", birth_date=None, phone: str = ""):
+    """Patients of ``qs`` matching every part given: each word of ``q`` in a name or the phone, the exact date
+    of birth, the phone's digits. The page and the API search the same way."""
+    terms = Q()
+    for word in q.split():
+        terms &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(phone__icontains=word)
+    if birth_date is not None:
+        terms &= Q(birth_date=birth_date)
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if digits:
+        # Phones are kept as typed ("+1 303 555-0142"): compare their digits, by the local number's last 7.
+        bare = F("phone")
+        for mark in (" ", "-", "(", ")", ".", "+", "/"):
+            bare = Replace(bare, Value(mark), Value(""))
+        qs = qs.alias(_phone_digits=bare)
+        terms &= Q(_phone_digits__contains=digits[-7:])
+    return qs.filter(terms)

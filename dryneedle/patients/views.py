@@ -45,14 +45,10 @@ def list_patients(request: ClinicRequest) -> HttpResponse:
     query = ""
     if request.method == "POST" and form.is_valid():
         query = form.cleaned_data["q"].strip()
-        terms = Q()
-        for word in query.split():
-            terms &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(phone__icontains=word)
-        try:
-            terms |= Q(birth_date=datetime.strptime(query, "%Y-%m-%d").date())
+        try:  # a date of birth, or words of a name or phone
+            qs = services.search(qs, birth_date=datetime.strptime(query, "%Y-%m-%d").date())
         except ValueError:
-            pass
-        qs = qs.filter(terms)
+            qs = services.search(qs, q=query)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     record(
         request,

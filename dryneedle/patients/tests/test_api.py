@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import CANARY
+from conftest import CANARY, client_for
 from dryneedle.accounts.models import ApiToken, Membership
 from dryneedle.audit.models import AuditEvent
 from dryneedle.patients.models import Episode, Patient
@@ -206,3 +206,37 @@ def test_openapi_document_is_served(client):
     assert r.status_code == 200 and "/api/v1/patients" in r.json()["paths"]
     r = client.get("/api/v1/docs")
     assert r.status_code == 200 and b"swagger-ui-bundle.js" in r.content and b"cdn" not in r.content.lower()
+
+
+def test_search_by_name_birth_date_and_phone(alice, clinic_a, clinic_b):
+    make = Patient.objects.create
+    make(clinic=clinic_a, given_name="Grace", family_name="Hopper", birth_date=date(1960, 12, 9), sex="female",
+         phone="+1 (303) 555-0142")  # fmt: skip
+    make(clinic=clinic_a, given_name="Grace", family_name="Kelly", birth_date=date(1970, 1, 1), sex="female")
+    make(clinic=clinic_b, given_name="Grace", family_name="Hopper", birth_date=date(1960, 12, 9), sex="female")
+    c = client_for(alice)
+
+    def names(body):
+        r = post(c, "/api/v1/patients/search", body)
+        assert r.status_code == 200, r.content
+        return [f"{p['given_name']} {p['family_name']}" for p in r.json()["items"]]
+
+    assert names({"q": "grace"}) == ["Grace Hopper", "Grace Kelly"]  # never the other clinic's
+    assert names({"q": "grace hop"}) == ["Grace Hopper"]
+    assert names({"birth_date": "1960-12-09"}) == ["Grace Hopper"]
+    assert names({"phone": "303.555.0142"}) == ["Grace Hopper"]  # digits, whatever the format
+    assert names({"q": "grace", "limit": 1, "offset": 1}) == ["Grace Kelly"]
+    r = post(c, "/api/v1/patients/search", {})
+    assert r.status_code == 422 and "Give a name" in r.json()["detail"]
+    assert post(c, "/api/v1/patients/search", {"birth_date": "2999-01-01"}).status_code == 422
+    assert AuditEvent.objects.filter(action="patient.list", detail__startswith="api search").count() == 5
+
+
+def test_a_chart_in_one_request(alice, patient, episode, bob):
+
+    r = client_for(alice).get(f"/api/v1/patients/{patient.code}?include=episodes")
+    assert r.status_code == 200 and [e["code"] for e in r.json()["episodes"]] == [str(episode.code)]
+    assert client_for(alice).get(f"/api/v1/patients/{patient.code}").json()["episodes"] is None
+    # Reception reads demographics, never episodes.
+    assert client_for(bob).get(f"/api/v1/patients/{patient.code}").status_code == 200
+    assert client_for(bob).get(f"/api/v1/patients/{patient.code}?include=episodes").status_code == 403
