@@ -15,6 +15,7 @@ from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits.models import Visit
+from dryneedle.web import documents
 
 
 def _visit(request, code) -> Visit:
@@ -35,11 +36,16 @@ def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
     from weasyprint import HTML
 
     visit = _visit(request, code)
-    ctx = services.handout(visit)
-    if not ctx["needles"]:
-        return render(request, "aftercare/handout_page.html", ctx, status=404)
-    html = render_to_string("aftercare/handout_pdf.html", ctx, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    if visit.status != Visit.Status.SIGNED or not visit.insertions.exists():
+        return render(request, "aftercare/handout_page.html", services.handout(visit), status=404)
+
+    def make() -> bytes:
+        html = render_to_string("aftercare/handout_pdf.html", services.handout(visit), request=request)
+        return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+
+    # Made once, at the first download, under the signed note's hash: the note cannot change, so neither does
+    # the handout the patient was given (the clinic's own rates in it are those of that day).
+    pdf = documents.get_or_make(visit.clinic, f"handout:{visit.code}", visit.sha256, make)
     record(request, "handout.pdf", visit, category="procedure")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="aftercare-{visit.started:%Y-%m-%d}.pdf"'

@@ -22,8 +22,11 @@ Scores are floats (the ODI is pro-rated), so comparisons allow 1e-9 for rounding
 exact rule of outcomes/scoring.change.
 
 The aggregate's SQL is written out (Django cannot group over a subquery): every value in it is a query
-parameter; only fixed, quoted column names and the ORM's own compiled SQL are put into its text.
+parameter; only fixed, quoted column and table names and the ORM's own compiled SQL are put into its text
+(hence the file-wide S608 and the B608 marks).
 """
+
+# ruff: noqa: S608
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -34,7 +37,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -107,19 +109,28 @@ def score_at(measure: str, point: str) -> Subquery:
     return Subquery(answers(measure, rule).values("score")[:1], output_field=FloatField())
 
 
+def needled():
+    """The outer episode had a signed visit at which needles went in."""
+    return Exists(
+        Visit.objects.filter(episode=OuterRef("pk"), status=Visit.Status.SIGNED).filter(
+            Exists(Insertion.objects.filter(visit=OuterRef("pk")))
+        )
+    )
+
+
 def base(clinics, since: date, until: date):
     """Episodes started from ``since`` to ``until`` (both included), not in error, with needling."""
     return (
         Episode.objects.filter(clinic__in=clinics, start_date__gte=since, start_date__lte=until)
         .exclude(status=Episode.Status.ENTERED_IN_ERROR)
         .exclude(patient__status=RecordStatus.ENTERED_IN_ERROR)
-        .annotate(n_dn=needling_visits())
-        .filter(n_dn__gte=1)
+        .filter(needled())
     )
 
 
 def treated(clinics, since: date, until: date, measure: str):
-    """The treated cohort: ``base`` with a baseline for ``measure``."""
+    """The treated cohort: ``base`` with a baseline for ``measure`` (for the small questions below; the
+    aggregate's rows keep the baseline test for its own WHERE, so that no subquery runs twice)."""
     return base(clinics, since, until).annotate(baseline=score_at(measure, "baseline")).filter(baseline__isnull=False)
 
 
@@ -185,46 +196,29 @@ def group_key(by: str):
     raise ValueError(f"unknown grouping {by!r}")
 
 
-def first_met(measure: str, point: str, mic: float, criterion: str) -> Subquery:
-    """When the outer episode first answered with a change meeting the criterion, up to the time point's window."""
-    rule = schedule.BY_POINT[schedule.TimePoint(point)]
-    worse = scoring.HIGHER_IS_WORSE[measure]
-    better = ExpressionWrapper(
-        OuterRef("baseline") - F("score") if worse else F("score") - OuterRef("baseline"), output_field=FloatField()
-    )
-    qs = (
-        Response.objects.filter(episode=OuterRef("pk"), instrument=measure, scorable=True, entered_in_error=False)
-        .alias(_since_start=DaysBetween(F("collected_on"), OuterRef("start_date")), _d=better)
-        .filter(_since_start__gt=BASELINE.after)
-        .alias(_days=timepoints.days_after(rule))
-        .filter(_days__lte=rule.offset + rule.after)
-    )
-    if criterion == "mic":
-        qs = qs.filter(_d__gte=float(mic) - EPS)
-    else:  # the same arithmetic as the aggregate: 100 * change - 30 * baseline >= 0
-        pct = ExpressionWrapper(F("_d") * 100 - OuterRef("baseline") * scoring.RELATIVE_USEFUL, FloatField())
-        qs = qs.alias(_p=pct).filter(_p__gte=-EPS)
-    return Subquery(qs.order_by("collected", "id").values("collected")[:1])
+def rows(clinics, since, until, measure, point, mic, *, by=None, long_term=False, extras=False):
+    """One row per needled episode of the period with what the aggregate needs (a values() query, not yet run).
 
-
-def rows(clinics, since, until, measure, point, mic, *, by=None, long_term=False, sessions=False):
-    """One row per treated episode with what the aggregate needs (a values() query, not yet run)."""
-    qs = treated(clinics, since, until, measure).annotate(
-        followup=score_at(measure, point), practitioner=Coalesce(F("clinician__username"), Value(""))
-    )
-    cols = ["pk", "clinic_id", "condition", "practitioner", "n_dn", "baseline", "followup"]
+    Every value is a column computed once, and only the columns asked for (``extras``: the practitioner and the
+    number of needling visits, for the whole report and its lists); rows without a baseline are left out by
+    the aggregate itself.
+    """
+    qs = base(clinics, since, until).annotate(baseline=score_at(measure, "baseline"), followup=score_at(measure, point))
+    cols = ["pk", "condition", "start_date", "discharge_date", "baseline", "followup"]
+    if extras:
+        qs = qs.annotate(n_dn=needling_visits(), practitioner=Coalesce(F("clinician__username"), Value("")))
+        cols += ["n_dn", "practitioner"]
+    elif by == "sessions":
+        qs = qs.alias(n_dn=needling_visits())
     if by:
         qs = qs.annotate(g=group_key(by))
         cols.append("g")
     if long_term:
         for p in ("discharge", "6m", "12m"):
+            if p == point:
+                continue  # the follow-up column already holds it
             qs = qs.annotate(**{f"fu_{p}": score_at(measure, p)})
             cols.append(f"fu_{p}")
-    if sessions:
-        for c in ("mic", "pct30"):
-            qs = qs.alias(**{f"_met_{c}": first_met(measure, point, mic, c)})
-            qs = qs.annotate(**{f"before_{c}": needling_visits(OuterRef(f"_met_{c}"))})
-            cols.append(f"before_{c}")
     return qs.values(*cols)
 
 
@@ -271,25 +265,56 @@ def _counts(measure: str, mic: float) -> tuple[list[tuple[str, str]], list]:
 
 
 LONG_TERM = ("discharge", "6m_answered", "6m_still", "12m_answered", "12m_still")
+# The rows of ``c`` with a baseline for the measure: the treated cohort.
+WITH_BASELINE = ' WHERE "baseline" IS NOT NULL'  # both databases quote names so
 
 
-def _long_term(measure: str, mic: float) -> tuple[list[str], list]:
+def _long_term(measure: str, point: str, mic: float) -> tuple[list[str], list]:
     """Among responders at discharge (by each criterion): answered at 6 and 12 months, and still responders."""
     cols, params = [], []
+    col = {p: "followup" if p == point else f"fu_{p}" for p in ("discharge", "6m", "12m")}
     for crit in ("mic", "pct30"):
-        at_d, pd = responded(measure, "fu_discharge", crit, mic)
+        at_d, pd = responded(measure, col["discharge"], crit, mic)
         cols.append(f"SUM(CASE WHEN {at_d} THEN 1 ELSE 0 END)")
         params += pd
         for later in ("6m", "12m"):
-            cols.append(f"SUM(CASE WHEN {at_d} AND {_q('fu_' + later)} IS NOT NULL THEN 1 ELSE 0 END)")
+            cols.append(f"SUM(CASE WHEN {at_d} AND {_q(col[later])} IS NOT NULL THEN 1 ELSE 0 END)")
             params += pd
-            still, ps = responded(measure, "fu_" + later, crit, mic)
+            still, ps = responded(measure, col[later], crit, mic)
             cols.append(f"SUM(CASE WHEN {at_d} AND {still} THEN 1 ELSE 0 END)")
             params += pd + ps
     return cols, params
 
 
-def aggregate(inner, measure: str, mic: float, dims: dict[str, str], *, long_term=False, sessions=False) -> dict:
+def _days(later: str, earlier: str) -> str:
+    """``later - earlier`` in days, in the database's own arithmetic (lib/sql.DaysBetween, written out)."""
+    if connection.vendor == "sqlite":
+        return f"CAST(ROUND(julianday({later}) - julianday({earlier})) AS INTEGER)"
+    return f"({later} - {earlier})"
+
+
+def _visits_before_response(measure: str, point: str, mic: float, criterion: str) -> tuple[str, list]:
+    """SQL for one row of ``c``: signed needling visits before its first answer (after the baseline window, up to
+    the time point's window) whose change met ``criterion``. Run for responders only, over their columns."""
+    rule = schedule.BY_POINT[schedule.TimePoint(point)]
+    anchor = "c." + _q("discharge_date" if rule.after_discharge else "start_date")
+    r, v, i = (_q(m._meta.db_table) for m in (Response, Visit, Insertion))
+    b = "c." + _q("baseline")
+    delta = f"({b} - r.score)" if scoring.HIGHER_IS_WORSE[measure] else f"(r.score - {b})"
+    met = f"{delta} >= %s" if criterion == "mic" else f"{delta} * 100 - {b} * %s >= %s"
+    met_params = [float(mic) - EPS] if criterion == "mic" else [scoring.RELATIVE_USEFUL, -EPS]
+    since_start, to_anchor = _days("r.collected_on", "c." + _q("start_date")), _days("r.collected_on", anchor)
+    pk = "c." + _q("pk")
+    first = f"SELECT MIN(r.collected) FROM {r} r WHERE r.episode_id = {pk} AND r.instrument = %s"  # nosec B608
+    first += f" AND r.scorable AND NOT r.entered_in_error AND {since_start} > %s AND {to_anchor} <= %s AND {met}"
+    sql = f"(SELECT COUNT(*) FROM {v} v WHERE v.episode_id = {pk} AND v.status = %s"  # nosec B608
+    sql += f" AND EXISTS (SELECT 1 FROM {i} i WHERE i.visit_id = v.id) AND v.started < ({first}))"  # nosec B608
+    return sql, [Visit.Status.SIGNED, measure, BASELINE.after, rule.offset + rule.after, *met_params]
+
+
+def aggregate(
+    inner, measure: str, point: str, mic: float, dims: dict[str, str], *, long_term=False, sessions=False
+) -> dict:
     """Every count the report shows, in one statement over the rows of ``inner`` (computed once).
 
     ``dims``: a name for each way to group and the row column it groups on ("" for the whole cohort). Returns
@@ -298,7 +323,7 @@ def aggregate(inner, measure: str, mic: float, dims: dict[str, str], *, long_ter
     """
     inner_sql, inner_params = inner.query.sql_with_params()
     counts, count_params = _counts(measure, mic)
-    lt_cols, lt_params = _long_term(measure, mic) if long_term else ([], [])
+    lt_cols, lt_params = _long_term(measure, point, mic) if long_term else ([], [])
     width = max(len(counts), len(lt_cols), 1)
 
     def pad(cols: list[str]) -> str:
@@ -308,18 +333,20 @@ def aggregate(inner, measure: str, mic: float, dims: dict[str, str], *, long_ter
     for dim, col in dims.items():
         key = f"CAST({_q(col)} AS {_text()})" if col else "NULL"
         group = f" GROUP BY {_q(col)}" if col else ""
-        selects.append(f"SELECT %s AS dim, {key} AS k, {pad([sql for _, sql in counts])} FROM c{group}")  # noqa: S608  # nosec B608 - parameters only; see the module docstring
+        selects.append(f"SELECT %s AS dim, {key} AS k, {pad([sql for _, sql in counts])} FROM c{WITH_BASELINE}{group}")  # nosec B608
         params += [dim, *count_params]
     if long_term:
-        selects.append(f"SELECT %s AS dim, NULL AS k, {pad(lt_cols)} FROM c")  # noqa: S608  # nosec B608 - parameters only; see the module docstring
+        selects.append(f"SELECT %s AS dim, NULL AS k, {pad(lt_cols)} FROM c{WITH_BASELINE}")  # nosec B608
         params += ["long_term", *lt_params]
     if sessions:
         for crit in ("mic", "pct30"):
             resp, p = responded(measure, "followup", crit, mic)
-            before = _q(f"before_{crit}")
-            sql = f"SELECT %s AS dim, CAST({before} AS {_text()}) AS k, {pad(['COUNT(*)'])} FROM c WHERE {resp}"  # noqa: S608  # nosec B608 - parameters only; see the module docstring
-            selects.append(f"{sql} GROUP BY {before}")
-            params += [f"sessions_{crit}", *p]
+            before, pb = _visits_before_response(measure, point, mic, crit)
+            # The visits are counted in an inner SELECT over the responders, then grouped by that count.
+            per_row = f"SELECT {before} AS k FROM c{WITH_BASELINE} AND {resp}"  # nosec B608
+            tally = f"SELECT %s AS dim, CAST(k AS {_text()}) AS k, {pad(['COUNT(*)'])}"
+            selects.append(tally + f" FROM ({per_row}) s GROUP BY k")  # nosec B608
+            params += [f"sessions_{crit}", *pb, *p]
     sql = f"WITH c AS MATERIALIZED ({inner_sql}) " + " UNION ALL ".join(selects)
     with connection.cursor() as cur:
         cur.execute(sql, [*inner_params, *params])
@@ -346,7 +373,7 @@ def _text() -> str:
 def ids(inner, measure: str, mic: float, key_col: str | None, key: str | None, cell: str) -> list[int]:
     """The episodes behind one number of the report (``cell``: treated, followed_up, responders_mic/pct30)."""
     inner_sql, inner_params = inner.query.sql_with_params()
-    where, params = ["1 = 1"], []
+    where, params = [f"{_q('baseline')} IS NOT NULL"], []
     if key_col:
         where.append(f"CAST({_q(key_col)} AS {_text()}) = %s")
         params.append(key)
@@ -356,7 +383,7 @@ def ids(inner, measure: str, mic: float, key_col: str | None, key: str | None, c
         sql, p = responded(measure, "followup", cell.removeprefix("responders_"), mic)
         where.append(sql)
         params += p
-    sql = f"WITH c AS MATERIALIZED ({inner_sql}) SELECT {_q('pk')} FROM c WHERE {' AND '.join(where)}"  # noqa: S608  # nosec B608 - parameters only; see the module docstring
+    sql = f"WITH c AS MATERIALIZED ({inner_sql}) SELECT {_q('pk')} FROM c WHERE {' AND '.join(where)}"  # nosec B608
     with connection.cursor() as cur:
         cur.execute(sql, [*inner_params, *params])
         return [r[0] for r in cur.fetchall()]

@@ -205,13 +205,13 @@ def counted(
 ) -> tuple[Group, list[Group], list[Group], list[Group], dict, dict]:
     """Run the aggregate: (overall, groups by ``by``, by condition, by practitioner, long term, sessions)."""
     mic, _ = mic_for(clinics, measure)
-    inner = cohort.rows(clinics, since, until, measure, point, mic, by=by, long_term=extras, sessions=extras)
+    inner = cohort.rows(clinics, since, until, measure, point, mic, by=by, long_term=extras, extras=extras)
     dims = {"all": ""}
     if extras:
         dims |= {"condition": "condition", "practitioner": "practitioner"}
     if by:
         dims["by"] = "g"
-    got = cohort.aggregate(inner, measure, mic, dims, long_term=extras, sessions=extras)
+    got = cohort.aggregate(inner, measure, point, mic, dims, long_term=extras, sessions=extras)
     (overall,) = _groups(got["groups"]["all"], None, {})
     grouped = _groups(got["groups"]["by"], by, names_for(clinics, by)) if by else []
     by_condition: list[Group] = []

@@ -157,7 +157,7 @@ def episodes(request: ClinicRequest) -> HttpResponse:
     by = d["by"] or None
     group = request.GET.get("group")
     mic, _ = report.mic_for([clinic], d["measure"])
-    inner = cohort.rows([clinic], d["since"], d["until"], d["measure"], d["point"], mic, by=by)
+    inner = cohort.rows([clinic], d["since"], d["until"], d["measure"], d["point"], mic, by=by, extras=True)
     found = cohort.ids(inner, d["measure"], mic, "g" if by and group is not None else None, group, cell)
     qs = Episode.objects.filter(pk__in=found).select_related("patient", "clinician").order_by("start_date", "id")
     visible = list(care_team.team_rows(request, qs)) if request.membership.role != Role.CLINIC_ADMIN else list(qs)

@@ -285,9 +285,10 @@ class Completion:
 
 
 def worklist(episodes, clinic, today: date) -> tuple[list[Row], list[Completion]]:
-    """What is open now across ``episodes``, and each time point's completion over the past year.
+    """What is open now and not answered across ``episodes``, and each time point's completion.
 
-    Two queries per time point, whatever the clinic's size (tests/test_query_counts.py).
+    Two queries per time point, whatever the clinic's size (tests/test_query_counts.py): one counts (open now,
+    sent; closed in the past year, answered, sent), one fetches the open, unanswered rows to show.
     """
     disability = disability_of(clinic)
     episodes = episodes.exclude(status=Episode.Status.ENTERED_IN_ERROR)
@@ -296,33 +297,49 @@ def worklist(episodes, clinic, today: date) -> tuple[list[Row], list[Completion]
     year_ago = today - timedelta(days=365)
     for rule in schedule.RULES:
         asked = schedule.instruments(rule.point, disability)
-        open_qs = timepoints.of(episodes.filter(timepoints.open_on(rule, today)), rule, disability)
-        open_now = open_sent = 0
-        for e in open_qs.select_related("patient", "clinician").order_by("start_date", "id"):
-            open_now += 1
-            open_sent += bool(e.sent)
-            if e.answered:
-                continue
+        is_open = timepoints.open_on(rule, today)
+        closed = timepoints.closed_between(rule, year_ago, today - timedelta(days=1))
+        answered, sent = timepoints.answered(rule, asked), Q(timepoints.sent(rule))
+        # The expressions themselves in the counts, not annotations: PostgreSQL's aggregate over a subquery
+        # would not see an annotation used only in a FILTER.
+        counts = (
+            episodes.filter(is_open | closed)
+            .alias(_stay=timepoints.stay())
+            .filter(timepoints.applies(rule))
+            .aggregate(
+                open_now=Count("id", filter=is_open),
+                open_sent=Count("id", filter=is_open & sent),
+                closed=Count("id", filter=closed),
+                answered=Count("id", filter=closed & answered),
+                sent=Count("id", filter=closed & sent),
+            )
+        )
+        completion.append(Completion(rule.point, counts["closed"], counts["answered"], counts["sent"],
+                                     counts["open_now"], counts["open_sent"]))  # fmt: skip
+        waiting = (
+            timepoints.of(episodes.filter(is_open), rule, disability)
+            .filter(answered=False)
+            .select_related("patient")
+            .only(
+                "code",
+                "condition",
+                "start_date",
+                "discharge_date",
+                "status",
+                "patient__code",
+                "patient__given_name",
+                "patient__family_name",
+                "patient__email",
+            )
+            .order_by("start_date", "id")
+        )
+        for e in waiting:
             when = schedule.due_date(rule, e.start_date, e.discharge_date)
             if when is None:  # pragma: no cover - applies() excluded it in SQL
                 continue
             opens, closes = schedule.window(rule, when)
             status = schedule.Status.STOPPED if e.stopped else schedule.Status.SENT if e.sent else schedule.Status.DUE
             rows.append(Row(e, schedule.Point(rule.point, when, opens, closes, asked, status), e.sent, e.stopped))
-        # The expressions themselves, not the annotations of ``of``: PostgreSQL's aggregate over a subquery
-        # would not see an annotation used only in a FILTER.
-        past = (
-            episodes.filter(timepoints.closed_between(rule, year_ago, today - timedelta(days=1)))
-            .alias(_stay=timepoints.stay())
-            .filter(timepoints.applies(rule))
-        )
-        counts = past.aggregate(
-            closed=Count("id"),
-            answered=Count("id", filter=timepoints.answered(rule, asked)),
-            sent=Count("id", filter=Q(timepoints.sent(rule))),
-        )
-        completion.append(Completion(rule.point, counts["closed"], counts["answered"], counts["sent"], open_now,
-                                     open_sent))  # fmt: skip
     rows.sort(key=lambda r: (r.point.closes, r.episode.start_date))
     return rows, completion
 

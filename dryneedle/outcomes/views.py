@@ -37,6 +37,7 @@ from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
 from dryneedle.portal.views import send_link
 from dryneedle.visits.models import Visit
+from dryneedle.web import documents
 
 
 def answers_from_post(instrument: str, post) -> dict:
@@ -272,10 +273,18 @@ def progress_report(request: ClinicRequest, code) -> HttpResponse:
     )
     ctx = _context(episode, "nprs")
     ctx["today"] = timezone.localdate()
-    for m in ctx["measures"]:  # the PDF carries its charts inside it
-        m["svg_data"] = base64.b64encode(charts.measure_chart(*m["chart_args"]).encode()).decode()
-    html = render_to_string("outcomes/report.html", ctx, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+
+    def make() -> bytes:
+        for m in ctx["measures"]:  # the PDF carries its charts inside it
+            m["svg_data"] = base64.b64encode(charts.measure_chart(*m["chart_args"]).encode()).decode()
+        html = render_to_string("outcomes/report.html", ctx, request=request)
+        return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+
+    # Made once for what it shows: every chart's data (their keys), the patient's details, the day printed.
+    shown = documents.digest(
+        [m["key"] for m in ctx["measures"]], episode.patient.updated, episode.updated, ctx["today"]
+    )
+    pdf = documents.get_or_make(episode.clinic, f"progress:{episode.code}", shown, make)
     record(request, "outcomes.report", episode, patient=episode.patient, category="outcomes")
     response = Raw(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="progress-{episode.code}.pdf"'

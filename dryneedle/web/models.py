@@ -45,3 +45,26 @@ class LookupMiss(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} {self.window:%H:%M}: {self.misses}"
+
+
+class StoredDocument(models.Model):
+    """A generated document (a PDF) kept so that it is made once (web/documents.py).
+
+    ``key`` names exactly what the document shows (for a handout, the signed note's hash): the same key, the
+    same bytes. It holds patient data like the records it was made from, and is backed up with them; a
+    newer document of the same ``family`` (one episode's progress report) replaces the older.
+    """
+
+    # The clinic's code, as the audit log keeps it: web sits below accounts and knows no clinic model.
+    clinic = models.UUIDField()
+    family = models.CharField(max_length=100)  # e.g. "progress:<episode code>"
+    key = models.CharField(max_length=64)  # a digest of what the document shows
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "family", "key"], name="one_document_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.family} ({self.content_type}, {len(self.content)} bytes)"

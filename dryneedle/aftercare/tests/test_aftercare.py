@@ -90,6 +90,16 @@ def test_thoracic_needling_adds_the_pneumothorax_warning_and_the_pdf_says_it(ali
         ready.clinic.name,
     ):
         assert phrase in text, phrase
+    # Made once: the second download is the same stored bytes, whatever the clinic's rates do meanwhile.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dryneedle.web.models import StoredDocument
+
+    with CaptureQueriesContext(connection) as q:
+        again = client_for(alice).get(f"/aftercare/visits/{ready.code}/handout.pdf")
+    assert again.content == r.content and StoredDocument.objects.get().key == ready.sha256
+    assert not any("visits_insertion" in x["sql"] and "lot" in x["sql"] for x in q.captured_queries[-3:])
 
 
 def test_no_needling_no_handout(alice, ready):
