@@ -36,16 +36,19 @@ def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
     from weasyprint import HTML
 
     visit = _visit(request, code)
-    if visit.status != Visit.Status.SIGNED or not visit.insertions.exists():
+    if not visit.insertions.exists():
         return render(request, "aftercare/handout_page.html", services.handout(visit), status=404)
 
     def make() -> bytes:
         html = render_to_string("aftercare/handout_pdf.html", services.handout(visit), request=request)
         return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
 
-    # Made once, at the first download, under the signed note's hash: the note cannot change, so neither does
-    # the handout the patient was given (the clinic's own rates in it are those of that day).
-    pdf = documents.get_or_make(visit.clinic, f"handout:{visit.code}", visit.sha256, make)
+    if visit.status == Visit.Status.SIGNED:
+        # Made once, at the first download, under the signed note's hash: the note cannot change, so neither
+        # does the handout the patient was given (the clinic's own rates in it are those of that day).
+        pdf = documents.get_or_make(visit.clinic, f"handout:{visit.code}", visit.sha256, make)
+    else:
+        pdf = make()  # a draft can still change: printed as it stands, not kept
     record(request, "handout.pdf", visit, category="procedure")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="aftercare-{visit.started:%Y-%m-%d}.pdf"'

@@ -85,7 +85,7 @@ def get_patient(request: ClinicRequest, code: UUID, include: Literal["episodes"]
     patient = get_for_clinic(request, Patient, code=code)
     if include == "episodes":
         care_team.require_clinical_access(request, patient)
-        patient.episodes_out = list(  # type: ignore[attr-defined]  # for the response schema
+        patient.episodes_out = list(  # for the response schema (PatientWithEpisodes)
             patient.episodes.select_related("patient").order_by("-start_date", "-id")
         )
     record(request, "patient.view", patient, detail="api" + (" with episodes" if include else ""))

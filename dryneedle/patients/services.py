@@ -115,7 +115,7 @@ def search(qs, q: str = "", birth_date=None, phone: str = ""):
     digits = "".join(ch for ch in phone if ch.isdigit())
     if digits:
         # Phones are kept as typed ("+1 303 555-0142"): compare their digits, by the local number's last 7.
-        bare = F("phone")
+        bare: F | Replace = F("phone")
         for mark in (" ", "-", "(", ")", ".", "+", "/"):
             bare = Replace(bare, Value(mark), Value(""))
         qs = qs.alias(_phone_digits=bare)
