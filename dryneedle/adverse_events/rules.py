@@ -7,7 +7,6 @@ states it (§2.2); "adverse event" implies no causality, which is recorded apart
 (Carlesso 2010).
 """
 
-import math
 from dataclasses import dataclass
 
 TYPES = (
@@ -111,14 +110,3 @@ NO_RATE = {
     "nerve_injury": "No published rate found (docs/clinical-sources.md §2.1).",
     "pneumothorax": "None in Brady 2014; about 1 in 100,000 in acupuncture cohorts (secondary source).",
 }
-
-
-def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval for k events in n trials, as proportions (95% by default)."""
-    if n <= 0:
-        return (0.0, 0.0)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))

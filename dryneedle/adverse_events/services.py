@@ -1,12 +1,13 @@
 """Record, confirm and close adverse events; serious ones reach the clinic admins."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dryneedle.accounts.alerts import admin_emails
 from dryneedle.adverse_events import rules
 from dryneedle.adverse_events.models import AdverseEvent
-from dryneedle.lib import mail
+from dryneedle.lib import mail, stats
 
 FIELDS = ("type", "description", "onset", "duration", "action_taken", "outcome", "severity", "causality", "region")
 
@@ -83,19 +84,23 @@ def from_incident(incident, user) -> AdverseEvent:
     )
 
 
-def rates(events, visits: int) -> list[dict]:
-    """Events per 100 signed visits by type with Wilson 95% intervals, next to the published rates.
+def counts_by_type(events) -> dict[str, int]:
+    """Confirmed and closed events of ``events``, as visits with at least one event of each type (a rate per
+    visit, as the surveys count treatments with the event); an event without a visit counts on its own.
+    One aggregate query."""
+    confirmed = events.exclude(status=AdverseEvent.Status.DRAFT).order_by()
+    rows = confirmed.values("type").annotate(
+        at_visits=Count("visit", distinct=True), alone=Count("id", filter=Q(visit__isnull=True))
+    )
+    return {r["type"]: r["at_visits"] + r["alone"] for r in rows}
 
-    Counts visits with at least one event of the type (a rate per visit, as the surveys count
-    treatments with the event), from confirmed and closed events.
-    """
-    by_type: dict[str, set] = {}
-    for e in events:
-        by_type.setdefault(e["type"], set()).add(e["visit_id"] or f"e{e['id']}")
+
+def rates(counts: dict[str, int], visits: int) -> list[dict]:
+    """Events per 100 signed visits by type with Wilson 95% intervals, next to the published rates."""
     out = []
     for code, name in rules.TYPES:
-        k = len(by_type.get(code, ()))
-        lo, hi = rules.wilson(k, visits)
+        k = counts.get(code, 0)
+        r = stats.wilson(min(k, visits), visits) if visits else None
         out.append(
             {
                 "type": code,
@@ -103,8 +108,8 @@ def rates(events, visits: int) -> list[dict]:
                 "events": k,
                 "visits": visits,
                 "rate": 100 * k / visits if visits else None,
-                "low": 100 * lo if visits else None,
-                "high": 100 * hi if visits else None,
+                "low": 100 * r.low if r else None,
+                "high": 100 * r.high if r else None,
                 "published": rules.PUBLISHED.get(code, ()),
                 "no_rate": rules.NO_RATE.get(code, ""),
             }

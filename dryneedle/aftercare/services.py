@@ -7,16 +7,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.adverse_events import services as adverse_events
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.lib import mail
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits import bodymap, depth
-from dryneedle.visits.models import Visit
+from dryneedle.visits.models import Insertion, Visit
 
 
 def handout(visit) -> dict:
@@ -51,18 +53,17 @@ def _exercises(episode) -> list:
 
 def own_rates(clinic) -> dict | None:
     """The clinic's own rates of the common reactions, once it has enough signed visits with needles."""
-    visits = (
-        Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED, insertions__isnull=False).distinct().count()
-    )
+    needled = Exists(Insertion.objects.filter(visit=OuterRef("pk")))
+    visits = Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED).filter(needled).count()
     if visits < rules.OWN_RATE_MIN_VISITS:
         return None
-    counted = AdverseEvent.objects.filter(clinic=clinic, entered_in_error=False, visit__isnull=False).exclude(
-        status=AdverseEvent.Status.DRAFT
+    # Visits with at least one confirmed event of each type, in one aggregate (adverse_events.services).
+    counts = adverse_events.counts_by_type(
+        AdverseEvent.objects.filter(clinic=clinic, entered_in_error=False, visit__isnull=False)
     )
     out: dict[str, float] = {"visits": visits}
     for t in ("bruising", "bleeding", "pain_during", "soreness_after", "fatigue"):
-        n = counted.filter(type=t).values("visit").distinct().count()
-        out[t] = round(100 * n / visits, 1)
+        out[t] = round(100 * counts.get(t, 0) / visits, 1)
     return out
 
 

@@ -1,8 +1,7 @@
 """The funnel plot's coordinates (its template draws it: analytics/_funnel.svg)."""
 
-from dryneedle.analytics import stats
 from dryneedle.analytics.report import Funnel
-from dryneedle.lib import svgplot
+from dryneedle.lib import stats, svgplot
 
 W, H = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 610, 20, 260

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from dryneedle.accounts.models import User
-from dryneedle.analytics import cohort, evidence, stats
+from dryneedle.analytics import cohort, evidence
+from dryneedle.lib import stats
 from dryneedle.outcomes import schedule, scoring, services
 from dryneedle.outcomes.models import NAMES
 from dryneedle.patients.conditions import BY_CODE as CONDITIONS

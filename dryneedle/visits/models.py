@@ -111,7 +111,9 @@ class Visit(ClinicalRecord):
     sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["clinic", "episode", "started"])]
+        # (clinic, status): the clinic's signed visits, counted by the adverse-event rates and every handout
+        # (PostgreSQL scanned all of a group's visits without it, issue 21).
+        indexes = [models.Index(fields=["clinic", "episode", "started"]), models.Index(fields=["clinic", "status"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(pre_nprs__lte=10) | models.Q(pre_nprs__isnull=True), name="visit_pre_nprs_0_10"

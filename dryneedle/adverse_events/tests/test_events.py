@@ -7,9 +7,10 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from conftest import client_for, make_event
-from dryneedle.adverse_events import rules, services
+from dryneedle.adverse_events import services
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib import stats
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +28,28 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_wilson(k, n, low, high):
-    lo, hi = rules.wilson(k, n)
-    assert lo == pytest.approx(low, abs=1e-5) and hi == pytest.approx(high, abs=1e-5)
+    r = stats.wilson(k, n)
+    assert r.low == pytest.approx(low, abs=1e-5) and r.high == pytest.approx(high, abs=1e-5)
 
 
-def test_rates_count_visits_once_per_type():
-    events = [
-        {"id": 1, "type": "bruising", "visit_id": 1},
-        {"id": 2, "type": "bruising", "visit_id": 1},  # two bruises at one visit count once
-        {"id": 3, "type": "bruising", "visit_id": 2},
-        {"id": 4, "type": "bleeding", "visit_id": 2},
-    ]
-    rows = {r["type"]: r for r in services.rates(events, 40)}
+def test_rates_count_visits_once_per_type(insertion, alice):
+    from conftest import make_event
+    from dryneedle.adverse_events.models import AdverseEvent
+
+    visit = insertion.visit
+    for t in ("bruising", "bruising", "bleeding"):  # two bruises at one visit count once
+        make_event(visit, type=t, severity="mild", status="confirmed")
+    make_event(visit, type="bruising")  # a draft does not count
+    alone = make_event(visit, type="bruising", severity="mild", status="confirmed")
+    AdverseEvent.objects.filter(pk=alone.pk).update(visit=None)  # an event without a visit counts on its own
+    counts = services.counts_by_type(AdverseEvent.objects.all())
+    assert counts == {"bruising": 2, "bleeding": 1}
+    rows = {r["type"]: r for r in services.rates(counts, 40)}
     assert rows["bruising"]["events"] == 2 and rows["bruising"]["rate"] == 5.0
-    lo, hi = rules.wilson(2, 40)
-    assert rows["bruising"]["low"] == pytest.approx(100 * lo) and rows["bruising"]["high"] == pytest.approx(100 * hi)
+    r = stats.wilson(2, 40)
+    assert rows["bruising"]["low"] == pytest.approx(100 * r.low) and rows["bruising"]["high"] == pytest.approx(
+        100 * r.high
+    )
     assert rows["bleeding"]["events"] == 1 and rows["pneumothorax"]["events"] == 0
     assert rows["bruising"]["published"][0].percent == 7.55
 

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CLINIC_A_ZONE, _lot, client_for, make_user
-from dryneedle.analytics import cohort, report, stats
+from dryneedle.analytics import cohort, report
 from dryneedle.appointments.models import Appointment
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib import stats
 from dryneedle.outcomes import scoring, services
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dryneedle.analytics import stats
+from dryneedle.lib import stats
 
 
 def test_wilson_matches_newcombes_worked_examples():
