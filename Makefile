@@ -18,7 +18,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
 PYTEST := $(BIN)/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test
+.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test bench
 
 demo: debs-runtime $(VENV)/.installed
 	$(BIN)/dryneedle demo
@@ -56,6 +56,11 @@ lint: $(VENV)/.installed
 	$(BIN)/bandit -q -c pyproject.toml -r dryneedle
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+
+# The load benchmark (by hand, not in CI): seeds or reuses a demo-size and a group-size database on SQLite and
+# PostgreSQL, serves each with gunicorn and writes benchmarks/results/<date>.md and .json (benchmarks/bench.py).
+bench: debs-test $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py
 
 # Known vulnerabilities in the locked dependency set (RT-23; waivers in security/waivers.toml).
 audit-deps: $(VENV)/.installed

@@ -10,6 +10,7 @@ same questions written by hand in SQL (run by hand; issue 17's targets: under 50
 Appends to benchmarks/results/effectiveness.txt. Times are medians of several runs on the largest clinic, warm.
 """
 
+import json
 import os
 import statistics
 import sys
@@ -132,6 +133,8 @@ def main():
     with (ROOT / "benchmarks" / "results" / "effectiveness.txt").open("a") as f:
         f.write(text)
     print(text, end="")
+    print(json.dumps({"lines": lines, "report_core_ms": core, "report_sql_ms": sql, "report_full_ms": full,
+                      "worklist_ms": work, "worklist_sql_ms": work_sql}))  # fmt: skip
 
 
 if __name__ == "__main__":

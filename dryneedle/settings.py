@@ -126,6 +126,9 @@ DATABASE_URL = envstr("DATABASE_URL")
 DATABASE_APP_ROLE = envstr("DATABASE_APP_ROLE")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # No JIT: PostgreSQL compiles a query it estimates as costly (the report's and the worklist's correlated
+    # subqueries) for 20-30 ms, more than the query then takes (benchmarks/results/effectiveness.txt).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
