@@ -258,6 +258,9 @@ if not HTTPS:
 LOGIN_URL_PATH = "/login/"
 CSRF_FAILURE_VIEW = "dryneedle.web.views.csrf_failure"
 WEB_WORKERS = envint("WEB_WORKERS", 2)
+# Threads per worker: 1 runs gunicorn's sync workers; more runs gthread, so that one slow page (a report, a PDF
+# made for the first time) does not hold up the requests queued behind it (docs/operations.md, "The server").
+WEB_THREADS = envint("WEB_THREADS", 1)
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)
 SCREENING_VALID_DAYS = envint("SCREENING_VALID_DAYS", 30)
 PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)

@@ -14,10 +14,18 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
         parser.add_argument("--port", type=int, default=8000, help="port to listen on, 1-65535 (default: %(default)s)")
         parser.add_argument("--workers", type=int, default=settings.WEB_WORKERS, help="gunicorn workers (WEB_WORKERS)")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=settings.WEB_THREADS,
+            help="threads per worker; over 1, gthread (WEB_THREADS)",
+        )
 
     def handle(self, **options):
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port must be between 1 and 65535.")
+        if not 1 <= options["threads"] <= 64 or not 1 <= options["workers"] <= 64:
+            raise CommandError("--workers and --threads must be between 1 and 64.")
         call_command("collectstatic", interactive=False, verbosity=0)
         args = [
             sys.executable,
@@ -28,6 +36,7 @@ class Command(BaseCommand):
             f"{options['host']}:{options['port']}",
             "--workers",
             str(options["workers"]),
+            *(["--worker-class", "gthread", "--threads", str(options["threads"])] if options["threads"] > 1 else []),
             # gunicorn 27 opens a control socket in HOME by default; we want none.
             "--no-control-socket",
             "--access-logfile",
