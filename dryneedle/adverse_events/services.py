@@ -100,7 +100,7 @@ def rates(counts: dict[str, int], visits: int) -> list[dict]:
     out = []
     for code, name in rules.TYPES:
         k = counts.get(code, 0)
-        r = stats.wilson(min(k, visits), visits) if visits else None
+        r = stats.wilson(min(k, visits), visits)  # an empty interval (None) without visits
         out.append(
             {
                 "type": code,
@@ -108,8 +108,8 @@ def rates(counts: dict[str, int], visits: int) -> list[dict]:
                 "events": k,
                 "visits": visits,
                 "rate": 100 * k / visits if visits else None,
-                "low": 100 * r.low if r else None,
-                "high": 100 * r.high if r else None,
+                "low": 100 * r.low if r.low is not None else None,
+                "high": 100 * r.high if r.high is not None else None,
                 "published": rules.PUBLISHED.get(code, ()),
                 "no_rate": rules.NO_RATE.get(code, ""),
             }
