@@ -14,11 +14,13 @@ APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 # Node needs libatomic; browser tests drive Debian's Chromium, never a download.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
+# The PostgreSQL run also puts the app behind PgBouncer (tests/test_pgbouncer.py, docs/scaling.md).
+PG_DEBS := pgbouncer
 
 PYTEST := $(BIN)/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test bench
+.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test debs-pg bench
 
 demo: debs-runtime $(VENV)/.installed
 	$(BIN)/dryneedle demo
@@ -42,7 +44,7 @@ check: $(VENV)/.installed lint
 # The same suite on PostgreSQL (this machine and CI have it on 127.0.0.1:5432), connected
 # as an application role that owns nothing (TEST_APP_ROLE, as production: docs/operations.md);
 # then the few tests that play an attacker with the owner's powers, as the owner.
-test-pg: debs-test $(VENV)/.installed
+test-pg: debs-test debs-pg $(VENV)/.installed
 	DATABASE_URL=$(PG_URL) TEST_APP_ROLE=dryneedle_test_app $(PYTEST) -n 2 -q -m "not owner"
 	DATABASE_URL=$(PG_URL) $(PYTEST) -q -m owner
 
@@ -73,6 +75,9 @@ debs-runtime:
 debs-test:
 	@dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(TEST_DEBS); }
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends python3-venv; }
+
+debs-pg:
+	@dpkg -s $(PG_DEBS) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(PG_DEBS); }
 
 $(VENV)/.installed: constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "dryneedle.web.middleware.session_timeout",
     "dryneedle.web.idempotency.idempotency",
+    "dryneedle.web.replica.mark_writes",
     "dryneedle.accounts.middleware.current_clinic",
     "dryneedle.accounts.middleware.require_mfa",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -119,6 +120,9 @@ TEMPLATES = [
     },
 ]
 
+# How long after writing someone's reads stay on the primary when a standby serves reports (seconds).
+REPLICA_READ_AFTER_WRITE_SECONDS = envint("REPLICA_READ_AFTER_WRITE_SECONDS", 30)
+
 # Databases. SQLite by default; PostgreSQL (psycopg 3) when DATABASE_URL is set.
 DATABASE_URL = envstr("DATABASE_URL")
 # The role `dryneedle migrate` grants row access to (lib/pgroles.py); set by the entry point
@@ -129,6 +133,13 @@ if DATABASE_URL:
     # No JIT: PostgreSQL compiles a query it estimates as costly (the report's and the worklist's correlated
     # subqueries) for 20-30 ms, more than the query then takes (benchmarks/results/effectiveness.txt).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A hot standby for reports, exports and analytics (web/replica.py, docs/scaling.md).
+    DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL")
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+        DATABASES["replica"]["OPTIONS"] = {"options": "-c jit=off"}
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read "the replica" from the test database
+        DATABASE_ROUTERS = ["dryneedle.web.replica.ReplicaRouter"]
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

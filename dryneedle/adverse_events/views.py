@@ -20,6 +20,7 @@ from dryneedle.lib import csvout
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team, in_error
 from dryneedle.visits.models import Insertion, Visit
+from dryneedle.web.replica import reads_from_replica
 
 
 def _filtered(request: ClinicRequest):
@@ -76,6 +77,7 @@ def event_list(request: ClinicRequest) -> HttpResponse:
 
 
 @allowed
+@reads_from_replica
 def export_csv(request: ClinicRequest) -> HttpResponse:
     _form, events, _visits = _filtered(request)
     response = HttpResponse(content_type="text/csv")

@@ -4,9 +4,10 @@ from ninja.errors import HttpError
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.analytics import report
-from dryneedle.analytics.schemas import By, Day, EffectivenessOut, Measure, TimePoint
+from dryneedle.analytics.schemas import By, EffectivenessOut, Measure, TimePoint
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error
+from dryneedle.lib.schemas import Day, Error
+from dryneedle.web.replica import reads_from_replica
 
 effectiveness_routes = Router(tags=["effectiveness"])
 ROUTERS = {"effectiveness": effectiveness_routes}
@@ -22,6 +23,7 @@ class Params(Schema):
 
 
 @effectiveness_routes.get("", response={200: EffectivenessOut, **ERRORS}, operation_id="get_effectiveness")
+@reads_from_replica
 def get_effectiveness(request: ClinicRequest, q: Query[Params]):
     """The clinic's responder rates (the effectiveness report's numbers; `dryneedle effectiveness` prints the same).
 

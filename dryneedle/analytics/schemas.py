@@ -1,17 +1,14 @@
 """The effectiveness API's response shape (api.py holds the operation)."""
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
-
-from dryneedle.lib.schemas import _strict_date
+from pydantic import Field
 
 Measure = Literal["nprs", "odi", "rmdq", "psfs"]
 TimePoint = Literal["discharge", "12w", "3m", "6m", "12m"]
 By = Literal["condition", "startback", "practitioner", "modality", "sessions", "trigger_points"]
-Day = Annotated[date, BeforeValidator(_strict_date), Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 
 
 class RateOut(Schema):

@@ -19,6 +19,7 @@ from dryneedle.lib.forms import error_text
 from dryneedle.outcomes import scoring
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
+from dryneedle.web.replica import reads_from_replica
 
 
 def _params(d: dict) -> str:
@@ -55,6 +56,7 @@ def _context(form, r, tp_groups) -> dict:
 
 
 @allowed
+@reads_from_replica
 def effectiveness(request: ClinicRequest) -> HttpResponse:
     clinic = request.membership.clinic
     form, r, tp_groups = _build(request, [clinic])
@@ -65,6 +67,7 @@ def effectiveness(request: ClinicRequest) -> HttpResponse:
 
 
 @allowed
+@reads_from_replica
 def report_pdf(request: ClinicRequest) -> HttpResponse:
     from weasyprint import HTML  # a heavy import, for this page only
 
@@ -125,6 +128,7 @@ def csv_text(r: report.Report) -> str:
 
 
 @allowed
+@reads_from_replica
 def report_csv(request: ClinicRequest) -> HttpResponse:
     clinic = request.membership.clinic
     form, r, _tp = _build(request, [clinic])
@@ -145,6 +149,7 @@ CELLS = {
 
 
 @allowed
+@reads_from_replica
 def episodes(request: ClinicRequest) -> HttpResponse:
     """The episodes behind one number of the report, as far as the requester's care team reaches."""
     clinic = request.membership.clinic
@@ -184,6 +189,7 @@ def episodes(request: ClinicRequest) -> HttpResponse:
 
 
 @allowed
+@reads_from_replica
 def group_report(request: ClinicRequest) -> HttpResponse:
     """A clinic group's report by clinic: the clinics of the group where the requester is clinic admin."""
     clinic = request.membership.clinic

@@ -58,7 +58,7 @@ class AvailabilityIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     practitioner: Annotated[str, limits(150, 1)]
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    weekday: int = Field(ge=0, le=6, strict=True, description="0 = Monday")
     start: time
     end: time
 

@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from dryneedle.audit.models import AuditEvent
+from dryneedle.lib.sql import stream
 
 GENESIS = "0" * 64
 
@@ -171,7 +172,7 @@ def heads() -> dict[uuid.UUID | None, tuple[int, int, str]]:
 def verify(rows: Iterable[AuditEvent] | None = None) -> tuple[int, AuditEvent | None, str]:
     """Walk every chain in id order; return (rows checked, first bad row, why)."""
     if rows is None:
-        rows = AuditEvent.objects.order_by("id").iterator(chunk_size=2000)
+        rows = stream(AuditEvent.objects.order_by("id"))
     prev: dict[uuid.UUID | None, str] = {}
     n = 0
     for row in rows:

@@ -11,6 +11,7 @@ from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib import csvout
 from dryneedle.lib.http import BadQuery, query_choice, query_datetime
+from dryneedle.lib.sql import stream
 
 # Sortable columns (ONC 170.315(d)(3): sort by each element). Anything else is a 400.
 SORTS = {name: name for name in ("ts", "username", "patient", "action", "category", "object_type", "outcome", "ip")}
@@ -82,7 +83,7 @@ def export_audit(request: ClinicRequest) -> StreamingHttpResponse:
 
     def rows():
         yield writer.writerow(COLUMNS)
-        for e in qs.iterator(chunk_size=2000):
+        for e in stream(qs):
             yield writer.writerow([getattr(e, c) for c in COLUMNS])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")

@@ -6,14 +6,15 @@ from typing import Annotated
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 
 def _strict_date(v):
     # Pydantic's lax mode would take 0 as 1970-01-01; accept ISO text only.
     if isinstance(v, date):
         return v
-    if not isinstance(v, str):
+    # A query string carries text, and lax mode reads "0" as a Unix time too: insist on the ISO shape.
+    if not isinstance(v, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
         raise ValueError("must be a date as text, YYYY-MM-DD")
     return v
 
@@ -36,6 +37,8 @@ def _aware(v: datetime) -> datetime:
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_strict_datetime), AfterValidator(_aware)]
+# Any date in the years a clinic's records can hold (a period's bounds, a goal's target date).
+Day = Annotated[date, BeforeValidator(_strict_date), Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 
 
 def _not_future(v: date) -> date:

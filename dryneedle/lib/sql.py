@@ -1,6 +1,9 @@
 """Small SQL functions Django does not have, written for both databases the project runs on."""
 
-from django.db.models import Func, IntegerField
+from collections.abc import Iterator
+
+from django.db import connections, transaction
+from django.db.models import Func, IntegerField, QuerySet
 
 
 class DaysBetween(Func):
@@ -25,3 +28,19 @@ class DaysBetween(Func):
             arg_joiner=") - julianday(",
             **extra_context,
         )
+
+
+def stream(qs: QuerySet, chunk_size: int = 2000) -> Iterator:
+    """The rows of a large query, a chunk at a time, on either database and behind PgBouncer.
+
+    On PostgreSQL ``.iterator()`` reads through a server-side cursor. Outside a transaction Django declares
+    it WITH HOLD and fetches each chunk in its own statement; behind PgBouncer in transaction mode those
+    fetches may reach another server connection, where the cursor does not exist (docs/scaling.md). Inside
+    one transaction every fetch reaches the connection that declared it. SQLite has no server-side cursors,
+    and a transaction there would take the write lock (immediate mode) for as long as the export streams.
+    """
+    if connections[qs.db].vendor == "postgresql":
+        with transaction.atomic(using=qs.db):
+            yield from qs.iterator(chunk_size=chunk_size)
+    else:
+        yield from qs.iterator(chunk_size=chunk_size)

@@ -120,8 +120,8 @@ class PatientSearch(Schema):
     q: Annotated[str, limits(100)] = Field("", description="Words of the given or family name, or of the phone")
     birth_date: PastDate | None = None
     phone: Annotated[str, limits(40)] = Field("", description="Digits of the phone number, in any format")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=1_000_000)
+    limit: int = Field(50, ge=1, le=200, strict=True)
+    offset: int = Field(0, ge=0, le=1_000_000, strict=True)
 
 
 class PatientWithEpisodes(PatientOut):

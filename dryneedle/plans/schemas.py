@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
-from dryneedle.lib.schemas import _strict_date, limits
+from dryneedle.lib.schemas import Day, limits
 from dryneedle.patients.models import Episode
 from dryneedle.plans import exercises, rules, services
 
@@ -25,7 +25,6 @@ else:
 
 
 Measure = Literal["nprs", "odi", "rmdq", "psfs"]
-Day = Annotated[date, BeforeValidator(_strict_date), Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 Score = Annotated[Decimal, Field(ge=0, le=10, max_digits=3, decimal_places=1)]
 
 
@@ -38,9 +37,9 @@ class ComponentIn(Schema):
         None, description="username of one of the clinic's practitioners"
     )
     outside_provider: Annotated[str, limits(200)] = ""
-    times: int = Field(ge=1, le=14, description="sessions per period")
-    every_weeks: int = Field(1, ge=1, le=52)
-    count: int = Field(ge=1, le=100, description="sessions in all")
+    times: int = Field(ge=1, le=14, strict=True, description="sessions per period")
+    every_weeks: int = Field(1, ge=1, le=52, strict=True)
+    count: int = Field(ge=1, le=100, strict=True, description="sessions in all")
     notes: Annotated[str, limits(500)] = ""
 
 
@@ -50,11 +49,11 @@ class ComponentPatch(Schema):
     sequence: Sequence | None = None
     provider: Annotated[str, limits(150)] | None = None
     outside_provider: Annotated[str, limits(200)] | None = None
-    times: int | None = Field(None, ge=1, le=14)
-    every_weeks: int | None = Field(None, ge=1, le=52)
-    count: int | None = Field(None, ge=1, le=100)
+    times: int | None = Field(None, ge=1, le=14, strict=True)
+    every_weeks: int | None = Field(None, ge=1, le=52, strict=True)
+    count: int | None = Field(None, ge=1, le=100, strict=True)
     notes: Annotated[str, limits(500)] | None = None
-    stopped: bool | None = None
+    stopped: bool | None = Field(None, strict=True)
 
 
 class ComponentOut(Schema):
@@ -86,7 +85,7 @@ class GoalPatch(Schema):
     target: Score | None = None
     target_date: Day | None = None
     achieved_on: Day | None = None
-    dropped: bool | None = None
+    dropped: StrictBool | None = None
 
 
 class GoalOut(Schema):
@@ -120,7 +119,7 @@ class PlanIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     primary_measure: Measure = "odi"
-    expected_dn_visits: int | None = Field(None, ge=1, le=60)
+    expected_dn_visits: int | None = Field(None, ge=1, le=60, strict=True)
     notes: Annotated[str, limits(3000)] = ""
     components: list[ComponentIn] = Field(default_factory=list, max_length=15)
     goals: list[GoalIn] = Field(default_factory=list, max_length=5)
@@ -130,9 +129,9 @@ class PlanPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
     primary_measure: Measure | None = None
-    expected_dn_visits: int | None = Field(None, ge=1, le=60)
+    expected_dn_visits: int | None = Field(None, ge=1, le=60, strict=True)
     notes: Annotated[str, limits(3000)] | None = None
-    maintenance_every_weeks: int | None = Field(None, ge=1, le=52)
+    maintenance_every_weeks: int | None = Field(None, ge=1, le=52, strict=True)
     maintenance_until: Day | None = None
 
 

@@ -20,8 +20,8 @@ class CredentialIn(Schema):
     issuer: Annotated[str, limits(200, 1)]
     number: Annotated[str, limits(60)] = ""
     jurisdiction: Annotated[str, limits(10)] = ""
-    hours_in_person: int | None = Field(None, ge=0, le=5000)
-    hours_online: int | None = Field(None, ge=0, le=5000)
+    hours_in_person: int | None = Field(None, ge=0, le=5000, strict=True)
+    hours_online: int | None = Field(None, ge=0, le=5000, strict=True)
     issued: PastDate
     expires: date | None = None
 

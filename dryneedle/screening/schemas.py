@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from dryneedle.lib.schemas import PastDate, limits
 from dryneedle.screening import rules
@@ -103,7 +103,7 @@ class ScreeningPatch(Schema):
 
     acknowledge: list[Annotated[str, StringConstraints(max_length=100)]] = Field(default_factory=list, max_length=50)
     override_reason: Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")] | None = None
-    override_written_consent: bool = False
+    override_written_consent: StrictBool = False
     invalidate_reason: Text | None = None
     entered_in_error_reason: Annotated[str, limits(500)] | None = Field(
         None, description="Mark a screening recorded by mistake entered in error, with why"

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from dryneedle.lib.schemas import IsoDatetime
 from dryneedle.screening.rules import REGIONS
@@ -41,7 +41,7 @@ class InsertionIn(Schema):
     duration_s: int | None = Field(None, ge=0, le=7200, strict=True)
     estim_frequency_hz: int | None = Field(None, ge=1, le=1000, strict=True)
     estim_intensity: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] = ""
-    recognition: bool = False
+    recognition: StrictBool = False
     sensations: list[Literal[tuple(k for k, _ in SENSATIONS)]] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
     time_in: IsoDatetime | None = Field(None, description="When it went in; now when absent")
 
@@ -49,7 +49,7 @@ class InsertionIn(Schema):
 class RemovalIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    pressure_applied: bool = True
+    pressure_applied: StrictBool = True
     bleeding: Literal[tuple(Bleeding.values)] = "none"  # type: ignore[valid-type]
     time_out: IsoDatetime | None = Field(None, description="When it came out; now when absent")
 
@@ -92,15 +92,15 @@ class VisitPatch(Schema):
 
     pre_nprs: int | None = Field(None, ge=0, le=10, strict=True)
     post_nprs: int | None = Field(None, ge=0, le=10, strict=True)
-    hand_hygiene: bool | None = None
-    clean_field: bool | None = None
+    hand_hygiene: StrictBool | None = None
+    clean_field: StrictBool | None = None
     skin_prep_agent: Annotated[str, StringConstraints(max_length=60, pattern=r"^[^\x00]*$")] | None = None
-    sterile_single_use: bool | None = None
-    post_massage_stretch: bool | None = None
+    sterile_single_use: StrictBool | None = None
+    post_massage_stretch: StrictBool | None = None
     immediate_events: Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
     notes: Annotated[str, StringConstraints(max_length=5000, pattern=r"^[^\x00]*$")] | None = None
     pain_chart: list[PainMark] | None = Field(None, max_length=len(bodymap.REGIONS))
-    sign: bool = False
+    sign: StrictBool = False
 
 
 class VisitOut(Schema):
@@ -148,12 +148,12 @@ class ExamIn(Schema):
     muscle: Literal[tuple(BY_CODE)] | None = None  # type: ignore[valid-type]
     side: Literal[tuple(Side.values)] | None = None  # type: ignore[valid-type]
     location: Annotated[str, StringConstraints(max_length=120, pattern=r"^[^\x00]*$")] = ""
-    taut_band: bool = False
-    hypersensitive_spot: bool = False
-    referred_pain: bool = False
-    recognition: bool = False
+    taut_band: StrictBool = False
+    hypersensitive_spot: StrictBool = False
+    referred_pain: StrictBool = False
+    recognition: StrictBool = False
     tenderness: int | None = Field(None, ge=0, le=10, strict=True)
-    resolved: bool = False
+    resolved: StrictBool = False
 
 
 class ExamOut(Schema):

@@ -229,6 +229,9 @@ def test_search_by_name_birth_date_and_phone(alice, clinic_a, clinic_b):
     r = post(c, "/api/v1/patients/search", {})
     assert r.status_code == 422 and "Give a name" in r.json()["detail"]
     assert post(c, "/api/v1/patients/search", {"birth_date": "2999-01-01"}).status_code == 422
+    # A page is a number: false, "1" or 1.5 is refused rather than read as 0 or 1 (schemathesis found false).
+    for bad in (False, "1", 1.5):
+        assert post(c, "/api/v1/patients/search", {"q": "grace", "offset": bad}).status_code == 422, bad
     assert AuditEvent.objects.filter(action="patient.list", detail__startswith="api search").count() == 5
 
 
