@@ -74,7 +74,7 @@ def test_a_mistaken_adverse_event_from_the_api(alice, insertion):
     r = c.patch(url, json.dumps({"action": "entered_in_error", "error_reason": "Wrong visit"}), "application/json")
     assert r.status_code == 200 and r.json()["entered_in_error"] and r.json()["error_reason"] == "Wrong visit"
     assert AdverseEvent.objects.get(pk=event.pk).severity == ""
-    assert [e["code"] for e in c.get("/api/v1/adverse-events").json()] == []
+    assert [e["code"] for e in c.get("/api/v1/adverse-events").json()["items"]] == []
 
 
 def test_a_screening_entered_in_error_closes_the_gate(alice, episode, screening):

@@ -3,15 +3,15 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.adverse_events import services
 from dryneedle.adverse_events.models import AdverseEvent
-from dryneedle.adverse_events.schemas import EventIn, EventOut
+from dryneedle.adverse_events.schemas import EventIn, EventOut, EventPage
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, IsoDatetime
+from dryneedle.lib.schemas import Error, IsoDatetime, Paging, page
 from dryneedle.patients import care_team
 from dryneedle.visits.models import Visit
 
@@ -43,14 +43,15 @@ def _save(request, event: AdverseEvent, payload: EventIn, action_name: str) -> A
     return event
 
 
-@adverse_events_routes.get("", response={200: list[EventOut], **ERRORS}, operation_id="list_adverse_events")
+@adverse_events_routes.get("", response={200: EventPage, **ERRORS}, operation_id="list_adverse_events")
 def list_adverse_events(
     request: ClinicRequest,
+    paging: Query[Paging],
     status: Literal["draft", "confirmed", "closed"] | None = None,
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
 ):
-    """The clinic's adverse events, oldest first; `until` is exclusive."""
+    """The clinic's adverse events, oldest first, paged; `until` is exclusive."""
     qs = AdverseEvent.objects.filter(clinic=request.membership.clinic, entered_in_error=False)
     if status:
         qs = qs.filter(status=status)
@@ -58,9 +59,10 @@ def list_adverse_events(
         qs = qs.filter(occurred__gte=since)
     if until:
         qs = qs.filter(occurred__lt=until)
-    rows = list(care_team.team_rows(request, qs).select_related("patient", "visit").order_by("occurred", "id")[:1000])
-    record(request, "adverse_events.list", category="safety", detail=f"api, {len(rows)} rows")
-    return rows
+    qs = care_team.team_rows(request, qs).select_related("patient", "visit").order_by("occurred", "id")
+    out = page(qs, paging.limit, paging.offset)
+    record(request, "adverse_events.list", category="safety", detail=f"api, {len(out['items'])} rows")
+    return out
 
 
 @visits_routes.post("/{code}/adverse-events", response={201: EventOut, **ERRORS}, operation_id="create_adverse_event")

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from dryneedle.adverse_events import rules
-from dryneedle.lib.schemas import limits
+from dryneedle.lib.schemas import Page, limits
 
 # The choices come from the catalogue at run time (an enum in the OpenAPI schema);
 # to the type checker they are text.
@@ -54,3 +54,7 @@ class EventOut(Schema):
     review_note: str
     entered_in_error: bool
     error_reason: str
+
+
+class EventPage(Page):
+    items: list[EventOut]

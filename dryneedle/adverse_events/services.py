@@ -72,16 +72,22 @@ def from_incident(incident, user) -> AdverseEvent:
         insertion=ins,
         region=ins.region,
         type="other" if incident.found else "retained_needle",
-        description=(
-            ("Needle not counted out at the time, found later. " if incident.found else "Needle not found. ")
-            + incident.notes
-        )[:2000],
+        description=_incident_description(incident),
         onset="during",
         source=AdverseEvent.Source.INCIDENT,
         occurred=incident.created,
         created_by=user,
         updated_by=user,
     )
+
+
+def _incident_description(incident) -> str:
+    text = "Needle not counted out at the time, found later. " if incident.found else "Needle not found. "
+    text += incident.notes
+    if len(text) > 2000:  # the event's description holds 2,000; say where the rest is rather than cut silently
+        more = " … (the whole note is on the needle incident)"
+        text = text[: 2000 - len(more)] + more
+    return text
 
 
 def counts_by_type(events) -> dict[str, int]:

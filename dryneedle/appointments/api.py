@@ -1,11 +1,11 @@
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from dryneedle.accounts.access import get_for_clinic
@@ -17,12 +17,14 @@ from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.appointments.schemas import (
     AppointmentIn,
     AppointmentOut,
+    AppointmentPage,
     AppointmentPatch,
     AvailabilityIn,
     AvailabilityOut,
+    AvailabilityPage,
 )
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error, IsoDatetime
+from dryneedle.lib.schemas import Error, IsoDatetime, Paging, limits, page
 from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 
@@ -48,27 +50,29 @@ def _invalid(request, action, obj, e: ValidationError):
     raise HttpError(409 if overlap else 422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
 
 
-@appointments_routes.get("", response={200: list[AppointmentOut], **ERRORS}, operation_id="list_appointments")
+@appointments_routes.get("", response={200: AppointmentPage, **ERRORS}, operation_id="list_appointments")
 def list_appointments(
     request: ClinicRequest,
+    paging: Query[Paging],
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
-    practitioner: str | None = None,
+    practitioner: Annotated[str, limits(150)] | None = None,
     status: Literal["booked", "attended", "cancelled", "no_show"] | None = None,
 ):
-    """Appointments that start in [since, until) (at most 31 days; default the next 7 days), oldest first."""
+    """Appointments that start in [since, until) (at most 31 days; default the next 7 days), oldest first, paged."""
     since = since or timezone.now()
     until = until or since + timedelta(days=7)
     if until <= since or (until - since).days > 31:
         raise HttpError(422, "until must be after since, at most 31 days later.")
     qs = Appointment.objects.filter(clinic=request.membership.clinic, start__gte=since, start__lt=until)
     if practitioner:
-        qs = qs.filter(practitioner__username=practitioner[:150])
+        qs = qs.filter(practitioner__username=practitioner)
     if status:
         qs = qs.filter(status=status)
-    rows = list(qs.select_related("patient", "practitioner", "component").order_by("start", "id")[:2000])
-    record(request, "appointments.list", category=CAT, detail=f"api, {len(rows)} rows")
-    return rows
+    out = page(qs.select_related("patient", "practitioner", "component").order_by("start", "id"), paging.limit,
+               paging.offset)  # fmt: skip
+    record(request, "appointments.list", category=CAT, detail=f"api, {len(out['items'])} rows")
+    return out
 
 
 @appointments_routes.post("", response={201: AppointmentOut, **ERRORS}, operation_id="create_appointment")
@@ -131,12 +135,15 @@ def update_appointment(request: ClinicRequest, code: UUID, payload: AppointmentP
     return a
 
 
-@availability_routes.get("", response={200: list[AvailabilityOut], **ERRORS}, operation_id="list_availability")
-def list_availability(request: ClinicRequest, practitioner: str | None = None):
+@availability_routes.get("", response={200: AvailabilityPage, **ERRORS}, operation_id="list_availability")
+def list_availability(
+    request: ClinicRequest, paging: Query[Paging], practitioner: Annotated[str, limits(150)] | None = None
+):
+    """The practitioners' working hours, by practitioner and day, paged."""
     qs = Availability.objects.filter(clinic=request.membership.clinic).select_related("user")
     if practitioner:
-        qs = qs.filter(user__username=practitioner[:150])
-    return list(qs.order_by("user__username", "weekday", "start")[:1000])
+        qs = qs.filter(user__username=practitioner)
+    return page(qs.order_by("user__username", "weekday", "start", "id"), paging.limit, paging.offset)
 
 
 @availability_routes.post("", response={201: AvailabilityOut, **ERRORS}, operation_id="create_availability")

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from dryneedle.appointments.models import Appointment
-from dryneedle.lib.schemas import IsoDatetime, limits
+from dryneedle.lib.schemas import IsoDatetime, Page, limits
 
 # The choices come from the catalogue at run time (an enum in the OpenAPI schema);
 # to the type checker they are text.
@@ -54,6 +54,10 @@ class AppointmentOut(Schema):
     note: str
 
 
+class AppointmentPage(Page):
+    items: list[AppointmentOut]
+
+
 class AvailabilityIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,3 +73,7 @@ class AvailabilityOut(Schema):
     weekday: int
     start: time
     end: time
+
+
+class AvailabilityPage(Page):
+    items: list[AvailabilityOut]

@@ -83,7 +83,12 @@ def clinic_reviews(request: ClinicRequest) -> HttpResponse:
             return redirect("directory:reviews")
         action = request.POST.get("action")
         if action == "reply":
-            review.reply = request.POST.get("reply", "").replace("\x00", "")[:1000].strip()
+            # Browsers count a line break as one character against maxlength but send two (CRLF).
+            reply = request.POST.get("reply", "").replace("\x00", "").replace("\r\n", "\n").strip()
+            if len(reply) > 1000:
+                messages.error(request, f"A reply can be at most 1,000 characters (this one has {len(reply):,}).")
+                return redirect("directory:reviews")
+            review.reply = reply
             review.replied_at = timezone.now()
             review.save(update_fields=["reply", "replied_at"])
             record(request, "review.reply", category="review", detail=str(review.code))

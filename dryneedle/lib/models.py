@@ -11,6 +11,14 @@ from django.db import models
 ERROR_REASON_MAX = 500
 
 
+def at_most(field: str, value: str, n: int) -> str:
+    """``value`` if it fits in ``n`` characters; otherwise a form error on ``field``. Text a person wrote is
+    never cut short to fit a column (forms and the API check first; this keeps every other caller honest)."""
+    if len(value) > n:
+        raise ValidationError({field: f"At most {n} characters (this has {len(value)})."})
+    return value
+
+
 class NeverDeletedQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionDenied("Clinical records are never deleted; mark them entered in error.")

@@ -60,5 +60,26 @@ def limits(n: int, min_length: int = 0) -> StringConstraints:
 PastDate = Annotated[date, BeforeValidator(_strict_date), AfterValidator(_not_future)]
 
 
+class Paging(Schema):
+    """A list operation's page: `?limit=&offset=` (use as `paging: Query[Paging]`)."""
+
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class Page(Schema):
+    """A list operation's answer: `items` (a subclass says of what), and `count`, how many there are in all."""
+
+    count: int
+    limit: int
+    offset: int
+
+
+def page(qs, limit: int, offset: int) -> dict:
+    """One page of an ordered queryset. Every list is paged, never cut short: `count` says how many there are."""
+    items = list(qs[offset : offset + limit])
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+
+
 class Error(Schema):
     detail: object

@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error
+from dryneedle.lib.schemas import Error, Paging, page
 from dryneedle.patients import care_team, services
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.models import Episode, Patient
@@ -43,15 +43,14 @@ SORTS = {
 @patients_routes.get("", response={200: PatientPage, **ERRORS}, operation_id="list_patients")
 def list_patients(
     request: ClinicRequest,
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    paging: Query[Paging],
     sort: Literal["name", "-name", "added", "-added"] = "name",
 ):
     """List the clinic's patients, paginated."""
     qs = Patient.objects.filter(clinic=request.membership.clinic).order_by(*SORTS[sort], "id")
-    items = list(qs[offset : offset + limit])
-    record(request, "patient.list", detail=f"api: {len(items)} rows")
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+    out = page(qs, paging.limit, paging.offset)
+    record(request, "patient.list", detail=f"api: {len(out['items'])} rows")
+    return out
 
 
 @patients_routes.post("/search", response={200: PatientPage, **ERRORS}, operation_id="search_patients")
@@ -65,9 +64,9 @@ def search_patients(request: ClinicRequest, payload: PatientSearch):
     qs = services.search(
         Patient.objects.filter(clinic=request.membership.clinic), payload.q, payload.birth_date, payload.phone
     ).order_by("family_name", "given_name", "id")
-    items = list(qs[payload.offset : payload.offset + payload.limit])
-    record(request, "patient.list", detail=f"api search: {len(items)} rows", shown=items)
-    return {"count": qs.count(), "limit": payload.limit, "offset": payload.offset, "items": items}
+    out = page(qs, payload.limit, payload.offset)
+    record(request, "patient.list", detail=f"api search: {len(out['items'])} rows", shown=out["items"])
+    return out
 
 
 @patients_routes.post("", response={201: PatientOut, **ERRORS}, operation_id="create_patient")

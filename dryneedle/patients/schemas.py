@@ -5,7 +5,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
-from dryneedle.lib.schemas import PastDate, limits
+from dryneedle.lib.schemas import Page, PastDate, limits
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode
 
@@ -68,10 +68,7 @@ class PatientOut(Schema):
     error_reason: str
 
 
-class PatientPage(Schema):
-    count: int
-    limit: int
-    offset: int
+class PatientPage(Page):
     items: list[PatientOut]
 
 

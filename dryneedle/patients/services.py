@@ -9,6 +9,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
+from dryneedle.lib.models import at_most
 from dryneedle.patients.models import Episode, Patient, PatientVersion, RecordStatus
 
 
@@ -98,7 +99,7 @@ def discharge_episode(episode: Episode, user, date, reason: str, note: str = "")
     episode.status = Episode.Status.DISCHARGED
     episode.discharge_date = date
     episode.discharge_reason = reason
-    episode.discharge_note = note[:1000]
+    episode.discharge_note = at_most("discharge_note", note, 1000)
     episode.updated_by = user
     episode.full_clean()
     episode.save()

@@ -3,13 +3,13 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from dryneedle.accounts.people import practitioners
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.schemas import Error
+from dryneedle.lib.schemas import Error, Paging, page
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.plans import exercises, services
@@ -26,6 +26,7 @@ from dryneedle.plans.schemas import (
     GoalPatch,
     PlanIn,
     PlanOut,
+    PlanPage,
     PlanPatch,
 )
 
@@ -75,17 +76,17 @@ def _plan(request, code, write):
     )
 
 
-@plans_routes.get("", response={200: list[PlanOut], **ERRORS}, operation_id="list_plans")
-def list_plans(request: ClinicRequest, status: Literal["open", "discharged"] | None = None):
-    """Care plans of the caller's care team (all of the clinic's for an admin)."""
+@plans_routes.get("", response={200: PlanPage, **ERRORS}, operation_id="list_plans")
+def list_plans(request: ClinicRequest, paging: Query[Paging], status: Literal["open", "discharged"] | None = None):
+    """Care plans of the caller's care team (all of the clinic's for an admin), oldest first, paged."""
     qs = CarePlan.objects.filter(clinic=request.membership.clinic).exclude(
         episode__status=Episode.Status.ENTERED_IN_ERROR
     )
     if status:
         qs = qs.filter(episode__status=status)
-    rows = list(services.for_listing(care_team.team_rows(request, qs)).order_by("id")[:500])
-    record(request, "plans.list", category=CAT, detail=f"api, {len(rows)} rows")
-    return rows
+    out = page(services.for_listing(care_team.team_rows(request, qs)).order_by("id"), paging.limit, paging.offset)
+    record(request, "plans.list", category=CAT, detail=f"api, {len(out['items'])} rows")
+    return out
 
 
 @episodes_routes.post("/{code}/plan", response={201: PlanOut, **ERRORS}, operation_id="create_plan")

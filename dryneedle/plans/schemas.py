@@ -8,7 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool
 
-from dryneedle.lib.schemas import Day, limits
+from dryneedle.lib.schemas import Day, Page, limits
 from dryneedle.patients.models import Episode
 from dryneedle.plans import exercises, rules, services
 
@@ -168,6 +168,10 @@ class PlanOut(Schema):
     @staticmethod
     def resolve_reassessment_due(obj):
         return [m for m, _ in services.reassessment(obj)] if obj.episode.status == Episode.Status.OPEN else []
+
+
+class PlanPage(Page):
+    items: list[PlanOut]
 
 
 class ExerciseOut(Schema):

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dryneedle.lib.models import at_most
 from dryneedle.patients.models import Episode
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
@@ -115,7 +116,7 @@ def record_screening(episode, user, data: dict) -> Screening:
         result=result.stored(),
         valid_until=timezone.now() + Screening.validity(),
         consent_type=consent_type if parsed.consent == "given" else "",
-        consent_witness=data.get("consent_witness", "").strip()[:200],
+        consent_witness=at_most("consent_witness", data.get("consent_witness", "").strip(), 200),
         created_by=user,
         updated_by=user,
     )
@@ -145,7 +146,7 @@ def override(screening: Screening, user, reason: str, written_consent: bool) -> 
         raise ValidationError({"reason": "Write the reason for overriding (at least 20 characters)."})
     if not written_consent:
         raise ValidationError({"written_consent": "Overriding needs the patient's written consent."})
-    screening.override_reason = reason.strip()[:1000]
+    screening.override_reason = at_most("reason", reason.strip(), 1000)
     screening.override_written_consent = True
     screening.override_by = user
     screening.override_at = timezone.now()
@@ -159,7 +160,7 @@ def invalidate(screening: Screening, user, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": "Say what changed."})
     screening.status = Screening.Status.INVALIDATED
-    screening.status_reason = reason.strip()[:300]
+    screening.status_reason = at_most("reason", reason.strip(), 300)
     screening.updated_by = user
     screening.save(update_fields=["status", "status_reason", "updated_by", "updated"])
 

@@ -175,6 +175,13 @@ def test_only_a_patient_with_a_completed_episode_reviews_once(
     c.post("/directory/reviews/", {"review": str(review.code), "action": "hide", "reason": ""})
     review.refresh_from_db()
     assert review.reply == "Thank you!" and review.hidden_reason == ""
+    # A reply too long is refused whole, never cut; line breaks count once, as the browser counts them.
+    r = c.post("/directory/reviews/", {"review": str(review.code), "action": "reply", "reply": "x" * 1001}, follow=True)
+    assert "at most 1,000 characters" in r.content.decode()
+    c.post("/directory/reviews/", {"review": str(review.code), "action": "reply", "reply": "a\r\n" * 499 + "b"})
+    review.refresh_from_db()
+    assert review.reply == "a\n" * 499 + "b"
+    c.post("/directory/reviews/", {"review": str(review.code), "action": "reply", "reply": "Thank you!"})
     assert "Thank you!" in Client().get(f"/directory/{listed.slug}/").content.decode()
     c.post("/directory/reviews/", {"review": str(review.code), "action": "hide", "reason": "personal_data"})
     review.refresh_from_db()

@@ -284,4 +284,4 @@ def test_plan_api_round_trip(alice, episode):
                 content_type="application/json")  # fmt: skip
     assert r.status_code == 200 and r.json()["stopped"] is True
     assert len(c.get("/api/v1/exercises").json()) >= 8
-    assert [p["code"] for p in c.get("/api/v1/plans").json()] == [plan["code"]]
+    assert [p["code"] for p in c.get("/api/v1/plans").json()["items"]] == [plan["code"]]
