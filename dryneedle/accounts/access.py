@@ -66,8 +66,10 @@ def get_for_clinic(request: ClinicRequest, qs: QuerySet[Any] | type[Model], **lo
     if not isinstance(qs, QuerySet):
         qs = qs._default_manager.all()
     m = getattr(request, "membership", None)
-    obj = qs.filter(clinic=m.clinic, **lookup).first() if m else None
-    if obj is None:
+    obj: Any = qs.filter(clinic=m.clinic, **lookup).first() if m else None
+    if obj is None or m is None:
         record(request, "access.not_found", outcome="denied", detail=qs.model._meta.label)
         raise Http404("Not found")
+    if qs.model._meta.get_field("clinic").is_relation:
+        obj.clinic = m.clinic  # the row is this clinic's: reading obj.clinic need not ask the database again
     return obj

@@ -12,11 +12,18 @@ PENDING = "mfa_pending"
 PENDING_SECONDS = 300  # the code must follow the password within five minutes
 
 
-def required_for(user) -> bool:
-    """Clinic admins and superusers must use a second factor (security-battery.md RT-11)."""
+def required_for(user, memberships: list[Membership] | None = None) -> bool:
+    """Clinic admins and superusers must use a second factor (security-battery.md RT-11).
+
+    ``memberships``: the user's active memberships when the caller has them already (the middleware does).
+    """
     if not user.is_authenticated:
         return False
-    return user.is_superuser or Membership.objects.filter(user=user, role=Role.CLINIC_ADMIN, is_active=True).exists()
+    if user.is_superuser:
+        return True
+    if memberships is not None:
+        return any(m.role == Role.CLINIC_ADMIN and m.is_active for m in memberships)
+    return Membership.objects.filter(user=user, role=Role.CLINIC_ADMIN, is_active=True).exists()
 
 
 def device_of(user) -> TOTPDevice | None:

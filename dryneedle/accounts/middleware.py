@@ -39,13 +39,15 @@ def activate_clinic_timezone(clinic) -> None:
 def current_clinic(get_response):
     def middleware(request: ClinicRequest):
         request.membership = None  # type: ignore[assignment]  # until a membership is found below
+        # All of the user's clinics in one query: the page's clinic switcher lists them, and the second-factor
+        # check reads their roles.
+        request.memberships = memberships_of(request.user) if request.user.is_authenticated else []
         if request.user.is_authenticated:
             wanted = request.session.get(SESSION_KEY)
-            qs = Membership.objects.filter(user=request.user, is_active=True).select_related("clinic")
-            m = qs.filter(clinic__code=wanted).first() if wanted else None
+            m = next((x for x in request.memberships if str(x.clinic.code) == wanted), None) if wanted else None
             if m is None:
                 # The clinic the user joined first is their home clinic.
-                m = qs.order_by("id").first()
+                m = min(request.memberships, key=lambda x: x.id, default=None)
                 if m is not None:
                     request.session[SESSION_KEY] = str(m.clinic.code)
             request.membership = m  # type: ignore[assignment]  # None: not a member (the pages refuse)
@@ -60,7 +62,7 @@ def current_clinic(get_response):
 
 def clinic_context(request: ClinicRequest) -> dict:
     m = getattr(request, "membership", None)
-    return {"membership": m, "clinic": m.clinic if m else None}
+    return {"membership": m, "clinic": m.clinic if m else None, "memberships": getattr(request, "memberships", [])}
 
 
 # Pages a user who must set up a second factor can still reach.
@@ -80,7 +82,7 @@ def require_mfa(get_response):
             user.is_authenticated
             and not request.path.startswith(MFA_EXEMPT)
             and not user.is_verified()
-            and mfa.required_for(user)
+            and mfa.required_for(user, getattr(request, "memberships", None))
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Sign in with your second factor first."}, status=403)

@@ -16,5 +16,6 @@ class ClinicRequest(HttpRequest):
 
     user: User  # narrower than Django's (AbstractBaseUser | AnonymousUser): @allowed signs in first
     membership: Membership
+    memberships: list[Membership]  # all of the user's active ones, by clinic name (the clinic middleware)
     break_glass: bool
     request_id: str

@@ -30,7 +30,7 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
     access = care_team.clinical_access(request, patient)
     clinical = access is not None
     episodes = (
-        patient.episodes.select_related("clinician").order_by("-start_date", "-id")
+        patient.episodes.select_related("clinician", "clinic").order_by("-start_date", "-id")
         if clinical
         else Episode.objects.none()
     )
@@ -106,6 +106,7 @@ def episode_detail(request: ClinicRequest, code) -> HttpResponse:
     episode = get_for_clinic(request, qs, code=code)
     access = care_team.require_clinical_access(request, episode.patient)
     record(request, "episode.view", episode)
+    opt_out = followups.active_opt_out(episode)
     return render(
         request,
         "care/episode.html",
@@ -117,8 +118,8 @@ def episode_detail(request: ClinicRequest, code) -> HttpResponse:
             "screenings": episode.screenings.select_related("created_by").order_by("-created"),
             "can_write": access != "break_glass",
             "plan": getattr(episode, "plan", None),
-            "points": followups.episode_points(episode),
-            "opt_out": followups.active_opt_out(episode),
+            "points": followups.episode_points(episode, stop=opt_out),
+            "opt_out": opt_out,
             "visits": episode.visits.select_related("practitioner")
             .annotate(n_needles=Count("insertions"))
             .order_by("-started"),

@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from dryneedle.accounts.access import allowed
-from dryneedle.accounts.middleware import memberships_of
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.policy import CLINICAL, DEMOGRAPHICS
 from dryneedle.accounts.request import ClinicRequest
@@ -22,7 +21,7 @@ from dryneedle.practitioners.models import Credential
 @allowed
 def home(request: ClinicRequest) -> HttpResponse:
     m = request.membership
-    ctx: dict = {"memberships": memberships_of(request.user)}
+    ctx: dict = {"memberships": request.memberships}
     if m is not None and m.role in CLINICAL:
         ctx["my_episodes"] = (
             Episode.objects.filter(clinic=m.clinic, clinician=request.user, status=Episode.Status.OPEN)

@@ -8,6 +8,7 @@ moment send once, as the check-ins do. A reminder is claimed by a conditional up
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,8 +33,14 @@ def active_opt_out(episode) -> OptOut | None:
     return episode.opt_outs.filter(resumed_at__isnull=True).order_by("-at").first()
 
 
-def episode_points(episode, today: date | None = None) -> list[schedule.Point]:
-    """Every time point of the episode with its status (answered, sent, missed, ...)."""
+_ASK = object()
+
+
+def episode_points(episode, today: date | None = None, stop: OptOut | object | None = _ASK) -> list[schedule.Point]:
+    """Every time point of the episode with its status (answered, sent, missed, ...).
+
+    ``stop``: the episode's active opt-out (or None) when the caller has read it already.
+    """
     if episode.status == Episode.Status.ENTERED_IN_ERROR:
         return []
     today = today or clinic_today(episode.clinic)
@@ -42,8 +49,8 @@ def episode_points(episode, today: date | None = None) -> list[schedule.Point]:
     for inst, day in rows.values_list("instrument", "collected_on"):
         collected.setdefault(inst, []).append(day)
     sent = frozenset(FollowUp.objects.filter(episode=episode).values_list("point", flat=True))
-    stop = active_opt_out(episode)
-    stopped_on = timezone.localtime(stop.at, clinic_zone(episode.clinic)).date() if stop else None
+    row = active_opt_out(episode) if stop is _ASK else cast(OptOut | None, stop)
+    stopped_on = timezone.localtime(row.at, clinic_zone(episode.clinic)).date() if row else None
     return schedule.points(
         episode.start_date, episode.discharge_date, disability_of(episode.clinic), collected, today, sent, stopped_on
     )

@@ -18,6 +18,11 @@ class Gate:
     screening: Screening | None = None
 
     @property
+    def current(self) -> Screening | None:
+        """The screening in force (``screening`` may be the last, lapsed one, named in the reason)."""
+        return self.screening if self.screening is not None and self.screening.is_current() else None
+
+    @property
     def message(self) -> str:
         return " ".join(self.missing) if self.missing else "Needling allowed."
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.patients.models import Episode
 from dryneedle.screening.gate import current_screening, needling_gate
+from dryneedle.screening.models import Screening
 from dryneedle.visits import bodymap, depth, hooks, signing
 from dryneedle.visits.models import SENSATIONS, Bleeding, Insertion, Technique, Visit
 from dryneedle.visits.muscles import BY_CODE
@@ -278,10 +280,17 @@ def procedure_code(visit: Visit, muscles: set[str]) -> str:
     return "20561" if len(muscles) >= 3 else "20560"
 
 
-def soap_note(visit: Visit, needles: list[Insertion]) -> dict[str, list[str]]:
-    """A readable note generated from the structured visit: nothing is typed twice."""
+_ASK = object()
 
-    s = current_screening(visit.episode)
+
+def soap_note(
+    visit: Visit, needles: list[Insertion], screening: Screening | object | None = _ASK
+) -> dict[str, list[str]]:
+    """A readable note generated from the structured visit: nothing is typed twice.
+
+    ``screening``: the episode's current screening (or None) when the caller has read it already.
+    """
+    s = current_screening(visit.episode) if screening is _ASK else cast(Screening | None, screening)
     muscles = {n.muscle for n in needles}
     named = sorted({f"{BY_CODE[n.muscle].name} ({n.side})" for n in needles})
     subjective = [f"{visit.episode.condition_name}."]

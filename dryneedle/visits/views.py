@@ -101,7 +101,7 @@ def _page(
             "qualities": bodymap.QUALITIES,
             "chart_data": chart_data(),
             "sign_problems": services.can_sign(request.user, visit) if visit.status == Visit.Status.DRAFT else [],
-            "note": services.soap_note(visit, needles),
+            "note": services.soap_note(visit, needles, screening=gate.current),
             "amendments": visit.amendments.select_related("created_by").order_by("created"),
             "events": visit.adverse_events.filter(entered_in_error=False).order_by("occurred"),
             "checkins": visit.checkins.order_by("attempt"),
