@@ -42,6 +42,39 @@ def _own_checkpoint_file(settings, tmp_path):
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
 
 
+@pytest.fixture(autouse=True)
+def _clinic_key(request):
+    """Every statement this test makes on a clinical table names a clinic, or its place is a known one
+    (tests/clinic_key.py, tests/clinic_key_known.txt): the condition for distributing the schema by clinic."""
+    uses_db = any(m.name == "django_db" for m in request.node.iter_markers()) or {
+        "db",
+        "transactional_db",
+        "django_db_setup",
+    } & set(request.fixturenames)
+    if not uses_db:
+        yield
+        return
+    from django.db import connections
+
+    from tests.clinic_key import Watch
+
+    watch = Watch()
+    with contextlib.ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(watch))
+        yield
+    if watch.new and os.environ.get("CLINIC_KEY_COLLECT"):  # regenerating the known list (tests/clinic_key.py)
+        with open(os.environ["CLINIC_KEY_COLLECT"], "a") as f:
+            f.writelines(f"{place}\n" for place in watch.new)
+    elif watch.new:
+        listed = "\n".join(f"  {place}\n      {sql}" for place, sql in watch.new.items())
+        pytest.fail(
+            "Statements on clinical tables that do not name the clinic (add the clinic to the filter, or, if the "
+            f"statement must cross clinics, list the place in tests/clinic_key_known.txt with the reason):\n{listed}",
+            pytrace=False,
+        )
+
+
 # Clinic A's zone. No test runs in it by default (there is no autouse zone): a test that means
 # clinic A's wall clock names it, as code that runs without a request must (issue 16).
 CLINIC_A_ZONE = zoneinfo.ZoneInfo("America/Denver")

@@ -85,6 +85,12 @@ class ClinicalRecord(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Clinical records are never deleted; mark them entered in error.")
 
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        # Django saves with UPDATE ... WHERE id = ...; name the clinic too, so that every statement on a clinical
+        # table carries the key the schema can be distributed by (docs/scaling.md, tests/clinic_key.py).
+        base_qs = base_qs.filter(clinic_id=self.clinic_id)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+
     @classmethod
     def for_episode(cls, episode, user, **fields):
         """A new row of ``episode``: its clinic and patient are copied from the episode, so they cannot disagree."""
