@@ -173,7 +173,8 @@ clinic = Clinic.objects.annotate(n=Count("episode")).order_by("-n").first()
 out = {"clinic": clinic.name, "users": [], "reception": None}
 for m in Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER, needling=True).select_related("user"):
     eps = list(Episode.objects.filter(clinic=clinic, clinician=m.user, status="open").order_by("-start_date")[:40])
-    ready = [e for e in eps if needling_gate(e).allowed][:10]
+    # Needles go into the lumbar region (needle_add): the screening must have planned it, or the gate says no.
+    ready = [e for e in eps if needling_gate(e, region="lumbar").allowed][:10]
     visits = list(Visit.objects.filter(clinic=clinic, practitioner=m.user, status="signed").order_by("-started")
                   .values_list("code", flat=True)[:20])
     out["users"].append({"username": m.user.username, "patients": [str(e.patient.code) for e in eps],
