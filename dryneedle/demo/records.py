@@ -69,7 +69,8 @@ DISCHARGE_MIX = (
 )
 
 
-def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date) -> Patient:
+def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date, history_days: int = 0) -> Patient:
+    """A patient registered in the last 18 months, or ``history_days`` earlier still (a returning patient)."""
     sex = rng.choices(("female", "male", "other", "unknown"), (54, 44, 1, 1))[0]
     names = (
         people.GIVEN_MALE
@@ -83,7 +84,9 @@ def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date) -> Pati
     age = min(92, max(15, int(rng.gauss(47, 15))))
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
     created = datetime.combine(
-        today - timedelta(days=rng.randint(0, 540)), time(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=UTC
+        today - timedelta(days=rng.randint(0, 540) + history_days),
+        time(rng.randint(8, 18), rng.randint(0, 59)),
+        tzinfo=UTC,
     )
     has_email = rng.random() < 0.75
     contact_given = rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE)
@@ -107,10 +110,18 @@ def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date) -> Pati
     )
 
 
-def episodes(rng: random.Random, patient: Patient, clinicians: list[User], today: date) -> list[Episode]:
+# An episode and the pause before the next one take about 250 days on average (the lengths and gaps below).
+DAYS_PER_EPISODE = 250
+
+
+def episodes(
+    rng: random.Random, patient: Patient, clinicians: list[User], today: date, count: int | None = None
+) -> list[Episode]:
+    """The patient's episodes of care, one after another from registration; ``count`` asks for that many."""
     out = []
     first = patient.created.date()
-    count = rng.choices((1, 2, 3), (78, 18, 4))[0]
+    if count is None:
+        count = rng.choices((1, 2, 3), (78, 18, 4))[0]
     start = first
     for i in range(count):
         condition = common.pick(rng, CONDITION_MIX)

@@ -116,7 +116,26 @@ def test_the_command_prints_logins_that_work_and_refuses_a_second_run():
         call_command("seed", patients=1, stdout=io.StringIO())
 
 
-@pytest.mark.parametrize(("option", "value"), [("patients", -1), ("clinics", 0)])
+def test_visits_per_patient_reaches_a_clinic_groups_volume_with_returning_patients():
+    # Issue 21: the target group has about 10 visits per patient; the default demo about 4.
+    out = io.StringIO()
+    call_command("seed", patients=80, clinics=2, seed=3, visits_per_patient=10, verbosity=0, stdout=out)
+    per = Visit.objects.filter(status="signed").count() / 80
+    assert 7 <= per <= 13, per
+    assert f"({per:.1f} per patient)" in out.getvalue()
+    # More visits come from more episodes over a longer history, one after another, each screened as usual.
+    assert Episode.objects.count() / 80 > 2
+    for p in Patient.objects.prefetch_related("episodes")[:20]:
+        eps = sorted(p.episodes.all(), key=lambda e: e.start_date)
+        assert all(a.discharge_date is not None and a.discharge_date < b.start_date for a, b in itertools.pairwise(eps))
+    assert not Visit.objects.exclude(started__date__gte=F("episode__start_date")).exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("patients", -1), ("clinics", 0), ("visits_per_patient", 0), ("visits_per_patient", 500)],
+)
 def test_the_command_refuses_bad_numbers(option, value):
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError) as refused:
         call_command("seed", **{option: value}, stdout=io.StringIO())
+    assert refused.value.returncode == 2 and "must be between" in str(refused.value)

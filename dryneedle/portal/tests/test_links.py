@@ -1,11 +1,13 @@
 """Patient links: one patient, one use, expiring; the answers pre-fill the clinician's screening."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from dryneedle.audit.models import AuditEvent
 from dryneedle.portal.models import PatientLink
@@ -75,12 +77,6 @@ def test_reception_cannot_send_links(as_bob, episode):
 
 def test_guessing_links_is_throttled_per_address_and_audited_twice_not_300_times(settings, link):
     # Finding 8: 300 unknown-token lookups wrote 300 audit rows in 3 s.
-    from django.test import Client
-
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     settings.LINK_MISSES_PER_ADDRESS = 20
     guesser = Client(REMOTE_ADDR="198.51.100.7")
     # The windows are fixed ten-minute steps of the clock; the 300 tries run

@@ -33,10 +33,12 @@ class Command(BaseCommand):
             qs = qs.filter(clinic__name=clinic)
         members = list(qs.select_related("clinic", "user"))
         if not members:
-            raise CommandError(f"No active membership for {username!r}" + (f" in {clinic!r}." if clinic else "."))
+            where = f" in {clinic!r}." if clinic else "."
+            raise CommandError(f"No active membership for {username!r}{where}", returncode=2)
         if len(members) > 1:
             names = ", ".join(m.clinic.name for m in members)
-            raise CommandError(f"{username} belongs to several clinics ({names}): choose one with --clinic.")
+            msg = f"{username} belongs to several clinics ({names}): choose one with --clinic."
+            raise CommandError(msg, returncode=2)
         (m,) = members
         if revoke:
             n = ApiToken.objects.filter(membership=m, revoked__isnull=True).update(revoked=timezone.now())

@@ -13,17 +13,32 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=400, help="number of patients (default 400)")
         parser.add_argument("--clinics", type=int, default=3, help="number of clinics (default 3)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--visits-per-patient",
+            type=float,
+            default=None,
+            help="aim for about this many signed visits per patient (e.g. 10, a clinic group's volume) by giving "
+            "patients more returning episodes over a longer history (default: one to three episodes, about 4 visits)",
+        )
 
     def handle(self, **options):
         if options["patients"] < 0 or options["patients"] > 1_000_000:
-            raise CommandError("--patients must be between 0 and 1,000,000.")
+            raise CommandError("--patients must be between 0 and 1,000,000.", returncode=2)
         if not 1 <= options["clinics"] <= 500:
-            raise CommandError("--clinics must be between 1 and 500.")
+            raise CommandError("--clinics must be between 1 and 500.", returncode=2)
+        vpp = options["visits_per_patient"]
+        if vpp is not None and not 1 <= vpp <= 100:
+            raise CommandError("--visits-per-patient must be between 1 and 100.", returncode=2)
         if Clinic.objects.exists():
-            raise CommandError("The database already has clinics; seed only an empty database.")
-        out = seed(options["patients"], options["clinics"], options["seed"], quiet=options["verbosity"] == 0)
+            raise CommandError("The database already has clinics; seed only an empty database.", returncode=2)
+        out = seed(
+            options["patients"], options["clinics"], options["seed"], quiet=options["verbosity"] == 0,
+            visits_per_patient=vpp,
+        )  # fmt: skip
+        per = out["visits"] / out["patients"] if out["patients"] else 0
         self.stdout.write(
-            f"Seeded {len(out['clinics'])} clinics, {out['patients']} patients, {out['episodes']} episodes."
+            f"Seeded {len(out['clinics'])} clinics, {out['patients']} patients, {out['episodes']} episodes, "
+            f"{out['visits']} signed visits ({per:.1f} per patient)."
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for role, username in out["logins"]:

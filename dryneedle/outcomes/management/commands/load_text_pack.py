@@ -24,15 +24,15 @@ class Command(BaseCommand):
     def handle(self, clinic, file, source, **options):
         c = Clinic.objects.filter(code=clinic).first()
         if c is None:
-            raise CommandError(f"No clinic with code {clinic}.")
+            raise CommandError(f"No clinic with code {clinic}.", returncode=2)
         try:
             with open(file, encoding="utf-8") as f:
                 pack = json.load(f)
         except (OSError, json.JSONDecodeError) as e:
-            raise CommandError(f"Cannot read {file}: {e}") from None
+            raise CommandError(f"Cannot read {file}: {e}", returncode=2) from None
         problems = check(pack)
         if problems:
-            raise CommandError("; ".join(problems))
+            raise CommandError("; ".join(problems), returncode=2)
         TextPack.objects.update_or_create(clinic=c, defaults={"pack": pack, "source": source[:300]})
         parts = [k for k in ("odi", "rmdq") if k in pack]
         self.stdout.write(f"Loaded {' and '.join(parts)} wording for {c.name}.")

@@ -23,9 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, **options):
         if not 1 <= options["port"] <= 65535:
-            raise CommandError("--port must be between 1 and 65535.")
+            raise CommandError("--port must be between 1 and 65535.", returncode=2)
         if not 1 <= options["threads"] <= 64 or not 1 <= options["workers"] <= 64:
-            raise CommandError("--workers and --threads must be between 1 and 64.")
+            raise CommandError("--workers and --threads must be between 1 and 64.", returncode=2)
         call_command("collectstatic", interactive=False, verbosity=0)
         args = [
             sys.executable,
