@@ -689,6 +689,15 @@ def assert_accessible(page, where: str = "") -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{where or page.url}: {bad}"
+    # Reflow (WCAG 2.1 1.4.10): on a phone nothing makes the whole page scroll sideways; a wide table
+    # scrolls inside its own box (.table-wrap, js/tables.js).
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 1:
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+            ".map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
+        )
+        raise AssertionError(f"{where or page.url} is {overflow}px wider than the screen: {wide}")
 
 
 def browser_login(page, url: str, username: str, password: str) -> None:
