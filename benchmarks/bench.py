@@ -74,6 +74,8 @@ def prepare(db: str, size: str, log) -> None:
     run([str(BIN / "dryneedle"), "collectstatic", "--noinput", "-v0"], env)
     marker = Path(env["DATA_DIR"]) / "seeded"
     if marker.exists():
+        if db == "postgresql":  # `dryneedle seed` gathers the planner's statistics; an older seed did not
+            run(["psql", env["DATABASE_URL"], "-qc", "ANALYZE"], env)
         return
     patients, clinics = SIZES[size]
     log(f"seeding {db} {size}: {patients} patients, {clinics} clinics")

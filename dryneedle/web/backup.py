@@ -37,6 +37,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from dryneedle.lib.sql import analyze
+
 MAGIC = b"DRYNEEDLE-BACKUP 1\n"
 CHUNK = 1 << 20
 FORMAT = 1
@@ -364,6 +366,7 @@ def restore(path: Path, key: str) -> dict:
             )
             if run.returncode != 0:
                 raise BackupError(f"pg_restore failed: {run.stderr.strip()[-400:]}")
+            analyze()
     return manifest
 
 

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dryneedle.accounts.models import Clinic
 from dryneedle.demo.seed import DEMO_PASSWORD, seed
+from dryneedle.lib.sql import analyze
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             options["patients"], options["clinics"], options["seed"], quiet=options["verbosity"] == 0,
             visits_per_patient=vpp,
         )  # fmt: skip
+        analyze()  # a bulk load: the planner's statistics, or the first pages plan for an empty clinic
         per = out["visits"] / out["patients"] if out["patients"] else 0
         self.stdout.write(
             f"Seeded {len(out['clinics'])} clinics, {out['patients']} patients, {out['episodes']} episodes, "
