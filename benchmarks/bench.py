@@ -374,6 +374,8 @@ def render(report: dict) -> list[str]:
              "Targets (issue 21): with 20 users and ~1 s think time on the group-size data, p95 <= 50 ms for chart, "
              "visit save and questionnaire submit; chart, episode and visit pages <= 3x the floor; analytics <= 500 ms "
              "and <= 1.5x their hand-written SQL.", ""]  # fmt: skip
+    for note in report.get("notes", []):  # what a person added after reading the run (--render keeps it)
+        lines += [note, ""]
     for r in report["runs"]:
         floor = r["ops"].get("floor (healthz)", {}).get("p50_ms") or 1
         head = f"## {r['db']} · {r['size']} · {r['workers']} workers × {r['threads']} threads"

@@ -5,6 +5,7 @@ DEBUG=True a missing SECRET_KEY or ALLOWED_HOSTS stops start-up. Every variable
 is documented in docs/configuration.md (a test checks this).
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -268,10 +269,11 @@ if not HTTPS:
     SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
 LOGIN_URL_PATH = "/login/"
 CSRF_FAILURE_VIEW = "dryneedle.web.views.csrf_failure"
-WEB_WORKERS = envint("WEB_WORKERS", 2)
-# Threads per worker: 1 runs gunicorn's sync workers; more runs gthread, so that one slow page (a report, a PDF
-# made for the first time) does not hold up the requests queued behind it (docs/operations.md, "The server").
-WEB_THREADS = envint("WEB_THREADS", 1)
+# One worker process per CPU, four threads each (gunicorn's gthread): chosen by `make bench` on 2 CPUs, where
+# four threads gave the quick pages a lower p95 than sync workers with 20 users (benchmarks/results/2026-12-06.md;
+# docs/operations.md, "The server"). WEB_THREADS=1 runs sync workers.
+WEB_WORKERS = envint("WEB_WORKERS", os.cpu_count() or 2)
+WEB_THREADS = envint("WEB_THREADS", 4)
 BREAK_GLASS_MINUTES = envint("BREAK_GLASS_MINUTES", 60)
 SCREENING_VALID_DAYS = envint("SCREENING_VALID_DAYS", 30)
 PATIENT_LINK_DAYS = envint("PATIENT_LINK_DAYS", 7)
