@@ -5,12 +5,13 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Value
 from django.utils import timezone
 
 from dryneedle.accounts.middleware import clinic_today
 from dryneedle.lib.forms import uuid_or_none
 from dryneedle.lib.hooks import Hook
+from dryneedle.lib.sql import DaysBetween
 from dryneedle.outcomes import followups
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import Response
@@ -313,12 +314,35 @@ def with_progress(plans):
     return plans.select_related("episode", "patient").annotate(signed=signed).prefetch_related("reviews")
 
 
+def past_first_milestone(plans):
+    """Of plans from with_progress, those whose signed visits reached the first milestone (half the plan, or all
+    of a one-visit plan: rules.milestones). The others have nothing due, so a worklist need not load them."""
+    return plans.filter(signed__gte=(F("expected_dn_visits") + 1) / 2)
+
+
 def for_listing(plans):
     """Plans with everything a list of them shows, in a fixed number of queries (not a few per plan)."""
     return with_progress(plans).prefetch_related(
         Prefetch("components", queryset=Component.objects.select_related("provider").order_by("id")),
         Prefetch("goals", queryset=Goal.objects.order_by("id")),
         Prefetch("assignments", queryset=Assignment.objects.order_by("id")),
+    )
+
+
+def maintenance_not_over(plans, today: date):
+    """Of discharged plans with maintenance, those with a follow-up date that could still be due.
+
+    next_maintenance() takes no date earlier than half a step before today, and maintenance_dates() none after
+    the end of maintenance (maintenance_until, or a year after discharge). A plan whose end is further back
+    than that has nothing due, so a worklist need not load it. In whole days and doubled, so that half a step
+    of an odd number of days is compared exactly: (today - end) * 2 <= weeks * 7.
+    """
+    half_steps = F("maintenance_every_weeks") * 7
+    since_end_set = DaysBetween(Value(today), F("maintenance_until")) * 2
+    since_end_default = (DaysBetween(Value(today), F("episode__discharge_date")) - MAINTENANCE_DAYS) * 2
+    return plans.alias(_set=since_end_set, _default=since_end_default).filter(
+        Q(maintenance_until__isnull=False, _set__lte=half_steps)
+        | Q(maintenance_until__isnull=True, _default__lte=half_steps)
     )
 
 

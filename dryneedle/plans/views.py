@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -333,6 +334,9 @@ def library(request: ClinicRequest) -> HttpResponse:
     )
 
 
+WORKLIST_PAGE = 50
+
+
 @allowed
 def worklist(request: ClinicRequest) -> HttpResponse:
     """Plans that need attention: a reassessment milestone reached, or a maintenance follow-up near."""
@@ -343,13 +347,19 @@ def worklist(request: ClinicRequest) -> HttpResponse:
             episode__status=Episode.Status.ENTERED_IN_ERROR
         ),
     ).select_related("patient", "episode")
-    open_plans = services.with_progress(
-        plans.filter(episode__status=Episode.Status.OPEN, expected_dn_visits__isnull=False)
-    )
+    open_plans = services.past_first_milestone(
+        services.with_progress(plans.filter(episode__status=Episode.Status.OPEN, expected_dn_visits__isnull=False))
+    ).order_by("episode__start_date", "id")
     reviews = [(plan, m, n) for plan in open_plans for m, n in services.reassessment(plan)]
-    recalls = services.recalls_due(
-        plans.filter(episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False), today
-    )
+    discharged = plans.filter(episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False)
+    recalls = services.recalls_due(services.maintenance_not_over(discharged, today), today)
     record(request, "plans.worklist", category=CAT, detail=f"{len(reviews)} reviews, {len(recalls)} recalls")
     recalls.sort(key=lambda r: r[1])
-    return render(request, "plans/worklist.html", {"reviews": reviews, "recalls": recalls, "today": today})
+    # A page of each list at a time: a busy practitioner's list runs to hundreds of rows (longest in care first;
+    # follow-ups by date), and the page stays quick to draw and to read.
+    ctx = {
+        "reviews": Paginator(reviews, WORKLIST_PAGE).get_page(request.GET.get("reviews")),
+        "recalls": Paginator(recalls, WORKLIST_PAGE).get_page(request.GET.get("recalls")),
+        "today": today,
+    }
+    return render(request, "plans/worklist.html", ctx)

@@ -154,6 +154,60 @@ def test_reassessment_prompts_at_half_and_all(alice, episode):
     assert "Responder by the minimal important change" in c.get(r["Location"]).content.decode()
 
 
+def test_the_worklist_shows_a_page_at_a_time_longest_in_care_first(alice, episode, monkeypatch):
+    from dryneedle.plans import views
+
+    monkeypatch.setattr(views, "WORKLIST_PAGE", 1)
+    later = Episode.objects.create(clinic=episode.clinic, patient=episode.patient, condition="acute_lbp",
+                                   start_date=episode.start_date + timedelta(days=3), clinician=alice)  # fmt: skip
+    early_course = Episode.objects.create(clinic=episode.clinic, patient=episode.patient, condition="sciatica",
+                                          start_date=episode.start_date, clinician=alice)  # fmt: skip
+    for e, signed in ((episode, 2), (later, 4), (early_course, 1)):
+        plan = make_plan(e, alice)
+        services.update_plan(plan, alice, {"expected_dn_visits": 4})
+        for _ in range(signed):
+            _signed_visit(e, alice)
+    c = client_for(alice)
+    first = c.get("/plans/").content.decode()
+    # One visit of four reaches no milestone: that plan is not on the list at all.
+    assert first.count("Review the plan") == 1 and "Half of the planned visits (2 of 4)" in first
+    assert "3 due · page 1 of 3" in first and "Sciatica" not in first
+    second = c.get("/plans/?reviews=2&recalls=1").content.decode()
+    assert "Half of the planned visits (2 of 4)" in second and "Acute" in second
+    third = c.get("/plans/?reviews=3").content.decode()
+    assert "All of the planned visits (4 of 4)" in third and "Next →" not in third
+    assert c.get("/plans/?reviews=not-a-page").status_code == 200  # the first page, not an error
+
+
+def test_the_worklist_loads_only_plans_whose_maintenance_is_not_over_and_loses_none_that_is_due(alice, patient):
+    # The SQL bound (services.maintenance_not_over) must never drop a plan recalls_due() would list: checked on
+    # plans discharged 10 days to 3 years ago, every 1 to 52 weeks, with and without an end of maintenance.
+    today = date(2026, 12, 6)
+    plans = []
+    for ago in (10, 40, 200, 360, 370, 380, 400, 500, 700, 1100):
+        for weeks in (1, 3, 8, 13, 52):
+            for until in (None, 30, 365, 600):
+                discharged = today - timedelta(days=ago)
+                e = Episode.objects.create(clinic=patient.clinic, patient=patient, condition="chronic_lbp",
+                                           start_date=discharged - timedelta(days=60), status="discharged",
+                                           discharge_date=discharged, discharge_reason="goals_met")  # fmt: skip
+                plans.append(CarePlan.objects.create(
+                    clinic=patient.clinic, patient=patient, episode=e, primary_measure="odi",
+                    maintenance_every_weeks=weeks,
+                    maintenance_until=None if until is None else discharged + timedelta(days=until),
+                ))  # fmt: skip
+    everything = CarePlan.objects.filter(pk__in=[p.pk for p in plans]).select_related("episode", "patient")
+    kept = services.maintenance_not_over(everything, today)
+    due = {plan.pk for plan, _d in services.recalls_due(list(everything), today)}
+    assert due and due <= set(kept.values_list("pk", flat=True))
+    # And it does leave out what is long over: an end further back than half of the longest step (26 weeks).
+    over = {
+        p.pk for p in plans
+        if (p.maintenance_until or p.episode.discharge_date + timedelta(days=365)) < today - timedelta(weeks=26, days=1)
+    }  # fmt: skip
+    assert len(over) > 40 and not over & set(kept.values_list("pk", flat=True))
+
+
 def test_discharge_criteria_from_hand_computed_outcomes(alice, episode):
     plan = make_plan(episode, alice)  # goal "Walk the dog", baseline 3, target 7; primary ODI
     t0 = timezone.now() - timedelta(days=60)
