@@ -172,6 +172,7 @@ def test_the_worklist_shows_a_page_at_a_time_longest_in_care_first(alice, episod
     # One visit of four reaches no milestone: that plan is not on the list at all.
     assert first.count("Review the plan") == 1 and "Half of the planned visits (2 of 4)" in first
     assert "3 due · page 1 of 3" in first and "Sciatica" not in first
+    assert 'href="?reviews=2&amp;recalls=1">Next →' in first  # the other list stays on its page
     second = c.get("/plans/?reviews=2&recalls=1").content.decode()
     assert "Half of the planned visits (2 of 4)" in second and "Acute" in second
     third = c.get("/plans/?reviews=3").content.decode()
