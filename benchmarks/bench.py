@@ -4,6 +4,7 @@ requests with 1 and 20 users, with and without think time, and write benchmarks/
 
     make bench                                   # everything (about an hour: two large seeds)
     .venv/bin/python benchmarks/bench.py --sizes demo --databases sqlite --seconds 20    # a quick look
+    .venv/bin/python benchmarks/bench.py --sizes target     # the target group: 50,000 patients, ~500,000 visits
 
 Each operation's p50, p95 and max, the requests per second, the framework floor (a trivial page behind the same
 middleware, measured in the same run) and each page's ratio to it, the query count of each page, the effectiveness
@@ -33,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-SIZES = {"demo": (400, 3), "group": (50_000, 10)}
+# patients, clinics, visits per patient (None: the seed's default, about 4). "target" is the issue's target group
+# (about 500,000 visits); it seeds for about 25 minutes, so it runs only when asked: --sizes target.
+SIZES = {"demo": (400, 3, None), "group": (50_000, 10, None), "target": (50_000, 10, 10.0)}
 PASSWORD = "needle-demo-2026"  # dryneedle/demo/seed.py DEMO_PASSWORD
 SECRET = "benchmark-only-key-" + "0" * 40
 PG_BASE = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/test").rsplit("/", 1)[0]
@@ -73,19 +76,25 @@ def prepare(db: str, size: str, log) -> None:
     run([str(BIN / "dryneedle"), "migrate", "-v0"], env)
     run([str(BIN / "dryneedle"), "collectstatic", "--noinput", "-v0"], env)
     marker = Path(env["DATA_DIR"]) / "seeded"
+    patients, clinics, per_patient = SIZES[size]
     if marker.exists():
+        made = json.loads(marker.read_text())
+        if (made.get("patients", patients), made.get("visits_per_patient")) != (patients, per_patient):
+            raise SystemExit(f"{env['DATA_DIR']} was seeded at another size: delete it (on PostgreSQL also drop "
+                             f"its database) to seed again.")  # fmt: skip
         if db == "postgresql":  # `dryneedle seed` gathers the planner's statistics; an older seed did not
             run(["psql", env["DATABASE_URL"], "-qc", "ANALYZE"], env)
         return
-    patients, clinics = SIZES[size]
-    log(f"seeding {db} {size}: {patients} patients, {clinics} clinics")
+    log(f"seeding {db} {size}: {patients} patients, {clinics} clinics, visits per patient {per_patient or 'default'}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    run([str(BIN / "dryneedle"), "seed", "--patients", str(patients), "--clinics", str(clinics), "--seed", "1"], env)
+    cmd = [str(BIN / "dryneedle"), "seed", "--patients", str(patients), "--clinics", str(clinics), "--seed", "1"]
+    run(cmd + (["--visits-per-patient", str(per_patient)] if per_patient else []), env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # The seed's own CPU (user + system of the child process); PostgreSQL's server time is not in it.
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    took = {"patients": patients, "clinics": clinics, "seconds": round(time.perf_counter() - start, 1)}
+    took = {"patients": patients, "clinics": clinics, "visits_per_patient": per_patient,
+            "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
     marker.write_text(json.dumps(took | {"cpu_seconds": round(cpu, 1)}))
 
 
@@ -319,7 +328,8 @@ def in_process(env: dict) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description="Run the load benchmark and write benchmarks/results/<date>.md/.json")
-    p.add_argument("--sizes", default="demo,group", help="demo, group or both (default: %(default)s)")
+    p.add_argument("--sizes", default="demo,group", help="demo, group, target (500,000 visits), comma-separated "
+                   "(default: %(default)s)")  # fmt: skip
     p.add_argument("--databases", default="sqlite,postgresql", help="sqlite, postgresql or both")
     p.add_argument("--seconds", type=float, default=45, help="seconds per scenario (default: %(default)s)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
@@ -401,7 +411,7 @@ def render(report: dict) -> list[str]:
         for key, v in seeds.items():
             cpu = v.get("cpu_seconds")
             verdict = ""
-            if v.get("patients") == 50_000 and cpu is not None:
+            if v.get("patients") == 50_000 and not v.get("visits_per_patient") and cpu is not None:
                 verdict = f"≤ 180 CPU s: {'met' if cpu <= 180 else f'missed ({cpu / 180:.1f}×)'}"
             lines.append(f"| {key} | {v.get('patients', '?')}, {v.get('clinics', '?')} | {v['seconds']:.0f} | "
                          f"{'not recorded' if cpu is None else f'{cpu:.0f}'} | {verdict} |")  # fmt: skip
