@@ -138,7 +138,8 @@ if DATABASE_URL:
     DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL")
     if DATABASE_REPLICA_URL:
         DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
-        DATABASES["replica"]["OPTIONS"] = {"options": "-c jit=off"}
+        # An unreachable standby must not hold a report for the TCP timeout: give up after 3 s and read the primary.
+        DATABASES["replica"]["OPTIONS"] = {"options": "-c jit=off", "connect_timeout": 3}
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read "the replica" from the test database
         DATABASE_ROUTERS = ["dryneedle.web.replica.ReplicaRouter"]
 else:

@@ -122,6 +122,7 @@ standby.close()
 standby.settings_dict["PORT"] = os.environ["UNUSED_PORT"]
 r, out["report_standby_down"] = counted(lambda: client.get("/analytics/effectiveness/"))
 out["report_standby_down_status"] = r.status_code
+out["connect_timeout"] = standby.settings_dict["OPTIONS"].get("connect_timeout")
 print(json.dumps(out))
 """
 
@@ -153,3 +154,4 @@ def test_reports_read_from_the_standby_and_a_writer_reads_the_primary(clusters):
     assert got["write"]["replica"] == 0 and got["cookie"], got
     assert got["report_after_write"]["replica"] == 0, got
     assert got["report_standby_down_status"] == 200 and got["report_standby_down"]["default"] >= 5, got
+    assert got["connect_timeout"] == 3  # a standby that does not answer at all costs a report 3 s, not minutes
