@@ -308,6 +308,16 @@ def foreign_patient(clinic_b, charlie):
     return p
 
 
+def nav(page, name: str) -> None:
+    """Follow a link of the main navigation as a person does: open its group first when it sits in one (base.html)."""
+    bar = page.get_by_role("navigation", name="Main")
+    link = bar.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        # A closed group's links are not in the accessibility tree yet: find the group by its text.
+        bar.locator("details.menu").filter(has_text=name).locator("summary").click()
+    link.click()
+
+
 def client_for(user, verified: bool = True):
     """A logged-in client; users who must use a second factor have passed it, unless verified=False."""
     from django.test import Client

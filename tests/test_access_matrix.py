@@ -93,6 +93,8 @@ PAGE_OBJECT = {
     "plans:unassign": "assignment",
     "appointments:book": "patient",
     "appointments:detail": "appointment",
+    "appointments:arrived": "appointment",
+    "appointments:start_visit": "appointment",
     "appointments:feed": "calendar",
     "practitioners:verify": "credential",
     "practitioners:certificate": "credential",

@@ -1,5 +1,6 @@
 """A person at the keyboard: log in, add a patient, open an episode, log out (Debian Chromium)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,11 +77,13 @@ def test_the_keyboard_alone_reaches_everything(live_server, page: Page, clinic_a
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Clinic A")).to_be_visible()
-    # Tab from the top reaches the skip link first, then the main navigation.
+    expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
+    # Tab from the top reaches the skip link first, then the main navigation (after the brand and "Today").
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Skip to content")
     page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Today")
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Patients")
     page.keyboard.press("Enter")

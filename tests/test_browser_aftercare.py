@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import ONTO_BONE, _lot, assert_accessible, certify, make_user, screened
+from conftest import ONTO_BONE, _lot, assert_accessible, certify, make_user, nav, screened
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import services
 from dryneedle.aftercare.models import CheckIn
@@ -72,7 +72,7 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
     page.get_by_label("Email").fill("dora@a.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Adverse events").click()
+    nav(page, "Adverse events")
     expect(page.get_by_text("2 drafts to confirm")).to_be_visible()
     page.get_by_role("row").filter(has_text="Bruising or haematoma").get_by_role("link").click()
     expect(page.get_by_text("A bruise the size of a coin on the right.").first).to_be_visible()
@@ -122,7 +122,7 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
         clinic=clinic_a, patient=p, episode=e, visit=v, attempt=2, link=link, due_at=timezone.now()
     )
     services.answer(second, {"breathing": "yes", "soreness": 2, "other": ""})
-    page.get_by_role("link", name="Patients").click()
+    nav(page, "Patients")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("reported breathlessness or chest pain")
     alert.get_by_role("button", name="Acknowledge").click()
@@ -130,7 +130,7 @@ def test_check_in_on_a_phone_becomes_a_confirmed_event(live_server, page: Page, 
     expect(page.get_by_role("alert")).to_have_count(0)
 
     # The safety record as CSV.
-    page.get_by_role("link", name="Adverse events").click()
+    nav(page, "Adverse events")
     with page.expect_download() as dl:
         page.get_by_role("link", name="CSV").click()
     rows = Path(dl.value.path()).read_text().splitlines()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import admin_browser, browser_login, make_user, today_a, verify_for_clinics
+from conftest import admin_browser, browser_login, make_user, nav, today_a, verify_for_clinics
 from dryneedle.accounts.models import Membership
 from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.models import Episode, Patient
@@ -41,7 +41,7 @@ def test_certificate_verification_needling_right_listing_and_reviews(
 
     login(page, live_server.url, "dora@a.example")
     expect(page.get_by_text("You cannot sign needling visits in this clinic now.")).to_be_visible()
-    page.get_by_role("link", name="Credentials").first.click()
+    nav(page, "Credentials")
     page.get_by_label("Kind").select_option("dn_certification")
     page.get_by_label("Licence or course").fill("Dry Needling Level 1")
     page.get_by_label("Issuing body or course provider").fill("Myopain Seminars")
@@ -53,14 +53,14 @@ def test_certificate_verification_needling_right_listing_and_reviews(
     expect(page.get_by_text("A clinic admin verifies it before it counts.")).to_be_visible()
     dora_page, page = page, admin_session(browser, live_server.url)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
+    nav(page, "Team")
     page.get_by_role("link", name="Dora Doe").click()
     row = page.get_by_role("row").filter(has_text="Dry Needling Level 1")
     row.get_by_label("How verified").select_option("document")
     row.get_by_label("Note").fill("Original seen at interview")
     row.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("Verified for Clinic A: Dry-needling training")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
+    nav(page, "Team")
     page.get_by_role("button", name="Give the right").click()
     expect(page.locator("li.error")).to_contain_text(
         "Not given to Dora Doe: 46 hours of in-person dry-needling training are required in US-CO (Colorado"
@@ -77,7 +77,7 @@ def test_certificate_verification_needling_right_listing_and_reviews(
 
     page = dora_page
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Directory profile").click()
+    nav(page, "Directory profile")
     page.get_by_label("Show me in the public directory").check()
     page.get_by_label("City").fill("Denver")
     page.get_by_role("button", name="Save").click()
@@ -96,7 +96,7 @@ def test_certificate_verification_needling_right_listing_and_reviews(
         link, _t = PatientLink.issue(e, "review", dora)
         PatientReview.objects.create(clinic=clinic_a, practitioner=dora, episode=e, link=link, rating=5, text=text)
     page = admin_page
-    page.get_by_role("link", name="Reviews").click()
+    nav(page, "Reviews")
     first = page.locator("section.card").filter(has_text="Very clear plan.")
     first.get_by_label("Reply").fill("Thank you for your kind words.")
     first.get_by_role("button", name="Save reply").click()

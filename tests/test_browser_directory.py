@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import certify, make_listing, make_user, today_a
+from conftest import certify, make_listing, make_user, nav, today_a
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.directory.models import ConsultationRequest
 
@@ -53,7 +53,7 @@ def test_visitor_finds_a_practitioner_and_reception_converts_the_request(live_se
     page.get_by_label("Email").fill("rita@a.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Requests").click()
+    nav(page, "Requests")
     page.get_by_role("row").filter(has_text="Sam Rivera").get_by_role("link").click()
     expect(page.get_by_label("Given name")).to_have_value("Sam")
     expect(page.get_by_label("Family name")).to_have_value("Rivera")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import admin_browser, assert_accessible, browser_login, make_user, today_a
+from conftest import admin_browser, assert_accessible, browser_login, make_user, nav, today_a
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.demo.seed import DEMO_PASSWORD, seed
 from dryneedle.outcomes import followups
@@ -30,7 +30,7 @@ def test_an_admin_reads_the_report_and_a_practitioner_on_a_phone(live_server, br
     page = admin_browser(browser, live_server.url, admin.username, DEMO_PASSWORD)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Effectiveness").click()
+    nav(page, "Effectiveness")
     expect(page.get_by_role("heading", name="Does needling work here?")).to_be_visible()
     expect(page.get_by_role("heading", name="How this is counted")).to_be_visible()
     # The clinic's own rate, with its interval, beside the article's claim labelled as marketing and GERAC.

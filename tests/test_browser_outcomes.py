@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import make_user, today_a
+from conftest import make_user, nav, today_a
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient
 
@@ -115,7 +115,7 @@ def test_baseline_by_the_clinician_follow_up_by_the_patient_on_a_phone(live_serv
     assert [round(x.score, 1) for x in odi] == [53.3, 20.0] and odi[1].source == "patient"
 
     # The worklist, an objective measure, the thresholds and the progress report.
-    page.get_by_role("link", name="Questionnaires due").click()
+    nav(page, "Questionnaires due")
     expect(page.get_by_role("heading", name="Questionnaires due")).to_be_visible()
     expect(page.get_by_text("Nothing open that is not answered.")).to_be_visible()  # 4 weeks answered
     page.goto(f"{live_server.url}/outcomes/episodes/{e.code}/")

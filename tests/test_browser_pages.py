@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import browser_login, client_for, make_user, today_a
+from conftest import browser_login, client_for, make_user, nav, today_a
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.visits.models import NeedleLot
 
@@ -40,12 +40,12 @@ def test_a_practitioner_edits_discharges_stocks_and_sends_questions(live_server,
     )
     login(page, live_server.url, "dora@a.example")
 
-    page.get_by_role("link", name="Conditions & evidence").click()
+    nav(page, "Conditions & evidence")
     expect(page.get_by_role("heading", name="Acute low back pain acute_lbp")).to_be_visible()
     page.goto(live_server.url + "/screening/rules/")
     expect(page.get_by_role("heading", name="Screening rules and their sources")).to_be_visible()
 
-    page.get_by_role("link", name="Needle stock").click()
+    nav(page, "Needle stock")
     page.get_by_label("Manufacturer").fill("Seirin")
     page.get_by_label("Diameter (mm)").fill("0.25")
     page.get_by_label("Length (mm)").fill("30")
@@ -55,7 +55,7 @@ def test_a_practitioner_edits_discharges_stocks_and_sends_questions(live_server,
     expect(page.get_by_text("Added 0.25 × 30 mm, lot 26A0001")).to_be_visible()
     assert NeedleLot.objects.filter(clinic=clinic_a, lot_number="26A0001").exists()
 
-    page.get_by_role("link", name="Patients").click()
+    nav(page, "Patients")
     page.get_by_role("link", name="Ruiz, Ana").click()
     page.get_by_role("link", name="Edit details").click()
     page.get_by_label("Phone (optional)", exact=True).fill("+1 303 555 0199")
@@ -91,7 +91,7 @@ def test_an_auditor_reviews_the_log(live_server, page: Page, clinic_a, patient, 
     make_user("audrey@a.example", clinic_a, "auditor", "Audrey", "Auditor", password=PASSWORD)
     client_for(alice).get(f"/patients/{patient.code}/")  # something to find
     login(page, live_server.url, "audrey@a.example")
-    page.get_by_role("link", name="Audit log").first.click()
+    nav(page, "Audit log")
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     page.get_by_label("Action starts with").fill("patient.")
     page.get_by_role("button", name="Show").click()
@@ -120,10 +120,12 @@ def test_a_clinic_admin_sets_up_two_factor(live_server, page: Page, clinic_a):
     page.get_by_label("Code from your authenticator app").fill(f"{totp.token():06d}")
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_text("Two-factor sign-in is on.")).to_be_visible()
-    expect(page.get_by_role("link", name="Audit log").first).to_be_visible()
+    # The clinic's pages, the audit log among them, sit in the navigation's "Clinic" group.
+    page.get_by_role("navigation", name="Main").locator("summary", has_text="Clinic").click()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log")).to_be_visible()
 
     # The clinic's own depth limit, from the muscle catalogue.
-    page.get_by_role("link", name="Muscles").click()
+    nav(page, "Muscles")
     card = page.locator("#m-rhomboid_major")
     expect(card.get_by_text("19 mm — Valera-Calero")).to_be_visible()
     card.get_by_text("Set this clinic's limit").click()

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import make_user
+from conftest import make_user, nav
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.outcomes.services import record_response
 from dryneedle.patients.models import Episode, Patient
@@ -137,7 +137,7 @@ def test_reception_books_the_plans_visits_and_the_practitioner_sees_the_week(liv
     blocker = make_appointment(other, dora, start=datetime.combine(monday + timedelta(days=14), time(10), DENVER))
 
     login(page, live_server.url, "rita@a.example")
-    page.get_by_role("link", name="Patients").click()
+    nav(page, "Patients")
     page.get_by_label("Find a patient").fill("Park")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Park, Lee").click()
@@ -159,7 +159,7 @@ def test_reception_books_the_plans_visits_and_the_practitioner_sees_the_week(liv
     page.get_by_role("button", name="Log out").click()
 
     login(page, live_server.url, "dora@a.example")
-    page.get_by_role("link", name="Appointments").click()
+    nav(page, "Calendar")
     page.get_by_role("link", name="Next week →").click()
     monday_card = page.get_by_role("listitem").filter(
         has=page.get_by_role("heading", name=monday.strftime("%a %-d %b"))

@@ -204,11 +204,11 @@ def test_the_clinic_switcher_only_offers_own_clinics(dora, clinic_a, clinic_b):
     r = c.get("/")
     assert b"Clinic A" in r.content
     c.post("/clinic/", {"clinic": str(clinic_b.code)})
-    assert b"<h1>Clinic B" in c.get("/").content
+    assert b'<p class="sub">Clinic B' in c.get("/").content
     Membership.objects.filter(user=dora, clinic=clinic_b).update(is_active=False)
-    assert b"<h1>Clinic A" in c.get("/").content
+    assert b'<p class="sub">Clinic A' in c.get("/").content
     c.post("/clinic/", {"clinic": str(clinic_b.code)})
-    assert b"<h1>Clinic A" in c.get("/").content
+    assert b'<p class="sub">Clinic A' in c.get("/").content
 
 
 def test_failed_login_records_stay_bounded():

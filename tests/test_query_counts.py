@@ -15,12 +15,16 @@ from django.test.utils import CaptureQueriesContext
 from conftest import client_for
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.demo.seed import seed
+from dryneedle.patients.models import Patient
 
 TODAY = date(2026, 11, 26)
 
 # (role, URL): the lists and worklists people open every day, and the API's lists.
 PAGES = [
     (Role.PRACTITIONER, "/"),
+    (Role.RECEPTION, "/"),
+    (Role.CLINIC_ADMIN, "/"),
+    (Role.PRACTITIONER, "/appointments/patients/{patient}/book/"),
     (Role.PRACTITIONER, "/patients/"),
     (Role.RECEPTION, "/patients/"),
     (Role.PRACTITIONER, "/plans/"),
@@ -56,10 +60,12 @@ def _counts(patients: int) -> dict:
             for role in (Role.PRACTITIONER, Role.RECEPTION, Role.CLINIC_ADMIN)
         }
         clients = {role: client_for(user) for role, user in clinic_users.items()}
+        patient = Patient.objects.order_by("id").first()
         for role, url in PAGES:
-            clients[role].get(url)  # warm: sessions, caches and the like are not the page's cost
+            address = url.format(patient=patient.code)
+            clients[role].get(address)  # warm: sessions, caches and the like are not the page's cost
             with CaptureQueriesContext(connection) as queries:
-                r = clients[role].get(url)
+                r = clients[role].get(address)
             assert r.status_code == 200, (role, url, r.status_code)
             out[(role, url)] = len(queries)
         transaction.set_rollback(True)

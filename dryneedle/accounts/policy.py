@@ -145,6 +145,8 @@ POLICY: dict[str, dict[str, object]] = {
     "appointments:day": {"GET": DEMOGRAPHICS},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "appointments:arrived": {"POST": DEMOGRAPHICS},
+    "appointments:start_visit": {"POST": frozenset({PRACT})},  # as visits:start: the one who needles
     "appointments:availability": {"GET": DEMOGRAPHICS},
     # Changing hours: one's own, or a clinic admin anyone's (the views check whose).
     "appointments:add_hours": {"POST": CLINICAL},

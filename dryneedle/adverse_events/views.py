@@ -1,9 +1,11 @@
 """The clinic's safety record: events to confirm, rates with intervals beside the published ones, CSV."""
 
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
@@ -50,6 +52,9 @@ def _filtered(request: ClinicRequest):
     return form, events, visits.filter(Exists(needles))
 
 
+EVENTS_PAGE = 50
+
+
 @allowed
 def event_list(request: ClinicRequest) -> HttpResponse:
     form, events, visits = _filtered(request)
@@ -64,9 +69,14 @@ def event_list(request: ClinicRequest) -> HttpResponse:
             "rows": rows,
             "visits": n_visits,
             # Counts cover the clinic; the list names patients, so it shows the care team's own.
-            "events": care_team.team_rows(request, events)
-            .select_related("patient", "visit")
-            .order_by("-status", "-occurred")[:200],
+            # A page of 50 at a time (issue 18: ~200 events made one 7,000 px page), drafts to confirm first.
+            "events": Paginator(
+                care_team.team_rows(request, events)
+                .select_related("patient", "visit")
+                .order_by("-status", "-occurred", "-id"),
+                EVENTS_PAGE,
+            ).get_page(request.GET.get("page")),
+            "filters": urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
             "drafts": events.filter(status=AdverseEvent.Status.DRAFT).count(),
             "serious_note": rules.PUBLISHED_SERIOUS,
             "definitions": [(k, v, rules.SEVERITY_DEFINITIONS[k]) for k, v in rules.SEVERITIES],

@@ -15,8 +15,16 @@ class BookForm(forms.Form):
     )
     kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS)
     component = forms.ChoiceField(label="For the care plan's", required=False)
+    # The next free times, offered first (issue 18); a date and time typed below win over a free time ticked.
+    slot = forms.ChoiceField(
+        label="Next free times", required=False, widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "That time has just been taken: choose another."},
+    )  # fmt: skip
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Start", widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    time = forms.TimeField(
+        label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300}),
+        help_text="Empty: the free time ticked above.",
+    )  # fmt: skip
     minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
     repeat = forms.IntegerField(label="Appointments in the series", min_value=1, max_value=52, initial=1)
     every_days = forms.IntegerField(label="every … days", min_value=1, max_value=90, initial=7)
@@ -29,11 +37,23 @@ class BookForm(forms.Form):
     )
     note = forms.CharField(label="Note for the front desk", required=False, max_length=300, validators=[no_nul])
 
-    def __init__(self, *args, practitioners=None, components=(), **kwargs):
+    def __init__(self, *args, practitioners=None, components=(), free=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [(f"{t:%Y-%m-%dT%H:%M}", f"{t:%a %d %b %H:%M}") for t in free]
         self.fields["practitioner"].queryset = practitioners
         self.fields["practitioner"].label_from_instance = lambda u: u.display_name()
         self.fields["component"].choices = [("", "— not part of the plan —"), *components]
+
+    def clean(self):
+        d = super().clean()
+        if d.get("time") is None and not self.has_error("time"):
+            if d.get("slot"):
+                chosen = datetime.strptime(d["slot"], "%Y-%m-%dT%H:%M")
+                d["date"], d["time"] = chosen.date(), chosen.time()
+                self.errors.pop("date", None)
+            else:
+                self.add_error("time", "Tick one of the free times, or type a start time.")
+        return d
 
     def slots(self) -> list[tuple[datetime, datetime]]:
         d = self.cleaned_data

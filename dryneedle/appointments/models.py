@@ -120,6 +120,14 @@ class Appointment(ClinicalRecord):
     cancel_reason = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=300, blank=True)  # for the front desk: no clinical detail
     reminder_sent = models.DateTimeField(null=True, blank=True)
+    # Why the last reminder could not go (the mail server refused it); cleared when one goes.
+    reminder_error = models.CharField(max_length=200, blank=True)
+    # The front desk's "arrived": the patient is in the waiting room (the status stays booked until the visit).
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    # The needling visit started from this appointment ("Start visit"); one visit per appointment.
+    visit = models.OneToOneField(
+        "visits.Visit", models.PROTECT, null=True, blank=True, related_name="appointment", editable=False
+    )
 
     # Times that occupy the practitioner (a cancelled slot is free again).
     BUSY = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)

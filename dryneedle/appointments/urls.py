@@ -16,5 +16,7 @@ urlpatterns = [
     path("hours/feed-names/", views.feed_names, name="feed_names"),
     path("patients/<uuid:code>/book/", views.book, name="book"),
     path("<uuid:code>/", views.detail, name="detail"),
+    path("<uuid:code>/arrived/", views.arrived, name="arrived"),
+    path("<uuid:code>/start-visit/", views.start_visit, name="start_visit"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
 ]

@@ -21,6 +21,7 @@ from dryneedle.appointments.models import Appointment, Availability, Availabilit
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_date
+from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.plans.models import Component
 from dryneedle.web import lookups
@@ -85,7 +86,14 @@ def book(request: ClinicRequest, code) -> HttpResponse:
     initial = {"practitioner": who.username if who else None, "date": _day(request, "date"), "kind": "dry_needling"}
     if request.GET.get("component"):
         initial["component"] = request.GET["component"][:40]
-    form = BookForm(request.POST or None, initial=initial, practitioners=people, components=components)
+    # The practitioner's next free times are offered first; a POST books with whoever the form names.
+    if request.method == "POST":
+        chosen = people.filter(username=request.POST.get("practitioner", "")[:150]).first() or who
+    else:
+        chosen = who
+    who = chosen
+    free = services.free_slots(clinic, who, timezone.now()) if who else []
+    form = BookForm(request.POST or None, initial=initial, practitioners=people, components=components, free=free)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         comp = Component.objects.filter(clinic=clinic, patient=patient, code=d["component"]).first() if d[
@@ -126,7 +134,15 @@ def book(request: ClinicRequest, code) -> HttpResponse:
     return render(
         request,
         "appointments/book.html",
-        {"form": form, "patient": patient, "who": who, "hours": hours, "upcoming": upcoming[:20]},
+        {
+            "form": form,
+            "patient": patient,
+            "who": who,
+            "hours": hours,
+            "upcoming": upcoming[:20],
+            "free": free,
+            "people": people,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -147,8 +163,8 @@ def detail(request: ClinicRequest, code) -> HttpResponse:
             appt.refresh_from_db()
             add_errors(form, e)
         else:
-            messages.success(request, f"{appt}: {appt.get_status_display().lower()}.")
-            return redirect("appointments:detail", appt.code)
+            messages.success(request, f"{appt}, {appt.patient.name}: {appt.get_status_display().lower()}.")
+            return _back(request, appt)
     if request.method == "POST":
         record(request, "appointment.status", appt, patient=appt.patient, category=CAT, outcome="invalid")
     else:
@@ -159,6 +175,53 @@ def detail(request: ClinicRequest, code) -> HttpResponse:
         {"appt": appt, "form": form, "patient": appt.patient, "started": appt.start <= timezone.now()},
         status=400 if form.errors else 200,
     )
+
+
+def _back(request: ClinicRequest, appt: Appointment) -> HttpResponse:
+    """Back where the button was pressed (the day's page or the home page), else to the appointment."""
+    nxt = request.POST.get("next", "")
+    if nxt in (reverse("home"), reverse("appointments:day")) or nxt.startswith(reverse("appointments:day") + "?"):
+        return redirect(nxt)
+    return redirect("appointments:detail", appt.code)
+
+
+@allowed
+@require_POST
+def arrived(request: ClinicRequest, code) -> HttpResponse:
+    appt = get_for_clinic(request, Appointment.objects.select_related("patient", "clinic"), code=code)
+    try:
+        services.mark_arrived(appt, request.user)
+    except ValidationError as e:
+        record(request, "appointment.arrived", appt, patient=appt.patient, category=CAT, outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+    else:
+        record(request, "appointment.arrived", appt, patient=appt.patient, category=CAT)
+        messages.success(request, f"{appt.patient.name} has arrived ({timezone.localtime(appt.start):%H:%M}).")
+    return _back(request, appt)
+
+
+@allowed
+@require_POST
+def start_visit(request: ClinicRequest, code) -> HttpResponse:
+    """Start (or open) the needling visit of today's appointment; the appointment is then attended."""
+    appt = get_for_clinic(request, Appointment.objects.select_related("patient", "episode", "clinic"), code=code)
+    try:
+        if appt.visit_id is None:
+            episode = services.episode_for_visit(appt)
+            care_team.get_clinical(request, Episode.objects.all(), write=True, pk=episode.pk)
+        with transaction.atomic():
+            visit, made = services.start_visit(appt, request.user)
+            if made:
+                record(request, "visit.create", visit, category="procedure", detail="from its appointment")
+                record(request, "appointment.attended", appt, patient=appt.patient, category=CAT)
+    except ValidationError as e:
+        record(request, "visit.create", appt, patient=appt.patient, category="procedure", outcome="invalid",
+               detail="from its appointment: " + "; ".join(e.messages)[:150])  # fmt: skip
+        messages.error(request, " ".join(e.messages))
+        return _back(request, appt)
+    if not made:
+        record(request, "visit.view", visit, category="procedure", detail="opened from its appointment")
+    return redirect("visits:detail", visit.code)
 
 
 def _hours_page(request: ClinicRequest, people, who, hours_form=None, exc_form=None, feed_url=None) -> HttpResponse:

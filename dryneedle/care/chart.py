@@ -90,11 +90,19 @@ def _timeline(episodes) -> list[tuple]:
             )
     for s in Screening.objects.filter(episode__in=list(episodes)).order_by("-created"):
         items.append((s.created.date(), f"Screening: {s.get_decision_display()}", "screening:detail", s.code))
-    visits = Visit.objects.filter(episode__in=list(episodes)).annotate(n=Count("insertions")).order_by("-started")
+    episodes = list(episodes)
+    visits = (
+        Visit.objects.filter(clinic__in={e.clinic_id for e in episodes}, episode__in=episodes)
+        .select_related("appointment")
+        .annotate(n=Count("insertions"))
+        .order_by("-started")
+    )
     for v in visits:
-        items.append(
-            (v.started.date(), f"Visit: {v.n} needles ({v.get_status_display().lower()})", "visits:detail", v.code)
-        )
+        # A visit started from its appointment is one event: the booking it fulfilled is named with it.
+        appt = getattr(v, "appointment", None)
+        booked = f", {timezone.localtime(appt.start):%H:%M} appointment attended" if appt else ""
+        text = f"Visit: {v.n} needles ({v.get_status_display().lower()}{booked})"
+        items.append((v.started.date(), text, "visits:detail", v.code))
     # Newest first; on the same day, what happened later in the day comes first.
     rank = {"Episode opened": 0, "Screening": 1, "Visit": 2, "Discharged": 3}
     return sorted(items, key=lambda i: (i[0], rank[i[1].split(":")[0].split(" (")[0]]), reverse=True)

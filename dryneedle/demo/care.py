@@ -10,6 +10,7 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException
+from dryneedle.demo import common
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode
 from dryneedle.plans import exercises, rules
@@ -20,8 +21,9 @@ SLOT = timedelta(minutes=30)
 BATCH = 2000
 
 
-def hours(rng: random.Random, clinic, practitioners, today: date) -> None:
-    """Monday to Friday with a lunch break; one late evening each; one day off in the coming fortnight."""
+def hours(rng: random.Random, clinic, practitioners, today: date, book: "Book | None" = None) -> None:
+    """Monday to Friday with a lunch break; one late evening each; one day off in the coming fortnight (``book``
+    keeps no appointment on it)."""
     rows, offs = [], []
     for user in practitioners:
         late = rng.choice((1, 3))
@@ -31,6 +33,8 @@ def hours(rng: random.Random, clinic, practitioners, today: date) -> None:
             rows.append(Availability(clinic=clinic, user=user, weekday=wd, start=LUNCH[1], end=end))
         off = today + timedelta(days=rng.randint(3, 14))
         offs.append(AvailabilityException(clinic=clinic, user=user, date=off, kind="off", reason="Course day"))
+        if book is not None:
+            book.off.add((user.pk, off))
     Availability.objects.bulk_create(rows)
     AvailabilityException.objects.bulk_create(offs)
 
@@ -38,15 +42,21 @@ def hours(rng: random.Random, clinic, practitioners, today: date) -> None:
 class Book:
     """Free 30-minute slots per practitioner, so the demo's appointments never overlap."""
 
-    def __init__(self, tz: str, taken: set):
+    def __init__(self, tz: str, taken: set, off: set | None = None):
         self.tz = zoneinfo.ZoneInfo(tz)
         self.taken = taken  # shared by the clinics: a practitioner in two clinics is in one place at a time
+        self.off = off if off is not None else set()  # (user id, date): days off (demo/care.py hours())
 
-    def slot(self, rng: random.Random, user_id: int, day: date, prefer: time | None = None) -> datetime | None:
+    def slot(
+        self, rng: random.Random, user_id: int, day: date, prefer: time | None = None, after: datetime | None = None
+    ) -> datetime | None:
+        """A free slot on a working day (none at weekends or on a day off), later than ``after`` when given."""
+        if day.weekday() >= 5 or (user_id, day) in self.off:
+            return None
         starts = []
         t = datetime.combine(day, DAY_START, self.tz)
         while t.time() < DAY_END:
-            if not (LUNCH[0] <= t.time() < LUNCH[1]):
+            if not (LUNCH[0] <= t.time() < LUNCH[1]) and (after is None or t > after):
                 starts.append(t)
             t += SLOT
         if prefer:
@@ -60,17 +70,15 @@ class Book:
         return None
 
 
-def _weekday(d: date) -> date:
-    while d.weekday() >= 5:
-        d += timedelta(days=1)
-    return d
-
-
-def plans(rng: random.Random, episodes: list[Episode], visits: list, book: dict, today: date) -> None:
-    """A care plan for most episodes, built as the builder would, with bookings around the visits."""
+def plans(
+    rng: random.Random, episodes: list[Episode], visits: list, later: list, book: dict, today: date, now: datetime
+) -> None:
+    """A care plan for most episodes, built as the builder would, with bookings around the visits: ``later`` are
+    today's visits still to come (demo/needling.py), booked at their time."""
     by_episode: dict[int, list] = {}
-    for v in visits:
+    for v in visits + later:
         by_episode.setdefault(v.episode_id, []).append(v)
+    still_to_come = {v.code for v in later}
     sb: dict[int, Response] = {}
     psfs: dict[int, Response] = {}
     for r in Response.objects.filter(episode__in=episodes, instrument__in=("startback", "psfs")).order_by("collected"):
@@ -141,14 +149,14 @@ def plans(rng: random.Random, episodes: list[Episode], visits: list, book: dict,
                 logs_for.append((a, rng.uniform(0.3, 0.95)))
         half = (planned + 1) // 2
         if len(vs) >= half and half < planned:
-            out_reviews.append(Review(
-                clinic=e.clinic, plan=plan, patient=e.patient, milestone="half", decision="continue",
-                visits_signed=half, note=rng.choice(("Pain easing; keep going.", "Slow progress; more exercise.",
-                                                     "Sleeping better.")),
-                created=vs[half - 1].started + timedelta(hours=1), updated=vs[half - 1].started + timedelta(hours=1),
-                created_by=e.clinician, updated_by=e.clinician,
-            ))  # fmt: skip
-        out_appts.extend(_appointments(rng, e, mine, vs, planned, book[e.clinic_id], today))
+            note = rng.choice(("Pain easing; keep going.", "Slow progress; more exercise.", "Sleeping better."))
+            if vs[half - 1].code not in still_to_come:  # reviewed after the half-way visit, once it is done
+                out_reviews.append(Review(
+                    clinic=e.clinic, plan=plan, patient=e.patient, milestone="half", decision="continue",
+                    visits_signed=half, note=note, created=vs[half - 1].started + timedelta(hours=1),
+                    updated=vs[half - 1].started + timedelta(hours=1), created_by=e.clinician, updated_by=e.clinician,
+                ))  # fmt: skip
+        out_appts.extend(_appointments(rng, e, mine, vs, still_to_come, planned, book[e.clinic_id], today, now))
     CarePlan.objects.bulk_create(out_plans, batch_size=BATCH)
     for rows in (out_comps, out_goals, out_assign, out_reviews):
         for r in rows:
@@ -167,8 +175,11 @@ def plans(rng: random.Random, episodes: list[Episode], visits: list, book: dict,
     ExerciseLog.objects.bulk_create(logs, batch_size=BATCH)
 
 
-def _appointments(rng, e, components, vs, planned, book: Book, today: date) -> list[Appointment]:
-    """Attended appointments for the last fortnight's visits; booked ones for what remains of the plan."""
+def _appointments(
+    rng, e, components, vs, still_to_come: set, planned, book: Book, today: date, now: datetime
+) -> list[Appointment]:
+    """Attended appointments for the last fortnight's visits (each linked to its visit, the patient marked arrived a
+    few minutes early); booked ones for what remains of the plan, from later today on."""
     out = []
     dn = next((c for c in components if c.modality == "dry_needling"), None)
 
@@ -183,16 +194,21 @@ def _appointments(rng, e, components, vs, planned, book: Book, today: date) -> l
         local = v.started.astimezone(book.tz)
         if local.date() >= today - timedelta(days=14):
             s = book.slot(rng, e.clinician_id, local.date(), prefer=local.time())
-            if s is not None:
-                add(s, "attended", dn)
+            early = timedelta(minutes=rng.randint(2, 12))
+            if s is None or abs(s - v.started) >= SLOT:
+                continue  # a walk-in: the visit had no booking
+            if v.code in still_to_come:
+                add(s, "booked", dn)  # later today
+            else:
+                add(s, "attended", dn, visit=v, arrived_at=s - early)
     if e.status != "open":
         return out
     last = vs[-1].started.astimezone(book.tz).date() if vs else today
     for i in range(max(0, planned - len(vs))):
-        day = _weekday(max(today + timedelta(days=1), last + timedelta(days=7 * (i + 1))))
+        day = common.weekday(max(today, last + timedelta(days=7 * (i + 1))))
         if day > today + timedelta(days=42):
             break
-        s = book.slot(rng, e.clinician_id, day, prefer=time(rng.choice((9, 10, 11, 14, 15, 16))))
+        s = book.slot(rng, e.clinician_id, day, prefer=time(rng.choice((9, 10, 11, 14, 15, 16))), after=now)
         if s is None:
             continue
         if rng.random() < 0.06:
@@ -203,14 +219,54 @@ def _appointments(rng, e, components, vs, planned, book: Book, today: date) -> l
     for comp in components:
         if comp.modality in ("physiotherapy", "pi_physiotherapy", "exercise") and comp.provider is not None:
             for k in range(min(comp.count, 3)):
-                day = _weekday(today + timedelta(days=rng.randint(1, 6) + 7 * k))
+                day = common.weekday(today + timedelta(days=rng.randint(1, 6) + 7 * k))
                 s = book.slot(rng, e.clinician_id, day)
                 if s is not None:
                     add(s, "booked", comp)
     if vs and rng.random() < 0.08:  # a recent no-show
-        day = _weekday(today - timedelta(days=rng.randint(2, 6)))
+        day = common.weekday(today - timedelta(days=rng.randint(2, 6)))
         if day < today:
             s = book.slot(rng, e.clinician_id, day)
             if s is not None:
                 add(s, "no_show", dn)
     return out
+
+
+def week_ahead(rng: random.Random, clinic, practitioners, book: Book, today: date, now: datetime) -> None:
+    """Follow-up bookings for the rest of today and the next four working days, up to about two thirds of each
+    practitioner's slots, for patients with an open episode in their care (one a day each): a clinic's week.
+
+    Run last in the seed: the slots left depend on the hour it runs, and nothing drawn after it depends on them.
+    """
+    ours = Episode.objects.filter(clinic=clinic, status=Episode.Status.OPEN).order_by("id")
+    by_practitioner: dict[int, list[Episode]] = {}
+    for e in ours.select_related("patient"):
+        if e.clinician_id is not None:
+            by_practitioner.setdefault(e.clinician_id, []).append(e)
+    soon = Appointment.objects.filter(clinic=clinic, start__gte=now, start__lt=now + timedelta(days=8))
+    booked = {(p, start.astimezone(book.tz).date()) for p, start in soon.values_list("patient_id", "start")}
+    out = []
+    for user in practitioners:
+        episodes = by_practitioner.get(user.pk, [])
+        if not episodes:
+            continue
+        day, days = today, 0
+        while days < 5:
+            if day.weekday() < 5:
+                days += 1
+                for _ in range(rng.randint(5, 9)):
+                    s = book.slot(rng, user.pk, day, after=now)
+                    if s is None:
+                        break
+                    e = rng.choice(episodes)
+                    if (e.patient_id, s.date()) in booked:
+                        book.taken.discard((user.pk, s))
+                        continue
+                    booked.add((e.patient_id, s.date()))
+                    out.append(Appointment(
+                        clinic=clinic, patient=e.patient, episode=e, practitioner=user, kind="dry_needling", start=s,
+                        end=s + SLOT, status="booked", created_by=user, updated_by=user,
+                        note=rng.choice(("", "", "", "Prefers the ground-floor room", "Parking at the back")),
+                    ))  # fmt: skip
+            day += timedelta(days=1)
+    Appointment.objects.bulk_create(out, batch_size=BATCH)

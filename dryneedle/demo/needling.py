@@ -2,7 +2,7 @@
 
 import hashlib
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import models
 
@@ -47,8 +47,14 @@ def lots(rng: random.Random, clinic: Clinic, today: date) -> list[NeedleLot]:
     return lots
 
 
-def visits(rng: random.Random, screenings: list[Screening], lots: dict, today: date) -> list[Visit]:
-    """Signed weekly visits inside each screening's validity, only where the gate allows needling.
+def visits(
+    rng: random.Random, screenings: list[Screening], lots: dict, today: date, now: datetime | None = None
+) -> tuple[list[Visit], list[Visit]]:
+    """Weekly visits inside each screening's validity, only where the gate allows needling, as (done, later).
+
+    Done: up to ``now``, signed, but for a few of the last two days still in draft (needles out, the note not yet
+    signed), as in any clinic. Later: today's visits still to come, not saved (demo/care.py books them). The whole
+    day is drawn from the generator whatever the hour, so the same seed gives the same data all day.
 
     Insertions go in through the plain QuerySet.bulk_create: the generated data
     satisfies the gate by construction (clear or acknowledged precautions,
@@ -62,12 +68,13 @@ def visits(rng: random.Random, screenings: list[Screening], lots: dict, today: d
         regions = s.answers["planned_regions"]
         muscles = [m for m in MUSCLES if m.regions[0] in regions and m.regions[0] not in s.result["excluded_regions"]]
         end = min(e.discharge_date or today, today, s.valid_until.date() - timedelta(days=1))
-        when = s.created + timedelta(minutes=25)
+        # In UTC, as the database gives it back: the signed note's hash covers its isoformat (visits/services.py).
+        when = (s.created + timedelta(minutes=25)).astimezone(UTC)
         pain = rng.randint(4, 8)
         side = rng.choice(("left", "right"))
         pool = records.QUALITY_BY_CONDITION.get(e.condition, ("aching", "aching", "sharp", "burning"))
         qualities = list(pool) if e.condition in records.QUALITY_BY_CONDITION else rng.sample(pool, len(pool))
-        while when.date() <= end:
+        while when.date() <= end and (now is None or when + timedelta(minutes=40) <= now):
             v = Visit(
                 code=common.seeded_uuid(rng),
                 clinic=e.clinic,
@@ -139,15 +146,32 @@ def visits(rng: random.Random, screenings: list[Screening], lots: dict, today: d
             when += timedelta(days=7)
     # Draft first, then signed: the database refuses a signed visit whose needles are not all out,
     # and needles cannot be added to a signed visit.
+    now = now or datetime.combine(today, time.max, UTC)
+    # Adverse events are drawn for every visit (the generator's stream stays the same at any hour), kept for the
+    # visits done.
+    drawn = events(rng, visits, needles, today)
+    later = [v for v in visits if v.started + timedelta(minutes=40) > now]
+    if later:
+        cut = {v.code for v in later}
+        visits = [v for v in visits if v.code not in cut]
+        needles = [n for n in needles if n.visit.code not in cut]
+        drawn = [ev for ev in drawn if ev.visit not in later]
+    # A few of the last two days' notes are not signed yet (chosen by the visit's own code, not the generator).
+    recent = now - timedelta(days=2)
+    drafts = {v.code for v in visits if v.started >= recent and v.code.int % 100 < 15}
     for v in visits:
         v.status = Visit.Status.DRAFT
+        if v.code in drafts:
+            v.signed_at, v.signed_by, v.sha256 = None, None, ""
     Visit.objects.bulk_create(visits, batch_size=common.BATCH)
     for n in needles:
         n.visit_id = n.visit.pk
     models.QuerySet(Insertion).bulk_create(needles, batch_size=common.BATCH)  # type: ignore[arg-type]  # an untyped QuerySet(model)
-    Visit.objects.filter(pk__in=[v.pk for v in visits]).update(status=Visit.Status.SIGNED)
-    AdverseEvent.objects.bulk_create(events(rng, visits, needles, today), batch_size=common.BATCH)
-    return visits
+    Visit.objects.filter(pk__in=[v.pk for v in visits if v.code not in drafts]).update(status=Visit.Status.SIGNED)
+    for v in visits:
+        v.status = Visit.Status.DRAFT if v.code in drafts else Visit.Status.SIGNED
+    AdverseEvent.objects.bulk_create(drawn, batch_size=common.BATCH)
+    return visits, later
 
 
 # Reactions the demo records, with roughly the frequencies of Brady 2014 (docs/clinical-sources.md §2.1)
@@ -163,10 +187,12 @@ DEMO_REACTIONS = (
 
 
 def events(rng: random.Random, visits: list[Visit], needles: list[Insertion], today: date) -> list[AdverseEvent]:
-    bled = {n.visit_id for n in needles if n.bleeding == "more"}
+    bled = {n.visit.code for n in needles if n.bleeding == "more"}  # by code: the visits are not saved yet
     out = []
     for v in visits:
-        found = [("bleeding", "mild", "Bleeding more than a spot; pressure applied, stopped.")] if v.pk in bled else []
+        found = (
+            [("bleeding", "mild", "Bleeding more than a spot; pressure applied, stopped.")] if v.code in bled else []
+        )
         found += [(t, sev, text) for t, p, sev, text in DEMO_REACTIONS if rng.random() < p]
         recent = (today - v.started.date()).days <= 10
         for t, sev, text in found:

@@ -1,7 +1,8 @@
 """The demo patients, their episodes of care and screenings, and the after-hours emergency openings."""
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 from dryneedle.accounts.models import Clinic, User
 from dryneedle.demo import common, people
@@ -83,10 +84,11 @@ def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date, history
     # Back pain peaks in mid-life; a few adolescents and people in their 80s.
     age = min(92, max(15, int(rng.gauss(47, 15))))
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
+    # Registered during opening hours, on the clinic's own clock (issue 18: 09:45 UTC was 02:45 in Denver).
     created = datetime.combine(
         today - timedelta(days=rng.randint(0, 540) + history_days),
-        time(rng.randint(8, 18), rng.randint(0, 59)),
-        tzinfo=UTC,
+        time(rng.randint(8, 17), rng.randint(0, 59)),
+        tzinfo=zoneinfo.ZoneInfo(clinic.timezone),
     )
     has_email = rng.random() < 0.75
     contact_given = rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE)
@@ -125,13 +127,16 @@ def episodes(
     start = first
     for i in range(count):
         condition = common.pick(rng, CONDITION_MIX)
+        start = common.weekday(start)  # an episode opens at a visit, on a day the clinic is open
         if start > today:
             break
         # Earlier episodes are discharged; the last is still open when recent.
         length = rng.randint(21, 120)
         ends = start + timedelta(days=length)
         discharged = i < count - 1 or ends < today - timedelta(days=14)
-        created = datetime.combine(start, time(9, 0), tzinfo=UTC)
+        created = datetime.combine(start, time(8, 30), tzinfo=zoneinfo.ZoneInfo(patient.clinic.timezone))
+        if created < patient.created:  # registered the same morning, before the first visit
+            patient.created = patient.updated = created - timedelta(minutes=20)
         notes = rng.choice(people.EPISODE_NOTES.get(condition, ("",)))
         e = Episode(
             code=common.seeded_uuid(rng),
@@ -210,7 +215,10 @@ def screening(rng: random.Random, e: Episode, today: date) -> Screening | None:
         "asked": {"red_flags": True, "contraindications": True, "pregnancy": True},
     }
     result = rules.evaluate(rules.parse(answers))
-    created = datetime.combine(e.start_date, time(9, 20), tzinfo=UTC)
+    # Screened at the first visit, 25 minutes before the needling starts on a half-hour of the working day
+    # (demo/needling.py), in the clinic's own time zone.
+    slot = common.local_slot(int(e.code.hex[:8], 16), common.weekday(e.start_date), e.clinic.timezone)
+    created = slot - timedelta(minutes=25)
     clinician = e.clinician.username if e.clinician else "clinician"
     return Screening(
         code=common.seeded_uuid(rng),
@@ -243,8 +251,6 @@ EMERGENCY_REASONS = (
 
 def emergency(rng: random.Random, clinics, practitioners_by_clinic: dict, today: date) -> None:
     """One past emergency opening per clinic, by a practitioner outside the patient's care team (after-hours cover)."""
-    import zoneinfo
-
     for clinic in clinics:
         staff = practitioners_by_clinic.get(clinic.pk) or []
         for user in staff:

@@ -8,7 +8,7 @@ seeded generator, not uuid4). Rows go in with bulk_create in batches, so that
 import random
 import sys
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -84,6 +84,9 @@ def seed(
     returning episodes of care over a longer history, instead of the usual one to three."""
     # A seeded generator on purpose: the same seed must give the same synthetic data.
     rng = random.Random(seed)  # nosec B311
+    # The moment the demo is seeded at: its visits stop here, its bookings start after it. A test that fixes
+    # ``today`` gets that day's afternoon (UTC), so the same arguments always give the same data.
+    now = timezone.now() if today is None else datetime.combine(today, time(18), UTC)
     today = today or timezone.localdate()
     password = make_password(DEMO_PASSWORD)
     out: dict = {"clinics": [], "logins": []}
@@ -200,9 +203,10 @@ def seed(
         directory.listings(rng, clinic_objs)
         lots = {clinic.pk: needling.lots(rng, clinic, today) for clinic, _spec in clinic_objs}
         taken: set = set()
-        books = {clinic.pk: care.Book(clinic.timezone, taken) for clinic, _spec in clinic_objs}
+        off: set = set()
+        books = {clinic.pk: care.Book(clinic.timezone, taken, off) for clinic, _spec in clinic_objs}
         for clinic, _spec in clinic_objs:
-            care.hours(rng, clinic, practitioners_by_clinic[clinic.pk], today)
+            care.hours(rng, clinic, practitioners_by_clinic[clinic.pk], today, books[clinic.pk])
         bar = Progress(patients, "patients", quiet=quiet)
         made = 0
         n_episodes = n_visits = 0
@@ -226,7 +230,7 @@ def seed(
             Episode.objects.bulk_create(batch_episodes, batch_size=common.BATCH)
             screenings = [s for e in batch_episodes if (s := records.screening(rng, e, today)) is not None]
             Screening.objects.bulk_create(screenings, batch_size=common.BATCH)
-            visits = needling.visits(rng, screenings, lots, today)
+            visits, later = needling.visits(rng, screenings, lots, today, now)
             n_visits += len(visits)
             asked = [
                 questionnaires.outcomes(rng, e, today, disability[e.clinic_id], effects[e.clinic_id])
@@ -236,12 +240,14 @@ def seed(
             PatientLink.objects.bulk_create([x for m in asked for x in m.links], batch_size=common.BATCH)
             FollowUp.objects.bulk_create([x for m in asked for x in m.follow_ups], batch_size=common.BATCH)
             OptOut.objects.bulk_create([x for m in asked for x in m.opt_outs], batch_size=common.BATCH)
-            care.plans(rng, batch_episodes, visits, books, today)
+            care.plans(rng, batch_episodes, visits, later, books, today, now)
             made += n
             n_episodes += len(batch_episodes)
             bar.advance(n)
         directory.reviews(rng, [c for c, _ in clinic_objs])
         records.emergency(rng, [c for c, _ in clinic_objs], practitioners_by_clinic, today)
+        for clinic, _spec in clinic_objs:  # last: what it books depends on the hour the seed runs
+            care.week_ahead(rng, clinic, practitioners_by_clinic[clinic.pk], books[clinic.pk], today, now)
         out["patients"], out["episodes"], out["visits"] = made, n_episodes, n_visits
         for clinic, _spec in clinic_objs:
             record(

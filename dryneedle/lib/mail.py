@@ -6,7 +6,9 @@ message goes when the surrounding transaction commits, so a write that is
 rolled back sends nothing; outside a transaction it goes at once.
 """
 
+import smtplib
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -24,11 +26,24 @@ def render(template: str, context: dict, clinic=None) -> tuple[str, str]:
     return " ".join(subject.split()), body.strip("\n") + "\n"
 
 
-def send(template: str, context: dict, to, clinic=None) -> bool:
-    """Send ``template`` to every address in ``to`` (empty ones skipped) once the transaction commits."""
+def send(template: str, context: dict, to, clinic=None, failed: Callable[[str], None] | None = None) -> bool:
+    """Send ``template`` to every address in ``to`` (empty ones skipped) once the transaction commits.
+
+    ``failed``: called with the reason when the mail server refuses the message (instead of raising), for a
+    sender that keeps a record of what did not go (appointment reminders).
+    """
     recipients = sorted({a for a in to if a})
     if not recipients:
         return False
     subject, body = render(template, context, clinic)
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+
+    def go() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except (OSError, smtplib.SMTPException) as e:  # SMTPException is an OSError; both named for the reader
+            if failed is None:
+                raise
+            failed(f"{type(e).__name__}: {e}"[:200])
+
+    transaction.on_commit(go)
     return True

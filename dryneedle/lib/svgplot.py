@@ -65,5 +65,18 @@ def date_ticks(first: date, last: date, most: int = 6) -> list[date]:
         k += step
 
 
+def date_labels(ticks: list[date]) -> list[str]:
+    """Labels for date ticks: the year on the first and wherever it changes, so "01 Sep" never stands for two
+    different years (issue 18). Month ticks (all on the 1st, a month or more apart) name the month only."""
+    months = len(ticks) > 1 and all(t.day == 1 for t in ticks) and (ticks[1] - ticks[0]).days >= 28
+    out = []
+    for i, t in enumerate(ticks):
+        label = t.strftime("%b") if months else t.strftime("%d %b")
+        if i == 0 or t.year != ticks[i - 1].year:
+            label += f" {t.year}"
+        out.append(label)
+    return out
+
+
 def as_date(v: date | datetime) -> date:
     return v.date() if isinstance(v, datetime) else v

@@ -60,11 +60,11 @@ def measure_chart(s, visits=(), mic_points=None, span=None) -> str:
         band = {"top": top, "height": round(bottom - top, 1)}
     ticks = svgplot.date_ticks(date.fromordinal(math.ceil(first - pad)), date.fromordinal(math.floor(last + pad)))
     xticks = []
-    for t in ticks:
+    for t, label in zip(ticks, svgplot.date_labels(ticks), strict=True):
         px = x(float(t.toordinal()))
         # Labels at the edges lean inwards so they are never cut off or overlap the next one.
         anchor = "start" if px - LEFT < 20 else "end" if RIGHT - px < 20 else "middle"
-        xticks.append({"x": px, "label": t.strftime("%d %b"), "anchor": anchor})
+        xticks.append({"x": px, "label": label, "anchor": anchor})
     better = "lower is better" if scoring.HIGHER_IS_WORSE[s.measure] else "higher is better"
     points = [
         {"x": x(_day(p[0])), "y": y(p[1]), "label": f"{timezone.localtime(p[0]):%d %b %Y}: {_num(p[1])} ({p[2]})"}

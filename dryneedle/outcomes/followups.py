@@ -291,6 +291,36 @@ class Completion:
         return self.answered / self.closed if self.closed else None
 
 
+def _counts(episodes, rule, asked, today: date) -> Completion:
+    """One time point's completion over ``episodes``: open now (and sent), closed in the past year (answered, sent)."""
+    is_open = timepoints.open_on(rule, today)
+    closed = timepoints.closed_between(rule, today - timedelta(days=365), today - timedelta(days=1))
+    answered, sent = timepoints.answered(rule, asked), Q(timepoints.sent(rule))
+    # The expressions themselves in the counts, not annotations: PostgreSQL's aggregate over a subquery
+    # would not see an annotation used only in a FILTER.
+    counts = (
+        episodes.filter(is_open | closed)
+        .alias(_stay=timepoints.stay())
+        .filter(timepoints.applies(rule))
+        .aggregate(
+            open_now=Count("id", filter=is_open),
+            open_sent=Count("id", filter=is_open & sent),
+            closed=Count("id", filter=closed),
+            answered=Count("id", filter=closed & answered),
+            sent=Count("id", filter=closed & sent),
+        )
+    )
+    return Completion(rule.point, counts["closed"], counts["answered"], counts["sent"],
+                      counts["open_now"], counts["open_sent"])  # fmt: skip
+
+
+def completion(episodes, clinic, today: date) -> list[Completion]:
+    """Each time point's completion over ``episodes`` (one query per time point), without the rows."""
+    disability = disability_of(clinic)
+    episodes = episodes.exclude(status=Episode.Status.ENTERED_IN_ERROR)
+    return [_counts(episodes, rule, schedule.instruments(rule.point, disability), today) for rule in schedule.RULES]
+
+
 def worklist(episodes, clinic, today: date) -> tuple[list[Row], list[Completion]]:
     """What is open now and not answered across ``episodes``, and each time point's completion.
 
@@ -300,31 +330,12 @@ def worklist(episodes, clinic, today: date) -> tuple[list[Row], list[Completion]
     disability = disability_of(clinic)
     episodes = episodes.exclude(status=Episode.Status.ENTERED_IN_ERROR)
     rows: list[Row] = []
-    completion: list[Completion] = []
-    year_ago = today - timedelta(days=365)
+    done: list[Completion] = []
     for rule in schedule.RULES:
         asked = schedule.instruments(rule.point, disability)
-        is_open = timepoints.open_on(rule, today)
-        closed = timepoints.closed_between(rule, year_ago, today - timedelta(days=1))
-        answered, sent = timepoints.answered(rule, asked), Q(timepoints.sent(rule))
-        # The expressions themselves in the counts, not annotations: PostgreSQL's aggregate over a subquery
-        # would not see an annotation used only in a FILTER.
-        counts = (
-            episodes.filter(is_open | closed)
-            .alias(_stay=timepoints.stay())
-            .filter(timepoints.applies(rule))
-            .aggregate(
-                open_now=Count("id", filter=is_open),
-                open_sent=Count("id", filter=is_open & sent),
-                closed=Count("id", filter=closed),
-                answered=Count("id", filter=closed & answered),
-                sent=Count("id", filter=closed & sent),
-            )
-        )
-        completion.append(Completion(rule.point, counts["closed"], counts["answered"], counts["sent"],
-                                     counts["open_now"], counts["open_sent"]))  # fmt: skip
+        done.append(_counts(episodes, rule, asked, today))
         waiting = (
-            timepoints.of(episodes.filter(is_open), rule, disability)
+            timepoints.of(episodes.filter(timepoints.open_on(rule, today)), rule, disability)
             .filter(answered=False)
             .select_related("patient")
             .only(
@@ -348,7 +359,7 @@ def worklist(episodes, clinic, today: date) -> tuple[list[Row], list[Completion]
             status = schedule.Status.STOPPED if e.stopped else schedule.Status.SENT if e.sent else schedule.Status.DUE
             rows.append(Row(e, schedule.Point(rule.point, when, opens, closes, asked, status), e.sent, e.stopped))
     rows.sort(key=lambda r: (r.point.closes, r.episode.start_date))
-    return rows, completion
+    return rows, done
 
 
 def follow_up_rate(completion: list[Completion]) -> tuple[int, int]:

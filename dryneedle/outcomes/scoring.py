@@ -12,6 +12,7 @@ scoring never guesses a missing answer except by the cited rule (ODI's
 pro-rating).
 """
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -82,11 +83,32 @@ SOURCES = {
 
 
 class InputError(ValueError):
-    """Bad input, with the key it concerns."""
+    """Bad input, with the key it concerns (for the API) and the same said plainly (for a person at a form)."""
 
     def __init__(self, key: str, message: str):
         super().__init__(f"{key}: {message}")
         self.key = key
+        self.message = message
+
+    @property
+    def plain(self) -> str:
+        """What a clinician reads on the form (issue 18: "score: 11 is out of range 0-10" was developer's wording)."""
+        m = _RANGE.fullmatch(self.message)
+        if m:
+            return f"{_label(self.key)} must be from {m['lo']} to {m['hi']}; {m['value']} was entered."
+        return f"{_label(self.key)} {self.message.split(', not ')[0]}."
+
+
+_RANGE = re.compile(r"(?P<value>\S+) is out of range (?P<lo>-?\d+)-(?P<hi>\d+)")
+
+
+def _label(key: str) -> str:
+    """A key as a person names it: "activities[0].score" is "Activity 1's score", "sections.lifting" is "Lifting"."""
+    m = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", key)
+    if m:
+        item = {"activities": "Activity", "ticked": "Ticked statement"}.get(m[1], m[1].capitalize())
+        return f"{item} {int(m[2]) + 1}" + (f"'s {m[3]}" if m[3] else "")
+    return key.rsplit(".", 1)[-1].replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -132,8 +132,9 @@ def record_response(request: ClinicRequest, code) -> HttpResponse:
             raise ValidationError("Choose an instrument.")
         try:
             answers = answers_from_post(instrument, request.POST)
+            scoring.score(instrument, answers)  # refused here in a clinician's words, before the service's
         except scoring.InputError as e:
-            raise ValidationError(str(e)) from None
+            raise ValidationError(e.plain) from None
         with transaction.atomic():
             r = services.record_response(episode, instrument, answers, request.user)
             record(request, "response.create", r, patient=episode.patient, category="outcomes", detail=instrument)

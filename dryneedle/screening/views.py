@@ -71,7 +71,13 @@ def new_screening(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"Screening saved: {s.get_decision_display()}.")
+            # Nothing left to do on the screening: back to the episode, where "Start a visit" is (issue 18). A
+            # precaution to acknowledge, a deferral or a referral keeps the clinician on the screening, which says
+            # what to do.
+            if needling_gate(episode).allowed:
+                messages.success(request, f"Screening saved: {s.get_decision_display()}. Needling is allowed.")
+                return redirect("patients:episode", episode.code)
+            messages.success(request, f"Screening saved: {s.get_decision_display()}. See below what it needs.")
             return redirect("screening:detail", s.code)
     elif request.method == "GET":
         record(request, "episode.view", episode, detail="screening form")

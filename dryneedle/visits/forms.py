@@ -51,12 +51,13 @@ class VisitForm(forms.Form):
 class InsertionForm(forms.Form):
     muscle = forms.ChoiceField(choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
     trigger_point = forms.ModelChoiceField(
-        label="Trigger point (optional)", required=False, queryset=TriggerPoint.objects.none(), to_field_name="code"
+        label="Trigger point", required=False, queryset=TriggerPoint.objects.none(), to_field_name="code"
     )
     region = forms.ChoiceField(required=False, choices=[("", "The muscle's usual region")], help_text="")
     side = forms.ChoiceField(choices=Side.choices)
     lot = forms.ModelChoiceField(label="Needle (size and lot)", queryset=NeedleLot.objects.none(), to_field_name="code")
-    depth_mm = forms.IntegerField(label="Depth (mm)", min_value=1, max_value=150)
+    # Bounded by the chosen needle's length in clean() (issue 18: a fixed "≤ 150" told a clinician nothing).
+    depth_mm = forms.IntegerField(label="Depth (mm)", min_value=1, max_value=1000)
     technique = forms.ChoiceField(choices=Technique.choices)
     angle = forms.ChoiceField(choices=Angle.choices)
     position = forms.ChoiceField(label="Patient position", choices=Position.choices)
@@ -87,6 +88,17 @@ class InsertionForm(forms.Form):
         self.fields["lot"].queryset = NeedleLot.objects.filter(
             clinic=clinic, expires__gte=timezone.localdate()
         ).order_by("diameter_mm", "length_mm")
+
+    def clean(self):
+        data = super().clean()
+        lot, depth_mm = data.get("lot"), data.get("depth_mm")
+        if lot is not None and depth_mm is not None and depth_mm > lot.length_mm:
+            self.add_error(
+                "depth_mm",
+                f"{depth_mm} mm is deeper than this needle is long: a {lot.length_mm} mm needle reaches "
+                f"{lot.length_mm} mm at most.",
+            )
+        return data
 
 
 class RemovalForm(forms.Form):

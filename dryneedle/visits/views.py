@@ -48,7 +48,8 @@ VISIT_FIELDS = (
 
 
 def _visit(request: ClinicRequest, code, write: bool) -> Visit:
-    qs = Visit.objects.select_related("patient", "episode", "practitioner", "signed_by")
+    # With the appointment it was started from (a visit page links back to it), in the same keyed query.
+    qs = Visit.objects.select_related("patient", "episode", "practitioner", "signed_by", "appointment")
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
@@ -244,13 +245,19 @@ def sign_visit(request: ClinicRequest, code) -> HttpResponse:
         record(
             request, "visit.sign", visit, category="procedure", outcome="invalid", detail="; ".join(e.messages)[:200]
         )
-        messages.error(request, " ".join(e.messages))
+        # The page lists what stops signing next to the button; the banner says so once, not the same words twice.
+        listed = set(services.can_sign(request.user, visit)) if visit.status == Visit.Status.DRAFT else set()
+        rest = [m for m in e.messages if m not in listed]
+        messages.error(request, " ".join(rest) or "Not signed: what stops it is listed next to “Sign the note”.")
     else:
-        messages.success(
-            request,
-            "Signed. The note can no longer be changed; corrections are amendments. The aftercare handout is ready"
-            + (" and was emailed to the patient." if visit.patient.email else "."),
-        )
+        # Only a visit with needles has an aftercare handout (aftercare.services.on_sign): say what really happened.
+        if not Insertion.objects.filter(clinic=visit.clinic_id, visit=visit).exists():
+            handout = " No needle was placed, so there is no aftercare handout."
+        elif visit.patient.email:
+            handout = " The aftercare handout is ready and was emailed to the patient."
+        else:
+            handout = " The aftercare handout is ready to print or hand over (the patient has no email address)."
+        messages.success(request, "Signed. The note can no longer be changed; corrections are amendments." + handout)
     return redirect("visits:detail", visit.code)
 
 

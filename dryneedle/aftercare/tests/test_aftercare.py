@@ -61,6 +61,27 @@ def test_the_breathlessness_warning_follows_the_muscle(alice, ready, lot_a):
     assert rules.WARNING_LOWER_RIBS in services.handout(ready)["warnings"]
 
 
+def test_the_pdf_body_chart_shows_the_needled_sites_in_colour(alice, ready, lot_a, tmp_path):
+    """Issue 18: WeasyPrint ignored the chart's CSS and drew every region black, so the needle sites were invisible on
+    paper. The PDF is rasterised and its colours counted: the regions' pale grey and the needled site's teal."""
+    from PIL import Image
+
+    _signed(ready, alice, lot_a, (("gluteus_medius", "gluteal"),))
+    pdf = client_for(alice).get(f"/aftercare/visits/{ready.code}/handout.pdf").content
+    subprocess.run(["/usr/bin/pdftoppm", "-png", "-r", "110", "-", str(tmp_path / "page")], input=pdf, check=True)
+
+    def near(px, rgb):
+        return all(abs(a - b) <= 12 for a, b in zip(px[:3], rgb, strict=True))
+
+    counts = {"region": 0, "site": 0, "needle": 0}
+    for png in sorted(tmp_path.glob("page*.png")):
+        for px in Image.open(png).convert("RGB").get_flattened_data():
+            counts["region"] += near(px, (0xEE, 0xF1, 0xF5))
+            counts["site"] += near(px, (0x9F, 0xD3, 0xD8))
+            counts["needle"] += near(px, (0x16, 0x54, 0x5B))
+    assert counts["region"] > 2000 and counts["site"] > 30 and counts["needle"] > 5, counts
+
+
 def test_thoracic_needling_adds_the_pneumothorax_warning_and_the_pdf_says_it(alice, ready, lot_a, screening):
 
     s = screened(
@@ -103,9 +124,16 @@ def test_thoracic_needling_adds_the_pneumothorax_warning_and_the_pdf_says_it(ali
 
 
 def test_no_needling_no_handout(alice, ready):
-    visits.sign(ready, alice)
+    ready.patient.email = "lee@example.org"
+    ready.patient.save()
+    c = client_for(alice)
+    r = c.post(f"/visits/{ready.code}/sign/", follow=True)
+    # The message says what happened (issue 18: it said a handout was ready and emailed; none was)
+    page = r.content.decode()
+    assert "No needle was placed, so there is no aftercare handout." in page
+    assert "handout is ready" not in page and len(mail.outbox) == 0
     assert services.on_sign(ready, "http://x") is None
-    assert client_for(alice).get(f"/aftercare/visits/{ready.code}/handout/").status_code == 404
+    assert c.get(f"/aftercare/visits/{ready.code}/handout/").status_code == 404
 
 
 def test_signing_sends_the_handout_link_and_the_patient_reads_it(alice, ready, lot_a, client):

@@ -154,3 +154,46 @@ def test_after_a_seed_postgresql_plans_with_the_real_row_counts():
         cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname IN ('patients_episode', 'visits_visit')")
         planned = dict(cursor.fetchall())
     assert planned == {"patients_episode": Episode.objects.count(), "visits_visit": Visit.objects.count()}
+
+
+def test_the_demo_keeps_the_clinics_working_day():
+    """Issue 18, defect 4: visits started at 02:45 in Denver (09:45 UTC written as local) and appointments sat on
+    days marked "not working". Everything now happens in working hours on the clinic's own clock."""
+    import zoneinfo
+    from collections import Counter
+    from datetime import datetime, timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from dryneedle.appointments import services
+    from dryneedle.appointments.models import Appointment
+
+    noon = datetime(2026, 12, 2, 12, 0, tzinfo=zoneinfo.ZoneInfo("America/Denver"))  # a Wednesday
+    with time_machine.travel(noon, tick=False):
+        seed(300, 3, seed=1, quiet=True)
+        now = timezone.now()
+    for v in Visit.objects.select_related("clinic"):
+        local = timezone.localtime(v.started, zoneinfo.ZoneInfo(v.clinic.timezone))
+        assert local.weekday() < 5 and 8 <= local.hour < 18, (v.clinic.timezone, local)
+        assert v.started + timedelta(minutes=40) <= now  # nothing done in the future
+    hours = {}
+    appts = Appointment.objects.exclude(status="cancelled").select_related("clinic", "practitioner", "visit")
+    for a in appts:
+        local = timezone.localtime(a.start, zoneinfo.ZoneInfo(a.clinic.timezone))
+        key = (a.clinic_id, a.practitioner_id, local.date())
+        if key not in hours:
+            hours[key] = services.hours_on(a.clinic, a.practitioner, local.date())
+        assert any(s <= local.time() and timezone.localtime(a.end, local.tzinfo).time() <= e for s, e in hours[key]), a
+        if a.visit is not None:
+            assert a.status == "attended" and abs(a.visit.started - a.start) < timedelta(minutes=30)
+        if a.status in ("attended", "no_show"):
+            assert a.start <= now
+    # Today in Denver, each practitioner's afternoon is booked (the home page opens on it); drafts are recent only.
+    denver = zoneinfo.ZoneInfo("America/Denver")
+    today = [a for a in appts if a.clinic.timezone == "America/Denver"
+             and timezone.localtime(a.start, denver).date() == noon.date()]  # fmt: skip
+    later = Counter(a.practitioner_id for a in today if a.status == "booked" and a.start > now)
+    staff = Membership.objects.filter(clinic__timezone="America/Denver", role="practitioner")
+    assert later and all(later[m.user_id] >= 2 for m in staff), later
+    assert not Visit.objects.filter(status="draft", started__lt=now - timedelta(days=2)).exists()

@@ -24,6 +24,15 @@ def test_date_ticks_are_days_for_short_spans_and_months_for_long_ones():
     assert years[0] == date(2020, 1, 1) and years[1] == date(2022, 1, 1) and len(years) <= 6
 
 
+def test_date_labels_name_the_year_where_it_starts_and_changes():
+    # Issue 18: "01 Sep" stood for two different years on one chart.
+    months = svgplot.date_ticks(date(2025, 8, 20), date(2026, 10, 1))
+    labels = svgplot.date_labels(months)
+    assert labels == ["Sep 2025", "Dec", "Mar 2026", "Jun", "Sep"]  # two Septembers, told apart
+    days = svgplot.date_ticks(date(2025, 12, 20), date(2026, 1, 20))
+    assert svgplot.date_labels(days) == ["20 Dec 2025", "27 Dec", "03 Jan 2026", "10 Jan", "17 Jan"]
+
+
 def test_the_scale_maps_ends_to_ends_and_flips_for_y():
     y = svgplot.Scale(0, 10, 200, 40)
     assert (y(0), y(10), y(5)) == (200, 40, 120)

@@ -67,7 +67,8 @@ def test_bad_answers_are_refused_and_kept_on_the_form(alice, episode):
     c = client_for(alice)
     before = AuditEvent.objects.count()
     r = c.post(f"/outcomes/episodes/{episode.code}/responses/", {"instrument": "odi", **ODI_16, "lifting": "7"})
-    assert r.status_code == 400 and "sections.lifting: 7 is out of range 0-5" in r.content.decode()
+    # In a clinician's words on the form (issue 18); the API keeps the key (below)
+    assert r.status_code == 400 and "Lifting must be from 0 to 5; 7 was entered." in r.content.decode()
     assert '<option value="3" selected>' in r.content.decode()  # what was chosen stays chosen
     assert not Response.objects.exists()
     assert AuditEvent.objects.filter(id__gt=before, action="response.create", outcome="invalid").exists()

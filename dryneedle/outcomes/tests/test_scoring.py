@@ -365,3 +365,21 @@ def test_odi_percent_is_exact_where_it_can_be():
     r = scoring.score_odi({"sections": sections})
     assert r.score == 28
     assert scoring.change("odi", 40, r.score)["pct30_met"] is True
+
+
+def test_input_errors_said_plainly_for_a_form():
+    """The API names the key; a clinician's form says the same in words (issue 18)."""
+    cases = {
+        ("nprs", '{"score": 11}'): "Score must be from 0 to 10; 11 was entered.",
+        ("odi", '{"sections": {"lifting": 6}}'): "Lifting must be from 0 to 5; 6 was entered.",
+        (
+            "psfs",
+            '{"activities": [{"name": "Walk", "score": 11}]}',
+        ): "Activity 1's score must be from 0 to 10; 11 was entered.",
+        ("rmdq", '{"ticked": [0]}'): "Ticked statement 1 must be from 1 to 24; 0 was entered.",
+        ("nprs", '{"score": "x"}'): "Score must be a whole number from 0 to 10.",
+    }
+    for (instrument, answers), said in cases.items():
+        with pytest.raises(scoring.InputError) as e:
+            scoring.score(instrument, json.loads(answers))
+        assert e.value.plain == said

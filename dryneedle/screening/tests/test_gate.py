@@ -118,6 +118,7 @@ def test_the_page_screens_and_shows_a_cited_decision(as_alice, episode):
     )
     s = Screening.objects.get(episode=episode)
     assert r.status_code == 302 and s.decision == "emergency_referral"
+    assert r["Location"] == f"/screening/{s.code}/"  # a referral keeps the clinician on the screening
     r = as_alice.get(f"/screening/{s.code}/")
     text = r.content.decode()
     assert "Emergency referral" in text and "Finucane 2020" in text and "Needling blocked" in text
@@ -243,3 +244,13 @@ def test_the_api_records_what_was_asked(as_alice, episode):
     body["medical_clearance"] = [{"suspected": "cauda_equina_syndrome", "by": "Dr Ng", "date": "2026-11-20"}]
     r = post_json(as_alice, f"/api/v1/episodes/{episode.code}/screenings", body)
     assert r.status_code == 422
+
+
+def test_a_clear_screening_lands_on_the_episode_where_the_visit_starts(as_alice, episode):
+    """Issue 18: after a screening with nothing left to do, the next step is "Start a visit", on the episode."""
+    data = {"consent": "given", "consent_type": "written", "none_red_flags": "on", "none_contraindications": "on",
+            "pregnancy": "no", "planned_regions": ["gluteal"]}  # fmt: skip
+    r = as_alice.post(f"/screening/episodes/{episode.code}/new/", data, follow=True)
+    assert r.redirect_chain[-1][0] == f"/patients/episodes/{episode.code}/"
+    page = r.content.decode()
+    assert "Screening saved: clear. Needling is allowed." in page and "Start a visit" in page

@@ -8,6 +8,25 @@ register = template.Library()
 
 VIEWS = (("posterior", "Back", 0), ("anterior", "Front", 210))
 
+# The chart's colours as SVG attributes as well as in the stylesheet (web/static/css/dryneedle.css, same values):
+# WeasyPrint does not apply the page's CSS to inline SVG, so the handout PDF drew every region black and the needle
+# sites could not be seen on paper (issue 18). In a browser the stylesheet wins over the attributes.
+INTENSITY = ("#eef1f5", "#fff3c4", "#ffe49a", "#ffd073", "#ffb85c", "#ff9b4a", "#f77b3c", "#e85a32", "#d13b2b",
+             "#b32222", "#8c1414")  # fmt: skip
+
+
+def _paint(mark, site: bool, referral: bool) -> dict:
+    """Fill and stroke of one region, in the stylesheet's order of precedence (referral, site, intensity)."""
+    fill, stroke, width, dash = "#eef1f5", "#8a94a6", ".8", ""
+    if mark:
+        stroke, dash = "#7a1d1d", "3 2"
+        fill = INTENSITY[max(0, min(10, int(mark.get("intensity") or 0)))]
+    if site:
+        fill, stroke, width, dash = "#9fd3d8", "#16545b", "1.6", dash
+    if referral:
+        fill, stroke, width, dash = "#e4d3f3", "#7b4fa6", "1.4", "4 2"
+    return {"fill": fill, "stroke": stroke, "width": width, "dash": dash}
+
 
 @register.inclusion_tag("visits/_bodychart.html")
 def bodychart(
@@ -37,12 +56,14 @@ def bodychart(
             if r.view != view:
                 continue
             mark = by_region.get(r.code)
+            is_site, is_referral = r.code == site or r.code in sites, r.code in referral
             regions.append(
                 {
                     "r": r,
                     "mark": mark,
-                    "site": r.code == site or r.code in sites,
-                    "referral": r.code in referral,
+                    "site": is_site,
+                    "referral": is_referral,
+                    "paint": _paint(mark, is_site, is_referral),
                 }
             )
         # within the view's own box: the patient's left is on the viewer's left only from behind
