@@ -293,9 +293,10 @@ SKIP_PAGES = {
     "login",
     "login_verify",
     "login_unlock",
+    "set_password",
     "logout",
     "switch_clinic",
-}  # see test_login_sessions.py, test_mfa.py
+}  # see test_login_sessions.py, test_mfa.py, dryneedle/accounts/tests/test_staff.py
 
 
 def page_urls():

@@ -129,3 +129,45 @@ def test_text_past_a_limit_is_announced_not_cut(live_server, browser, clinic_a, 
     expect(page.get_by_text(re.compile("at most 100 characters"))).to_be_visible()
     assert not Patient.objects.filter(given_name="Lena").exists()
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reception_books_a_free_time_and_the_practitioner_starts_the_visit_from_it(
+    live_server, browser, clinic_a, width
+):
+    """The issue's path end to end: reception ticks a free time on the booking form; the practitioner's home shows
+    the appointment, "Start visit" opens the needling visit and the appointment is attended."""
+    from dryneedle.appointments.models import Availability
+
+    mei = make_user("mei@a.example", clinic_a, "practitioner", "Mei", "Tanaka", password=PASSWORD)
+    make_user("rey@a.example", clinic_a, "reception", "Rey", "Desk", password=PASSWORD)
+    for wd in range(5):
+        Availability.objects.create(clinic=clinic_a, user=mei, weekday=wd, start=time(9), end=time(17))
+    p = Patient.objects.create(clinic=clinic_a, given_name="Lena", family_name="Berg", birth_date=date(1979, 4, 4),
+                               sex="female", email="lena@mail.example", created_by=mei)  # fmt: skip
+    e = Episode.objects.create(clinic=clinic_a, patient=p, condition="chronic_lbp", clinician=mei,
+                               start_date=MONDAY - timedelta(days=10), created_by=mei)  # fmt: skip
+    screened(e, mei, SCREENING_ANSWERS)
+
+    desk: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    browser_login(desk, live_server.url, "rey@a.example", PASSWORD)
+    desk.goto(f"{live_server.url}/appointments/patients/{p.code}/book/?practitioner=mei@a.example")
+    slots = desk.get_by_role("group", name="Next free times with Mei Tanaka (30 minutes)")
+    first = slots.get_by_role("radio").first
+    label = slots.locator("label").first.inner_text().strip()  # e.g. "Mon 07 Jan 12:30"
+    desk.screenshot(path=SHOTS / f"book-free-times-{width}.png", full_page=True)
+    assert_accessible(desk, f"booking with free times at {width} px")
+    first.check()
+    desk.get_by_role("button", name="Book", exact=True).click()
+    expect(desk.get_by_text(f"Booked 1 appointment from {label} with Mei Tanaka.")).to_be_visible()
+    appt = Appointment.objects.get(patient=p)
+    desk.context.close()
+
+    page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    browser_login(page, live_server.url, "mei@a.example", PASSWORD)
+    expect(page.get_by_role("region", name="Your appointments today (1)")).to_contain_text("Lena Berg")
+    page.get_by_role("button", name="Start visit with Lena Berg").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Needling visit"))).to_be_visible()
+    appt.refresh_from_db()
+    assert appt.status == "attended" and appt.visit is not None and appt.visit.episode == e
+    page.context.close()

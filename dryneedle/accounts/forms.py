@@ -1,5 +1,10 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from dryneedle.accounts.models import Clinic, Role
+from dryneedle.lib.forms import no_nul
 
 
 class LoginForm(AuthenticationForm):
@@ -42,3 +47,28 @@ class MfaSetupForm(CodeForm):
         if not self.user.check_password(self.cleaned_data["password"]):
             raise forms.ValidationError("That is not your password.")
         return self.cleaned_data["password"]
+
+
+class ClinicForm(forms.ModelForm):
+    """What a clinic admin keeps up to date about the clinic (its jurisdiction is set at installation: the rules
+    that follow from it are not a form field)."""
+
+    timezone = forms.ChoiceField(label="Time zone", choices=[])
+
+    class Meta:
+        model = Clinic
+        # The on-call address and phone live with the safety settings (practitioners:clinic_safety): one way each.
+        fields = ["name", "address", "phone", "timezone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones())]
+        for name in ("name", "address", "phone"):
+            self.fields[name].validators.append(no_nul)
+
+
+class StaffForm(forms.Form):
+    first_name = forms.CharField(label="Given name", max_length=150, validators=[no_nul])
+    last_name = forms.CharField(label="Family name", max_length=150, validators=[no_nul])
+    email = forms.EmailField(label="Email (their login)", max_length=150)
+    role = forms.ChoiceField(choices=[("", "Choose a role"), *Role.choices])

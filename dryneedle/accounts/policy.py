@@ -34,9 +34,12 @@ POLICY: dict[str, dict[str, object]] = {
         "GET": PUBLIC,
         "POST": PUBLIC,
     },  # the owner's emailed link; the signed token is the check  # second step; needs a pending login in the session
+    "set_password": {"GET": PUBLIC, "POST": PUBLIC},  # a newcomer's emailed link; the signed token is the check
     # Account
     "logout": {"POST": AUTHENTICATED},
     "home": {"GET": AUTHENTICATED},
+    "clinic_details": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    "add_member": {"POST": frozenset({ADMIN})},
     "mfa_setup": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "switch_clinic": {"POST": AUTHENTICATED},
     # Practitioners: credentials (own, or any member's for a clinic admin: the view checks), verification,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dryneedle.accounts import tokens, views
+from dryneedle.accounts import clinic, tokens, views
 
 # Mounted at the site root: the sign-in pages keep their short addresses, and the
 # token page its old one (bookmarks and the API docs point at it).
@@ -12,5 +12,8 @@ urlpatterns = [
     path("account/two-factor/", views.mfa_setup, name="mfa_setup"),
     path("clinic/", views.switch_clinic, name="switch_clinic"),
     path("healthz/", views.healthz, name="healthz"),
+    path("clinic/details/", clinic.clinic_details, name="clinic_details"),
+    path("clinic/staff/", clinic.add_member, name="add_member"),
+    path("account/set-password/", clinic.set_password, name="set_password"),
     path("practitioners/tokens/", tokens.tokens, name="tokens"),
 ]

@@ -2,7 +2,7 @@ from django import forms
 
 from dryneedle.accounts.models import User
 from dryneedle.adverse_events import rules
-from dryneedle.lib.forms import no_nul
+from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.lib.http import YEARS
 from dryneedle.screening.rules import REGIONS
 
@@ -42,8 +42,8 @@ class FilterForm(forms.Form):
         queryset=None, required=False, to_field_name="username", empty_label="All"
     )
     region = forms.ChoiceField(required=False)
-    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To (exclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="To (exclusive)", required=False, widget=DateInput())
 
     def __init__(self, clinic, *args, **kwargs):
         super().__init__(*args, **kwargs)

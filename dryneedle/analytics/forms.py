@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from dryneedle.analytics import cohort, report
+from dryneedle.lib.forms import DateInput
 from dryneedle.outcomes.models import NAMES
 
 
@@ -10,8 +11,8 @@ class ReportForm(forms.Form):
 
     measure = forms.ChoiceField(label="Measure", choices=[(m, NAMES[m]) for m in report.MEASURES], initial="nprs")
     point = forms.ChoiceField(label="Time point", choices=list(report.POINT_NAMES.items()), initial="discharge")
-    since = forms.DateField(label="Episodes started from", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="Episodes started until", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label="Episodes started from", widget=DateInput())
+    until = forms.DateField(label="Episodes started until", widget=DateInput())
     by = forms.ChoiceField(
         label="Group by",
         required=False,

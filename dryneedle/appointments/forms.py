@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from dryneedle.appointments.models import WEEKDAYS, Appointment, AvailabilityException
-from dryneedle.lib.forms import no_nul
+from dryneedle.lib.forms import DateInput, no_nul
 
 DURATIONS = [(15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "1 hour"), (90, "1 h 30"), (120, "2 hours")]
 
@@ -20,7 +20,7 @@ class BookForm(forms.Form):
         label="Next free times", required=False, widget=forms.RadioSelect,
         error_messages={"invalid_choice": "That time has just been taken: choose another."},
     )  # fmt: skip
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=DateInput())
     time = forms.TimeField(
         label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300}),
         help_text="Empty: the free time ticked above.",
@@ -87,7 +87,7 @@ class AvailabilityForm(forms.Form):
 
 
 class ExceptionForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=DateInput())
     kind = forms.ChoiceField(choices=AvailabilityException.Kind.choices)
     start = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}), help_text="Empty: all day")
     end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))

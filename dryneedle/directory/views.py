@@ -19,7 +19,7 @@ from dryneedle.appointments import services as booking
 from dryneedle.audit.log import record
 from dryneedle.directory import services
 from dryneedle.directory.models import ConsultationRequest, Listing
-from dryneedle.lib.forms import add_errors, no_nul
+from dryneedle.lib.forms import DateInput, add_errors, no_nul
 from dryneedle.patients import services as patients
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.models import Sex
@@ -147,9 +147,9 @@ def inbox(request: ClinicRequest) -> HttpResponse:
 class ConvertForm(forms.Form):
     given_name = forms.CharField(max_length=100, validators=[no_nul])
     family_name = forms.CharField(max_length=100, validators=[no_nul])
-    birth_date = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.DateField(label="Date of birth", widget=DateInput())
     sex = forms.ChoiceField(choices=Sex.choices)
-    date = forms.DateField(label="Consultation date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="Consultation date", required=False, widget=DateInput())
     time = forms.TimeField(label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
 
 

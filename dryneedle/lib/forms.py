@@ -30,3 +30,13 @@ def uuid_or_none(value):
 def error_text(form) -> str:
     """Every message of a bound, invalid form as one line (for a flash message or an audit detail)."""
     return " ".join(str(message) for messages in form.errors.values() for message in messages)
+
+
+class DateInput(forms.DateInput):
+    """A native date picker. It only understands ISO dates, whatever the site's locale: with the locale's format
+    (en-gb: 07/01/2030) a date given back to the form, after an error or as its initial value, showed empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

@@ -1,18 +1,9 @@
 from django import forms
 from django.utils import timezone
 
-from dryneedle.lib.forms import no_nul
+from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.patients.conditions import CHOICES
 from dryneedle.patients.models import Episode, Sex
-
-
-class DateInput(forms.DateInput):
-    """A native date picker. It only understands ISO dates, whatever the site's locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PatientForm(forms.Form):

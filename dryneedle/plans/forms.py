@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from dryneedle.lib.forms import no_nul
+from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.plans import exercises, rules
 from dryneedle.plans.models import PRIMARY_MEASURES, Review
 
@@ -24,7 +24,7 @@ class MaintenanceForm(forms.Form):
         label="Follow-up visit every (weeks)", required=False, min_value=1, max_value=52
     )
     maintenance_until = forms.DateField(
-        label="Maintenance until", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="Maintenance until", required=False, widget=DateInput(),
         help_text="Empty: a year after discharge.",
     )  # fmt: skip
 
@@ -63,7 +63,7 @@ class GoalForm(forms.Form):
     activity = forms.CharField(max_length=200, validators=[no_nul])
     baseline = forms.DecimalField(required=False, **SCORE)
     target = forms.DecimalField(**SCORE)
-    target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(required=False, widget=DateInput())
 
     def clean(self):
         d = super().clean()

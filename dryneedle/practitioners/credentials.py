@@ -14,7 +14,7 @@ from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import error_text, no_nul
+from dryneedle.lib.forms import DateInput, error_text, no_nul
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential, CredentialVerification, JurisdictionRule, LocalRuleAttestation
 
@@ -33,8 +33,8 @@ class CredentialForm(forms.Form):
     jurisdiction = forms.CharField(required=False, max_length=10, validators=[no_nul], help_text="e.g. US-CO, CA-AB")
     hours_in_person = forms.IntegerField(label="Hours in person", required=False, min_value=0, max_value=5000)
     hours_online = forms.IntegerField(label="Hours online", required=False, min_value=0, max_value=5000)
-    issued = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    expires = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    issued = forms.DateField(widget=DateInput())
+    expires = forms.DateField(required=False, widget=DateInput())
     certificate = forms.FileField(required=False, help_text="PDF, PNG or JPEG, at most 5 MB")
 
     def clean_certificate(self):
@@ -243,7 +243,7 @@ class AttestationForm(forms.Form):
         max_length=400,
         validators=[no_nul],
     )
-    checked_on = forms.DateField(label="Checked on", widget=forms.DateInput(attrs={"type": "date"}))
+    checked_on = forms.DateField(label="Checked on", widget=DateInput())
 
     def clean_checked_on(self):
         d = self.cleaned_data["checked_on"]

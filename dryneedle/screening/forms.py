@@ -1,6 +1,6 @@
 from django import forms
 
-from dryneedle.lib.forms import no_nul
+from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.screening import rules
 from dryneedle.screening.models import Screening
 
@@ -85,7 +85,7 @@ class ScreeningForm(forms.Form):
                 label="Cleared by (physician)", required=False, max_length=200, validators=[no_nul]
             )
             self.fields[f"clear_{p}_date"] = forms.DateField(
-                label="Date of the clearance", required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label="Date of the clearance", required=False, widget=DateInput()
             )
 
     def grouped_findings(self):

@@ -1,7 +1,6 @@
 from django import forms
 
-from dryneedle.lib.forms import no_nul
-from dryneedle.patients.forms import DateInput
+from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.screening.rules import REGIONS
 from dryneedle.visits import bodymap
 from dryneedle.visits.depth import PROTECTIVE

@@ -1,5 +1,6 @@
 """Appointments: hours, booking without double-booking (also under concurrency), status, reminders, the feed."""
 
+import re
 import threading
 from datetime import date, datetime, time, timedelta
 
@@ -113,6 +114,41 @@ def test_book_page_refuses_overlap_and_keeps_the_form(alice, bob, clinic_a, hour
     assert r.status_code == 400 and "already booked Mon 07 Jan 10:00–10:30" in html and "Parking at the back" in html
     r = c.post(f"/appointments/patients/{other.code}/book/", body | {"time": "10:30"})
     assert r.status_code == 302 and Appointment.objects.filter(patient=other).count() == 1
+
+
+def test_free_times_skip_the_busy_the_day_off_and_the_past(alice, clinic_a, hours, patient):
+    """Issue 18: the booking form offers the next free times instead of an empty date field."""
+    _book(clinic_a, alice, patient, at(MONDAY, 10, 30))  # 10:30-11:00 taken
+    AvailabilityException.objects.create(clinic=clinic_a, user=alice, date=MONDAY + timedelta(days=1), kind="off")
+    free = services.free_slots(clinic_a, alice, at(MONDAY, 10, 10), n=7)
+    assert free == [at(MONDAY, 11), at(MONDAY, 11, 30), at(MONDAY, 12), at(MONDAY, 13, 30), at(MONDAY, 14),
+                    at(MONDAY, 14, 30), at(MONDAY, 15)]  # fmt: skip
+    later = services.free_slots(clinic_a, alice, at(MONDAY, 16, 40), n=20)
+    assert later[0] == at(MONDAY + timedelta(days=2), 9)  # Tuesday is a day off; Monday is over
+    assert all(t.weekday() < 5 for t in later)  # no weekend hours
+    # An hour-long visit needs the whole hour free
+    assert services.free_slots(clinic_a, alice, at(MONDAY, 10, 0), minutes=60, n=1) == [at(MONDAY, 11)]
+
+
+def test_booking_by_ticking_a_free_time(bob, alice, clinic_a, hours, patient):
+    with time_machine.travel(at(MONDAY, 8), tick=False):
+        c = client_for(bob)  # signed in at that hour (a session idle for years would have ended)
+        page = c.get(f"/appointments/patients/{patient.code}/book/?practitioner=alice@a.example").content.decode()
+        assert "Next free times with Alice Archer" in page and 'value="2030-01-07T09:00"' in page
+        # The date picker shows its date (a locale-formatted 07/01/2030 showed an empty field)
+        assert re.search(r'<input type="date" name="date" value="2030-01-07"', page)
+        body = {"practitioner": "alice@a.example", "kind": "dry_needling", "date": MONDAY.isoformat(), "time": "",
+                "slot": "2030-01-07T09:30", "minutes": "30", "repeat": "1", "every_days": "7"}  # fmt: skip
+        r = c.post(f"/appointments/patients/{patient.code}/book/", body)
+        assert r.status_code == 302
+        assert Appointment.objects.get(patient=patient).start == at(MONDAY, 9, 30)
+        # The time just taken is no longer offered; ticking it again is refused with a plain message
+        r = c.post(f"/appointments/patients/{patient.code}/book/", body)
+        assert r.status_code == 400 and "That time has just been taken: choose another." in r.content.decode()
+        # Neither a free time nor a start time: said so
+        r = c.post(f"/appointments/patients/{patient.code}/book/", body | {"slot": ""})
+        assert r.status_code == 400 and "Tick one of the free times, or type a start time." in r.content.decode()
+    assert Appointment.objects.filter(patient=patient).count() == 1
 
 
 def test_status_changes(alice, clinic_a, patient):

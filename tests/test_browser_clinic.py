@@ -1,0 +1,42 @@
+"""The clinic admin keeps the clinic's details and adds a member of staff, in the browser (issue 18, defect 20) —
+desktop and phone, axe, screenshots."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import admin_browser, assert_accessible, make_user, nav
+from dryneedle.accounts.models import Clinic, Membership
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a long enough passphrase"
+SHOTS = Path("var/screenshots")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_admin_edits_the_clinic_and_adds_a_receptionist(live_server, browser, clinic_a, width):
+    make_user("ada@a.example", clinic_a, "clinic_admin", "Ada", "Admin", password=PASSWORD)
+    page = admin_browser(browser, live_server.url, "ada@a.example", PASSWORD)
+    page.set_viewport_size({"width": width, "height": 900})
+    nav(page, "Clinic details & staff")
+    expect(page.get_by_role("heading", name="Clinic A", exact=True)).to_be_visible()
+    details = page.get_by_role("region", name="The clinic's details")
+    details.get_by_label("Address").fill("12 Larimer St, Denver")
+    details.get_by_label("Time zone").select_option("America/Edmonton")
+    details.get_by_role("button", name="Save the details").click()
+    expect(page.get_by_text("The clinic's details are saved.")).to_be_visible()
+    assert Clinic.objects.get(pk=clinic_a.pk).timezone == "America/Edmonton"
+
+    staff = page.get_by_role("region", name="Add a member of staff")
+    staff.get_by_label("Given name").fill("Noor")
+    staff.get_by_label("Family name").fill("Haddad")
+    staff.get_by_label("Email (their login)").fill("noor@a.example")
+    staff.get_by_label("Role").select_option(label="Reception")
+    staff.get_by_role("button", name="Add to the clinic").click()
+    expect(page.get_by_text("Noor Haddad is now reception here; they have an email with a link")).to_be_visible()
+    assert Membership.objects.get(user__username="noor@a.example").role == "reception"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"clinic-details-{width}.png", full_page=True)
+    assert_accessible(page, f"clinic details at {width} px")
+    page.context.close()
