@@ -95,7 +95,13 @@ def profile(request: ClinicRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "directory/profile.html",
-        {"p": services.profile(listing), "form": form, "problem": problem, "stamp": services.form_stamp()},
+        {
+            "p": services.profile(listing),
+            "form": form,
+            "problem": problem,
+            "stamp": services.form_stamp(),
+            "experience_definition": gate.EXPERIENCE_DEFINITION,
+        },
         status=429 if problem in services.FLOOD else (400 if request.method == "POST" else 200),
     )
 

@@ -81,6 +81,8 @@ def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
         if error:
             record(request, "link.step", link, patient=link.patient, outcome="invalid", category="outcomes")
             ctx.update({"error": error, "value": value if screen.instrument == "psfs" else ""})
+            if screen.instrument == "psfs":  # the fields again, with what was typed in them (issue 18, defect 3)
+                ctx["rows"] = _typed_rows(request.POST)
             return render(request, "outcomes/patient_step.html", ctx, status=400)
         with transaction.atomic():
             locked = PatientLink.objects.select_for_update().get(pk=link.pk)
@@ -106,6 +108,14 @@ def _earlier_activities(link) -> list[dict]:
         .first()
     )
     return [{"name": a.get("name", ""), "score": ""} for a in first.answers.get("activities", [])] if first else []
+
+
+def _typed_rows(post) -> list[tuple[int, str, str]]:
+    """The PSFS rows exactly as the patient typed them, the wrong one included, to correct in place."""
+    return [
+        (i, post.get(f"activity_{i}", "")[:200].replace("\x00", ""), post.get(f"score_{i}", "")[:3])
+        for i in range(1, scoring.PSFS_MAX_ACTIVITIES + 1)
+    ]
 
 
 def _psfs_rows(acts) -> list[tuple[int, str, str]]:

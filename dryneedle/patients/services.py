@@ -105,6 +105,23 @@ def discharge_episode(episode: Episode, user, date, reason: str, note: str = "")
     episode.save()
 
 
+def possible_duplicates(clinic, data: dict, limit: int = 5):
+    """The clinic's patients a new record may duplicate: the same name and date of birth, the same email, or the
+    same phone number (by its digits). Asked before adding one (issue 18); records entered in error are left out."""
+    given, family = data.get("given_name", "").strip(), data.get("family_name", "").strip()
+    same = Q(given_name__iexact=given, family_name__iexact=family, birth_date=data.get("birth_date"))
+    email = (data.get("email") or "").strip()
+    if email:
+        same |= Q(email__iexact=email)
+    qs = Patient.objects.filter(clinic=clinic).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    matches = list(qs.filter(same).order_by("family_name", "given_name")[:limit])
+    digits = "".join(ch for ch in data.get("phone") or "" if ch.isdigit())
+    if len(digits) >= 7:
+        seen = {p.pk for p in matches}
+        matches += [p for p in search(qs, phone=digits)[:limit] if p.pk not in seen]
+    return matches[:limit]
+
+
 def search(qs, q: str = "", birth_date=None, phone: str = ""):
     """Patients of ``qs`` matching every part given: each word of ``q`` in a name or the phone, the exact date
     of birth, the phone's digits. The page and the API search the same way."""

@@ -65,6 +65,13 @@ def list_patients(request: ClinicRequest) -> HttpResponse:
 def add_patient(request: ClinicRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # The same person may already be here (issue 18): offer the record found before adding another.
+        matches = [] if request.POST.get("confirm_new") else services.possible_duplicates(
+            request.membership.clinic, form.cleaned_data
+        )  # fmt: skip
+        if matches:
+            record(request, "patient.list", detail=f"possible duplicates of a new record: {len(matches)}")
+            return render(request, "patients/form.html", {"form": form, "title": "Add a patient", "matches": matches})
         try:
             with transaction.atomic():
                 patient = services.create_patient(request.membership.clinic, request.user, form.cleaned_data)

@@ -230,7 +230,13 @@ def team(request: ClinicRequest) -> HttpResponse:
     return render(
         request,
         "practitioners/team.html",
-        {"rows": rows, "local": local, "attest_form": AttestationForm(), "clinic": clinic},
+        {
+            "rows": rows,
+            "local": local,
+            "attest_form": AttestationForm(),
+            "clinic": clinic,
+            "experience_definition": gate.EXPERIENCE_DEFINITION,
+        },
     )
 
 

@@ -129,6 +129,14 @@ class Experience:
 records_of = Hook("practitioners.records_of", "(user) -> (back-pain episodes led, needling visits signed)")
 
 
+# One definition of experience, said on every page that shows it (the Team page and the public profile).
+EXPERIENCE_DEFINITION = (
+    "Counted from dryneedle's records in every clinic the practitioner works in, not claimed: episodes of back-pain "
+    "care they lead (not entered in error) and needling visits they signed with at least one needle; years since "
+    "their first verified dry-needling certification."
+)
+
+
 def experience(user, on=None) -> Experience:
     """Counted from the practitioner's own records, not claimed: episodes led, visits signed, years certified."""
     on = on or timezone.localdate()

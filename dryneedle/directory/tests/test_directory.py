@@ -135,6 +135,12 @@ def test_experience_and_credentials_on_the_profile_are_counted_not_claimed(liste
     assert "1 episode of back-pain care led" in html and "0 dry-needling visits" in html
     assert CANARY not in html
     assert "54 hours in person" in html and "5 years since first certified" in html
+    # On a phone the page is one column: the way to ask and where and when come before the reviews (issue 18)
+    assert (
+        html.index('href="#req-h">Ask for a first consultation')
+        < html.index("Where and when")
+        < html.index("Reviews from patients")
+    )
 
 
 def test_only_a_patient_with_a_completed_episode_reviews_once(

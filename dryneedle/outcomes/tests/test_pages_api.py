@@ -155,6 +155,10 @@ def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode
     assert "Activities that matter to you" in client.get(url).content.decode()
     r = client.post(f"{url}?step={n - 1}", {"activity_1": "Lift my son", "score_1": "11"})
     assert r.status_code == 400 and "choose a rating from 0 to 10" in r.content.decode()
+    # The fields come back with what was typed, to correct in place (issue 18: they vanished until "Back")
+    html = r.content.decode()
+    assert 'name="activity_1"' in html and 'value="Lift my son"' in html and 'value="11"' in html
+    assert 'name="activity_5"' in html
     client.post(
         f"{url}?step={n - 1}", {"activity_1": "Lift my son", "score_1": "3", "activity_2": "Golf", "score_2": "5"}
     )

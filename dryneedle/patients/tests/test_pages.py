@@ -123,6 +123,26 @@ def test_it_adds_a_patient(as_bob, clinic_a, bob):
     assert row.patient == p.code
 
 
+def test_adding_someone_already_here_offers_the_existing_record(as_bob, clinic_a, patient, foreign_patient):
+    """Issue 18: a duplicate by name and date of birth, email or phone is offered before a second record is made."""
+    same = {**NEW_PATIENT, "given_name": "grace", "family_name": "HOPPER", "birth_date": "1960-12-09",
+            "email": "", "phone": ""}  # fmt: skip
+    r = as_bob.post(reverse("patients:add"), same)
+    html = r.content.decode()
+    assert r.status_code == 200 and "This may be someone already here" in html
+    assert reverse("patients:detail", args=[patient.code]) in html and "Add as a new patient" in html
+    assert Patient.objects.filter(clinic=clinic_a).count() == 1  # nothing added yet
+    by_phone = {**NEW_PATIENT, "phone": "(303) 555-0111"}  # Grace's number, written another way
+    assert "This may be someone already here" in as_bob.post(reverse("patients:add"), by_phone).content.decode()
+    # Another clinic's patients are never offered
+    other = {**NEW_PATIENT, "given_name": foreign_patient.given_name, "family_name": foreign_patient.family_name,
+             "birth_date": foreign_patient.birth_date.isoformat()}  # fmt: skip
+    assert as_bob.post(reverse("patients:add"), other).status_code == 302
+    # Confirmed: a new record is added
+    r = as_bob.post(reverse("patients:add"), {**same, "confirm_new": "1"})
+    assert r.status_code == 302 and Patient.objects.filter(clinic=clinic_a, family_name__iexact="hopper").count() == 2
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

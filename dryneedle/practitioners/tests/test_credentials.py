@@ -168,6 +168,28 @@ def test_experience_is_counted_from_records(alice, episode, insertion, screening
     assert (e.back_pain_episodes, e.needling_visits, e.years_certified) == (2, 1, 5)
 
 
+def test_the_team_page_and_the_public_profile_count_experience_the_same_way(alice, admin, episode, clinic_a, clinic_b):
+    """Issue 18: the Team page and the directory counted a practitioner's experience differently; one definition
+    (gate.EXPERIENCE_DEFINITION), records from every clinic, said on both pages."""
+    from django.test import Client
+
+    from conftest import make_listing
+    from dryneedle.accounts.models import Membership
+    from dryneedle.patients.models import Episode, Patient
+
+    certify(alice)
+    Membership.objects.create(user=alice, clinic=clinic_b, role="practitioner")
+    other = Patient.objects.create(clinic=clinic_b, given_name="Bo", family_name="Ek", birth_date=date(1970, 1, 1),
+                                   sex="male")  # fmt: skip
+    Episode.objects.create(clinic=clinic_b, patient=other, condition="chronic_lbp", clinician=alice)
+    listing = make_listing(alice, clinic_a)
+    team = client_for(admin).get("/practitioners/team/").content.decode()
+    profile = Client().get(f"/directory/{listing.slug}/").content.decode()
+    assert "2 back-pain episodes" in team and "2 episodes of back-pain care led" in profile
+    for page in (team, profile):
+        assert "in every clinic the practitioner works in, not claimed" in page
+
+
 def test_bad_uploads_and_dates_are_refused_and_nothing_is_stored(alice):
     c = client_for(alice)
     base = {"kind": "dn_certification", "profession": "physiotherapist", "title": "DN", "issuer": "Course",
