@@ -6,16 +6,25 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dryneedle.accounts.access import allowed
+from dryneedle.accounts.models import Role
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib import csvout
 from dryneedle.lib.http import BadQuery, query_choice, query_datetime
 from dryneedle.lib.sql import stream
+from dryneedle.patients.models import Patient
 
 # Sortable columns (ONC 170.315(d)(3): sort by each element). Anything else is a 400.
 SORTS = {name: name for name in ("ts", "username", "patient", "action", "category", "object_type", "outcome", "ip")}
 SORTS.update({"-" + k: "-" + v for k, v in list(SORTS.items())})
+# What the sort menu says (issue 18: it said "ts ↓").
+SORT_LABELS = {"ts": "Time", "username": "User", "patient": "Patient", "action": "Action", "category": "Data",
+               "object_type": "Record type", "outcome": "Outcome", "ip": "Address"}  # fmt: skip
+# Suggestions for the action filter (it matches the start of the action; any text may be typed).
+ACTION_PREFIXES = ("patient.", "episode.", "screening.", "visit.", "response.", "appointment.", "plan.",
+                   "adverse_event.", "checkin.", "handout.", "login", "logout", "audit.", "access.", "emergency",
+                   "staff.", "clinic.", "token.")  # fmt: skip
 
 # The export: every hashed field but the internal user id, then the row hash to check against.
 COLUMNS = (*(f for f in AuditEvent.HASHED if f != "user_id"), "row_hash")
@@ -55,6 +64,16 @@ def audit_log(request: ClinicRequest) -> HttpResponse:
     record(request, "audit.view", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
     params = request.GET.copy()
     params.pop("page", None)
+    # Patients by name for a clinic admin, who may read the clinic's records; an auditor sees the record's code.
+    names = {}
+    if request.membership.role == Role.CLINIC_ADMIN:
+        codes = {e.patient for e in page.object_list if e.patient}
+        rows = Patient.objects.filter(clinic=request.membership.clinic, code__in=codes)
+        names = {
+            code: f"{given} {family}" for code, given, family in rows.values_list("code", "given_name", "family_name")
+        }
+    for e in page.object_list:
+        e.patient_name = names.get(e.patient, "")
     return render(
         request,
         "care/audit_log.html",
@@ -65,7 +84,9 @@ def audit_log(request: ClinicRequest) -> HttpResponse:
             "sort": sort,
             "params": params.urlencode(),
             "outcomes": AuditEvent.Outcome.choices,
-            "sorts": [k for k in SORTS if not k.startswith("-")],
+            "sorts": [(k, SORT_LABELS[k]) for k in SORTS if not k.startswith("-")],
+            "action_prefixes": ACTION_PREFIXES,
+            "clinic_zone": request.membership.clinic.timezone,
         },
     )
 

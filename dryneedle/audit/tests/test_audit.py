@@ -3,6 +3,7 @@
 import csv
 import io
 import random
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -329,3 +330,20 @@ def test_csv_cells_keep_numbers_and_plain_text():
         "'@sum",
         "'\tx",
     ]
+
+
+def test_the_log_reads_as_a_clinic_admin_needs_it(as_admin, as_audrey, clinic_a, patient):
+    """Issue 18: times in the clinic's zone beside UTC, patients by name for an admin (a code for an auditor, who
+    may not read patient records), a sort menu in words, suggestions for the action filter."""
+    from django.utils import timezone
+
+    record(None, "patient.view", clinic=clinic_a, patient=patient)
+    row = AuditEvent.objects.filter(action="patient.view").latest("id")
+    local = timezone.localtime(row.ts, zoneinfo.ZoneInfo("America/Denver"))
+    html = as_admin.get("/audit/").content.decode()
+    assert "Time (America/Denver; UTC)" in html and local.strftime("%Y-%m-%d %H:%M:%S") in html
+    assert "Grace Hopper" in html
+    assert ">Time, newest first</option>" in html and "ts ↓" not in html
+    assert '<option value="patient.">' in html
+    html = as_audrey.get("/audit/").content.decode()
+    assert "Grace Hopper" not in html and str(patient.code)[:8] in html
