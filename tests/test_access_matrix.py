@@ -56,6 +56,7 @@ PAGE_OBJECT = {
     "visits:add_needle": "visit",
     "visits:sign": "visit",
     "visits:remove_needle": "insertion",
+    "visits:remove_needles": "visit",
     "visits:amend": "visit",
     "visits:needle_incident": "insertion",
     "visits:examine": "visit",

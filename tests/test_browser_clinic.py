@@ -40,3 +40,24 @@ def test_the_admin_edits_the_clinic_and_adds_a_receptionist(live_server, browser
     page.screenshot(path=SHOTS / f"clinic-details-{width}.png", full_page=True)
     assert_accessible(page, f"clinic details at {width} px")
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_admin_reads_the_running_numbers_and_downloads_them(live_server, browser, clinic_a, alice, width):
+    make_user("ada@a.example", clinic_a, "clinic_admin", "Ada", "Admin", password=PASSWORD)
+    page = admin_browser(browser, live_server.url, "ada@a.example", PASSWORD)
+    page.set_viewport_size({"width": width, "height": 900})
+    nav(page, "Running numbers")
+    expect(page.get_by_role("heading", name="The clinic's running numbers")).to_be_visible()
+    expect(page.get_by_role("region", name="Utilisation", exact=True)).to_contain_text("Alice Archer")
+    expect(page.get_by_role("region", name="Late cancellations")).to_contain_text("less than 24 hours before")
+    page.get_by_label("From").fill("2026-01-01")
+    page.get_by_label("To (inclusive)").fill("2026-06-30")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("1 Jan 2026 to 30 Jun 2026")).to_be_visible()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="CSV").click()
+    assert Path(dl.value.path()).read_text().startswith("figure,for,count,of,percent")
+    page.screenshot(path=SHOTS / f"running-numbers-{width}.png", full_page=True)
+    assert_accessible(page, f"running numbers at {width} px")
+    page.context.close()

@@ -90,6 +90,7 @@ POLICY: dict[str, dict[str, object]] = {
     "visits:save": {"POST": frozenset({PRACT})},
     "visits:add_needle": {"POST": frozenset({PRACT})},
     "visits:remove_needle": {"POST": frozenset({PRACT})},
+    "visits:remove_needles": {"POST": frozenset({PRACT})},
     "visits:sign": {"POST": frozenset({PRACT})},
     "visits:amend": {"POST": frozenset({PRACT})},
     "visits:needle_incident": {"POST": frozenset({PRACT})},
@@ -116,6 +117,8 @@ POLICY: dict[str, dict[str, object]] = {
     "analytics:csv": {"GET": CLINICAL},
     "analytics:episodes": {"GET": CLINICAL},
     "analytics:group": {"GET": frozenset({ADMIN})},
+    "analytics:operations": {"GET": frozenset({ADMIN})},  # the clinic's running numbers
+    "analytics:operations_csv": {"GET": frozenset({ADMIN})},
     "aftercare:handout": {"GET": CLINICAL},
     "aftercare:handout_pdf": {"GET": CLINICAL},
     "aftercare:acknowledge": {"POST": CLINICAL},

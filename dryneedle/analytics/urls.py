@@ -10,4 +10,6 @@ urlpatterns = [
     path("effectiveness.csv", views.report_csv, name="csv"),
     path("effectiveness/episodes/", views.episodes, name="episodes"),
     path("group/", views.group_report, name="group"),
+    path("operations/", views.operations_report, name="operations"),
+    path("operations.csv", views.operations_csv, name="operations_csv"),
 ]

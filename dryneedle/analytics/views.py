@@ -1,8 +1,10 @@
 """The effectiveness report's pages: the report, its PDF and CSV, the episodes behind a number, the group view."""
 
 import io
+from datetime import timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -11,11 +13,12 @@ from django.utils import timezone
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Clinic, Role
 from dryneedle.accounts.request import ClinicRequest
-from dryneedle.analytics import charts, cohort, evidence, report
+from dryneedle.analytics import charts, cohort, evidence, operations, report
 from dryneedle.analytics.forms import ReportForm
 from dryneedle.audit.log import record
 from dryneedle.lib import csvout
-from dryneedle.lib.forms import error_text
+from dryneedle.lib.forms import DateInput, error_text
+from dryneedle.lib.http import BadQuery
 from dryneedle.outcomes import scoring
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
@@ -219,3 +222,54 @@ def group_report(request: ClinicRequest) -> HttpResponse:
          "definitions": report.definitions(d["measure"], d["point"], *report.mic_for(clinics, d["measure"]),
                                            d["since"], d["until"])},
     )  # fmt: skip
+
+
+class PeriodForm(forms.Form):
+    first = forms.DateField(label="From", widget=DateInput())
+    last = forms.DateField(label="To (inclusive)", widget=DateInput())
+
+    def clean(self):
+        d = super().clean()
+        if d.get("first") and d.get("last"):
+            if d["last"] < d["first"]:
+                raise forms.ValidationError("'To' must not be before 'From'.")
+            if (d["last"] - d["first"]).days > 366:
+                raise forms.ValidationError("Choose at most a year.")
+        return d
+
+
+def _operations(request: ClinicRequest):
+    today = timezone.localdate()
+    data = request.GET if request.GET.get("first") or request.GET.get("last") else None
+    form = PeriodForm(data, initial={"first": today - timedelta(days=89), "last": today})
+    if data is not None and not form.is_valid():
+        raise BadQuery(error_text(form))
+    first, last = (
+        (form.cleaned_data["first"], form.cleaned_data["last"]) if data else (today - timedelta(days=89), today)
+    )
+    return form, operations.build(request.membership.clinic, first, last, timezone.now())
+
+
+@allowed
+@reads_from_replica
+def operations_report(request: ClinicRequest) -> HttpResponse:
+    """The clinic's running numbers, each with its definition (clinic admins)."""
+    form, r = _operations(request)
+    record(request, "operations.view", category="analytics", detail=f"{r.first}..{r.last}")
+    return render(request, "analytics/operations.html", {"form": form, "r": r, "d": operations.DEFINITIONS,
+                                                          "late_hours": operations.LATE_CANCEL_HOURS,
+                                                          "query": request.GET.urlencode()})  # fmt: skip
+
+
+@allowed
+@reads_from_replica
+def operations_csv(request: ClinicRequest) -> HttpResponse:
+    _form, r = _operations(request)
+    record(request, "operations.export", category="analytics", detail=f"{r.first}..{r.last}")
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="operations-{r.first}-{r.last}.csv"'
+    w = csvout.Writer(response)
+    w.writerow(["figure", "for", "count", "of", "percent"])
+    for row in operations.rows(r):
+        w.writerow(row)
+    return response

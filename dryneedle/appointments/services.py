@@ -65,6 +65,18 @@ def hours_on(clinic, user, day: date) -> list[tuple[time, time]]:
     return _hours(weekly, list(AvailabilityException.objects.filter(clinic=clinic, user=user, date=day)), day)
 
 
+def working_minutes(clinic, user, first: date, last: date) -> int:
+    """Minutes of working hours from ``first`` to ``last`` inclusive (weekly hours, extra hours, time off), in two
+    queries: what utilisation is counted against (analytics/operations.py)."""
+    weekly = list(Availability.objects.filter(clinic=clinic, user=user))
+    exceptions = list(AvailabilityException.objects.filter(clinic=clinic, user=user, date__gte=first, date__lte=last))
+    total, day = 0, first
+    while day <= last:
+        total += sum((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute) for s, e in _hours(weekly, exceptions, day))
+        day += timedelta(days=1)
+    return total
+
+
 def free_slots(clinic, user, after: datetime, minutes: int = 30, n: int = 8, days: int = 28) -> list[datetime]:
     """The next ``n`` free starts of ``minutes`` in ``user``'s working hours after ``after``, on the half hour (or
     the quarter for a 15-minute visit), in three queries whatever the window: what the booking form offers instead

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:code>/save/", views.save_visit, name="save"),
     path("<uuid:code>/needles/", views.add_needle, name="add_needle"),
     path("needles/<uuid:code>/remove/", views.remove_needle, name="remove_needle"),
+    path("<uuid:code>/needles/count-out/", views.remove_needles, name="remove_needles"),
     path("needles/<uuid:code>/incident/", views.needle_incident, name="needle_incident"),
     path("<uuid:code>/sign/", views.sign_visit, name="sign"),
     path("<uuid:code>/amend/", views.amend_visit, name="amend"),

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
@@ -45,6 +46,31 @@ VISIT_FIELDS = (
     "immediate_events",
     "notes",
 )
+# The page saves its steps where they are (issue 18): steps 1-2 before the needles, step 5 after them. A POST without
+# a part (the API's way, or an older page) saves every field.
+PARTS = {
+    "before": ("pre_nprs", "hand_hygiene", "clean_field", "skin_prep_agent", "sterile_single_use"),
+    "after": ("post_nprs", "post_massage_stretch", "immediate_events", "notes"),
+}
+
+
+def _form_data(visit: Visit, post, part: str | None):
+    """The posted fields of ``part``, and the visit's saved values for the others (a checkbox absent from a form
+    that does not show it is not an unticked box)."""
+    if part is None:
+        return post
+    data = post.copy()
+    for f in VISIT_FIELDS:
+        if f in PARTS[part]:
+            continue
+        value = getattr(visit, f)
+        data.pop(f, None)
+        if isinstance(value, bool):
+            if value:
+                data[f] = "on"
+        elif value is not None:
+            data[f] = str(value)
+    return data
 
 
 def _visit(request: ClinicRequest, code, write: bool) -> Visit:
@@ -71,6 +97,8 @@ def _page(
 ) -> HttpResponse:
     gate = needling_gate(visit.episode)
     needles = list(visit.insertions.select_related("lot", "incident", "trigger_point").order_by("time_in", "id"))
+    for number, n in enumerate(needles, 1):
+        n.number = number  # as the table numbers them
     if needle_form is None:
         # The next needle starts from the last one's needle, position and technique: fewer taps per needle.
         last = needles[-1] if needles else None
@@ -88,6 +116,7 @@ def _page(
             "episode": visit.episode,
             "gate": gate,
             "needles": needles,
+            "still_in": [n for n in needles if n.time_out is None and getattr(n, "incident", None) is None],
             "counts": {"inserted": len(needles), "removed": sum(1 for n in needles if n.time_out)},
             "visit_form": visit_form or VisitForm(initial=_initial(visit, offered)),
             "nprs_today": offered,
@@ -140,8 +169,14 @@ def visit_detail(request: ClinicRequest, code) -> HttpResponse:
 @allowed
 def save_visit(request: ClinicRequest, code) -> HttpResponse:
     visit = _visit(request, code, write=True)
-    form = VisitForm(request.POST)
-    marks, chart_errors, raw = read_pain_chart(request.POST)
+    part = request.POST.get("part")
+    part = part if part in PARTS else None
+    form = VisitForm(_form_data(visit, request.POST, part))
+    chart_errors: list[str]
+    if part == "after":  # the pain drawing is step 1: kept as saved
+        marks, chart_errors, raw = visit.pain_chart, [], None
+    else:
+        marks, chart_errors, raw = read_pain_chart(request.POST)
     if visit.status != Visit.Status.DRAFT:
         record(request, "visit.update", visit, category="procedure", outcome="invalid", detail="signed")
         messages.error(request, "This visit is signed: corrections are amendments.")
@@ -158,8 +193,8 @@ def save_visit(request: ClinicRequest, code) -> HttpResponse:
         visit.updated_by = request.user
         visit.save()
         record(request, "visit.update", visit, category="procedure")
-    messages.success(request, "Saved.")
-    return redirect("visits:detail", visit.code)
+    messages.success(request, {"before": "Steps 1 and 2 saved.", "after": "Step 5 saved."}.get(part or "", "Saved."))
+    return redirect(reverse("visits:detail", args=[visit.code]) + {"after": "#step-5"}.get(part or "", ""))
 
 
 @allowed
@@ -231,6 +266,46 @@ def remove_needle(request: ClinicRequest, code) -> HttpResponse:
         record(request, "insertion.remove", ins, patient=ins.patient, category="procedure", outcome="invalid")
         messages.error(request, " ".join(e.messages))
     return redirect("visits:detail", ins.visit.code)
+
+
+@allowed
+@require_POST
+def remove_needles(request: ClinicRequest, code) -> HttpResponse:
+    """Count out, at once, the needles still in that the clinician ticked (all are ticked: the common case, issue 18),
+    each with pressure applied and no bleeding; a needle with bleeding or a problem is removed on its own row."""
+    visit = _visit(request, code, write=True)
+    ticked = set(request.POST.getlist("needle"))
+    still_in = list(
+        Insertion.objects.filter(clinic=visit.clinic_id, visit=visit, time_out__isnull=True, incident__isnull=True)
+        .select_related("visit", "patient")
+        .order_by("time_in", "id")
+    )
+    chosen = [n for n in still_in if str(n.code) in ticked]
+    if not chosen:
+        record(request, "insertion.remove", visit, patient=visit.patient, category="procedure", outcome="invalid",
+               detail="none ticked")  # fmt: skip
+        messages.error(request, "Tick the needles to count out.")
+        return redirect("visits:detail", visit.code)
+    try:
+        with transaction.atomic():
+            for ins in chosen:
+                services.remove_needle(ins, request.user)
+                record(
+                    request,
+                    "insertion.remove",
+                    ins,
+                    patient=ins.patient,
+                    category="procedure",
+                    detail="counted out together",
+                )
+    except ValidationError as e:
+        record(request, "insertion.remove", visit, patient=visit.patient, category="procedure", outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+    else:
+        left = len(still_in) - len(chosen)
+        messages.success(request, f"{len(chosen)} needle{'s' if len(chosen) > 1 else ''} counted out"
+                                  + (f"; {left} still in." if left else "; none still in."))  # fmt: skip
+    return redirect("visits:detail", visit.code)
 
 
 @allowed

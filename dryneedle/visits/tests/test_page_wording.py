@@ -38,3 +38,25 @@ def test_a_depth_past_the_needle_names_the_needle_length(alice, insertion, lot_a
     assert r.status_code == 400
     assert "500 mm is deeper than this needle is long: a 50 mm needle reaches 50 mm at most." in text(r)
     assert insertion.visit.insertions.count() == 1
+
+
+def test_count_out_together_takes_only_the_ticked_needles(alice, insertion, lot_a):
+    """Issue 18: "count all out" for the common case, each needle still confirmed by its own tick."""
+    from conftest import _needle
+
+    visit = insertion.visit
+    second = _needle(visit, lot_a, alice)
+    third = _needle(visit, lot_a, alice)
+    c = client_for(alice)
+    page = text(c.get(f"/visits/{visit.code}/"))
+    assert "Count out 3 needles" in page
+    r = c.post(f"/visits/{visit.code}/needles/count-out/", {"needle": [str(insertion.code), str(second.code)]},
+               follow=True)  # fmt: skip
+    assert "2 needles counted out; 1 still in." in text(r)
+    assert set(visit.insertions.filter(time_out__isnull=True).values_list("pk", flat=True)) == {third.pk}
+    out = visit.insertions.get(pk=second.pk)
+    assert out.pressure_applied and out.bleeding == "none" and out.updated_by == alice
+    r = c.post(f"/visits/{visit.code}/needles/count-out/", {}, follow=True)
+    assert "Tick the needles to count out." in text(r)
+    r = c.post(f"/visits/{visit.code}/needles/count-out/", {"needle": [str(third.code)]}, follow=True)
+    assert "1 needle counted out; none still in." in text(r) and "Count out" not in text(r)

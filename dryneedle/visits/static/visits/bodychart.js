@@ -103,7 +103,20 @@
       });
     }
 
-    function setMuscles(codes) {
+    // The clinician's last muscle at each region, in this browser only (a muscle code: nothing about the patient).
+    var pressed = null;
+    function remembered(code) {
+      try { return window.localStorage.getItem("dryneedle.muscle." + code) || ""; } catch (e) { return ""; }
+    }
+    function remember() {
+      if (!pressed || !muscle.value) return;
+      try { window.localStorage.setItem("dryneedle.muscle." + pressed, muscle.value); } catch (e) { /* private mode */ }
+    }
+
+    // The muscles under the pressed region, and none chosen for the clinician unless the choice is plain: the one
+    // already chosen if it lies there, the clinician's last choice here, or the only muscle (issue 18: the first in
+    // the list was preselected silently, quadratus lumborum for every low back).
+    function setMuscles(codes, code) {
       var keep = muscle.value;
       muscle.innerHTML = "";
       all.forEach(function (pair) {
@@ -114,7 +127,11 @@
           muscle.add(o);
         }
       });
-      muscle.value = !codes.length || codes.indexOf(keep) >= 0 ? keep : codes[0];
+      var last = remembered(code);
+      if (!codes.length || codes.indexOf(keep) >= 0) muscle.value = keep;
+      else if (codes.indexOf(last) >= 0) muscle.value = last;
+      else muscle.value = codes.length === 1 ? codes[0] : "";
+      return muscle.value;
     }
 
     pressable(svg, "button", "Needle site: ", function (poly) {
@@ -124,12 +141,14 @@
       side.value = s === "midline" ? "midline" : s;
       var scr = poly.getAttribute("data-screening");
       region.value = scr && region.querySelector('option[value="' + scr + '"]') ? scr : "";
-      setMuscles(codes);
+      pressed = code;
+      var chosen = setMuscles(codes, code);
       note.textContent = poly.getAttribute("data-label") + ": " +
-        (codes.length ? codes.length + " muscle" + (codes.length > 1 ? "s" : "") + " listed." : "no catalogued muscle lies here; all are listed.");
+        (codes.length ? codes.length + " muscle" + (codes.length > 1 ? "s" : "") + " listed" : "no catalogued muscle lies here; all are listed") +
+        (chosen ? "." : ": choose the muscle.");
       shade();
     });
-    muscle.addEventListener("change", shade);
+    muscle.addEventListener("change", function () { remember(); shade(); });
     side.addEventListener("change", shade);
     shade();
   }
