@@ -137,6 +137,8 @@ API_OBJECT = {
     "create_assignment": "plan",
     "get_appointment": "appointment",
     "update_appointment": "appointment",
+    "mark_arrived": "appointment",
+    "start_visit_from_appointment": "appointment",
     "list_screenings": "episode",
     "create_screening": "episode",
     "get_screening": "screening",

@@ -221,6 +221,9 @@ POLICY: dict[str, dict[str, object]] = {
     "api:create_appointment": {"POST": DEMOGRAPHICS},
     "api:get_appointment": {"GET": DEMOGRAPHICS},
     "api:update_appointment": {"PATCH": DEMOGRAPHICS},
+    "api:list_free_slots": {"GET": DEMOGRAPHICS},
+    "api:mark_arrived": {"POST": DEMOGRAPHICS},
+    "api:start_visit_from_appointment": {"POST": frozenset({PRACT})},
     "api:list_availability": {"GET": DEMOGRAPHICS},
     "api:create_availability": {"POST": CLINICAL},  # own hours, or a clinic admin for anyone
     "api:list_credentials": {"GET": CLINICAL},  # own, or a member's for a clinic admin

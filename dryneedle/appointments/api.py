@@ -5,7 +5,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Status
 from ninja.errors import HttpError
 
 from dryneedle.accounts.access import get_for_clinic
@@ -22,10 +22,13 @@ from dryneedle.appointments.schemas import (
     AvailabilityIn,
     AvailabilityOut,
     AvailabilityPage,
+    FreeSlots,
+    StartedVisit,
 )
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime, Paging, limits, page
-from dryneedle.patients.models import Patient
+from dryneedle.patients import care_team
+from dryneedle.patients.models import Episode, Patient
 from dryneedle.plans.models import Component
 
 # Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
@@ -69,7 +72,7 @@ def list_appointments(
         qs = qs.filter(practitioner__username=practitioner)
     if status:
         qs = qs.filter(status=status)
-    out = page(qs.select_related("patient", "practitioner", "component").order_by("start", "id"), paging.limit,
+    out = page(qs.select_related("patient", "practitioner", "component", "visit").order_by("start", "id"), paging.limit,
                paging.offset)  # fmt: skip
     record(request, "appointments.list", category=CAT, detail=f"api, {len(out['items'])} rows")
     return out
@@ -111,8 +114,62 @@ def create_appointment(request: ClinicRequest, payload: AppointmentIn):
 
 def _appt(request, code):
     return get_for_clinic(
-        request, Appointment.objects.select_related("patient", "practitioner", "component"), code=code
+        request, Appointment.objects.select_related("patient", "practitioner", "component", "visit"), code=code
     )
+
+
+@appointments_routes.get("/free-slots", response={200: FreeSlots, **ERRORS}, operation_id="list_free_slots")
+def list_free_slots(
+    request: ClinicRequest,
+    practitioner: Annotated[str, limits(150)] | None = None,
+    minutes: Annotated[int, Field(ge=15, le=services.MAX_MINUTES)] = 30,
+    n: Annotated[int, Field(ge=1, le=50)] = 8,
+):
+    """The practitioner's next free starts (working hours, days off and every booking counted), as the booking page
+    offers them; a practitioner's own without `practitioner`."""
+    if not practitioner and request.membership.role != Role.PRACTITIONER:
+        raise HttpError(422, "practitioner: say whose free times (a username).")
+    user = _practitioner(request, practitioner or request.user.username)
+    starts = services.free_slots(request.membership.clinic, user, timezone.now(), minutes=minutes, n=n)
+    record(request, "appointments.view", category=CAT, detail=f"api: free slots of {user.username}")
+    return {"practitioner": user.username, "minutes": minutes, "starts": starts}
+
+
+@appointments_routes.post("/{code}/arrived", response={200: AppointmentOut, **ERRORS}, operation_id="mark_arrived")
+def mark_arrived(request: ClinicRequest, code: UUID):
+    """The front desk's "arrived" for today's booked appointment (the status stays booked until the visit)."""
+    a = _appt(request, code)
+    try:
+        with transaction.atomic():
+            services.mark_arrived(a, request.user)
+            record(request, "appointment.arrived", a, patient=a.patient, category=CAT, detail="api")
+    except ValidationError as e:
+        _invalid(request, "appointment.arrived", a, e)
+    return a
+
+
+@appointments_routes.post(
+    "/{code}/visit",
+    response={200: StartedVisit, 201: StartedVisit, **ERRORS},
+    operation_id="start_visit_from_appointment",
+)
+def start_visit_from_appointment(request: ClinicRequest, code: UUID):
+    """Start (or find) the needling visit of today's appointment; the appointment is then attended (as the home
+    page's "Start visit")."""
+    a = _appt(request, code)
+    try:
+        if a.visit_id is None:
+            episode = services.episode_for_visit(a)
+            care_team.get_clinical(request, Episode.objects.all(), write=True, pk=episode.pk)
+        with transaction.atomic():
+            visit, made = services.start_visit(a, request.user)
+            if made:
+                record(request, "visit.create", visit, category="procedure", detail="api: from its appointment")
+            else:
+                record(request, "visit.view", visit, category="procedure", detail="api: from its appointment")
+    except ValidationError as e:
+        _invalid(request, "visit.create", a, e)
+    return Status(201 if made else 200, {"visit": visit.code, "made": made})
 
 
 @appointments_routes.get("/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="get_appointment")

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from dryneedle.appointments.models import Appointment
-from dryneedle.lib.schemas import IsoDatetime, Page, limits
+from dryneedle.lib.schemas import IsoDatetime, Page, WallTime, limits
 
 # The choices come from the catalogue at run time (an enum in the OpenAPI schema);
 # to the type checker they are text.
@@ -52,6 +52,19 @@ class AppointmentOut(Schema):
     cancel_reason: str
     outside_hours_reason: str
     note: str
+    arrived_at: datetime | None = Field(None, description="When the front desk marked the patient arrived")
+    visit: UUID | None = Field(None, validation_alias="visit.code", description="The visit started from it")
+
+
+class StartedVisit(Schema):
+    visit: UUID = Field(description="The needling visit of the appointment (a draft when just started)")
+    made: bool = Field(description="True when this call started it; false when it had been started already")
+
+
+class FreeSlots(Schema):
+    practitioner: str
+    minutes: int
+    starts: list[datetime] = Field(description="The next free starts in the practitioner's working hours")
 
 
 class AppointmentPage(Page):
@@ -63,8 +76,8 @@ class AvailabilityIn(Schema):
 
     practitioner: Annotated[str, limits(150, 1)]
     weekday: int = Field(ge=0, le=6, strict=True, description="0 = Monday")
-    start: time
-    end: time
+    start: WallTime
+    end: WallTime
 
 
 class AvailabilityOut(Schema):

@@ -1,7 +1,7 @@
 """API field types every app's schemas share: strict dates and times, bounded text, the error body."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from django.utils import timezone
@@ -37,6 +37,19 @@ def _aware(v: datetime) -> datetime:
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_strict_datetime), AfterValidator(_aware)]
+
+
+def _wall_clock(v):
+    # Working hours are a time of day on the clinic's own clock: "09:00", never "09:00Z" (an offset has no meaning
+    # for every Monday of the year, and SQLite refused to store one: a 500 found by schemathesis).
+    if isinstance(v, time):
+        return v
+    if not isinstance(v, str) or not re.fullmatch(r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?", v):
+        raise ValueError("must be a time of day on the clinic's clock, HH:MM, without a time zone")
+    return v
+
+
+WallTime = Annotated[time, BeforeValidator(_wall_clock)]
 # Any date in the years a clinic's records can hold (a period's bounds, a goal's target date).
 Day = Annotated[date, BeforeValidator(_strict_date), Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 

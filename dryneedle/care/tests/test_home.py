@@ -219,3 +219,28 @@ def test_the_clinic_admin_sees_serious_events_and_the_follow_up_rate(admin, alic
 def test_the_auditors_home_is_the_audit_log(audrey):
     r = client_for(audrey).get("/")
     assert r.status_code == 302 and r["Location"] == "/audit/"
+
+
+def test_the_api_marks_arrivals_starts_visits_and_lists_free_times(alice, bob, day, clinic_a):
+    """The same services as the pages (issue 18): arrived, start the visit from the appointment, the free times."""
+    from dryneedle.appointments.models import Availability
+
+    acknowledge_all(day["g_ep"], alice)
+    desk, prac = client_for(bob), client_for(alice)
+    r = desk.post(f"/api/v1/appointments/{day['ann'].code}/arrived")
+    assert r.status_code == 200 and r.json()["arrived_at"] is not None and r.json()["status"] == "booked"
+    later = make_appointment(day["ann"].patient, alice, at(9, day=MONDAY + timedelta(days=1)))
+    r = desk.post(f"/api/v1/appointments/{later.code}/arrived")
+    assert r.status_code == 422 and "Only today's appointments" in r.json()["detail"]
+    assert desk.post(f"/api/v1/appointments/{day['grace'].code}/visit").status_code == 403
+    r = prac.post(f"/api/v1/appointments/{day['grace'].code}/visit")
+    assert r.status_code == 201 and r.json()["made"] is True
+    again = prac.post(f"/api/v1/appointments/{day['grace'].code}/visit")
+    assert again.status_code == 200 and again.json() == {"visit": r.json()["visit"], "made": False}
+    got = prac.get(f"/api/v1/appointments/{day['grace'].code}").json()
+    assert got["status"] == "attended" and got["visit"] == r.json()["visit"]
+    Availability.objects.create(clinic=clinic_a, user=alice, weekday=0, start=time(13), end=time(15))
+    r = desk.get("/api/v1/appointments/free-slots", {"practitioner": "alice@a.example", "n": "3"})
+    assert r.status_code == 200 and [s[11:16] for s in r.json()["starts"]] == ["13:00", "13:30", "14:00"]
+    assert desk.get("/api/v1/appointments/free-slots", {"practitioner": "nobody"}).status_code == 422
+    assert desk.get("/api/v1/appointments/free-slots", {"practitioner": "alice@a.example", "n": "0"}).status_code == 422

@@ -1,5 +1,7 @@
 """{% bodychart %}: the body chart as inline SVG, for pain drawings, needle sites and muscle maps."""
 
+import math
+
 from django import template
 
 from dryneedle.visits import bodymap
@@ -79,6 +81,19 @@ def bodychart(
     }
 
 
+def _ring(radius: float, n: int, turn: float = 0.0) -> list[tuple[float, float]]:
+    return [
+        (
+            round(radius * math.cos(2 * math.pi * (i + turn) / n), 1),
+            round(radius * math.sin(2 * math.pi * (i + turn) / n), 1),
+        )
+        for i in range(n)
+    ]
+
+
+OFFSETS = [(0.0, 0.0), *_ring(11, 6, 0.25), *_ring(22, 12)]
+
+
 def _markers(items, kind: str) -> list[dict]:
     """Place a marker per needle or trigger point at its muscle's region, fanned out when several share one."""
     out = []
@@ -92,8 +107,8 @@ def _markers(items, kind: str) -> list[dict]:
         used[code] = k + 1
         x, y = region.centre
         dx = 0 if region.view == "posterior" else 210
-        # a small spiral: 0, then around the centre, so markers in one region do not cover each other
-        offsets = ((0, 0), (-7, -6), (7, -6), (-7, 6), (7, 6), (0, -11), (0, 11), (-12, 0), (12, 0))
-        ox, oy = offsets[k % len(offsets)]
+        # Rings round the region's centre, so that markers in one region never cover each other (issue 18):
+        # markers have a 5 px radius, and every two places below are at least 11 px apart.
+        ox, oy = OFFSETS[k % len(OFFSETS)]
         out.append({"x": x + dx + ox, "y": y + oy, "n": n, "label": str(item), "kind": kind})
     return out

@@ -296,3 +296,18 @@ def test_clinic_admin_sets_a_depth_limit_with_a_source(admin, alice, clinic_a, c
     assert client_for(alice).post("/visits/muscles/depth-limit/", {"muscle": "rhomboid_major"}).status_code == 403
     c.post("/visits/muscles/depth-limit/", {"muscle": "rhomboid_major", "max_mm": ""})
     assert not DepthLimit.objects.exists()
+
+
+def test_needle_markers_in_one_region_do_not_cover_each_other():
+    """Issue 18, defect 14: two needles in one region were drawn on top of each other (draft, note, handout)."""
+    import math
+    from types import SimpleNamespace
+
+    from dryneedle.visits.templatetags.bodychart import _markers
+
+    needles = [SimpleNamespace(muscle="multifidus", side="left") for _ in range(19)]
+    marks = _markers(needles, "needle")
+    assert len(marks) == 19 and [m["n"] for m in marks] == list(range(1, 20))
+    for i, a in enumerate(marks):
+        for b in marks[i + 1 :]:
+            assert math.dist((a["x"], a["y"]), (b["x"], b["y"])) >= 10, (a, b)  # markers have a 5 px radius
