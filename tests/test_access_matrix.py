@@ -95,6 +95,7 @@ PAGE_OBJECT = {
     "appointments:book": "patient",
     "appointments:detail": "appointment",
     "appointments:arrived": "appointment",
+    "appointments:move": "appointment",
     "appointments:start_visit": "appointment",
     "appointments:feed": "calendar",
     "practitioners:verify": "credential",
@@ -138,6 +139,7 @@ API_OBJECT = {
     "get_appointment": "appointment",
     "update_appointment": "appointment",
     "mark_arrived": "appointment",
+    "move_appointment": "appointment",
     "start_visit_from_appointment": "appointment",
     "list_screenings": "episode",
     "create_screening": "episode",
@@ -182,6 +184,7 @@ API_BODY = {
     "update_component": {"notes": "matrix"},
     "create_assignment": {"exercise": "bridge"},
     "update_appointment": {"status": "cancelled", "reason": "matrix"},
+    "move_appointment": {"start": "2030-01-08T10:00:00-07:00", "outside_hours_reason": "matrix test"},
     "create_credential": {
         "kind": "licence",
         "profession": "physiotherapist",
@@ -267,6 +270,12 @@ PAGE_BODY = {
         "override": "matrix test",
     },
     "appointments:detail": {"status": "cancelled", "reason": "matrix"},
+    "appointments:move": {
+        "move-practitioner": "alice@a.example",
+        "move-date": "2030-01-08",
+        "move-time": "10:00",
+        "move-override": "matrix test",
+    },
     "practitioners:verify": {"method": "register", "note": "matrix"},
     "directory:listing": {
         "listed": "on",

@@ -149,6 +149,8 @@ POLICY: dict[str, dict[str, object]] = {
     # Appointments: scheduling is reception's work too (who, when, with whom; no clinical notes)
     "appointments:week": {"GET": DEMOGRAPHICS},
     "appointments:day": {"GET": DEMOGRAPHICS},
+    "appointments:slot": {"GET": DEMOGRAPHICS},
+    "appointments:move": {"POST": DEMOGRAPHICS},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:arrived": {"POST": DEMOGRAPHICS},
@@ -223,6 +225,7 @@ POLICY: dict[str, dict[str, object]] = {
     "api:update_appointment": {"PATCH": DEMOGRAPHICS},
     "api:list_free_slots": {"GET": DEMOGRAPHICS},
     "api:mark_arrived": {"POST": DEMOGRAPHICS},
+    "api:move_appointment": {"POST": DEMOGRAPHICS},
     "api:start_visit_from_appointment": {"POST": frozenset({PRACT})},
     "api:list_availability": {"GET": DEMOGRAPHICS},
     "api:create_availability": {"POST": CLINICAL},  # own hours, or a clinic admin for anyone

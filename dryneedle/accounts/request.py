@@ -1,6 +1,7 @@
 """The request as dryneedle's pages and API see it, known to the type checker."""
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from dryneedle.accounts.models import Membership, User
 
@@ -16,6 +17,7 @@ class ClinicRequest(HttpRequest):
 
     user: User  # narrower than Django's (AbstractBaseUser | AnonymousUser): @allowed signs in first
     membership: Membership
+    htmx: HtmxDetails  # django-htmx's middleware: truthy when htmx sent the request
     memberships: list[Membership]  # all of the user's active ones, by clinic name (the clinic middleware)
     break_glass: bool
     request_id: str

@@ -16,6 +16,7 @@ from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.appointments.schemas import (
     AppointmentIn,
+    AppointmentMove,
     AppointmentOut,
     AppointmentPage,
     AppointmentPatch,
@@ -27,8 +28,7 @@ from dryneedle.appointments.schemas import (
 )
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime, Paging, limits, page
-from dryneedle.patients import care_team
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients.models import Patient
 from dryneedle.plans.models import Component
 
 # Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
@@ -46,8 +46,9 @@ def _practitioner(request, username: str):
     return user
 
 
-def _invalid(request, action, obj, e: ValidationError):
-    record(request, action, obj, category=CAT, outcome="invalid")
+def _invalid(request, action, obj, e: ValidationError, recorded: bool = False):
+    if not recorded:
+        record(request, action, obj, category=CAT, outcome="invalid")
     detail = e.message_dict if hasattr(e, "error_dict") else {"__all__": e.messages}
     overlap = any("overlap" in m or "already has" in m for v in detail.values() for m in v)
     raise HttpError(409 if overlap else 422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
@@ -158,18 +159,27 @@ def start_visit_from_appointment(request: ClinicRequest, code: UUID):
     page's "Start visit")."""
     a = _appt(request, code)
     try:
-        if a.visit_id is None:
-            episode = services.episode_for_visit(a)
-            care_team.get_clinical(request, Episode.objects.all(), write=True, pk=episode.pk)
-        with transaction.atomic():
-            visit, made = services.start_visit(a, request.user)
-            if made:
-                record(request, "visit.create", visit, category="procedure", detail="api: from its appointment")
-            else:
-                record(request, "visit.view", visit, category="procedure", detail="api: from its appointment")
+        visit, made = services.start_visit_for(request, a, via="api: ")
     except ValidationError as e:
-        _invalid(request, "visit.create", a, e)
+        _invalid(request, "visit.create", a, e, recorded=True)
     return Status(201 if made else 200, {"visit": visit.code, "made": made})
+
+
+@appointments_routes.post("/{code}/move", response={200: AppointmentOut, **ERRORS}, operation_id="move_appointment")
+def move_appointment(request: ClinicRequest, code: UUID, payload: AppointmentMove):
+    """Move a booked appointment to another start (its length kept), or to another practitioner: checked as a new
+    booking is (hours, overlaps in every clinic); 409 when the time is taken."""
+    a = _appt(request, code)
+    who = _practitioner(request, payload.practitioner) if payload.practitioner else a.practitioner
+    was = f"{timezone.localtime(a.start):%Y-%m-%d %H:%M} {a.practitioner.username}"
+    try:
+        moved = services.move(a, request.user, practitioner=who, start=payload.start,
+                              end=payload.start + (a.end - a.start), override=payload.outside_hours_reason)  # fmt: skip
+    except ValidationError as e:
+        _invalid(request, "appointment.move", a, e)
+    record(request, "appointment.move", moved, patient=a.patient, category=CAT,
+           detail=f"api: from {was} to {timezone.localtime(moved.start):%Y-%m-%d %H:%M} {who.username}")  # fmt: skip
+    return _appt(request, code)
 
 
 @appointments_routes.get("/{code}", response={200: AppointmentOut, **ERRORS}, operation_id="get_appointment")

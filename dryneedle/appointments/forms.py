@@ -9,12 +9,9 @@ from dryneedle.lib.forms import DateInput, no_nul
 DURATIONS = [(15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "1 hour"), (90, "1 h 30"), (120, "2 hours")]
 
 
-class BookForm(forms.Form):
-    practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, to_field_name="username", empty_label=None
-    )
-    kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS)
-    component = forms.ChoiceField(label="For the care plan's", required=False)
+class _When(forms.Form):
+    """A start: one of the next free times offered, or a date and time typed (the typed time wins)."""
+
     # The next free times, offered first (issue 18); a date and time typed below win over a free time ticked.
     slot = forms.ChoiceField(
         label="Next free times", required=False, widget=forms.RadioSelect,
@@ -22,12 +19,9 @@ class BookForm(forms.Form):
     )  # fmt: skip
     date = forms.DateField(widget=DateInput())
     time = forms.TimeField(
-        label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300}),
+        label="Start", required=False, widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300}),
         help_text="Empty: the free time ticked above.",
     )  # fmt: skip
-    minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
-    repeat = forms.IntegerField(label="Appointments in the series", min_value=1, max_value=52, initial=1)
-    every_days = forms.IntegerField(label="every … days", min_value=1, max_value=90, initial=7)
     override = forms.CharField(
         label="Reason to book outside working hours",
         required=False,
@@ -35,14 +29,12 @@ class BookForm(forms.Form):
         validators=[no_nul],
         help_text="Leave empty unless you mean to book outside the practitioner's hours.",
     )
-    note = forms.CharField(label="Note for the front desk", required=False, max_length=300, validators=[no_nul])
 
-    def __init__(self, *args, practitioners=None, components=(), free=(), **kwargs):
+    def __init__(self, *args, practitioners=None, free=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].choices = [(f"{t:%Y-%m-%dT%H:%M}", f"{t:%a %d %b %H:%M}") for t in free]
         self.fields["practitioner"].queryset = practitioners
         self.fields["practitioner"].label_from_instance = lambda u: u.display_name()
-        self.fields["component"].choices = [("", "— not part of the plan —"), *components]
 
     def clean(self):
         d = super().clean()
@@ -55,10 +47,30 @@ class BookForm(forms.Form):
                 self.add_error("time", "Tick one of the free times, or type a start time.")
         return d
 
+    def start(self) -> datetime:
+        return datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], timezone.get_current_timezone())
+
+
+class BookForm(_When):
+    field_order = ["practitioner", "kind", "component", "slot", "date", "time", "minutes", "repeat", "every_days"]
+    practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, to_field_name="username", empty_label=None
+    )
+    kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS)
+    component = forms.ChoiceField(label="For the care plan's", required=False)
+    minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
+    repeat = forms.IntegerField(label="Appointments in the series", min_value=1, max_value=52, initial=1)
+    every_days = forms.IntegerField(label="every … days", min_value=1, max_value=90, initial=7)
+    note = forms.CharField(label="Note for the front desk", required=False, max_length=300, validators=[no_nul])
+
+    def __init__(self, *args, components=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["component"].choices = [("", "— not part of the plan —"), *components]
+
     def slots(self) -> list[tuple[datetime, datetime]]:
         d = self.cleaned_data
         tz = timezone.get_current_timezone()
-        first = datetime.combine(d["date"], d["time"], tz)
+        first = self.start()
         length = timedelta(minutes=d["minutes"])
         out = []
         for i in range(d["repeat"]):
@@ -67,6 +79,15 @@ class BookForm(forms.Form):
             start = datetime.combine(day, d["time"], tz) if i else first
             out.append((start, start + length))
         return out
+
+
+class MoveForm(_When):
+    """Move an appointment: to one of the practitioner's next free times, or a date and time typed."""
+
+    field_order = ["practitioner", "slot", "date", "time", "override"]
+    practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, to_field_name="username", empty_label=None
+    )
 
 
 class StatusForm(forms.Form):

@@ -144,3 +144,7 @@ class Appointment(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start:%d %b %Y %H:%M}"
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)

@@ -40,6 +40,16 @@ class AppointmentPatch(Schema):
     reason: Annotated[str, limits(200)] = ""
 
 
+class AppointmentMove(Schema):
+    """Move a booked appointment: a new start (the length is kept) and, optionally, another practitioner."""
+
+    start: IsoDatetime
+    practitioner: Annotated[str, limits(150)] | None = Field(None, description="username; empty: the same one")
+    outside_hours_reason: Annotated[str, limits(200)] = Field(
+        "", description="Needed to move it outside the practitioner's working hours"
+    )
+
+
 class AppointmentOut(Schema):
     code: UUID
     patient: UUID = Field(validation_alias="patient.code")

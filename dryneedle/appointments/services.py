@@ -13,8 +13,11 @@ from django.utils import timezone
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import Clinic, User
 from dryneedle.accounts.people import practitioners
+from dryneedle.appointments import grid
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
+from dryneedle.audit.log import record
 from dryneedle.lib import mail
+from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.plans import services as plans
 from dryneedle.plans.models import CarePlan
@@ -248,6 +251,31 @@ def set_status(appt: Appointment, user, status: str, reason: str = "") -> Appoin
     return appt
 
 
+def move(appt: Appointment, user, *, practitioner, start: datetime, end: datetime, override: str = "") -> Appointment:
+    """Move a booked appointment to another time (or practitioner), checked as a new booking is, under the same
+    lock; its reminder goes again for the new time. The old time is then free (and offered to the waitlist)."""
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True))
+        appt = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("patient", "clinic")
+            .get(clinic=appt.clinic_id, pk=appt.pk)
+        )
+        if appt.status != Appointment.Status.BOOKED:
+            raise ValidationError(f"This appointment is {appt.get_status_display().lower()}: it cannot be moved.")
+        if appt.start <= timezone.now():
+            raise ValidationError("This appointment has started: record what happened instead of moving it.")
+        if start <= timezone.now():
+            raise ValidationError({"start": "Move it to a time that has not passed."})
+        check_slot(appt.clinic, practitioner, appt.patient, start, end, override, exclude=appt)
+        appt.practitioner, appt.start, appt.end = practitioner, start, end
+        appt.outside_hours_reason = override.strip()
+        appt.reminder_sent, appt.reminder_error = None, ""
+        appt.updated_by = user
+        appt.save()
+    return appt
+
+
 def mark_arrived(appt: Appointment, user) -> Appointment:
     """The front desk's "arrived": today's booked appointment, once (a second click changes nothing)."""
     if appt.status != Appointment.Status.BOOKED:
@@ -308,6 +336,28 @@ def start_visit(appt: Appointment, user) -> tuple:
     return visit, True
 
 
+def start_visit_for(request, appt: Appointment, via: str = "") -> tuple:
+    """ "Start visit" as the page and the API do it: the care team checked (when a visit is to be made), the visit
+    started or found (start_visit), each outcome audited. Returns (visit, made); refusals raise ValidationError."""
+    detail = f"{via}from its appointment"
+    try:
+        if appt.visit_id is None:
+            episode = episode_for_visit(appt)
+            care_team.get_clinical(request, Episode.objects.all(), write=True, pk=episode.pk)
+        with transaction.atomic():
+            visit, made = start_visit(appt, request.user)
+            if made:
+                record(request, "visit.create", visit, category="procedure", detail=detail)
+                record(request, "appointment.attended", appt, patient=appt.patient, category="scheduling")
+    except ValidationError as e:
+        record(request, "visit.create", appt, patient=appt.patient, category="procedure", outcome="invalid",
+               detail=f"{detail}: " + "; ".join(e.messages)[:150])  # fmt: skip
+        raise
+    if not made:
+        record(request, "visit.view", visit, category="procedure", detail=f"{via}opened from its appointment")
+    return visit, made
+
+
 # --- Views -------------------------------------------------------------------------------
 @dataclass
 class Day:
@@ -338,6 +388,48 @@ def days(clinic, practitioner, first: date, n: int) -> list[Day]:
         d = first + timedelta(days=i)
         out.append(Day(d, hours_on(clinic, practitioner, d), [a for a in appts if _local(a.start, clinic).date() == d]))
     return out
+
+
+def columns(clinic, people: list, first: date, n: int) -> tuple[list, list[Appointment]]:
+    """The grid's columns (appointments/grid.py): each practitioner in ``people`` on each of ``n`` days from
+    ``first`` (a day: practitioners side by side; a week: one practitioner's days), and the cancelled appointments
+    of the range, listed under the grid. Five queries whatever the range or the team."""
+    tz = clinic_zone(clinic)
+    start = datetime.combine(first, time.min, tz)
+    end = datetime.combine(first + timedelta(days=n), time.min, tz)
+    ids = [u.pk for u in people]
+    appts = list(
+        Appointment.objects.filter(clinic=clinic, practitioner__in=ids, start__lt=end, end__gt=start)
+        .select_related("patient", "practitioner")
+        .order_by("start")
+    )
+    # A practitioner who also works elsewhere is busy then too (shown without detail: another clinic's record).
+    elsewhere = list(
+        Appointment.objects.filter(
+            practitioner__in=ids, status__in=Appointment.BUSY, start__lt=end, end__gt=start
+        ).exclude(clinic=clinic).values_list("practitioner_id", "start", "end")
+    )  # fmt: skip
+    weekly = list(Availability.objects.filter(clinic=clinic, user__in=ids))
+    last = first + timedelta(days=n)
+    exceptions = list(AvailabilityException.objects.filter(clinic=clinic, user__in=ids, date__gte=first, date__lt=last))
+    out = []
+    for i in range(n):
+        d = first + timedelta(days=i)
+        for u in people:
+            busy = [
+                (_local(a.start, clinic), _local(a.end, clinic), a)
+                for a in appts
+                if a.practitioner_id == u.pk and a.status != Appointment.Status.CANCELLED
+                and _local(a.start, clinic).date() <= d <= _local(a.end - timedelta(microseconds=1), clinic).date()
+            ]  # fmt: skip
+            busy += [
+                (_local(s, clinic), _local(e, clinic), None)
+                for pk, s, e in elsewhere
+                if pk == u.pk and _local(s, clinic).date() <= d <= _local(e - timedelta(microseconds=1), clinic).date()
+            ]
+            hours = _hours([a for a in weekly if a.user_id == u.pk], [x for x in exceptions if x.user_id == u.pk], d)
+            out.append(grid.Column(d, hours, busy, key=u))
+    return out, [a for a in appts if a.status == Appointment.Status.CANCELLED]
 
 
 def monday(d: date) -> date:

@@ -1,6 +1,6 @@
 """The appointment book: week and day views per practitioner, booking, status, hours, the iCalendar feed."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,16 +12,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.people import practitioners
 from dryneedle.accounts.request import ClinicRequest
-from dryneedle.appointments import services
-from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, StatusForm
+from dryneedle.appointments import grid, services
+from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, MoveForm, StatusForm
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_date
-from dryneedle.patients import care_team
+from dryneedle.patients import services as patients
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.plans.models import Component
 from dryneedle.web import lookups
@@ -43,28 +44,73 @@ def _day(request: ClinicRequest, key: str) -> date:
     return query_date(request, key, timezone.localdate()) or timezone.localdate()
 
 
+def _grid(request: ClinicRequest, people: list, first: date, n: int, label) -> dict:
+    """The time grid's context: rows of cells (appointments/grid.py), each column named by ``label``."""
+    clinic = request.membership.clinic
+    cols, cancelled = services.columns(clinic, people, first, n)
+    step, rows = grid.build(cols, timezone.now(), clinic_zone(clinic))
+    return {"columns": [(c, label(c)) for c in cols], "rows": rows, "step": step, "cancelled": cancelled}
+
+
 @allowed
 def week(request: ClinicRequest) -> HttpResponse:
+    """One practitioner's week as a time grid: a column a day."""
     people, who = _who(request)
     first = services.monday(_day(request, "week"))
-    days = services.days(request.membership.clinic, who, first, 7) if who else []
+    ctx = _grid(request, [who], first, 7, lambda c: c.day) if who else {}
+    ctx["caption"] = f"{who.display_name() if who else ''}: week of {first:%d %B %Y}"
     record(request, "appointments.view", category=CAT, detail=f"week {first}")
     return render(request, "appointments/week.html", {
-        "people": people, "who": who, "days": days, "first": first,
+        "people": people, "who": who, "first": first, **ctx,
         "prev": first - timedelta(days=7), "next": first + timedelta(days=7), "today": timezone.localdate(),
     })  # fmt: skip
 
 
 @allowed
 def day(request: ClinicRequest) -> HttpResponse:
-    people, who = _who(request)
+    """The clinic's day as a time grid, practitioners side by side (or one, with ?practitioner=)."""
+    people = list(practitioners(request.membership.clinic))
+    wanted = request.GET.get("practitioner", "")[:150]
+    shown = [p for p in people if p.username == wanted] or people
+    who = shown[0] if wanted and len(shown) == 1 else None
     d = _day(request, "date")
-    days = services.days(request.membership.clinic, who, d, 1) if who else []
+    ctx = _grid(request, shown, d, 1, lambda c: c.key) if shown else {}
+    ctx["caption"] = f"Appointments on {d:%A %d %B %Y}" + ("" if who else ", practitioners side by side")
     record(request, "appointments.view", category=CAT, detail=f"day {d}")
     return render(request, "appointments/day.html", {
-        "people": people, "who": who, "day": days[0] if days else None, "date": d,
+        "people": people, "who": who, "date": d, "today": timezone.localdate(), **ctx,
         "prev": d - timedelta(days=1), "next": d + timedelta(days=1), "monday": services.monday(d),
     })  # fmt: skip
+
+
+@allowed
+def slot(request: ClinicRequest) -> HttpResponse:
+    """An empty time clicked on the grid: find the patient (search as you type), then book it on their form."""
+    clinic = request.membership.clinic
+    who = practitioners(clinic).filter(username=request.GET.get("practitioner", "")[:150]).first()
+    try:
+        start = datetime.strptime(request.GET.get("start", "")[:16], "%Y-%m-%dT%H:%M")
+    except ValueError:
+        start = None
+    if who is None or start is None:
+        record(request, "appointment.new", category=CAT, outcome="invalid", detail="slot")
+        messages.error(request, "That time is not on the calendar: choose a free time on the grid.")
+        return redirect("appointments:day")
+    start = start.replace(tzinfo=clinic_zone(clinic))
+    q = request.GET.get("q", "")[:100]
+    found = (
+        patients.search(Patient.objects.filter(clinic=clinic).exclude(status="entered_in_error"), q).order_by(
+            "family_name", "given_name"
+        )[:20]
+        if q.strip()
+        else []
+    )
+    record(request, "appointment.new", category=CAT, detail=f"slot {start:%Y-%m-%d %H:%M}")
+    ctx = {"who": who, "start": start, "q": q, "found": found, "free": start > timezone.now(),
+           "start_value": f"{start:%Y-%m-%dT%H:%M}"}  # fmt: skip
+    if request.htmx:
+        return render(request, "appointments/_found.html", ctx)
+    return render(request, "appointments/slot.html", ctx)
 
 
 def _components(patient) -> list[tuple[str, str]]:
@@ -93,6 +139,16 @@ def book(request: ClinicRequest, code) -> HttpResponse:
         chosen = who
     who = chosen
     free = services.free_slots(clinic, who, timezone.now()) if who else []
+    # From an empty time clicked on the grid (?start=): that time ticked, or typed when it is further off.
+    try:
+        start = datetime.strptime(request.GET.get("start", "")[:16], "%Y-%m-%dT%H:%M")
+    except ValueError:
+        start = None
+    if start is not None:
+        if any(f"{t:%Y-%m-%dT%H:%M}" == request.GET["start"][:16] for t in free):
+            initial["slot"] = request.GET["start"][:16]
+        else:
+            initial["date"], initial["time"] = start.date(), start.time()
     form = BookForm(request.POST or None, initial=initial, practitioners=people, components=components, free=free)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -147,6 +203,14 @@ def book(request: ClinicRequest, code) -> HttpResponse:
     )
 
 
+def _move_form(request: ClinicRequest, appt: Appointment, data=None) -> MoveForm:
+    people = practitioners(request.membership.clinic)
+    chosen = people.filter(username=(data or request.GET).get("practitioner", "")[:150]).first() or appt.practitioner
+    free = services.free_slots(request.membership.clinic, chosen, timezone.now(), minutes=appt.minutes)
+    initial = {"practitioner": chosen.username, "date": timezone.localtime(appt.start).date()}
+    return MoveForm(data, practitioners=people, free=free, prefix="move", initial=initial)
+
+
 @allowed
 def detail(request: ClinicRequest, code) -> HttpResponse:
     appt = get_for_clinic(
@@ -169,12 +233,45 @@ def detail(request: ClinicRequest, code) -> HttpResponse:
         record(request, "appointment.status", appt, patient=appt.patient, category=CAT, outcome="invalid")
     else:
         record(request, "appointment.view", appt, patient=appt.patient, category=CAT)
+    return _detail_page(request, appt, form=form)
+
+
+def _detail_page(request: ClinicRequest, appt: Appointment, form=None, move_form=None) -> HttpResponse:
+    started = appt.start <= timezone.now()
+    form = form or StatusForm()
+    if move_form is None and appt.status == Appointment.Status.BOOKED and not started:
+        move_form = _move_form(request, appt)
     return render(
         request,
         "appointments/detail.html",
-        {"appt": appt, "form": form, "patient": appt.patient, "started": appt.start <= timezone.now()},
-        status=400 if form.errors else 200,
+        {"appt": appt, "form": form, "move_form": move_form, "patient": appt.patient, "started": started},
+        status=400 if form.errors or (move_form and move_form.errors) else 200,
     )
+
+
+@allowed
+@require_POST
+def move(request: ClinicRequest, code) -> HttpResponse:
+    """Move a booked appointment to another time or practitioner (from the appointment's page)."""
+    appt = get_for_clinic(request, Appointment.objects.select_related("patient", "practitioner"), code=code)
+    form = _move_form(request, appt, request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        was = f"{timezone.localtime(appt.start):%Y-%m-%d %H:%M} {appt.practitioner.username}"
+        start = form.start()
+        try:
+            services.move(appt, request.user, practitioner=d["practitioner"], start=start,
+                          end=start + (appt.end - appt.start), override=d["override"])  # fmt: skip
+        except ValidationError as e:
+            add_errors(form, e)
+        else:
+            record(request, "appointment.move", appt, patient=appt.patient, category=CAT,
+                   detail=f"from {was} to {start:%Y-%m-%d %H:%M} {d['practitioner'].username}")  # fmt: skip
+            messages.success(request, f"Moved to {start:%a %d %b %H:%M} with {d['practitioner'].display_name()}.")
+            return redirect("appointments:detail", appt.code)
+    record(request, "appointment.move", appt, patient=appt.patient, category=CAT, outcome="invalid")
+    appt = get_for_clinic(request, Appointment.objects.select_related("patient", "practitioner"), code=code)
+    return _detail_page(request, appt, move_form=form)
 
 
 def _back(request: ClinicRequest, appt: Appointment) -> HttpResponse:
@@ -206,21 +303,10 @@ def start_visit(request: ClinicRequest, code) -> HttpResponse:
     """Start (or open) the needling visit of today's appointment; the appointment is then attended."""
     appt = get_for_clinic(request, Appointment.objects.select_related("patient", "episode", "clinic"), code=code)
     try:
-        if appt.visit_id is None:
-            episode = services.episode_for_visit(appt)
-            care_team.get_clinical(request, Episode.objects.all(), write=True, pk=episode.pk)
-        with transaction.atomic():
-            visit, made = services.start_visit(appt, request.user)
-            if made:
-                record(request, "visit.create", visit, category="procedure", detail="from its appointment")
-                record(request, "appointment.attended", appt, patient=appt.patient, category=CAT)
+        visit, _ = services.start_visit_for(request, appt)
     except ValidationError as e:
-        record(request, "visit.create", appt, patient=appt.patient, category="procedure", outcome="invalid",
-               detail="from its appointment: " + "; ".join(e.messages)[:150])  # fmt: skip
         messages.error(request, " ".join(e.messages))
         return _back(request, appt)
-    if not made:
-        record(request, "visit.view", visit, category="procedure", detail="opened from its appointment")
     return redirect("visits:detail", visit.code)
 
 

@@ -9,6 +9,8 @@ import random
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Q
+
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException
 from dryneedle.demo import common
 from dryneedle.outcomes.models import Response
@@ -233,38 +235,43 @@ def _appointments(
 
 
 def week_ahead(rng: random.Random, clinic, practitioners, book: Book, today: date, now: datetime) -> None:
-    """Follow-up bookings for the rest of today and the next four working days, up to about two thirds of each
-    practitioner's slots, for patients with an open episode in their care (one a day each): a clinic's week.
+    """Bookings for the rest of today and the next four working days, up to about two thirds of each
+    practitioner's slots: patients with an open episode in their care (at most twice in the five days, never on
+    two days running) and discharged patients back for their maintenance follow-up (once): a clinic's week.
 
     Run last in the seed: the slots left depend on the hour it runs, and nothing drawn after it depends on them.
     """
-    ours = Episode.objects.filter(clinic=clinic, status=Episode.Status.OPEN).order_by("id")
+    ours = Episode.objects.filter(clinic=clinic, clinician__isnull=False).filter(
+        Q(status=Episode.Status.OPEN)
+        | Q(status=Episode.Status.DISCHARGED, plan__maintenance_every_weeks__isnull=False)
+    )  # fmt: skip
     by_practitioner: dict[int, list[Episode]] = {}
-    for e in ours.select_related("patient"):
-        if e.clinician_id is not None:
-            by_practitioner.setdefault(e.clinician_id, []).append(e)
+    for e in ours.select_related("patient").order_by("id"):
+        by_practitioner.setdefault(e.clinician_id, []).append(e)
     soon = Appointment.objects.filter(clinic=clinic, start__gte=now, start__lt=now + timedelta(days=8))
-    booked = {(p, start.astimezone(book.tz).date()) for p, start in soon.values_list("patient_id", "start")}
+    booked: dict[int, list[date]] = {}
+    for p, start in soon.values_list("patient_id", "start"):
+        booked.setdefault(p, []).append(start.astimezone(book.tz).date())
     out = []
     for user in practitioners:
         episodes = by_practitioner.get(user.pk, [])
-        if not episodes:
-            continue
         day, days = today, 0
-        while days < 5:
+        while days < 5 and episodes:
             if day.weekday() < 5:
                 days += 1
                 for _ in range(rng.randint(5, 9)):
+                    e = rng.choice(episodes)
+                    seen = booked.get(e.patient_id, [])
+                    limit = 2 if e.status == Episode.Status.OPEN else 1
+                    if len(seen) >= limit or any(abs((day - d).days) <= 1 for d in seen):
+                        continue
                     s = book.slot(rng, user.pk, day, after=now)
                     if s is None:
                         break
-                    e = rng.choice(episodes)
-                    if (e.patient_id, s.date()) in booked:
-                        book.taken.discard((user.pk, s))
-                        continue
-                    booked.add((e.patient_id, s.date()))
+                    booked.setdefault(e.patient_id, []).append(day)
                     out.append(Appointment(
-                        clinic=clinic, patient=e.patient, episode=e, practitioner=user, kind="dry_needling", start=s,
+                        clinic=clinic, patient=e.patient, episode=e if e.status == "open" else None,
+                        practitioner=user, kind="dry_needling" if e.status == "open" else "maintenance", start=s,
                         end=s + SLOT, status="booked", created_by=user, updated_by=user,
                         note=rng.choice(("", "", "", "Prefers the ground-floor room", "Parking at the back")),
                     ))  # fmt: skip

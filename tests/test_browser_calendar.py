@@ -1,0 +1,92 @@
+"""The calendar grid in the browser (issue 18): reception sees the clinic's day with practitioners side by side,
+moves to a free time with the arrow keys, books it for a patient found inline, then moves the appointment —
+desktop and phone, axe, screenshots."""
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from conftest import CLINIC_A_ZONE, assert_accessible, browser_login, make_appointment, make_user, nav
+from dryneedle.appointments.models import Appointment, Availability
+from dryneedle.patients.models import Patient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a long enough passphrase"
+SHOTS = Path("var/screenshots")
+MONDAY = date(2030, 1, 7)
+
+
+def at(hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(MONDAY, time(hh, mm), CLINIC_A_ZONE)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reception_books_from_the_grid_by_keyboard_and_moves_the_appointment(live_server, browser, clinic_a, width):
+    mei = make_user("mei@a.example", clinic_a, "practitioner", "Mei", "Tanaka", password=PASSWORD)
+    dora = make_user("dora@a.example", clinic_a, "practitioner", "Dora", "Diaz", password=PASSWORD)
+    make_user("rey@a.example", clinic_a, "reception", "Rey", "Desk", password=PASSWORD)
+    for wd in range(5):
+        Availability.objects.create(clinic=clinic_a, user=mei, weekday=wd, start=time(9), end=time(17))
+    Availability.objects.create(clinic=clinic_a, user=dora, weekday=0, start=time(9), end=time(13))
+    grace = Patient.objects.create(clinic=clinic_a, given_name="Grace", family_name="Hopper",
+                                   birth_date=date(1968, 3, 3), sex="female", created_by=mei)  # fmt: skip
+    ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1971, 5, 5),
+                                 sex="female", created_by=mei)  # fmt: skip
+    make_appointment(ann, mei, at(14))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    with time_machine.travel(at(12, 5), tick=True):
+        page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        browser_login(page, live_server.url, "rey@a.example", PASSWORD)
+        nav(page, "Calendar")
+        page.get_by_role("link", name="Day, everyone").click()
+        expect(page.get_by_role("heading", name="Monday 7 January 2030")).to_be_visible()
+        grid = page.get_by_role("table", name="Appointments on Monday 07 January 2030, practitioners side by side")
+        expect(grid.get_by_role("columnheader", name=re.compile("^Mei Tanaka"))).to_be_visible()
+        expect(grid.get_by_role("columnheader", name=re.compile("^Dora Diaz"))).to_be_visible()
+        expect(grid.get_by_role("link", name=re.compile("14:00–14:30 Ann Lee"))).to_be_visible()
+        # 12:00 has begun: the first free time is 12:30 for both; Dora stops at 13:00.
+        expect(grid.get_by_role("link", name="Book Mon 7 Jan 12:00 with Mei Tanaka")).to_have_count(0)
+        expect(grid.get_by_role("link", name="Book Mon 7 Jan 13:00 with Dora Diaz")).to_have_count(0)
+        page.screenshot(path=SHOTS / f"calendar-day-{width}.png", full_page=True)
+        assert_accessible(page, f"calendar day at {width} px")
+
+        # By keyboard: one Tab stop for the grid, then the arrow keys (down a column, across at the same time).
+        first = grid.get_by_role("link", name="Book Mon 7 Jan 12:30 with Dora Diaz")
+        expect(first).to_have_attribute("tabindex", "0")
+        first.focus()
+        page.keyboard.press("ArrowRight")
+        expect(grid.get_by_role("link", name="Book Mon 7 Jan 12:30 with Mei Tanaka")).to_be_focused()
+        page.keyboard.press("ArrowDown")
+        target = grid.get_by_role("link", name="Book Mon 7 Jan 13:00 with Mei Tanaka")
+        expect(target).to_be_focused()
+        page.keyboard.press("Enter")
+
+        expect(page.get_by_role("heading", name="Book Mon 7 Jan 2030, 13:00 with Mei Tanaka")).to_be_visible()
+        page.get_by_label("Name or phone").fill("hopp")  # found as typed (htmx), no button pressed
+        expect(page.get_by_role("link", name="Book for Grace Hopper")).to_be_visible()
+        expect(page.get_by_role("link", name="Book for Ann Lee")).to_have_count(0)
+        page.screenshot(path=SHOTS / f"calendar-slot-{width}.png", full_page=True)
+        assert_accessible(page, f"calendar slot at {width} px")
+        page.get_by_role("link", name="Book for Grace Hopper").click()
+        expect(page.get_by_role("radio", name="Mon 07 Jan 13:00")).to_be_checked()
+        page.get_by_role("button", name="Book", exact=True).click()
+        expect(page.get_by_text("Booked 1 appointment from Mon 07 Jan 13:00 with Mei Tanaka.")).to_be_visible()
+        booked = Appointment.objects.get(patient=grace)
+        assert (booked.practitioner, booked.start, booked.end) == (mei, at(13), at(13, 30))
+
+        # The week shows it; from the appointment, move it to the next free time.
+        page.get_by_role("link", name=re.compile("13:00–13:30 Grace Hopper")).click()
+        expect(page.get_by_role("heading", name="Move to another time")).to_be_visible()
+        assert_accessible(page, f"appointment with move at {width} px")
+        page.get_by_role("radio", name="Mon 07 Jan 12:30").check()
+        page.get_by_role("button", name="Move", exact=True).click()
+        expect(page.get_by_text("Moved to Mon 07 Jan 12:30 with Mei Tanaka.")).to_be_visible()
+        page.screenshot(path=SHOTS / f"calendar-moved-{width}.png", full_page=True)
+        booked.refresh_from_db()
+        assert (booked.start, booked.end) == (at(12, 30), at(13))
+        page.context.close()
