@@ -614,7 +614,26 @@ def plan_objects(episode, user) -> dict:
         "listing": SimpleNamespace(code=make_listing(user, episode.clinic).slug),
         "consultation": make_consultation(user.listings.get()),
         **hours_objects(episode.clinic, user),
+        **waitlist_objects(episode.patient, user),
     }
+
+
+def waitlist_objects(patient, user) -> dict:
+    """A waitlist entry and an offer of a time to it (its one-time token as the code in the URL)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from dryneedle.appointments.models import WaitlistEntry, WaitlistOffer
+    from dryneedle.lib import tokens
+
+    entry = WaitlistEntry.objects.create(clinic=patient.clinic, patient=patient, earliest=timezone.localdate())
+    token, digest = tokens.mint()
+    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    WaitlistOffer.objects.create(clinic=patient.clinic, entry=entry, practitioner=user, start=start,
+                                 end=start + timedelta(minutes=30), digest=digest)  # fmt: skip
+    return {"waitlist_entry": entry, "offer": SimpleNamespace(code=token)}
 
 
 def hours_objects(clinic, user) -> dict:

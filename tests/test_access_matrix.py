@@ -28,6 +28,7 @@ from conftest import (
     make_plan,
     make_response,
     plan_objects,
+    waitlist_objects,
 )
 from dryneedle.accounts import policy
 
@@ -96,6 +97,9 @@ PAGE_OBJECT = {
     "appointments:detail": "appointment",
     "appointments:arrived": "appointment",
     "appointments:move": "appointment",
+    "appointments:waitlist_add": "patient",
+    "appointments:waitlist_remove": "waitlist_entry",
+    "appointments:offer": "offer",
     "appointments:start_visit": "appointment",
     "appointments:feed": "calendar",
     "practitioners:verify": "credential",
@@ -107,7 +111,7 @@ PAGE_OBJECT = {
     "appointments:remove_exception": "availability_exception",
 }
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
-CAPABILITY_PAGES = {"portal:open", "appointments:feed", "directory:profile"}
+CAPABILITY_PAGES = {"portal:open", "appointments:feed", "appointments:offer", "directory:profile"}
 # Public forms: an anonymous POST without the form's own fields is refused for its content (400), not access.
 PUBLIC_FORMS = {"directory:profile"}
 API_OBJECT = {
@@ -140,6 +144,7 @@ API_OBJECT = {
     "update_appointment": "appointment",
     "mark_arrived": "appointment",
     "move_appointment": "appointment",
+    "remove_from_waitlist": "waitlist_entry",
     "start_visit_from_appointment": "appointment",
     "list_screenings": "episode",
     "create_screening": "episode",
@@ -185,6 +190,7 @@ API_BODY = {
     "create_assignment": {"exercise": "bridge"},
     "update_appointment": {"status": "cancelled", "reason": "matrix"},
     "move_appointment": {"start": "2030-01-08T10:00:00-07:00", "outside_hours_reason": "matrix test"},
+    "remove_from_waitlist": {"reason": "matrix"},
     "create_credential": {
         "kind": "licence",
         "profession": "physiotherapist",
@@ -193,6 +199,11 @@ API_BODY = {
         "issued": "2015-01-01",
     },
     "create_availability": {"practitioner": "alice@a.example", "weekday": 0, "start": "09:00", "end": "12:00"},
+    "add_to_waitlist": lambda own: {
+        "patient": str(own["patient"].code),
+        "practitioner": "alice@a.example",
+        "earliest": "2030-01-07",
+    },
     "create_appointment": lambda own: {
         "patient": str(own["patient"].code),
         "practitioner": "alice@a.example",
@@ -270,6 +281,13 @@ PAGE_BODY = {
         "override": "matrix test",
     },
     "appointments:detail": {"status": "cancelled", "reason": "matrix"},
+    "appointments:waitlist_add": {
+        "practitioner": "alice@a.example",
+        "kind": "dry_needling",
+        "minutes": "30",
+        "earliest": "2030-01-07",
+    },
+    "appointments:waitlist_remove": {"reason": "matrix"},
     "appointments:move": {
         "move-practitioner": "alice@a.example",
         "move-date": "2030-01-08",
@@ -408,6 +426,7 @@ def world(
             "credential": make_credential(charlie),
             "consultation": make_consultation(make_listing(charlie, charlie.memberships.get().clinic)),
             **hours_objects(charlie.memberships.get().clinic, charlie),
+            "waitlist_entry": waitlist_objects(foreign_patient, charlie)["waitlist_entry"],
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,

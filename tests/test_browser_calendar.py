@@ -90,3 +90,61 @@ def test_reception_books_from_the_grid_by_keyboard_and_moves_the_appointment(liv
         booked.refresh_from_db()
         assert (booked.start, booked.end) == (at(12, 30), at(13))
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_cancelled_time_goes_to_the_waitlist_and_the_patient_books_it_from_the_email(
+    live_server, browser, clinic_a, width, mailoutbox
+):
+    mei = make_user("mei@a.example", clinic_a, "practitioner", "Mei", "Tanaka", password=PASSWORD)
+    make_user("rey@a.example", clinic_a, "reception", "Rey", "Desk", password=PASSWORD)
+    for wd in range(5):
+        Availability.objects.create(clinic=clinic_a, user=mei, weekday=wd, start=time(9), end=time(17))
+    ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1971, 5, 5),
+                                 sex="female", created_by=mei)  # fmt: skip
+    lena = Patient.objects.create(clinic=clinic_a, given_name="Lena", family_name="Berg", birth_date=date(1979, 4, 4),
+                                  sex="female", email="lena@mail.example", created_by=mei)  # fmt: skip
+    appt = make_appointment(ann, mei, at(15))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    with time_machine.travel(at(9, 5), tick=True):
+        desk: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        browser_login(desk, live_server.url, "rey@a.example", PASSWORD)
+        desk.goto(f"{live_server.url}/patients/{lena.code}/")
+        desk.get_by_role("link", name="Add to waitlist").click()
+        desk.get_by_label("Practitioner").select_option(label="Mei Tanaka")
+        desk.get_by_label("Note for the front desk").fill("Afternoons suit best")
+        assert_accessible(desk, f"add to waitlist at {width} px")
+        desk.get_by_role("button", name="Add to the waitlist").click()
+        expect(desk.get_by_text("Lena Berg is on the waitlist.")).to_be_visible()
+        waiting = desk.get_by_role("region", name="Waiting (1)", exact=True)
+        expect(waiting).to_contain_text("Afternoons suit best")
+        desk.screenshot(path=SHOTS / f"waitlist-{width}.png", full_page=True)
+        assert_accessible(desk, f"waitlist at {width} px")
+
+        desk.goto(f"{live_server.url}/appointments/{appt.code}/")
+        desk.get_by_label("Status").select_option("cancelled")
+        desk.get_by_label("Reason (needed to cancel)").fill("Ann is away")
+        desk.get_by_role("button", name="Save").click()
+        expect(desk.get_by_text("The time was offered to 1 patient on the waitlist.")).to_be_visible()
+        assert len(mailoutbox) == 1 and mailoutbox[0].to == ["lena@mail.example"]
+        link = re.search(r"https?://\S+/appointments/waitlist/offer/\S+/", mailoutbox[0].body)[0]
+
+        phone: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        phone.goto(link)
+        expect(phone.get_by_role("heading", name="An earlier appointment")).to_be_visible()
+        expect(phone.get_by_text("Monday 7 January 2030 at 15:00")).to_be_visible()
+        assert_accessible(phone, f"waitlist offer at {width} px")
+        phone.screenshot(path=SHOTS / f"waitlist-offer-{width}.png", full_page=True)
+        phone.get_by_role("button", name="Book this time").click()
+        expect(phone.get_by_role("heading", name="Booked: see you then")).to_be_visible()
+        assert_accessible(phone, f"waitlist booked at {width} px")
+        booked = Appointment.objects.get(patient=lena)
+        assert (booked.start, booked.practitioner, booked.status) == (at(15), mei, "booked")
+
+        desk.goto(f"{live_server.url}/appointments/waitlist/")
+        expect(desk.get_by_role("region", name="Off the list in the last 14 days")).to_contain_text(
+            "Lena Berg: booked Mon 7 Jan 15:00"
+        )
+        desk.context.close()
+        phone.context.close()

@@ -36,6 +36,9 @@ PAGES = [
     (Role.PRACTITIONER, "/adverse-events/"),
     (Role.PRACTITIONER, "/appointments/"),
     (Role.RECEPTION, "/appointments/day/?date=2026-11-26"),
+    (Role.RECEPTION, "/appointments/waitlist/"),
+    (Role.RECEPTION, "/appointments/slot/?practitioner={practitioner}&start=2026-11-27T10:00&q=a"),
+    (Role.PRACTITIONER, "/api/v1/waitlist"),
     (Role.PRACTITIONER, "/visits/stock/"),
     (Role.PRACTITIONER, "/practitioners/credentials/"),
     (Role.CLINIC_ADMIN, "/practitioners/team/"),
@@ -62,7 +65,7 @@ def _counts(patients: int) -> dict:
         clients = {role: client_for(user) for role, user in clinic_users.items()}
         patient = Patient.objects.order_by("id").first()
         for role, url in PAGES:
-            address = url.format(patient=patient.code)
+            address = url.format(patient=patient.code, practitioner=clinic_users[Role.PRACTITIONER].username)
             clients[role].get(address)  # warm: sessions, caches and the like are not the page's cost
             with CaptureQueriesContext(connection) as queries:
                 r = clients[role].get(address)

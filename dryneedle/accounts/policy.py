@@ -151,6 +151,11 @@ POLICY: dict[str, dict[str, object]] = {
     "appointments:day": {"GET": DEMOGRAPHICS},
     "appointments:slot": {"GET": DEMOGRAPHICS},
     "appointments:move": {"POST": DEMOGRAPHICS},
+    "appointments:waitlist": {"GET": DEMOGRAPHICS},
+    "appointments:waitlist_add": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "appointments:waitlist_remove": {"POST": DEMOGRAPHICS},
+    # The patient's one-time offer link: the 256-bit token in the URL is the credential (only its SHA-256 kept).
+    "appointments:offer": {"GET": PUBLIC, "POST": PUBLIC},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:arrived": {"POST": DEMOGRAPHICS},
@@ -226,6 +231,9 @@ POLICY: dict[str, dict[str, object]] = {
     "api:list_free_slots": {"GET": DEMOGRAPHICS},
     "api:mark_arrived": {"POST": DEMOGRAPHICS},
     "api:move_appointment": {"POST": DEMOGRAPHICS},
+    "api:list_waitlist": {"GET": DEMOGRAPHICS},
+    "api:add_to_waitlist": {"POST": DEMOGRAPHICS},
+    "api:remove_from_waitlist": {"POST": DEMOGRAPHICS},
     "api:start_visit_from_appointment": {"POST": frozenset({PRACT})},
     "api:list_availability": {"GET": DEMOGRAPHICS},
     "api:create_availability": {"POST": CLINICAL},  # own hours, or a clinic admin for anyone

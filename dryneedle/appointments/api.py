@@ -4,6 +4,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Query, Router, Status
 from ninja.errors import HttpError
@@ -12,8 +13,8 @@ from dryneedle.accounts.access import get_for_clinic
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.people import practitioners
 from dryneedle.accounts.request import ClinicRequest
-from dryneedle.appointments import services
-from dryneedle.appointments.models import Appointment, Availability
+from dryneedle.appointments import services, waitlist
+from dryneedle.appointments.models import Appointment, Availability, WaitlistEntry, WaitlistOffer
 from dryneedle.appointments.schemas import (
     AppointmentIn,
     AppointmentMove,
@@ -25,6 +26,10 @@ from dryneedle.appointments.schemas import (
     AvailabilityPage,
     FreeSlots,
     StartedVisit,
+    WaitlistIn,
+    WaitlistOut,
+    WaitlistPage,
+    WaitlistRemove,
 )
 from dryneedle.audit.log import record
 from dryneedle.lib.schemas import Error, IsoDatetime, Paging, limits, page
@@ -34,7 +39,8 @@ from dryneedle.plans.models import Component
 # Routes by the resource their address starts with; dryneedle/api.py mounts each under it.
 appointments_routes = Router(tags=["appointments"])
 availability_routes = Router(tags=["appointments"])
-ROUTERS = {"appointments": appointments_routes, "availability": availability_routes}
+waitlist_routes = Router(tags=["appointments"])
+ROUTERS = {"appointments": appointments_routes, "availability": availability_routes, "waitlist": waitlist_routes}
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 CAT = "scheduling"
 
@@ -173,12 +179,26 @@ def move_appointment(request: ClinicRequest, code: UUID, payload: AppointmentMov
     who = _practitioner(request, payload.practitioner) if payload.practitioner else a.practitioner
     was = f"{timezone.localtime(a.start):%Y-%m-%d %H:%M} {a.practitioner.username}"
     try:
-        moved = services.move(a, request.user, practitioner=who, start=payload.start,
-                              end=payload.start + (a.end - a.start), override=payload.outside_hours_reason)  # fmt: skip
+        with transaction.atomic():
+            moved = services.move(
+                a,
+                request.user,
+                practitioner=who,
+                start=payload.start,
+                end=payload.start + (a.end - a.start),
+                override=payload.outside_hours_reason,
+            )
+            record(
+                request,
+                "appointment.move",
+                moved,
+                patient=a.patient,
+                category=CAT,
+                detail=f"api: from {was} to {timezone.localtime(moved.start):%Y-%m-%d %H:%M} {who.username}",
+            )
+            waitlist.after_freed(request, request.membership.clinic, a.practitioner, a.start, a.end)
     except ValidationError as e:
         _invalid(request, "appointment.move", a, e)
-    record(request, "appointment.move", moved, patient=a.patient, category=CAT,
-           detail=f"api: from {was} to {timezone.localtime(moved.start):%Y-%m-%d %H:%M} {who.username}")  # fmt: skip
     return _appt(request, code)
 
 
@@ -197,6 +217,8 @@ def update_appointment(request: ClinicRequest, code: UUID, payload: AppointmentP
         with transaction.atomic():
             services.set_status(a, request.user, payload.status, payload.reason)
             record(request, f"appointment.{payload.status}", a, patient=a.patient, category=CAT, detail="api")
+            if payload.status == "cancelled" and a.start > timezone.now():
+                waitlist.after_freed(request, request.membership.clinic, a.practitioner, a.start, a.end)
     except ValidationError as e:
         _invalid(request, "appointment.status", a, e)
     return a
@@ -227,3 +249,58 @@ def create_availability(request: ClinicRequest, payload: AvailabilityIn):
     )
     record(request, "availability.add", category=CAT, detail=f"api {who.username}")
     return Status(201, a)
+
+
+def _entries(request):
+    clinic = request.membership.clinic
+    return (
+        WaitlistEntry.objects.filter(clinic=clinic)
+        .select_related("patient", "practitioner", "appointment")
+        .prefetch_related(
+            Prefetch(
+                "offers", WaitlistOffer.objects.filter(clinic=clinic).select_related("practitioner").order_by("start")
+            )
+        )
+    )
+
+
+@waitlist_routes.get("", response={200: WaitlistPage, **ERRORS}, operation_id="list_waitlist")
+def list_waitlist(
+    request: ClinicRequest,
+    paging: Query[Paging],
+    status: Literal["waiting", "booked", "removed"] = "waiting",
+):
+    """The waitlist in the order patients joined it (waiting ones by default), each with the offers made to it."""
+    out = page(_entries(request).filter(status=status).order_by("created", "id"), paging.limit, paging.offset)
+    record(request, "waitlist.view", category=CAT, detail=f"api, {len(out['items'])} rows")
+    return out
+
+
+@waitlist_routes.post("", response={201: WaitlistOut, **ERRORS}, operation_id="add_to_waitlist")
+def add_to_waitlist(request: ClinicRequest, payload: WaitlistIn):
+    """Put a patient on the waitlist: freed times that fit are offered to them by email (the first to accept gets
+    it)."""
+    patient = get_for_clinic(request, Patient, code=payload.patient)
+    who = _practitioner(request, payload.practitioner) if payload.practitioner else None
+    try:
+        with transaction.atomic():
+            entry = waitlist.add(request.membership.clinic, request.user, patient=patient, practitioner=who,
+                                 kind=payload.kind, minutes=payload.minutes, earliest=payload.earliest,
+                                 latest=payload.latest, note=payload.note)  # fmt: skip
+            record(request, "waitlist.add", entry, patient=patient, category=CAT, detail="api")
+    except ValidationError as e:
+        _invalid(request, "waitlist.add", patient, e)
+    return Status(201, _entries(request).get(pk=entry.pk))
+
+
+@waitlist_routes.post("/{code}/remove", response={200: WaitlistOut, **ERRORS}, operation_id="remove_from_waitlist")
+def remove_from_waitlist(request: ClinicRequest, code: UUID, payload: WaitlistRemove):
+    """Take a patient off the waitlist, saying why; their open offers close."""
+    entry = get_for_clinic(request, WaitlistEntry.objects.select_related("patient"), code=code)
+    try:
+        with transaction.atomic():
+            waitlist.remove(entry, request.user, payload.reason)
+            record(request, "waitlist.remove", entry, patient=entry.patient, category=CAT, detail="api")
+    except ValidationError as e:
+        _invalid(request, "waitlist.remove", entry, e)
+    return _entries(request).get(pk=entry.pk)

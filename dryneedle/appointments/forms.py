@@ -124,3 +124,32 @@ class ExceptionForm(forms.Form):
         if d.get("kind") == "extra" and s is None:
             self.add_error("start", "Extra hours need a start and an end.")
         return d
+
+
+class WaitlistForm(forms.Form):
+    practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, to_field_name="username", required=False, empty_label="Anyone in the clinic"
+    )
+    kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS, initial="dry_needling")
+    minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
+    earliest = forms.DateField(label="From", widget=DateInput())
+    latest = forms.DateField(label="Until", required=False, widget=DateInput(), help_text="Empty: any later day.")
+    note = forms.CharField(
+        label="Note for the front desk", required=False, max_length=300, validators=[no_nul],
+        help_text="For example: mornings only.",
+    )  # fmt: skip
+
+    def __init__(self, *args, practitioners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = practitioners
+        self.fields["practitioner"].label_from_instance = lambda u: u.display_name()
+
+    def clean(self):
+        d = super().clean()
+        if d.get("earliest") and d.get("latest") and d["latest"] < d["earliest"]:
+            self.add_error("latest", "The last day must not be before the first.")
+        return d
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(max_length=200, validators=[no_nul])

@@ -148,3 +148,76 @@ class Appointment(ClinicalRecord):
     @property
     def minutes(self) -> int:
         return int((self.end - self.start).total_seconds() // 60)
+
+
+class WaitlistEntry(ClinicalRecord):
+    """A patient who wants an earlier time: offered one when a cancellation or a move frees it (issue 18)."""
+
+    db_guard = guards.NO_DELETE
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        BOOKED = "booked", "Booked from the waitlist"
+        REMOVED = "removed", "Taken off the list"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="waitlist")
+    # Empty: any practitioner of the clinic will do.
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="waitlist"
+    )
+    kind = models.CharField(max_length=20, choices=Appointment.KINDS, default="dry_needling")
+    minutes = models.PositiveSmallIntegerField(default=30)
+    earliest = models.DateField()
+    latest = models.DateField(null=True, blank=True)  # empty: any time after earliest
+    note = models.CharField(max_length=300, blank=True)  # for the front desk ("mornings only")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    appointment = models.OneToOneField(
+        Appointment, models.PROTECT, null=True, blank=True, related_name="waitlist_entry", editable=False
+    )
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "status", "earliest"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latest__isnull=True) | models.Q(latest__gte=models.F("earliest")),
+                name="waitlist_latest_after_earliest",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="removed") | ~models.Q(removed_reason=""), name="waitlist_removed_reason"
+            ),
+            models.CheckConstraint(condition=models.Q(minutes__gte=5, minutes__lte=480), name="waitlist_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waitlist: {self.patient} from {self.earliest:%d %b %Y}"
+
+
+class WaitlistOffer(ClinicalRecord):
+    """A freed time offered to one waiting patient by email, with a one-time link (only its SHA-256 is stored).
+    Several patients may be offered the same time: the first to accept gets it (booked under the booking lock),
+    the others are told it has gone."""
+
+    db_guard = guards.NO_DELETE
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        TAKEN = "taken", "Taken by someone else"
+        EXPIRED = "expired", "Expired"
+
+    entry = models.ForeignKey(WaitlistEntry, models.PROTECT, related_name="offers")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    digest = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENT)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "practitioner", "start"])]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.start:%d %b %Y %H:%M}"
+
+    digest_of = staticmethod(tokens.digest)

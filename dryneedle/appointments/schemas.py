@@ -1,6 +1,6 @@
 """The appointments API's request and response shapes (api.py holds the operations)."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
@@ -79,6 +79,47 @@ class FreeSlots(Schema):
 
 class AppointmentPage(Page):
     items: list[AppointmentOut]
+
+
+class WaitlistIn(Schema):
+    """Put a patient on the waitlist for an earlier time."""
+
+    patient: UUID
+    practitioner: Annotated[str, limits(150)] | None = Field(None, description="username; empty: anyone")
+    kind: Kind = "dry_needling"
+    minutes: int = Field(30, ge=5, le=480, strict=True)
+    earliest: date
+    latest: date | None = Field(None, description="the last day that suits; empty: any later day")
+    note: Annotated[str, limits(300)] = ""
+
+
+class WaitlistOfferOut(Schema):
+    start: datetime
+    practitioner: str = Field(validation_alias="practitioner.username")
+    status: str
+
+
+class WaitlistOut(Schema):
+    code: UUID
+    patient: UUID = Field(validation_alias="patient.code")
+    practitioner: str | None = Field(None, validation_alias="practitioner.username")
+    kind: str
+    minutes: int
+    earliest: date
+    latest: date | None
+    note: str
+    status: str
+    removed_reason: str
+    appointment: UUID | None = Field(None, validation_alias="appointment.code")
+    offers: list[WaitlistOfferOut] = Field(validation_alias="offers.all")
+
+
+class WaitlistPage(Page):
+    items: list[WaitlistOut]
+
+
+class WaitlistRemove(Schema):
+    reason: Annotated[str, limits(200, 1)]
 
 
 class AvailabilityIn(Schema):

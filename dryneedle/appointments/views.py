@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,13 +13,28 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
-from dryneedle.accounts.middleware import clinic_zone
+from dryneedle.accounts.middleware import activate_clinic_timezone, clinic_zone
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.people import practitioners
 from dryneedle.accounts.request import ClinicRequest
-from dryneedle.appointments import grid, services
-from dryneedle.appointments.forms import AvailabilityForm, BookForm, ExceptionForm, MoveForm, StatusForm
-from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
+from dryneedle.appointments import grid, services, waitlist
+from dryneedle.appointments.forms import (
+    AvailabilityForm,
+    BookForm,
+    ExceptionForm,
+    MoveForm,
+    RemoveForm,
+    StatusForm,
+    WaitlistForm,
+)
+from dryneedle.appointments.models import (
+    Appointment,
+    Availability,
+    AvailabilityException,
+    Calendar,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_date
@@ -203,6 +219,17 @@ def book(request: ClinicRequest, code) -> HttpResponse:
     )
 
 
+def _freed(request: ClinicRequest, appt: Appointment, start, end, practitioner=None) -> int:
+    """A time freed by a cancellation or a move: offered to the waitlist when it is still to come."""
+    if start <= timezone.now():
+        return 0
+    return waitlist.after_freed(request, request.membership.clinic, practitioner or appt.practitioner, start, end)
+
+
+def _offered(n: int) -> str:
+    return f" The time was offered to {n} patient{'s' if n > 1 else ''} on the waitlist." if n else ""
+
+
 def _move_form(request: ClinicRequest, appt: Appointment, data=None) -> MoveForm:
     people = practitioners(request.membership.clinic)
     chosen = people.filter(username=(data or request.GET).get("practitioner", "")[:150]).first() or appt.practitioner
@@ -223,11 +250,14 @@ def detail(request: ClinicRequest, code) -> HttpResponse:
             with transaction.atomic():
                 services.set_status(appt, request.user, d["status"], d["reason"])
                 record(request, f"appointment.{d['status']}", appt, patient=appt.patient, category=CAT)
+                offered = _freed(request, appt, appt.start, appt.end) if d["status"] == "cancelled" else 0
         except ValidationError as e:
             appt.refresh_from_db()
             add_errors(form, e)
         else:
-            messages.success(request, f"{appt}, {appt.patient.name}: {appt.get_status_display().lower()}.")
+            messages.success(
+                request, f"{appt}, {appt.patient.name}: {appt.get_status_display().lower()}." + _offered(offered)
+            )
             return _back(request, appt)
     if request.method == "POST":
         record(request, "appointment.status", appt, patient=appt.patient, category=CAT, outcome="invalid")
@@ -259,15 +289,19 @@ def move(request: ClinicRequest, code) -> HttpResponse:
         d = form.cleaned_data
         was = f"{timezone.localtime(appt.start):%Y-%m-%d %H:%M} {appt.practitioner.username}"
         start = form.start()
+        old = (appt.practitioner, appt.start, appt.end)
         try:
-            services.move(appt, request.user, practitioner=d["practitioner"], start=start,
-                          end=start + (appt.end - appt.start), override=d["override"])  # fmt: skip
+            with transaction.atomic():
+                services.move(appt, request.user, practitioner=d["practitioner"], start=start,
+                              end=start + (appt.end - appt.start), override=d["override"])  # fmt: skip
+                record(request, "appointment.move", appt, patient=appt.patient, category=CAT,
+                       detail=f"from {was} to {start:%Y-%m-%d %H:%M} {d['practitioner'].username}")  # fmt: skip
+                offered = _freed(request, appt, old[1], old[2], old[0])
         except ValidationError as e:
             add_errors(form, e)
         else:
-            record(request, "appointment.move", appt, patient=appt.patient, category=CAT,
-                   detail=f"from {was} to {start:%Y-%m-%d %H:%M} {d['practitioner'].username}")  # fmt: skip
-            messages.success(request, f"Moved to {start:%a %d %b %H:%M} with {d['practitioner'].display_name()}.")
+            messages.success(request, f"Moved to {start:%a %d %b %H:%M} with {d['practitioner'].display_name()}."
+                                      + _offered(offered))  # fmt: skip
             return redirect("appointments:detail", appt.code)
     record(request, "appointment.move", appt, patient=appt.patient, category=CAT, outcome="invalid")
     appt = get_for_clinic(request, Appointment.objects.select_related("patient", "practitioner"), code=code)
@@ -462,3 +496,99 @@ def feed(request: ClinicRequest, token: str) -> HttpResponse:
         return HttpResponse("Not found", status=404, content_type="text/plain")
     record(request, "calendar.feed", category=CAT, detail=cal.user.username)
     return HttpResponse(services.ics(cal, cal.clinic.calendar_feed_names), content_type="text/calendar; charset=utf-8")
+
+
+# --- The waitlist ------------------------------------------------------------------------
+@allowed
+def waitlist_page(request: ClinicRequest) -> HttpResponse:
+    """Who is waiting for an earlier time, oldest first, with the offers each has had."""
+    clinic = request.membership.clinic
+    waiting = (
+        WaitlistEntry.objects.filter(clinic=clinic, status=WaitlistEntry.Status.WAITING)
+        .select_related("patient", "practitioner")
+        .prefetch_related(Prefetch("offers", WaitlistOffer.objects.filter(clinic=clinic).order_by("start")))
+        .order_by("created", "id")[:200]
+    )
+    done = (
+        WaitlistEntry.objects.filter(clinic=clinic, updated__gte=timezone.now() - timedelta(days=14))
+        .exclude(status=WaitlistEntry.Status.WAITING)
+        .select_related("patient", "appointment")
+        .order_by("-updated")[:50]
+    )
+    record(request, "waitlist.view", category=CAT)
+    return render(request, "appointments/waitlist.html",
+                  {"waiting": waiting, "done": done, "per_time": waitlist.OFFERS_PER_TIME})  # fmt: skip
+
+
+@allowed
+def waitlist_add(request: ClinicRequest, code) -> HttpResponse:
+    """Put a patient on the waitlist for an earlier time."""
+    patient = get_for_clinic(request, Patient, code=code)
+    clinic = request.membership.clinic
+    form = WaitlistForm(request.POST or None, practitioners=practitioners(clinic),
+                        initial={"earliest": timezone.localdate()})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            entry = waitlist.add(clinic, request.user, patient=patient, **d)
+        except ValidationError as e:
+            add_errors(form, e)
+        else:
+            record(request, "waitlist.add", entry, patient=patient, category=CAT)
+            messages.success(
+                request,
+                f"{patient.name} is on the waitlist."
+                + ("" if patient.email else " They have no email address: offers cannot reach them, so call them."),
+            )
+            return redirect("appointments:waitlist")
+    if request.method == "POST":
+        record(request, "waitlist.add", patient, category=CAT, outcome="invalid")
+    else:
+        record(request, "waitlist.new", patient, category=CAT, detail="form")
+    return render(request, "appointments/waitlist_add.html", {"form": form, "patient": patient},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@allowed
+@require_POST
+def waitlist_remove(request: ClinicRequest, code) -> HttpResponse:
+    entry = get_for_clinic(request, WaitlistEntry.objects.select_related("patient"), code=code)
+    form = RemoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say why the patient comes off the list.")
+        waitlist.remove(entry, request.user, form.cleaned_data["reason"])
+    except ValidationError as e:
+        record(request, "waitlist.remove", entry, patient=entry.patient, category=CAT, outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+    else:
+        record(request, "waitlist.remove", entry, patient=entry.patient, category=CAT)
+        messages.success(request, f"{entry.patient.name} is off the waitlist.")
+    return redirect("appointments:waitlist")
+
+
+def offer(request, token: str) -> HttpResponse:
+    """The patient's one-time link: see the time offered, and book it (the first to accept gets it). Looking at
+    the page changes nothing (mail scanners open links); only the button books."""
+    if lookups.throttled(request):
+        return render(request, "portal/message.html", {"message": lookups.MESSAGE}, status=429)
+    found = waitlist.find(token[:100])
+    if found is None:
+        lookups.missed(request, "waitlist.offer", category=CAT)
+        return render(request, "portal/message.html",
+                      {"message": "This link is not valid. Please call the clinic."}, status=404)  # fmt: skip
+    activate_clinic_timezone(found.clinic)
+    patient = found.entry.patient
+    if request.method == "POST":
+        try:
+            appt = waitlist.accept(found)
+        except ValidationError as e:
+            record(request, "waitlist.accept", found, patient=patient, category=CAT, outcome="invalid",
+                   detail=" ".join(e.messages)[:100])  # fmt: skip
+            ctx = {"offer": found, "clinic": found.clinic, "problem": " ".join(e.messages)}
+            return render(request, "appointments/offer.html", ctx, status=410)  # gone, as a used patient link
+        record(request, "waitlist.accept", appt, patient=patient, category=CAT)
+        return render(request, "appointments/offer.html", {"offer": found, "clinic": found.clinic, "booked": appt})
+    record(request, "waitlist.offer_view", found, patient=patient, category=CAT)
+    return render(request, "appointments/offer.html",
+                  {"offer": found, "clinic": found.clinic, "problem": waitlist.problem(found)})  # fmt: skip

@@ -248,6 +248,7 @@ def seed(
         records.emergency(rng, [c for c, _ in clinic_objs], practitioners_by_clinic, today)
         for clinic, _spec in clinic_objs:  # last: what it books depends on the hour the seed runs
             care.week_ahead(rng, clinic, practitioners_by_clinic[clinic.pk], books[clinic.pk], today, now)
+            care.waitlist(rng, clinic, practitioners_by_clinic[clinic.pk], today)
         out["patients"], out["episodes"], out["visits"] = made, n_episodes, n_visits
         for clinic, _spec in clinic_objs:
             record(

@@ -197,3 +197,18 @@ def test_the_demo_keeps_the_clinics_working_day():
     staff = Membership.objects.filter(clinic__timezone="America/Denver", role="practitioner")
     assert later and all(later[m.user_id] >= 2 for m in staff), later
     assert not Visit.objects.filter(status="draft", started__lt=now - timedelta(days=2)).exists()
+    # The week ahead as a clinic books it: nobody needled on two days running, a few waiting for an earlier time.
+    import itertools
+
+    from dryneedle.appointments.models import WaitlistEntry
+
+    days: dict[int, list] = {}
+    for a in appts.filter(start__gte=now, start__lt=now + timedelta(days=7), kind="dry_needling"):
+        days.setdefault(a.patient_id, []).append(
+            timezone.localtime(a.start, zoneinfo.ZoneInfo(a.clinic.timezone)).date()
+        )
+    for patient_days in days.values():
+        patient_days.sort()
+        assert all((b - a).days > 1 for a, b in itertools.pairwise(patient_days)), patient_days
+    waiting = Counter(WaitlistEntry.objects.filter(status="waiting").values_list("clinic_id", flat=True))
+    assert len(waiting) == 3 and all(3 <= n <= 6 for n in waiting.values()), waiting
