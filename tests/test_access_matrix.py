@@ -98,6 +98,8 @@ PAGE_OBJECT = {
     "appointments:arrived": "appointment",
     "appointments:move": "appointment",
     "appointments:waitlist_add": "patient",
+    "patients:merge": "patient",
+    "patients:separate": "patient",
     "appointments:waitlist_remove": "waitlist_entry",
     "appointments:offer": "offer",
     "appointments:start_visit": "appointment",
@@ -288,6 +290,7 @@ PAGE_BODY = {
         "earliest": "2030-01-07",
     },
     "appointments:waitlist_remove": {"reason": "matrix"},
+    "patients:separate": {"reason": "matrix"},
     "appointments:move": {
         "move-practitioner": "alice@a.example",
         "move-date": "2030-01-08",

@@ -66,6 +66,9 @@ POLICY: dict[str, dict[str, object]] = {
     "patients:detail": {"GET": DEMOGRAPHICS},
     "patients:edit": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "patients:mark_in_error": {"POST": CLINICAL},
+    # Merging two records of one person, and separating them again: a clinic admin's decision (audited).
+    "patients:merge": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    "patients:separate": {"POST": frozenset({ADMIN})},
     "patients:conditions": {"GET": CLINICAL},
     # Break-glass: a practitioner outside the care team; the view also checks the care team.
     "patients:emergency_access": {"POST": frozenset({PRACT})},

@@ -115,9 +115,9 @@ def slot(request: ClinicRequest) -> HttpResponse:
     start = start.replace(tzinfo=clinic_zone(clinic))
     q = request.GET.get("q", "")[:100]
     found = (
-        patients.search(Patient.objects.filter(clinic=clinic).exclude(status="entered_in_error"), q).order_by(
-            "family_name", "given_name"
-        )[:20]
+        patients.search(
+            Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(status="entered_in_error"), q
+        ).order_by("family_name", "given_name")[:20]
         if q.strip()
         else []
     )

@@ -6,7 +6,7 @@ namespace (dryneedle/urls.py joins them).
 """
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
+from dryneedle.appointments.models import Appointment
 from dryneedle.audit.log import record
 from dryneedle.outcomes import followups, schedule
 from dryneedle.patients import care_team
-from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm, SeparateForm
+from dryneedle.patients.models import Episode, Patient, PatientMerge
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
 from dryneedle.visits.models import Visit
@@ -26,11 +27,16 @@ from dryneedle.visits.models import Visit
 
 @allowed
 def patient_detail(request: ClinicRequest, code) -> HttpResponse:
-    patient = get_for_clinic(request, Patient, code=code)
+    patient = get_for_clinic(request, Patient.objects.select_related("merged_into"), code=code)
     access = care_team.clinical_access(request, patient)
     clinical = access is not None
+    # A kept record shows the history of the duplicates merged into it as one (patients/merge.py).
+    ids = patient.record_ids() if patient.merged_into_id is None else [patient.pk]
+    merged = list(Patient.objects.filter(clinic=patient.clinic_id, pk__in=ids[1:]).order_by("family_name"))
     episodes = (
-        patient.episodes.select_related("clinician", "clinic").order_by("-start_date", "-id")
+        Episode.objects.filter(clinic=patient.clinic_id, patient__in=ids)
+        .select_related("clinician", "clinic", "patient")
+        .order_by("-start_date", "-id")
         if clinical
         else Episode.objects.none()
     )
@@ -61,14 +67,20 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
             ],
             "timeline": _timeline(episodes) if clinical else [],
             # Upcoming first, then the last few: what the front desk needs.
-            "appointments": _appointments(patient),
+            "appointments": _appointments(patient, ids),
+            "merged": merged,
+            "merge_trail": PatientMerge.objects.filter(clinic=patient.clinic_id)
+            .filter(Q(kept=patient) | Q(duplicate=patient))
+            .select_related("created_by", "kept", "duplicate")
+            .order_by("-created")[:20],
+            "separate_form": SeparateForm(),
         },
     )
 
 
-def _appointments(patient) -> list:
+def _appointments(patient, ids) -> list:
     now = timezone.now()
-    qs = patient.appointments.select_related("practitioner")
+    qs = Appointment.objects.filter(clinic=patient.clinic_id, patient__in=ids).select_related("practitioner")
     return list(qs.filter(start__gte=now).order_by("start")[:10]) + list(
         qs.filter(start__lt=now).order_by("-start")[:5]
     )

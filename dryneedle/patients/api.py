@@ -47,7 +47,11 @@ def list_patients(
     sort: Literal["name", "-name", "added", "-added"] = "name",
 ):
     """List the clinic's patients, paginated."""
-    qs = Patient.objects.filter(clinic=request.membership.clinic).order_by(*SORTS[sort], "id")
+    qs = (
+        Patient.objects.filter(clinic=request.membership.clinic)
+        .select_related("merged_into")
+        .order_by(*SORTS[sort], "id")
+    )
     out = page(qs, paging.limit, paging.offset)
     record(request, "patient.list", detail=f"api: {len(out['items'])} rows")
     return out
@@ -62,7 +66,12 @@ def search_patients(request: ClinicRequest, payload: PatientSearch):
     if not (payload.q.strip() or payload.birth_date or payload.phone.strip()):
         raise HttpError(422, "Give a name, a date of birth or a phone number to search for.")
     qs = services.search(
-        Patient.objects.filter(clinic=request.membership.clinic), payload.q, payload.birth_date, payload.phone
+        Patient.objects.filter(clinic=request.membership.clinic, merged_into__isnull=True).select_related(
+            "merged_into"
+        ),
+        payload.q,
+        payload.birth_date,
+        payload.phone,
     ).order_by("family_name", "given_name", "id")
     out = page(qs, payload.limit, payload.offset)
     record(request, "patient.list", detail=f"api search: {len(out['items'])} rows", shown=out["items"])

@@ -20,11 +20,16 @@ from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib import mail
-from dryneedle.patients.models import EmergencyAccess, Patient
+from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 
 
 def on_care_team(user, patient: Patient) -> bool:
-    return patient.created_by_id == user.pk or patient.episodes.filter(clinician=user).exists()
+    """The care team of a person's records (the one kept and any merged into it, patients/merge.py) is one."""
+    ids = patient.record_ids()
+    if ids == [patient.pk]:
+        return patient.created_by_id == user.pk or patient.episodes.filter(clinician=user).exists()
+    mine = Patient.objects.filter(clinic=patient.clinic_id, pk__in=ids, created_by=user).exists()
+    return mine or Episode.objects.filter(clinic=patient.clinic_id, patient__in=ids, clinician=user).exists()
 
 
 def team_rows(request: ClinicRequest, qs, patient: str = "patient"):

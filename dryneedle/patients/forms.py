@@ -65,3 +65,26 @@ class EmergencyAccessForm(forms.Form):
         validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.UUIDField(
+        label="The duplicate record",
+        error_messages={"required": "Choose the duplicate record to merge into this one.",
+                        "invalid": "Choose a record listed."},
+    )  # fmt: skip
+    reason = forms.CharField(
+        label="How do you know they are the same person?",
+        max_length=500,
+        validators=[no_nul],
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: same date of birth and phone; the patient confirmed at the desk.",
+    )
+    confirm = forms.BooleanField(
+        label="I have checked that these two records are the same person",
+        error_messages={"required": "Tick the box to say you have checked."},
+    )
+
+
+class SeparateForm(forms.Form):
+    reason = forms.CharField(label="Why are they two people after all?", max_length=500, validators=[no_nul])

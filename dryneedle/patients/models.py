@@ -57,6 +57,12 @@ class Patient(ClinicalRecord):
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
     error_reason = models.CharField(max_length=500, blank=True)
+    # A duplicate record of the same person, merged by a clinic admin into the record kept (issue 18). Nothing
+    # moves: its episodes, visits and bookings stay its own and show on the kept record's page; separating the
+    # two again clears this. The trail is PatientMerge.
+    merged_into = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="merged", editable=False
+    )
 
     # Fields a person edits; the history keeps their previous values.
     EDITABLE = (
@@ -85,10 +91,38 @@ class Patient(ClinicalRecord):
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
+    def record_ids(self) -> list[int]:
+        """This person's records: the one kept and any merged into it (two queries at most)."""
+        kept = self.merged_into_id or self.pk
+        merged = Patient.objects.filter(clinic=self.clinic_id, merged_into=kept).values_list("pk", flat=True)
+        return [kept, *merged]
+
     def age(self, on=None) -> int:
         on = on or timezone.localdate()
         b = self.birth_date
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+
+
+class PatientMerge(ClinicalRecord):
+    """The trail of merging a duplicate record into the one kept, and of separating them again: who, when, why."""
+
+    db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    audit_category = "demographics"
+
+    class Action(models.TextChoices):
+        MERGE = "merge", "Merged"
+        SEPARATE = "separate", "Separated again"
+
+    kept = models.ForeignKey(Patient, models.PROTECT, related_name="merge_trail")
+    duplicate = models.ForeignKey(Patient, models.PROTECT, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~models.Q(reason=""), name="merge_needs_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.duplicate} into {self.kept}"
 
 
 class PatientVersion(ClinicalRecord):

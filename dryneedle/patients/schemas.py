@@ -66,6 +66,10 @@ class PatientOut(Schema):
     emergency_contact_phone: str
     status: str
     error_reason: str
+    merged_into: UUID | None = Field(
+        None, validation_alias="merged_into.code",
+        description="A duplicate merged by a clinic admin into this record (its history stays its own)",
+    )  # fmt: skip
 
 
 class PatientPage(Page):

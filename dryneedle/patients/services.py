@@ -113,7 +113,7 @@ def possible_duplicates(clinic, data: dict, limit: int = 5):
     email = (data.get("email") or "").strip()
     if email:
         same |= Q(email__iexact=email)
-    qs = Patient.objects.filter(clinic=clinic).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+    qs = Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(status=RecordStatus.ENTERED_IN_ERROR)
     matches = list(qs.filter(same).order_by("family_name", "given_name")[:limit])
     digits = "".join(ch for ch in data.get("phone") or "" if ch.isdigit())
     if len(digits) >= 7:

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.models import Role, User
@@ -16,10 +17,18 @@ from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_choice
-from dryneedle.patients import care_team, hooks, in_error, services
+from dryneedle.patients import care_team, hooks, in_error, merge, services
 from dryneedle.patients.conditions import CONDITIONS
-from dryneedle.patients.forms import DischargeForm, EmergencyAccessForm, EpisodeForm, PatientForm, SearchForm
-from dryneedle.patients.models import EmergencyAccess, Episode, Patient
+from dryneedle.patients.forms import (
+    DischargeForm,
+    EmergencyAccessForm,
+    EpisodeForm,
+    MergeForm,
+    PatientForm,
+    SearchForm,
+    SeparateForm,
+)
+from dryneedle.patients.models import EmergencyAccess, Episode, Patient, RecordStatus
 
 # Sort keys a user may pick; anything else is a 400, never passed to order_by.
 SORTS = {
@@ -37,7 +46,7 @@ def list_patients(request: ClinicRequest) -> HttpResponse:
     """List the clinic's patients. Search terms travel in the POST body, never in the URL."""
     sort = query_choice(request, "sort", SORTS, "name")
     qs = (
-        Patient.objects.filter(clinic=request.membership.clinic)
+        Patient.objects.filter(clinic=request.membership.clinic, merged_into__isnull=True)
         .annotate(open_episodes=Count("episodes", filter=Q(episodes__status=Episode.Status.OPEN)))
         .order_by(*SORTS[sort], "id")
     )
@@ -240,3 +249,66 @@ def emergency_report(request: ClinicRequest) -> HttpResponse:
             "show_names": request.membership.role == Role.CLINIC_ADMIN,
         },
     )
+
+
+@allowed
+def merge_patient(request: ClinicRequest, code) -> HttpResponse:
+    """A clinic admin merges a duplicate record into this one (patients/merge.py: nothing moves or is deleted)."""
+    kept = get_for_clinic(request, Patient, code=code)
+    clinic = request.membership.clinic
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        duplicate = Patient.objects.filter(clinic=clinic, code=d["duplicate"]).first()
+        try:
+            if duplicate is None:
+                raise ValidationError({"duplicate": "Choose a record listed."})
+            trail = merge.merge(request.user, kept, duplicate, d["reason"])
+        except ValidationError as e:
+            add_errors(form, e)
+        else:
+            record(request, "patient.merge", trail, patient=kept, detail=f"{duplicate.code} into {kept.code}")
+            record(request, "patient.merged", trail, patient=duplicate, detail=f"into {kept.code}")
+            messages.success(request, f"{duplicate.name}'s record is merged into this one: its history shows here.")
+            return redirect("patients:detail", kept.code)
+    q = request.GET.get("q", "")[:100].strip()
+    others = Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(pk=kept.pk).exclude(
+        status=RecordStatus.ENTERED_IN_ERROR)  # fmt: skip
+    fields = ("given_name", "family_name", "birth_date", "email", "phone")
+    likely = services.possible_duplicates(clinic, {f: getattr(kept, f) for f in fields}, limit=6)
+    likely = [p for p in likely if p.pk != kept.pk and p.merged_into_id is None]
+    found = list(services.search(others, q).order_by("family_name", "given_name")[:20]) if q else []
+    candidates = likely + [p for p in found if p not in likely]
+    if request.method == "POST":
+        record(request, "patient.merge", kept, outcome="invalid")
+    else:
+        record(request, "patient.merge_form", kept, shown=candidates)
+    counts = dict(
+        Episode.objects.filter(clinic=clinic, patient__in=candidates).values_list("patient").annotate(n=Count("id"))
+    )
+    return render(
+        request,
+        "patients/merge.html",
+        {"kept": kept, "form": form, "q": q, "candidates": [(p, counts.get(p.pk, 0)) for p in candidates],
+         "likely": {p.pk for p in likely}},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@allowed
+@require_POST
+def separate_patient(request: ClinicRequest, code) -> HttpResponse:
+    """Undo a merge: the duplicate becomes a record of its own again."""
+    duplicate = get_for_clinic(request, Patient, code=code)
+    form = SeparateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say why they are two people after all.")
+        trail = merge.separate(request.user, duplicate, form.cleaned_data["reason"])
+    except ValidationError as e:
+        record(request, "patient.separate", duplicate, outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+    else:
+        record(request, "patient.separate", trail, patient=duplicate, detail=f"from {trail.kept.code}")
+        messages.success(request, f"{duplicate.name}'s record is a record of its own again.")
+    return redirect("patients:detail", duplicate.code)
