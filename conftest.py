@@ -618,6 +618,17 @@ def plan_objects(episode, user) -> dict:
     }
 
 
+@pytest.fixture
+def odi_pack(clinic_a):
+    """Clinic A holds an ODI licence and has loaded its wording (stand-in statements here), so patients are asked
+    the ODI from their links; without a pack the links leave it to the clinic (instruments.patient_wording)."""
+    from dryneedle.outcomes.instruments import ODI_SECTION_NAMES
+    from dryneedle.outcomes.models import TextPack
+
+    odi = {s: [f"{name}: licensed statement {i}" for i in range(6)] for s, name in ODI_SECTION_NAMES.items()}
+    return TextPack.objects.create(clinic=clinic_a, pack={"odi": odi}, source="test licence")
+
+
 def waitlist_objects(patient, user) -> dict:
     """A waitlist entry and an offer of a time to it (its one-time token as the code in the URL)."""
     from datetime import timedelta

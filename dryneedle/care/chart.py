@@ -16,7 +16,8 @@ from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments.models import Appointment
 from dryneedle.audit.log import record
-from dryneedle.outcomes import followups, schedule
+from dryneedle.outcomes import followups, instruments, schedule
+from dryneedle.outcomes.models import TextPack
 from dryneedle.patients import care_team
 from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm, SeparateForm
 from dryneedle.patients.models import Episode, Patient, PatientMerge
@@ -40,6 +41,7 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
         if clinical
         else Episode.objects.none()
     )
+    pack = getattr(TextPack.objects.filter(clinic=patient.clinic_id).first(), "pack", None) if clinical else None
     versions = patient.versions.select_related("created_by").order_by("-created")[:20]
     record(request, "patient.view", patient, detail="with clinical record" if clinical else "demographics")
     return render(
@@ -59,7 +61,7 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
             "gates": [(e, needling_gate(e)) for e in episodes if e.status == Episode.Status.OPEN],
             # Time points open now and not answered, for the clinical record's banner.
             "due": [
-                (e, p)
+                (e, p, instruments.on_paper(p.instruments, pack))
                 for e in episodes
                 if clinical and e.status != Episode.Status.ENTERED_IN_ERROR
                 for p in followups.episode_points(e)

@@ -20,7 +20,8 @@ class Screen:
 
 def screens(bundle: list[str], pack: dict | None = None) -> list[Screen]:
     out: list[Screen] = []
-    for inst in bundle:
+    # Never placeholders on a patient's screen (instruments.patient_wording), even on a link issued before.
+    for inst in (i for i in bundle if instruments.patient_wording(i, pack)):
         if inst == "nprs":
             out.append(
                 Screen(

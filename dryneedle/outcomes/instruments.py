@@ -61,3 +61,20 @@ def rmdq_items(pack: dict | None = None) -> list[tuple[int, str]]:
     if texts and len(texts) == scoring.RMDQ_ITEMS:
         return list(enumerate(texts, 1))
     return [(i, f"Item {i} of the Roland-Morris form") for i in range(1, scoring.RMDQ_ITEMS + 1)]
+
+
+def patient_wording(instrument: str, pack: dict | None = None) -> bool:
+    """Whether a patient may be asked this instrument from a link: only with its real wording. Without a licensed
+    text pack the ODI has placeholder statements and the RMDQ numbered items, which a clinician transcribing a
+    paper form can use but a patient cannot answer (issue 18, defect 3): those stay for the clinic to collect."""
+    if instrument == "odi":
+        odi = (pack or {}).get("odi") or {}
+        return all(len(odi.get(section) or []) == 6 for section in ODI_SECTION_NAMES)
+    if instrument == "rmdq":
+        return len((pack or {}).get("rmdq") or []) == scoring.RMDQ_ITEMS
+    return True
+
+
+def on_paper(asked, pack: dict | None = None) -> list[str]:
+    """The instruments of ``asked`` a patient's link leaves out, for the clinic to collect on paper."""
+    return [i for i in asked if not patient_wording(i, pack)]

@@ -79,7 +79,7 @@ def test_the_baseline_goes_out_once_with_only_what_it_asks(alice, clinic_a, sett
     assert e.follow_ups.count() == 1
 
 
-def test_one_reminder_keeps_the_answers_and_then_nothing(alice, clinic_a, settings, send):
+def test_one_reminder_keeps_the_answers_and_then_nothing(alice, clinic_a, settings, send, odi_pack):
     settings.SITE_URL = "https://records.example"
     _episode(clinic_a, alice, date(2026, 12, 7))
     with time_machine.travel(NOON, tick=False) as t:

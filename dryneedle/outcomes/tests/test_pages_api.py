@@ -134,7 +134,7 @@ def _send(c, episode):
 
 # Emails go when the transaction commits (lib/mail.py): this test commits for real.
 @pytest.mark.django_db(transaction=True)
-def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode, client):
+def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode, client, odi_pack):
     episode.patient.email = "lee@example.org"
     episode.patient.save()
     episode.start_date = today_a() - timedelta(days=3)  # the baseline window is open
@@ -142,7 +142,7 @@ def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode
     link, url = _send(client_for(alice), episode)
     # Only what the baseline asks, with the clinic's one disability measure (ODI by default).
     assert link.bundle == ["nprs", "startback", "odi", "psfs"] and len(mail.outbox) == 1 and url in mail.outbox[0].body
-    n = len(bundle.screens(link.bundle))
+    n = len(bundle.screens(link.bundle, odi_pack.pack))
     assert n == 1 + 9 + 10 + 1  # pain, STarT Back, ODI, PSFS: one question per screen (45 before issue 17)
     r = client.get(url)
     assert r.status_code == 200 and "Question 1 of 21" in r.content.decode()
@@ -180,7 +180,7 @@ def test_a_patient_answers_screen_by_screen_and_cannot_send_twice(alice, episode
     assert "answered" in client_for(alice).get(f"/outcomes/episodes/{episode.code}/").content.decode()
 
 
-def test_the_follow_up_link_asks_the_same_activities(alice, episode, client):
+def test_the_follow_up_link_asks_the_same_activities(alice, episode, client, odi_pack):
     episode.start_date = today_a() - timedelta(days=84)  # 12 weeks: pain, ODI and the PSFS again
     episode.save()
     earlier = timezone.now() - timedelta(days=80)
@@ -188,7 +188,7 @@ def test_the_follow_up_link_asks_the_same_activities(alice, episode, client):
                              collected=earlier)  # fmt: skip
     link, url = _send(client_for(alice), episode)
     assert link.bundle == ["nprs", "odi", "psfs"]
-    n = len(bundle.screens(link.bundle))
+    n = len(bundle.screens(link.bundle, odi_pack.pack))
     html = client.get(f"{url}?step={n - 1}").content.decode()
     assert 'value="Lift my son"' in html
 
@@ -277,7 +277,7 @@ def test_load_text_pack(tmp_path, clinic_a, alice, episode):
     assert "Item text 24" in html
 
 
-def test_after_discharge_the_follow_up_asks_what_is_due(alice, episode):
+def test_after_discharge_the_follow_up_asks_what_is_due(alice, episode, odi_pack):
     discharged = today_a() - timedelta(days=90)  # 3 months after discharge is today
     episode.start_date = discharged - timedelta(days=60)
     episode.status, episode.discharge_date, episode.discharge_reason = "discharged", discharged, "goals_met"
@@ -299,3 +299,24 @@ def _baseline_answers(inst):
         "rmdq": {"ticked": [1, 2]},
         "psfs": {"activities": [{"name": "Walk the dog", "score": 4}]},
     }[inst]  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_licensed_wording_the_patient_is_not_asked_the_odi(alice, episode, client):
+    """Issue 18, defect 3: patients were shown "Placeholder wording" ODI statements. Without a licensed text pack
+    the link asks what the patient can read; the ODI stays for the clinic, and the patient's chart says so."""
+    episode.patient.email = "lee@example.org"
+    episode.patient.save()
+    episode.start_date = today_a() - timedelta(days=3)
+    episode.save()
+    c = client_for(alice)
+    link, url = _send(c, episode)
+    assert link.bundle == ["nprs", "startback", "psfs"]
+    seen = ""
+    for i in range(len(bundle.screens(link.bundle)) + 1):
+        seen += client.get(f"{url}?step={i}").content.decode()
+    assert "Placeholder" not in seen and "statement 1 of 0-5" not in seen and "Back pain and daily life" not in seen
+    chart = c.get(f"/patients/{episode.patient.code}/").content.decode()
+    assert "ODI on paper at the visit: the patient's link leaves it out, as no licensed wording is loaded." in chart
+    # A link issued before (with the ODI in it) does not show the placeholders either.
+    assert [s.instrument for s in bundle.screens(["nprs", "odi"])] == ["nprs"]
