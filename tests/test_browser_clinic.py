@@ -1,12 +1,13 @@
 """The clinic admin keeps the clinic's details and adds a member of staff, in the browser (issue 18, defect 20) —
 desktop and phone, axe, screenshots."""
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import admin_browser, assert_accessible, make_user, nav
+from conftest import admin_browser, assert_accessible, browser_login, make_user, nav
 from dryneedle.accounts.models import Clinic, Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,7 +16,7 @@ SHOTS = Path("var/screenshots")
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_admin_edits_the_clinic_and_adds_a_receptionist(live_server, browser, clinic_a, width):
+def test_the_admin_edits_the_clinic_and_adds_a_receptionist(live_server, browser, clinic_a, width, mailoutbox):
     make_user("ada@a.example", clinic_a, "clinic_admin", "Ada", "Admin", password=PASSWORD)
     page = admin_browser(browser, live_server.url, "ada@a.example", PASSWORD)
     page.set_viewport_size({"width": width, "height": 900})
@@ -40,6 +41,26 @@ def test_the_admin_edits_the_clinic_and_adds_a_receptionist(live_server, browser
     page.screenshot(path=SHOTS / f"clinic-details-{width}.png", full_page=True)
     assert_accessible(page, f"clinic details at {width} px")
     page.context.close()
+
+    # Noor opens the emailed link on her own device, chooses a password and signs in with it.
+    link = re.search(r"https?://\S+/account/set-password/\S+", mailoutbox[-1].body)[0]
+    noor = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    noor.goto(link)
+    expect(noor.get_by_role("heading", name="Choose your password")).to_be_visible()
+    assert_accessible(noor, f"set password at {width} px")
+    noor.get_by_label("New password").fill("short")
+    noor.get_by_label("The same again").fill("short")
+    noor.get_by_role("button", name="Set my password").click()
+    expect(noor.get_by_text("This password is too short")).to_be_visible()
+    noor.get_by_label("New password").fill("harbour lantern biscuit maple")
+    noor.get_by_label("The same again").fill("harbour lantern biscuit maple")
+    noor.get_by_role("button", name="Set my password").click()
+    expect(noor.get_by_text("Your password is set.")).to_be_visible()
+    browser_login(noor, live_server.url, "noor@a.example", "harbour lantern biscuit maple")
+    expect(noor.get_by_text("Noor Haddad · Reception")).to_be_visible()
+    noor.goto(link)  # used: it works once
+    expect(noor.get_by_role("heading", name="This link does not work")).to_be_visible()
+    noor.context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -177,14 +177,22 @@ def save_visit(request: ClinicRequest, code) -> HttpResponse:
         marks, chart_errors, raw = visit.pain_chart, [], None
     else:
         marks, chart_errors, raw = read_pain_chart(request.POST)
+    autosave = request.headers.get("X-Autosave") == "1"  # visits/static/visits/autosave.js: answered in JSON
     if visit.status != Visit.Status.DRAFT:
         record(request, "visit.update", visit, category="procedure", outcome="invalid", detail="signed")
+        if autosave:
+            return JsonResponse({"detail": "this visit is signed: corrections are amendments."}, status=409)
         messages.error(request, "This visit is signed: corrections are amendments.")
         return redirect("visits:detail", visit.code)
     if not form.is_valid() or chart_errors:
         for e in chart_errors:
             form.add_error(None, e)
-        record(request, "visit.update", visit, category="procedure", outcome="invalid")
+        record(request, "visit.update", visit, category="procedure", outcome="invalid",
+               detail="autosave" if autosave else "")  # fmt: skip
+        if autosave:
+            errors = [f"{form.fields[k].label if k in form.fields else ''}: {' '.join(str(m) for m in v)}".lstrip(": ")
+                      for k, v in form.errors.items()]  # fmt: skip
+            return JsonResponse({"detail": "; ".join(errors)}, status=400)
         return _page(request, visit, visit_form=form, status=400, pain_raw=raw)
     with transaction.atomic():
         for f in VISIT_FIELDS:
@@ -192,7 +200,9 @@ def save_visit(request: ClinicRequest, code) -> HttpResponse:
         visit.pain_chart = marks
         visit.updated_by = request.user
         visit.save()
-        record(request, "visit.update", visit, category="procedure")
+        record(request, "visit.update", visit, category="procedure", detail="autosave" if autosave else "")
+    if autosave:
+        return JsonResponse({"saved": f"{timezone.localtime():%H:%M}"})
     messages.success(request, {"before": "Steps 1 and 2 saved.", "after": "Step 5 saved."}.get(part or "", "Saved."))
     return redirect(reverse("visits:detail", args=[visit.code]) + {"after": "#step-5"}.get(part or "", ""))
 

@@ -2,8 +2,10 @@
 and saving one part never touches the other."""
 
 import pytest
+from django.utils import timezone
 
 from conftest import client_for
+from dryneedle.visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +37,20 @@ def test_each_part_saves_its_own_steps_and_keeps_the_others(alice, visit, screen
     assert r.status_code == 400
     visit.refresh_from_db()
     assert visit.post_nprs == 3 and visit.notes == "Tolerated well."
+
+
+def test_each_part_saves_as_you_go(alice, visit, screening):
+    """The page's script saves a part when a field changes (X-Autosave): a JSON answer, the same checks."""
+    c = client_for(alice)
+    url = f"/visits/{visit.code}/save/"
+    r = c.post(url, {"part": "after", "post_nprs": "2", "notes": "Sore for a minute"}, headers={"X-Autosave": "1"})
+    assert r.status_code == 200 and r.json()["saved"]
+    visit.refresh_from_db()
+    assert (visit.post_nprs, visit.notes) == (2, "Sore for a minute")
+    r = c.post(url, {"part": "after", "post_nprs": "11", "notes": "x"}, headers={"X-Autosave": "1"})
+    assert r.status_code == 400 and r.json()["detail"].startswith("Pain after")
+    visit.refresh_from_db()
+    assert visit.post_nprs == 2  # nothing of the refused save
+    Visit.objects.filter(pk=visit.pk).update(status="signed", signed_at=timezone.now(), sha256="0" * 64)
+    r = c.post(url, {"part": "after", "post_nprs": "1"}, headers={"X-Autosave": "1"})
+    assert r.status_code == 409 and "signed" in r.json()["detail"]
