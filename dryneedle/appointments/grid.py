@@ -55,13 +55,16 @@ def step_for(columns: list[Column]) -> int:
 
 
 def bounds(columns: list[Column], default=(8 * 60, 18 * 60)) -> tuple[int, int]:
-    """The grid's first and last minute: the working hours and appointments in view, widened to whole hours."""
+    """The grid's first and last minute: the working hours and this clinic's appointments in view, widened to whole
+    hours (another clinic's bookings, perhaps in another time zone, show only where they fall inside)."""
     lo, hi = [], []
     for c in columns:
         for a, b in c.hours:
             lo.append(_minutes(a))
             hi.append(_minutes(b) or 24 * 60)
-        for s, e, _ in c.busy:
+        for s, e, item in c.busy:
+            if item is None:  # busy in another clinic: shown where it falls in view, never widening it
+                continue
             lo.append(max(0, _span_minutes(c, s)))
             hi.append(min(24 * 60, _span_minutes(c, e)))
     if not lo:
@@ -81,6 +84,8 @@ def build(columns: list[Column], now: datetime, tz, step: int | None = None) -> 
         midnight = datetime.combine(c.day, time.min, tz)
         blocks: list[tuple[int, int, list]] = []
         for s, e, item in sorted(c.busy, key=lambda b: b[0]):
+            if _span_minutes(c, e) <= first or _span_minutes(c, s) >= first + n * step:
+                continue  # outside the rows in view
             a = max(0, (_span_minutes(c, s) - first) // step)
             b = min(n, max(a + 1, -(-(_span_minutes(c, e) - first) // step)))
             if blocks and a < blocks[-1][1]:

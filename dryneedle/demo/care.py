@@ -280,24 +280,24 @@ def week_ahead(rng: random.Random, clinic, practitioners, book: Book, today: dat
 
 
 def waitlist(rng: random.Random, clinic, practitioners, today: date) -> None:
-    """A few patients in active care who asked for an earlier time, joined over the last fortnight."""
+    """A few patients in active care who asked for an earlier time, joined over the last fortnight (most of them
+    reachable by email, so that a cancellation offers them the time)."""
     booked_soon = Appointment.objects.filter(clinic=clinic, start__date__gte=today, status="booked")
     ids = set(booked_soon.values_list("patient_id", flat=True))
     open_ = list(Episode.objects.filter(clinic=clinic, status=Episode.Status.OPEN, patient_id__in=ids)
                  .select_related("patient").order_by("id")[:40])  # fmt: skip
+    reachable = [e for e in open_ if e.patient.email]
+    chosen = rng.sample(reachable, min(len(reachable), rng.randint(3, 5)))
+    chosen += [e for e in open_ if not e.patient.email][:1]
     notes = ("", "", "Mornings only", "Not Wednesdays", "Can come at short notice", "After 15:00 suits best")
-    out = []
-    for e in rng.sample(open_, min(len(open_), rng.randint(3, 6))):
+    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    for e in chosen:
+        joined = common.weekday(today - timedelta(days=rng.randint(1, 14)))
         who = next((u for u in practitioners if u.pk == e.clinician_id), None) if rng.random() < 0.7 else None
-        out.append(WaitlistEntry(
-            clinic=clinic, patient=e.patient, practitioner=who, earliest=today,
-            latest=today + timedelta(days=rng.choice((7, 14, 21))) if rng.random() < 0.5 else None,
+        entry = WaitlistEntry.objects.create(
+            clinic=clinic, patient=e.patient, practitioner=who, earliest=max(joined, today - timedelta(days=7)),
+            latest=joined + timedelta(days=rng.choice((14, 21, 28))) if rng.random() < 0.5 else None,
             note=rng.choice(notes), created_by=who or e.clinician, updated_by=who or e.clinician,
-        ))  # fmt: skip
-    made = WaitlistEntry.objects.bulk_create(out)
-    for entry in made:  # when they joined (created is set on save)
-        WaitlistEntry.objects.filter(clinic=clinic, pk=entry.pk).update(
-            created=datetime.combine(
-                today - timedelta(days=rng.randint(1, 14)), time(10), zoneinfo.ZoneInfo(clinic.timezone)
-            )
-        )
+        )  # fmt: skip
+        # When they joined (created is set on save).
+        WaitlistEntry.objects.filter(clinic=clinic, pk=entry.pk).update(created=datetime.combine(joined, time(10), tz))

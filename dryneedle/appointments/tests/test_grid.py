@@ -185,3 +185,13 @@ def test_moving_an_appointment_to_a_free_time_or_another_practitioner(clinic_a, 
         with pytest.raises(Exception, match="has started"):
             services.move(appt, bob, practitioner=week, start=at(MONDAY + timedelta(days=7), 13),
                           end=at(MONDAY + timedelta(days=7), 13, 30))  # fmt: skip
+
+
+def test_another_clinics_bookings_show_inside_the_day_in_view_and_never_widen_it():
+    """A practitioner who also works in a clinic seven hours ahead: its night bookings stay out of this day's view."""
+    col = grid.Column(MONDAY, [(time(9), time(11))], [
+        (at(MONDAY, 1, 30), at(MONDAY, 2), None), (at(MONDAY, 8, 30), at(MONDAY, 9, 30), None),
+    ])  # fmt: skip
+    _, rows = grid.build([col], now=at(MONDAY, 7), tz=TZ)
+    assert rows[0].time == time(9) and kinds(rows) == "BFFF"
+    assert rows[0].cells[0].items == [None]
