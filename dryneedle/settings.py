@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dryneedle.analytics",
     "dryneedle.audit",
     "dryneedle.care",
+    "dryneedle.mine",
     "dryneedle.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/", include("dryneedle.plans.urls")),
     path("appointments/", include("dryneedle.appointments.urls")),
     path("p/", include("dryneedle.portal.urls")),
+    path("my/", include("dryneedle.mine.urls")),
     path("analytics/", include("dryneedle.analytics.urls")),
     path("api/v1/", api.urls),
 ]

@@ -99,6 +99,7 @@ PAGE_OBJECT = {
     "appointments:move": "appointment",
     "appointments:waitlist_add": "patient",
     "patients:merge": "patient",
+    "mine:cancel": "appointment",
     "patients:separate": "patient",
     "appointments:waitlist_remove": "waitlist_entry",
     "appointments:offer": "offer",
@@ -115,7 +116,7 @@ PAGE_OBJECT = {
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
 CAPABILITY_PAGES = {"portal:open", "appointments:feed", "appointments:offer", "directory:profile"}
 # Public forms: an anonymous POST without the form's own fields is refused for its content (400), not access.
-PUBLIC_FORMS = {"directory:profile"}
+PUBLIC_FORMS = {"directory:profile", "mine:signin", "mine:code"}
 API_OBJECT = {
     "create_visit": "episode",
     "get_visit": "visit",
@@ -498,6 +499,9 @@ def test_page_cell(world, name, has_code, method):
         own = world["own"][kind] if kind else None
         r = _page_request(client, name, method, own)
         where = f"{method} {name} as {role}"
+        if roles == policy.PATIENT:  # a patient's own page: staff are sent to the patient's sign-in, nothing more
+            assert r.status_code == 302 and "/my/sign-in/" in r["Location"], f"{where}: {r.status_code}"
+            continue
         if _allowed(roles, role):
             assert r.status_code not in (401, 403, 404, 405), f"{where}: {r.status_code}"
         else:
@@ -514,6 +518,8 @@ def test_page_cell(world, name, has_code, method):
         ok = r.status_code == 200 or (name in CAPABILITY_PAGES and r.status_code == 410)
         ok = ok or (name in PUBLIC_FORMS and method == "POST" and r.status_code == 400)
         assert ok, f"{method} {name} anonymous: {r.status_code}"
+    elif roles == policy.PATIENT:  # dryneedle/mine/tests: a signed-in patient reaches their own records only
+        assert r.status_code == 302 and "/my/sign-in/" in r["Location"], f"{method} {name} anonymous"
     else:
         assert r.status_code == 302 and "/login/" in r["Location"], f"{method} {name} anonymous"
     _foreign_untouched(world)

@@ -14,10 +14,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponseNotAllowed
+from django.urls import reverse
 
 from dryneedle.accounts import policy
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
+from dryneedle.web.middleware import PATIENT_SESSION
 
 
 def check(request: ClinicRequest, key: str) -> bool:
@@ -26,6 +28,8 @@ def check(request: ClinicRequest, key: str) -> bool:
         return False
     if roles == policy.PUBLIC:
         return True
+    if roles == policy.PATIENT:  # kept apart from staff: not while a staff login is active in the same browser
+        return bool(request.session.get(PATIENT_SESSION)) and not request.user.is_authenticated
     if not request.user.is_authenticated:
         return False
     if roles == policy.AUTHENTICATED:
@@ -49,7 +53,9 @@ def allowed(view):
         match = request.resolver_match
         key = match.view_name if match is not None else ""
         roles = policy.roles_for(key, request.method or "GET")
-        if roles is not policy.PUBLIC and not request.user.is_authenticated:
+        if roles == policy.PATIENT and not request.session.get(PATIENT_SESSION):
+            return redirect_to_login(request.get_full_path(), login_url=reverse("mine:signin"))
+        if roles not in (policy.PUBLIC, policy.PATIENT) and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not check(request, key):
             if roles is None and key in policy.POLICY:

@@ -17,6 +17,9 @@ from dryneedle.accounts.models import Role
 ADMIN, PRACT, RECEPT, AUDITOR = Role.CLINIC_ADMIN, Role.PRACTITIONER, Role.RECEPTION, Role.AUDITOR
 
 PUBLIC = "public"  # no login needed
+# A patient signed in to their own pages by a code sent to their email (dryneedle/mine/signin.py): a session key
+# of its own, never a staff login; the views then show only that address's records.
+PATIENT = "patient"
 AUTHENTICATED = "authenticated"  # logged in, with or without a clinic
 SUPERUSER = "superuser"  # the installation's superuser (rules that hold for every clinic)
 
@@ -159,6 +162,13 @@ POLICY: dict[str, dict[str, object]] = {
     "appointments:waitlist_remove": {"POST": DEMOGRAPHICS},
     # The patient's one-time offer link: the 256-bit token in the URL is the credential (only its SHA-256 kept).
     "appointments:offer": {"GET": PUBLIC, "POST": PUBLIC},
+    # The patient's own pages (dryneedle/mine): signing in is public; the rest needs a patient's session, and each
+    # view shows only the records of the session's email address.
+    "mine:signin": {"GET": PUBLIC, "POST": PUBLIC},
+    "mine:code": {"GET": PUBLIC, "POST": PUBLIC},
+    "mine:home": {"GET": PATIENT},
+    "mine:cancel": {"POST": PATIENT},
+    "mine:signout": {"POST": PATIENT},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:arrived": {"POST": DEMOGRAPHICS},

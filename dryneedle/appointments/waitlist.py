@@ -177,7 +177,8 @@ def after_freed(request, clinic, practitioner, start: datetime, end: datetime) -
     def url_for(token: str) -> str:
         return request.build_absolute_uri(reverse("appointments:offer", args=[token]))
 
-    offers = offer_freed(clinic, practitioner, start, end, url_for, user=request.user)
+    user = request.user if request.user.is_authenticated else None  # a patient cancelling: no staff user
+    offers = offer_freed(clinic, practitioner, start, end, url_for, user=user)
     for o in offers:
         record(
             request,

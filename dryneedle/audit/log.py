@@ -98,10 +98,12 @@ def record(
     user=None,
     clinic=None,
     shown: Iterable = (),
+    actor: str = "",
 ) -> AuditEvent:
     """Append one audit row for ``action`` on ``obj`` by the request's user.
 
-    ``shown``: the patients (or objects with a patient) a list or search displayed.
+    ``shown``: the patients (or objects with a patient) a list or search displayed. ``actor``: who acted when
+    it is not a staff login, e.g. "patient" on the patient's own pages (the row's patient says which).
     """
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
@@ -114,7 +116,7 @@ def record(
     row = AuditEvent(
         ts=timezone.now(),
         user_id=user.pk if user is not None else None,
-        username=user.get_username() if user is not None else "",
+        username=user.get_username() if user is not None else actor[:150],
         clinic=clinic.code if clinic is not None else None,
         patient=patient.code if patient is not None else _patient_code(obj),
         action=action,

@@ -39,6 +39,12 @@ def security_headers(get_response):
     return middleware
 
 
+# A patient's session on their own pages (dryneedle/mine/signin.py): keys of its own, never a staff login.
+PATIENT_SESSION = "mine.email"
+PATIENT_SINCE = "mine.since"  # when they signed in (seconds since the epoch)
+PATIENT_LAST = "mine.last"  # their last request
+
+
 def session_timeout(get_response):
     """End sessions idle for SESSION_IDLE_MINUTES or older than SESSION_MAX_HOURS.
 
@@ -61,6 +67,17 @@ def session_timeout(get_response):
                 return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
             if request.headers.get(BACKGROUND_HEADER) != "1" and idle >= ACTIVITY_EVERY_SECONDS:
                 request.session["last_activity"] = now
+        elif request.session.get(PATIENT_SESSION):  # a patient's own pages (dryneedle/mine): the same limits
+            now = time.time()
+            idle = now - request.session.get(PATIENT_LAST, 0)
+            age = now - request.session.get(PATIENT_SINCE, 0)
+            if idle > settings.SESSION_IDLE_SECONDS or age > settings.SESSION_MAX_SECONDS:
+                for key in (PATIENT_SESSION, PATIENT_LAST, PATIENT_SINCE):
+                    request.session.pop(key, None)
+                request.session.cycle_key()
+                return redirect(f"/my/sign-in/?next={request.path}")
+            if idle >= ACTIVITY_EVERY_SECONDS:
+                request.session[PATIENT_LAST] = now
         return get_response(request)
 
     return middleware

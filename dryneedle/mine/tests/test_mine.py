@@ -1,0 +1,154 @@
+"""The patient's own pages (issue 19): signing in by a code sent to their email, their appointments in each clinic
+that knows the address, cancelling with enough notice — and nobody else's records, ever."""
+
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+
+from conftest import CLINIC_A_ZONE, client_for, make_appointment
+from dryneedle.appointments import waitlist
+from dryneedle.appointments.models import Appointment, Availability, WaitlistOffer
+from dryneedle.audit.models import AuditEvent
+from dryneedle.mine import signin
+from dryneedle.mine.models import SignInCode
+from dryneedle.patients.models import Patient
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the code's email goes when the transaction commits
+FRIDAY = datetime.combine(date(2030, 1, 4), time(9), CLINIC_A_ZONE)
+
+
+def at(day: int, hh: int) -> datetime:
+    return datetime.combine(date(2030, 1, day), time(hh), CLINIC_A_ZONE)
+
+
+@pytest.fixture
+def lena(clinic_a, clinic_b, alice):
+    """Lena is a patient of two clinics with the same address; Ann, of clinic A, is someone else."""
+    a = Patient.objects.create(clinic=clinic_a, given_name="Lena", family_name="Berg", birth_date=date(1979, 4, 4),
+                               sex="female", email="Lena@Mail.example")  # fmt: skip
+    b = Patient.objects.create(clinic=clinic_b, given_name="Lena", family_name="Berg", birth_date=date(1979, 4, 4),
+                               sex="female", email="lena@mail.example")  # fmt: skip
+    return a, b
+
+
+def sign_in(client, email="lena@mail.example") -> None:
+    client.post("/my/sign-in/", {"email": email})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
+    r = client.post("/my/sign-in/code/", {"code": code})
+    assert r.status_code == 302 and r["Location"] == "/my/"
+
+
+def test_a_patient_signs_in_with_a_code_and_sees_each_clinic_apart(clinic_a, clinic_b, alice, lena):
+    mine_a, mine_b = lena
+    ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1970, 1, 1),
+                                 sex="female", email="ann@mail.example")  # fmt: skip
+    with time_machine.travel(FRIDAY, tick=False):
+        make_appointment(mine_a, alice, at(8, 10))
+        make_appointment(ann, alice, at(8, 11))
+        c = Client()
+        assert c.get("/my/")["Location"].startswith("/my/sign-in/")
+        r = c.post("/my/sign-in/", {"email": "LENA@mail.example "})
+        assert r["Location"] == "/my/sign-in/code/" and len(mail.outbox) == 1
+        assert mail.outbox[0].to == ["lena@mail.example"] and "works once, for 10 minutes" in mail.outbox[0].body
+        code = re.search(r"\b(\d{6})\b", mail.outbox[0].body)[1]
+        assert SignInCode.objects.get().digest != code and code not in SignInCode.objects.get().digest  # kept hashed
+        wrong = "000000" if code != "000000" else "111111"
+        r = c.post("/my/sign-in/code/", {"code": wrong})
+        assert r.status_code == 400 and "That code is wrong, used or expired" in r.content.decode()
+        r = c.post("/my/sign-in/code/", {"code": code})
+        assert r["Location"] == "/my/"
+        page = c.get("/my/").content.decode()
+        assert page.index("Clinic A") < page.index("Tuesday 08 January 2030, 10:00") < page.index("Clinic B")
+        assert "Ann" not in page and "Lee" not in page
+        # The code worked once.
+        c2 = Client()
+        c2.post("/my/sign-in/", {"email": "lena@mail.example"})
+        assert c2.post("/my/sign-in/code/", {"code": code}).status_code == 400
+    rows = AuditEvent.objects.filter(action="patient.signin", outcome="ok")
+    assert {r.patient for r in rows} == {mine_a.code, mine_b.code} and {r.username for r in rows} == {"patient"}
+    assert AuditEvent.objects.filter(action="patient.home", patient=mine_a.code).exists()
+
+
+def test_unknown_addresses_get_the_same_answer_and_asking_is_limited(clinic_a, lena):
+    c = Client()
+    r = c.post("/my/sign-in/", {"email": "nobody@mail.example"})
+    assert r["Location"] == "/my/sign-in/code/" and mail.outbox == []  # the same answer, no email
+    assert "If nobody@mail.example is the address" in c.get("/my/sign-in/code/").content.decode()
+    for _ in range(4):
+        c.post("/my/sign-in/", {"email": "lena@mail.example"})
+    assert len(mail.outbox) == signin.PER_EMAIL  # the fourth within 15 minutes sends nothing
+    assert AuditEvent.objects.filter(action="patient.signin_code", detail="limited").count() == 1
+    assert c.post("/my/sign-in/", {"email": "not an address"}).status_code == 400
+
+
+def test_a_code_expires_and_allows_few_tries(clinic_a, lena):
+    with time_machine.travel(FRIDAY, tick=False):
+        signin.ask("lena@mail.example", "10.0.0.1")
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
+    with time_machine.travel(FRIDAY + timedelta(minutes=11), tick=False):
+        assert not signin.check("lena@mail.example", code)  # expired
+    with time_machine.travel(FRIDAY + timedelta(minutes=20), tick=False):
+        signin.ask("lena@mail.example", "10.0.0.1")
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(signin.TRIES):
+            assert not signin.check("lena@mail.example", wrong)
+        assert not signin.check("lena@mail.example", code)  # too many tries: the right one no longer works
+
+
+def test_cancelling_needs_notice_frees_the_time_and_never_reaches_another_patient(clinic_a, clinic_b, alice, bob, lena):
+    mine_a, _ = lena
+    Availability.objects.create(clinic=clinic_a, user=alice, weekday=1, start=time(9), end=time(17))
+    ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1970, 1, 1),
+                                 sex="female", email="ann@mail.example")  # fmt: skip
+    waitlist.add(clinic_a, bob, patient=ann, earliest=date(2030, 1, 1))
+    with time_machine.travel(FRIDAY, tick=False):
+        soon = make_appointment(mine_a, alice, FRIDAY + timedelta(hours=5))
+        later = make_appointment(mine_a, alice, at(8, 10))
+        theirs = make_appointment(ann, alice, at(8, 14))
+        c = Client()
+        sign_in(c)
+        page = c.get("/my/").content.decode()
+        assert "Less than 24 hours away: call the clinic" in page and 'aria-label="Cancel Tuesday 08 January' in page
+        r = c.post(f"/my/appointments/{soon.code}/cancel/", follow=True)
+        assert "It is less than 24 hours away: please call the clinic to cancel." in r.content.decode()
+        assert c.post(f"/my/appointments/{theirs.code}/cancel/").status_code == 404  # not theirs: not found
+        r = c.post(f"/my/appointments/{later.code}/cancel/", follow=True)
+        assert "Cancelled: Tuesday 08 January, 10:00 with Alice Archer." in r.content.decode()
+    soon.refresh_from_db()
+    later.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (soon.status, later.status, theirs.status) == ("booked", "cancelled", "booked")
+    assert later.cancel_reason == "Cancelled by the patient online"
+    assert WaitlistOffer.objects.get().entry.patient == ann  # the freed time went to the waitlist
+    row = AuditEvent.objects.get(action="appointment.cancelled", outcome="ok")
+    assert (row.username, row.patient, row.user_id) == ("patient", mine_a.code, None)
+    assert AuditEvent.objects.filter(action="appointment.cancelled", outcome="denied", detail="not theirs").exists()
+
+
+def test_patient_pages_stay_apart_from_a_staff_login(clinic_a, alice, lena):
+    staff = client_for(alice)
+    page = staff.get("/my/sign-in/").content.decode()
+    assert "You are signed in here as a member of staff" in page
+    assert staff.get("/my/")["Location"].startswith("/my/sign-in/")
+    c = Client()
+    sign_in(c)
+    assert c.get("/patients/")["Location"].startswith("/login/")  # a patient session is no staff login
+    c.post("/my/sign-out/")
+    assert c.get("/my/")["Location"].startswith("/my/sign-in/")
+    assert Appointment.objects.count() == 0
+
+
+def test_a_patient_session_ends_when_idle(clinic_a, lena):
+    with time_machine.travel(FRIDAY, tick=False) as t:
+        c = Client()
+        sign_in(c)
+        assert c.get("/my/").status_code == 200
+        t.shift(16 * 60)  # idle longer than SESSION_IDLE_MINUTES (15 by default)
+        r = c.get("/my/")
+        assert r.status_code == 302 and r["Location"].startswith("/my/sign-in/")
+        assert c.get("/my/")["Location"].startswith("/my/sign-in/")  # signed out for good

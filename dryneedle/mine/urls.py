@@ -1,0 +1,13 @@
+from django.urls import path
+
+from dryneedle.mine import views
+
+app_name = "mine"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.signin_page, name="signin"),
+    path("sign-in/code/", views.code_page, name="code"),
+    path("sign-out/", views.signout, name="signout"),
+    path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
+]

@@ -1,0 +1,53 @@
+"""The patient's own pages in the browser (issue 19): sign in with the emailed code, see the appointments, cancel
+one — on a phone and a desktop, axe, screenshots."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from conftest import CLINIC_A_ZONE, assert_accessible, make_appointment
+from dryneedle.appointments.models import Appointment
+from dryneedle.patients.models import Patient
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path("var/screenshots")
+FRIDAY = datetime.combine(date(2030, 1, 4), time(9), CLINIC_A_ZONE)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_patient_signs_in_with_a_code_and_cancels_an_appointment(live_server, browser, clinic_a, alice, width,
+                                                                   mailoutbox):  # fmt: skip
+    lena = Patient.objects.create(clinic=clinic_a, given_name="Lena", family_name="Berg", birth_date=date(1979, 4, 4),
+                                  sex="female", email="lena@mail.example")  # fmt: skip
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with time_machine.travel(FRIDAY, tick=True):
+        make_appointment(lena, alice, FRIDAY + timedelta(hours=4))
+        later = make_appointment(lena, alice, datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE))
+        page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        page.goto(f"{live_server.url}/my/")
+        expect(page.get_by_role("heading", name="Your appointments")).to_be_visible()
+        assert_accessible(page, f"patient sign-in at {width} px")
+        page.get_by_label("Your email address").fill("lena@mail.example")
+        page.get_by_role("button", name="Email me a code").click()
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        assert_accessible(page, f"patient code at {width} px")
+        code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body)[1]
+        page.get_by_label("The 6-digit code from the email").fill(code)
+        page.get_by_role("button", name="Sign in").click()
+        clinic = page.get_by_role("region", name="Clinic A")
+        expect(clinic).to_contain_text("Tuesday 08 January 2030, 10:00")
+        expect(clinic).to_contain_text("Less than 24 hours away: call the clinic to change it.")
+        page.screenshot(path=SHOTS / f"mine-home-{width}.png", full_page=True)
+        assert_accessible(page, f"patient home at {width} px")
+        clinic.get_by_role("button", name="Cancel Tuesday 08 January 2030, 10:00").click()
+        expect(page.get_by_text("Cancelled: Tuesday 08 January, 10:00 with Alice Archer.")).to_be_visible()
+        assert_accessible(page, f"patient cancelled at {width} px")
+        later.refresh_from_db()
+        assert later.status == Appointment.Status.CANCELLED
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_text("You are signed out.")).to_be_visible()
+        page.context.close()
