@@ -67,6 +67,7 @@ def test_reception_books_from_the_grid_by_keyboard_and_moves_the_appointment(liv
         page.keyboard.press("Enter")
 
         expect(page.get_by_role("heading", name="Book Mon 7 Jan 2030, 13:00 with Mei Tanaka")).to_be_visible()
+        page.wait_for_function("window.htmx !== undefined")  # the deferred script has run
         page.get_by_label("Name or phone").fill("hopp")  # found as typed (htmx), no button pressed
         expect(page.get_by_role("link", name="Book for Grace Hopper")).to_be_visible()
         expect(page.get_by_role("link", name="Book for Ann Lee")).to_have_count(0)

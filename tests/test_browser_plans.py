@@ -1,6 +1,7 @@
 """Care plans and appointments in the browser: a practitioner builds a combined plan from STarT Back and PSFS,
 the patient ticks exercises on a phone, reception books the plan's visits, the practitioner sees the week."""
 
+import re
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -161,16 +162,19 @@ def test_reception_books_the_plans_visits_and_the_practitioner_sees_the_week(liv
     login(page, live_server.url, "dora@a.example")
     nav(page, "Calendar")
     page.get_by_role("link", name="Next week →").click()
-    monday_card = page.get_by_role("listitem").filter(
-        has=page.get_by_role("heading", name=monday.strftime("%a %-d %b"))
-    )
-    expect(monday_card).to_contain_text("11:00–11:30 Lee Park")
+
+    # The week is a time grid, a column a day (the cell's data-c: 0 is Monday).
+    def day_of(name: str):
+        return page.get_by_role("table").get_by_role("link", name=name).locator("xpath=ancestor::td[1]")
+
+    expect(page.get_by_role("columnheader", name=re.compile("^" + monday.strftime("%a %-d %b")))).to_be_visible()
+    expect(day_of("11:00–11:30 Lee Park")).to_have_attribute("data-c", str(monday.weekday()))
     page.get_by_role("link", name="Next week →").click()
     page.get_by_role("link", name="Next week →").click()
-    third_day = (monday + timedelta(days=14)).strftime("%a %-d %b")
-    third = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=third_day))
-    expect(third).to_contain_text("10:00–10:30 Ann Lee")
-    expect(third).to_contain_text("11:00–11:30 Lee Park")
+    third_day = monday + timedelta(days=14)
+    expect(page.get_by_role("columnheader", name=re.compile("^" + third_day.strftime("%a %-d %b")))).to_be_visible()
+    expect(day_of("10:00–10:30 Ann Lee")).to_have_attribute("data-c", str(third_day.weekday()))
+    expect(day_of("11:00–11:30 Lee Park")).to_have_attribute("data-c", str(third_day.weekday()))
     page.screenshot(path=str(SHOTS / "week-practitioner.png"), full_page=True)
     # The plan counts what is booked.
     page.goto(f"{live_server.url}/plans/{plan.code}/")
