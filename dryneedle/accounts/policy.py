@@ -158,6 +158,7 @@ POLICY: dict[str, dict[str, object]] = {
     "appointments:slot": {"GET": DEMOGRAPHICS},
     "appointments:move": {"POST": DEMOGRAPHICS},
     "appointments:waitlist": {"GET": DEMOGRAPHICS},
+    "appointments:online_booking": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "appointments:waitlist_add": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:waitlist_remove": {"POST": DEMOGRAPHICS},
     # The patient's one-time offer link: the 256-bit token in the URL is the credential (only its SHA-256 kept).
@@ -168,6 +169,7 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:code": {"GET": PUBLIC, "POST": PUBLIC},
     "mine:home": {"GET": PATIENT},
     "mine:cancel": {"POST": PATIENT},
+    "mine:book": {"GET": PATIENT, "POST": PATIENT},
     "mine:signout": {"POST": PATIENT},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},

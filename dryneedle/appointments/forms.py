@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from django import forms
 from django.utils import timezone
 
-from dryneedle.appointments.models import WEEKDAYS, Appointment, AvailabilityException
+from dryneedle.appointments.models import WEEKDAYS, Appointment, AvailabilityException, OnlineBooking
 from dryneedle.lib.forms import DateInput, no_nul
 
 DURATIONS = [(15, "15 min"), (30, "30 min"), (45, "45 min"), (60, "1 hour"), (90, "1 h 30"), (120, "2 hours")]
@@ -153,3 +153,24 @@ class WaitlistForm(forms.Form):
 
 class RemoveForm(forms.Form):
     reason = forms.CharField(max_length=200, validators=[no_nul])
+
+
+class OnlineBookingForm(forms.Form):
+    """Per type of appointment: whether patients book it online, and its length (appointments.OnlineBooking)."""
+
+    def __init__(self, *args, rules=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        rules = rules or {}
+        for kind, label in Appointment.KINDS:
+            rule = rules.get(kind)
+            self.fields[f"mode_{kind}"] = forms.ChoiceField(
+                label=f"{label}: online", choices=OnlineBooking.Mode.choices,
+                initial=rule.mode if rule else OnlineBooking.Mode.OFF,
+            )  # fmt: skip
+            self.fields[f"minutes_{kind}"] = forms.TypedChoiceField(
+                label=f"{label}: length", choices=[d for d in DURATIONS if 15 <= d[0] <= 120], coerce=int,
+                initial=rule.minutes if rule else 30,
+            )  # fmt: skip
+
+    def rows(self):
+        return [(label, self[f"mode_{kind}"], self[f"minutes_{kind}"]) for kind, label in Appointment.KINDS]

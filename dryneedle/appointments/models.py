@@ -221,3 +221,27 @@ class WaitlistOffer(ClinicalRecord):
         return f"Offer of {self.start:%d %b %Y %H:%M}"
 
     digest_of = staticmethod(tokens.digest)
+
+
+class OnlineBooking(models.Model):
+    """Whether patients signed in to their own pages (dryneedle/mine) may book a type of appointment themselves,
+    and how long it is. Off unless the clinic turns it on (issue 19); "instant" books at once in a free time of
+    the practitioner's real hours, under the same lock and checks as the front desk's booking."""
+
+    class Mode(models.TextChoices):
+        OFF = "off", "Not online"
+        INSTANT = "instant", "Patients book a free time themselves"
+
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="online_booking")
+    kind = models.CharField(max_length=20, choices=Appointment.KINDS)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.OFF)
+    minutes = models.PositiveSmallIntegerField(default=30)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "kind"], name="one_online_rule_per_kind"),
+            models.CheckConstraint(condition=models.Q(minutes__gte=15, minutes__lte=120), name="online_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_mode_display()}"

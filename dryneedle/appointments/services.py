@@ -469,6 +469,23 @@ def ics(calendar: Calendar, names: bool, now=None) -> str:
     return feed.to_ical().decode()
 
 
+def ics_one(a: Appointment, names: bool = True) -> str:
+    """One appointment as an iCalendar file, attached to its confirmation (RFC 5545, by the icalendar library)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//dryneedle//appointments//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"{a.code}@dryneedle")
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstart", a.start.astimezone(UTC))
+    event.add("dtend", a.end.astimezone(UTC))
+    event.add("summary", f"{a.get_kind_display()} with {a.practitioner.display_name()}" if names else "Appointment")
+    event.add("location", a.clinic.address or a.clinic.name)
+    cal.add_component(event)
+    return cal.to_ical().decode()
+
+
 # --- Reminders ---------------------------------------------------------------------------
 def send_reminders(now=None, stdout=None) -> dict:
     """Email tomorrow's patients (once each) and recall patients whose maintenance follow-up is near."""

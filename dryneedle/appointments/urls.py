@@ -18,6 +18,7 @@ urlpatterns = [
     path("patients/<uuid:code>/book/", views.book, name="book"),
     path("patients/<uuid:code>/waitlist/", views.waitlist_add, name="waitlist_add"),
     path("waitlist/", views.waitlist_page, name="waitlist"),
+    path("online/", views.online_booking, name="online_booking"),
     path("waitlist/<uuid:code>/remove/", views.waitlist_remove, name="waitlist_remove"),
     path("waitlist/offer/<str:token>/", views.offer, name="offer"),
     path("<uuid:code>/", views.detail, name="detail"),

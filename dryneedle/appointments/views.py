@@ -23,6 +23,7 @@ from dryneedle.appointments.forms import (
     BookForm,
     ExceptionForm,
     MoveForm,
+    OnlineBookingForm,
     RemoveForm,
     StatusForm,
     WaitlistForm,
@@ -32,6 +33,7 @@ from dryneedle.appointments.models import (
     Availability,
     AvailabilityException,
     Calendar,
+    OnlineBooking,
     WaitlistEntry,
     WaitlistOffer,
 )
@@ -592,3 +594,24 @@ def offer(request, token: str) -> HttpResponse:
     record(request, "waitlist.offer_view", found, patient=patient, category=CAT)
     return render(request, "appointments/offer.html",
                   {"offer": found, "clinic": found.clinic, "problem": waitlist.problem(found)})  # fmt: skip
+
+
+@allowed
+def online_booking(request: ClinicRequest) -> HttpResponse:
+    """A clinic admin says which types of appointment patients book online themselves (off unless turned on)."""
+    clinic = request.membership.clinic
+    rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic)}
+    form = OnlineBookingForm(request.POST or None, rules=rules)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            for kind, _ in Appointment.KINDS:
+                d = form.cleaned_data
+                values = {"mode": d[f"mode_{kind}"], "minutes": d[f"minutes_{kind}"]}
+                OnlineBooking.objects.update_or_create(clinic=clinic, kind=kind, defaults=values)
+            on = [k for k, _ in Appointment.KINDS if form.cleaned_data[f"mode_{k}"] != OnlineBooking.Mode.OFF]
+            record(request, "online_booking.change", category=CAT, detail=",".join(on) or "none")
+        messages.success(request, "Online booking saved.")
+        return redirect("appointments:online_booking")
+    record(request, "online_booking.view" if request.method == "GET" else "online_booking.change", category=CAT,
+           outcome="ok" if request.method == "GET" else "invalid")  # fmt: skip
+    return render(request, "appointments/online_booking.html", {"form": form}, status=400 if form.errors else 200)

@@ -11,7 +11,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -26,11 +26,13 @@ def render(template: str, context: dict, clinic=None) -> tuple[str, str]:
     return " ".join(subject.split()), body.strip("\n") + "\n"
 
 
-def send(template: str, context: dict, to, clinic=None, failed: Callable[[str], None] | None = None) -> bool:
+def send(template: str, context: dict, to, clinic=None, failed: Callable[[str], None] | None = None,
+         attachments: tuple[tuple[str, str, str], ...] = ()) -> bool:  # fmt: skip
     """Send ``template`` to every address in ``to`` (empty ones skipped) once the transaction commits.
 
     ``failed``: called with the reason when the mail server refuses the message (instead of raising), for a
-    sender that keeps a record of what did not go (appointment reminders).
+    sender that keeps a record of what did not go (appointment reminders). ``attachments``: (file name, content,
+    MIME type), e.g. an appointment's iCalendar file.
     """
     recipients = sorted({a for a in to if a})
     if not recipients:
@@ -39,7 +41,10 @@ def send(template: str, context: dict, to, clinic=None, failed: Callable[[str], 
 
     def go() -> None:
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            for name, content, mimetype in attachments:
+                message.attach(name, content, mimetype)
+            message.send()
         except (OSError, smtplib.SMTPException) as e:  # SMTPException is an OSError; both named for the reader
             if failed is None:
                 raise

@@ -10,4 +10,5 @@ urlpatterns = [
     path("sign-in/code/", views.code_page, name="code"),
     path("sign-out/", views.signout, name="signout"),
     path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
+    path("book/", views.book, name="book"),
 ]

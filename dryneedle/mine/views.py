@@ -14,13 +14,16 @@ from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.middleware import activate_clinic_timezone
+from dryneedle.accounts.people import practitioners
 from dryneedle.analytics.operations import LATE_CANCEL_HOURS
 from dryneedle.appointments import services as appointments
 from dryneedle.appointments import waitlist
-from dryneedle.appointments.models import Appointment
+from dryneedle.appointments.models import Appointment, OnlineBooking
 from dryneedle.audit.log import record
+from dryneedle.lib import mail
 from dryneedle.mine import signin
 from dryneedle.mine.forms import CodeForm, EmailForm
+from dryneedle.patients.models import Episode, Patient
 from dryneedle.web import lookups
 
 CAT = "scheduling"
@@ -101,7 +104,11 @@ def home(request) -> HttpResponse:
         records.append({"patient": p, "clinic": p.clinic, "upcoming": rendered, "past": [
             (a, f"{timezone.localtime(a.start):%d %b %Y, %H:%M}") for a in past]})  # fmt: skip
         record(request, "patient.home", p, actor=ACTOR, category=CAT)
-    return render(request, "mine/home.html", {"records": records, "email": email, "notice": NOTICE_HOURS})
+    can_book = OnlineBooking.objects.filter(
+        clinic__in=[r["clinic"] for r in records], mode=OnlineBooking.Mode.INSTANT
+    ).exists()
+    return render(request, "mine/home.html", {"records": records, "email": email, "notice": NOTICE_HOURS,
+                                              "can_book": can_book})  # fmt: skip
 
 
 @allowed
@@ -136,3 +143,64 @@ def cancel(request, code) -> HttpResponse:
         messages.success(request, f"Cancelled: {timezone.localtime(appt.start):%A %d %B, %H:%M} with "
                                   f"{appt.practitioner.display_name()}. {appt.clinic.name} has been told.")  # fmt: skip
     return redirect("mine:home")
+
+
+def _theirs(email: str, code) -> Patient | None:
+    """One of the signed-in address's records, by its code (another patient's is simply not found)."""
+    return next((p for p in signin.patients_for(email) if str(p.code) == str(code)), None)
+
+
+@allowed
+def book(request) -> HttpResponse:
+    """Book a type of appointment the clinic lets patients book online: one of a practitioner's next free times."""
+    email = signin.email_of(request)
+    records = list(signin.patients_for(email))
+    data = request.POST if request.method == "POST" else request.GET
+    patient = _theirs(email, data.get("patient", "")) if data.get("patient") else (records[0] if records else None)
+    if patient is None:
+        record(request, "appointment.book", outcome="denied", actor=ACTOR, category=CAT, detail="not theirs")
+        raise Http404("Not found")
+    clinic = patient.clinic
+    activate_clinic_timezone(clinic)
+    rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic, mode=OnlineBooking.Mode.INSTANT)}
+    kinds = [(k, label) for k, label in Appointment.KINDS if k in rules]
+    kind = data.get("kind") if data.get("kind") in rules else None
+    if kind is None and request.method == "GET" and kinds:  # a page opened plainly offers the first type
+        kind = kinds[0][0]
+    people = list(practitioners(clinic))
+    usual = Episode.objects.filter(clinic=clinic, patient=patient, status=Episode.Status.OPEN).exclude(
+        clinician=None).values_list("clinician__username", flat=True).first()  # fmt: skip
+    wanted = data.get("practitioner") or usual
+    who = next((u for u in people if u.username == wanted), people[0] if people else None)
+    free = (
+        appointments.free_slots(clinic, who, timezone.now(), minutes=rules[kind].minutes, n=12) if kind and who else []
+    )
+    if request.method == "POST":
+        chosen = next((t for t in free if f"{t:%Y-%m-%dT%H:%M}" == data.get("slot", "")), None)
+        try:
+            if kind is None or who is None:
+                raise ValidationError("That type of appointment is not booked online here: please call the clinic.")
+            if chosen is None:
+                raise ValidationError("That time has just been taken or is no longer offered: choose another.")
+            with transaction.atomic():
+                appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=chosen,
+                                         end=chosen + timedelta(minutes=rules[kind].minutes), kind=kind,
+                                         note="Booked online by the patient")  # fmt: skip
+                record(request, "appointment.book", appt, patient=patient, actor=ACTOR, category=CAT, detail="online")
+                mail.send("mine/email/booked.txt", {"a": appt, "patient": patient}, [patient.email], clinic,
+                          attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),))  # fmt: skip
+        except ValidationError as e:
+            record(request, "appointment.book", patient, actor=ACTOR, category=CAT, outcome="invalid")
+            messages.error(request, " ".join(e.messages))
+            return redirect(
+                f"{request.path}?patient={patient.code}&kind={kind or ''}&practitioner={who.username if who else ''}"
+            )
+        messages.success(request, f"Booked: {timezone.localtime(appt.start):%A %d %B, %H:%M} with {who.display_name()} "
+                                  f"at {clinic.name}. A confirmation is on its way by email.")  # fmt: skip
+        return redirect("mine:home")
+    record(request, "appointment.new", patient, actor=ACTOR, category=CAT, detail="online")
+    return render(request, "mine/book.html", {
+        "records": records, "patient": patient, "kinds": kinds, "kind": kind, "people": people, "who": who,
+        "free": [(f"{t:%Y-%m-%dT%H:%M}", f"{timezone.localtime(t):%A %d %B, %H:%M}") for t in free],
+        "minutes": rules[kind].minutes if kind else None,
+    })  # fmt: skip

@@ -1,6 +1,7 @@
 """The patient's own pages (issue 19): signing in by a code sent to their email, their appointments in each clinic
 that knows the address, cancelling with enough notice — and nobody else's records, ever."""
 
+import html
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -152,3 +153,54 @@ def test_a_patient_session_ends_when_idle(clinic_a, lena):
         r = c.get("/my/")
         assert r.status_code == 302 and r["Location"].startswith("/my/sign-in/")
         assert c.get("/my/")["Location"].startswith("/my/sign-in/")  # signed out for good
+
+
+def test_a_patient_books_online_only_what_the_clinic_allows(clinic_a, clinic_b, alice, admin, lena):
+    from dryneedle.appointments.models import OnlineBooking
+
+    mine_a, mine_b = lena
+    for wd in range(5):
+        Availability.objects.create(clinic=clinic_a, user=alice, weekday=wd, start=time(9), end=time(12))
+    with time_machine.travel(FRIDAY, tick=False):
+        c = Client()
+        sign_in(c)
+        page = c.get("/my/").content.decode()
+        assert "Book an appointment" not in page  # off until the clinic turns it on
+        assert "does not take bookings online yet" in c.get("/my/book/").content.decode()
+        # The clinic admin turns on dry needling, 45 minutes.
+        body = {f"mode_{k}": "off" for k, _ in Appointment.KINDS} | {f"minutes_{k}": 30 for k, _ in Appointment.KINDS}
+        r = client_for(admin).post("/appointments/online/", {**body, "mode_dry_needling": "instant",
+                                                              "minutes_dry_needling": 45})  # fmt: skip
+        assert r.status_code == 302 and OnlineBooking.objects.get(kind="dry_needling").minutes == 45
+        page = c.get(f"/my/book/?patient={mine_a.code}").content.decode()
+        assert "Free times with Alice Archer at Clinic A (45 minutes)" in page and 'value="massage"' not in page
+        first = re.search(r'name="slot" value="([^"]+)"', page)[1]
+        assert first == "2030-01-04T09:30"  # the next free start after now on the half hour, in her hours
+        r = c.post("/my/book/", {"patient": mine_a.code, "kind": "dry_needling", "practitioner": "alice@a.example",
+                                 "slot": first}, follow=True)  # fmt: skip
+        assert "Booked: Friday 04 January, 09:30 with Alice Archer at Clinic A." in r.content.decode()
+        appt = Appointment.objects.get(patient=mine_a)
+        assert (appt.start, appt.end - appt.start, appt.created_by) == (
+            FRIDAY + timedelta(minutes=30),
+            timedelta(minutes=45),
+            None,
+        )
+        sent = mail.outbox[-1]
+        assert "your appointment on Friday 04 January is booked" in sent.subject
+        name, ics, mimetype = sent.attachments[0]
+        assert (name, mimetype) == ("appointment.ics", "text/calendar") and "DTSTART:20300104T163000Z" in ics
+        # The same time again (taken), a time not offered, a massage, another patient's record: refused.
+        r = c.post("/my/book/", {"patient": mine_a.code, "kind": "dry_needling", "practitioner": "alice@a.example",
+                                 "slot": first}, follow=True)  # fmt: skip
+        assert "That time has just been taken or is no longer offered" in r.content.decode()
+        r = c.post("/my/book/", {"patient": mine_a.code, "kind": "massage", "practitioner": "alice@a.example",
+                                 "slot": "2030-01-04T11:00"}, follow=True)  # fmt: skip
+        assert "That type of appointment is not booked online here" in r.content.decode()
+        assert Appointment.objects.filter(patient=mine_a).count() == 1
+        ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee",
+                                     birth_date=date(1970, 1, 1), sex="female")  # fmt: skip
+        assert c.get(f"/my/book/?patient={ann.code}").status_code == 404
+        # Clinic B has not turned it on: nothing to book there.
+        there = html.unescape(c.get(f"/my/book/?patient={mine_b.code}").content.decode())
+        assert f"{clinic_b.name} does not take bookings online yet" in there
+    assert AuditEvent.objects.filter(action="appointment.book", outcome="ok", username="patient").count() == 1
