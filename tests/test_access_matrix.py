@@ -100,6 +100,7 @@ PAGE_OBJECT = {
     "appointments:waitlist_add": "patient",
     "patients:merge": "patient",
     "mine:cancel": "appointment",
+    "mine:handout": "visit",
     "patients:separate": "patient",
     "appointments:waitlist_remove": "waitlist_entry",
     "appointments:offer": "offer",

@@ -170,6 +170,7 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:home": {"GET": PATIENT},
     "mine:cancel": {"POST": PATIENT},
     "mine:book": {"GET": PATIENT, "POST": PATIENT},
+    "mine:handout": {"GET": PATIENT},
     "mine:signout": {"POST": PATIENT},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},

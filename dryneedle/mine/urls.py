@@ -11,4 +11,5 @@ urlpatterns = [
     path("sign-out/", views.signout, name="signout"),
     path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
     path("book/", views.book, name="book"),
+    path("visits/<uuid:code>/handout/", views.handout, name="handout"),
 ]

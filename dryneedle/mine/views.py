@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.accounts.people import practitioners
+from dryneedle.aftercare import services as aftercare
 from dryneedle.analytics.operations import LATE_CANCEL_HOURS
 from dryneedle.appointments import services as appointments
 from dryneedle.appointments import waitlist
@@ -24,6 +26,7 @@ from dryneedle.lib import mail
 from dryneedle.mine import signin
 from dryneedle.mine.forms import CodeForm, EmailForm
 from dryneedle.patients.models import Episode, Patient
+from dryneedle.visits.models import Visit
 from dryneedle.web import lookups
 
 CAT = "scheduling"
@@ -101,7 +104,14 @@ def home(request) -> HttpResponse:
         past = list(appts.filter(start__lt=now).order_by("-start")[:10])
         rows = [(a, a.start - now >= timedelta(hours=NOTICE_HOURS) and a.status == "booked") for a in upcoming]
         rendered = [(a, ok, f"{timezone.localtime(a.start):%A %d %B %Y, %H:%M}") for a, ok in rows]
-        records.append({"patient": p, "clinic": p.clinic, "upcoming": rendered, "past": [
+        visits = (
+            Visit.objects.filter(clinic=p.clinic_id, patient__in=p.record_ids(), status=Visit.Status.SIGNED)
+            .annotate(n=Count("insertions"))
+            .filter(n__gt=0)
+            .order_by("-started")[:10]
+        )
+        handouts = [(v, f"{timezone.localtime(v.started):%d %b %Y}") for v in visits]
+        records.append({"patient": p, "clinic": p.clinic, "upcoming": rendered, "handouts": handouts, "past": [
             (a, f"{timezone.localtime(a.start):%d %b %Y, %H:%M}") for a in past]})  # fmt: skip
         record(request, "patient.home", p, actor=ACTOR, category=CAT)
     can_book = OnlineBooking.objects.filter(
@@ -204,3 +214,23 @@ def book(request) -> HttpResponse:
         "free": [(f"{t:%Y-%m-%dT%H:%M}", f"{timezone.localtime(t):%A %d %B, %H:%M}") for t in free],
         "minutes": rules[kind].minutes if kind else None,
     })  # fmt: skip
+
+
+@allowed
+def handout(request, code) -> HttpResponse:
+    """The aftercare handout of one of the patient's own signed visits (the same page their link opens)."""
+    email = signin.email_of(request)
+    theirs = list(signin.patients_for(email))
+    ids = [i for p in theirs for i in p.record_ids()]
+    visit = (
+        Visit.objects.filter(clinic__in={p.clinic_id for p in theirs}, patient__in=ids, code=code,
+                             status=Visit.Status.SIGNED)
+        .select_related("clinic", "signed_by", "patient")
+        .first()
+    )  # fmt: skip
+    if visit is None:
+        record(request, "handout.view", outcome="denied", actor=ACTOR, category="procedure", detail="not theirs")
+        raise Http404("Not found")
+    activate_clinic_timezone(visit.clinic)
+    record(request, "handout.view", visit, patient=visit.patient, actor=ACTOR, category="procedure")
+    return render(request, "aftercare/patient_handout.html", aftercare.handout(visit))

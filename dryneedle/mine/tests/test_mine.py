@@ -204,3 +204,26 @@ def test_a_patient_books_online_only_what_the_clinic_allows(clinic_a, clinic_b, 
         there = html.unescape(c.get(f"/my/book/?patient={mine_b.code}").content.decode())
         assert f"{clinic_b.name} does not take bookings online yet" in there
     assert AuditEvent.objects.filter(action="appointment.book", outcome="ok", username="patient").count() == 1
+
+
+def test_a_patient_reads_the_handouts_of_their_own_signed_visits(clinic_a, alice, insertion, visit):
+    from conftest import certify
+    from dryneedle.visits import services as visits
+
+    certify(alice, 100)
+    visits.remove_needle(insertion, alice)
+    visits.sign(visit, alice)
+    visit.patient.email = "grace@mail.example"
+    visit.patient.save()
+    other = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1970, 1, 1),
+                                   sex="female", email="ann@mail.example")  # fmt: skip
+    c = Client()
+    sign_in(c, "grace@mail.example")
+    page = c.get("/my/").content.decode()
+    link = re.search(r'href="(/my/visits/[^"]+/handout/)"', page)[1]
+    r = c.get(link)
+    assert r.status_code == 200 and "multifidus" in r.content.decode().lower()
+    assert AuditEvent.objects.filter(action="handout.view", username="patient", patient=visit.patient.code).exists()
+    ann = Client()
+    sign_in(ann, other.email)
+    assert ann.get(link).status_code == 404  # someone else's visit: not found
