@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from dryneedle.lib import guards, tokens
 from dryneedle.lib.models import ClinicalRecord
@@ -143,7 +144,8 @@ class Appointment(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.start:%d %b %Y %H:%M}"
+        # On the clinic's clock (the request's zone is the clinic's), as every page shows times.
+        return f"{self.get_kind_display()} {timezone.localtime(self.start):%d %b %Y %H:%M}"
 
     @property
     def minutes(self) -> int:

@@ -158,6 +158,8 @@ def test_moving_an_appointment_to_a_free_time_or_another_practitioner(clinic_a, 
         c = client_for(bob)
         page = c.get(f"/appointments/{appt.code}/").content.decode()
         assert "Move to another time" in page and 'value="2030-01-07T09:00"' in page  # the next free times
+        title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+        assert html.unescape(title) == "Dry needling 07 Jan 2030 10:00 · Grace Hopper · dryneedle"
         url = f"/appointments/{appt.code}/move/"
         r = c.post(url, {"move-practitioner": "alice@a.example", "move-date": MONDAY, "move-time": "11:00"})
         assert r.status_code == 400 and "already booked Mon 07 Jan 11:00–11:30" in html.unescape(r.content.decode())
