@@ -1,6 +1,5 @@
 """Availability, booking without double-booking, the day and week views, reminders and the iCalendar feed."""
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -358,38 +357,7 @@ def start_visit_for(request, appt: Appointment, via: str = "") -> tuple:
     return visit, made
 
 
-# --- Views -------------------------------------------------------------------------------
-@dataclass
-class Day:
-    day: date
-    hours: list[tuple[time, time]]
-    appointments: list[Appointment] = field(default_factory=list)
-
-    @property
-    def busy_minutes(self) -> int:
-        return sum(
-            int((a.end - a.start).total_seconds() // 60)
-            for a in self.appointments
-            if a.status != Appointment.Status.CANCELLED
-        )
-
-
-def days(clinic, practitioner, first: date, n: int) -> list[Day]:
-    tz = clinic_zone(clinic)
-    start = datetime.combine(first, time.min, tz)
-    end = datetime.combine(first + timedelta(days=n), time.min, tz)
-    appts = list(
-        Appointment.objects.filter(clinic=clinic, practitioner=practitioner, start__lt=end, end__gt=start)
-        .select_related("patient", "episode")
-        .order_by("start")
-    )
-    out = []
-    for i in range(n):
-        d = first + timedelta(days=i)
-        out.append(Day(d, hours_on(clinic, practitioner, d), [a for a in appts if _local(a.start, clinic).date() == d]))
-    return out
-
-
+# --- The calendar grid -------------------------------------------------------------------
 def columns(clinic, people: list, first: date, n: int) -> tuple[list, list[Appointment]]:
     """The grid's columns (appointments/grid.py): each practitioner in ``people`` on each of ``n`` days from
     ``first`` (a day: practitioners side by side; a week: one practitioner's days), and the cancelled appointments
