@@ -48,6 +48,8 @@ def ask(email: str, ip: str | None, now=None) -> str:
     ("sent", "unknown", "limited"): the page says the same whatever it is."""
     now = now or timezone.now()
     email = email.strip().lower()
+    # Codes past their limits' window serve nothing: each ask clears those older than a day (no other job needed).
+    SignInCode.objects.filter(created__lt=now - timedelta(days=1)).delete()
     recent = SignInCode.objects.filter(created__gte=now - WINDOW)
     if recent.filter(email=email).count() >= PER_EMAIL or (ip and recent.filter(ip=ip).count() >= PER_IP):
         return "limited"

@@ -99,6 +99,9 @@ def test_a_code_expires_and_allows_few_tries(clinic_a, lena):
         for _ in range(signin.TRIES):
             assert not signin.check("lena@mail.example", wrong)
         assert not signin.check("lena@mail.example", code)  # too many tries: the right one no longer works
+    with time_machine.travel(FRIDAY + timedelta(days=2), tick=False):
+        signin.ask("lena@mail.example", "10.0.0.1")
+        assert SignInCode.objects.count() == 1  # the old ones are cleared as new ones are asked
 
 
 def test_cancelling_needs_notice_frees_the_time_and_never_reaches_another_patient(clinic_a, clinic_b, alice, bob, lena):
