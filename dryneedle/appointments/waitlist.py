@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dryneedle.accounts.middleware import clinic_zone
+from dryneedle.accounts.models import User
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, WaitlistEntry, WaitlistOffer
 from dryneedle.audit.log import record
@@ -142,6 +143,9 @@ def accept(offer: WaitlistOffer) -> Appointment:
     """Book the offered time for the patient, if it is still free: the first to accept gets it. Raises
     ValidationError (in the patient's words) when it cannot be booked; the offer then says why."""
     with transaction.atomic():
+        # The practitioner's row first, as every booking takes it (services.book_series): accepts of one time queue
+        # there, so none holds an offer row that another is waiting for (PostgreSQL found that deadlock).
+        list(User.objects.select_for_update().filter(pk=offer.practitioner_id).values_list("pk", flat=True))
         offer = WaitlistOffer.objects.select_for_update(of=("self",)).select_related(
             "entry__patient", "clinic", "practitioner").get(clinic=offer.clinic_id, pk=offer.pk)  # fmt: skip
         why = problem(offer)
