@@ -36,6 +36,12 @@ ACTOR = "patient"
 NOTICE_HOURS = LATE_CANCEL_HOURS
 
 
+def _their_records(request) -> tuple[set[int], list[int]]:
+    """(clinic ids, patient ids) of the signed-in address: its records and any merged into them."""
+    theirs = list(signin.patients_for(signin.email_of(request)))
+    return {p.clinic_id for p in theirs}, [i for p in theirs for i in p.record_ids()]
+
+
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
@@ -96,7 +102,8 @@ def home(request) -> HttpResponse:
     records = []
     for p in signin.patients_for(email):
         activate_clinic_timezone(p.clinic)  # each clinic's times on its own clock, as its staff see them
-        appts = Appointment.objects.filter(clinic=p.clinic_id, patient__in=p.record_ids()).select_related(
+        ids = p.record_ids()  # with any duplicate merged into it
+        appts = Appointment.objects.filter(clinic=p.clinic_id, patient__in=ids).select_related(
             "practitioner", "clinic")  # fmt: skip
         upcoming = list(
             appts.filter(start__gte=now).exclude(status=Appointment.Status.CANCELLED).order_by("start")[:20]
@@ -105,7 +112,7 @@ def home(request) -> HttpResponse:
         rows = [(a, a.start - now >= timedelta(hours=NOTICE_HOURS) and a.status == "booked") for a in upcoming]
         rendered = [(a, ok, f"{timezone.localtime(a.start):%A %d %B %Y, %H:%M}") for a, ok in rows]
         visits = (
-            Visit.objects.filter(clinic=p.clinic_id, patient__in=p.record_ids(), status=Visit.Status.SIGNED)
+            Visit.objects.filter(clinic=p.clinic_id, patient__in=ids, status=Visit.Status.SIGNED)
             .annotate(n=Count("insertions"))
             .filter(n__gt=0)
             .order_by("-started")[:10]
@@ -125,11 +132,9 @@ def home(request) -> HttpResponse:
 @require_POST
 def cancel(request, code) -> HttpResponse:
     """Cancel one's own booked appointment with at least NOTICE_HOURS' notice; the time goes to the waitlist."""
-    email = signin.email_of(request)
-    theirs = list(signin.patients_for(email))
-    ids = [i for p in theirs for i in p.record_ids()]
+    clinics, ids = _their_records(request)
     appt = (
-        Appointment.objects.filter(clinic__in={p.clinic_id for p in theirs}, patient__in=ids, code=code)
+        Appointment.objects.filter(clinic__in=clinics, patient__in=ids, code=code)
         .select_related("patient", "practitioner", "clinic")
         .first()
     )
@@ -219,11 +224,9 @@ def book(request) -> HttpResponse:
 @allowed
 def handout(request, code) -> HttpResponse:
     """The aftercare handout of one of the patient's own signed visits (the same page their link opens)."""
-    email = signin.email_of(request)
-    theirs = list(signin.patients_for(email))
-    ids = [i for p in theirs for i in p.record_ids()]
+    clinics, ids = _their_records(request)
     visit = (
-        Visit.objects.filter(clinic__in={p.clinic_id for p in theirs}, patient__in=ids, code=code,
+        Visit.objects.filter(clinic__in=clinics, patient__in=ids, code=code,
                              status=Visit.Status.SIGNED)
         .select_related("clinic", "signed_by", "patient")
         .first()
