@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from dryneedle.api import api
-from dryneedle.care import chart
+from dryneedle.care import chart, consent
 from dryneedle.patients import urls as patients_urls
 
 urlpatterns = [
@@ -11,7 +11,7 @@ urlpatterns = [
     path("directory/", include("dryneedle.directory.urls")),
     # One namespace, two apps: the patients' own pages and the chart pages that
     # compose every app (care/chart.py), at the addresses they always had.
-    path("patients/", include(([*patients_urls.urlpatterns, *chart.urlpatterns], "patients"))),
+    path("patients/", include(([*patients_urls.urlpatterns, *chart.urlpatterns, *consent.urlpatterns], "patients"))),
     path("screening/", include("dryneedle.screening.urls")),
     path("visits/", include("dryneedle.visits.urls")),
     path("outcomes/", include("dryneedle.outcomes.urls")),

@@ -28,6 +28,7 @@ from conftest import (
     make_plan,
     make_response,
     plan_objects,
+    signed_consent,
     waitlist_objects,
 )
 from dryneedle.accounts import policy
@@ -101,6 +102,11 @@ PAGE_OBJECT = {
     "patients:merge": "patient",
     "mine:cancel": "appointment",
     "mine:handout": "visit",
+    "mine:consent_pdf": "consent",
+    "mine:consent_withdraw": "consent",
+    "patients:consent": "patient",
+    "patients:consent_pdf": "consent",
+    "patients:consent_withdraw": "consent",
     "patients:separate": "patient",
     "appointments:waitlist_remove": "waitlist_entry",
     "appointments:offer": "offer",
@@ -411,6 +417,7 @@ def world(
             "adverse_event": make_event(insertion.visit),
             "measure": make_measure(episode),
             **plan_objects(episode, alice),
+            "consent": signed_consent(patient),
         },
         "foreign": {
             "patient": foreign_patient,
@@ -432,6 +439,7 @@ def world(
             "consultation": make_consultation(make_listing(charlie, charlie.memberships.get().clinic)),
             **hours_objects(charlie.memberships.get().clinic, charlie),
             "waitlist_entry": waitlist_objects(foreign_patient, charlie)["waitlist_entry"],
+            "consent": signed_consent(foreign_patient),
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,

@@ -6,9 +6,20 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import ONTO_BONE, client_for, make_appointment, make_checkin, make_event, make_measure, plan_objects
+from conftest import (
+    ONTO_BONE,
+    client_for,
+    make_appointment,
+    make_checkin,
+    make_event,
+    make_measure,
+    plan_objects,
+    signed_consent,
+)
 from dryneedle.accounts import policy
+from dryneedle.aftercare.services import consent_numbers
 from dryneedle.audit.models import AuditEvent
+from dryneedle.consent.services import digest, render_form
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +60,7 @@ LAST = {
     "patients:emergency_access",
     "patients:discharge_episode",
     "screening:invalidate",
+    "patients:consent_withdraw",  # closes the needling gate the later pages need (dryneedle/consent/tests)
 }
 
 
@@ -81,9 +93,17 @@ def test_every_page_read_and_write_leaves_one_row(
         "adverse_event": make_event(insertion.visit),
         "measure": make_measure(insertion.visit.episode),
         **plan_objects(episode, alice),
+        "consent": signed_consent(patient),
     }
+    form_text = render_form(clinic_a, patient, consent_numbers(clinic_a))
     bodies = {
         **PAGE_BODY,
+        "patients:consent": {
+            "read": "on",
+            "typed_name": "Grace Hopper",
+            "typed_only": "on",
+            "shown": digest(form_text),
+        },
         "visits:add_needle": {
             **ONTO_BONE,
             "muscle": "multifidus",

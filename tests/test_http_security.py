@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CANARY, client_for, make_checkin, make_event, make_measure, plan_objects
+from conftest import CANARY, client_for, make_checkin, make_event, make_measure, plan_objects, signed_consent
 from dryneedle.accounts import policy
 from dryneedle.patients.models import Patient
 from tests.test_access_matrix import PAGE_BODY, PAGE_OBJECT, page_urls
@@ -37,6 +37,7 @@ def world(patient, episode, screening, insertion, link, response):
         "adverse_event": make_event(insertion.visit),
         "measure": make_measure(insertion.visit.episode),
         **plan_objects(episode, insertion.visit.practitioner),
+        "consent": signed_consent(patient),
     }
 
 

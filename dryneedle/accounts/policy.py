@@ -72,6 +72,11 @@ POLICY: dict[str, dict[str, object]] = {
     # Merging two records of one person, and separating them again: a clinic admin's decision (audited).
     "patients:merge": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "patients:separate": {"POST": frozenset({ADMIN})},
+    # Consent to dry needling (care/consent.py): the front desk hands the device to the patient as often as the
+    # clinician does, and records a withdrawal said at the desk.
+    "patients:consent": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "patients:consent_pdf": {"GET": DEMOGRAPHICS},
+    "patients:consent_withdraw": {"POST": DEMOGRAPHICS},
     "patients:conditions": {"GET": CLINICAL},
     # Break-glass: a practitioner outside the care team; the view also checks the care team.
     "patients:emergency_access": {"POST": frozenset({PRACT})},
@@ -171,6 +176,9 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:cancel": {"POST": PATIENT},
     "mine:book": {"GET": PATIENT, "POST": PATIENT},
     "mine:handout": {"GET": PATIENT},
+    "mine:consent": {"GET": PATIENT, "POST": PATIENT},
+    "mine:consent_pdf": {"GET": PATIENT},
+    "mine:consent_withdraw": {"POST": PATIENT},
     "mine:signout": {"POST": PATIENT},
     "appointments:book": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
     "appointments:detail": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},

@@ -11,11 +11,13 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.adverse_events import rules as ae_rules
 from dryneedle.adverse_events import services as adverse_events
 from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
-from dryneedle.lib import mail
+from dryneedle.consent import text as consent_text
+from dryneedle.lib import mail, stats
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import Insertion, Visit
@@ -222,3 +224,35 @@ def _describe(event_type: str, answers: dict) -> str:
     if answers.get("other", "").strip():
         parts.append(f"In their words: {answers['other'].strip()}")
     return " ".join(parts)[:2000]
+
+
+def consent_numbers(clinic) -> dict:
+    """The consent form's risks (consent/text.py) with the published frequencies and this clinic's own: its
+    confirmed events per signed visit with needles, with a Wilson 95% interval, once it has enough visits
+    (feature map §6.10: consent with local numbers)."""
+    needled = Exists(Insertion.objects.filter(visit=OuterRef("pk")))
+    visits = Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED).filter(needled).count()
+    counts = adverse_events.counts_by_type(
+        AdverseEvent.objects.filter(
+            clinic=clinic, entered_in_error=False, visit__isnull=False, type__in=consent_text.RISK_TYPES
+        )
+    )
+    enough = visits >= rules.OWN_RATE_MIN_VISITS
+    risks = []
+    for code, name, plain in consent_text.RISKS:
+        published = [
+            {"text": f"{consent_text.percent(p.percent)} treatments", "source": p.source}
+            for p in ae_rules.PUBLISHED.get(code, ())
+        ]
+        if code == "fatigue":  # what patients report, beside what clinicians recorded (aftercare/rules.NORMAL)
+            published.append({"text": "24.4 in 100 people after acupuncture, as they reported it",
+                              "source": "MacPherson & Thomas 2005"})  # fmt: skip
+        own = None
+        if enough:
+            k = min(counts.get(code, 0), visits)
+            r = stats.wilson(k, visits)
+            low, high = 100 * (r.low or 0), 100 * (r.high or 0)
+            own = {"k": k, "n": visits, "text": f"95% interval {low:.1f}–{high:.1f} in 100"}
+        risks.append({"code": code, "name": name, "plain": plain, "published": published,
+                      "no_rate": consent_text.NO_RATE.get(code, "No published rate found."), "own": own})  # fmt: skip
+    return {"risks": risks, "visits": visits, "min_visits": rules.OWN_RATE_MIN_VISITS}

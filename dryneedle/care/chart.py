@@ -16,6 +16,7 @@ from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments.models import Appointment
 from dryneedle.audit.log import record
+from dryneedle.consent import services as consent
 from dryneedle.outcomes import followups, instruments, schedule
 from dryneedle.outcomes.models import TextPack
 from dryneedle.patients import care_team
@@ -76,6 +77,7 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
             .select_related("created_by", "kept", "duplicate")
             .order_by("-created")[:20],
             "separate_form": SeparateForm(),
+            "consent_doc": consent.current(patient),
         },
     )
 

@@ -27,7 +27,7 @@ def render(template: str, context: dict, clinic=None) -> tuple[str, str]:
 
 
 def send(template: str, context: dict, to, clinic=None, failed: Callable[[str], None] | None = None,
-         attachments: tuple[tuple[str, str, str], ...] = ()) -> bool:  # fmt: skip
+         attachments: tuple[tuple[str, str | bytes, str], ...] = ()) -> bool:  # fmt: skip
     """Send ``template`` to every address in ``to`` (empty ones skipped) once the transaction commits.
 
     ``failed``: called with the reason when the mail server refuses the message (instead of raising), for a

@@ -12,4 +12,7 @@ urlpatterns = [
     path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
     path("book/", views.book, name="book"),
     path("visits/<uuid:code>/handout/", views.handout, name="handout"),
+    path("consent/", views.consent_page, name="consent"),
+    path("consent/<uuid:code>/pdf/", views.consent_pdf, name="consent_pdf"),
+    path("consent/<uuid:code>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

@@ -7,6 +7,9 @@ missing in words a clinician can act on.
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
+from dryneedle.consent import services as consent
 from dryneedle.screening.models import Screening
 from dryneedle.screening.rules import SEVERITY
 
@@ -58,6 +61,10 @@ def needling_gate(episode, region: str | None = None, electrical_stimulation: bo
         missing.append(f"Acknowledge the precautions first ({names}).")
     if s.answers.get("consent") != "given" or not s.consent_type:
         missing.append("Consent to dry needling is not recorded.")
+    elif (gone := consent.withdrawn_since(episode.clinic_id, episode.patient_id, s.created)) is not None:
+        # The patient's right to stop (consent/text.RIGHT_TO_STOP): nothing goes in until they consent again.
+        missing.append(f"The patient withdrew their consent on {timezone.localtime(gone.withdrawn_at):%d %b %Y}: "
+                       "do not needle unless they sign a new consent form or consent in a new screening.")  # fmt: skip
     if region is not None:
         if region in s.result.get("excluded_regions", []):
             missing.append(f"The {region} region is excluded by the screening.")

@@ -46,6 +46,9 @@ class Screening(ClinicalRecord):
     error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error
     consent_type = models.CharField(max_length=10, choices=ConsentType.choices, blank=True)
     consent_witness = models.CharField(max_length=200, blank=True)
+    # The signed consent form the written consent rests on (issue 19), linked when the screening is recorded.
+    consent_document = models.ForeignKey("consent.SignedConsent", models.PROTECT, null=True, blank=True,
+                                         related_name="screenings")  # fmt: skip
     clearance_by = models.CharField(max_length=200, blank=True)  # screenings before Dec 2026; now in answers
     acknowledged = models.JSONField(default=list)  # [{"rule", "by", "at"}]
     override_reason = models.CharField(max_length=1000, blank=True)

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dryneedle.consent import services as consent
 from dryneedle.lib.models import at_most
 from dryneedle.patients.models import Episode
 from dryneedle.screening import rules
@@ -117,6 +118,7 @@ def record_screening(episode, user, data: dict) -> Screening:
         valid_until=timezone.now() + Screening.validity(),
         consent_type=consent_type if parsed.consent == "given" else "",
         consent_witness=at_most("consent_witness", data.get("consent_witness", "").strip(), 200),
+        consent_document=consent.current(episode.patient) if consent_type == "written" else None,
         created_by=user,
         updated_by=user,
     )

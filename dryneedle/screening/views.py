@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
+from dryneedle.consent import services as consent
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team, in_error
 from dryneedle.patients.models import Episode
@@ -91,6 +92,7 @@ def new_screening(request: ClinicRequest, code) -> HttpResponse:
             "last": last,
             "prefill": prefill,
             "carried": carried,
+            "consent_doc": consent.current(episode.patient),
         },
     )
 

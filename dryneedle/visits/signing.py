@@ -7,6 +7,7 @@ sit above the credentials (docs/architecture.md).
 from django.utils import timezone
 
 from dryneedle.accounts.models import Membership, Role
+from dryneedle.consent import services as consent
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode
 from dryneedle.practitioners.gate import problems, profession_of, rule_for
@@ -27,6 +28,11 @@ def signing_problems(user, visit, on=None) -> list[str]:
         if s is not None and s.consent_type != "written":
             out.append(f"Written consent is required in {rule.jurisdiction} ({rule.source}); the screening records "
                        f"{s.get_consent_type_display().lower() or 'none'}.")  # fmt: skip
+        elif s is not None and consent.current(visit.patient) is None:
+            # The rule asks that the patient sign and receive a copy: a signed form on file, not a ticked box.
+            out.append(f"Written consent is required in {rule.jurisdiction} ({rule.source}) and no signed consent "
+                       "form is on file: the patient signs it in their account or on the clinic's device "
+                       "(the patient's page, Consent).")  # fmt: skip
     if rule is not None and rule.separate_note and visit.pre_nprs is None and not visit.pain_chart:
         # Each visit is its own signed note; the rule also needs that note to stand alone: its own assessment.
         out.append(f"{rule.jurisdiction} requires a separate dry-needling note ({rule.source}): record this visit's "

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import ONTO_BONE, SCREENING_ANSWERS, certify
+from conftest import ONTO_BONE, SCREENING_ANSWERS, certify, signed_consent
 from dryneedle.screening import services as screening
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,10 @@ def test_no_needle_past_the_screening_through_the_api(as_alice, episode, alice, 
     assert r.status_code == 422 and "not recorded as removed" in r.content.decode()
     assert call(as_alice, "POST", f"/api/v1/insertions/{needle}/remove").status_code == 200
     assert call(as_alice, "POST", f"/api/v1/insertions/{needle}/remove").status_code == 422
+    # Clinic A is in Colorado: written consent means a signed form on file, not only the screening's word.
+    r = call(as_alice, "PATCH", f"/api/v1/visits/{v['code']}", {"post_nprs": 2, "sign": True})
+    assert r.status_code == 422 and "no signed consent form is on file" in r.content.decode()
+    signed_consent(episode.patient)
     r = call(as_alice, "PATCH", f"/api/v1/visits/{v['code']}", {"post_nprs": 2, "sign": True})
     assert r.status_code == 200 and r.json()["status"] == "signed" and len(r.json()["sha256"]) == 64
     r = call(as_alice, "PATCH", f"/api/v1/visits/{v['code']}", {"notes": "late change"})
