@@ -103,6 +103,8 @@ PAGE_OBJECT = {
     "mine:cancel": "appointment",
     "mine:handout": "visit",
     "mine:consent_pdf": "consent",
+    "mine:questionnaires": "episode",
+    "mine:exercises": "episode",
     "mine:consent_withdraw": "consent",
     "patients:consent": "patient",
     "patients:consent_pdf": "consent",

@@ -13,6 +13,9 @@ urlpatterns = [
     path("book/", views.book, name="book"),
     path("visits/<uuid:code>/handout/", views.handout, name="handout"),
     path("consent/", views.consent_page, name="consent"),
+    path("care/", views.care, name="care"),
+    path("care/<uuid:code>/questionnaires/", views.questionnaires, name="questionnaires"),
+    path("care/<uuid:code>/exercises/", views.exercises, name="exercises"),
     path("consent/<uuid:code>/pdf/", views.consent_pdf, name="consent_pdf"),
     path("consent/<uuid:code>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

@@ -4,6 +4,7 @@ every page a patient opens is audited with the patient as the actor."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,7 +31,12 @@ from dryneedle.lib import mail
 from dryneedle.lib.forms import add_errors
 from dryneedle.mine import signin
 from dryneedle.mine.forms import CodeForm, EmailForm
+from dryneedle.outcomes import charts, followups, instruments, words
+from dryneedle.outcomes import services as outcomes
+from dryneedle.outcomes.models import NAMES, FollowUp, TextPack
 from dryneedle.patients.models import Episode, Patient
+from dryneedle.plans.models import Assignment, CarePlan
+from dryneedle.portal.models import PatientLink
 from dryneedle.visits.models import Visit
 from dryneedle.web import lookups
 
@@ -337,3 +343,91 @@ def consent_withdraw(request, code) -> HttpResponse:
         messages.success(request, "Your consent is withdrawn: no needle goes in unless you consent again. The clinic "
                                   "has been told.")  # fmt: skip
     return redirect(f"{reverse('mine:consent')}?patient={doc.patient.code}")
+
+
+def _open_episode(request, code) -> Episode:
+    clinics, ids = _their_records(request)
+    e = Episode.objects.filter(clinic__in=clinics, patient__in=ids, code=code, status=Episode.Status.OPEN).first()
+    if e is None:
+        record(request, "link.create", outcome="denied", actor=ACTOR, category="outcomes", detail="not theirs")
+        raise Http404("Not found")
+    return e
+
+
+def _progress(episode) -> list[dict]:
+    """Each measure with scores, in plain words, with the chart the clinician sees (no notes on it)."""
+    all_series = outcomes.series(episode)
+    visit_times: list = []
+    mic = outcomes.thresholds(episode.clinic)
+    out = []
+    for m, s in all_series.items():
+        if not s.points:
+            continue
+        if not visit_times:
+            visit_times = list(Visit.objects.filter(clinic=episode.clinic_id, episode=episode).order_by("started")
+                               .values_list("started", flat=True))  # fmt: skip
+        first, last = s.points[0], s.latest
+        text = words.in_words(m, first[1], timezone.localtime(first[0]).date(), last[1] if last else None,
+                              timezone.localtime(last[0]).date() if last else None, s.change, mic[m])  # fmt: skip
+        out.append({"measure": m, "text": text, "chart": charts.measure_chart(s, visit_times, mic[m])})
+    return out
+
+
+@allowed
+def care(request) -> HttpResponse:
+    """Their care in each clinic: questionnaires due (answered from here), home exercises, and their progress."""
+    records = []
+    for p in signin.patients_for(signin.email_of(request)):
+        activate_clinic_timezone(p.clinic)
+        pack = getattr(TextPack.objects.filter(clinic=p.clinic_id).first(), "pack", None)
+        episodes = (
+            Episode.objects.filter(clinic=p.clinic_id, patient__in=p.record_ids())
+            .exclude(status=Episode.Status.ENTERED_IN_ERROR)
+            .select_related("clinic")
+            .order_by("-start_date", "-id")[:3]
+        )
+        rows = []
+        for e in episodes:
+            due = followups.current(followups.episode_points(e)) if e.status == Episode.Status.OPEN else None
+            plan = CarePlan.objects.filter(clinic=e.clinic_id, episode=e).first()
+            rows.append({
+                "episode": e,
+                "due": due,
+                "paper": [NAMES[i] for i in instruments.on_paper(due.instruments, pack)] if due else [],
+                "exercises": list(Assignment.objects.filter(clinic=e.clinic_id, plan=plan, active=True)
+                                  .order_by("start", "id")) if plan else [],
+                "progress": _progress(e),
+            })  # fmt: skip
+        records.append({"patient": p, "clinic": p.clinic, "episodes": rows})
+        record(request, "patient.care", p, actor=ACTOR, category="outcomes")
+    return render(request, "mine/care.html", {"records": records})
+
+
+@allowed
+@require_POST
+def questionnaires(request, code) -> HttpResponse:
+    """Answer the questionnaires due now: the same pages a link opens, from a link made for this moment."""
+    e = _open_episode(request, code)
+    point = followups.current(followups.episode_points(e))
+    if point is None:
+        messages.info(request, "Nothing is due just now: thank you.")
+        return redirect("mine:care")
+    with transaction.atomic():
+        _f, token = followups.issue(e, point, None, FollowUp.Channel.ACCOUNT)
+        record(request, "link.create", e, patient=e.patient, actor=ACTOR, category="outcomes", detail="questionnaires")
+    return redirect("portal:open", token)
+
+
+@allowed
+@require_POST
+def exercises(request, code) -> HttpResponse:
+    """Tick today's home exercises: the exercise page a link opens, from a link made for this moment."""
+    e = _open_episode(request, code)
+    plan = CarePlan.objects.filter(clinic=e.clinic_id, episode=e).first()
+    if plan is None or not Assignment.objects.filter(clinic=e.clinic_id, plan=plan, active=True).exists():
+        raise Http404("No home exercises")
+    with transaction.atomic():
+        _link, token = PatientLink.issue(e, PatientLink.Purpose.EXERCISES, None, bundle=[str(plan.code)],
+                                         days=settings.EXERCISE_LINK_DAYS)  # fmt: skip
+        record(request, "link.create", e, patient=e.patient, actor=ACTOR, category="plans", detail="exercises")
+    return redirect("portal:open", token)

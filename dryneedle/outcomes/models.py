@@ -215,6 +215,7 @@ class FollowUp(ClinicalRecord):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         BY_HAND = "by_hand", "Link given in person (QR code or copied)"
+        ACCOUNT = "account", "Opened by the patient in their account"
 
     class State(models.TextChoices):
         SENT = "sent", "Sent"
