@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dryneedle.adverse_events",
     "dryneedle.aftercare",
     "dryneedle.plans",
+    "dryneedle.messaging",
     "dryneedle.appointments",
     "dryneedle.directory",
     "dryneedle.analytics",

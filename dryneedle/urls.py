@@ -18,6 +18,7 @@ urlpatterns = [
     path("aftercare/", include("dryneedle.aftercare.urls")),
     path("adverse-events/", include("dryneedle.adverse_events.urls")),
     path("plans/", include("dryneedle.plans.urls")),
+    path("messages/", include("dryneedle.messaging.urls")),
     path("appointments/", include("dryneedle.appointments.urls")),
     path("p/", include("dryneedle.portal.urls")),
     path("my/", include("dryneedle.mine.urls")),

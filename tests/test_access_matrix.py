@@ -103,6 +103,7 @@ PAGE_OBJECT = {
     "mine:cancel": "appointment",
     "mine:handout": "visit",
     "mine:consent_pdf": "consent",
+    "messaging:thread": "patient",
     "mine:questionnaires": "episode",
     "mine:exercises": "episode",
     "mine:consent_withdraw": "consent",
@@ -301,6 +302,7 @@ PAGE_BODY = {
     },
     "appointments:waitlist_remove": {"reason": "matrix"},
     "patients:separate": {"reason": "matrix"},
+    "messaging:thread": {"body": "matrix test"},
     "appointments:move": {
         "move-practitioner": "alice@a.example",
         "move-date": "2030-01-08",

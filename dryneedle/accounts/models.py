@@ -54,6 +54,9 @@ class Clinic(models.Model):
     # published number exists; 5 is our stated choice: enough for a bad night on call, far
     # below a sweep of the records. The clinic may set 1-20.
     emergency_access_per_hour = models.PositiveSmallIntegerField(default=5)
+    # How soon the clinic answers a patient's message, shown above the patient's thread (issue 19). No default:
+    # the promise is the clinic's to make.
+    message_reply_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     group = models.ForeignKey(ClinicGroup, models.PROTECT, null=True, blank=True, related_name="clinics")
     created = models.DateTimeField(auto_now_add=True)
 

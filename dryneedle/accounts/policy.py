@@ -180,6 +180,11 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:consent_pdf": {"GET": PATIENT},
     "mine:consent_withdraw": {"POST": PATIENT},
     "mine:care": {"GET": PATIENT},
+    "mine:messages": {"GET": PATIENT, "POST": PATIENT},
+    # Secure messages (dryneedle/messaging): the front desk and the care team (a practitioner sees their team's).
+    "messaging:inbox": {"GET": DEMOGRAPHICS},
+    "messaging:thread": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},
+    "messaging:reply_time": {"POST": frozenset({ADMIN})},
     "mine:questionnaires": {"POST": PATIENT},
     "mine:exercises": {"POST": PATIENT},
     "mine:signout": {"POST": PATIENT},

@@ -14,6 +14,7 @@ urlpatterns = [
     path("visits/<uuid:code>/handout/", views.handout, name="handout"),
     path("consent/", views.consent_page, name="consent"),
     path("care/", views.care, name="care"),
+    path("messages/", views.messages_page, name="messages"),
     path("care/<uuid:code>/questionnaires/", views.questionnaires, name="questionnaires"),
     path("care/<uuid:code>/exercises/", views.exercises, name="exercises"),
     path("consent/<uuid:code>/pdf/", views.consent_pdf, name="consent_pdf"),

@@ -29,6 +29,9 @@ from dryneedle.consent.forms import SignForm, WithdrawForm
 from dryneedle.consent.models import SignedConsent
 from dryneedle.lib import mail
 from dryneedle.lib.forms import add_errors
+from dryneedle.messaging import rules as message_rules
+from dryneedle.messaging import services as messaging
+from dryneedle.messaging.forms import MessageForm
 from dryneedle.mine import signin
 from dryneedle.mine.forms import CodeForm, EmailForm
 from dryneedle.outcomes import charts, followups, instruments, words
@@ -431,3 +434,41 @@ def exercises(request, code) -> HttpResponse:
                                          days=settings.EXERCISE_LINK_DAYS)  # fmt: skip
         record(request, "link.create", e, patient=e.patient, actor=ACTOR, category="plans", detail="exercises")
     return redirect("portal:open", token)
+
+
+@allowed
+def messages_page(request) -> HttpResponse:
+    """Their thread with one clinic: read the clinic's messages, write one. Words that call for the emergency
+    instructions show them at once (messaging/rules.py): a message is read in working hours."""
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        patient = _record_for(request, data)
+    except Http404:
+        record(request, "message.thread", outcome="denied", actor=ACTOR, category="messages", detail="not theirs")
+        raise
+    activate_clinic_timezone(patient.clinic)
+    form = MessageForm(request.POST or None)
+    urgent: list[str] = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    m = messaging.send(patient, form.cleaned_data["body"], from_patient=True)
+                    record(request, "message.sent", m, patient=patient, actor=ACTOR, category="messages")
+            except ValidationError as e:
+                add_errors(form, e)
+            else:
+                urgent = message_rules.urgent(m.body)
+                if not urgent:
+                    messages.success(request, "Sent. The clinic has been told a message is waiting.")
+                    return redirect(f"{reverse('mine:messages')}?patient={patient.code}")
+                form = MessageForm()  # sent: the page stays, with the instructions above the thread
+        if not urgent:
+            record(request, "message.sent", patient, actor=ACTOR, category="messages", outcome="invalid")
+    else:
+        messaging.mark_read(patient, by_patient=True)
+        record(request, "message.thread", patient, actor=ACTOR, category="messages")
+    return render(request, "mine/messages.html", {
+        "patient": patient, "clinic": patient.clinic, "records": list(signin.patients_for(signin.email_of(request))),
+        "thread": messaging.thread(patient), "form": form, "urgent": urgent,
+    }, status=400 if form.errors else 200)  # fmt: skip

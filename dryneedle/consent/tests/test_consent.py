@@ -200,3 +200,10 @@ def test_screened_links_written_consent_to_the_form(episode, alice):
     s = screened(episode, alice, {"consent": "given", "consent_type": "verbal", "findings": [],
                                   "planned_regions": ["lumbar"]})  # fmt: skip
     assert s.consent_document is None  # verbal: no form linked
+
+
+def test_frequencies_read_as_a_patient_reads_them():
+    from dryneedle.consent.text import percent
+
+    assert (percent(7.55), percent(16.0), percent(0.26)) == ("7.6 in 100", "16 in 100", "0.3 in 100")
+    assert (percent(5 / 31822 * 100), percent(0.0), percent(None)) == ("about 1 in 6,364", "none recorded", "")

@@ -1,0 +1,14 @@
+from django import forms
+
+from dryneedle.lib.forms import no_nul
+from dryneedle.messaging.models import BODY_MAX
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Write a message", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+                           validators=[no_nul])  # fmt: skip
+
+
+class ReplyTimeForm(forms.Form):
+    # No default: how soon a clinic answers is its own promise to make (issue 19).
+    hours = forms.IntegerField(label="We reply within (working hours)", min_value=1, max_value=168, required=False)
