@@ -25,7 +25,7 @@ def _episode(request: ClinicRequest, code, write: bool = True) -> Episode:
 
 
 def _screening(request: ClinicRequest, code, write: bool = True) -> Screening:
-    qs = Screening.objects.select_related("patient", "episode", "created_by")
+    qs = Screening.objects.select_related("patient", "episode", "created_by", "consent_document")
     return care_team.get_clinical(request, qs, write=write, code=code)
 
 
