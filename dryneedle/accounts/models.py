@@ -57,6 +57,9 @@ class Clinic(models.Model):
     # How soon the clinic answers a patient's message, shown above the patient's thread (issue 19). No default:
     # the promise is the clinic's to make.
     message_reply_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Up to how many hours before an appointment a patient cancels or changes it online (issue 19); later, they
+    # call. 24 by default: the notice the running numbers count a late cancellation by (analytics/operations.py).
+    online_notice_hours = models.PositiveSmallIntegerField(default=24)
     group = models.ForeignKey(ClinicGroup, models.PROTECT, null=True, blank=True, related_name="clinics")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -161,6 +161,7 @@ POLICY: dict[str, dict[str, object]] = {
     "appointments:week": {"GET": DEMOGRAPHICS},
     "appointments:day": {"GET": DEMOGRAPHICS},
     "appointments:slot": {"GET": DEMOGRAPHICS},
+    "appointments:answer_request": {"POST": DEMOGRAPHICS},  # confirm or decline a patient's online request
     "appointments:move": {"POST": DEMOGRAPHICS},
     "appointments:waitlist": {"GET": DEMOGRAPHICS},
     "appointments:online_booking": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
@@ -174,6 +175,7 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:code": {"GET": PUBLIC, "POST": PUBLIC},
     "mine:home": {"GET": PATIENT},
     "mine:cancel": {"POST": PATIENT},
+    "mine:move": {"GET": PATIENT, "POST": PATIENT},
     "mine:book": {"GET": PATIENT, "POST": PATIENT},
     "mine:handout": {"GET": PATIENT},
     "mine:consent": {"GET": PATIENT, "POST": PATIENT},

@@ -158,6 +158,9 @@ class RemoveForm(forms.Form):
 class OnlineBookingForm(forms.Form):
     """Per type of appointment: whether patients book it online, and its length (appointments.OnlineBooking)."""
 
+    notice = forms.IntegerField(label="Patients cancel or change online up to (hours before)", min_value=1,
+                                max_value=168)  # fmt: skip
+
     def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)
         rules = rules or {}

@@ -97,6 +97,7 @@ class AvailabilityException(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested online, to confirm"
     BOOKED = "booked", "Booked"
     ATTENDED = "attended", "Attended"
     CANCELLED = "cancelled", "Cancelled"
@@ -130,8 +131,9 @@ class Appointment(ClinicalRecord):
         "visits.Visit", models.PROTECT, null=True, blank=True, related_name="appointment", editable=False
     )
 
-    # Times that occupy the practitioner (a cancelled slot is free again).
-    BUSY = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
+    # Times that occupy the practitioner (a cancelled slot is free again; a patient's online request holds its
+    # time until the front desk confirms or declines it).
+    BUSY = (Status.REQUESTED, Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "practitioner", "start"]), models.Index(fields=["clinic", "start"])]
@@ -232,6 +234,7 @@ class OnlineBooking(models.Model):
 
     class Mode(models.TextChoices):
         OFF = "off", "Not online"
+        REQUEST = "request", "Patients ask for a free time; the front desk confirms"
         INSTANT = "instant", "Patients book a free time themselves"
 
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="online_booking")

@@ -16,6 +16,7 @@ from dryneedle.appointments import grid
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.audit.log import record
 from dryneedle.lib import mail
+from dryneedle.lib.models import at_most
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.plans import services as plans
@@ -169,8 +170,10 @@ def check_slot(clinic, practitioner, patient, start, end, override: str = "", ex
         raise ValidationError({"start": f"{patient.name} already has an appointment {_fmt(clash)}."})
 
 
-def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None, component=None, override="", note=""):
-    """Book one appointment. The practitioner's row is locked, so two bookings of one slot cannot both win."""
+def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None, component=None, override="", note="",
+         status=Appointment.Status.BOOKED):  # fmt: skip
+    """Book one appointment. The practitioner's row is locked, so two bookings of one slot cannot both win.
+    ``status`` REQUESTED: a patient's online request, holding the time until the front desk confirms it."""
     return book_series(
         clinic,
         user,
@@ -182,12 +185,14 @@ def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None,
         component=component,
         override=override,
         note=note,
+        status=status,
     )[0]
 
 
 def book_series(
-    clinic, user, *, patient, practitioner, slots, kind, episode=None, component=None, override="", note=""
-):
+    clinic, user, *, patient, practitioner, slots, kind, episode=None, component=None, override="", note="",
+    status=Appointment.Status.BOOKED,
+):  # fmt: skip
     """Book several slots all or nothing (a plan's visits): one refusal books none and names the slot."""
     if not slots:
         raise ValidationError("Nothing to book.")
@@ -221,6 +226,7 @@ def book_series(
                 end=end,
                 outside_hours_reason=override.strip(),
                 note=note,
+                status=status,
                 created_by=user,
                 updated_by=user,
             )
@@ -240,6 +246,8 @@ def set_status(appt: Appointment, user, status: str, reason: str = "") -> Appoin
         raise ValidationError("This appointment was cancelled; book a new one instead.")
     if status == Appointment.Status.CANCELLED and not reason.strip():
         raise ValidationError({"reason": "Say why the appointment is cancelled."})
+    if appt.status == Appointment.Status.REQUESTED and status not in (Appointment.Status.CANCELLED,):
+        raise ValidationError("This is a patient's request: confirm or decline it first.")
     if status in (Appointment.Status.NO_SHOW, Appointment.Status.ATTENDED) and appt.start > timezone.now():
         raise ValidationError({"status": "An appointment that has not started yet cannot be attended or missed."})
     appt.status = status
@@ -247,6 +255,30 @@ def set_status(appt: Appointment, user, status: str, reason: str = "") -> Appoin
         appt.cancel_reason = reason.strip()[:200]
     appt.updated_by = user
     appt.save()
+    return appt
+
+
+def answer_request(appt: Appointment, user, confirm: bool, reason: str = "") -> Appointment:
+    """The front desk confirms a patient's online request (it becomes an ordinary booking, confirmed by email with
+    its calendar file) or declines it with a reason the patient reads."""
+    with transaction.atomic():
+        rows = Appointment.objects.select_for_update(of=("self",)).select_related("patient", "clinic", "practitioner")
+        appt = rows.get(clinic=appt.clinic_id, pk=appt.pk)
+        if appt.status != Appointment.Status.REQUESTED:
+            raise ValidationError(f"This appointment is {appt.get_status_display().lower()}, not a request.")
+        if confirm:
+            appt.status = Appointment.Status.BOOKED
+        else:
+            reason = " ".join((reason or "").split())
+            if not reason:
+                raise ValidationError({"reason": "Say why, in words for the patient (they read it)."})
+            appt.status, appt.cancel_reason = Appointment.Status.CANCELLED, at_most("reason", reason, 200)
+        appt.updated_by = user
+        appt.save(update_fields=["status", "cancel_reason", "updated_by", "updated"])
+        template = "appointments/email/request_confirmed.txt" if confirm else "appointments/email/request_declined.txt"
+        attachments = (("appointment.ics", ics_one(appt), "text/calendar"),) if confirm else ()
+        mail.send(template, {"a": appt, "patient": appt.patient}, [appt.patient.email], appt.clinic,
+                  attachments=attachments)  # fmt: skip
     return appt
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("waitlist/offer/<str:token>/", views.offer, name="offer"),
     path("<uuid:code>/", views.detail, name="detail"),
     path("<uuid:code>/move/", views.move, name="move"),
+    path("<uuid:code>/request/", views.answer_request, name="answer_request"),
     path("<uuid:code>/arrived/", views.arrived, name="arrived"),
     path("<uuid:code>/start-visit/", views.start_visit, name="start_visit"),
     path("feed/<str:token>.ics", views.feed, name="feed"),

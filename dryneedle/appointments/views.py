@@ -601,9 +601,11 @@ def online_booking(request: ClinicRequest) -> HttpResponse:
     """A clinic admin says which types of appointment patients book online themselves (off unless turned on)."""
     clinic = request.membership.clinic
     rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic)}
-    form = OnlineBookingForm(request.POST or None, rules=rules)
+    form = OnlineBookingForm(request.POST or None, rules=rules, initial={"notice": clinic.online_notice_hours})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
+            clinic.online_notice_hours = form.cleaned_data["notice"]
+            clinic.save(update_fields=["online_notice_hours"])
             for kind, _ in Appointment.KINDS:
                 d = form.cleaned_data
                 values = {"mode": d[f"mode_{kind}"], "minutes": d[f"minutes_{kind}"]}
@@ -615,3 +617,23 @@ def online_booking(request: ClinicRequest) -> HttpResponse:
     record(request, "online_booking.view" if request.method == "GET" else "online_booking.change", category=CAT,
            outcome="ok" if request.method == "GET" else "invalid")  # fmt: skip
     return render(request, "appointments/online_booking.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@allowed
+@require_POST
+def answer_request(request: ClinicRequest, code) -> HttpResponse:
+    """Confirm a patient's online request, or decline it with a reason they read (issue 19)."""
+    appt = get_for_clinic(request, Appointment.objects.select_related("patient", "practitioner"), code=code)
+    confirm = request.POST.get("answer") == "confirm"
+    try:
+        with transaction.atomic():
+            services.answer_request(appt, request.user, confirm, request.POST.get("reason", ""))
+            record(request, "appointment.request_" + ("confirmed" if confirm else "declined"), appt,
+                   patient=appt.patient, category=CAT)  # fmt: skip
+    except ValidationError as e:
+        record(request, "appointment.request_answer", appt, patient=appt.patient, category=CAT, outcome="invalid")
+        messages.error(request, " ".join(e.messages))
+        return redirect("appointments:detail", appt.code)
+    messages.success(request, f"{'Confirmed' if confirm else 'Declined'}: {appt}, {appt.patient.name}. The patient "
+                              "is told by email.")  # fmt: skip
+    return redirect("appointments:detail", appt.code)

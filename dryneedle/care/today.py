@@ -198,6 +198,13 @@ def requests_waiting(clinic) -> int:
     return ConsultationRequest.objects.filter(clinic=clinic, status=ConsultationRequest.Status.NEW).count()
 
 
+def online_requests(clinic, now: datetime | None = None) -> list[Appointment]:
+    """Patients' online requests still to confirm or decline (issue 19), soonest first."""
+    now = now or timezone.now()
+    return list(Appointment.objects.filter(clinic=clinic, status=Appointment.Status.REQUESTED, start__gt=now)
+                .select_related("patient", "practitioner").order_by("start")[:50])  # fmt: skip
+
+
 def reminders_failing(clinic, now: datetime | None = None) -> list[Appointment]:
     """Booked appointments in the reminder window that no email reminder will reach: the mail server refused it,
     or the patient has no email address. Reception phones these."""

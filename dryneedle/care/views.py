@@ -44,6 +44,7 @@ def home(request: ClinicRequest) -> HttpResponse:
         ctx["columns"] = today.by_practitioner(clinic, rows)
         ctx["arrivals"] = [r for r in rows if r.appt.status == "booked" and r.appt.arrived_at is None]
         ctx["requests"] = today.requests_waiting(clinic)
+        ctx["online_requests"] = today.online_requests(clinic)
         ctx["unreminded"] = today.reminders_failing(clinic)
         record(request, "appointments.view", category="scheduling", detail=f"home: the clinic's day {day}")
     if m.role == Role.CLINIC_ADMIN:

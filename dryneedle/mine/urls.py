@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/code/", views.code_page, name="code"),
     path("sign-out/", views.signout, name="signout"),
     path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
+    path("appointments/<uuid:code>/change/", views.move, name="move"),
     path("book/", views.book, name="book"),
     path("visits/<uuid:code>/handout/", views.handout, name="handout"),
     path("consent/", views.consent_page, name="consent"),

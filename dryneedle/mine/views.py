@@ -19,7 +19,6 @@ from dryneedle.accounts.access import allowed
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.accounts.people import practitioners
 from dryneedle.aftercare import services as aftercare
-from dryneedle.analytics.operations import LATE_CANCEL_HOURS
 from dryneedle.appointments import services as appointments
 from dryneedle.appointments import waitlist
 from dryneedle.appointments.models import Appointment, OnlineBooking
@@ -45,9 +44,18 @@ from dryneedle.web import lookups
 
 CAT = "scheduling"
 ACTOR = "patient"
-# A patient cancels online up to this many hours before: the notice the clinic's running numbers count a late
-# cancellation by (analytics/operations.py). Later than that, they call the clinic.
-NOTICE_HOURS = LATE_CANCEL_HOURS
+ONLINE = (OnlineBooking.Mode.INSTANT, OnlineBooking.Mode.REQUEST)
+
+
+def _in_time(appt) -> bool:
+    """Far enough ahead to cancel or change online: the clinic's notice (Clinic.online_notice_hours)."""
+    return appt.start - timezone.now() >= timedelta(hours=appt.clinic.online_notice_hours)
+
+
+def _confirmation(appt) -> None:
+    """The booked time by email, with its calendar file."""
+    mail.send("mine/email/booked.txt", {"a": appt, "patient": appt.patient}, [appt.patient.email], appt.clinic,
+              attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),))  # fmt: skip
 
 
 def _their_records(request) -> tuple[set[int], list[int]]:
@@ -123,7 +131,7 @@ def home(request) -> HttpResponse:
             appts.filter(start__gte=now).exclude(status=Appointment.Status.CANCELLED).order_by("start")[:20]
         )
         past = list(appts.filter(start__lt=now).order_by("-start")[:10])
-        rows = [(a, a.start - now >= timedelta(hours=NOTICE_HOURS) and a.status == "booked") for a in upcoming]
+        rows = [(a, _in_time(a) and a.status in ("booked", "requested")) for a in upcoming]
         rendered = [(a, ok, f"{timezone.localtime(a.start):%A %d %B %Y, %H:%M}") for a, ok in rows]
         visits = (
             Visit.objects.filter(clinic=p.clinic_id, patient__in=ids, status=Visit.Status.SIGNED)
@@ -132,20 +140,18 @@ def home(request) -> HttpResponse:
             .order_by("-started")[:10]
         )
         handouts = [(v, f"{timezone.localtime(v.started):%d %b %Y}") for v in visits]
-        records.append({"patient": p, "clinic": p.clinic, "upcoming": rendered, "handouts": handouts, "past": [
+        records.append({"patient": p, "clinic": p.clinic, "notice": p.clinic.online_notice_hours,
+                        "upcoming": rendered, "handouts": handouts, "past": [
             (a, f"{timezone.localtime(a.start):%d %b %Y, %H:%M}") for a in past]})  # fmt: skip
         record(request, "patient.home", p, actor=ACTOR, category=CAT)
-    can_book = OnlineBooking.objects.filter(
-        clinic__in=[r["clinic"] for r in records], mode=OnlineBooking.Mode.INSTANT
-    ).exists()
-    return render(request, "mine/home.html", {"records": records, "email": email, "notice": NOTICE_HOURS,
-                                              "can_book": can_book})  # fmt: skip
+    can_book = OnlineBooking.objects.filter(clinic__in=[r["clinic"] for r in records], mode__in=ONLINE).exists()
+    return render(request, "mine/home.html", {"records": records, "email": email, "can_book": can_book})
 
 
 @allowed
 @require_POST
 def cancel(request, code) -> HttpResponse:
-    """Cancel one's own booked appointment with at least NOTICE_HOURS' notice; the time goes to the waitlist."""
+    """Cancel one's own booked (or requested) appointment with the clinic's notice; the time goes to the waitlist."""
     clinics, ids = _their_records(request)
     appt = (
         Appointment.objects.filter(clinic__in=clinics, patient__in=ids, code=code)
@@ -157,8 +163,9 @@ def cancel(request, code) -> HttpResponse:
         raise Http404("Not found")
     activate_clinic_timezone(appt.clinic)
     try:
-        if appt.start - timezone.now() < timedelta(hours=NOTICE_HOURS):
-            raise ValidationError(f"It is less than {NOTICE_HOURS} hours away: please call the clinic to cancel.")
+        if not _in_time(appt):
+            raise ValidationError(f"It is less than {appt.clinic.online_notice_hours} hours away: please call the "
+                                  "clinic to cancel.")  # fmt: skip
         with transaction.atomic():
             appointments.set_status(appt, None, Appointment.Status.CANCELLED, "Cancelled by the patient online")
             record(request, "appointment.cancelled", appt, patient=appt.patient, actor=ACTOR, category=CAT,
@@ -191,7 +198,7 @@ def book(request) -> HttpResponse:
         raise Http404("Not found")
     clinic = patient.clinic
     activate_clinic_timezone(clinic)
-    rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic, mode=OnlineBooking.Mode.INSTANT)}
+    rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic, mode__in=ONLINE)}
     kinds = [(k, label) for k, label in Appointment.KINDS if k in rules]
     kind = data.get("kind") if data.get("kind") in rules else None
     if kind is None and request.method == "GET" and kinds:  # a page opened plainly offers the first type
@@ -211,27 +218,38 @@ def book(request) -> HttpResponse:
                 raise ValidationError("That type of appointment is not booked online here: please call the clinic.")
             if chosen is None:
                 raise ValidationError("That time has just been taken or is no longer offered: choose another.")
+            asking = rules[kind].mode == OnlineBooking.Mode.REQUEST
             with transaction.atomic():
                 appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=chosen,
                                          end=chosen + timedelta(minutes=rules[kind].minutes), kind=kind,
-                                         note="Booked online by the patient")  # fmt: skip
-                record(request, "appointment.book", appt, patient=patient, actor=ACTOR, category=CAT, detail="online")
-                mail.send("mine/email/booked.txt", {"a": appt, "patient": patient}, [patient.email], clinic,
-                          attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),))  # fmt: skip
+                                         note="Requested online by the patient" if asking else "Booked online by "
+                                         "the patient", status=Appointment.Status.REQUESTED if asking
+                                         else Appointment.Status.BOOKED)  # fmt: skip
+                record(request, "appointment.book", appt, patient=patient, actor=ACTOR, category=CAT,
+                       detail="online request" if asking else "online")  # fmt: skip
+                if asking:
+                    mail.send("mine/email/requested.txt", {"a": appt, "patient": patient}, [patient.email], clinic)
+                else:
+                    _confirmation(appt)
         except ValidationError as e:
             record(request, "appointment.book", patient, actor=ACTOR, category=CAT, outcome="invalid")
             messages.error(request, " ".join(e.messages))
             return redirect(
                 f"{request.path}?patient={patient.code}&kind={kind or ''}&practitioner={who.username if who else ''}"
             )
-        messages.success(request, f"Booked: {timezone.localtime(appt.start):%A %d %B, %H:%M} with {who.display_name()} "
-                                  f"at {clinic.name}. A confirmation is on its way by email.")  # fmt: skip
+        when = f"{timezone.localtime(appt.start):%A %d %B, %H:%M} with {who.display_name()} at {clinic.name}"
+        if asking:
+            messages.success(request, f"Requested: {when}. The time is held for you; {clinic.name} confirms it by "
+                                      "email.")  # fmt: skip
+        else:
+            messages.success(request, f"Booked: {when}. A confirmation is on its way by email.")
         return redirect("mine:home")
     record(request, "appointment.new", patient, actor=ACTOR, category=CAT, detail="online")
     return render(request, "mine/book.html", {
         "records": records, "patient": patient, "kinds": kinds, "kind": kind, "people": people, "who": who,
         "free": [(f"{t:%Y-%m-%dT%H:%M}", f"{timezone.localtime(t):%A %d %B, %H:%M}") for t in free],
         "minutes": rules[kind].minutes if kind else None,
+        "asking": kind is not None and rules[kind].mode == OnlineBooking.Mode.REQUEST,
     })  # fmt: skip
 
 
@@ -472,3 +490,55 @@ def messages_page(request) -> HttpResponse:
         "patient": patient, "clinic": patient.clinic, "records": list(signin.patients_for(signin.email_of(request))),
         "thread": messaging.thread(patient), "form": form, "urgent": urgent,
     }, status=400 if form.errors else 200)  # fmt: skip
+
+
+@allowed
+def move(request, code) -> HttpResponse:
+    """Change the time of one's own booked appointment, with the clinic's notice: one of the same practitioner's
+    next free times of the same length, moved under the front desk's lock; the old time goes to the waitlist."""
+    clinics, ids = _their_records(request)
+    appt = (
+        Appointment.objects.filter(clinic__in=clinics, patient__in=ids, code=code)
+        .select_related("patient", "practitioner", "clinic")
+        .first()
+    )
+    if appt is None:
+        record(request, "appointment.move", outcome="denied", actor=ACTOR, category=CAT, detail="not theirs")
+        raise Http404("Not found")
+    clinic = appt.clinic
+    activate_clinic_timezone(clinic)
+    minutes = int((appt.end - appt.start).total_seconds() // 60)
+    movable = appt.status == Appointment.Status.BOOKED and _in_time(appt)
+    earliest = timezone.now() + timedelta(hours=clinic.online_notice_hours)
+    free = appointments.free_slots(clinic, appt.practitioner, earliest, minutes=minutes, n=12) if movable else []
+    if request.method == "POST":
+        chosen = next((t for t in free if f"{t:%Y-%m-%dT%H:%M}" == request.POST.get("slot", "")), None)
+        old_start, old_end = appt.start, appt.end
+        try:
+            if not movable:
+                state = appt.get_status_display().lower()
+                raise ValidationError(f"This appointment cannot be changed online (it is {state}, or less than "
+                                      f"{clinic.online_notice_hours} hours away): please call the clinic.")  # fmt: skip
+            if chosen is None:
+                raise ValidationError("That time has just been taken or is no longer offered: choose another.")
+            with transaction.atomic():
+                appt = appointments.move(appt, None, practitioner=appt.practitioner, start=chosen,
+                                         end=chosen + timedelta(minutes=minutes))  # fmt: skip
+                record(request, "appointment.move", appt, patient=appt.patient, actor=ACTOR, category=CAT,
+                       detail="by the patient")  # fmt: skip
+                waitlist.after_freed(request, clinic, appt.practitioner, old_start, old_end)
+                _confirmation(appt)
+        except ValidationError as e:
+            record(request, "appointment.move", appt, patient=appt.patient, actor=ACTOR, category=CAT,
+                   outcome="invalid")  # fmt: skip
+            messages.error(request, " ".join(e.messages))
+            return redirect("mine:move", appt.code)
+        now = f"{timezone.localtime(appt.start):%A %d %B, %H:%M} with {appt.practitioner.display_name()}"
+        messages.success(request, f"Changed: now {now}. A confirmation is on its way by email.")
+        return redirect("mine:home")
+    record(request, "appointment.view", appt, patient=appt.patient, actor=ACTOR, category=CAT, detail="to change")
+    return render(request, "mine/move.html", {
+        "a": appt, "clinic": clinic, "movable": movable, "minutes": minutes,
+        "when": f"{timezone.localtime(appt.start):%A %d %B %Y, %H:%M}",
+        "free": [(f"{t:%Y-%m-%dT%H:%M}", f"{timezone.localtime(t):%A %d %B, %H:%M}") for t in free],
+    })  # fmt: skip

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0003_clinic_message_reply_hours'),
+        ('accounts', '0002_clinic_groups'),
         ('patients', '0009_patient_merge'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

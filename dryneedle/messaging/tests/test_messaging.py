@@ -26,7 +26,8 @@ def sign_in(client, email="grace@mail.example") -> None:
 
 def test_urgent_words():
     assert rules.urgent("Since yesterday I can't breathe properly and have chest pain")[0].startswith(
-        "New breathlessness")
+        "New breathlessness"
+    )
     assert "bladder" in rules.urgent("I have trouble controlling my bladder")[0]
     assert rules.urgent("My leg feels numb since the session")
     assert rules.urgent("Can I move my Tuesday appointment to Thursday?") == []

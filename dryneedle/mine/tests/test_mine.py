@@ -172,6 +172,7 @@ def test_a_patient_books_online_only_what_the_clinic_allows(clinic_a, clinic_b, 
         assert "does not take bookings online yet" in c.get("/my/book/").content.decode()
         # The clinic admin turns on dry needling, 45 minutes.
         body = {f"mode_{k}": "off" for k, _ in Appointment.KINDS} | {f"minutes_{k}": 30 for k, _ in Appointment.KINDS}
+        body["notice"] = 24
         r = client_for(admin).post("/appointments/online/", {**body, "mode_dry_needling": "instant",
                                                               "minutes_dry_needling": 45})  # fmt: skip
         assert r.status_code == 302 and OnlineBooking.objects.get(kind="dry_needling").minutes == 45
