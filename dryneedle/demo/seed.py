@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.audit.log import record
-from dryneedle.demo import care, common, consents, directory, needling, people, questionnaires, records, staff
+from dryneedle.demo import care, common, consents, directory, needling, people, portal, questionnaires, records, staff
 from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 from dryneedle.portal.models import PatientLink
@@ -250,6 +250,7 @@ def seed(
             care.week_ahead(rng, clinic, practitioners_by_clinic[clinic.pk], books[clinic.pk], today, now)
             care.waitlist(rng, clinic, practitioners_by_clinic[clinic.pk], today)
             consents.consents(rng, clinic)
+            portal.portal(rng, clinic, today)
         out["patients"], out["episodes"], out["visits"] = made, n_episodes, n_visits
         for clinic, _spec in clinic_objs:
             record(
