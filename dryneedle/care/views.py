@@ -13,6 +13,7 @@ from dryneedle.accounts.models import Role
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.care import today
+from dryneedle.messaging import services as messaging
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential
 
@@ -45,6 +46,7 @@ def home(request: ClinicRequest) -> HttpResponse:
         ctx["arrivals"] = [r for r in rows if r.appt.status == "booked" and r.appt.arrived_at is None]
         ctx["requests"] = today.requests_waiting(clinic)
         ctx["online_requests"] = today.online_requests(clinic)
+        ctx["unread_messages"] = messaging.unread_for_clinic(clinic).count()
         ctx["unreminded"] = today.reminders_failing(clinic)
         record(request, "appointments.view", category="scheduling", detail=f"home: the clinic's day {day}")
     if m.role == Role.CLINIC_ADMIN:
