@@ -183,6 +183,7 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:consent_withdraw": {"POST": PATIENT},
     "mine:care": {"GET": PATIENT},
     "mine:messages": {"GET": PATIENT, "POST": PATIENT},
+    "mine:record": {"GET": PATIENT},
     # Secure messages (dryneedle/messaging): the front desk and the care team (a practitioner sees their team's).
     "messaging:inbox": {"GET": DEMOGRAPHICS},
     "messaging:thread": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},

@@ -16,6 +16,7 @@ urlpatterns = [
     path("consent/", views.consent_page, name="consent"),
     path("care/", views.care, name="care"),
     path("messages/", views.messages_page, name="messages"),
+    path("record.pdf", views.record_pdf, name="record"),
     path("care/<uuid:code>/questionnaires/", views.questionnaires, name="questionnaires"),
     path("care/<uuid:code>/exercises/", views.exercises, name="exercises"),
     path("consent/<uuid:code>/pdf/", views.consent_pdf, name="consent_pdf"),

@@ -3,6 +3,7 @@ exercises; their scores in plain words with the clinician's charts — and nobod
 
 import html
 import re
+import subprocess  # nosec B404 - pdftotext reads the PDF in the test
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 from conftest import make_plan
 from dryneedle.audit.models import AuditEvent
 from dryneedle.outcomes.models import FollowUp
+from dryneedle.outcomes.scoring import ODI_SECTIONS
 from dryneedle.outcomes.services import record_response
 from dryneedle.patients.models import Episode, Patient
 
@@ -70,3 +72,29 @@ def test_another_patients_care_is_not_reachable(patient, alice, clinic_a, foreig
         assert c.post(f"/my/care/{e.code}/exercises/").status_code == 404
     assert not FollowUp.objects.exists()
     assert "Ann" not in c.get("/my/care/").content.decode()
+
+
+def test_the_patient_downloads_their_record(patient, episode, alice, clinic_a, foreign_patient, insertion):
+    from conftest import certify, make_appointment, signed_consent
+    from dryneedle.messaging.services import send
+    from dryneedle.visits import services as visits
+
+    certify(alice)
+    visits.remove_needle(insertion, alice)
+    visits.sign(insertion.visit, alice)
+    record_response(episode, "odi", {"sections": dict.fromkeys(ODI_SECTIONS, 2)}, alice)
+    make_appointment(patient, alice)
+    signed_consent(patient)
+    send(patient, "Is Thursday still fine?", from_patient=True)
+    c = Client()
+    sign_in(c)
+    r = c.get("/my/record.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=r.content, capture_output=True,  # noqa: S607
+                          check=True).stdout.decode()  # fmt: skip
+    for expected in ("Your record at Clinic A", "Grace Hopper", "Chronic low back pain", "Multifidus (left)",
+                     "Oswestry", "40", "Is Thursday still fine?", "in force", "Alice Archer"):  # fmt: skip
+        assert expected in text, (expected, text)
+    assert "Pain after long drives" not in text  # the clinician's own notes are not in the patient's copy
+    assert AuditEvent.objects.filter(action="patient.record_download", patient=patient.code).exists()
+    assert c.get(f"/my/record.pdf?patient={foreign_patient.code}").status_code == 404
