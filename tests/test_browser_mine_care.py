@@ -39,6 +39,9 @@ def test_a_patient_sees_their_pain_fall_and_answers_whats_due(live_server, brows
     expect(page.get_by_text("Your home exercises")).to_be_visible()
     page.screenshot(path=SHOTS / f"mine-care-{width}.png", full_page=True)
     assert_accessible(page, f"patient care at {width} px")
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Download your record (PDF)").click()
+    assert Path(dl.value.path()).read_bytes().startswith(b"%PDF")
     page.get_by_role("button", name="Open the exercises and tick today's").click()
     expect(page.get_by_role("heading", name=re.compile("exercises", re.I)).first).to_be_visible()
     assert_accessible(page, f"patient exercises from the account at {width} px")
