@@ -13,14 +13,14 @@ APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 # WeasyPrint needs Pango (and brings the DejaVu fonts); Playwright's bundled
 # Node needs libatomic; browser tests drive Debian's Chromium, never a download.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils
+TEST_DEBS := $(RUNTIME_DEBS) chromium libatomic1 poppler-utils gettext
 # The PostgreSQL run also puts the app behind PgBouncer (tests/test_pgbouncer.py, docs/scaling.md).
 PG_DEBS := pgbouncer
 
 PYTEST := $(BIN)/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test debs-pg bench
+.PHONY: demo check test test-pg test-long lint lock audit-deps serve clean debs-runtime debs-test debs-pg bench messages
 
 demo: debs-runtime $(VENV)/.installed
 	$(BIN)/dryneedle demo
@@ -51,6 +51,12 @@ test-pg: debs-test debs-pg $(VENV)/.installed
 # Release checks: long fuzzing and tamper trials.
 test-long: debs-test $(VENV)/.installed
 	$(PYTEST) -n 2 -q -m long --run-long
+
+# The patient's pages in Spanish and Canadian French (docs/translations.md): gather the marked strings into the .po
+# files, then compile the .mo files that ship (a test checks they match).
+messages: $(VENV)/.installed
+	cd dryneedle && ../$(BIN)/dryneedle makemessages -l es -l fr_CA -i "tests/*" -i "*/tests/*"
+	for l in es fr_CA; do msgfmt --check -o dryneedle/locale/$$l/LC_MESSAGES/django.mo dryneedle/locale/$$l/LC_MESSAGES/django.po; done
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "dryneedle.web.replica.mark_writes",
     "dryneedle.accounts.middleware.current_clinic",
     "dryneedle.accounts.middleware.require_mfa",
+    "dryneedle.mine.language.patient_language",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,6 +116,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dryneedle.accounts.middleware.clinic_context",
@@ -237,6 +239,11 @@ AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en-gb"
+# The patient's pages (/my/) speak these (issue 19), chosen from the patient's preferred language, else the
+# browser's, and switchable on every page (mine/language.py). Staff pages are in English. Validated questionnaires
+# appear in a language only from a licensed text pack for it, never machine-translated.
+LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("fr-ca", "Français (Canada)")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

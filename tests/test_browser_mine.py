@@ -94,3 +94,28 @@ def test_the_clinic_turns_on_online_booking_and_a_patient_books_on_a_phone(live_
         assert booked.end - booked.start == timedelta(minutes=45) and booked.practitioner == alice
         assert mailoutbox[-1].attachments[0][0] == "appointment.ics"
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_patient_reads_their_pages_in_spanish_and_switches_to_french(live_server, browser, clinic_a, alice,
+                                                                      width, mailoutbox):  # fmt: skip
+    rosa = Patient.objects.create(clinic=clinic_a, given_name="Rosa", family_name="Díaz", birth_date=date(1971, 3, 3),
+                                  sex="female", email="rosa@mail.example", preferred_language="Español")  # fmt: skip
+    with time_machine.travel(FRIDAY, tick=True):
+        make_appointment(rosa, alice, datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE))
+        page: Page = browser.new_context(viewport={"width": width, "height": 900}, locale="es-ES").new_page()
+        page.goto(f"{live_server.url}/my/sign-in/")
+        page.get_by_label("Su correo electrónico").fill("rosa@mail.example")
+        page.get_by_role("button", name="Enviarme un código").click()
+        assert "Su código para entrar" in mailoutbox[-1].subject
+        page.get_by_label("El código de 6 cifras del correo").fill(re.search(r"\b(\d{6})\b", mailoutbox[-1].body)[1])
+        page.get_by_role("button", name="Entrar").click()
+        expect(page.get_by_role("heading", name="Sus citas")).to_be_visible()
+        expect(page.get_by_text("martes 08 enero 2030, 10:00", exact=False)).to_be_visible()
+        page.screenshot(path=SHOTS / f"mine-home-es-{width}.png", full_page=True)
+        assert_accessible(page, f"patient home in Spanish at {width} px")
+        page.get_by_label("Idioma").select_option("fr-ca")
+        page.get_by_role("button", name="Cambiar").click()
+        expect(page.get_by_role("heading", name="Vos rendez-vous")).to_be_visible()
+        assert page.locator("html").get_attribute("lang") == "fr-ca"
+        page.context.close()

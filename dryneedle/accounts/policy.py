@@ -173,6 +173,7 @@ POLICY: dict[str, dict[str, object]] = {
     # view shows only the records of the session's email address.
     "mine:signin": {"GET": PUBLIC, "POST": PUBLIC},
     "mine:code": {"GET": PUBLIC, "POST": PUBLIC},
+    "mine:language": {"POST": PUBLIC},  # the language of the patient's pages, kept in the session
     "mine:home": {"GET": PATIENT},
     "mine:cancel": {"POST": PATIENT},
     "mine:move": {"GET": PATIENT, "POST": PATIENT},

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dryneedle.consent import text
 from dryneedle.consent.models import SignedConsent
-from dryneedle.lib import mail
+from dryneedle.lib import languages, mail
 from dryneedle.lib.models import at_most
 
 # A drawn signature arrives as SVG path data from consent/static/consent/signature.js: moves and lines in a
@@ -120,9 +120,10 @@ def withdrawn_since(clinic_id: int, patient_id: int, since) -> SignedConsent | N
     return None if again else later
 
 
-def send_copy(doc: SignedConsent) -> None:
+def send_copy(doc: SignedConsent, language: str | None = None) -> None:
     """Email the patient their copy, the PDF attached (Colorado: the patient signs and receives a copy, §9)."""
     mail.send("consent/email/signed.txt", {"doc": doc, "patient": doc.patient,
                                            "signed": timezone.localtime(doc.signed_at)},
               [doc.patient.email], doc.clinic,
-              attachments=((f"consent-{doc.signed_at:%Y-%m-%d}.pdf", bytes(doc.pdf), "application/pdf"),))  # fmt: skip
+              attachments=((f"consent-{doc.signed_at:%Y-%m-%d}.pdf", bytes(doc.pdf), "application/pdf"),),
+              language=language or languages.of_record(doc.patient.preferred_language))  # fmt: skip

@@ -1,11 +1,12 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from dryneedle.lib.forms import no_nul
 from dryneedle.messaging.models import BODY_MAX
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label="Write a message", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+    body = forms.CharField(label=_("Write a message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 5}),
                            validators=[no_nul])  # fmt: skip
 
 

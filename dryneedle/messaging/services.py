@@ -4,7 +4,7 @@ side's messages read. Emails only say a message is waiting: no clinical word lea
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dryneedle.lib import mail
+from dryneedle.lib import languages, mail
 from dryneedle.lib.models import at_most
 from dryneedle.messaging import rules
 from dryneedle.messaging.models import BODY_MAX, Message
@@ -36,7 +36,7 @@ def send(patient, body: str, *, from_patient: bool, user=None) -> Message:
                   patient.clinic)  # fmt: skip
     else:
         mail.send("messaging/email/to_patient.txt", {"clinic": patient.clinic, "patient": patient}, [patient.email],
-                  patient.clinic)  # fmt: skip
+                  patient.clinic, language=languages.of_record(patient.preferred_language))  # fmt: skip
     return m
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dryneedle.lib import mail
 from dryneedle.mine.models import SignInCode
@@ -61,7 +61,13 @@ def ask(email: str, ip: str | None, now=None) -> str:
     )
     if not known:
         return "unknown"
-    mail.send("mine/email/code.txt", {"code": code, "minutes": CODE_MINUTES}, [email], known[0].clinic)
+    mail.send(
+        "mine/email/code.txt",
+        {"code": code, "minutes": CODE_MINUTES},
+        [email],
+        known[0].clinic,
+        language=translation.get_language(),
+    )  # the page's language: the person asking reads it
     return "sent"
 
 

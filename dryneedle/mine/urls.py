@@ -9,6 +9,7 @@ urlpatterns = [
     path("sign-in/", views.signin_page, name="signin"),
     path("sign-in/code/", views.code_page, name="code"),
     path("sign-out/", views.signout, name="signout"),
+    path("language/", views.language, name="language"),
     path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
     path("appointments/<uuid:code>/change/", views.move, name="move"),
     path("book/", views.book, name="book"),

@@ -13,7 +13,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed
@@ -32,6 +35,7 @@ from dryneedle.lib.forms import add_errors
 from dryneedle.messaging import rules as message_rules
 from dryneedle.messaging import services as messaging
 from dryneedle.messaging.forms import MessageForm
+from dryneedle.mine import language as patient_language
 from dryneedle.mine import signin
 from dryneedle.mine.forms import CodeForm, EmailForm
 from dryneedle.outcomes import charts, followups, instruments, words
@@ -54,10 +58,16 @@ def _in_time(appt) -> bool:
     return appt.start - timezone.now() >= timedelta(hours=appt.clinic.online_notice_hours)
 
 
+def _when(t, fmt: str) -> str:
+    """A time on the clinic's clock (the active zone), in the page's language: day and month names translated."""
+    return dateformat.format(timezone.localtime(t), fmt)
+
+
 def _confirmation(appt) -> None:
     """The booked time by email, with its calendar file."""
     mail.send("mine/email/booked.txt", {"a": appt, "patient": appt.patient}, [appt.patient.email], appt.clinic,
-              attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),))  # fmt: skip
+              attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),),
+              language=get_language())  # fmt: skip
 
 
 def _their_records(request) -> tuple[set[int], list[int]]:
@@ -106,7 +116,7 @@ def code_page(request) -> HttpResponse:
             return redirect("mine:home")
         record(request, "patient.signin", outcome="denied", actor=ACTOR, category="demographics",
                detail="wrong or expired code")  # fmt: skip
-        form.add_error("code", "That code is wrong, used or expired. Check the newest email, or ask for a new code.")
+        form.add_error("code", _("That code is wrong, used or expired. Check the newest email, or ask for a new code."))
     return render(request, "mine/code.html", {"form": form, "email": email}, status=400 if form.errors else 200)
 
 
@@ -114,7 +124,7 @@ def code_page(request) -> HttpResponse:
 @require_POST
 def signout(request) -> HttpResponse:
     signin.sign_out(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, _("You are signed out."))
     return redirect("mine:signin")
 
 
@@ -134,17 +144,17 @@ def home(request) -> HttpResponse:
         )
         past = list(appts.filter(start__lt=now).order_by("-start")[:10])
         rows = [(a, _in_time(a) and a.status in ("booked", "requested")) for a in upcoming]
-        rendered = [(a, ok, f"{timezone.localtime(a.start):%A %d %B %Y, %H:%M}") for a, ok in rows]
+        rendered = [(a, ok, _when(a.start, "l d F Y, H:i")) for a, ok in rows]
         visits = (
             Visit.objects.filter(clinic=p.clinic_id, patient__in=ids, status=Visit.Status.SIGNED)
             .annotate(n=Count("insertions"))
             .filter(n__gt=0)
             .order_by("-started")[:10]
         )
-        handouts = [(v, f"{timezone.localtime(v.started):%d %b %Y}") for v in visits]
+        handouts = [(v, _when(v.started, "d M Y")) for v in visits]
         records.append({"patient": p, "clinic": p.clinic, "notice": p.clinic.online_notice_hours,
                         "upcoming": rendered, "handouts": handouts, "past": [
-            (a, f"{timezone.localtime(a.start):%d %b %Y, %H:%M}") for a in past]})  # fmt: skip
+            (a, _when(a.start, "d M Y, H:i")) for a in past]})  # fmt: skip
         record(request, "patient.home", p, actor=ACTOR, category=CAT)
     can_book = OnlineBooking.objects.filter(clinic__in=[r["clinic"] for r in records], mode__in=ONLINE).exists()
     return render(request, "mine/home.html", {"records": records, "email": email, "can_book": can_book})
@@ -166,8 +176,8 @@ def cancel(request, code) -> HttpResponse:
     activate_clinic_timezone(appt.clinic)
     try:
         if not _in_time(appt):
-            raise ValidationError(f"It is less than {appt.clinic.online_notice_hours} hours away: please call the "
-                                  "clinic to cancel.")  # fmt: skip
+            raise ValidationError(_("It is less than %(hours)s hours away: please call the clinic to cancel.")
+                                  % {"hours": appt.clinic.online_notice_hours})  # fmt: skip
         with transaction.atomic():
             appointments.set_status(appt, None, Appointment.Status.CANCELLED, "Cancelled by the patient online")
             record(request, "appointment.cancelled", appt, patient=appt.patient, actor=ACTOR, category=CAT,
@@ -178,8 +188,9 @@ def cancel(request, code) -> HttpResponse:
                outcome="invalid")  # fmt: skip
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, f"Cancelled: {timezone.localtime(appt.start):%A %d %B, %H:%M} with "
-                                  f"{appt.practitioner.display_name()}. {appt.clinic.name} has been told.")  # fmt: skip
+        messages.success(request, _("Cancelled: %(when)s with %(who)s. %(clinic)s has been told.") % {
+            "when": _when(appt.start, "l d F, H:i"), "who": appt.practitioner.display_name(),
+            "clinic": appt.clinic.name})  # fmt: skip
     return redirect("mine:home")
 
 
@@ -217,9 +228,9 @@ def book(request) -> HttpResponse:
         chosen = next((t for t in free if f"{t:%Y-%m-%dT%H:%M}" == data.get("slot", "")), None)
         try:
             if kind is None or who is None:
-                raise ValidationError("That type of appointment is not booked online here: please call the clinic.")
+                raise ValidationError(_("That type of appointment is not booked online here: please call the clinic."))
             if chosen is None:
-                raise ValidationError("That time has just been taken or is no longer offered: choose another.")
+                raise ValidationError(_("That time has just been taken or is no longer offered: choose another."))
             asking = rules[kind].mode == OnlineBooking.Mode.REQUEST
             with transaction.atomic():
                 appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=chosen,
@@ -230,7 +241,8 @@ def book(request) -> HttpResponse:
                 record(request, "appointment.book", appt, patient=patient, actor=ACTOR, category=CAT,
                        detail="online request" if asking else "online")  # fmt: skip
                 if asking:
-                    mail.send("mine/email/requested.txt", {"a": appt, "patient": patient}, [patient.email], clinic)
+                    mail.send("mine/email/requested.txt", {"a": appt, "patient": patient}, [patient.email], clinic,
+                              language=get_language())  # fmt: skip
                 else:
                     _confirmation(appt)
         except ValidationError as e:
@@ -239,17 +251,18 @@ def book(request) -> HttpResponse:
             return redirect(
                 f"{request.path}?patient={patient.code}&kind={kind or ''}&practitioner={who.username if who else ''}"
             )
-        when = f"{timezone.localtime(appt.start):%A %d %B, %H:%M} with {who.display_name()} at {clinic.name}"
+        said = {"when": _when(appt.start, "l d F, H:i"), "who": who.display_name(), "clinic": clinic.name}
         if asking:
-            messages.success(request, f"Requested: {when}. The time is held for you; {clinic.name} confirms it by "
-                                      "email.")  # fmt: skip
+            messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for you; "
+                                        "%(clinic)s confirms it by email.") % said)  # fmt: skip
         else:
-            messages.success(request, f"Booked: {when}. A confirmation is on its way by email.")
+            messages.success(request, _("Booked: %(when)s with %(who)s at %(clinic)s. A confirmation is on its way "
+                                        "by email.") % said)  # fmt: skip
         return redirect("mine:home")
     record(request, "appointment.new", patient, actor=ACTOR, category=CAT, detail="online")
     return render(request, "mine/book.html", {
         "records": records, "patient": patient, "kinds": kinds, "kind": kind, "people": people, "who": who,
-        "free": [(f"{t:%Y-%m-%dT%H:%M}", f"{timezone.localtime(t):%A %d %B, %H:%M}") for t in free],
+        "free": [(f"{t:%Y-%m-%dT%H:%M}", _when(t, "l d F, H:i")) for t in free],
         "minutes": rules[kind].minutes if kind else None,
         "asking": kind is not None and rules[kind].mode == OnlineBooking.Mode.REQUEST,
     })  # fmt: skip
@@ -305,12 +318,12 @@ def consent_page(request) -> HttpResponse:
                                    via=SignedConsent.Via.ACCOUNT)  # fmt: skip
                 record(request, "consent.signed", doc, patient=patient, actor=ACTOR,
                        detail=f"in their account; version {doc.form_version}; sha256 {doc.sha256}")  # fmt: skip
-                consent.send_copy(doc)
+                consent.send_copy(doc, get_language())
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, "Thank you: your consent is signed. A copy is on its way by email, and the "
-                                      "PDF is below.")  # fmt: skip
+            messages.success(request, _("Thank you: your consent is signed. A copy is on its way by email, and "
+                                        "the PDF is below."))  # fmt: skip
             return redirect(f"{reverse('mine:consent')}?patient={patient.code}")
     if request.method == "POST":
         record(request, "consent.signed", patient, actor=ACTOR, outcome="invalid")
@@ -363,8 +376,8 @@ def consent_withdraw(request, code) -> HttpResponse:
         record(request, "consent.withdrawn", doc, patient=doc.patient, actor=ACTOR, outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, "Your consent is withdrawn: no needle goes in unless you consent again. The clinic "
-                                  "has been told.")  # fmt: skip
+        messages.success(request, _("Your consent is withdrawn: no needle goes in unless you consent again. The "
+                                    "clinic has been told."))  # fmt: skip
     return redirect(f"{reverse('mine:consent')}?patient={doc.patient.code}")
 
 
@@ -433,7 +446,7 @@ def questionnaires(request, code) -> HttpResponse:
     e = _open_episode(request, code)
     point = followups.current(followups.episode_points(e))
     if point is None:
-        messages.info(request, "Nothing is due just now: thank you.")
+        messages.info(request, _("Nothing is due just now: thank you."))
         return redirect("mine:care")
     with transaction.atomic():
         _f, token = followups.issue(e, point, None, FollowUp.Channel.ACCOUNT)
@@ -480,7 +493,7 @@ def messages_page(request) -> HttpResponse:
             else:
                 urgent = message_rules.urgent(m.body)
                 if not urgent:
-                    messages.success(request, "Sent. The clinic has been told a message is waiting.")
+                    messages.success(request, _("Sent. The clinic has been told a message is waiting."))
                     return redirect(f"{reverse('mine:messages')}?patient={patient.code}")
                 form = MessageForm()  # sent: the page stays, with the instructions above the thread
         if not urgent:
@@ -519,10 +532,11 @@ def move(request, code) -> HttpResponse:
         try:
             if not movable:
                 state = appt.get_status_display().lower()
-                raise ValidationError(f"This appointment cannot be changed online (it is {state}, or less than "
-                                      f"{clinic.online_notice_hours} hours away): please call the clinic.")  # fmt: skip
+                raise ValidationError(_("This appointment cannot be changed online (it is %(state)s, or less than "
+                                        "%(hours)s hours away): please call the clinic.")
+                                      % {"state": state, "hours": clinic.online_notice_hours})  # fmt: skip
             if chosen is None:
-                raise ValidationError("That time has just been taken or is no longer offered: choose another.")
+                raise ValidationError(_("That time has just been taken or is no longer offered: choose another."))
             with transaction.atomic():
                 appt = appointments.move(appt, None, practitioner=appt.practitioner, start=chosen,
                                          end=chosen + timedelta(minutes=minutes))  # fmt: skip
@@ -535,14 +549,16 @@ def move(request, code) -> HttpResponse:
                    outcome="invalid")  # fmt: skip
             messages.error(request, " ".join(e.messages))
             return redirect("mine:move", appt.code)
-        now = f"{timezone.localtime(appt.start):%A %d %B, %H:%M} with {appt.practitioner.display_name()}"
-        messages.success(request, f"Changed: now {now}. A confirmation is on its way by email.")
+        said = {"when": _when(appt.start, "l d F, H:i"), "who": appt.practitioner.display_name()}
+        messages.success(
+            request, _("Changed: now %(when)s with %(who)s. A confirmation is on its way by email.") % said
+        )
         return redirect("mine:home")
     record(request, "appointment.view", appt, patient=appt.patient, actor=ACTOR, category=CAT, detail="to change")
     return render(request, "mine/move.html", {
         "a": appt, "clinic": clinic, "movable": movable, "minutes": minutes,
-        "when": f"{timezone.localtime(appt.start):%A %d %B %Y, %H:%M}",
-        "free": [(f"{t:%Y-%m-%dT%H:%M}", f"{timezone.localtime(t):%A %d %B, %H:%M}") for t in free],
+        "when": _when(appt.start, "l d F Y, H:i"),
+        "free": [(f"{t:%Y-%m-%dT%H:%M}", _when(t, "l d F, H:i")) for t in free],
     })  # fmt: skip
 
 
@@ -596,3 +612,15 @@ def record_pdf(request) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="my-record-{timezone.localdate():%Y-%m-%d}.pdf"'
     return response
+
+
+@allowed
+@require_POST
+def language(request) -> HttpResponse:
+    """The language the patient chose for their pages (kept for the visit, mine/language.py)."""
+    chosen = request.POST.get("language", "")
+    if chosen in patient_language.CODES:
+        request.session[patient_language.CHOSEN] = chosen
+    back = request.POST.get("next", "")
+    ok = back.startswith("/my/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    return redirect(back if ok else "mine:home")

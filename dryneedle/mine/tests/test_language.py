@@ -1,0 +1,70 @@
+"""The patient's pages in the patient's language (issue 19): their choice on the page, else their record's
+preferred language, else the browser's; emails to them in it, emails to staff in English; the shipped
+translations compiled from their sources."""
+
+import html
+import re
+import subprocess  # nosec B404 - msgfmt compiles the translations in the test
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+
+from conftest import CLINIC_A_ZONE, make_appointment
+
+pytestmark = pytest.mark.django_db(transaction=True)
+LOCALE = Path("dryneedle/locale")
+
+
+def sign_in(client, email="grace@mail.example") -> None:
+    client.post("/my/sign-in/", {"email": email})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
+    assert client.post("/my/sign-in/code/", {"code": code})["Location"] == "/my/"
+
+
+def test_the_browser_language_then_the_choice_on_the_page():
+    c = Client(HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9,en;q=0.5")
+    page = c.get("/my/sign-in/")
+    assert page["Content-Language"] == "es" and '<html lang="es">' in page.content.decode()
+    assert "Enviarme un código" in html.unescape(page.content.decode())
+    r = c.post("/my/language/", {"language": "fr-ca", "next": "/my/sign-in/"})
+    assert r["Location"] == "/my/sign-in/"
+    assert "M'envoyer un code" in html.unescape(c.get("/my/sign-in/").content.decode())
+    # Only our own pages are a place to go back to; an unknown language is ignored.
+    assert c.post("/my/language/", {"language": "xx", "next": "https://evil.example/"})["Location"] == "/my/"
+    assert "M'envoyer un code" in html.unescape(c.get("/my/sign-in/").content.decode())
+    staff = Client(HTTP_ACCEPT_LANGUAGE="es").get("/login/")
+    assert "Log in" in staff.content.decode()  # staff pages stay in English
+
+
+def test_the_records_preferred_language_dates_and_emails(patient, episode, alice):
+    patient.preferred_language = "Spanish"
+    patient.save()
+    with time_machine.travel(datetime.combine(date(2030, 1, 4), time(9), CLINIC_A_ZONE), tick=False):
+        make_appointment(patient, alice, datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE))
+        c = Client()  # an English browser: the record's language wins once signed in
+        c.post("/my/sign-in/", {"email": "grace@mail.example"})
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
+        c.post("/my/sign-in/code/", {"code": code})
+        page = html.unescape(c.get("/my/").content.decode())
+        assert "Sus citas" in page and "martes 08 enero 2030, 10:00" in page.lower()
+        mail.outbox.clear()
+        c.post("/my/messages/", {"body": "¿Puedo cambiar la cita?"})
+        (to_clinic,) = mail.outbox  # to the clinician: English, whatever the patient's page
+        assert "A patient whose episode you lead sent a message." in to_clinic.body
+        from dryneedle.messaging.services import send
+
+        mail.outbox.clear()
+        send(patient, "Sí, claro.", from_patient=False, user=alice)
+        assert "le ha enviado un mensaje" in mail.outbox[-1].body  # to the patient: their record's language
+
+
+@pytest.mark.parametrize("language", ["es", "fr_CA"])
+def test_the_compiled_translations_match_their_sources(tmp_path, language):
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    out = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "--check", "-o", str(out), str(po)], check=True)  # noqa: S607
+    assert out.read_bytes() == (LOCALE / language / "LC_MESSAGES" / "django.mo").read_bytes(), "run: make messages"
