@@ -296,6 +296,15 @@ SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/
 CHECKIN_HOURS = envint("CHECKIN_HOURS", 24)
 # An HTTP hook that texts the clinic's on-call phone about an urgent check-in answer (no patient data); off by default.
 ON_CALL_SMS_HOOK = envstr("ON_CALL_SMS_HOOK", "")
+# Text messages to patients who agreed to them (lib/sms.py): "", console, file, memory or http. Off by default.
+SMS_BACKEND = envstr("SMS_BACKEND", "console" if DEMO else "")
+if SMS_BACKEND not in ("", "console", "file", "memory", "http"):
+    raise ImproperlyConfigured("SMS_BACKEND is one of console, file, memory, http (or empty: no texts).")
+SMS_FILE = envstr("SMS_FILE", str(DATA_DIR / "texts.jsonl"))
+SMS_HTTP_URL = envstr("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = envstr("SMS_HTTP_TOKEN", "")
+if SMS_BACKEND == "http" and not SMS_HTTP_URL.startswith("https://") and not DEBUG:
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL, an https:// address.")
 CHECKIN_SECOND_HOURS = envint("CHECKIN_SECOND_HOURS", 48)
 # Appointment reminders go out this many hours ahead (`dryneedle send_reminders`).
 REMINDER_HOURS = envint("REMINDER_HOURS", 24)

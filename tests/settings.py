@@ -19,6 +19,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "memory"  # lib/sms.outbox
 
 # A file, not memory, for SQLite tests: threads then get real connections with
 # WAL and immediate transactions, as in production (the parallel idempotency

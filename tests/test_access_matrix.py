@@ -32,6 +32,7 @@ from conftest import (
     waitlist_objects,
 )
 from dryneedle.accounts import policy
+from dryneedle.patients import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,7 @@ PAGE_OBJECT = {
     "mine:move": "appointment",
     "mine:handout": "visit",
     "mine:consent_pdf": "consent",
+    "mine:texts_stop": "texts_stop",
     "messaging:thread": "patient",
     "mine:questionnaires": "episode",
     "mine:exercises": "episode",
@@ -126,7 +128,9 @@ PAGE_OBJECT = {
     "appointments:remove_exception": "availability_exception",
 }
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
-CAPABILITY_PAGES = {"portal:open", "appointments:feed", "appointments:offer", "directory:profile"}
+CAPABILITY_PAGES = {"portal:open", "appointments:feed", "appointments:offer", "directory:profile", "mine:texts_stop"}
+# Called by a server with a shared secret, not by a person: refused (403) without it, whoever asks.
+SHARED_SECRET = {"mine:texts_inbound"}
 # Public forms: an anonymous POST without the form's own fields is refused for its content (400), not access.
 PUBLIC_FORMS = {"directory:profile", "mine:signin", "mine:code"}
 # Public forms whose answer is to go back where the person was (the language of the patient's pages).
@@ -426,6 +430,7 @@ def world(
             "measure": make_measure(episode),
             **plan_objects(episode, alice),
             "consent": signed_consent(patient),
+            "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
         },
         "foreign": {
             "patient": foreign_patient,
@@ -448,6 +453,7 @@ def world(
             **hours_objects(charlie.memberships.get().clinic, charlie),
             "waitlist_entry": waitlist_objects(foreign_patient, charlie)["waitlist_entry"],
             "consent": signed_consent(foreign_patient),
+            "texts_stop": SimpleNamespace(code=texts.stop_token(foreign_patient)),
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,
@@ -509,6 +515,10 @@ def test_page_cell(world, name, has_code, method):
     roles = policy.POLICY[name][method]
     kind = PAGE_OBJECT.get(name)
     assert kind or not has_code, f"add {name} to PAGE_OBJECT"
+    if name in SHARED_SECRET:
+        for client in [client_for(u) for u in world["people"].values()] + [Client()]:
+            assert _page_request(client, name, method, None).status_code == 403, name
+        return
     for role, user in world["people"].items():
         client = client_for(user)
         if name in REMOVES:  # the last role removed it: each role gets its own to remove

@@ -2,6 +2,7 @@
 each leaving exactly one complete audit row."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -20,6 +21,7 @@ from dryneedle.accounts import policy
 from dryneedle.aftercare.services import consent_numbers
 from dryneedle.audit.models import AuditEvent
 from dryneedle.consent.services import digest, render_form
+from dryneedle.patients import texts
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,7 @@ def test_every_page_read_and_write_leaves_one_row(
         "measure": make_measure(insertion.visit.episode),
         **plan_objects(episode, alice),
         "consent": signed_consent(patient),
+        "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
     }
     form_text = render_form(clinic_a, patient, consent_numbers(clinic_a))
     bodies = {

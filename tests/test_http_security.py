@@ -3,6 +3,7 @@ RT-20 unknown sort parameters; RT-02 mass assignment through the pages."""
 
 import logging
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client, override_settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import CANARY, client_for, make_checkin, make_event, make_measure, plan_objects, signed_consent
 from dryneedle.accounts import policy
+from dryneedle.patients import texts
 from dryneedle.patients.models import Patient
 from tests.test_access_matrix import PAGE_BODY, PAGE_OBJECT, page_urls
 
@@ -38,6 +40,7 @@ def world(patient, episode, screening, insertion, link, response):
         "measure": make_measure(insertion.visit.episode),
         **plan_objects(episode, insertion.visit.practitioner),
         "consent": signed_consent(patient),
+        "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
     }
 
 

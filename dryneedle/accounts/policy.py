@@ -185,6 +185,10 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:care": {"GET": PATIENT},
     "mine:messages": {"GET": PATIENT, "POST": PATIENT},
     "mine:record": {"GET": PATIENT},
+    "mine:texts": {"POST": PATIENT},
+    # The link in every text (a signed token names the record) and the gateway's forwarded replies (a shared token).
+    "mine:texts_stop": {"GET": PUBLIC, "POST": PUBLIC},
+    "mine:texts_inbound": {"POST": PUBLIC},
     # Secure messages (dryneedle/messaging): the front desk and the care team (a practitioner sees their team's).
     "messaging:inbox": {"GET": DEMOGRAPHICS},
     "messaging:thread": {"GET": DEMOGRAPHICS, "POST": DEMOGRAPHICS},

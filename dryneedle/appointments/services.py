@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import Clinic, User
@@ -15,9 +16,9 @@ from dryneedle.accounts.people import practitioners
 from dryneedle.appointments import grid
 from dryneedle.appointments.models import Appointment, Availability, AvailabilityException, Calendar
 from dryneedle.audit.log import record
-from dryneedle.lib import mail
+from dryneedle.lib import languages, mail, sms
 from dryneedle.lib.models import at_most
-from dryneedle.patients import care_team
+from dryneedle.patients import care_team, texts
 from dryneedle.patients.models import Episode
 from dryneedle.plans import services as plans
 from dryneedle.plans.models import CarePlan
@@ -487,17 +488,29 @@ def ics_one(a: Appointment, names: bool = True) -> str:
 
 
 # --- Reminders ---------------------------------------------------------------------------
+def reminder_text(a: Appointment) -> str:
+    """The reminder as a text: a day, a time, a phone number and the link to stop texts; nothing clinical
+    (lib/sms.check), not even the clinic's name."""
+    when = dateformat.format(timezone.localtime(a.start, clinic_zone(a.clinic)), "D j M, H:i")
+    stop = settings.SITE_URL + reverse("mine:texts_stop", args=[texts.stop_token(a.patient)])
+    phone = f" To change it call {a.clinic.phone}." if a.clinic.phone else ""
+    return f"Reminder: your appointment is {when}.{phone} Stop texts: {stop}"
+
+
 def send_reminders(now=None, stdout=None) -> dict:
     """Email tomorrow's patients (once each) and recall patients whose maintenance follow-up is near."""
     now = now or timezone.now()
-    sent = {"reminders": 0, "recalls": 0}
-    due = Appointment.objects.filter(
+    sent = {"reminders": 0, "recalls": 0, "texts": 0}
+    window = Appointment.objects.filter(
         status=Appointment.Status.BOOKED,
         reminder_sent__isnull=True,
         start__gt=now,
         start__lte=now + timedelta(hours=settings.REMINDER_HOURS),
-        patient__email__gt="",
-    ).select_related("patient", "clinic", "practitioner")
+    )
+    # By email to those with an address, and by text to those who agreed to texts (patients/texts.py).
+    by_text = texts.texted_ids(window.values("clinic").distinct()) if sms.enabled() else set()
+    due = (window.filter(patient__email__gt="") | window.filter(patient__in=by_text)).select_related(
+        "patient", "clinic", "practitioner")  # fmt: skip
     for a in due:
         # Claim the row first: a concurrent run finds it claimed and sends nothing.
         if not Appointment.objects.filter(pk=a.pk, reminder_sent__isnull=True).update(reminder_sent=now):
@@ -508,7 +521,11 @@ def send_reminders(now=None, stdout=None) -> dict:
             Appointment.objects.filter(clinic=clinic, pk=pk).update(reminder_sent=None, reminder_error=why)
 
         Appointment.objects.filter(clinic=a.clinic_id, pk=a.pk).exclude(reminder_error="").update(reminder_error="")
-        mail.send("appointments/email/reminder.txt", {"a": a}, [a.patient.email], a.clinic, failed=refused)
+        mail.send("appointments/email/reminder.txt", {"a": a}, [a.patient.email], a.clinic, failed=refused,
+                  language=languages.of_record(a.patient.preferred_language))  # fmt: skip
+        if a.patient_id in by_text:
+            sms.send(a.patient.phone, reminder_text(a))
+            sent["texts"] += 1
         sent["reminders"] += 1
     plans_due = CarePlan.objects.filter(
         episode__status=Episode.Status.DISCHARGED, maintenance_every_weeks__isnull=False, patient__email__gt=""
@@ -523,7 +540,8 @@ def send_reminders(now=None, stdout=None) -> dict:
         mail.send("appointments/email/recall.txt", {"plan": plan, "due": d}, [plan.patient.email], plan.clinic)
         sent["recalls"] += 1
     if stdout:
-        stdout.write(f"{sent['reminders']} appointment reminders, {sent['recalls']} maintenance recalls sent.\n")
+        stdout.write(f"{sent['reminders']} appointment reminders ({sent['texts']} also by text), {sent['recalls']} "
+                     "maintenance recalls sent.\n")  # fmt: skip
     return sent
 
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from dryneedle.appointments.models import OnlineBooking
 from dryneedle.demo import common
 from dryneedle.messaging.models import Message
-from dryneedle.patients.models import Episode
+from dryneedle.patients import texts
+from dryneedle.patients.models import Episode, TextConsent
 
 THREADS = (
     (("Could I move Thursday's appointment to the afternoon? I have a work meeting I can't shift.", True),
@@ -29,6 +30,12 @@ def portal(rng: random.Random, clinic, today) -> None:
         OnlineBooking.objects.update_or_create(clinic=clinic, kind=kind, defaults={"mode": mode, "minutes": minutes})
     clinic.message_reply_hours = rng.choice((24, 48))
     clinic.save(update_fields=["message_reply_hours"])
+    # About a third of the patients in active care agreed to reminders by text at the desk.
+    in_care = Episode.objects.filter(clinic=clinic, status=Episode.Status.OPEN).exclude(patient__phone="")
+    for e in in_care.select_related("patient").order_by("id"):
+        if rng.random() < 0.35 and not texts.texted(e.patient):
+            TextConsent.objects.create(clinic=clinic, patient=e.patient, agreed=True, phone=e.patient.phone,
+                                       source=TextConsent.Source.CLINIC)  # fmt: skip
     tz = ZoneInfo(clinic.timezone)
     episodes = list(Episode.objects.filter(clinic=clinic, status=Episode.Status.OPEN).exclude(patient__email="")
                     .exclude(clinician=None).select_related("patient", "clinician").order_by("id")[:30])  # fmt: skip

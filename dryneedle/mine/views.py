@@ -2,6 +2,8 @@
 clinic that knows that address, and cancelling one with enough notice. Only that address's records are reachable;
 every page a patient opens is audited with the patient as the actor."""
 
+import hmac
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed
@@ -41,7 +44,8 @@ from dryneedle.mine.forms import CodeForm, EmailForm
 from dryneedle.outcomes import charts, followups, instruments, words
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import NAMES, FollowUp, Response, TextPack
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients import texts as patient_texts
+from dryneedle.patients.models import Episode, Patient, TextConsent
 from dryneedle.plans.models import Assignment, CarePlan
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits.models import Insertion, Visit
@@ -153,6 +157,7 @@ def home(request) -> HttpResponse:
         )
         handouts = [(v, _when(v.started, "d M Y")) for v in visits]
         records.append({"patient": p, "clinic": p.clinic, "notice": p.clinic.online_notice_hours,
+                        "texted": patient_texts.texted(p),
                         "upcoming": rendered, "handouts": handouts, "past": [
             (a, _when(a.start, "d M Y, H:i")) for a in past]})  # fmt: skip
         record(request, "patient.home", p, actor=ACTOR, category=CAT)
@@ -624,3 +629,52 @@ def language(request) -> HttpResponse:
     back = request.POST.get("next", "")
     ok = back.startswith("/my/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
     return redirect(back if ok else "mine:home")
+
+
+@allowed
+@require_POST
+def texts_setting(request) -> HttpResponse:
+    """The patient turns appointment reminders by text on or off for the number their clinic has."""
+    patient = _record_for(request, request.POST)
+    on = request.POST.get("texts") == "on"
+    if on and not patient.phone:
+        messages.error(request, _("Your clinic has no phone number for you: tell them the number first."))
+    elif patient_texts.record(patient, on, TextConsent.Source.ACCOUNT):
+        record(request, "texts.agreed" if on else "texts.stopped", patient, actor=ACTOR, category="demographics")
+        messages.success(request, _("Reminders by text are on.") if on else _("No more texts."))
+    return redirect("mine:home")
+
+
+@allowed
+def texts_stop(request, token) -> HttpResponse:
+    """The link in every text: stop texts, with one button (opening the link changes nothing)."""
+    patient = patient_texts.from_stop_token(token)
+    if patient is None:
+        return render(request, "portal/message.html", {"message": _("This link is not valid.")}, status=404)
+    stopped = False
+    if request.method == "POST":
+        if patient_texts.record(patient, False, TextConsent.Source.LINK):
+            record(request, "texts.stopped", patient, actor=ACTOR, category="demographics", detail="link")
+        stopped = True
+    return render(request, "mine/texts_stop.html", {"stopped": stopped or not patient_texts.texted(patient)})
+
+
+@csrf_exempt  # the gateway's server posts here, with the shared token instead of a browser's cookie
+@allowed
+@require_POST
+def texts_inbound(request) -> HttpResponse:
+    """A reply to a text, forwarded by the gateway: STOP (or similar) stops texts to that number."""
+    token = settings.SMS_HTTP_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not token or not hmac.compare_digest(given, token):
+        return JsonResponse({"detail": "Not allowed."}, status=403)
+    try:
+        body = json.loads(request.body or b"{}")
+        phone, text = str(body["from"]), str(body["text"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": "Send JSON with 'from' and 'text'."}, status=400)
+    stopped = 0
+    if text.strip().upper() in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT", "ALTO"):
+        stopped = patient_texts.stop_number(phone)
+        record(request, "texts.stopped", actor=ACTOR, category="demographics", detail=f"reply; {stopped} records")
+    return JsonResponse({"stopped": stopped})

@@ -23,6 +23,10 @@ class PatientForm(forms.Form):
     emergency_contact_phone = forms.CharField(
         label="Emergency contact phone", required=False, max_length=40, validators=[no_nul]
     )
+    texts = forms.BooleanField(
+        label="Agrees to appointment reminders by text to this phone", required=False,
+        help_text="Recorded with the date and who recorded it; the patient can stop them by reply, link or account.",
+    )  # fmt: skip
 
     def clean_birth_date(self):
         d = self.cleaned_data["birth_date"]

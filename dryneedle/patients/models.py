@@ -211,3 +211,29 @@ class EmergencyAccess(ClinicalRecord):
 
     class Meta:
         indexes = [models.Index(fields=["user", "patient", "expires"])]
+
+
+class TextConsent(ClinicalRecord):
+    """Whether a patient agrees to text messages (reminders), as a trail: each agreement or refusal is a row, the
+    newest in force (issue 19). Only the number agreed for is texted: a new phone number asks again."""
+
+    db_guard = guards.NO_DELETE
+    audit_category = "demographics"
+    audit_actions = "texts"
+
+    class Source(models.TextChoices):
+        CLINIC = "clinic", "Recorded by the clinic"
+        ACCOUNT = "account", "By the patient in their account"
+        LINK = "link", "By the patient, from the link in a text"
+        REPLY = "reply", "By the patient, replying STOP"
+
+    patient = models.ForeignKey(Patient, models.PROTECT, related_name="text_consents", editable=False)
+    agreed = models.BooleanField(editable=False)
+    phone = models.CharField(max_length=40, editable=False)
+    source = models.CharField(max_length=10, choices=Source.choices, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "patient", "created"])]
+
+    def __str__(self) -> str:
+        return f"Texts {'agreed' if self.agreed else 'stopped'} {self.created:%d %b %Y}"

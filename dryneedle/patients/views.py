@@ -17,7 +17,7 @@ from dryneedle.audit.log import record
 from dryneedle.audit.models import AuditEvent
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_choice
-from dryneedle.patients import care_team, hooks, in_error, merge, services
+from dryneedle.patients import care_team, hooks, in_error, merge, services, texts
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import (
     DischargeForm,
@@ -28,7 +28,7 @@ from dryneedle.patients.forms import (
     SearchForm,
     SeparateForm,
 )
-from dryneedle.patients.models import EmergencyAccess, Episode, Patient, RecordStatus
+from dryneedle.patients.models import EmergencyAccess, Episode, Patient, RecordStatus, TextConsent
 
 # Sort keys a user may pick; anything else is a 400, never passed to order_by.
 SORTS = {
@@ -84,6 +84,10 @@ def add_patient(request: ClinicRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 patient = services.create_patient(request.membership.clinic, request.user, form.cleaned_data)
+                if form.cleaned_data["texts"]:
+                    if not patient.phone:
+                        raise ValidationError({"texts": "Add the phone number the texts go to."})
+                    texts.record(patient, True, TextConsent.Source.CLINIC, request.user)
                 record(request, "patient.create", patient)
         except ValidationError as e:
             add_errors(form, e)
@@ -96,12 +100,16 @@ def add_patient(request: ClinicRequest) -> HttpResponse:
 @allowed
 def edit_patient(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
-    initial = {name: getattr(patient, name) for name in Patient.EDITABLE}
+    initial = {name: getattr(patient, name) for name in Patient.EDITABLE} | {"texts": texts.texted(patient)}
     form = PatientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 changed = services.update_patient(patient, request.user, form.cleaned_data)
+                if form.cleaned_data["texts"] and not patient.phone:
+                    raise ValidationError({"texts": "Add the phone number the texts go to."})
+                if texts.record(patient, form.cleaned_data["texts"], TextConsent.Source.CLINIC, request.user):
+                    changed.append("texts")
                 record(request, "patient.update", patient, detail="changed: " + ", ".join(changed))
         except ValidationError as e:
             add_errors(form, e)
