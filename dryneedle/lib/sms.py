@@ -45,9 +45,9 @@ def check(text: str) -> str:
 
 
 class HttpBackend:
-    def __init__(self, url: str = "", token: str = ""):
+    def __init__(self, url: str = "", token: str | None = None):
         self.url = url or settings.SMS_HTTP_URL
-        self.token = token or settings.SMS_HTTP_TOKEN
+        self.token = settings.SMS_HTTP_TOKEN if token is None else token
         if not self.url.startswith(("https://", "http://")):
             raise SmsError("SMS_HTTP_URL is not an http(s) address")
 
