@@ -762,6 +762,17 @@ def assert_accessible(page, where: str = "") -> None:
         raise AssertionError(f"{where or page.url} is {overflow}px wider than the screen: {wide}")
 
 
+def patient_signs_in(page, url: str, email: str, outbox) -> None:
+    """Sign in to the patient's own pages as a patient would: the address, then the code from the email."""
+    import re
+
+    page.goto(url + "/my/sign-in/")
+    page.get_by_label("Your email address").fill(email)
+    page.get_by_role("button", name="Email me a code").click()
+    page.get_by_label("The 6-digit code from the email").fill(re.search(r"\b(\d{6})\b", outbox[-1].body)[1])
+    page.get_by_role("button", name="Sign in").click()
+
+
 def browser_login(page, url: str, username: str, password: str) -> None:
     """Sign in through the login page, as a person would (no second factor: see admin_browser)."""
     page.goto(url + "/login/")

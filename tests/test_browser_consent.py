@@ -1,13 +1,12 @@
 """Consent to dry needling in the browser (issue 19): a patient reads the form and signs it by drawing on a phone,
 withdraws it; the front desk has another patient sign on the clinic's device — phone and desktop, axe, screenshots."""
 
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import assert_accessible, browser_login, make_user
+from conftest import assert_accessible, browser_login, make_user, patient_signs_in
 from dryneedle.consent.models import SignedConsent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,20 +25,12 @@ def draw(page: Page) -> None:
     page.mouse.up()
 
 
-def patient_signs_in(page: Page, url: str, outbox) -> None:
-    page.goto(f"{url}/my/sign-in/")
-    page.get_by_label("Your email address").fill("grace@mail.example")
-    page.get_by_role("button", name="Email me a code").click()
-    page.get_by_label("The 6-digit code from the email").fill(re.search(r"\b(\d{6})\b", outbox[-1].body)[1])
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_patient_signs_the_consent_by_drawing_and_withdraws_it(live_server, browser, patient, episode, width,
                                                                  mailoutbox):  # fmt: skip
     SHOTS.mkdir(parents=True, exist_ok=True)
     page: Page = browser.new_context(viewport={"width": width, "height": 900}, has_touch=True).new_page()
-    patient_signs_in(page, live_server.url, mailoutbox)
+    patient_signs_in(page, live_server.url, "grace@mail.example", mailoutbox)
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Consent").click()
     expect(page.get_by_role("heading", name="Consent to dry needling").first).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("Collapsed lung (pneumothorax)")

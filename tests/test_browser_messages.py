@@ -1,13 +1,12 @@
 """Secure messages in the browser (issue 19): a patient writes from a phone, the front desk answers, the patient
 reads it; urgent words show the emergency instructions — phone and desktop, axe, screenshots."""
 
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import assert_accessible, browser_login, make_user, nav
+from conftest import assert_accessible, browser_login, make_user, nav, patient_signs_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("var/screenshots")
@@ -15,11 +14,7 @@ SHOTS = Path("var/screenshots")
 
 def patient_page(browser, url: str, width: int, outbox) -> Page:
     page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{url}/my/sign-in/")
-    page.get_by_label("Your email address").fill("grace@mail.example")
-    page.get_by_role("button", name="Email me a code").click()
-    page.get_by_label("The 6-digit code from the email").fill(re.search(r"\b(\d{6})\b", outbox[-1].body)[1])
-    page.get_by_role("button", name="Sign in").click()
+    patient_signs_in(page, url, "grace@mail.example", outbox)
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Messages").click()
     return page
 

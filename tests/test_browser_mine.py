@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
-from conftest import CLINIC_A_ZONE, assert_accessible, make_appointment, nav
+from conftest import CLINIC_A_ZONE, assert_accessible, make_appointment, nav, patient_signs_in
 from dryneedle.appointments.models import Appointment
 from dryneedle.patients.models import Patient
 
@@ -77,11 +77,7 @@ def test_the_clinic_turns_on_online_booking_and_a_patient_books_on_a_phone(live_
         admin.context.close()
 
         page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-        page.goto(f"{live_server.url}/my/sign-in/")
-        page.get_by_label("Your email address").fill("lena@mail.example")
-        page.get_by_role("button", name="Email me a code").click()
-        page.get_by_label("The 6-digit code from the email").fill(re.search(r"\b(\d{6})\b", mailoutbox[-1].body)[1])
-        page.get_by_role("button", name="Sign in").click()
+        patient_signs_in(page, live_server.url, "lena@mail.example", mailoutbox)
         page.get_by_role("link", name="Book an appointment").click()
         times = page.get_by_role("group", name="Free times with Alice Archer at Clinic A (45 minutes)")
         expect(times).to_be_visible()

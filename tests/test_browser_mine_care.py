@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import assert_accessible, make_plan
+from conftest import assert_accessible, make_plan, patient_signs_in
 from dryneedle.outcomes.services import record_response
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,11 +27,7 @@ def test_a_patient_sees_their_pain_fall_and_answers_whats_due(live_server, brows
     make_plan(episode, alice)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/my/sign-in/")
-    page.get_by_label("Your email address").fill("grace@mail.example")
-    page.get_by_role("button", name="Email me a code").click()
-    page.get_by_label("The 6-digit code from the email").fill(re.search(r"\b(\d{6})\b", mailoutbox[-1].body)[1])
-    page.get_by_role("button", name="Sign in").click()
+    patient_signs_in(page, live_server.url, "grace@mail.example", mailoutbox)
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Your care").click()
     expect(page.get_by_role("heading", name="Your care")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Your pain rating fell from 7 on .* to 3 on"))).to_be_visible()

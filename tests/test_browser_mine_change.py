@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
-from conftest import CLINIC_A_ZONE, assert_accessible, browser_login, make_appointment, make_user
+from conftest import CLINIC_A_ZONE, assert_accessible, browser_login, make_appointment, make_user, patient_signs_in
 from dryneedle.appointments.models import Appointment, Availability, OnlineBooking
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,11 +28,7 @@ def test_a_patient_changes_a_time_and_asks_for_another(live_server, browser, cli
     with time_machine.travel(FRIDAY, tick=True):
         later = make_appointment(patient, alice, datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE))
         page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-        page.goto(f"{live_server.url}/my/sign-in/")
-        page.get_by_label("Your email address").fill("grace@mail.example")
-        page.get_by_role("button", name="Email me a code").click()
-        page.get_by_label("The 6-digit code from the email").fill(re.search(r"\b(\d{6})\b", mailoutbox[-1].body)[1])
-        page.get_by_role("button", name="Sign in").click()
+        patient_signs_in(page, live_server.url, "grace@mail.example", mailoutbox)
         page.get_by_role("link", name="Change the time of Tuesday 08 January 2030, 10:00").click()
         expect(page.get_by_role("heading", name="Change an appointment")).to_be_visible()
         assert_accessible(page, f"patient change time at {width} px")

@@ -291,13 +291,16 @@ def handout(request, code) -> HttpResponse:
     return render(request, "aftercare/patient_handout.html", aftercare.handout(visit))
 
 
-def _record_for(request, data) -> Patient:
-    """The signed-in address's record named by ``?patient=`` (the first when not named); another's is not found."""
+def _record_for(request, data, action: str, category: str) -> Patient:
+    """The signed-in address's record named by ``?patient=`` (the first when not named), on its clinic's clock;
+    another's is not found, and the refusal audited as ``action``."""
     email = signin.email_of(request)
     records = list(signin.patients_for(email))
     patient = _theirs(email, data.get("patient", "")) if data.get("patient") else (records[0] if records else None)
     if patient is None:
+        record(request, action, outcome="denied", actor=ACTOR, category=category, detail="not theirs")
         raise Http404("Not found")
+    activate_clinic_timezone(patient.clinic)
     return patient
 
 
@@ -306,12 +309,7 @@ def consent_page(request) -> HttpResponse:
     """The consent to dry needling: the form with the clinic's own numbers beside the published ones, signed with
     the typed name and a drawn signature; the signed ones to download or withdraw."""
     data = request.POST if request.method == "POST" else request.GET
-    try:
-        patient = _record_for(request, data)
-    except Http404:
-        record(request, "consent.view", outcome="denied", actor=ACTOR, category="consent", detail="not theirs")
-        raise
-    activate_clinic_timezone(patient.clinic)
+    patient = _record_for(request, data, "consent.view", "consent")
     form_text = consent.render_form(patient.clinic, patient, aftercare.consent_numbers(patient.clinic))
     form = SignForm(request.POST or None, initial={"shown": consent.digest(form_text)})
     if request.method == "POST" and form.is_valid():
@@ -479,12 +477,7 @@ def messages_page(request) -> HttpResponse:
     """Their thread with one clinic: read the clinic's messages, write one. Words that call for the emergency
     instructions show them at once (messaging/rules.py): a message is read in working hours."""
     data = request.POST if request.method == "POST" else request.GET
-    try:
-        patient = _record_for(request, data)
-    except Http404:
-        record(request, "message.thread", outcome="denied", actor=ACTOR, category="messages", detail="not theirs")
-        raise
-    activate_clinic_timezone(patient.clinic)
+    patient = _record_for(request, data, "message.thread", "messages")
     form = MessageForm(request.POST or None)
     urgent: list[str] = []
     if request.method == "POST":
@@ -604,13 +597,7 @@ def record_pdf(request) -> HttpResponse:
     """Their record at one clinic as a PDF, made now (it changes with every visit: never stored)."""
     from weasyprint import HTML  # a heavy import, for this download only
 
-    try:
-        patient = _record_for(request, request.GET)
-    except Http404:
-        record(request, "patient.record_download", outcome="denied", actor=ACTOR, category="demographics",
-               detail="not theirs")  # fmt: skip
-        raise
-    activate_clinic_timezone(patient.clinic)
+    patient = _record_for(request, request.GET, "patient.record_download", "demographics")
     html = render_to_string("mine/record_pdf.html", record_of(patient), request=request)
     pdf = HTML(string=html).write_pdf()
     record(request, "patient.record_download", patient, actor=ACTOR, category="demographics", detail="pdf")
@@ -635,7 +622,7 @@ def language(request) -> HttpResponse:
 @require_POST
 def texts_setting(request) -> HttpResponse:
     """The patient turns appointment reminders by text on or off for the number their clinic has."""
-    patient = _record_for(request, request.POST)
+    patient = _record_for(request, request.POST, "texts.agreed", "demographics")
     on = request.POST.get("texts") == "on"
     if on and not patient.phone:
         messages.error(request, _("Your clinic has no phone number for you: tell them the number first."))
