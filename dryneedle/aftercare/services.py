@@ -53,10 +53,15 @@ def _exercises(episode) -> list:
     return list(plan.assignments.filter(active=True).order_by("start", "id"))
 
 
+def needled_visits(clinic) -> int:
+    """Signed visits with at least one needle: the denominator of the clinic's own rates."""
+    needled = Exists(Insertion.objects.filter(visit=OuterRef("pk")))
+    return Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED).filter(needled).count()
+
+
 def own_rates(clinic) -> dict | None:
     """The clinic's own rates of the common reactions, once it has enough signed visits with needles."""
-    needled = Exists(Insertion.objects.filter(visit=OuterRef("pk")))
-    visits = Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED).filter(needled).count()
+    visits = needled_visits(clinic)
     if visits < rules.OWN_RATE_MIN_VISITS:
         return None
     # Visits with at least one confirmed event of each type, in one aggregate (adverse_events.services).
@@ -230,8 +235,7 @@ def consent_numbers(clinic) -> dict:
     """The consent form's risks (consent/text.py) with the published frequencies and this clinic's own: its
     confirmed events per signed visit with needles, with a Wilson 95% interval, once it has enough visits
     (feature map §6.10: consent with local numbers)."""
-    needled = Exists(Insertion.objects.filter(visit=OuterRef("pk")))
-    visits = Visit.objects.filter(clinic=clinic, status=Visit.Status.SIGNED).filter(needled).count()
+    visits = needled_visits(clinic)
     counts = adverse_events.counts_by_type(
         AdverseEvent.objects.filter(
             clinic=clinic, entered_in_error=False, visit__isnull=False, type__in=consent_text.RISK_TYPES

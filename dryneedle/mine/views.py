@@ -207,15 +207,10 @@ def _theirs(email: str, code) -> Patient | None:
 @allowed
 def book(request) -> HttpResponse:
     """Book a type of appointment the clinic lets patients book online: one of a practitioner's next free times."""
-    email = signin.email_of(request)
-    records = list(signin.patients_for(email))
+    records = list(signin.patients_for(signin.email_of(request)))
     data = request.POST if request.method == "POST" else request.GET
-    patient = _theirs(email, data.get("patient", "")) if data.get("patient") else (records[0] if records else None)
-    if patient is None:
-        record(request, "appointment.book", outcome="denied", actor=ACTOR, category=CAT, detail="not theirs")
-        raise Http404("Not found")
+    patient = _record_for(request, data, "appointment.book", CAT)
     clinic = patient.clinic
-    activate_clinic_timezone(clinic)
     rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic, mode__in=ONLINE)}
     kinds = [(k, label) for k, label in Appointment.KINDS if k in rules]
     kind = data.get("kind") if data.get("kind") in rules else None
