@@ -56,6 +56,7 @@ def patient_consent(request: ClinicRequest, code) -> HttpResponse:
         record(request, "consent.view", patient)
     return render(request, "care/consent.html", {
         "patient": patient, "docs": consent.of(patient).select_related("witness", "withdrawn_by"),
+        "in_force": consent.current(patient),
         "form": form, "form_text": form_text, "can_sign": can_sign, "withdraw_form": WithdrawForm(),
     }, status=400 if form.errors else 200)  # fmt: skip
 

@@ -155,7 +155,8 @@ def test_signing_on_the_clinics_device_records_who_was_present(patient, bob, epi
     assert r.status_code == 302
     doc = SignedConsent.objects.get()
     assert (doc.via, doc.witness) == ("clinic", bob)
-    assert "Bob Baker present" in c.get(f"/patients/{patient.code}/consent/").content.decode()
+    signed = c.get(f"/patients/{patient.code}/consent/").content.decode()
+    assert "Bob Baker present" in signed and 'name="shown"' not in signed  # no second form while one is in force
     assert "Consent (signed" in c.get(f"/patients/{patient.code}/").content.decode()
     r = c.post(f"/patients/consent/{doc.code}/withdraw/", {"reason": ""})
     assert r.status_code == 302 and services.current(patient) == doc  # a reason is needed from staff
