@@ -8,10 +8,12 @@ a foreign object leave it unchanged.
 """
 
 import json
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from conftest import (
     CANARY,
@@ -33,6 +35,7 @@ from conftest import (
 )
 from dryneedle.accounts import policy
 from dryneedle.patients import texts
+from dryneedle.portal.models import Intake
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +114,9 @@ PAGE_OBJECT = {
     "mine:questionnaires": "episode",
     "mine:exercises": "episode",
     "mine:consent_withdraw": "consent",
+    "mine:intake": "intake",
+    "mine:new": "clinic",
+    "mine:new_confirm": "clinic",
     "patients:consent": "patient",
     "patients:consent_pdf": "consent",
     "patients:consent_withdraw": "consent",
@@ -128,13 +134,15 @@ PAGE_OBJECT = {
     "appointments:remove_exception": "availability_exception",
 }
 # Public pages reached by a capability in the URL (a patient link): anyone holding it may open it.
-CAPABILITY_PAGES = {"portal:open", "appointments:feed", "appointments:offer", "directory:profile", "mine:texts_stop"}
+CAPABILITY_PAGES = {"portal:open", "appointments:feed", "appointments:offer", "directory:profile", "mine:texts_stop",
+                    "mine:new", "mine:new_confirm"}  # fmt: skip
+# (A clinic's first-visit booking page is public by its clinic's code, as a directory profile is by its name.)
 # Called by a server with a shared secret, not by a person: refused (403) without it, whoever asks.
 SHARED_SECRET = {"mine:texts_inbound"}
 # Public forms: an anonymous POST without the form's own fields is refused for its content (400), not access.
-PUBLIC_FORMS = {"directory:profile", "mine:signin", "mine:code"}
+PUBLIC_FORMS = {"directory:profile", "mine:signin", "mine:code", "mine:new"}
 # Public forms whose answer is to go back where the person was (the language of the patient's pages).
-PUBLIC_REDIRECTS = {"mine:language"}
+PUBLIC_REDIRECTS = {"mine:language", "mine:new_confirm"}  # the second: back to step 1 when no code was asked
 API_OBJECT = {
     "create_visit": "episode",
     "get_visit": "visit",
@@ -431,6 +439,10 @@ def world(
             **plan_objects(episode, alice),
             "consent": signed_consent(patient),
             "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
+            "intake": Intake.objects.create(
+                clinic=patient.clinic, patient=patient, kind="first", due=timezone.now() + timedelta(days=2)
+            ),
+            "clinic": patient.clinic,
         },
         "foreign": {
             "patient": foreign_patient,
@@ -454,6 +466,13 @@ def world(
             "waitlist_entry": waitlist_objects(foreign_patient, charlie)["waitlist_entry"],
             "consent": signed_consent(foreign_patient),
             "texts_stop": SimpleNamespace(code=texts.stop_token(foreign_patient)),
+            "intake": Intake.objects.create(
+                clinic=foreign_patient.clinic,
+                patient=foreign_patient,
+                kind="first",
+                due=timezone.now() + timedelta(days=2),
+            ),
+            "clinic": foreign_patient.clinic,
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,

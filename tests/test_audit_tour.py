@@ -22,6 +22,7 @@ from dryneedle.aftercare.services import consent_numbers
 from dryneedle.audit.models import AuditEvent
 from dryneedle.consent.services import digest, render_form
 from dryneedle.patients import texts
+from dryneedle.portal.models import Intake
 from tests.test_access_matrix import API_OBJECT, PAGE_BODY, PAGE_OBJECT, api_body, api_operations, page_urls
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,8 @@ def test_every_page_read_and_write_leaves_one_row(
         **plan_objects(episode, alice),
         "consent": signed_consent(patient),
         "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
+        "intake": Intake.objects.create(clinic=patient.clinic, patient=patient, kind="first", due=patient.created),
+        "clinic": patient.clinic,
     }
     form_text = render_form(clinic_a, patient, consent_numbers(clinic_a))
     bodies = {

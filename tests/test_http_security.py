@@ -15,6 +15,7 @@ from conftest import CANARY, client_for, make_checkin, make_event, make_measure,
 from dryneedle.accounts import policy
 from dryneedle.patients import texts
 from dryneedle.patients.models import Patient
+from dryneedle.portal.models import Intake
 from tests.test_access_matrix import PAGE_BODY, PAGE_OBJECT, page_urls
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,8 @@ def world(patient, episode, screening, insertion, link, response):
         **plan_objects(episode, insertion.visit.practitioner),
         "consent": signed_consent(patient),
         "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
+        "intake": Intake.objects.create(clinic=patient.clinic, patient=patient, kind="first", due=patient.created),
+        "clinic": patient.clinic,
     }
 
 

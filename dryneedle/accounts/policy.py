@@ -178,6 +178,11 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:cancel": {"POST": PATIENT},
     "mine:move": {"GET": PATIENT, "POST": PATIENT},
     "mine:book": {"GET": PATIENT, "POST": PATIENT},
+    "mine:intake": {"GET": PATIENT, "POST": PATIENT},
+    # A first visit booked by someone the clinic does not know yet (mine/newcomer.py): public, and nothing is
+    # kept until the code emailed to the address they give comes back.
+    "mine:new": {"GET": PUBLIC, "POST": PUBLIC},
+    "mine:new_confirm": {"GET": PUBLIC, "POST": PUBLIC},
     "mine:handout": {"GET": PATIENT},
     "mine:consent": {"GET": PATIENT, "POST": PATIENT},
     "mine:consent_pdf": {"GET": PATIENT},

@@ -9,6 +9,13 @@ The aftercare is the seed's: water, rest from strenuous activity for a day or tw
 or cold for soreness, gentle stretching.
 """
 
+
+def gettext_noop(text: str) -> str:
+    """Marks ``text`` for translation (makemessages finds the name) and keeps this module free of Django; the page
+    that shows it to a patient translates it."""
+    return text
+
+
 # What is normal after needling: (what, how often in plain words, source).
 NORMAL = (
     (
@@ -56,7 +63,7 @@ WARNING_ALWAYS = (
 )
 # Cauda equina warning signs for every back-pain patient, after the patient cards by Greenhalgh, Mercer and
 # Finucane (secondary source, docs/clinical-sources.md §5.2): go to the emergency department at once.
-WARNING_CES = (
+WARNING_CES = gettext_noop(  # translated where it is shown to a patient in their language (mine/booking.py)
     "New difficulty passing urine or controlling your bladder or bowels, numbness between your legs or around your "
     "back passage, or new weakness in both legs: go to the emergency department at once. Do not wait for an "
     "appointment."

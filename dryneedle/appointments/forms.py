@@ -170,10 +170,14 @@ class OnlineBookingForm(forms.Form):
                 label=f"{label}: online", choices=OnlineBooking.Mode.choices,
                 initial=rule.mode if rule else OnlineBooking.Mode.OFF,
             )  # fmt: skip
+            self.fields[f"new_{kind}"] = forms.BooleanField(
+                label=f"{label}: new patients too", required=False, initial=rule.new_patients if rule else False,
+            )  # fmt: skip
             self.fields[f"minutes_{kind}"] = forms.TypedChoiceField(
                 label=f"{label}: length", choices=[d for d in DURATIONS if 15 <= d[0] <= 120], coerce=int,
                 initial=rule.minutes if rule else 30,
             )  # fmt: skip
 
     def rows(self):
-        return [(label, self[f"mode_{kind}"], self[f"minutes_{kind}"]) for kind, label in Appointment.KINDS]
+        return [(label, self[f"mode_{kind}"], self[f"new_{kind}"], self[f"minutes_{kind}"])
+                for kind, label in Appointment.KINDS]  # fmt: skip

@@ -241,6 +241,10 @@ class OnlineBooking(models.Model):
     kind = models.CharField(max_length=20, choices=Appointment.KINDS)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.OFF)
     minutes = models.PositiveSmallIntegerField(default=30)
+    # Whether someone the clinic does not know yet may book this type (a first visit), from the clinic's booking
+    # page: they give their details, prove their email address with a code, and the record is made with the
+    # booking (mine/newcomer.py). Off: existing patients only.
+    new_patients = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

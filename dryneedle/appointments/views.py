@@ -608,15 +608,19 @@ def online_booking(request: ClinicRequest) -> HttpResponse:
             clinic.save(update_fields=["online_notice_hours"])
             for kind, _ in Appointment.KINDS:
                 d = form.cleaned_data
-                values = {"mode": d[f"mode_{kind}"], "minutes": d[f"minutes_{kind}"]}
+                values = {"mode": d[f"mode_{kind}"], "minutes": d[f"minutes_{kind}"], "new_patients": d[f"new_{kind}"]}
                 OnlineBooking.objects.update_or_create(clinic=clinic, kind=kind, defaults=values)
-            on = [k for k, _ in Appointment.KINDS if form.cleaned_data[f"mode_{k}"] != OnlineBooking.Mode.OFF]
+            on = [k + ("+new" if form.cleaned_data[f"new_{k}"] else "") for k, _ in Appointment.KINDS
+                  if form.cleaned_data[f"mode_{k}"] != OnlineBooking.Mode.OFF]  # fmt: skip
             record(request, "online_booking.change", category=CAT, detail=",".join(on) or "none")
         messages.success(request, "Online booking saved.")
         return redirect("appointments:online_booking")
     record(request, "online_booking.view" if request.method == "GET" else "online_booking.change", category=CAT,
            outcome="ok" if request.method == "GET" else "invalid")  # fmt: skip
-    return render(request, "appointments/online_booking.html", {"form": form}, status=400 if form.errors else 200)
+    takes_new = any(r.new_patients and r.mode != OnlineBooking.Mode.OFF for r in rules.values())
+    public = request.build_absolute_uri(reverse("mine:new", args=[clinic.code])) if takes_new else ""
+    return render(request, "appointments/online_booking.html", {"form": form, "public": public},
+                  status=400 if form.errors else 200)  # fmt: skip
 
 
 @allowed

@@ -22,6 +22,8 @@ from dryneedle.outcomes.models import TextPack
 from dryneedle.patients import care_team
 from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm, SeparateForm
 from dryneedle.patients.models import Episode, Patient, PatientMerge
+from dryneedle.portal import intake as intake_answers
+from dryneedle.portal.models import Intake
 from dryneedle.screening.gate import needling_gate
 from dryneedle.screening.models import Screening
 from dryneedle.visits.models import Visit
@@ -78,6 +80,13 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
             .order_by("-created")[:20],
             "separate_form": SeparateForm(),
             "consent_doc": consent.current(patient),
+            # The questions answered (or still to answer) before visits booked online: clinical, so with the rest.
+            "intakes": [
+                intake_answers.readable(i)
+                for i in Intake.objects.filter(clinic=patient.clinic_id, patient__in=ids).order_by("-due")[:3]
+            ]
+            if clinical
+            else [],
         },
     )
 

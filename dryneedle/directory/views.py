@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments import services as booking
+from dryneedle.appointments.models import OnlineBooking
 from dryneedle.audit.log import record
 from dryneedle.directory import services
 from dryneedle.directory.models import ConsultationRequest, Listing
@@ -101,6 +102,10 @@ def profile(request: ClinicRequest, slug: str) -> HttpResponse:
             "problem": problem,
             "stamp": services.form_stamp(),
             "experience_definition": gate.EXPERIENCE_DEFINITION,
+            # The clinic's first-visit booking page (mine/newcomer.py), when it takes new patients online.
+            "books_new": OnlineBooking.objects.filter(clinic=listing.clinic, new_patients=True)
+            .exclude(mode=OnlineBooking.Mode.OFF)
+            .exists(),
         },
         status=429 if problem in services.FLOOD else (400 if request.method == "POST" else 200),
     )

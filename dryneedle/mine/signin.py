@@ -43,6 +43,19 @@ def patients_for(email: str):
     )
 
 
+def _limited(email: str, ip: str | None, now) -> bool:
+    recent = SignInCode.objects.filter(created__gte=now - WINDOW)
+    return recent.filter(email=email).count() >= PER_EMAIL or bool(ip and recent.filter(ip=ip).count() >= PER_IP)
+
+
+def _new_code(email: str, ip: str | None, now) -> str:
+    code = f"{secrets.randbelow(10**6):06d}"
+    SignInCode.objects.create(
+        email=email, digest=_digest(email, code), ip=ip, expires=now + timedelta(minutes=CODE_MINUTES)
+    )
+    return code
+
+
 def ask(email: str, ip: str | None, now=None) -> str:
     """Email a code to ``email`` when it belongs to a patient. Returns what happened, for the audit log only
     ("sent", "unknown", "limited"): the page says the same whatever it is."""
@@ -50,15 +63,11 @@ def ask(email: str, ip: str | None, now=None) -> str:
     email = email.strip().lower()
     # Codes past their limits' window serve nothing: each ask clears those older than a day (no other job needed).
     SignInCode.objects.filter(created__lt=now - timedelta(days=1)).delete()
-    recent = SignInCode.objects.filter(created__gte=now - WINDOW)
-    if recent.filter(email=email).count() >= PER_EMAIL or (ip and recent.filter(ip=ip).count() >= PER_IP):
+    if _limited(email, ip, now):
         return "limited"
     known = list(patients_for(email)[:1])
-    code = f"{secrets.randbelow(10**6):06d}"
     # A row even for an unknown address: the limits count every ask, and the timing is alike.
-    SignInCode.objects.create(
-        email=email, digest=_digest(email, code), ip=ip, expires=now + timedelta(minutes=CODE_MINUTES)
-    )
+    code = _new_code(email, ip, now)
     if not known:
         return "unknown"
     mail.send(
@@ -71,7 +80,25 @@ def ask(email: str, ip: str | None, now=None) -> str:
     return "sent"
 
 
+def ask_new(email: str, ip: str | None, clinic, now=None) -> str:
+    """Email a code to an address someone gives to book a first visit at ``clinic`` (mine/newcomer.py): it proves
+    the address is theirs before a record is made. Limited as ``ask``; returns "sent" or "limited"."""
+    now = now or timezone.now()
+    email = email.strip().lower()
+    if _limited(email, ip, now):
+        return "limited"
+    code = _new_code(email, ip, now)
+    mail.send("mine/email/new_code.txt", {"code": code, "minutes": CODE_MINUTES, "clinic": clinic}, [email], clinic,
+              language=translation.get_language())  # fmt: skip
+    return "sent"
+
+
 def check(email: str, code: str, now=None) -> bool:
+    """Whether ``code`` is the live code of ``email`` and the address belongs to a patient."""
+    return check_code(email, code, now) and patients_for(email).exists()
+
+
+def check_code(email: str, code: str, now=None) -> bool:
     """Whether ``code`` is the live code of ``email``; a right code is used up, a wrong one counts a try."""
     now = now or timezone.now()
     email = email.strip().lower()
@@ -90,7 +117,7 @@ def check(email: str, code: str, now=None) -> bool:
             return False
         row.used_at = now
         row.save(update_fields=["used_at"])
-    return patients_for(email).exists()
+    return True
 
 
 def sign_in(request, email: str) -> None:

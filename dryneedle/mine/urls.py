@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dryneedle.mine import views
+from dryneedle.mine import booking, consent, newcomer, record, texts, views
 
 app_name = "mine"
 
@@ -10,19 +10,22 @@ urlpatterns = [
     path("sign-in/code/", views.code_page, name="code"),
     path("sign-out/", views.signout, name="signout"),
     path("language/", views.language, name="language"),
-    path("appointments/<uuid:code>/cancel/", views.cancel, name="cancel"),
-    path("appointments/<uuid:code>/change/", views.move, name="move"),
-    path("book/", views.book, name="book"),
+    path("appointments/<uuid:code>/cancel/", booking.cancel, name="cancel"),
+    path("appointments/<uuid:code>/change/", booking.move, name="move"),
+    path("book/", booking.book, name="book"),
+    path("before-your-visit/<uuid:code>/", booking.intake, name="intake"),
+    path("new/<uuid:clinic>/", newcomer.new_booking, name="new"),
+    path("new/<uuid:clinic>/confirm/", newcomer.new_confirm, name="new_confirm"),
     path("visits/<uuid:code>/handout/", views.handout, name="handout"),
-    path("consent/", views.consent_page, name="consent"),
+    path("consent/", consent.consent_page, name="consent"),
     path("care/", views.care, name="care"),
     path("messages/", views.messages_page, name="messages"),
-    path("record.pdf", views.record_pdf, name="record"),
-    path("texts/", views.texts_setting, name="texts"),
-    path("texts/stop/<str:token>/", views.texts_stop, name="texts_stop"),
-    path("texts/inbound/", views.texts_inbound, name="texts_inbound"),
+    path("record.pdf", record.record_pdf, name="record"),
+    path("texts/", texts.texts_setting, name="texts"),
+    path("texts/stop/<str:token>/", texts.texts_stop, name="texts_stop"),
+    path("texts/inbound/", texts.texts_inbound, name="texts_inbound"),
     path("care/<uuid:code>/questionnaires/", views.questionnaires, name="questionnaires"),
     path("care/<uuid:code>/exercises/", views.exercises, name="exercises"),
-    path("consent/<uuid:code>/pdf/", views.consent_pdf, name="consent_pdf"),
-    path("consent/<uuid:code>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("consent/<uuid:code>/pdf/", consent.consent_pdf, name="consent_pdf"),
+    path("consent/<uuid:code>/withdraw/", consent.consent_withdraw, name="consent_withdraw"),
 ]

@@ -65,3 +65,29 @@ class PatientLink(ClinicalRecord):
         if now >= self.expires:
             return "This link has expired. Ask your clinic for a new one."
         return ""
+
+
+class Intake(ClinicalRecord):
+    """What a patient tells the clinic before a visit booked online (issue 19): before a first visit, their
+    details, their back pain, their health and medicines and the warning signs and conditions of the screening's
+    pre-fill (portal/forms.py); before a visit after a break (appointments/intake.py), what changed since. The
+    clinician's screening starts from the answers; the decision is made only there."""
+
+    db_guard = guards.NO_DELETE
+    audit_category = "screening"
+
+    class Kind(models.TextChoices):
+        FIRST = "first", "Before the first visit"
+        CHANGES = "changes", "What changed since the last visit"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="intakes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due = models.DateTimeField()  # the start of the visit it was asked for
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answers = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "patient", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.due:%d %b %Y})"

@@ -11,6 +11,7 @@ from dryneedle.consent import services as consent
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients import care_team, in_error
 from dryneedle.patients.models import Episode
+from dryneedle.portal import intake as intake_answers
 from dryneedle.screening import medications, rules, services
 from dryneedle.screening.forms import FORM_FINDINGS, AcknowledgeForm, InvalidateForm, OverrideForm, ScreeningForm
 from dryneedle.screening.gate import needling_gate
@@ -50,6 +51,11 @@ def new_screening(request: ClinicRequest, code) -> HttpResponse:
         .order_by("-used_at")
         .first()
     )
+    # The questions answered before a visit booked online (portal.Intake) are the same pre-fill, kept on the
+    # patient: the newest of the two, when newer than the last screening, leads.
+    intake = intake_answers.latest_answered(episode.patient, since=last.created if last else None)
+    if intake is not None and (prefill is None or intake.answered_at > prefill.used_at):
+        prefill = intake
     if prefill is not None and request.method == "GET":
         # The patient's own answers from a link: newer than the last screening, so they lead.
         a = prefill.answers
