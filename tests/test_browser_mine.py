@@ -107,7 +107,7 @@ def test_a_patient_reads_their_pages_in_spanish_and_switches_to_french(live_serv
         page.get_by_label("El código de 6 cifras del correo").fill(re.search(r"\b(\d{6})\b", mailoutbox[-1].body)[1])
         page.get_by_role("button", name="Entrar").click()
         expect(page.get_by_role("heading", name="Sus citas")).to_be_visible()
-        expect(page.get_by_text("martes 08 enero 2030, 10:00", exact=False)).to_be_visible()
+        expect(page.get_by_text("martes 8 de enero de 2030, 10:00", exact=False)).to_be_visible()
         page.screenshot(path=SHOTS / f"mine-home-es-{width}.png", full_page=True)
         assert_accessible(page, f"patient home in Spanish at {width} px")
         page.get_by_label("Idioma").select_option("fr-ca")

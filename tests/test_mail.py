@@ -79,4 +79,4 @@ def test_dates_are_the_clinics_whatever_zone_is_active(another_zone):
     )
     london = SimpleNamespace(timezone="Europe/London")
     _, body = mail.render("aftercare/email/checkin.txt", {"visit": visit, "url": "u"}, london)
-    assert "since your dry needling on 01 December" in body
+    assert "since your dry needling on 1 December" in body

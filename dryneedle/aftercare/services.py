@@ -17,7 +17,7 @@ from dryneedle.adverse_events.models import AdverseEvent
 from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.consent import text as consent_text
-from dryneedle.lib import mail, stats
+from dryneedle.lib import languages, mail, stats
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import Insertion, Visit
@@ -84,7 +84,11 @@ def on_sign(visit, base_url: str) -> PatientLink | None:
     url = base_url.rstrip("/") + reverse("portal:open", args=[token])
     patient = visit.patient
     mail.send(
-        "aftercare/email/handout.txt", {"visit": visit, "patient": patient, "url": url}, [patient.email], visit.clinic
+        "aftercare/email/handout.txt",
+        {"visit": visit, "patient": patient, "url": url},
+        [patient.email],
+        visit.clinic,
+        language=languages.of_record(patient.preferred_language),
     )
     return link
 
@@ -146,7 +150,10 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
         except IntegrityError:
             continue  # another run created it first: it sends, this one does not
         url = settings.SITE_URL + reverse("portal:open", args=[token])
-        if mail.send("aftercare/email/checkin.txt", {"visit": visit, "url": url}, [visit.patient.email], visit.clinic):
+        language = languages.of_record(visit.patient.preferred_language)
+        said = mail.send("aftercare/email/checkin.txt", {"visit": visit, "url": url}, [visit.patient.email],
+                         visit.clinic, language=language)  # fmt: skip
+        if said:
             CheckIn.objects.filter(pk=c.pk).update(emailed=True)
             c.emailed = True
         c.url = url  # type: ignore[attr-defined]  # for the caller's message

@@ -279,7 +279,7 @@ def answer_request(appt: Appointment, user, confirm: bool, reason: str = "") -> 
         template = "appointments/email/request_confirmed.txt" if confirm else "appointments/email/request_declined.txt"
         attachments = (("appointment.ics", ics_one(appt), "text/calendar"),) if confirm else ()
         mail.send(template, {"a": appt, "patient": appt.patient}, [appt.patient.email], appt.clinic,
-                  attachments=attachments)  # fmt: skip
+                  attachments=attachments, language=languages.of_record(appt.patient.preferred_language))  # fmt: skip
     return appt
 
 
@@ -537,7 +537,8 @@ def send_reminders(now=None, stdout=None) -> dict:
             continue
         if not CarePlan.objects.filter(pk=plan.pk).exclude(recall_sent_for=d).update(recall_sent_for=d):
             continue
-        mail.send("appointments/email/recall.txt", {"plan": plan, "due": d}, [plan.patient.email], plan.clinic)
+        mail.send("appointments/email/recall.txt", {"plan": plan, "due": d}, [plan.patient.email], plan.clinic,
+                  language=languages.of_record(plan.patient.preferred_language))  # fmt: skip
         sent["recalls"] += 1
     if stdout:
         stdout.write(f"{sent['reminders']} appointment reminders ({sent['texts']} also by text), {sent['recalls']} "

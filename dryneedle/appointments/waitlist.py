@@ -20,7 +20,7 @@ from dryneedle.accounts.models import User
 from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment, WaitlistEntry, WaitlistOffer
 from dryneedle.audit.log import record
-from dryneedle.lib import mail, tokens
+from dryneedle.lib import languages, mail, tokens
 
 # How many waiting patients one freed time is offered to at once, in the order they joined the list: enough that
 # someone answers soon, few enough that most who answer still find it free. An operational choice, not a
@@ -112,7 +112,8 @@ def offer_freed(clinic, practitioner, start: datetime, end: datetime, url_for: C
                                              end=start + timedelta(minutes=entry.minutes), digest=digest,
                                              created_by=user, updated_by=user)  # fmt: skip
         mail.send("appointments/email/waitlist_offer.txt", {"offer": offer, "entry": entry, "url": url_for(token),
-                  "practitioner": practitioner}, [entry.patient.email], clinic)  # fmt: skip
+                  "practitioner": practitioner}, [entry.patient.email], clinic,
+                  language=languages.of_record(entry.patient.preferred_language))  # fmt: skip
         made.append(offer)
     return made
 

@@ -11,7 +11,7 @@ from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
-from dryneedle.lib import mail
+from dryneedle.lib import languages, mail
 from dryneedle.lib.forms import uuid_or_none
 from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
@@ -28,7 +28,8 @@ def on_discharge(request: ClinicRequest, episode) -> PatientLink | None:
     patient = episode.patient
     url = request.build_absolute_uri(reverse("portal:open", args=[token]))
     context = {"episode": episode, "patient": patient, "link": link, "url": url}
-    mail.send("directory/email/review_request.txt", context, [patient.email], episode.clinic)
+    mail.send("directory/email/review_request.txt", context, [patient.email], episode.clinic,
+              language=languages.of_record(patient.preferred_language))  # fmt: skip
     return link
 
 

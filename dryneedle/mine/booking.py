@@ -47,8 +47,12 @@ def in_time(appt) -> bool:
 def confirm_by_email(appt, intake=None) -> None:
     """The booked time by email with its calendar file (a requested time: that it is held), and the questions to
     answer before the visit when the booking asks them (a link into their pages, which ask them to sign in)."""
-    context = {"a": appt, "patient": appt.patient, "intake": intake,
-               "intake_url": f"{settings.SITE_URL}{reverse('mine:intake', args=[intake.code])}" if intake else ""}
+    context = {
+        "a": appt,
+        "patient": appt.patient,
+        "intake": intake,
+        "intake_url": f"{settings.SITE_URL}{reverse('mine:intake', args=[intake.code])}" if intake else "",
+    }
     if appt.status == Appointment.Status.REQUESTED:
         mail.send("mine/email/requested.txt", context, [appt.patient.email], appt.clinic, language=get_language())
         return
@@ -86,7 +90,7 @@ def cancel(request, code) -> HttpResponse:
         messages.error(request, " ".join(e.messages))
     else:
         messages.success(request, _("Cancelled: %(when)s with %(who)s. %(clinic)s has been told.") % {
-            "when": when(appt.start, "l d F, H:i"), "who": appt.practitioner.display_name(),
+            "when": when(appt.start, "day_time"), "who": appt.practitioner.display_name(),
             "clinic": appt.clinic.name})  # fmt: skip
     return redirect("mine:home")
 
@@ -137,7 +141,7 @@ def book(request) -> HttpResponse:
             return redirect(
                 f"{request.path}?patient={patient.code}&kind={kind or ''}&practitioner={who.username if who else ''}"
             )
-        said = {"when": when(appt.start, "l d F, H:i"), "who": who.display_name(), "clinic": clinic.name}
+        said = {"when": when(appt.start, "day_time"), "who": who.display_name(), "clinic": clinic.name}
         if asking:
             messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for you; "
                                         "%(clinic)s confirms it by email.") % said)  # fmt: skip
@@ -148,7 +152,7 @@ def book(request) -> HttpResponse:
     record(request, "appointment.new", patient, actor=ACTOR, category=CAT, detail="online")
     return render(request, "mine/book.html", {
         "records": records, "patient": patient, "kinds": kinds, "kind": kind, "people": people, "who": who,
-        "free": [(f"{t:%Y-%m-%dT%H:%M}", when(t, "l d F, H:i")) for t in free],
+        "free": [(f"{t:%Y-%m-%dT%H:%M}", when(t, "day_time")) for t in free],
         "minutes": rules[kind].minutes if kind else None,
         "asking": kind is not None and rules[kind].mode == OnlineBooking.Mode.REQUEST,
     })  # fmt: skip
@@ -178,7 +182,7 @@ def move(request, code) -> HttpResponse:
         old_start, old_end = appt.start, appt.end
         try:
             if not movable:
-                state = appt.get_status_display().lower()
+                state = _(appt.get_status_display()).lower()
                 raise ValidationError(_("This appointment cannot be changed online (it is %(state)s, or less than "
                                         "%(hours)s hours away): please call the clinic.")
                                       % {"state": state, "hours": clinic.online_notice_hours})  # fmt: skip
@@ -196,7 +200,7 @@ def move(request, code) -> HttpResponse:
                    outcome="invalid")  # fmt: skip
             messages.error(request, " ".join(e.messages))
             return redirect("mine:move", appt.code)
-        said = {"when": when(appt.start, "l d F, H:i"), "who": appt.practitioner.display_name()}
+        said = {"when": when(appt.start, "day_time"), "who": appt.practitioner.display_name()}
         messages.success(
             request, _("Changed: now %(when)s with %(who)s. A confirmation is on its way by email.") % said
         )
@@ -204,8 +208,8 @@ def move(request, code) -> HttpResponse:
     record(request, "appointment.view", appt, patient=appt.patient, actor=ACTOR, category=CAT, detail="to change")
     return render(request, "mine/move.html", {
         "a": appt, "clinic": clinic, "movable": movable, "minutes": minutes,
-        "when": when(appt.start, "l d F Y, H:i"),
-        "free": [(f"{t:%Y-%m-%dT%H:%M}", when(t, "l d F, H:i")) for t in free],
+        "when": when(appt.start, "long"),
+        "free": [(f"{t:%Y-%m-%dT%H:%M}", when(t, "day_time")) for t in free],
     })  # fmt: skip
 
 
@@ -247,6 +251,6 @@ def intake(request, code) -> HttpResponse:
     else:
         record(request, "intake.view", asked, patient=asked.patient, actor=ACTOR)
     return render(request, "mine/intake.html", {
-        "intake": asked, "clinic": asked.clinic, "form": form, "due": when(asked.due, "l d F, H:i"),
+        "intake": asked, "clinic": asked.clinic, "form": form, "due": when(asked.due, "day_time"),
         "warning": _(aftercare_rules.WARNING_CES),
     }, status=400 if form.errors else 200)  # fmt: skip

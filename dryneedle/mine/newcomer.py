@@ -105,7 +105,7 @@ def new_booking(request, clinic) -> HttpResponse:
         "clinic": clinic, "kinds": kinds, "kind": kind, "people": people, "who": who, "form": form,
         "minutes": rules[kind].minutes if kind else None, "slot_error": slot_error, "chosen": data.get("slot", ""),
         "asking": kind is not None and rules[kind].mode == OnlineBooking.Mode.REQUEST,
-        "free": [(f"{timezone.localtime(t):{SLOT}}", when(t, "l d F, H:i")) for t in free],
+        "free": [(f"{timezone.localtime(t):{SLOT}}", when(t, "day_time")) for t in free],
     }, status=400 if request.method == "POST" else 200)  # fmt: skip
 
 
@@ -174,7 +174,7 @@ def new_confirm(request, clinic) -> HttpResponse:
             signin.sign_in(request, pending["email"])
             request.session.pop(PENDING, None)
             record(request, "patient.signin", patient, actor=ACTOR, category="demographics", detail="first booking")
-            said = {"when": when(appt.start, "l d F, H:i"), "who": appt.practitioner.display_name(),
+            said = {"when": when(appt.start, "day_time"), "who": appt.practitioner.display_name(),
                     "clinic": clinic.name}  # fmt: skip
             if appt.status == Appointment.Status.REQUESTED:
                 messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for "

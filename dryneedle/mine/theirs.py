@@ -2,19 +2,19 @@
 found), the audit actor, and times on the clinic's clock in the page's language."""
 
 from django.http import Http404
-from django.utils import dateformat, timezone
 
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.audit.log import record
+from dryneedle.lib import dates
 from dryneedle.mine import signin
 from dryneedle.patients.models import Patient
 
 ACTOR = "patient"
 
 
-def when(t, fmt: str) -> str:
-    """A time on the clinic's clock (the active zone), in the page's language: day and month names translated."""
-    return dateformat.format(timezone.localtime(t), fmt)
+def when(t, name: str) -> str:
+    """A time on the clinic's clock (the active zone) in one of lib/dates.py's formats, in the page's language."""
+    return dates.when(t, name)
 
 
 def their_records(request) -> tuple[set[int], list[int]]:

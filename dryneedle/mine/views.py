@@ -108,19 +108,19 @@ def home(request) -> HttpResponse:
         )
         past = list(appts.filter(start__lt=now).order_by("-start")[:10])
         rows = [(a, in_time(a) and a.status in ("booked", "requested")) for a in upcoming]
-        rendered = [(a, ok, when(a.start, "l d F Y, H:i")) for a, ok in rows]
+        rendered = [(a, ok, when(a.start, "long")) for a, ok in rows]
         visits = (
             Visit.objects.filter(clinic=p.clinic_id, patient__in=ids, status=Visit.Status.SIGNED)
             .annotate(n=Count("insertions"))
             .filter(n__gt=0)
             .order_by("-started")[:10]
         )
-        handouts = [(v, when(v.started, "d M Y")) for v in visits]
+        handouts = [(v, when(v.started, "short")) for v in visits]
         records.append({"patient": p, "clinic": p.clinic, "notice": p.clinic.online_notice_hours,
                         "texted": patient_texts.texted(p),
-                        "intakes": [(i, when(i.due, "l d F")) for i in intake_answers.pending(ids, [p.clinic_id])],
+                        "intakes": [(i, when(i.due, "day")) for i in intake_answers.pending(ids, [p.clinic_id])],
                         "upcoming": rendered, "handouts": handouts, "past": [
-            (a, when(a.start, "d M Y, H:i")) for a in past]})  # fmt: skip
+            (a, when(a.start, "short_time")) for a in past]})  # fmt: skip
         record(request, "patient.home", p, actor=ACTOR, category=CAT)
     can_book = OnlineBooking.objects.filter(clinic__in=[r["clinic"] for r in records], mode__in=ONLINE).exists()
     return render(request, "mine/home.html", {"records": records, "email": email, "can_book": can_book})

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.middleware import clinic_today, clinic_zone
 from dryneedle.accounts.models import Clinic
-from dryneedle.lib import mail
+from dryneedle.lib import languages, mail
 from dryneedle.outcomes import instruments, schedule, timepoints
 from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response, TextPack
 from dryneedle.patients.models import Episode, RecordStatus
@@ -142,7 +142,9 @@ class Sent:
 def _email(f: FollowUp, url: str, reminder: bool) -> None:
     template = "outcomes/email/reminder.txt" if reminder else "outcomes/email/questionnaires.txt"
     context = {"follow_up": f, "patient": f.patient, "clinic": f.clinic, "url": url, "closes": f.closes}
-    mail.send(template, context, [f.patient.email], f.clinic)
+    mail.send(
+        template, context, [f.patient.email], f.clinic, language=languages.of_record(f.patient.preferred_language)
+    )
 
 
 def due_now(clinic, today: date):

@@ -15,7 +15,7 @@ from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib import mail
+from dryneedle.lib import languages, mail
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.portal.forms import PrefillForm
@@ -73,7 +73,8 @@ def send_link(
     # The email carries the link only: no condition, no answers.
     context = {"episode": episode, "patient": patient, "link": link, "url": url, "subject": subject,
                "exercises": purpose == PatientLink.Purpose.EXERCISES}  # fmt: skip
-    mail.send("portal/email/link.txt", context, [patient.email], episode.clinic)
+    mail.send("portal/email/link.txt", context, [patient.email], episode.clinic,
+              language=languages.of_record(patient.preferred_language))  # fmt: skip
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="svg", scale=4, xmldecl=False, title="QR code of the link")
     return render(

@@ -5,7 +5,7 @@ translations compiled from their sources."""
 import html
 import re
 import subprocess  # nosec B404 - msgfmt compiles the translations in the test
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,7 @@ def test_the_records_preferred_language_dates_and_emails(patient, episode, alice
         code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
         c.post("/my/sign-in/code/", {"code": code})
         page = html.unescape(c.get("/my/").content.decode())
-        assert "Sus citas" in page and "martes 08 enero 2030, 10:00" in page.lower()
+        assert "Sus citas" in page and "martes 8 de enero de 2030, 10:00" in page.lower()
         mail.outbox.clear()
         c.post("/my/messages/", {"body": "¿Puedo cambiar la cita?"})
         (to_clinic,) = mail.outbox  # to the clinician: English, whatever the patient's page
@@ -68,3 +68,34 @@ def test_the_compiled_translations_match_their_sources(tmp_path, language):
     out = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check", "-o", str(out), str(po)], check=True)  # noqa: S607
     assert out.read_bytes() == (LOCALE / language / "LC_MESSAGES" / "django.mo").read_bytes(), "run: make messages"
+
+
+def test_reminders_go_in_the_records_language_with_its_dates(patient, alice):
+    from dryneedle.appointments.services import send_reminders
+
+    patient.preferred_language = "French"
+    patient.save()
+    start = datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE)
+    with time_machine.travel(start - timedelta(hours=20), tick=False):
+        make_appointment(patient, alice, start)
+        mail.outbox.clear()
+        send_reminders()
+        (reminder,) = mail.outbox
+        assert "votre rendez-vous du mardi 8 janvier" in reminder.subject
+        assert "mardi 8 janvier à 10 h 00" in reminder.body and "Ceci est un rappel" in reminder.body
+
+
+def test_the_questions_before_a_visit_in_spanish(patient, clinic_a):
+    from dryneedle.portal.models import Intake
+
+    patient.preferred_language = "Spanish"
+    patient.save()
+    when = datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE)
+    with time_machine.travel(when - timedelta(days=3), tick=False):
+        asked = Intake.objects.create(clinic=clinic_a, patient=patient, kind="first", due=when)
+        c = Client()
+        c.post("/my/sign-in/", {"email": "grace@mail.example"})
+        c.post("/my/sign-in/code/", {"code": re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]})
+        page = html.unescape(c.get(f"/my/before-your-visit/{asked.code}/").content.decode())
+        assert "Antes de su visita" in page and "martes 8 de enero, 10:00" in page
+        assert "Señales de alarma: conteste primero a estas" in page and "vaya a urgencias de inmediato" in page

@@ -1,0 +1,28 @@
+"""The names of choices a patient reads (types and states of appointments, the channel of a consent), listed for
+makemessages: the models keep their English labels, and the patient's pages translate them at display with the
+``translated`` filter (web/templatetags/words.py)."""
+
+
+def gettext_noop(text: str) -> str:
+    return text
+
+
+NAMES = (
+    # appointments.Appointment.KINDS (plans/rules.py MODALITIES and the two of appointments)
+    gettext_noop("Dry needling"),
+    gettext_noop("Therapeutic exercise"),
+    gettext_noop("Manual therapy / physiotherapy"),
+    gettext_noop("Psychologically informed physiotherapy"),
+    gettext_noop("Chiropractic care"),
+    gettext_noop("Massage"),
+    gettext_noop("Education / self-management"),
+    gettext_noop("Referral"),
+    gettext_noop("Consultation"),
+    gettext_noop("Maintenance follow-up"),
+    # appointments.AppointmentStatus
+    gettext_noop("Requested online, to confirm"),
+    gettext_noop("Booked"),
+    gettext_noop("Attended"),
+    gettext_noop("Cancelled"),
+    gettext_noop("Did not attend"),
+)
