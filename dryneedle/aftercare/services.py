@@ -18,6 +18,7 @@ from dryneedle.aftercare import rules
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.consent import text as consent_text
 from dryneedle.lib import languages, mail, stats
+from dryneedle.patients import texts
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits import bodymap, depth
 from dryneedle.visits.models import Insertion, Visit
@@ -156,6 +157,8 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
         if said:
             CheckIn.objects.filter(pk=c.pk).update(emailed=True)
             c.emailed = True
+        # By text too, to a patient who agreed to texts (issue 19); the text names no treatment.
+        texts.send(visit.patient, f"A few quick questions are waiting for you: {url}")
         c.url = url  # type: ignore[attr-defined]  # for the caller's message
         sent.append(c)
     return sent

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from dryneedle.accounts.middleware import clinic_zone
@@ -492,9 +491,8 @@ def reminder_text(a: Appointment) -> str:
     """The reminder as a text: a day, a time, a phone number and the link to stop texts; nothing clinical
     (lib/sms.check), not even the clinic's name."""
     when = dateformat.format(timezone.localtime(a.start, clinic_zone(a.clinic)), "D j M, H:i")
-    stop = settings.SITE_URL + reverse("mine:texts_stop", args=[texts.stop_token(a.patient)])
     phone = f" To change it call {a.clinic.phone}." if a.clinic.phone else ""
-    return f"Reminder: your appointment is {when}.{phone} Stop texts: {stop}"
+    return f"Reminder: your appointment is {when}.{phone} Stop texts: {texts.stop_url(a.patient)}"
 
 
 def send_reminders(now=None, stdout=None) -> dict:

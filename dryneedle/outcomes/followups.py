@@ -21,6 +21,7 @@ from dryneedle.accounts.models import Clinic
 from dryneedle.lib import languages, mail
 from dryneedle.outcomes import instruments, schedule, timepoints
 from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response, TextPack
+from dryneedle.patients import texts
 from dryneedle.patients.models import Episode, RecordStatus
 from dryneedle.portal.models import PatientLink
 
@@ -144,6 +145,11 @@ def _email(f: FollowUp, url: str, reminder: bool) -> None:
     context = {"follow_up": f, "patient": f.patient, "clinic": f.clinic, "url": url, "closes": f.closes}
     mail.send(
         template, context, [f.patient.email], f.clinic, language=languages.of_record(f.patient.preferred_language)
+    )
+    # By text too, to a patient who agreed to texts (issue 19): no word of what the questions are about.
+    until = f"{f.closes:%-d %b}"
+    texts.send(
+        f.patient, f"{'A reminder: a' if reminder else 'A'} few questions are waiting for you, until {until}: {url}"
     )
 
 

@@ -1,9 +1,12 @@
 """Whether a patient is texted (issue 19): they agreed for the phone number on their record, and have not stopped
 since. Agreeing and stopping are rows of a trail (patients.TextConsent); the newest counts."""
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 
+from dryneedle.lib import sms
 from dryneedle.patients.models import Patient, TextConsent
 
 SALT = "texts.stop"
@@ -41,6 +44,20 @@ def texted_ids(clinic_ids) -> set[int]:
 
 def stop_token(patient) -> str:
     return signing.dumps(str(patient.code), salt=SALT, compress=True)
+
+
+def stop_url(patient) -> str:
+    """The link each text ends with. The page is the patient's own (dryneedle/mine, above this app): its address is
+    looked up by name, the one place a text needs it."""
+    return settings.SITE_URL + reverse("mine:texts_stop", args=[stop_token(patient)])
+
+
+def send(patient, text: str) -> bool:
+    """Text ``text`` and the stop link to a patient who agreed to texts (and when texts are on); whether it went.
+    ``text`` holds no clinical word (lib/sms.check refuses one)."""
+    if not sms.enabled() or not texted(patient):
+        return False
+    return sms.send(patient.phone, f"{text} Stop texts: {stop_url(patient)}")
 
 
 def from_stop_token(token: str) -> Patient | None:

@@ -347,3 +347,22 @@ def test_a_check_in_that_only_describes_something_else_reports_an_other_event():
     # Free text with no yes answer is still a reaction to classify; with a yes answer it only adds detail.
     assert rules.read({"other": "A headache since the evening"}) == (["other"], False)
     assert rules.read({"other": "   "}) == ([], False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_in_goes_by_text_to_a_patient_who_agreed(alice, ready, lot_a, settings):
+    from dryneedle.lib import sms
+    from dryneedle.patients import texts
+
+    settings.SITE_URL = "https://records.example"
+    settings.SMS_BACKEND = "memory"
+    sms.outbox.clear()
+    texts.record(ready.patient, True, "clinic", alice)
+    with time_machine.travel(timezone.now(), tick=False) as t:
+        _signed(ready, alice, lot_a)
+        t.shift(timedelta(hours=24, minutes=1))
+        (c,) = services.send_due()
+    (text,) = sms.outbox
+    assert text["to"] == ready.patient.phone and text["text"].startswith("A few quick questions are waiting for you: ")
+    assert c.url in text["text"] and "/my/texts/stop/" in text["text"]
+    assert not sms.CLINICAL.search(sms.URL.sub("", text["text"]))

@@ -236,3 +236,21 @@ def _agree(alice, clinic_a, today, start_ago, stay, answers):
         closed = closes is not None and today - timedelta(days=365) <= closes < today
         assert c.closed == int(closed), c.point
         assert c.answered == int(closed and pure[c.point] == schedule.Status.ANSWERED), c.point
+
+
+def test_questionnaires_and_their_reminder_go_by_text_to_a_patient_who_agreed(alice, clinic_a, settings, send):
+    from dryneedle.lib import sms
+    from dryneedle.patients import texts
+
+    settings.SITE_URL = "https://records.example"
+    settings.SMS_BACKEND = "memory"
+    sms.outbox.clear()
+    e = _episode(clinic_a, alice, date(2026, 12, 7))
+    e.patient.phone = "+1 303 555 0142"
+    e.patient.save()
+    texts.record(e.patient, True, "clinic", alice)
+    with time_machine.travel(NOON, tick=False):
+        (sent,) = send()
+    (text,) = sms.outbox
+    assert text["to"] == "+1 303 555 0142" and text["text"].startswith("A few questions are waiting for you, until ")
+    assert sent.url in text["text"] and not sms.CLINICAL.search(sms.URL.sub("", text["text"]))
