@@ -251,6 +251,7 @@ def seed(
             care.waitlist(rng, clinic, practitioners_by_clinic[clinic.pk], today)
             consents.consents(rng, clinic)
             portal.portal(rng, clinic, today)
+            portal.newcomers(rng, clinic, practitioners_by_clinic[clinic.pk])  # beyond the count asked
         out["patients"], out["episodes"], out["visits"] = made, n_episodes, n_visits
         for clinic, _spec in clinic_objs:
             record(
