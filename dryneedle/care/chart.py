@@ -17,8 +17,7 @@ from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments.models import Appointment
 from dryneedle.audit.log import record
 from dryneedle.consent import services as consent
-from dryneedle.outcomes import followups, instruments, schedule
-from dryneedle.outcomes.models import TextPack
+from dryneedle.outcomes import followups, instruments, packs, schedule
 from dryneedle.patients import care_team
 from dryneedle.patients.forms import EmergencyAccessForm, ErrorForm, SeparateForm
 from dryneedle.patients.models import Episode, Patient, PatientMerge
@@ -44,7 +43,7 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
         if clinical
         else Episode.objects.none()
     )
-    pack = getattr(TextPack.objects.filter(clinic=patient.clinic_id).first(), "pack", None) if clinical else None
+    pack = packs.english(patient.clinic_id) if clinical else None
     versions = patient.versions.select_related("created_by").order_by("-created")[:20]
     record(request, "patient.view", patient, detail="with clinical record" if clinical else "demographics")
     return render(

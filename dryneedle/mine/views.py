@@ -29,9 +29,9 @@ from dryneedle.mine import signin
 from dryneedle.mine.booking import CAT, ONLINE, in_time
 from dryneedle.mine.forms import CodeForm, EmailForm
 from dryneedle.mine.theirs import ACTOR, client_ip, record_for, their_records, when
-from dryneedle.outcomes import charts, followups, instruments, words
+from dryneedle.outcomes import charts, followups, instruments, packs, words
 from dryneedle.outcomes import services as outcomes
-from dryneedle.outcomes.models import NAMES, FollowUp, TextPack
+from dryneedle.outcomes.models import NAMES, FollowUp
 from dryneedle.patients import texts as patient_texts
 from dryneedle.patients.models import Episode
 from dryneedle.plans.models import Assignment, CarePlan
@@ -178,7 +178,8 @@ def care(request) -> HttpResponse:
     records = []
     for p in signin.patients_for(signin.email_of(request)):
         activate_clinic_timezone(p.clinic)
-        pack = getattr(TextPack.objects.filter(clinic=p.clinic_id).first(), "pack", None)
+        pack = packs.english(p.clinic_id)
+        language = packs.reader_language(p)
         episodes = (
             Episode.objects.filter(clinic=p.clinic_id, patient__in=p.record_ids())
             .exclude(status=Episode.Status.ENTERED_IN_ERROR)
@@ -193,6 +194,8 @@ def care(request) -> HttpResponse:
                 "episode": e,
                 "due": due,
                 "paper": [NAMES[i] for i in instruments.on_paper(due.instruments, pack)] if due else [],
+                "in_english": [NAMES[i] for i in packs.in_english(due.instruments, p.clinic_id, language)]
+                if due else [],
                 "exercises": list(Assignment.objects.filter(clinic=e.clinic_id, plan=plan, active=True)
                                   .order_by("start", "id")) if plan else [],
                 "progress": _progress(e),

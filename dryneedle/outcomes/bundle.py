@@ -18,10 +18,49 @@ class Screen:
     optional: bool = False
 
 
-def screens(bundle: list[str], pack: dict | None = None) -> list[Screen]:
+def screens(bundle: list[str], pack: dict | None = None, translation: dict | None = None) -> list[Screen]:
+    """The screens of ``bundle``, worded from the English ``pack``; an instrument the ``translation`` (a licensed
+    text pack in the patient's language, outcomes/packs.py) words in full is shown in that language instead."""
+    english = _screens([i for i in bundle if instruments.patient_wording(i, pack) or
+                        i in translated(bundle, translation)], pack)  # fmt: skip
+    if not translation:
+        return english
+    done = translated(bundle, translation)
+    words = translation.get("screens", {})
+    return [_worded(s, words[f"{s.instrument}:{s.key}"]) if s.instrument in done else s for s in english]
+
+
+def _worded(s: Screen, w: dict) -> Screen:
+    options = tuple((value, w["options"][value]) for value, _label in s.options)
+    return Screen(s.instrument, s.key, w["title"], w["question"], options, s.optional)
+
+
+def keys(instrument: str) -> dict[str, tuple[str, ...]]:
+    """Each screen of ``instrument`` (its key) with the values of its answers: what a translation must word."""
+    return {s.key: tuple(v for v, _ in s.options) for s in _screens([instrument], None)}
+
+
+def translated(bundle: list[str], translation: dict | None) -> set[str]:
+    """The instruments of ``bundle`` that ``translation`` words in full (every screen, title, question, answers)."""
+    words = (translation or {}).get("screens", {})
+    out = set()
+    for inst in bundle:
+        needed = keys(inst)
+        ok = bool(needed) and all(
+            isinstance(w := words.get(f"{inst}:{k}"), dict) and w.get("title") and w.get("question")
+            and set(w.get("options") or {}) >= set(values)
+            for k, values in needed.items()
+        )  # fmt: skip
+        if ok:
+            out.add(inst)
+    return out
+
+
+def _screens(bundle: list[str], pack: dict | None) -> list[Screen]:
     out: list[Screen] = []
-    # Never placeholders on a patient's screen (instruments.patient_wording), even on a link issued before.
-    for inst in (i for i in bundle if instruments.patient_wording(i, pack)):
+    # Never placeholders on a patient's screen (instruments.patient_wording), even on a link issued before: the
+    # caller keeps only what has real wording (a translation replaces the placeholder text).
+    for inst in bundle:
         if inst == "nprs":
             out.append(
                 Screen(
@@ -120,5 +159,5 @@ def answers(bundle: list[str], progress: dict) -> dict[str, dict]:
     return out
 
 
-def complete(bundle: list[str], progress: dict, pack=None) -> bool:
-    return all(s.optional or f"{s.instrument}:{s.key}" in progress for s in screens(bundle, pack))
+def complete(bundle: list[str], progress: dict, pack=None, translation=None) -> bool:
+    return all(s.optional or f"{s.instrument}:{s.key}" in progress for s in screens(bundle, pack, translation))

@@ -19,8 +19,8 @@ from django.utils import timezone
 from dryneedle.accounts.middleware import clinic_today, clinic_zone
 from dryneedle.accounts.models import Clinic
 from dryneedle.lib import languages, mail
-from dryneedle.outcomes import instruments, schedule, timepoints
-from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response, TextPack
+from dryneedle.outcomes import instruments, packs, schedule, timepoints
+from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response
 from dryneedle.patients import texts
 from dryneedle.patients.models import Episode, RecordStatus
 from dryneedle.portal.models import PatientLink
@@ -69,7 +69,7 @@ def _expires(episode, closes: date) -> datetime:
 
 def _link(episode, point: schedule.Point, user) -> tuple[PatientLink, str]:
     # What the patient can read; an instrument without its licensed wording is left to the clinic (on paper).
-    pack = getattr(TextPack.objects.filter(clinic=episode.clinic_id).first(), "pack", None)
+    pack = packs.english(episode.clinic_id)
     asked = [i for i in point.instruments if instruments.patient_wording(i, pack)]
     link, token = PatientLink.issue(episode, PatientLink.Purpose.OUTCOMES, user, bundle=asked)
     # The link works to the end of the window's last day on the clinic's calendar: an answer later than

@@ -114,15 +114,24 @@ class Threshold(models.Model):
 
 
 class TextPack(models.Model):
-    """A clinic's licensed item wording (ODI) or published wording (RMDQ), loaded from JSON (docs/cli.md)."""
+    """A clinic's licensed or published wording of the questionnaires, per language, loaded from JSON (docs/cli.md).
 
-    clinic = models.OneToOneField("accounts.Clinic", models.PROTECT, related_name="text_pack")
-    pack = models.JSONField()  # {"odi": {section: [6 statements]}, "rmdq": [24 statements]}
+    English (``en-gb``): the ODI's licensed statements and the RMDQ's published ones; the rest is ours. Another
+    language: the whole wording of each instrument it holds, screen by screen, from a licensed validated
+    translation; an instrument it does not hold is asked in English, and the patient is told (issue 19:
+    validated instruments are never machine-translated)."""
+
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="text_packs")
+    language = models.CharField(max_length=10, default="en-gb")  # settings.LANGUAGES
+    pack = models.JSONField()  # en-gb: {"odi": {section: [6]}, "rmdq": [24]}; others: {"screens": {...}}
     source = models.CharField(max_length=300)
     loaded = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "language"], name="one_text_pack_per_language")]
+
     def __str__(self) -> str:
-        return f"Text pack ({self.source})"
+        return f"Text pack, {self.language} ({self.source})"
 
 
 class ObjectiveMeasure(ClinicalRecord):

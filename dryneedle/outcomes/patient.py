@@ -3,12 +3,13 @@
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.outcomes import bundle, followups, scoring, services
-from dryneedle.outcomes.models import OptOut, TextPack
+from dryneedle.outcomes import bundle, followups, packs, scoring, services
+from dryneedle.outcomes.models import OptOut
 from dryneedle.portal.models import PatientLink
 
 
@@ -20,13 +21,13 @@ def _psfs_from_post(post) -> tuple[list[dict], str]:
         if not name and not rating:
             continue
         if not name:
-            error = f"Activity {i}: say what the activity is."
+            error = _("Activity %(n)s: say what the activity is.") % {"n": i}
         elif not rating.isdigit() or not 0 <= int(rating) <= 10:
-            error = f"{name}: choose a rating from 0 to 10."
+            error = _("%(name)s: choose a rating from 0 to 10.") % {"name": name}
         else:
             acts.append({"name": name, "score": int(rating)})
     if not acts and not error:
-        error = "Name at least one activity and rate it."
+        error = _("Name at least one activity and rate it.")
     return acts, error
 
 
@@ -39,7 +40,7 @@ def stop(request: ClinicRequest, link: PatientLink) -> HttpResponse:
         followups.opt_out(link.episode, OptOut.Source.PATIENT, note="Asked from the questionnaire link")
         record(request, "questionnaires.opt_out", link.episode, patient=link.patient, category="outcomes",
                detail="patient")  # fmt: skip
-    message = (
+    message = _(
         "You will receive no more of these questions about this course of care. Your clinic can see that you "
         "chose this; tell them if you change your mind."
     )
@@ -49,8 +50,12 @@ def stop(request: ClinicRequest, link: PatientLink) -> HttpResponse:
 def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     if request.GET.get("stop") or request.POST.get("stop"):
         return stop(request, link)
-    pack = getattr(TextPack.objects.filter(clinic=link.clinic).first(), "pack", None)
-    all_screens = bundle.screens(link.bundle, pack)
+    pack = packs.english(link.clinic_id)
+    # In the patient's language only what a licensed translation words (outcomes/packs.py); the rest in English.
+    language = packs.reader_language(link.patient)
+    words = packs.translation(link.clinic_id, language)
+    all_screens = bundle.screens(link.bundle, pack, words)
+    in_english = packs.in_english(link.bundle, link.clinic_id, language)
     n = len(all_screens)
     try:
         i = int(request.GET.get("step", ""))
@@ -58,10 +63,11 @@ def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
         # Resume where the patient stopped: the first screen without an answer.
         i = next((k for k, s in enumerate(all_screens) if f"{s.instrument}:{s.key}" not in link.progress), n)
     i = max(0, min(i, n))
-    ctx = {"link": link, "clinic": link.clinic, "token": token, "i": i, "n": n, "percent": round(100 * i / max(n, 1))}
+    ctx = {"link": link, "clinic": link.clinic, "token": token, "i": i, "n": n, "percent": round(100 * i / max(n, 1)),
+           "in_english": in_english, "language_name": packs.name(language) if language else ""}  # fmt: skip
     if i == n:  # review and send
         if request.method == "POST":
-            return _send(request, link, pack)
+            return _send(request, link, pack, words)
         missing = [
             k for k, s in enumerate(all_screens) if not s.optional and f"{s.instrument}:{s.key}" not in link.progress
         ]
@@ -77,7 +83,7 @@ def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
         else:
             value = request.POST.get("answer", "")
             allowed = {v for v, _ in screen.options} | ({"skip"} if screen.optional else set())
-            error = "" if value in allowed else "Choose one answer to go on."
+            error = "" if value in allowed else _("Choose one answer to go on.")
         if error:
             record(request, "link.step", link, patient=link.patient, outcome="invalid", category="outcomes")
             ctx.update({"error": error, "value": value if screen.instrument == "psfs" else ""})
@@ -126,8 +132,8 @@ def _psfs_rows(acts) -> list[tuple[int, str, str]]:
     ]
 
 
-def _send(request: ClinicRequest, link: PatientLink, pack) -> HttpResponse:
-    if not bundle.complete(link.bundle, link.progress, pack):
+def _send(request: ClinicRequest, link: PatientLink, pack, words=None) -> HttpResponse:
+    if not bundle.complete(link.bundle, link.progress, pack, words):
         return redirect(request.path)
     with transaction.atomic():
         locked = PatientLink.objects.select_for_update().get(pk=link.pk)
@@ -147,7 +153,7 @@ def _send(request: ClinicRequest, link: PatientLink, pack) -> HttpResponse:
     return render(
         request,
         "portal/message.html",
-        {"message": "Thank you. Your answers were sent to your clinic.", "clinic": link.clinic, "done": True},
+        {"message": _("Thank you. Your answers were sent to your clinic."), "clinic": link.clinic, "done": True},
     )
 
 
@@ -155,4 +161,7 @@ def open_questionnaires(request: ClinicRequest, link: PatientLink, token: str) -
     """The page an outcomes link opens (portal.views.PAGES): the first visit is audited, then each step."""
     if request.method == "GET" and "step" not in request.GET:
         record(request, "link.open", link, patient=link.patient, category="outcomes")
-    return step(request, link, token)
+    # The page in the patient's language (their record's), as their emails are; the questions themselves only
+    # from a licensed translation (step).
+    with translation.override(packs.reader_language(link.patient) or packs.ENGLISH):
+        return step(request, link, token)

@@ -18,7 +18,7 @@ from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib.forms import error_text
 from dryneedle.lib.http import query_choice
-from dryneedle.outcomes import charts, followups, instruments, schedule, scoring, services
+from dryneedle.outcomes import charts, followups, instruments, packs, schedule, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
 from dryneedle.outcomes.forms import ObjectiveForm, SettingsForm, ThresholdForm
 from dryneedle.outcomes.models import (
@@ -29,7 +29,6 @@ from dryneedle.outcomes.models import (
     OptOut,
     OutcomeSettings,
     Response,
-    TextPack,
     Threshold,
 )
 from dryneedle.patients import care_team, in_error
@@ -63,7 +62,7 @@ def _chart_inputs(episode: Episode):
 
 
 def _context(episode: Episode, instrument: str, posted=None) -> dict:
-    pack = getattr(TextPack.objects.filter(clinic=episode.clinic).first(), "pack", None)
+    pack = packs.english(episode.clinic_id)
     all_series, visits, mic, span = _chart_inputs(episode)
     measures = [
         {

@@ -1,0 +1,77 @@
+"""Questionnaires in the patient's language only from a licensed translation (issue 19: "validated instruments are
+never machine-translated: ODI, RMDQ, STarT Back and PSFS appear in a language only from a text pack for that
+language; where none is loaded, the patient is told the questionnaire is available in English, and the clinician
+sees that a translation is missing"). The wording below is a stand-in, marked as such: no licensed text ships."""
+
+import html
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from conftest import client_for
+from dryneedle.outcomes import bundle, packs
+from dryneedle.portal.models import PatientLink
+
+pytestmark = pytest.mark.django_db
+
+
+def nprs_in_spanish() -> dict:
+    options = {str(i): str(i) for i in range(11)}
+    return {"nprs:score": {"title": "[es licensed stand-in] Dolor", "question": "[es licensed stand-in] ¿Cuánto?",
+                           "options": options}}  # fmt: skip
+
+
+def load(tmp_path, clinic, pack, language="es"):
+    f = tmp_path / "pack.json"
+    f.write_text(json.dumps(pack))
+    call_command("load_text_pack", str(clinic.code), str(f), "--source", "Licence ES-2027-1", "--language", language)
+
+
+def open_link(episode, instruments=("nprs", "psfs")) -> str:
+    _link, token = PatientLink.issue(episode, PatientLink.Purpose.OUTCOMES, None, bundle=list(instruments))
+    return f"/p/{token}/"
+
+
+def test_a_translation_must_word_whole_instruments(tmp_path, clinic_a):
+    partial = {"screens": {"odi:lifting": {"title": "t", "question": "q", "options": {"0": "a"}}}}
+    with pytest.raises(CommandError, match="odi:pain_intensity: a title and a question"):
+        load(tmp_path, clinic_a, partial)
+    with pytest.raises(CommandError, match="odi:lifting: a label for the answers 1, 2, 3, 4, 5"):
+        load(tmp_path, clinic_a, partial)
+    with pytest.raises(CommandError, match="unknown instrument 'sf36'"):
+        load(tmp_path, clinic_a, {"screens": {"sf36:1": {}}})
+    with pytest.raises(CommandError, match="invalid choice: 'de'"):
+        load(tmp_path, clinic_a, {"screens": nprs_in_spanish()}, language="de")
+    load(tmp_path, clinic_a, {"screens": nprs_in_spanish()})
+    assert bundle.translated(["nprs", "psfs", "odi"], packs.translation(clinic_a.pk, "es")) == {"nprs"}
+
+
+def test_a_spanish_reader_answers_the_translated_instrument_in_spanish_and_the_rest_in_english(
+    tmp_path, clinic_a, episode, alice
+):
+    episode.patient.preferred_language = "Spanish"
+    episode.patient.save()
+    c = Client()
+    url = open_link(episode)
+    # No Spanish pack: the questions in English, the page around them in Spanish, and the patient is told.
+    first = html.unescape(c.get(url).content.decode())
+    assert "How bad is your pain right now?" in first and "Siguiente" in first
+    assert "no ha cargado una en español" in first and 'lang="en"' in first
+    # The clinician sees the translation is missing.
+    chart = html.unescape(client_for(alice).get(f"/outcomes/episodes/{episode.code}/").content.decode())
+    assert "Translation missing" in chart and "reads Spanish, and no licensed Spanish text of NPRS, " in chart
+    load(tmp_path, clinic_a, {"screens": nprs_in_spanish()})
+    url = open_link(episode)
+    page = html.unescape(c.get(url).content.decode())
+    assert "[es licensed stand-in] ¿Cuánto?" in page and "no ha cargado" not in page
+    c.post(url, {"answer": "4"})
+    psfs = html.unescape(c.get(f"{url}?step=1").content.decode())
+    assert "Name up to 5 important activities" in psfs and "no ha cargado una en español" in psfs
+
+
+def test_an_english_reader_never_sees_the_translation(tmp_path, clinic_a, episode):
+    load(tmp_path, clinic_a, {"screens": nprs_in_spanish()})
+    page = html.unescape(Client().get(open_link(episode)).content.decode())
+    assert "How bad is your pain right now?" in page and "stand-in" not in page and "Next" in page
