@@ -6,16 +6,19 @@ slows down as the clinic grows: at a 50,000-patient group `/plans/` made
 rolled back after it is measured.
 """
 
+import time
 from datetime import date
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from conftest import client_for
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.demo.seed import seed
 from dryneedle.patients.models import Patient
+from dryneedle.web.middleware import PATIENT_LAST, PATIENT_SESSION, PATIENT_SINCE
 
 TODAY = date(2026, 11, 26)
 
@@ -50,7 +53,13 @@ PAGES = [
     (Role.PRACTITIONER, "/api/v1/plans"),
     (Role.PRACTITIONER, "/api/v1/adverse-events"),
     (Role.PRACTITIONER, "/api/v1/effectiveness?by=condition"),
+    (Role.RECEPTION, "/messages/"),
+    (Role.PRACTITIONER, "/messages/"),
+    (Role.CLINIC_ADMIN, "/appointments/online/"),
 ]
+# The patient's own pages (issue 19), opened by a patient of the clinic signed in with their code, and the clinic's
+# public first-visit booking page: their cost must not grow with the clinic either.
+PATIENT_PAGES = ["/my/", "/my/care/", "/my/messages/", "/my/consent/", "/my/book/", "/my/new/{clinic}/"]
 
 
 def _counts(patients: int) -> dict:
@@ -71,6 +80,19 @@ def _counts(patients: int) -> dict:
                 r = clients[role].get(address)
             assert r.status_code == 200, (role, url, r.status_code)
             out[(role, url)] = len(queries)
+        someone = Patient.objects.filter(episodes__status="open").exclude(email="").order_by("id").first()
+        mine = Client()  # signed in as dryneedle/mine/signin.py does once the code is right
+        session = mine.session
+        session[PATIENT_SESSION] = someone.email.lower()
+        session[PATIENT_SINCE] = session[PATIENT_LAST] = time.time()
+        session.save()
+        for url in PATIENT_PAGES:
+            address = url.format(clinic=someone.clinic.code)
+            mine.get(address)
+            with CaptureQueriesContext(connection) as queries:
+                r = mine.get(address)
+            assert r.status_code == 200, ("patient", url, r.status_code)
+            out[("patient", url)] = len(queries)
         transaction.set_rollback(True)
     return out
 
@@ -80,7 +102,7 @@ def test_list_pages_do_not_grow_with_the_clinic():
     small, large = _counts(12), _counts(36)
     grew = {
         f"{role} {url}": (small[role, url], large[role, url])
-        for role, url in PAGES
+        for role, url in [*PAGES, *(("patient", u) for u in PATIENT_PAGES)]
         if large[role, url] > small[role, url]
     }
     assert grew == {}, "queries at 12 and at 36 patients"
