@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from dryneedle.adverse_events import rules as ae_rules
 from dryneedle.adverse_events import services as adverse_events
@@ -241,6 +242,11 @@ def _describe(event_type: str, answers: dict) -> str:
     return " ".join(parts)[:2000]
 
 
+def _rate(x: float) -> str:
+    """consent/text.percent in the active language: its words and its way of writing numbers (7,6 in Spanish)."""
+    return consent_text.percent(x, gettext, formats.localize, lambda n: formats.number_format(n, force_grouping=True))
+
+
 def consent_numbers(clinic) -> dict:
     """The consent form's risks (consent/text.py) with the published frequencies and this clinic's own: its
     confirmed events per signed visit with needles, with a Wilson 95% interval, once it has enough visits
@@ -254,19 +260,22 @@ def consent_numbers(clinic) -> dict:
     enough = visits >= rules.OWN_RATE_MIN_VISITS
     risks = []
     for code, name, plain in consent_text.RISKS:
+        # In the active language: the patient's, where the form is shown to them (consent/services.render_form).
         published = [
-            {"text": f"{consent_text.percent(p.percent)} treatments", "source": p.source}
+            {"text": gettext("%(rate)s treatments") % {"rate": _rate(p.percent)}, "source": p.source}
             for p in ae_rules.PUBLISHED.get(code, ())
         ]
         if code == "fatigue":  # what patients report, beside what clinicians recorded (aftercare/rules.NORMAL)
-            published.append({"text": "24.4 in 100 people after acupuncture, as they reported it",
+            published.append({"text": gettext("24.4 in 100 people after acupuncture, as they reported it"),
                               "source": "MacPherson & Thomas 2005"})  # fmt: skip
         own = None
         if enough:
             k = min(counts.get(code, 0), visits)
             r = stats.wilson(k, visits)
             low, high = 100 * (r.low or 0), 100 * (r.high or 0)
-            own = {"k": k, "n": visits, "text": f"95% interval {low:.1f}–{high:.1f} in 100"}
-        risks.append({"code": code, "name": name, "plain": plain, "published": published,
-                      "no_rate": consent_text.NO_RATE.get(code, "No published rate found."), "own": own})  # fmt: skip
+            own = {"k": k, "n": visits, "text": gettext("95%% interval %(low)s–%(high)s in 100")
+                   % {"low": formats.number_format(low, 1), "high": formats.number_format(high, 1)}}  # fmt: skip
+        risks.append({"code": code, "name": gettext(name), "plain": gettext(plain), "published": published,
+                      "no_rate": gettext(consent_text.NO_RATE.get(code, "No published rate found.")),
+                      "own": own})  # fmt: skip
     return {"risks": risks, "visits": visits, "min_visits": rules.OWN_RATE_MIN_VISITS}

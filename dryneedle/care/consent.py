@@ -5,12 +5,14 @@ Here, at the top, because the form shows the clinic's own adverse-event numbers 
 and the signed document sits below them (dryneedle/consent).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -20,6 +22,7 @@ from dryneedle.audit.log import record
 from dryneedle.consent import services as consent
 from dryneedle.consent.forms import SignForm, WithdrawForm
 from dryneedle.consent.models import SignedConsent
+from dryneedle.lib import languages
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients.models import Patient, RecordStatus
 
@@ -27,8 +30,10 @@ from dryneedle.patients.models import Patient, RecordStatus
 @allowed
 def patient_consent(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient.objects.select_related("merged_into"), code=code)
-    numbers = aftercare.consent_numbers(patient.clinic)
-    form_text = consent.render_form(patient.clinic, patient, numbers)
+    # The patient reads and signs here: the form in their language (their record's), the page around it in English.
+    language = languages.of_record(patient.preferred_language) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        form_text = consent.render_form(patient.clinic, patient, aftercare.consent_numbers(patient.clinic))
     form = SignForm(request.POST or None, initial={"shown": consent.digest(form_text)})
     can_sign = patient.status == RecordStatus.ACTIVE and patient.merged_into_id is None
     if request.method == "POST":
@@ -37,14 +42,14 @@ def patient_consent(request: ClinicRequest, code) -> HttpResponse:
         elif form.is_valid():
             d = form.cleaned_data
             try:
-                with transaction.atomic():
+                with transaction.atomic(), translation.override(language):
                     doc = consent.sign(patient.clinic, patient, form_text=form_text, shown=d["shown"],
                                        typed_name=d["typed_name"], signature=d["signature"],
                                        typed_only=d["typed_only"], via=SignedConsent.Via.CLINIC,
                                        witness=request.user)  # fmt: skip
                     record(request, "consent.signed", doc, patient=patient, detail=f"on the clinic's device; "
                            f"version {doc.form_version}; sha256 {doc.sha256}")  # fmt: skip
-                    consent.send_copy(doc)
+                    consent.send_copy(doc, language)
             except ValidationError as e:
                 add_errors(form, e)
             else:
@@ -58,6 +63,7 @@ def patient_consent(request: ClinicRequest, code) -> HttpResponse:
         "patient": patient, "docs": consent.of(patient).select_related("witness", "withdrawn_by"),
         "in_force": consent.current(patient),
         "form": form, "form_text": form_text, "can_sign": can_sign, "withdraw_form": WithdrawForm(),
+        "patient_language": language,
     }, status=400 if form.errors else 200)  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.consent import text
 from dryneedle.consent.models import SignedConsent
@@ -24,13 +25,15 @@ SIGNATURE_MAX = 40_000
 
 
 def render_form(clinic, patient, numbers: dict) -> str:
-    """The form's text as the patient reads it (HTML from our template), to show and, once signed, to freeze."""
+    """The form's text as the patient reads it (HTML from our template), to show and, once signed, to freeze: in
+    the active language, which the caller sets to the patient's (``numbers`` worked out in it too)."""
     return render_to_string("consent/_form.html", {"clinic": clinic, "patient": patient, "version": text.VERSION,
                                                    "risks": numbers["risks"], "own_visits": numbers["visits"],
-                                                   "min_visits": numbers["min_visits"], "benefit": text.BENEFIT,
+                                                   "min_visits": numbers["min_visits"],
+                                                   "benefit": gettext(text.BENEFIT),
                                                    "benefit_source": text.BENEFIT_SOURCE,
-                                                   "alternatives": text.ALTERNATIVES,
-                                                   "right_to_stop": text.RIGHT_TO_STOP})  # fmt: skip
+                                                   "alternatives": [gettext(a) for a in text.ALTERNATIVES],
+                                                   "right_to_stop": gettext(text.RIGHT_TO_STOP)})  # fmt: skip
 
 
 def digest(form_text: str) -> str:

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from dryneedle.appointments import intake as booking_intake
+from dryneedle.appointments import services as appointments
 from dryneedle.appointments.models import Appointment, OnlineBooking
 from dryneedle.demo import common
 from dryneedle.messaging.models import Message
 from dryneedle.patients import texts
 from dryneedle.patients.models import Episode, Patient, TextConsent
+from dryneedle.portal import intake as intake_answers
 
 THREADS = (
     (("Could I move Thursday's appointment to the afternoon? I have a work meeting I can't shift.", True),
@@ -87,10 +90,6 @@ ANSWERS = {
 def newcomers(rng: random.Random, clinic, people) -> int:
     """Two people the clinic does not know yet booked a first consultation online this week (requested: the desk
     confirms); the first answered the questions before the visit, the second not yet."""
-    from dryneedle.appointments import intake as booking_intake
-    from dryneedle.appointments import services as appointments
-    from dryneedle.portal import intake as intake_answers
-
     who = [u for u in people if appointments.free_slots(clinic, u, timezone.now() + timedelta(days=1), 45, n=1)]
     if not who:
         return 0

@@ -246,13 +246,15 @@ def seed(
             bar.advance(n)
         directory.reviews(rng, [c for c, _ in clinic_objs])
         records.emergency(rng, [c for c, _ in clinic_objs], practitioners_by_clinic, today)
+        newcomers = 0
         for clinic, _spec in clinic_objs:  # last: what it books depends on the hour the seed runs
             care.week_ahead(rng, clinic, practitioners_by_clinic[clinic.pk], books[clinic.pk], today, now)
             care.waitlist(rng, clinic, practitioners_by_clinic[clinic.pk], today)
             consents.consents(rng, clinic)
             portal.portal(rng, clinic, today)
-            portal.newcomers(rng, clinic, practitioners_by_clinic[clinic.pk])  # beyond the count asked
+            newcomers += portal.newcomers(rng, clinic, practitioners_by_clinic[clinic.pk])  # beyond the count asked
         out["patients"], out["episodes"], out["visits"] = made, n_episodes, n_visits
+        out["newcomers"] = newcomers
         for clinic, _spec in clinic_objs:
             record(
                 None,

@@ -25,4 +25,7 @@ NAMES = (
     gettext_noop("Attended"),
     gettext_noop("Cancelled"),
     gettext_noop("Did not attend"),
+    # consent.SignedConsent.Via
+    gettext_noop("In their own account"),
+    gettext_noop("On the clinic's device"),
 )

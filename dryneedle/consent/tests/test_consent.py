@@ -208,3 +208,25 @@ def test_frequencies_read_as_a_patient_reads_them():
 
     assert (percent(7.55), percent(16.0), percent(0.26)) == ("7.6 in 100", "16 in 100", "0.3 in 100")
     assert (percent(5 / 31822 * 100), percent(0.0), percent(None)) == ("about 1 in 6,364", "none recorded", "")
+
+
+def test_the_form_in_the_patients_language_signed_and_kept_in_it(patient, bob):
+    """A reader of Spanish reads and signs the form in Spanish, in their account or on the clinic's device (the
+    staff page around it stays English); the frozen text and the PDF are in the language it was signed in."""
+    patient.preferred_language = "Spanish"
+    patient.save()
+    desk = client_for(bob)
+    page = html.unescape(desk.get(f"/patients/{patient.code}/consent/").content.decode())
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Consentimiento a la punción seca" in page and "7,6 de cada 100 tratamientos (Brady 2014)" in text
+    assert "Firmar el consentimiento" in page
+    assert "No signed form yet." in page  # the staff page itself
+    desk.post(f"/patients/{patient.code}/consent/", {"read": "on", "typed_name": "Grace Hopper",
+                                                     "signature": SIGNATURE, "shown": shown(page)})  # fmt: skip
+    doc = SignedConsent.objects.get()
+    assert "Su derecho a parar" in doc.text and "Your right to stop" not in doc.text
+    assert "Firmar el consentimiento" not in doc.text  # the form, not the page's buttons
+    c = Client()
+    sign_in(c)
+    mine = html.unescape(c.get("/my/consent/").content.decode())
+    assert "Su derecho a parar" in mine

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         per = out["visits"] / out["patients"] if out["patients"] else 0
         self.stdout.write(
             f"Seeded {len(out['clinics'])} clinics, {out['patients']} patients, {out['episodes']} episodes, "
-            f"{out['visits']} signed visits ({per:.1f} per patient)."
+            f"{out['visits']} signed visits ({per:.1f} per patient), and {out['newcomers']} new patients who booked "
+            "a first visit online this week."
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for role, username in out["logins"]:
