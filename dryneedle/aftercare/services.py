@@ -37,11 +37,12 @@ def handout(visit) -> dict:
         "patient": visit.patient,
         "needles": needles,
         "sites": sites,
-        "normal": [(what, how, src) for what, how, src in rules.NORMAL],
+        # In the active language: the patient's where a patient reads it (their page, their link), English for staff.
+        "normal": [(gettext(what), gettext(how), src) for what, how, src in rules.NORMAL],
         "own": own_rates(visit.clinic),
-        "aftercare": rules.AFTERCARE,
+        "aftercare": [gettext(a) for a in rules.AFTERCARE],
         "exercises": _exercises(visit.episode),
-        "warnings": rules.warnings(regions, zones),
+        "warnings": [gettext(w) for w in rules.warnings(regions, zones)],
         "thoracic": bool(regions & rules.THORACIC_REGIONS) or "lung" in zones,
         "site_codes": sorted({bodymap.muscle_site(n.muscle, n.side) for n in needles} - {None}),
     }

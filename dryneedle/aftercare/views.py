@@ -1,17 +1,20 @@
 """The handout (clinician's print, PDF, the patient's page) and the patient's check-in."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.aftercare import rules, services
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
+from dryneedle.lib import languages
 from dryneedle.patients import care_team
 from dryneedle.portal.models import PatientLink
 from dryneedle.visits.models import Visit
@@ -55,6 +58,17 @@ def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
     return response
 
 
+def in_their_language(page):
+    """A link's page in its patient's language (their record's; English otherwise), as their emails are."""
+
+    def wrapped(request, link, *args):
+        with translation.override(languages.of_record(link.patient.preferred_language) or settings.LANGUAGE_CODE):
+            return page(request, link, *args)
+
+    return wrapped
+
+
+@in_their_language
 def patient_handout(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """The handout from the patient's link: the visit it names, of the link's own patient only."""
     visit = (
@@ -64,23 +78,24 @@ def patient_handout(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     )
     if visit is None:
         return render(
-            request, "portal/message.html", {"message": "This link is not valid.", "clinic": link.clinic}, status=404
+            request, "portal/message.html", {"message": _("This link is not valid."), "clinic": link.clinic}, status=404
         )
     record(request, "link.open", link, patient=link.patient, category="procedure", detail="handout")
     return render(request, "aftercare/patient_handout.html", {**services.handout(visit), "link": link})
 
 
+@in_their_language
 def patient_checkin(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """How are you? A short form; red answers show emergency instructions at once."""
     checkin = CheckIn.objects.filter(link=link).select_related("visit").first()
     if checkin is None:
         return render(
-            request, "portal/message.html", {"message": "This link is not valid.", "clinic": link.clinic}, status=404
+            request, "portal/message.html", {"message": _("This link is not valid."), "clinic": link.clinic}, status=404
         )
     ctx = {
         "link": link,
         "clinic": link.clinic,
-        "questions": rules.QUESTIONS,
+        "questions": [(key, _(question), kind) for key, question, kind in rules.QUESTIONS],
         "visit": checkin.visit,
         "scale": range(11),
     }
@@ -124,11 +139,11 @@ def _read(post) -> tuple[dict, list[str]]:
         v = post.get(key, "")
         if kind == "scale":
             if not (v.isdigit() and 0 <= int(v) <= 10):
-                errors.append("Choose how sore it is, from 0 to 10.")
+                errors.append(_("Choose how sore it is, from 0 to 10."))
             else:
                 answers[key] = int(v)
         elif v not in ("yes", "no"):
-            errors.append(f"Answer yes or no: {question}")
+            errors.append(_("Answer yes or no: %(question)s") % {"question": _(question)})
         else:
             answers[key] = v
     answers["other"] = post.get("other", "").replace("\x00", "").strip()[:1000]

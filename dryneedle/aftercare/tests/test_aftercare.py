@@ -1,5 +1,7 @@
 """Handouts follow the visit; check-ins are sent once, on time, and their answers become draft adverse events."""
 
+import html
+import re
 import subprocess  # nosec B404 - pdftotext reads the handout
 import threading
 from datetime import date, timedelta
@@ -366,3 +368,33 @@ def test_a_check_in_goes_by_text_to_a_patient_who_agreed(alice, ready, lot_a, se
     assert text["to"] == ready.patient.phone and text["text"].startswith("A few quick questions are waiting for you: ")
     assert c.url in text["text"] and "/my/texts/stop/" in text["text"]
     assert not sms.CLINICAL.search(sms.URL.sub("", text["text"]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_handout_and_the_check_in_in_the_patients_language(alice, ready, lot_a, settings):
+    """A reader of Spanish gets the handout and the check-in in Spanish, the emergency instructions included; the
+    clinician's copy of the handout stays English."""
+    from django.test import Client
+
+    settings.SITE_URL = "https://records.example"
+    ready.patient.preferred_language = "Spanish"
+    ready.patient.save()
+    with time_machine.travel(timezone.now(), tick=False) as t:
+        _signed(ready, alice, lot_a)
+        link = services.on_sign(ready, "https://records.example")
+        handout_url = re.search(r"https://records\.example(/p/\S+/)", mail.outbox[-1].body)[1]
+        c = Client()
+        page = html.unescape(c.get(handout_url).content.decode())
+        assert link is not None and "Después de su punción seca" in page and "Pida ayuda si" in page
+        assert "vaya a urgencias de inmediato" in page and "Beba agua como siempre" in page
+        staff = html.unescape(client_for(alice).get(f"/aftercare/visits/{ready.code}/handout/").content.decode())
+        assert "After your dry needling" in staff and "Después" not in staff
+        t.shift(timedelta(hours=24, minutes=1))
+        (checkin,) = services.send_due()
+        url = checkin.url.removeprefix("https://records.example")
+        form = html.unescape(c.get(url).content.decode())
+        assert "¿Cómo se encuentra desde el tratamiento?" in form and "¿Tiene fiebre?" in form
+        answers = {k: "no" for k, _q, kind in rules.QUESTIONS if kind == "yesno"} | {"soreness": "2",
+                                                                                      "breathing": "yes"}  # fmt: skip
+        done = html.unescape(c.post(url, answers).content.decode())
+        assert "Pida ayuda ahora" in done and "llame ahora a su número de emergencias" in done
