@@ -99,3 +99,16 @@ def test_the_questions_before_a_visit_in_spanish(patient, clinic_a):
         page = html.unescape(c.get(f"/my/before-your-visit/{asked.code}/").content.decode())
         assert "Antes de su visita" in page and "martes 8 de enero, 10:00" in page
         assert "Señales de alarma: conteste primero a estas" in page and "vaya a urgencias de inmediato" in page
+
+
+def test_the_record_pdf_in_the_patients_language(patient, alice):
+    patient.preferred_language = "Spanish"
+    patient.save()
+    make_appointment(patient, alice, datetime.combine(date(2030, 1, 8), time(10), CLINIC_A_ZONE))
+    c = Client()
+    c.post("/my/sign-in/", {"email": "grace@mail.example"})
+    c.post("/my/sign-in/code/", {"code": re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]})
+    r = c.get("/my/record.pdf")
+    text = subprocess.run(["/usr/bin/pdftotext", "-", "-"], input=r.content, capture_output=True,
+                          check=True).stdout.decode()  # fmt: skip
+    assert "Su historia en Clinic A" in text and "Punción seca" in text and "8 Ene 2030, 10:00" in text
