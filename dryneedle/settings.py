@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dryneedle.directory",
     "dryneedle.analytics",
     "dryneedle.audit",
+    "dryneedle.fhir",
     "dryneedle.care",
     "dryneedle.mine",
     "dryneedle.demo",

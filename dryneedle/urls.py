@@ -22,6 +22,7 @@ urlpatterns = [
     path("appointments/", include("dryneedle.appointments.urls")),
     path("p/", include("dryneedle.portal.urls")),
     path("my/", include("dryneedle.mine.urls")),
+    path("fhir/", include("dryneedle.fhir.urls")),
     path("analytics/", include("dryneedle.analytics.urls")),
     path("api/v1/", api.urls),
 ]

@@ -115,6 +115,8 @@ PAGE_OBJECT = {
     "mine:exercises": "episode",
     "mine:consent_withdraw": "consent",
     "mine:intake": "intake",
+    "fhir:patient": "patient",
+    "fhir:everything": "patient",
     "mine:new": "clinic",
     "mine:new_confirm": "clinic",
     "patients:consent": "patient",

@@ -53,6 +53,7 @@ NO_PHI = {
     "api:list_exercises",
     "api:list_availability",  # working hours: no patient data
     "api:search_directory",  # the public directory: no patient data
+    "fhir:metadata",  # the FHIR server's CapabilityStatement: no patient data
 }
 # Objects in URLs that are not a patient's (a practitioner's credential).
 NO_PATIENT = {"credential", "consultation", "availability", "availability_exception"}

@@ -179,6 +179,12 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:move": {"GET": PATIENT, "POST": PATIENT},
     "mine:book": {"GET": PATIENT, "POST": PATIENT},
     "mine:intake": {"GET": PATIENT, "POST": PATIENT},
+    "mine:record_fhir": {"GET": PATIENT},
+    # FHIR (dryneedle/fhir): the CapabilityStatement is public, as FHIR servers publish it; a patient's data is read
+    # by a clinic admin or their care team (the view checks the care team, as the chart does).
+    "fhir:metadata": {"GET": PUBLIC},
+    "fhir:patient": {"GET": frozenset({ADMIN, PRACT})},
+    "fhir:everything": {"GET": frozenset({ADMIN, PRACT})},
     # A first visit booked by someone the clinic does not know yet (mine/newcomer.py): public, and nothing is
     # kept until the code emailed to the address they give comes back.
     "mine:new": {"GET": PUBLIC, "POST": PUBLIC},

@@ -174,14 +174,14 @@ def new_confirm(request, clinic) -> HttpResponse:
             signin.sign_in(request, pending["email"])
             request.session.pop(PENDING, None)
             record(request, "patient.signin", patient, actor=ACTOR, category="demographics", detail="first booking")
-            said = {"when": when(appt.start, "day_time"), "who": appt.practitioner.display_name(),
+            shown = {"when": when(appt.start, "day_time"), "who": appt.practitioner.display_name(),
                     "clinic": clinic.name}  # fmt: skip
             if appt.status == Appointment.Status.REQUESTED:
                 messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for "
-                                            "you; %(clinic)s confirms it by email.") % said)  # fmt: skip
+                                            "you; %(clinic)s confirms it by email.") % shown)  # fmt: skip
             else:
                 messages.success(request, _("Booked: %(when)s with %(who)s at %(clinic)s. A confirmation is on its "
-                                            "way by email.") % said)  # fmt: skip
+                                            "way by email.") % shown)  # fmt: skip
             return redirect("mine:intake", intake.code) if intake is not None else redirect("mine:home")
     return render(request, "mine/new_code.html", {"clinic": clinic, "form": form, "email": pending["email"]},
                   status=400 if form.errors else 200)  # fmt: skip

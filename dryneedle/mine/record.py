@@ -1,5 +1,7 @@
-"""The patient's own copy of their record at one clinic, as a PDF (issue 19; ONC 170.315(e)(1) "view, download,
-transmit")."""
+"""The patient's own copy of their record at one clinic, as a PDF and as FHIR JSON (issue 19; ONC 170.315(e)(1)
+"view, download, transmit")."""
+
+import json
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -9,6 +11,7 @@ from dryneedle.accounts.access import allowed
 from dryneedle.appointments.models import Appointment
 from dryneedle.audit.log import record
 from dryneedle.consent import services as consent
+from dryneedle.fhir import everything
 from dryneedle.messaging import services as messaging
 from dryneedle.mine.theirs import ACTOR, record_for
 from dryneedle.outcomes.models import Response
@@ -59,4 +62,17 @@ def record_pdf(request) -> HttpResponse:
     record(request, "patient.record_download", patient, actor=ACTOR, category="demographics", detail="pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="my-record-{timezone.localdate():%Y-%m-%d}.pdf"'
+    return response
+
+
+@allowed
+def record_fhir(request) -> HttpResponse:
+    """Their record at one clinic, machine-readable: the FHIR ``$everything`` Bundle (dryneedle/fhir), clinicians'
+    notes left out as in the PDF; made on request, audited."""
+    patient = record_for(request, request.GET, "patient.record_download", "demographics")
+    data = everything.bundle(patient, for_patient=True)
+    record(request, "patient.record_download", patient, actor=ACTOR, category="demographics",
+           detail=f"fhir; {data['total']} resources")  # fmt: skip
+    response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="my-record-{timezone.localdate():%Y-%m-%d}.json"'
     return response

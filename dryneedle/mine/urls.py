@@ -21,6 +21,7 @@ urlpatterns = [
     path("care/", views.care, name="care"),
     path("messages/", views.messages_page, name="messages"),
     path("record.pdf", record.record_pdf, name="record"),
+    path("record.json", record.record_fhir, name="record_fhir"),
     path("texts/", texts.texts_setting, name="texts"),
     path("texts/stop/<str:token>/", texts.texts_stop, name="texts_stop"),
     path("texts/inbound/", texts.texts_inbound, name="texts_inbound"),

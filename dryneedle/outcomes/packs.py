@@ -36,9 +36,9 @@ def reader_language(patient) -> str | None:
     return language if language and language != ENGLISH else None
 
 
-def in_english(instruments: list[str], clinic_id, language: str | None) -> list[str]:
+def in_english(instruments, clinic_id, language: str | None) -> list[str]:
     """The instruments a reader of ``language`` is asked in English: no licensed translation of them is loaded."""
     if not language or language == ENGLISH:
         return []
-    done = bundle.translated(instruments, translation(clinic_id, language))
+    done = bundle.translated(list(instruments), translation(clinic_id, language))
     return [i for i in instruments if i not in done]

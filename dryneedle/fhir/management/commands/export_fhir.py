@@ -1,0 +1,83 @@
+import json
+import uuid
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from dryneedle.accounts.models import Clinic
+from dryneedle.audit.log import record
+from dryneedle.fhir import everything
+from dryneedle.patients.models import Patient, RecordStatus
+
+
+class Command(BaseCommand):
+    help = """Export a clinic's records as FHIR R4 JSON (docs/fhir.md).
+
+    Without --patient: DIR/<ResourceType>.ndjson, one resource per line, each patient's resources as
+    $everything gives them (the clinic and practitioners once), and DIR/manifest.json in the shape of the Bulk
+    Data Access manifest. With --patient CODE: that patient's $everything Bundle in DIR/bundle.json. Records
+    entered in error and records merged into another are not exported as patients of their own. Audited."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clinic", required=True, help="The clinic's UUID")
+        parser.add_argument("--out", required=True, help="The directory to write (created; must be empty)")
+        parser.add_argument("--patient", help="One patient's UUID: their $everything Bundle only")
+
+    def handle(self, clinic, out, patient=None, **options):
+        c = Clinic.objects.filter(code=clinic).first() if _uuid(clinic) else None
+        if c is None:
+            raise CommandError(f"No clinic with code {clinic}.", returncode=2)
+        folder = Path(out)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise CommandError(f"{out} exists and is not an empty directory.", returncode=2)
+        patients = Patient.objects.filter(clinic=c, merged_into__isnull=True).exclude(
+            status=RecordStatus.ENTERED_IN_ERROR).select_related("clinic").order_by("id")  # fmt: skip
+        if patient is not None:
+            one = patients.filter(code=patient).first() if _uuid(patient) else None
+            if one is None:
+                raise CommandError(f"No patient {patient} at {c.name}.", returncode=2)
+            folder.mkdir(parents=True, exist_ok=True)
+            data = everything.bundle(one)
+            (folder / "bundle.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+            record(None, "fhir.export", one, clinic=c, detail=f"bundle; {data['total']} resources")
+            self.stdout.write(f"Wrote {data['total']} resources of {one.name} to {folder / 'bundle.json'}.")
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        started = timezone.now()
+        files: dict = {}
+        counts: dict[str, int] = {}
+        seen: set[tuple[str, str]] = set()
+        try:
+            for p in patients.iterator(chunk_size=200):  # one patient at a time: memory stays flat
+                for r in everything.resources(p):
+                    key = (r["resourceType"], r["id"])
+                    if key in seen and r["resourceType"] in ("Organization", "Practitioner"):
+                        continue
+                    seen.add(key)
+                    t = r["resourceType"]
+                    if t not in files:
+                        files[t] = (folder / f"{t}.ndjson").open("w", encoding="utf-8")
+                    files[t].write(json.dumps(r) + "\n")
+                    counts[t] = counts.get(t, 0) + 1
+        finally:
+            for f in files.values():
+                f.close()
+        manifest = {
+            "transactionTime": started.isoformat(), "request": f"dryneedle export_fhir --clinic {c.code}",
+            "requiresAccessToken": False, "error": [],
+            "output": [{"type": t, "url": f"{t}.ndjson", "count": n} for t, n in sorted(counts.items())],
+        }  # fmt: skip
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        record(None, "fhir.export", clinic=c, category="export",
+               detail=", ".join(f"{t} {n}" for t, n in sorted(counts.items())))  # fmt: skip
+        self.stdout.write(f"Wrote {sum(counts.values())} resources of {c.name} to {folder}.")
+
+
+def _uuid(value: str) -> bool:
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
