@@ -1,6 +1,7 @@
 """A patient's care in their account in the browser (issue 19): the questionnaires due, answered from there, their
 home exercises, and their scores in plain words with the chart — on a phone and a desktop, axe, screenshots."""
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,12 @@ def test_a_patient_sees_their_pain_fall_and_answers_whats_due(live_server, brows
     with page.expect_download() as dl:
         page.get_by_role("link", name="Download your record (PDF)").click()
     assert Path(dl.value.path()).read_bytes().startswith(b"%PDF")
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Appointments").click()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="the same for another system (FHIR JSON)").click()
+    bundle = json.loads(Path(dl.value.path()).read_text())
+    assert bundle["resourceType"] == "Bundle" and bundle["entry"][0]["resource"]["resourceType"] == "Patient"
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Your care").click()
     page.get_by_role("button", name="Open the exercises and tick today's").click()
     expect(page.get_by_role("heading", name=re.compile("exercises", re.I)).first).to_be_visible()
     assert_accessible(page, f"patient exercises from the account at {width} px")

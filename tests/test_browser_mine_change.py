@@ -42,6 +42,9 @@ def test_a_patient_changes_a_time_and_asks_for_another(live_server, browser, cli
         page.get_by_role("radio").first.check()
         page.get_by_role("button", name="Ask for this time").click()
         expect(page.get_by_text(re.compile(r"^Requested: Friday 04 January, 09:30"))).to_be_visible()
+        # Her first visit booked online: the questions before it come next (appointments/intake.py).
+        expect(page.get_by_role("heading", name="Before your visit")).to_be_visible()
+        page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Appointments").click()
         expect(page.get_by_text("Requested: the clinic confirms by email")).to_be_visible()
         page.screenshot(path=SHOTS / f"mine-requested-{width}.png", full_page=True)
         assert_accessible(page, f"patient requested at {width} px")

@@ -61,6 +61,19 @@ def confirm_by_email(appt, intake=None) -> None:
               language=get_language())  # fmt: skip
 
 
+def booked(request, appt, intake) -> HttpResponse:
+    """After a booking online (a patient's, or a newcomer's first): what happened, then the questions before the
+    visit when it asks them (appointments/intake.py), else their appointments."""
+    said = {"when": when(appt.start, "day_time"), "who": appt.practitioner.display_name(), "clinic": appt.clinic.name}
+    if appt.status == Appointment.Status.REQUESTED:
+        messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for you; "
+                                    "%(clinic)s confirms it by email.") % said)  # fmt: skip
+    else:
+        messages.success(request, _("Booked: %(when)s with %(who)s at %(clinic)s. A confirmation is on its way "
+                                    "by email.") % said)  # fmt: skip
+    return redirect("mine:intake", intake.code) if intake is not None else redirect("mine:home")
+
+
 @allowed
 @require_POST
 def cancel(request, code) -> HttpResponse:
@@ -141,14 +154,7 @@ def book(request) -> HttpResponse:
             return redirect(
                 f"{request.path}?patient={patient.code}&kind={kind or ''}&practitioner={who.username if who else ''}"
             )
-        said = {"when": when(appt.start, "day_time"), "who": who.display_name(), "clinic": clinic.name}
-        if asking:
-            messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for you; "
-                                        "%(clinic)s confirms it by email.") % said)  # fmt: skip
-        else:
-            messages.success(request, _("Booked: %(when)s with %(who)s at %(clinic)s. A confirmation is on its way "
-                                        "by email.") % said)  # fmt: skip
-        return redirect("mine:intake", intake.code) if intake is not None else redirect("mine:home")
+        return booked(request, appt, intake)
     record(request, "appointment.new", patient, actor=ACTOR, category=CAT, detail="online")
     return render(request, "mine/book.html", {
         "records": records, "patient": patient, "kinds": kinds, "kind": kind, "people": people, "who": who,

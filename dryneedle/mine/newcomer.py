@@ -29,7 +29,7 @@ from dryneedle.appointments import services as appointments
 from dryneedle.appointments.models import Appointment, OnlineBooking
 from dryneedle.audit.log import record
 from dryneedle.mine import signin
-from dryneedle.mine.booking import ACTOR, CAT, ONLINE, confirm_by_email, when
+from dryneedle.mine.booking import ACTOR, CAT, ONLINE, booked, confirm_by_email, when
 from dryneedle.mine.forms import CodeForm, NewPatientForm
 from dryneedle.patients import services as patients
 from dryneedle.patients.models import Patient, RecordStatus
@@ -174,15 +174,7 @@ def new_confirm(request, clinic) -> HttpResponse:
             signin.sign_in(request, pending["email"])
             request.session.pop(PENDING, None)
             record(request, "patient.signin", patient, actor=ACTOR, category="demographics", detail="first booking")
-            shown = {"when": when(appt.start, "day_time"), "who": appt.practitioner.display_name(),
-                    "clinic": clinic.name}  # fmt: skip
-            if appt.status == Appointment.Status.REQUESTED:
-                messages.success(request, _("Requested: %(when)s with %(who)s at %(clinic)s. The time is held for "
-                                            "you; %(clinic)s confirms it by email.") % shown)  # fmt: skip
-            else:
-                messages.success(request, _("Booked: %(when)s with %(who)s at %(clinic)s. A confirmation is on its "
-                                            "way by email.") % shown)  # fmt: skip
-            return redirect("mine:intake", intake.code) if intake is not None else redirect("mine:home")
+            return booked(request, appt, intake)
     return render(request, "mine/new_code.html", {"clinic": clinic, "form": form, "email": pending["email"]},
                   status=400 if form.errors else 200)  # fmt: skip
 
