@@ -244,7 +244,12 @@ def intake(request, code) -> HttpResponse:
         else:
             if set(given["findings"]) & WARNING_SIGNS:
                 # A warning sign of cauda equina ticked: the emergency instructions now, as a check-in shows them
-                # (aftercare/rules.py WARNING_CES); the answers are kept and the clinic sees them marked.
+                # (aftercare/rules.py WARNING_CES); the answers are kept and marked, and the clinic's on-call
+                # address hears of it as of a red check-in (the email names no patient).
+                if asked.clinic.on_call_email:
+                    url = f"{settings.SITE_URL}{reverse('patients:detail', args=[asked.patient.code])}#intake"
+                    mail.send("mine/email/intake_warning.txt", {"clinic": asked.clinic, "url": url},
+                              [asked.clinic.on_call_email], asked.clinic)  # fmt: skip
                 asked = Intake.objects.get(clinic=asked.clinic_id, pk=asked.pk)
                 return render(request, "mine/intake.html", {"intake": asked, "clinic": asked.clinic,
                               "urgent": _(aftercare_rules.WARNING_CES)})  # fmt: skip

@@ -174,6 +174,8 @@ def test_warning_signs_in_the_answers_show_the_emergency_instructions(clinic_a, 
                                    "findings": ["bladder_dysfunction"]})  # fmt: skip
         text = html.unescape(r.content.decode())
         assert r.status_code == 200 and "go to the emergency department at once" in text and 'role="alert"' in text
+        (alert,) = [m for m in mail.outbox if m.to == ["oncall@a.example"]]  # the clinic's on-call address
+        assert "warning sign" in alert.subject and "Rosa" not in alert.body and "#intake" in alert.body
         chart = page(client_for(admin), f"/patients/{Patient.objects.get().code}/")
         assert "Warning signs ticked:" in chart and "New difficulty passing urine" in chart
 
