@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dryneedle.patients import services as patients
+from dryneedle.patients.models import Patient
 from dryneedle.portal.forms import QUESTIONS, IntakeForm
 from dryneedle.portal.models import Intake
 
@@ -15,13 +16,13 @@ DETAILS = ("address", "emergency_contact_name", "emergency_contact_phone")
 
 def answer(intake: Intake, answers: dict) -> list[str]:
     """Keep the answers (once) and fill the record's empty details from them; returns the details filled."""
-    intake = Intake.objects.select_for_update().select_related("patient").get(clinic=intake.clinic_id, pk=intake.pk)
+    intake = Intake.objects.select_for_update().get(clinic=intake.clinic_id, pk=intake.pk)  # the caller's transaction
     if intake.answered_at is not None:
         raise ValidationError("These questions were already answered. If something has changed, tell your clinic.")
     intake.answers = answers
     intake.answered_at = timezone.now()
     intake.save(update_fields=["answers", "answered_at", "updated"])
-    patient = intake.patient
+    patient = Patient.objects.get(clinic=intake.clinic_id, pk=intake.patient_id)
     blank = {k: answers[k] for k in DETAILS if answers.get(k) and not getattr(patient, k)}
     return patients.update_patient(patient, None, blank) if blank else []
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 
 from conftest import CLINIC_A_ZONE, client_for, make_appointment
@@ -185,8 +186,10 @@ def test_the_screening_form_starts_from_the_answers(patient, episode, alice):
                                   due=datetime(2030, 1, 4, 16, tzinfo=CLINIC_A_ZONE))  # fmt: skip
     from dryneedle.portal import intake as answers
 
-    answers.answer(asked, {"findings": ["diabetes", "history_of_cancer"], "pregnant": "no", "pregnancy_weeks": None,
-                           "medications": ["Apixaban 5 mg"], "reason": "Back"})  # fmt: skip
+    with transaction.atomic():
+        given = {"findings": ["diabetes", "history_of_cancer"], "pregnant": "no", "pregnancy_weeks": None,
+                 "medications": ["Apixaban 5 mg"], "reason": "Back"}  # fmt: skip
+        answers.answer(asked, given)
     text = page(client_for(alice), f"/screening/episodes/{episode.code}/new/")
     assert "before a visit booked online" in text and "Apixaban 5 mg" in text
     assert re.search(r'value="history_of_cancer"[^>]*checked', text)
