@@ -9,12 +9,7 @@ The aftercare is the seed's: water, rest from strenuous activity for a day or tw
 or cold for soreness, gentle stretching.
 """
 
-
-def gettext_noop(text: str) -> str:
-    """Marks ``text`` for translation (makemessages finds the name) and keeps this module free of Django; the page
-    that shows it to a patient translates it."""
-    return text
-
+from dryneedle.lib.marks import gettext_noop
 
 # What is normal after needling: (what, how often in plain words, source).
 NORMAL = (

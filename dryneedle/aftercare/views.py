@@ -1,12 +1,11 @@
 """The handout (clinician's print, PDF, the patient's page) and the patient's check-in."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dryneedle.accounts.access import allowed
@@ -14,9 +13,9 @@ from dryneedle.accounts.request import ClinicRequest
 from dryneedle.aftercare import rules, services
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
-from dryneedle.lib import languages
 from dryneedle.patients import care_team
 from dryneedle.portal.models import PatientLink
+from dryneedle.portal.views import in_their_language
 from dryneedle.visits.models import Visit
 from dryneedle.web import documents
 
@@ -56,16 +55,6 @@ def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="aftercare-{visit.started:%Y-%m-%d}.pdf"'
     return response
-
-
-def in_their_language(page):
-    """A link's page in its patient's language (their record's; English otherwise), as their emails are."""
-
-    def wrapped(request, link, *args):
-        with translation.override(languages.of_record(link.patient.preferred_language) or settings.LANGUAGE_CODE):
-            return page(request, link, *args)
-
-    return wrapped
 
 
 @in_their_language

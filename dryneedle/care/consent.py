@@ -5,7 +5,6 @@ Here, at the top, because the form shows the clinic's own adverse-event numbers 
 and the signed document sits below them (dryneedle/consent).
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +30,7 @@ from dryneedle.patients.models import Patient, RecordStatus
 def patient_consent(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient.objects.select_related("merged_into"), code=code)
     # The patient reads and signs here: the form in their language (their record's), the page around it in English.
-    language = languages.of_record(patient.preferred_language) or settings.LANGUAGE_CODE
+    language = languages.of_patient(patient)
     with translation.override(language):
         form_text = consent.render_form(patient.clinic, patient, aftercare.consent_numbers(patient.clinic))
     form = SignForm(request.POST or None, initial={"shown": consent.digest(form_text)})

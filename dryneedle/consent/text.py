@@ -9,12 +9,7 @@ evidence says of benefit is the reference's bottom line for patient screens (§1
 
 from decimal import ROUND_HALF_UP, Decimal
 
-
-def gettext_noop(text: str) -> str:
-    """Marks ``text`` for translation (makemessages finds the name) and keeps this module free of Django; the form
-    is translated where it is rendered, in the patient's language (consent/services.render_form)."""
-    return text
-
+from dryneedle.lib.marks import gettext_noop
 
 # Raised whenever the wording below changes: a signed form keeps the version it was signed under.
 VERSION = "2026-12.1"

@@ -12,3 +12,9 @@ NAMES = {
 def of_record(preferred: str) -> str | None:
     """The shipped language for a record's preferred language, or None (then the browser's, else English)."""
     return NAMES.get((preferred or "").strip().lower())
+
+
+def of_patient(patient, default: str = "en-gb") -> str:
+    """The language to write to ``patient`` in where nothing else decides (a link's page, the clinic's device): their
+    record's, else English."""
+    return of_record(patient.preferred_language) or default

@@ -2,10 +2,7 @@
 makemessages: the models keep their English labels, and the patient's pages translate them at display with the
 ``translated`` filter (web/templatetags/words.py)."""
 
-
-def gettext_noop(text: str) -> str:
-    return text
-
+from dryneedle.lib.marks import gettext_noop
 
 NAMES = (
     # appointments.Appointment.KINDS (plans/rules.py MODALITIES and the two of appointments)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dryneedle.accounts.request import ClinicRequest
@@ -11,6 +11,7 @@ from dryneedle.audit.log import record
 from dryneedle.outcomes import bundle, followups, packs, scoring, services
 from dryneedle.outcomes.models import OptOut
 from dryneedle.portal.models import PatientLink
+from dryneedle.portal.views import in_their_language
 
 
 def _psfs_from_post(post) -> tuple[list[dict], str]:
@@ -55,7 +56,7 @@ def step(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     language = packs.reader_language(link.patient)
     words = packs.translation(link.clinic_id, language)
     all_screens = bundle.screens(link.bundle, pack, words)
-    in_english = packs.in_english(link.bundle, link.clinic_id, language)
+    in_english = packs.in_english(link.bundle, language, words)
     n = len(all_screens)
     try:
         i = int(request.GET.get("step", ""))
@@ -157,11 +158,9 @@ def _send(request: ClinicRequest, link: PatientLink, pack, words=None) -> HttpRe
     )
 
 
+@in_their_language  # the page around the questions; the questions themselves only from a licensed translation (step)
 def open_questionnaires(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     """The page an outcomes link opens (portal.views.PAGES): the first visit is audited, then each step."""
     if request.method == "GET" and "step" not in request.GET:
         record(request, "link.open", link, patient=link.patient, category="outcomes")
-    # The page in the patient's language (their record's), as their emails are; the questions themselves only
-    # from a licensed translation (step).
-    with translation.override(packs.reader_language(link.patient) or packs.ENGLISH):
-        return step(request, link, token)
+    return step(request, link, token)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -27,6 +27,16 @@ from dryneedle.web import lookups
 # review). Those apps sit above this one and register their page here in their
 # AppConfig.ready (docs/architecture.md: hooks). The screening pre-fill is ours.
 PAGES: dict[str, Callable[[ClinicRequest, PatientLink, str], HttpResponse]] = {}
+
+
+def in_their_language(page):
+    """Wrap a link's page so it speaks its patient's language (their record's, else English), as their emails do."""
+
+    def wrapped(request, link, *args):
+        with translation.override(languages.of_patient(link.patient)):
+            return page(request, link, *args)
+
+    return wrapped
 
 
 def page_for(purpose: str):
