@@ -15,8 +15,6 @@ from dryneedle.patients import care_team
 from dryneedle.patients.models import Patient, RecordStatus
 
 FHIR_JSON = "application/fhir+json"
-TYPES = ("Patient", "Organization", "Practitioner", "EpisodeOfCare", "Condition", "Observation", "Procedure",
-         "Appointment", "Consent")  # fmt: skip
 
 
 def _fhir(data: dict, status: int = 200) -> HttpResponse:
@@ -42,7 +40,6 @@ def metadata(request) -> HttpResponse:
             {"type": "Patient", "interaction": [{"code": "read"}],
              "operation": [{"name": "everything",
                             "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]},
-            *({"type": t, "interaction": []} for t in TYPES[1:]),
         ]}],
     }))  # fmt: skip
 

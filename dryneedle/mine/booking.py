@@ -25,8 +25,9 @@ from dryneedle.appointments import waitlist
 from dryneedle.appointments.models import Appointment, OnlineBooking
 from dryneedle.audit.log import record
 from dryneedle.lib import mail
+from dryneedle.lib.dates import when
 from dryneedle.mine import signin
-from dryneedle.mine.theirs import ACTOR, record_for, their_records, when
+from dryneedle.mine.theirs import ACTOR, record_for, their_records
 from dryneedle.patients.models import Episode
 from dryneedle.portal import intake as intake_answers
 from dryneedle.portal.forms import QUESTIONS, IntakeForm
@@ -59,6 +60,37 @@ def confirm_by_email(appt, intake=None) -> None:
     mail.send("mine/email/booked.txt", context, [appt.patient.email], appt.clinic,
               attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),),
               language=get_language())  # fmt: skip
+
+
+def slot_value(t) -> str:
+    """A free time as a form sends it back: the clinic's clock, to the minute."""
+    return f"{timezone.localtime(t):%Y-%m-%dT%H:%M}"
+
+
+def chosen_slot(free: list, value: str):
+    """The free time a form named, or None (taken meanwhile, or never offered)."""
+    return next((t for t in free if slot_value(t) == value), None)
+
+
+def offered(free: list) -> list[tuple[str, str]]:
+    """The free times as the page lists them: (value, label in the page's language)."""
+    return [(slot_value(t), when(t, "day_time")) for t in free]
+
+
+def pick(clinic, data, rules: dict, usual: str | None = None, first_kind: bool = True):
+    """(kinds, kind, people, who) for a booking form: the types ``rules`` allows online, the one named (else the
+    first, when ``first_kind``), the clinic's practitioners and the one named (else ``usual``, else the first)."""
+    kinds = [(k, label) for k, label in Appointment.KINDS if k in rules]
+    kind = data.get("kind") if data.get("kind") in rules else (kinds[0][0] if kinds and first_kind else None)
+    people = list(practitioners(clinic))
+    wanted = data.get("practitioner") or usual
+    who = next((u for u in people if u.username == wanted), people[0] if people else None)
+    return kinds, kind, people, who
+
+
+def free_times(clinic, who, rule, n: int = 12) -> list:
+    """A practitioner's next free times of the rule's length, from now, in their real hours."""
+    return appointments.free_slots(clinic, who, timezone.now(), minutes=rule.minutes, n=n) if who and rule else []
 
 
 def booked(request, appt, intake) -> HttpResponse:
@@ -116,20 +148,13 @@ def book(request) -> HttpResponse:
     patient = record_for(request, data, "appointment.book", CAT)
     clinic = patient.clinic
     rules = {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic, mode__in=ONLINE)}
-    kinds = [(k, label) for k, label in Appointment.KINDS if k in rules]
-    kind = data.get("kind") if data.get("kind") in rules else None
-    if kind is None and request.method == "GET" and kinds:  # a page opened plainly offers the first type
-        kind = kinds[0][0]
-    people = list(practitioners(clinic))
     usual = Episode.objects.filter(clinic=clinic, patient=patient, status=Episode.Status.OPEN).exclude(
         clinician=None).values_list("clinician__username", flat=True).first()  # fmt: skip
-    wanted = data.get("practitioner") or usual
-    who = next((u for u in people if u.username == wanted), people[0] if people else None)
-    free = (
-        appointments.free_slots(clinic, who, timezone.now(), minutes=rules[kind].minutes, n=12) if kind and who else []
-    )
+    # A page opened plainly offers the first type; a form sent with a type not offered is refused.
+    kinds, kind, people, who = pick(clinic, data, rules, usual, first_kind=request.method == "GET")
+    free = free_times(clinic, who, rules.get(kind))
     if request.method == "POST":
-        chosen = next((t for t in free if f"{t:%Y-%m-%dT%H:%M}" == data.get("slot", "")), None)
+        chosen = chosen_slot(free, data.get("slot", ""))
         try:
             if kind is None or who is None:
                 raise ValidationError(_("That type of appointment is not booked online here: please call the clinic."))
@@ -158,7 +183,7 @@ def book(request) -> HttpResponse:
     record(request, "appointment.new", patient, actor=ACTOR, category=CAT, detail="online")
     return render(request, "mine/book.html", {
         "records": records, "patient": patient, "kinds": kinds, "kind": kind, "people": people, "who": who,
-        "free": [(f"{t:%Y-%m-%dT%H:%M}", when(t, "day_time")) for t in free],
+        "free": offered(free),
         "minutes": rules[kind].minutes if kind else None,
         "asking": kind is not None and rules[kind].mode == OnlineBooking.Mode.REQUEST,
     })  # fmt: skip
@@ -184,7 +209,7 @@ def move(request, code) -> HttpResponse:
     earliest = timezone.now() + timedelta(hours=clinic.online_notice_hours)
     free = appointments.free_slots(clinic, appt.practitioner, earliest, minutes=minutes, n=12) if movable else []
     if request.method == "POST":
-        chosen = next((t for t in free if f"{t:%Y-%m-%dT%H:%M}" == request.POST.get("slot", "")), None)
+        chosen = chosen_slot(free, request.POST.get("slot", ""))
         old_start, old_end = appt.start, appt.end
         try:
             if not movable:
@@ -215,7 +240,7 @@ def move(request, code) -> HttpResponse:
     return render(request, "mine/move.html", {
         "a": appt, "clinic": clinic, "movable": movable, "minutes": minutes,
         "when": when(appt.start, "long"),
-        "free": [(f"{t:%Y-%m-%dT%H:%M}", when(t, "day_time")) for t in free],
+        "free": offered(free),
     })  # fmt: skip
 
 

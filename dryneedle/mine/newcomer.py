@@ -8,7 +8,7 @@ the code proved the address) and the time booked under the front desk's lock; th
 pages and asked the intake questions (appointments/intake.py). A clinic's duplicate check (patients/services.py
 possible_duplicates) lists a new record that matches another by name and date of birth, for the desk to merge."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,7 +16,6 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -29,14 +28,24 @@ from dryneedle.appointments import services as appointments
 from dryneedle.appointments.models import Appointment, OnlineBooking
 from dryneedle.audit.log import record
 from dryneedle.mine import signin
-from dryneedle.mine.booking import ACTOR, CAT, ONLINE, booked, confirm_by_email, when
+from dryneedle.mine.booking import (
+    ACTOR,
+    CAT,
+    ONLINE,
+    booked,
+    chosen_slot,
+    confirm_by_email,
+    free_times,
+    offered,
+    pick,
+    slot_value,
+)
 from dryneedle.mine.forms import CodeForm, NewPatientForm
 from dryneedle.patients import services as patients
 from dryneedle.patients.models import Patient, RecordStatus
 from dryneedle.web import lookups
 
 PENDING = "mine.new"  # the session key of the booking waiting for its code
-SLOT = "%Y-%m-%dT%H:%M"
 # The page's language, as the record's preferred language (lib/languages.py reads it back).
 LANGUAGE_NAMES = {"en-gb": "English", "es": "Spanish", "fr-ca": "French"}
 
@@ -54,18 +63,6 @@ def rules_for_new(clinic) -> dict[str, OnlineBooking]:
     return {r.kind: r for r in OnlineBooking.objects.filter(clinic=clinic, mode__in=ONLINE, new_patients=True)}
 
 
-def _choice(clinic, data, rules):
-    kinds = [(k, label) for k, label in Appointment.KINDS if k in rules]
-    kind = data.get("kind") if data.get("kind") in rules else (kinds[0][0] if kinds else None)
-    people = list(practitioners(clinic))
-    who = next((u for u in people if u.username == data.get("practitioner")), people[0] if people else None)
-    return kinds, kind, people, who
-
-
-def _free(clinic, who, rule, n=12) -> list[datetime]:
-    return appointments.free_slots(clinic, who, timezone.now(), minutes=rule.minutes, n=n) if who else []
-
-
 @allowed
 def new_booking(request, clinic) -> HttpResponse:
     """Step 1: what, with whom, when, and who they are."""
@@ -74,8 +71,8 @@ def new_booking(request, clinic) -> HttpResponse:
         return render(request, "mine/new.html", {"clinic": clinic, "staff": True})
     rules = rules_for_new(clinic)
     data = request.POST if request.method == "POST" else request.GET
-    kinds, kind, people, who = _choice(clinic, data, rules)
-    free = _free(clinic, who, rules[kind]) if kind else []
+    kinds, kind, people, who = pick(clinic, data, rules, first_kind=request.method == "GET")
+    free = free_times(clinic, who, rules.get(kind))
     kept = request.session.get(PENDING) or {}
     initial = {k: v for k, v in kept.items() if k in NewPatientForm.base_fields} if kept.get("clinic") == str(
         clinic.code) else {}  # fmt: skip
@@ -84,7 +81,7 @@ def new_booking(request, clinic) -> HttpResponse:
     if request.method == "POST":
         if lookups.throttled(request):
             return render(request, "portal/message.html", {"message": lookups.MESSAGE}, status=429)
-        chosen = next((t for t in free if f"{timezone.localtime(t):{SLOT}}" == data.get("slot", "")), None)
+        chosen = chosen_slot(free, data.get("slot", ""))
         if chosen is None:
             slot_error = _("Choose one of the free times (the one chosen has just been taken, or is not offered).")
         if form.is_valid() and chosen is not None and kind is not None and who is not None:
@@ -95,7 +92,7 @@ def new_booking(request, clinic) -> HttpResponse:
             if outcome == "sent":
                 request.session[PENDING] = {
                     "clinic": str(clinic.code), "kind": kind, "practitioner": who.username,
-                    "slot": f"{timezone.localtime(chosen):{SLOT}}", "language": get_language(),
+                    "slot": slot_value(chosen), "language": get_language(),
                     **{k: str(v) for k, v in d.items()},
                 }  # fmt: skip
                 return redirect("mine:new_confirm", clinic.code)
@@ -105,7 +102,7 @@ def new_booking(request, clinic) -> HttpResponse:
         "clinic": clinic, "kinds": kinds, "kind": kind, "people": people, "who": who, "form": form,
         "minutes": rules[kind].minutes if kind else None, "slot_error": slot_error, "chosen": data.get("slot", ""),
         "asking": kind is not None and rules[kind].mode == OnlineBooking.Mode.REQUEST,
-        "free": [(f"{timezone.localtime(t):{SLOT}}", when(t, "day_time")) for t in free],
+        "free": offered(free),
     }, status=400 if request.method == "POST" else 200)  # fmt: skip
 
 
@@ -116,8 +113,7 @@ def book_first(clinic, pending: dict):
     who = practitioners(clinic).filter(username=pending["practitioner"]).first()
     if rule is None or who is None:
         raise ValidationError(_("That type of appointment is no longer booked online here: please call the clinic."))
-    start = next((t for t in _free(clinic, who, rule, n=200) if f"{timezone.localtime(t):{SLOT}}" == pending["slot"]),
-                 None)  # fmt: skip
+    start = chosen_slot(free_times(clinic, who, rule, n=200), pending["slot"])
     if start is None:
         raise ValidationError(_("That time has just been taken: choose another."))
     known = (
@@ -177,8 +173,3 @@ def new_confirm(request, clinic) -> HttpResponse:
             return booked(request, appt, intake)
     return render(request, "mine/new_code.html", {"clinic": clinic, "form": form, "email": pending["email"]},
                   status=400 if form.errors else 200)  # fmt: skip
-
-
-def new_booking_url(clinic) -> str | None:
-    """The address of the clinic's first-visit booking page, when it takes new patients online."""
-    return reverse("mine:new", args=[clinic.code]) if rules_for_new(clinic) else None

@@ -1,20 +1,14 @@
 """What every patient page shares: the signed-in address's own records (another patient's are simply not
-found), the audit actor, and times on the clinic's clock in the page's language."""
+found), and the audit actor (dates in the page's language: lib/dates.py)."""
 
 from django.http import Http404
 
 from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.audit.log import record
-from dryneedle.lib import dates
 from dryneedle.mine import signin
 from dryneedle.patients.models import Patient
 
 ACTOR = "patient"
-
-
-def when(t, name: str) -> str:
-    """A time on the clinic's clock (the active zone) in one of lib/dates.py's formats, in the page's language."""
-    return dates.when(t, name)
 
 
 def their_records(request) -> tuple[set[int], list[int]]:

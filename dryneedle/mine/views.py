@@ -20,6 +20,7 @@ from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.aftercare import services as aftercare
 from dryneedle.appointments.models import Appointment, OnlineBooking
 from dryneedle.audit.log import record
+from dryneedle.lib.dates import when
 from dryneedle.lib.forms import add_errors
 from dryneedle.messaging import rules as message_rules
 from dryneedle.messaging import services as messaging
@@ -28,7 +29,7 @@ from dryneedle.mine import language as patient_language
 from dryneedle.mine import signin
 from dryneedle.mine.booking import CAT, ONLINE, in_time
 from dryneedle.mine.forms import CodeForm, EmailForm
-from dryneedle.mine.theirs import ACTOR, client_ip, record_for, their_records, when
+from dryneedle.mine.theirs import ACTOR, client_ip, record_for, their_records
 from dryneedle.outcomes import charts, followups, instruments, packs, words
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import NAMES, FollowUp
@@ -180,6 +181,7 @@ def care(request) -> HttpResponse:
         activate_clinic_timezone(p.clinic)
         pack = packs.english(p.clinic_id)
         language = packs.reader_language(p)
+        words = packs.translation(p.clinic_id, language)
         episodes = (
             Episode.objects.filter(clinic=p.clinic_id, patient__in=p.record_ids())
             .exclude(status=Episode.Status.ENTERED_IN_ERROR)
@@ -194,7 +196,7 @@ def care(request) -> HttpResponse:
                 "episode": e,
                 "due": due,
                 "paper": [NAMES[i] for i in instruments.on_paper(due.instruments, pack)] if due else [],
-                "in_english": [NAMES[i] for i in packs.in_english(due.instruments, p.clinic_id, language)]
+                "in_english": [NAMES[i] for i in packs.in_english(due.instruments, language, words)]
                 if due else [],
                 "exercises": list(Assignment.objects.filter(clinic=e.clinic_id, plan=plan, active=True)
                                   .order_by("start", "id")) if plan else [],

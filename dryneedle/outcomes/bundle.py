@@ -21,12 +21,9 @@ class Screen:
 def screens(bundle: list[str], pack: dict | None = None, translation: dict | None = None) -> list[Screen]:
     """The screens of ``bundle``, worded from the English ``pack``; an instrument the ``translation`` (a licensed
     text pack in the patient's language, outcomes/packs.py) words in full is shown in that language instead."""
-    english = _screens([i for i in bundle if instruments.patient_wording(i, pack) or
-                        i in translated(bundle, translation)], pack)  # fmt: skip
-    if not translation:
-        return english
     done = translated(bundle, translation)
-    words = translation.get("screens", {})
+    english = _screens([i for i in bundle if instruments.patient_wording(i, pack) or i in done], pack)
+    words = (translation or {}).get("screens", {})
     return [_worded(s, words[f"{s.instrument}:{s.key}"]) if s.instrument in done else s for s in english]
 
 

@@ -36,9 +36,10 @@ def reader_language(patient) -> str | None:
     return language if language and language != ENGLISH else None
 
 
-def in_english(instruments, clinic_id, language: str | None) -> list[str]:
-    """The instruments a reader of ``language`` is asked in English: no licensed translation of them is loaded."""
+def in_english(instruments, language: str | None, words: dict | None) -> list[str]:
+    """The instruments a reader of ``language`` is asked in English: ``words`` (their language's pack, or None)
+    does not word them in full."""
     if not language or language == ENGLISH:
         return []
-    done = bundle.translated(list(instruments), translation(clinic_id, language))
+    done = bundle.translated(list(instruments), words)
     return [i for i in instruments if i not in done]

@@ -13,5 +13,5 @@ def untranslated(episode, points) -> dict | None:
     if language is None or not points:
         return None
     asked = sorted({i for p in points for i in p.instruments})
-    missing = packs.in_english(asked, episode.clinic_id, language)
+    missing = packs.in_english(asked, language, packs.translation(episode.clinic_id, language))
     return {"language": packs.name(language), "instruments": missing} if missing else None
