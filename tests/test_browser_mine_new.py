@@ -40,7 +40,6 @@ def test_a_newcomer_books_a_first_visit_and_answers_the_questions(live_server, b
         url = public.get_attribute("href")
         assert url.endswith(f"/my/new/{clinic_a.code}/")
         assert_accessible(admin, f"online booking with new patients at {width} px")
-        admin.context.close()
 
         page: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
         page.goto(url)
@@ -79,3 +78,12 @@ def test_a_newcomer_books_a_first_visit_and_answers_the_questions(live_server, b
         assert Appointment.objects.get().patient == rosa and rosa.emergency_contact_name == "Ray Parks"
         assert Intake.objects.get().answers["medications"] == ["Metformin 500 mg"]
         page.context.close()
+
+        # The clinic reads the answers on the patient's page before the visit.
+        admin.goto(f"{live_server.url}/patients/{rosa.code}/")
+        answers = admin.get_by_role("region", name="Before visits booked online: the patient's answers")
+        expect(answers).to_contain_text("Low back, after moving house")
+        expect(answers).to_contain_text("Metformin 500 mg")
+        admin.screenshot(path=SHOTS / f"patient-intake-{width}.png", full_page=True)
+        assert_accessible(admin, f"the patient's answers before a visit at {width} px")
+        admin.context.close()

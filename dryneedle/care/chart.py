@@ -16,6 +16,7 @@ from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.appointments.models import Appointment
 from dryneedle.audit.log import record
+from dryneedle.audit.models import AuditEvent
 from dryneedle.consent import services as consent
 from dryneedle.outcomes import followups, instruments, packs, schedule
 from dryneedle.patients import care_team
@@ -79,6 +80,12 @@ def patient_detail(request: ClinicRequest, code) -> HttpResponse:
             .order_by("-created")[:20],
             "separate_form": SeparateForm(),
             "consent_doc": consent.current(patient),
+            # Who added a record with no staff author: the patient booking a first visit online (mine/newcomer.py,
+            # audited with the patient as actor), else an import.
+            "added_online": patient.created_by_id is None
+            and AuditEvent.objects.filter(
+                clinic=patient.clinic.code, patient=patient.code, action="patient.create", username="patient"
+            ).exists(),
             # The questions answered (or still to answer) before visits booked online: clinical, so with the rest.
             "intakes": [
                 intake_answers.readable(i)

@@ -69,7 +69,10 @@ def resources(patient, for_patient: bool = False) -> list[dict]:
         out.append(mapping.response(r))
     for doc in SignedConsent.objects.filter(clinic=clinic, patient__in=ids).order_by("signed_at"):
         doc.patient, doc.clinic = patient, clinic
-        url = settings.SITE_URL + reverse("mine:consent_pdf", args=[doc.code])
+        # The PDF where the reader can open it: the patient's own page, or the clinic's.
+        url = settings.SITE_URL + reverse(
+            "mine:consent_pdf" if for_patient else "patients:consent_pdf", args=[doc.code]
+        )
         out.append(mapping.consent(doc, url))
     out += [mapping.practitioner(u) for u in people.values()]
     return out

@@ -71,6 +71,7 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     # Required bindings: the codes we emit are the standard's.
     assert {a["status"] for a in by_type["Appointment"]} <= set(mapping.APPOINTMENT_STATUS.values())
     assert by_type["Consent"][0]["status"] == "active" and by_type["Patient"][0]["gender"] == "female"
+    assert "/patients/consent/" in by_type["Consent"][0]["sourceAttachment"]["url"]  # the clinic's copy here
     # The same record exported again: the same resources, the same ids.
     again = everything.bundle(record)
     assert [e["resource"] for e in again["entry"]] == [e["resource"] for e in bundle["entry"]]
@@ -85,6 +86,8 @@ def test_the_patients_copy_leaves_the_clinicians_notes_out(record, foreign_patie
     r = c.get("/my/record.json")
     assert r["Content-Type"] == "application/fhir+json" and "attachment" in r["Content-Disposition"]
     data = json.loads(r.content)
+    (consent,) = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Consent"]
+    assert "/my/consent/" in consent["sourceAttachment"]["url"]  # the patient's own page
     assert data["resourceType"] == "Bundle" and "clinician's own note" not in r.content.decode()
     assert CANARY not in r.content.decode()
     row = AuditEvent.objects.filter(action="patient.record_download").latest("id")

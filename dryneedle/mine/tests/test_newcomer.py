@@ -102,6 +102,7 @@ def test_a_new_patient_books_a_first_visit_and_answers_the_questions_before_it(c
         # The clinical record shows the answers (a practitioner's, once the visit opens their episode).
         chart = page(client_for(admin), f"/patients/{rosa.code}/")
         assert "Before visits booked online" in chart and "since lifting a box" in chart and "Metformin 500 mg" in chart
+        assert "by the patient, booking a first visit online" in chart
         actions = set(AuditEvent.objects.filter(username="patient").values_list("action", flat=True))
         assert {"patient.create", "appointment.book", "intake.asked", "intake.answered"} <= actions
 
