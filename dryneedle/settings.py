@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dryneedle.analytics",
     "dryneedle.audit",
     "dryneedle.fhir",
+    "dryneedle.exports",
     "dryneedle.care",
     "dryneedle.mine",
     "dryneedle.demo",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("p/", include("dryneedle.portal.urls")),
     path("my/", include("dryneedle.mine.urls")),
     path("fhir/", include("dryneedle.fhir.urls")),
+    path("exports/", include("dryneedle.exports.urls")),
     path("analytics/", include("dryneedle.analytics.urls")),
     path("api/v1/", api.urls),
 ]

@@ -101,6 +101,7 @@ def test_every_page_read_and_write_leaves_one_row(
         "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
         "intake": Intake.objects.create(clinic=patient.clinic, patient=patient, kind="first", due=patient.created),
         "clinic": patient.clinic,
+        "table": SimpleNamespace(code="patients"),
     }
     form_text = render_form(clinic_a, patient, consent_numbers(clinic_a))
     bodies = {

@@ -3,6 +3,7 @@ home exercises, and their scores in plain words with the chart — on a phone an
 
 import json
 import re
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,8 +42,10 @@ def test_a_patient_sees_their_pain_fall_and_answers_whats_due(live_server, brows
     assert Path(dl.value.path()).read_bytes().startswith(b"%PDF")
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Appointments").click()
     with page.expect_download() as dl:
-        page.get_by_role("link", name="the same for another system (FHIR JSON)").click()
-    bundle = json.loads(Path(dl.value.path()).read_text())
+        page.get_by_role("link", name=re.compile("download your record here [(]ZIP")).click()
+    with zipfile.ZipFile(dl.value.path()) as z:
+        bundle = json.loads(z.read("record.fhir.json"))
+        assert z.read("record.pdf").startswith(b"%PDF") and "csv/appointments.csv" in z.namelist()
     assert bundle["resourceType"] == "Bundle" and bundle["entry"][0]["resource"]["resourceType"] == "Patient"
     page.get_by_role("navigation", name="Your pages").get_by_role("link", name="Your care").click()
     page.get_by_role("button", name="Open the exercises and tick today's").click()

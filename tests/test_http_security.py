@@ -44,6 +44,7 @@ def world(patient, episode, screening, insertion, link, response):
         "texts_stop": SimpleNamespace(code=texts.stop_token(patient)),
         "intake": Intake.objects.create(clinic=patient.clinic, patient=patient, kind="first", due=patient.created),
         "clinic": patient.clinic,
+        "table": SimpleNamespace(code="patients"),
     }
 
 

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from conftest import client_for
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.demo.seed import seed
+from dryneedle.exports.tables import TABLES
 from dryneedle.patients.models import Patient
 from dryneedle.web.middleware import PATIENT_LAST, PATIENT_SESSION, PATIENT_SINCE
 
@@ -56,6 +57,9 @@ PAGES = [
     (Role.RECEPTION, "/messages/"),
     (Role.PRACTITIONER, "/messages/"),
     (Role.CLINIC_ADMIN, "/appointments/online/"),
+    (Role.CLINIC_ADMIN, "/exports/"),
+    (Role.CLINIC_ADMIN, "/exports/subject-access/{patient}/"),
+    *((Role.CLINIC_ADMIN, f"/exports/{name}.csv") for name in TABLES),
 ]
 # The patient's own pages (issue 19), opened by a patient of the clinic signed in with their code, and the clinic's
 # public first-visit booking page: their cost must not grow with the clinic either.
@@ -78,6 +82,8 @@ def _counts(patients: int) -> dict:
             clients[role].get(address)  # warm: sessions, caches and the like are not the page's cost
             with CaptureQueriesContext(connection) as queries:
                 r = clients[role].get(address)
+                if r.streaming:  # a streamed export reads as it is sent
+                    b"".join(r.streaming_content)
             assert r.status_code == 200, (role, url, r.status_code)
             out[(role, url)] = len(queries)
         someone = Patient.objects.filter(episodes__status="open").exclude(email="").order_by("id").first()

@@ -130,6 +130,12 @@ POLICY: dict[str, dict[str, object]] = {
     "analytics:group": {"GET": frozenset({ADMIN})},
     "analytics:operations": {"GET": frozenset({ADMIN})},  # the clinic's running numbers
     "analytics:operations_csv": {"GET": frozenset({ADMIN})},
+    # The clinic's data out (issue 20): CSV tables of every record, and one person's copy for a subject-access
+    # request (with the clinicians' notes). Clinic admins only: these are the whole clinic, or a whole record.
+    "exports:tables": {"GET": frozenset({ADMIN})},
+    "exports:table_csv": {"GET": frozenset({ADMIN})},
+    "exports:subject_access": {"GET": frozenset({ADMIN})},
+    "exports:subject_access_zip": {"GET": frozenset({ADMIN})},
     "aftercare:handout": {"GET": CLINICAL},
     "aftercare:handout_pdf": {"GET": CLINICAL},
     "aftercare:acknowledge": {"POST": CLINICAL},
@@ -180,6 +186,7 @@ POLICY: dict[str, dict[str, object]] = {
     "mine:book": {"GET": PATIENT, "POST": PATIENT},
     "mine:intake": {"GET": PATIENT, "POST": PATIENT},
     "mine:record_fhir": {"GET": PATIENT},
+    "mine:record_zip": {"GET": PATIENT},
     # FHIR (dryneedle/fhir): the CapabilityStatement is public, as FHIR servers publish it; a patient's data is read
     # by a clinic admin or their care team (the view checks the care team, as the chart does).
     "fhir:metadata": {"GET": PUBLIC},

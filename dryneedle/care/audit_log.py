@@ -1,3 +1,4 @@
+import itertools
 from datetime import timedelta
 
 from django.core.paginator import Paginator
@@ -91,22 +92,11 @@ def audit_log(request: ClinicRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @allowed
 def export_audit(request: ClinicRequest) -> StreamingHttpResponse:
     qs, start, end, _sort = _events(request)
     record(request, "audit.export", category="audit", detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
-    writer = csvout.Writer(_Echo())
-
-    def rows():
-        yield writer.writerow(COLUMNS)
-        for e in stream(qs):
-            yield writer.writerow([getattr(e, c) for c in COLUMNS])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    rows = ([getattr(e, c) for c in COLUMNS] for e in stream(qs))
+    response = StreamingHttpResponse(csvout.lines(itertools.chain([COLUMNS], rows)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
     return response

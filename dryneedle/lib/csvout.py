@@ -7,6 +7,7 @@ leading apostrophe, which spreadsheets show as text. Numbers stay numbers.
 """
 
 import csv
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,3 +30,18 @@ class Writer:
 
     def writerow(self, values):
         return self._w.writerow([cell(v) for v in values])
+
+
+class _Line:
+    def write(self, value):
+        return value
+
+
+def lines(rows: Iterable[Iterable], bom: bool = False) -> Iterator[str]:
+    """Each row as one line of CSV, for a download streamed a row at a time. ``bom``: a UTF-8 byte order mark
+    first, without which Excel reads the file in the computer's legacy code page and mangles accented names."""
+    w = csv.writer(_Line())
+    if bom:
+        yield "\ufeff"
+    for row in rows:
+        yield w.writerow([cell(v) for v in row])

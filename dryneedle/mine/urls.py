@@ -22,6 +22,7 @@ urlpatterns = [
     path("messages/", views.messages_page, name="messages"),
     path("record.pdf", record.record_pdf, name="record"),
     path("record.json", record.record_fhir, name="record_fhir"),
+    path("record.zip", record.record_zip, name="record_zip"),
     path("texts/", texts.texts_setting, name="texts"),
     path("texts/stop/<str:token>/", texts.texts_stop, name="texts_stop"),
     path("texts/inbound/", texts.texts_inbound, name="texts_inbound"),
