@@ -568,6 +568,13 @@ def make_plan(episode, user, notes=""):
     return plan
 
 
+def make_import_file(clinic, user):
+    """A CSV of patients a clinic admin uploaded to import (dryneedle/imports), not imported yet."""
+    from dryneedle.imports import services
+
+    return services.upload(clinic, user, "patients.csv", b"First Name,Last Name,Date of Birth\nIvy,Lee,1990-01-02\n")
+
+
 def make_appointment(patient, practitioner, start=None, **kw):
     """An appointment written directly (no availability check), by default tomorrow at 10:00 for 30 minutes."""
     from datetime import timedelta

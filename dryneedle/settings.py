@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "dryneedle.audit",
     "dryneedle.fhir",
     "dryneedle.exports",
+    "dryneedle.imports",
     "dryneedle.care",
     "dryneedle.mine",
     "dryneedle.demo",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("my/", include("dryneedle.mine.urls")),
     path("fhir/", include("dryneedle.fhir.urls")),
     path("exports/", include("dryneedle.exports.urls")),
+    path("imports/", include("dryneedle.imports.urls")),
     path("analytics/", include("dryneedle.analytics.urls")),
     path("api/v1/", api.urls),
 ]

@@ -13,6 +13,7 @@ from conftest import (
     make_appointment,
     make_checkin,
     make_event,
+    make_import_file,
     make_measure,
     plan_objects,
     signed_consent,
@@ -102,6 +103,7 @@ def test_every_page_read_and_write_leaves_one_row(
         "intake": Intake.objects.create(clinic=patient.clinic, patient=patient, kind="first", due=patient.created),
         "clinic": patient.clinic,
         "table": SimpleNamespace(code="patients"),
+        "import_file": make_import_file(patient.clinic, patient.created_by),
     }
     form_text = render_form(clinic_a, patient, consent_numbers(clinic_a))
     bodies = {

@@ -11,7 +11,16 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CANARY, client_for, make_checkin, make_event, make_measure, plan_objects, signed_consent
+from conftest import (
+    CANARY,
+    client_for,
+    make_checkin,
+    make_event,
+    make_import_file,
+    make_measure,
+    plan_objects,
+    signed_consent,
+)
 from dryneedle.accounts import policy
 from dryneedle.patients import texts
 from dryneedle.patients.models import Patient
@@ -45,6 +54,7 @@ def world(patient, episode, screening, insertion, link, response):
         "intake": Intake.objects.create(clinic=patient.clinic, patient=patient, kind="first", due=patient.created),
         "clinic": patient.clinic,
         "table": SimpleNamespace(code="patients"),
+        "import_file": make_import_file(patient.clinic, patient.created_by),
     }
 
 

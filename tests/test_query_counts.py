@@ -58,6 +58,7 @@ PAGES = [
     (Role.PRACTITIONER, "/messages/"),
     (Role.CLINIC_ADMIN, "/appointments/online/"),
     (Role.CLINIC_ADMIN, "/exports/"),
+    (Role.CLINIC_ADMIN, "/imports/"),
     (Role.CLINIC_ADMIN, "/exports/subject-access/{patient}/"),
     *((Role.CLINIC_ADMIN, f"/exports/{name}.csv") for name in TABLES),
 ]

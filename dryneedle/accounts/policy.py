@@ -136,6 +136,9 @@ POLICY: dict[str, dict[str, object]] = {
     "exports:table_csv": {"GET": frozenset({ADMIN})},
     "exports:subject_access": {"GET": frozenset({ADMIN})},
     "exports:subject_access_zip": {"GET": frozenset({ADMIN})},
+    # Patients from another system's CSV (issue 20): a clinic's whole list at once, so clinic admins only.
+    "imports:start": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    "imports:file": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "aftercare:handout": {"GET": CLINICAL},
     "aftercare:handout_pdf": {"GET": CLINICAL},
     "aftercare:acknowledge": {"POST": CLINICAL},

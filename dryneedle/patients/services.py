@@ -122,6 +122,43 @@ def possible_duplicates(clinic, data: dict, limit: int = 5):
     return matches[:limit]
 
 
+class DuplicateIndex:
+    """``possible_duplicates``'s rule held in memory, for many rows at once (an import): the same name and date of
+    birth, the same email, or a phone whose last 7 digits appear in a record's phone digits (as ``search`` finds
+    them). Rows added with ``add`` count too, so a file's own repeats are found."""
+
+    def __init__(self, clinic):
+        self.names: dict[tuple, int] = {}
+        self.emails: dict[str, int] = {}
+        self.phones: dict[str, int] = {}  # every run of 7 digits in a record's phone
+        qs = Patient.objects.filter(clinic=clinic, merged_into__isnull=True)
+        qs = qs.exclude(status=RecordStatus.ENTERED_IN_ERROR).order_by("id")
+        for pk, given, family, born, email, phone in qs.values_list(
+            "pk", "given_name", "family_name", "birth_date", "email", "phone"
+        ):
+            self.add(pk, {"given_name": given, "family_name": family, "birth_date": born, "email": email,
+                          "phone": phone})  # fmt: skip
+
+    def add(self, key, data: dict) -> None:
+        self.names.setdefault((data["given_name"].strip().lower(), data["family_name"].strip().lower(),
+                               data["birth_date"]), key)  # fmt: skip
+        if email := (data.get("email") or "").strip().lower():
+            self.emails.setdefault(email, key)
+        digits = "".join(ch for ch in data.get("phone") or "" if ch.isdigit())
+        for i in range(len(digits) - 6):
+            self.phones.setdefault(digits[i : i + 7], key)
+
+    def find(self, data: dict):
+        """The key of a record (or row) ``data`` may duplicate, else None."""
+        name = (data["given_name"].strip().lower(), data["family_name"].strip().lower(), data["birth_date"])
+        if name in self.names:
+            return self.names[name]
+        if (email := (data.get("email") or "").strip().lower()) and email in self.emails:
+            return self.emails[email]
+        digits = "".join(ch for ch in data.get("phone") or "" if ch.isdigit())
+        return self.phones.get(digits[-7:]) if len(digits) >= 7 else None
+
+
 def search(qs, q: str = "", birth_date=None, phone: str = ""):
     """Patients of ``qs`` matching every part given: each word of ``q`` in a name or the phone, the exact date
     of birth, the phone's digits. The page and the API search the same way."""

@@ -1,0 +1,154 @@
+"""Importing patients from another system's CSV (issue 20): upload, choose the columns, check every row (a dry run:
+nothing is written), then import all the new patients in one transaction, or none.
+
+Each row is read through the chosen columns, then checked by the patient form (patients/forms.PatientForm: the one
+set of rules for a patient's details) and against the clinic's records and the file's earlier rows by the clinic's
+duplicate rule (patients/services.DuplicateIndex): a row that matches is "already here" and is not imported twice.
+A row with an error stops the whole import until the file or the choices are mended.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dryneedle.imports import columns, reading
+from dryneedle.imports.models import ImportFile, Mapping
+from dryneedle.patients import services as patients
+from dryneedle.patients.forms import PatientForm
+from dryneedle.patients.models import Patient
+
+KEEP_UNIMPORTED = timedelta(days=1)
+
+
+@dataclass
+class Row:
+    number: int  # as a spreadsheet numbers it
+    outcome: str  # "new", "already" (a record here, or an earlier row), "error"
+    data: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    match: str = ""  # what it duplicates: "row 4", or a patient's name and date of birth
+    patient: Patient | None = None  # the record made, once imported
+
+
+@dataclass
+class Report:
+    rows: list[Row]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    def summary(self) -> dict[str, int]:
+        return {o: self.count(o) for o in ("new", "already", "error")}
+
+    def said(self) -> str:
+        """The counts in words, for the audit row."""
+        return ", ".join(f"{k} {n}" for k, n in self.summary().items())
+
+
+def upload(clinic, user, name: str, data: bytes) -> ImportFile:
+    """Keep the file for its next steps, once it reads as a table (``reading.Unreadable`` otherwise)."""
+    table = reading.read(data)
+    forget_stale(clinic)
+    text, _encoding = reading.decode(data)
+    return ImportFile.objects.create(clinic=clinic, name=name[:200], text=text, rows=len(table.rows),
+                                     uploaded_by=user)  # fmt: skip
+
+
+def forget_stale(clinic) -> int:
+    """Empty the text of the clinic's files uploaded over a day ago and never imported: patients' details are not
+    kept in a file nobody finished with."""
+    return ImportFile.objects.filter(clinic=clinic, imported__isnull=True, forgotten__isnull=True,
+                                     uploaded__lt=timezone.now() - KEEP_UNIMPORTED).update(
+        text="", forgotten=timezone.now())  # fmt: skip
+
+
+def table_of(f: ImportFile) -> reading.Table:
+    return reading.read(f.text.encode("utf-8"))
+
+
+def saved_for(clinic, headers: list[str]):
+    """The clinic's saved mappings whose columns are all in this file, newest first."""
+    return [m for m in Mapping.objects.filter(clinic=clinic, kind="patients").order_by("-saved")
+            if set(m.columns.values()) <= set(headers)]  # fmt: skip
+
+
+def _row_data(cells: dict[str, str], chosen: dict[str, str], date_format: str) -> tuple[dict, list[str]]:
+    values = {f: cells[h] for f, h in chosen.items() if h}
+    errors = []
+    data = {name: values.get(name, "") for name in ("given_name", "family_name", "email", "phone",
+                                                    "emergency_contact_name", "emergency_contact_phone")}  # fmt: skip
+    data["preferred_language"] = values.get("preferred_language") or "English"
+    data["address"] = columns.address(values)
+    if values.get("birth_date"):
+        try:
+            data["birth_date"] = columns.parse_date(values["birth_date"], date_format).isoformat()
+        except ValueError as e:
+            errors.append(f"Date of birth: {e}")
+    try:
+        data["sex"] = columns.parse_sex(values.get("sex", ""))
+    except ValueError as e:
+        errors.append(f"Sex: {e}")
+    return data, errors
+
+
+def check(f: ImportFile, chosen: dict[str, str], date_format: str) -> Report:
+    """Every row's outcome, writing nothing (the dry run)."""
+    table = table_of(f)
+    index = patients.DuplicateIndex(f.clinic)
+    found: list[Row] = []
+    for number, cells in table.rows:
+        data, errors = _row_data(dict(zip(table.headers, cells, strict=True)), chosen, date_format)
+        form = PatientForm(data)
+        if not form.is_valid():
+            unread = {"birth_date"} if any(e.startswith("Date of birth") for e in errors) else set()
+            for name, msgs in form.errors.items():
+                if name not in unread:
+                    label = form.fields[name].label or name.replace("_", " ").capitalize()
+                    errors.append(f"{label}: {' '.join(str(m) for m in msgs)}")
+        if errors:
+            found.append(Row(number, "error", data, errors))
+            continue
+        clean = {k: v for k, v in form.cleaned_data.items() if k != "texts"}
+        match = index.find(clean)
+        if match is not None:
+            found.append(Row(number, "already", clean, match=str(match)))
+            continue
+        index.add(f"row {number}", clean)
+        found.append(Row(number, "new", clean))
+    _name_matches(f.clinic, found)
+    return Report(found)
+
+
+def _name_matches(clinic, rows: list[Row]) -> None:
+    """Say which record a row is already here as: its name and when they were born (the index holds ids)."""
+    ids = {int(r.match) for r in rows if r.outcome == "already" and r.match.isdigit()}
+    people = {p.pk: p for p in Patient.objects.filter(clinic=clinic, pk__in=ids)}
+    for r in rows:
+        if r.outcome == "already" and r.match.isdigit():
+            p = people[int(r.match)]
+            r.match = f"{p.name}, born {p.birth_date:%d %b %Y}"
+
+
+def run(f: ImportFile, user, chosen: dict[str, str], date_format: str, save_as: str = "") -> Report:
+    """Check again, then make every new patient; a row in error imports nothing. Inside the caller's transaction,
+    with its audit rows."""
+    with transaction.atomic():  # the caller's, on the pages; one here for any other caller
+        f = ImportFile.objects.select_for_update().get(clinic=f.clinic_id, pk=f.pk)
+        if f.imported or not f.text:
+            raise ValidationError("This file was already imported, or was forgotten: upload it again.")
+        report = check(f, chosen, date_format)
+        if report.count("error"):
+            raise ValidationError(f"{report.count('error')} rows have errors: nothing was imported.")
+        for r in report.rows:
+            if r.outcome == "new":
+                r.patient = patients.create_patient(f.clinic, user, r.data)
+        if save_as.strip():
+            Mapping.objects.update_or_create(clinic=f.clinic, kind="patients", name=save_as.strip()[:100],
+                                             defaults={"columns": chosen, "date_format": date_format,
+                                                       "saved_by": user})  # fmt: skip
+        ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk).update(imported=timezone.now(), text="",
+                                                                      report=report.summary())  # fmt: skip
+    return report

@@ -1,0 +1,91 @@
+"""Importing patients from a CSV file (clinic admins): upload, look at the first rows and choose the columns, check
+every row, import. Every step is audited; the file's text is kept only until it is imported (imports/models.py)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from dryneedle.accounts.access import allowed, get_for_clinic
+from dryneedle.accounts.request import ClinicRequest
+from dryneedle.audit.log import record
+from dryneedle.imports import columns, reading, services
+from dryneedle.imports.forms import MappingForm, UploadForm
+from dryneedle.imports.models import ImportFile, Mapping
+
+PREVIEW_ROWS = 5
+LISTED = 500  # rows in error or already here listed on the page; the counts are always whole
+
+
+@allowed
+def start(request: ClinicRequest) -> HttpResponse:
+    """Upload a file; the clinic's recent imports below."""
+    clinic = request.membership.clinic
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            f = services.upload(clinic, request.user, upload.name, upload.read())
+        except reading.Unreadable as e:
+            form.add_error("file", str(e))
+        else:
+            record(request, "import.upload", category="import", detail=f"{f.name[:120]}; {f.rows} rows")
+            return redirect("imports:file", f.code)
+    recent = ImportFile.objects.filter(clinic=clinic).select_related("uploaded_by").order_by("-uploaded")[:10]
+    return render(request, "imports/start.html", {"form": form, "recent": recent}, status=400 if form.errors else 200)
+
+
+def _initial(f: ImportFile, table: reading.Table, saved: list[Mapping], asked: str) -> dict:
+    """The choices the page starts from: a saved mapping (the one asked for, else the newest that fits), else the
+    guess from the headers and the dates' shapes."""
+    mapping = next((m for m in saved if str(m.pk) == asked), saved[0] if saved else None)
+    if mapping is not None:
+        chosen, date_format = mapping.columns, mapping.date_format
+    else:
+        chosen = columns.guess(table.headers)
+        born = chosen.get("birth_date")
+        values = [cells[table.headers.index(born)] for _n, cells in table.rows[:200]] if born else []
+        date_format = columns.guess_date_format(values)
+    return {"date_format": date_format, **{f"col_{k}": v for k, v in chosen.items()}}
+
+
+@allowed
+def import_file(request: ClinicRequest, code) -> HttpResponse:
+    f = get_for_clinic(request, ImportFile.objects.select_related("uploaded_by"), code=code)
+    if f.imported or f.forgotten:
+        return render(request, "imports/file.html", {"f": f})
+    table = services.table_of(f)
+    saved = services.saved_for(f.clinic, table.headers)
+    form = MappingForm(table.headers, request.POST or None,
+                       initial=_initial(f, table, saved, request.GET.get("mapping", "")))  # fmt: skip
+    report, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        chosen, date_format = form.chosen(), form.cleaned_data["date_format"]
+        if request.POST.get("action") == "import":
+            try:
+                with transaction.atomic():
+                    report = services.run(f, request.user, chosen, date_format, form.cleaned_data["save_as"])
+                    for r in report.rows:
+                        if r.patient is not None:
+                            record(request, "patient.create", r.patient, detail=f"imported from {f.code}, row "
+                                   f"{r.number}")  # fmt: skip
+                    record(request, "import.patients", category="import", detail=f"{f.code}; {report.said()}")
+            except ValidationError as e:
+                form.add_error(None, e)
+                status = 400
+            else:
+                messages.success(request, f"{report.count('new')} patients imported; {report.count('already')} were "
+                                 "already here and were left as they are.")  # fmt: skip
+                return redirect("imports:file", f.code)
+        else:
+            report = services.check(f, chosen, date_format)
+            record(request, "import.check", category="import", detail=f"{f.code}; {report.said()}")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "imports/file.html", {
+        "f": f, "table": table, "preview": table.rows[:PREVIEW_ROWS], "form": form, "saved": saved, "report": report,
+        "errors": [r for r in report.rows if r.outcome == "error"][:LISTED] if report else [],
+        "already": [r for r in report.rows if r.outcome == "already"][:LISTED] if report else [],
+        "listed": LISTED,
+    }, status=status)  # fmt: skip
