@@ -122,6 +122,8 @@ PAGE_OBJECT = {
     "exports:subject_access": "patient",
     "exports:subject_access_zip": "patient",
     "imports:file": "import_file",
+    "fhir:read": "appointment",
+    "fhir:search": "patient",
     "mine:new": "clinic",
     "mine:new_confirm": "clinic",
     "patients:consent": "patient",
@@ -504,10 +506,23 @@ def _assert_no_foreign_data(r, where):
     assert CANARY.encode() not in body, f"canary leaked in {where}"
 
 
-def _page_request(client, name, method, obj):
+# Pages whose address holds more than their object's code.
+PAGE_URLS = {
+    "fhir:read": lambda o: f"/fhir/Appointment/{o.code}",
+    "fhir:search": lambda o: f"/fhir/Appointment?patient={o.code}",
+}
+
+
+def page_url(name, obj) -> str:
     from django.urls import reverse
 
-    url = reverse(name, args=[obj.code] if obj is not None else [])
+    if name in PAGE_URLS:
+        return PAGE_URLS[name](obj)
+    return reverse(name, args=[obj.code] if obj is not None else [])
+
+
+def _page_request(client, name, method, obj):
+    url = page_url(name, obj)
     body = PAGE_BODY.get(name, {"reason": "matrix test", "q": "a", "clinic": "00000000-0000-0000-0000-000000000000"})
     return client.get(url) if method == "GET" else client.post(url, body)
 

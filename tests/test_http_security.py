@@ -25,14 +25,14 @@ from dryneedle.accounts import policy
 from dryneedle.patients import texts
 from dryneedle.patients.models import Patient
 from dryneedle.portal.models import Intake
-from tests.test_access_matrix import PAGE_BODY, PAGE_OBJECT, page_urls
+from tests.test_access_matrix import PAGE_BODY, PAGE_OBJECT, page_url, page_urls
 
 pytestmark = pytest.mark.django_db
 
 
 def own_url(name, world):
     kind = PAGE_OBJECT.get(name)
-    return reverse(name, args=[world[kind].code] if kind else [])
+    return page_url(name, world[kind] if kind else None)
 
 
 @pytest.fixture

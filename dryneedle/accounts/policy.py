@@ -195,6 +195,8 @@ POLICY: dict[str, dict[str, object]] = {
     "fhir:metadata": {"GET": PUBLIC},
     "fhir:patient": {"GET": frozenset({ADMIN, PRACT})},
     "fhir:everything": {"GET": frozenset({ADMIN, PRACT})},
+    "fhir:search": {"GET": frozenset({ADMIN, PRACT})},
+    "fhir:read": {"GET": frozenset({ADMIN, PRACT})},
     # A first visit booked by someone the clinic does not know yet (mine/newcomer.py): public, and nothing is
     # kept until the code emailed to the address they give comes back.
     "mine:new": {"GET": PUBLIC, "POST": PUBLIC},

@@ -1,90 +1,254 @@
-"""One patient's record as a FHIR Bundle: ``Patient/{id}/$everything`` (issue 20), which is also the machine-readable
-copy the patient downloads from their own pages (issue 19, ONC 170.315(e)(1) "view, download, transmit").
+"""Our records as FHIR resources, for one patient or a whole clinic (issue 20).
 
-Everything of the patient at one clinic, with the records merged into theirs: the Patient, the clinic
-(Organization), the practitioners their resources name, each episode (EpisodeOfCare and its Condition), each
-appointment, each signed visit with needles (Procedure) and its pain ratings before and after (Observations),
-each questionnaire total (Observation) and each signed consent (Consent). ``for_patient``: the clinicians' notes
-are left out, as in the patient's PDF."""
+One patient: ``Patient/{id}/$everything`` (``bundle``), which is also the machine-readable copy the patient downloads
+from their own pages (issue 19, ONC 170.315(e)(1) "view, download, transmit"). A whole clinic: the bulk export
+(``clinic_resources``, written as NDJSON by ``export_fhir``). Both read the same sections, one kind of record at a
+time and a chunk of rows at a time (``lib/sql.stream``), so that the bulk export's memory stays flat in the clinic's
+size and its queries do not grow with its patients.
+
+What a record holds: the Patient (the records merged into theirs name the record kept), the clinic (Organization,
+Location), its clinicians (Practitioner with the qualifications the clinic verified, PractitionerRole), each episode
+(EpisodeOfCare and its Condition), each appointment, each signed visit with needles (Procedure; its signature and
+corrections as Provenance) and its pain ratings before and after (Observations), each questionnaire total
+(Observation), each adverse event not entered in error (AdverseEvent), each care plan and goal (CarePlan, Goal) and
+each signed consent (Consent, its PDF as a DocumentReference). ``for_patient``: the clinicians' notes are left out,
+as in the patient's PDF."""
+
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from dryneedle.accounts.models import Membership
+from dryneedle.adverse_events.models import AdverseEvent
+from dryneedle.adverse_events.rules import SEVERITY_DEFINITIONS
 from dryneedle.appointments.models import Appointment
 from dryneedle.consent.models import SignedConsent
 from dryneedle.fhir import mapping
+from dryneedle.lib.sql import stream
 from dryneedle.outcomes.models import Response
-from dryneedle.patients.models import Episode
-from dryneedle.visits.models import Insertion, Visit
+from dryneedle.patients.models import Episode, Patient, RecordStatus
+from dryneedle.plans.models import CarePlan, Goal
+from dryneedle.practitioners.models import CredentialVerification
+from dryneedle.visits.models import Amendment, Insertion, Visit
 from dryneedle.visits.muscles import CHOICES as MUSCLES
 
 MUSCLE_NAMES = dict(MUSCLES)
+CHUNK = 500
+# What many patients' records name (the clinic, its people): an export writes each once.
+SHARED = ("Organization", "Location", "Practitioner", "PractitionerRole")
+
+
+def summary(counts: dict[str, int]) -> str:
+    """How many of each type of the patients' own resources, for an audit row (at most 200 characters: beyond,
+    the total and the number of types)."""
+    said = ", ".join(f"{t} {n}" for t, n in sorted(counts.items()) if t not in SHARED)
+    total = sum(counts.values())
+    return said if len(said) <= 200 else f"{total} resources of {len(counts)} types (the manifest counts each)"
+
+
+def counted(resources: Iterable[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in resources:
+        counts[r["resourceType"]] = counts.get(r["resourceType"], 0) + 1
+    return counts
 
 
 def base_url() -> str:
     return f"{settings.SITE_URL}/fhir" if settings.SITE_URL else "urn:dryneedle:fhir"
 
 
-def resources(patient, for_patient: bool = False) -> list[dict]:
-    clinic, ids = patient.clinic, patient.record_ids()
-    out = [mapping.patient(patient), mapping.organization(clinic)]
-    people: dict[int, object] = {}
-    episodes = Episode.objects.filter(clinic=clinic, patient__in=ids).select_related("clinician", "clinic")
-    for e in episodes.order_by("id"):
-        e.patient = patient  # one Patient for the merged records (their resources name the record kept)
-        out += [mapping.condition(e), mapping.episode_of_care(e)]
-        if e.clinician:
-            people[e.clinician.pk] = e.clinician
-    for a in (
-        Appointment.objects.filter(clinic=clinic, patient__in=ids).select_related("practitioner").order_by("start")
-    ):
-        a.patient = patient
-        out.append(mapping.appointment(a))
-        people[a.practitioner.pk] = a.practitioner
-    sites: dict[int, list[tuple[str, str]]] = {}
-    for visit_id, muscle, side in (
-        Insertion.objects.filter(clinic=clinic, visit__patient__in=ids, visit__status=Visit.Status.SIGNED)
-        .order_by("visit_id", "muscle", "side")
-        .values_list("visit_id", "muscle", "side")
-    ):
-        site = (MUSCLE_NAMES.get(muscle, muscle), side)
-        if site not in sites.setdefault(visit_id, []):
-            sites[visit_id].append(site)
-    visits = Visit.objects.filter(clinic=clinic, patient__in=ids, status=Visit.Status.SIGNED).select_related(
-        "practitioner", "signed_by").order_by("started")  # fmt: skip
-    for v in visits:
-        v.patient = patient
-        who = v.signed_by or v.practitioner
-        people[who.pk] = who
-        if v.pk in sites:
-            out.append(mapping.procedure(v, sites[v.pk], with_notes=not for_patient))
-        for when, score in (("before", v.pre_nprs), ("after", v.post_nprs)):
-            if score is not None:
-                out.append(mapping.pain_rating(patient.code, mapping.derived("nprs", v.code, when), score, v.started,
-                                               note=f"At the visit, {when} needling"))  # fmt: skip
-    responses = Response.objects.filter(clinic=clinic, patient__in=ids).order_by("collected", "id")
-    for r in responses:
-        r.patient = patient
-        out.append(mapping.response(r))
-    for doc in SignedConsent.objects.filter(clinic=clinic, patient__in=ids).order_by("signed_at"):
-        doc.patient, doc.clinic = patient, clinic
+def _chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:
+    chunk: list = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _rows(model, clinic, ids: list[int] | None, *related: str, order=("id",), annotate=None, defer=(), **where):
+    """The clinic's rows of ``model`` (of the patients ``ids``, or of every patient not entered in error), each
+    naming the patient kept (``.patient.code``), read a chunk at a time."""
+    qs = model.objects.filter(clinic=clinic, **where)
+    qs = qs.filter(patient__in=ids) if ids is not None else qs.exclude(patient__status=RecordStatus.ENTERED_IN_ERROR)
+    kept = Coalesce("patient__merged_into__code", "patient__code")
+    qs = qs.select_related(*related).defer(*defer).annotate(kept=kept, **(annotate or {}))
+    for obj in stream(qs.order_by(*order), chunk_size=CHUNK):
+        obj.patient = Patient(pk=obj.patient_id, code=obj.kept)  # named by the record kept (never saved)
+        yield obj
+
+
+def _episodes(clinic, ids):
+    for e in _rows(Episode, clinic, ids, "clinician"):
+        e.clinic = clinic
+        yield mapping.condition(e)
+        yield mapping.episode_of_care(e)
+
+
+def _appointments(clinic, ids):
+    for a in _rows(Appointment, clinic, ids, "practitioner", order=("start", "id")):
+        yield mapping.appointment(a)
+
+
+def _visits(clinic, ids, for_patient: bool):
+    """Each signed visit: a Procedure where needles went in (with its signature and corrections as Provenance),
+    and its pain ratings before and after needling."""
+    visits = _rows(Visit, clinic, ids, "practitioner", "signed_by", order=("started", "id"), defer=("pain_chart",),
+                   status=Visit.Status.SIGNED)  # fmt: skip
+    for chunk in _chunks(visits):
+        pks = [v.pk for v in chunk]
+        sites: dict[int, list[tuple[str, str]]] = {}
+        for visit_id, muscle, side in (
+            Insertion.objects.filter(clinic=clinic, visit__in=pks).order_by("visit_id", "muscle", "side")
+            .values_list("visit_id", "muscle", "side")
+        ):  # fmt: skip
+            site = (MUSCLE_NAMES.get(muscle, muscle), side)
+            if site not in sites.setdefault(visit_id, []):
+                sites[visit_id].append(site)
+        corrections: dict[int, list] = {}
+        for a in Amendment.objects.filter(clinic=clinic, visit__in=pks).select_related("created_by").order_by("id"):
+            corrections.setdefault(a.visit_id, []).append(a)
+        for v in chunk:
+            who = v.signed_by or v.practitioner
+            if v.pk in sites:
+                yield mapping.procedure(v, sites[v.pk], with_notes=not for_patient,
+                                        corrections=corrections.get(v.pk, ()))  # fmt: skip
+                if v.signed_at:
+                    yield mapping.signature(v, who)
+                for a in corrections.get(v.pk, ()) if not for_patient else ():  # a correction's reason is a note
+                    if a.created_by is not None:
+                        a.visit = v
+                        yield mapping.amendment(a)
+            for when, score in (("before", v.pre_nprs), ("after", v.post_nprs)):
+                if score is not None:
+                    yield mapping.pain_rating(v.patient.code, mapping.derived("nprs", v.code, when), score, v.started,
+                                              note=f"At the visit, {when} needling")  # fmt: skip
+
+
+def _responses(clinic, ids):
+    for r in _rows(Response, clinic, ids, order=("collected", "id"), defer=("answers", "details")):
+        yield mapping.response(r)
+
+
+def _events(clinic, ids):
+    """Adverse events not entered in error; the visit's Procedure is the suspect where there is one (a signed
+    visit where needles went in)."""
+    needled = {"needled": Exists(Insertion.objects.filter(visit=OuterRef("visit")))}
+    for e in _rows(AdverseEvent, clinic, ids, "visit", order=("occurred", "id"), annotate=needled,
+                   entered_in_error=False):  # fmt: skip
+        procedure = bool(e.visit_id and e.visit.status == Visit.Status.SIGNED and e.needled)
+        text = f"{e.get_severity_display()}: {SEVERITY_DEFINITIONS[e.severity]}" if e.severity else ""
+        yield mapping.adverse_event(e, {str(e.visit.code)} if procedure else set(), text)
+
+
+def _plans(clinic, ids, for_patient: bool):
+    for g in _rows(Goal, clinic, ids):
+        yield mapping.goal(g)
+    for chunk in _chunks(_rows(CarePlan, clinic, ids, "episode")):
+        goals: dict[int, list[str]] = {}
+        for plan_id, code in Goal.objects.filter(clinic=clinic, plan__in=[p.pk for p in chunk]).order_by(
+            "id").values_list("plan_id", "code"):  # fmt: skip
+            goals.setdefault(plan_id, []).append(str(code))
+        for plan in chunk:
+            yield mapping.care_plan(plan, goals.get(plan.pk, []), with_notes=not for_patient)
+
+
+def _consents(clinic, ids, for_patient: bool):
+    for doc in _rows(SignedConsent, clinic, ids, order=("signed_at", "id")):
+        doc.clinic = clinic
         # The PDF where the reader can open it: the patient's own page, or the clinic's.
-        url = settings.SITE_URL + reverse(
-            "mine:consent_pdf" if for_patient else "patients:consent_pdf", args=[doc.code]
-        )
-        out.append(mapping.consent(doc, url))
-    out += [mapping.practitioner(u) for u in people.values()]
-    return out
+        url = settings.SITE_URL + reverse("mine:consent_pdf" if for_patient else "patients:consent_pdf",
+                                          args=[doc.code])  # fmt: skip
+        yield mapping.consent(doc, url)
+        yield mapping.consent_document(doc, url)
+
+
+def _people(clinic, users: list[int] | None = None) -> Iterator[dict]:
+    """The clinic's clinicians (or those of ``users``): a Practitioner with the qualifications this clinic verified,
+    and their role here (PractitionerRole)."""
+    qs = Membership.objects.filter(clinic=clinic).select_related("user", "clinic").order_by("id")
+    members = list(qs if users is None else qs.filter(user__in=users))
+    verified: dict[int, list] = {}
+    checked = CredentialVerification.objects.filter(clinic=clinic, credential__user__in=[m.user_id for m in members])
+    for v in checked.select_related("credential").order_by("credential__issued", "id"):
+        verified.setdefault(v.credential.user_id, []).append(v.credential)
+    for m in members:
+        yield mapping.practitioner_with(m.user, verified.get(m.user_id, ()))
+    for m in members:
+        yield mapping.practitioner_role(m)
+
+
+def _sections(clinic, ids: list[int] | None, for_patient: bool) -> Iterator[dict]:
+    yield from _episodes(clinic, ids)
+    yield from _appointments(clinic, ids)
+    yield from _visits(clinic, ids, for_patient)
+    yield from _responses(clinic, ids)
+    yield from _events(clinic, ids)
+    yield from _plans(clinic, ids, for_patient)
+    yield from _consents(clinic, ids, for_patient)
+
+
+def _named(clinic, resources: list[dict]) -> list[int]:
+    """The clinic's people the resources refer to (one patient's record names a few of them)."""
+    wanted = {r["reference"].removeprefix("Practitioner/") for r in _references(resources)
+              if r["reference"].startswith("Practitioner/")}  # fmt: skip
+    members = Membership.objects.filter(clinic=clinic).values_list("user_id", flat=True)
+    return [u for u in members if mapping.derived("practitioner", u) in wanted]
+
+
+def _references(node) -> Iterator[dict]:
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node
+        for v in node.values():
+            yield from _references(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _references(v)
+
+
+def resources(patient, for_patient: bool = False) -> list[dict]:
+    """One patient's record at their clinic, with the records merged into theirs."""
+    clinic = patient.clinic
+    out = [mapping.patient(patient), mapping.organization(clinic), mapping.location(clinic)]
+    out += list(_sections(clinic, patient.record_ids(), for_patient))
+    return out + list(_people(clinic, _named(clinic, out)))
+
+
+def clinic_resources(clinic) -> Iterator[dict]:
+    """Every record of the clinic, type by type, a chunk at a time: the clinic and its people once, each patient
+    (records merged into another and records entered in error are not patients of their own), then their records."""
+    yield mapping.organization(clinic)
+    yield mapping.location(clinic)
+    yield from _people(clinic)
+    patients = Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(
+        status=RecordStatus.ENTERED_IN_ERROR).select_related("clinic").order_by("id")  # fmt: skip
+    for p in stream(patients, chunk_size=CHUNK):
+        p.clinic = clinic
+        yield mapping.patient(p)
+    yield from _sections(clinic, None, for_patient=False)
+
+
+def bundle_of(found: list[dict], key: str = "") -> dict:
+    """A searchset Bundle of ``found``; each entry's fullUrl is its address under the FHIR base. The first
+    Patient is the match, the rest included (``$everything``); a search by type matches every entry."""
+    base = base_url()
+    now = timezone.now().isoformat()
+    return mapping.checked({
+        "resourceType": "Bundle", "id": mapping.derived("bundle", key or now, now),
+        "type": "searchset", "timestamp": now, "total": len(found),
+        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
+                   "search": {"mode": "include" if key and r["resourceType"] != "Patient" else "match"}}
+                  for r in found],
+    })  # fmt: skip
 
 
 def bundle(patient, for_patient: bool = False) -> dict:
-    """The searchset Bundle ``$everything`` answers with; each entry's fullUrl is its address under the FHIR base."""
-    found = resources(patient, for_patient)
-    base = base_url()
-    return mapping.checked({
-        "resourceType": "Bundle", "id": mapping.derived("everything", patient.code, timezone.now().isoformat()),
-        "type": "searchset", "timestamp": timezone.now().isoformat(), "total": len(found),
-        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
-                   "search": {"mode": "match" if r["resourceType"] == "Patient" else "include"}} for r in found],
-    })  # fmt: skip
+    """The Bundle ``$everything`` answers with."""
+    return bundle_of(resources(patient, for_patient), key=str(patient.code))

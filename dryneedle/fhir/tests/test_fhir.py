@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from conftest import CANARY, certify, client_for, make_appointment, signed_consent
+from conftest import CANARY, certify, client_for, make_appointment, make_event, make_plan, signed_consent
 from dryneedle.audit.models import AuditEvent
 from dryneedle.fhir import everything, mapping
 from dryneedle.outcomes import services as outcomes
@@ -33,6 +33,10 @@ def record(patient, episode, screening, insertion, alice, foreign_insertion):
     outcomes.record_response(episode, "psfs", {"activities": [{"name": "Walk", "score": 4}]}, alice)
     make_appointment(patient, alice)
     signed_consent(patient)
+    visits.amend(visit, alice, "Left, not right.", "side corrected")
+    make_event(visit, severity="mild", causality="probable", outcome="resolving", status="reviewed")
+    make_event(visit, type="headache", entered_in_error=True, error_reason="wrong patient")
+    make_plan(episode, alice, notes="Plan note of the clinician.")
     return patient
 
 
@@ -49,8 +53,9 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     settings.SITE_URL = "https://records.example"
     bundle = everything.bundle(record)
     types = sorted({e["resource"]["resourceType"] for e in bundle["entry"]})
-    assert types == ["Appointment", "Condition", "Consent", "EpisodeOfCare", "Observation", "Organization", "Patient",
-                     "Practitioner", "Procedure"]  # fmt: skip
+    assert types == ["AdverseEvent", "Appointment", "CarePlan", "Condition", "Consent", "DocumentReference",
+                     "EpisodeOfCare", "Goal", "Location", "Observation", "Organization", "Patient", "Practitioner",
+                     "PractitionerRole", "Procedure", "Provenance"]  # fmt: skip
     assert bundle["type"] == "searchset" and bundle["total"] == len(bundle["entry"])
     present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
     assert set(references(bundle)) <= present, set(references(bundle)) - present
@@ -64,6 +69,20 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     (procedure,) = by_type["Procedure"]
     assert procedure["status"] == "completed" and procedure["bodySite"][0]["text"].endswith("(left)")
     assert procedure["note"][0]["text"].startswith("Tender over L4")
+    assert procedure["note"][1]["text"] == "Correction (side corrected): Left, not right."
+    (event,) = by_type["AdverseEvent"]  # the one entered in error is not sent (R4's AdverseEvent has no status)
+    assert event["severity"]["coding"][0]["code"] == "mild" and event["outcome"]["coding"][0]["code"] == "recovering"
+    assert event["suspectEntity"][0]["instance"]["reference"] == f"Procedure/{procedure['id']}"
+    assert event["suspectEntity"][0]["causality"][0]["assessment"]["coding"][0]["code"] == "Probably-Likely"
+    (plan,) = by_type["CarePlan"]
+    (goal,) = by_type["Goal"]
+    assert plan["status"] == "active" and plan["goal"] == [{"reference": f"Goal/{goal['id']}"}]
+    assert goal["description"]["text"] == "Walk the dog" and goal["lifecycleStatus"] == "active"
+    (alice_fhir,) = by_type["Practitioner"]
+    assert "Professional licence: Physical therapist" in {q["code"]["text"] for q in alice_fhir["qualification"]}
+    activities = {p["activity"].get("text") for p in by_type["Provenance"]}
+    assert activities == {"Signed the visit note", "Corrected the signed visit note"}
+    assert by_type["DocumentReference"][0]["context"]["related"][0]["reference"].startswith("Consent/")
     pain = [o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "72514-3"]
     assert sorted(o["valueInteger"] for o in pain) == [3, 5, 6]  # after, the questionnaire, before
     (psfs,) = [o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "psfs"]
@@ -89,6 +108,7 @@ def test_the_patients_copy_leaves_the_clinicians_notes_out(record, foreign_patie
     (consent,) = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Consent"]
     assert "/my/consent/" in consent["sourceAttachment"]["url"]  # the patient's own page
     assert data["resourceType"] == "Bundle" and "clinician's own note" not in r.content.decode()
+    assert "Plan note of the clinician." not in r.content.decode() and "side corrected" not in r.content.decode()
     assert CANARY not in r.content.decode()
     row = AuditEvent.objects.filter(action="patient.record_download").latest("id")
     assert row.username == "patient" and row.detail.startswith("fhir;")
@@ -124,3 +144,102 @@ def test_the_command_writes_one_bundle_or_the_clinics_ndjson_with_a_manifest(rec
         call_command("export_fhir", "--clinic", "not-a-uuid", "--out", str(tmp_path / "x"))
     with pytest.raises(CommandError, match="not an empty directory"):
         call_command("export_fhir", "--clinic", str(clinic_a.code), "--out", str(tmp_path / "all"))
+
+
+def test_each_type_is_searched_by_patient_and_read_by_id(record, alice, bob, charlie):
+    c = client_for(alice)
+    found = json.loads(c.get(f"/fhir/Procedure?patient=Patient/{record.code}").content)
+    (procedure,) = [e["resource"] for e in found["entry"]]
+    assert found["total"] == 1 and found["entry"][0]["search"]["mode"] == "match"
+    assert json.loads(c.get(f"/fhir/Procedure/{procedure['id']}").content) == procedure
+    events = json.loads(c.get(f"/fhir/AdverseEvent?patient={record.code}").content)
+    assert [e["resource"]["event"]["text"] for e in events["entry"]] == ["Bruising or haematoma"]
+    # What is not shared as FHIR is not read by id either: an event entered in error.
+    in_error = record.adverse_events.get(entered_in_error=True)
+    r = c.get(f"/fhir/AdverseEvent/{in_error.code}")
+    assert r.status_code == 404 and json.loads(r.content)["resourceType"] == "OperationOutcome"
+    # Mistakes are OperationOutcomes with a 4xx status, never a page.
+    assert json.loads(c.get("/fhir/Procedure").content)["issue"][0]["code"] == "required"
+    assert c.get("/fhir/Procedure").status_code == 400
+    assert c.get(f"/fhir/Medication?patient={record.code}").status_code == 404
+    assert c.get(f"/fhir/Condition/{record.code}").status_code == 404  # Conditions are searched, not read by id
+    assert client_for(bob).get(f"/fhir/Procedure?patient={record.code}").status_code == 403
+    assert client_for(charlie).get(f"/fhir/Procedure?patient={record.code}").status_code == 404
+    assert client_for(charlie).get(f"/fhir/Procedure/{procedure['id']}").status_code == 404
+    assert AuditEvent.objects.filter(action="fhir.search", patient=record.code, detail="Procedure 1").exists()
+    cap = json.loads(Client().get("/fhir/metadata").content)
+    served = {r["type"]: [i["code"] for i in r["interaction"]] for r in cap["rest"][0]["resource"]}
+    assert served["Procedure"] == ["read", "search-type"] and served["Condition"] == ["search-type"]
+
+
+def test_the_bulk_export_is_valid_fhir_whose_references_resolve(record, clinic_a, alice, admin, tmp_path):
+    from dryneedle.patients import merge
+    from dryneedle.patients.models import Patient
+
+    duplicate = Patient.objects.create(clinic=clinic_a, given_name="Grace", family_name="Hopper", sex="female",
+                                       birth_date=record.birth_date, created_by=alice)  # fmt: skip
+    merge.merge(admin, record, duplicate, "Same person")
+    moved = make_appointment(duplicate, alice)
+    call_command("export_fhir", "--clinic", str(clinic_a.code), "--out", str(tmp_path))
+    found = [json.loads(line) for f in tmp_path.glob("*.ndjson") for line in f.read_text().splitlines()]
+    for r in found:  # written without the parse (mapping.unvalidated): the parse would change nothing
+        assert mapping.checked(r) == r, r["resourceType"]
+    present = {f"{r['resourceType']}/{r['id']}" for r in found}
+    assert len(present) == len(found)  # no resource twice
+    assert set(references(found)) <= present, set(references(found)) - present
+    assert [r["id"] for r in found if r["resourceType"] == "Patient"] == [str(record.code)]  # merged: not its own
+    (appointment,) = [r for r in found if r["resourceType"] == "Appointment" and r["id"] == str(moved.code)]
+    assert appointment["participant"][0]["actor"]["reference"] == f"Patient/{record.code}"
+    assert CANARY not in json.dumps(found)
+    # The same types as one patient's $everything, the notes included.
+    assert counted_types(found) == counted_types(everything.resources(record))
+    assert "Tender over L4" in json.dumps(found)
+
+
+def counted_types(resources) -> set[str]:
+    return {r["resourceType"] for r in resources}
+
+
+def test_the_bulk_exports_queries_do_not_grow_with_the_clinic(record, clinic_a, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dryneedle.patients.models import Episode, Patient
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as q, mapping.unvalidated():
+            list(everything.clinic_resources(clinic_a))
+        return len(q)
+
+    before = queries()
+    for i in range(6):
+        p = Patient.objects.create(clinic=clinic_a, given_name=f"P{i}", family_name="More", sex="male",
+                                   birth_date=record.birth_date, created_by=alice)  # fmt: skip
+        Episode.objects.create(clinic=clinic_a, patient=p, condition="sciatica", clinician=alice, created_by=alice)
+        make_appointment(p, alice)
+    assert queries() == before
+
+
+def test_a_demo_clinics_bulk_export_validates_in_full(tmp_path):
+    """The demo seed's clinic, as the first person to try the export sees it: every resource parses as R4B and
+    writes back unchanged, every reference resolves inside the export, the manifest counts what was written."""
+    from datetime import date
+
+    from dryneedle.accounts.models import Clinic
+    from dryneedle.demo.seed import seed
+
+    seed(patients=24, clinics=1, seed=5, today=date(2026, 11, 26), quiet=True)
+    clinic = Clinic.objects.get()
+    call_command("export_fhir", "--clinic", str(clinic.code), "--out", str(tmp_path))
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    found = []
+    for out in manifest["output"]:
+        lines = (tmp_path / out["url"]).read_text().splitlines()
+        assert len(lines) == out["count"]
+        found += [json.loads(x) for x in lines]
+    assert {r["resourceType"] for r in found} >= {"Patient", "Procedure", "Observation", "AdverseEvent", "CarePlan",
+                                                  "Goal", "Appointment", "Condition", "Provenance"}  # fmt: skip
+    for r in found:
+        assert mapping.checked(r) == r, r["resourceType"]
+    present = {f"{r['resourceType']}/{r['id']}" for r in found}
+    assert set(references(found)) <= present, sorted(set(references(found)) - present)[:5]

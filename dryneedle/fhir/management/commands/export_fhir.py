@@ -1,3 +1,4 @@
+import contextlib
 import json
 import uuid
 from pathlib import Path
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.models import Clinic
 from dryneedle.audit.log import record
-from dryneedle.fhir import everything
+from dryneedle.fhir import everything, mapping
 from dryneedle.patients.models import Patient, RecordStatus
 
 
@@ -31,9 +32,9 @@ class Command(BaseCommand):
         folder = Path(out)
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise CommandError(f"{out} exists and is not an empty directory.", returncode=2)
-        patients = Patient.objects.filter(clinic=c, merged_into__isnull=True).exclude(
-            status=RecordStatus.ENTERED_IN_ERROR).select_related("clinic").order_by("id")  # fmt: skip
         if patient is not None:
+            patients = Patient.objects.filter(clinic=c, merged_into__isnull=True).exclude(
+                status=RecordStatus.ENTERED_IN_ERROR).select_related("clinic")  # fmt: skip
             one = patients.filter(code=patient).first() if _uuid(patient) else None
             if one is None:
                 raise CommandError(f"No patient {patient} at {c.name}.", returncode=2)
@@ -47,22 +48,13 @@ class Command(BaseCommand):
         started = timezone.now()
         files: dict = {}
         counts: dict[str, int] = {}
-        seen: set[tuple[str, str]] = set()
-        try:
-            for p in patients.iterator(chunk_size=200):  # one patient at a time: memory stays flat
-                for r in everything.resources(p):
-                    key = (r["resourceType"], r["id"])
-                    if key in seen and r["resourceType"] in ("Organization", "Practitioner"):
-                        continue
-                    seen.add(key)
-                    t = r["resourceType"]
-                    if t not in files:
-                        files[t] = (folder / f"{t}.ndjson").open("w", encoding="utf-8")
-                    files[t].write(json.dumps(r) + "\n")
-                    counts[t] = counts.get(t, 0) + 1
-        finally:
-            for f in files.values():
-                f.close()
+        with contextlib.ExitStack() as opened, mapping.unvalidated():
+            for r in everything.clinic_resources(c):  # type by type, a chunk at a time: memory stays flat
+                t = r["resourceType"]
+                if t not in files:
+                    files[t] = opened.enter_context((folder / f"{t}.ndjson").open("w", encoding="utf-8"))
+                files[t].write(json.dumps(r) + "\n")
+                counts[t] = counts.get(t, 0) + 1
         manifest = {
             "transactionTime": started.isoformat(), "request": f"dryneedle export_fhir --clinic {c.code}",
             "requiresAccessToken": False, "error": [],
@@ -70,8 +62,9 @@ class Command(BaseCommand):
         }  # fmt: skip
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         record(None, "fhir.export", clinic=c, category="export",
-               detail=", ".join(f"{t} {n}" for t, n in sorted(counts.items())))  # fmt: skip
-        self.stdout.write(f"Wrote {sum(counts.values())} resources of {c.name} to {folder}.")
+               detail=everything.summary(counts))  # fmt: skip
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(f"Wrote {sum(counts.values())} resources of {c.name} to {folder} in {seconds:.1f} s.")
 
 
 def _uuid(value: str) -> bool:
