@@ -81,6 +81,7 @@ def pdf(patient, notes: bool = False, language: str = "") -> bytes:
     stored)."""
     from weasyprint import HTML  # a heavy import, for this download only
 
-    with translation.override(language or languages.of_patient(patient)):
+    # Dated in the clinic's zone, whoever asks (a page, the command line).
+    with translation.override(language or languages.of_patient(patient)), timezone.override(patient.clinic.timezone):
         html = render_to_string("exports/record_pdf.html", record_of(patient, notes))
     return HTML(string=html).write_pdf()

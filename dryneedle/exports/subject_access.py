@@ -33,7 +33,7 @@ def build(patient, notes: bool, language: str = "") -> tuple[bytes, dict[str, in
             rows = list(t.rows(clinic, ids, notes))
             counts[t.name] = len(rows)
             z.writestr(f"csv/{t.name}.csv", "".join(csvout.lines([t.headers(notes), *rows], bom=True)))
-        with translation.override(language or languages.of_patient(patient)):
+        with translation.override(language or languages.of_patient(patient)), timezone.override(clinic.timezone):
             readme = render_to_string("exports/subject_access_readme.txt", {
                 "patient": patient, "clinic": clinic, "notes": notes, "made": timezone.localtime(),
                 "counts": counts, "parts": [(t, counts[t.name]) for t in tables.TABLES.values()],
