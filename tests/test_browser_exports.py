@@ -61,10 +61,11 @@ def test_the_admin_imports_patients_from_another_systems_csv(live_server, browse
     csv_file.write_text("First Name,Last Name,Date of Birth,Gender,Email\n"
                         "José,Núñez,23/04/1981,M,jose@mail.example\n"
                         "Grace,Hopper,09/12/1960,F,\n", encoding="utf-8")  # fmt: skip
-    nav(page, "Import patients")
-    expect(page.get_by_role("heading", name="Import patients")).to_be_visible()
+    nav(page, "Import")
+    expect(page.get_by_role("heading", name="Import patients and appointments")).to_be_visible()
+    expect(page.get_by_role("radio", name="Patients", exact=True)).to_be_checked()
     assert_accessible(page, f"import start at {width} px")
-    page.get_by_label("The CSV file of patients").set_input_files(str(csv_file))
+    page.get_by_label("The CSV file").set_input_files(str(csv_file))
     page.get_by_role("button", name="Upload and look at it").click()
     expect(page.get_by_role("region", name="2. The first rows", exact=True)).to_contain_text("Núñez")
     expect(page.get_by_label("Given name")).to_have_value("First Name")
@@ -75,6 +76,35 @@ def test_the_admin_imports_patients_from_another_systems_csv(live_server, browse
     page.screenshot(path=SHOTS / f"import-check-{width}.png", full_page=True)
     assert_accessible(page, f"import check at {width} px")
     page.get_by_role("button", name="Import 1 new patient").click()
-    expect(page.get_by_text("1 patients imported; 1 were already here")).to_be_visible()
+    expect(page.get_by_text("1 patient imported; 1 already here")).to_be_visible()
     assert Patient.objects.get(family_name="Núñez").birth_date.isoformat() == "1981-04-23"
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_admin_imports_appointments_after_their_patients(live_server, browser, clinic_a, patient, alice, width,
+                                                             tmp_path):  # fmt: skip
+    from dryneedle.appointments.models import Appointment
+
+    make_user("ada@a.example", clinic_a, "clinic_admin", "Ada", "Admin", password=PASSWORD)
+    page = admin_browser(browser, live_server.url, "ada@a.example", PASSWORD)
+    page.set_viewport_size({"width": width, "height": 900})
+    csv_file = tmp_path / "appointments.csv"
+    csv_file.write_text("First Name,Last Name,DOB,Practitioner,Start,Status\n"
+                        "Grace,Hopper,09/12/1960,Alice Archer,14/01/2031 10:00,Booked\n", encoding="utf-8")  # fmt: skip
+    nav(page, "Import")
+    page.get_by_role("radio", name="Appointments (after their patients)").check()
+    page.get_by_label("The CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Upload and look at it").click()
+    expect(page.get_by_label("Date (or date and time)")).to_have_value("Start")
+    page.get_by_label("Type, for rows without one").select_option(label="Consultation")
+    page.get_by_label("Length in minutes, for rows without one").fill("40")
+    page.get_by_role("button", name="Check every row").click()
+    expect(page.get_by_text("1 new appointment to import")).to_be_visible()
+    page.screenshot(path=SHOTS / f"import-appointments-{width}.png", full_page=True)
+    assert_accessible(page, f"appointments import at {width} px")
+    page.get_by_role("button", name="Import 1 new appointment").click()
+    expect(page.get_by_text("1 appointment imported; 0 already here")).to_be_visible()
+    a = Appointment.objects.get()
+    assert (a.kind, a.patient, (a.end - a.start).seconds // 60) == ("consultation", patient, 40)
     page.context.close()

@@ -40,6 +40,38 @@ PATIENT_FIELDS = (
 )  # fmt: skip
 ADDRESS_PARTS = ("address", "address_2", "city", "region", "postcode")  # joined, in this order, into the address
 
+# An appointment names its patient (found among the clinic's records: import the patients first) and its
+# practitioner (by email or name), when it starts and how long it lasts, and what happened.
+APPOINTMENT_FIELDS = (
+    Field("given_name", "Patient's given name", True, ("given name", "first name", "firstname", "patient first name",
+                                                       "forename")),
+    Field("family_name", "Patient's family name", True, ("family name", "last name", "lastname", "surname",
+                                                         "patient last name")),
+    Field("birth_date", "Patient's date of birth", False, ("date of birth", "birth date", "dob", "birthdate")),
+    Field("email", "Patient's email", False, ("email", "email address", "patient email")),
+    Field("practitioner", "Practitioner (name or email)", True, ("practitioner", "staff member", "provider",
+                                                                 "clinician", "practitioner name", "therapist")),
+    Field("date", "Date (or date and time)", True, ("date", "start date", "appointment date", "start",
+                                                    "start time date", "appointment start")),
+    Field("time", "Start time", False, ("time", "start time", "appointment time")),
+    Field("end", "End time", False, ("end", "end time", "finish", "finish time")),
+    Field("minutes", "Length in minutes", False, ("duration", "length", "minutes", "duration minutes")),
+    Field("kind", "Type of appointment", False, ("type", "appointment type", "treatment", "service")),
+    Field("status", "What happened", False, ("status", "appointment status", "state", "outcome")),
+    Field("note", "Front-desk note", False, ("note", "notes", "comment", "comments")),
+)  # fmt: skip
+FIELDS = {"patients": PATIENT_FIELDS, "appointments": APPOINTMENT_FIELDS}
+
+# How other systems say what happened to an appointment, lower-cased; anything else is an error for the row.
+STATUSES = {
+    "booked": "booked", "confirmed": "booked", "scheduled": "booked", "unconfirmed": "booked", "pending": "booked",
+    "attended": "attended", "arrived": "attended", "completed": "attended", "checked out": "attended",
+    "checked in": "attended",
+    "cancelled": "cancelled", "canceled": "cancelled",
+    "no show": "no_show", "no-show": "no_show", "noshow": "no_show", "dna": "no_show", "did not attend": "no_show",
+    "missed": "no_show",
+}  # fmt: skip
+
 DATE_FORMATS = {
     "iso": ("YYYY-MM-DD", "%Y-%m-%d"),
     "dmy": ("DD/MM/YYYY (day first, as in the UK, Australia, most of Canada)", "%d/%m/%Y"),
@@ -108,3 +140,31 @@ def parse_sex(value: str) -> str:
 
 def address(parts: dict[str, str]) -> str:
     return ", ".join(p.strip() for name in ADDRESS_PARTS if (p := parts.get(name, "")).strip())
+
+
+def parse_time(value: str):
+    """A time of day as clocks and exports write it: 09:30, 9:30, 09:30:00, 9:30 am, 2:15 PM."""
+    text = value.strip().lower().replace(".", "")
+    for fmt in ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I:%M:%S %p", "%I %p"):
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is not a time of day (09:30, or 9:30 am).")
+
+
+def split_date_time(value: str) -> tuple[str, str]:
+    """'23/04/2026 09:30' or '2026-04-23T09:30' as its date and its time ('' when the cell holds a date only)."""
+    text = value.strip()
+    for sep in ("T", " "):
+        if sep in text:
+            day, _, rest = text.partition(sep)
+            return day, rest.strip()
+    return text, ""
+
+
+def parse_status(value: str) -> str:
+    found = STATUSES.get(" ".join(value.strip().lower().split()))
+    if found is None:
+        raise ValueError(f"'{value}' does not say what happened (booked, attended, cancelled or no-show).")
+    return found

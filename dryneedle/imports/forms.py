@@ -1,12 +1,16 @@
 from django import forms
 
+from dryneedle.appointments.models import Appointment
 from dryneedle.imports import columns
+from dryneedle.imports.models import ImportFile
 from dryneedle.lib.forms import no_nul
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="The CSV file of patients", help_text="Exported from your old system as CSV (UTF-8 "
-                           "or Excel's Windows CSV); at most 10 MB and 60,000 rows.")  # fmt: skip
+    kind = forms.ChoiceField(label="What the file holds", choices=ImportFile.Kind.choices, initial="patients",
+                             widget=forms.RadioSelect)  # fmt: skip
+    file = forms.FileField(label="The CSV file", help_text="Exported from your old system as CSV (UTF-8 or Excel's "
+                           "Windows CSV); at most 10 MB and 60,000 rows.")  # fmt: skip
 
 
 class MappingForm(forms.Form):
@@ -21,30 +25,51 @@ class MappingForm(forms.Form):
                               help_text="A name, e.g. “Jane patient list”: offered again for the next file with these "
                               "columns.")  # fmt: skip
 
-    def __init__(self, headers: list[str], *args, **kwargs):
+    def __init__(self, kind: str, headers: list[str], *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind, self.wanted = kind, columns.FIELDS[kind]
         choices = [("", "— not in the file —"), *((h, h) for h in headers)]
-        for f in columns.PATIENT_FIELDS:
+        if kind == "appointments":
+            self.fields["default_kind"] = forms.ChoiceField(
+                label="Type, for rows without one", required=False,
+                choices=[("", "— every row has its type —"), *Appointment.KINDS])  # fmt: skip
+            self.fields["default_minutes"] = forms.IntegerField(
+                label="Length in minutes, for rows without one", required=False, min_value=5, max_value=480
+            )
+        for f in self.wanted:
             self.fields[f"col_{f.name}"] = forms.ChoiceField(
                 label=f.label, choices=choices, required=f.required,
                 error_messages={"required": f"Choose the column that holds the {f.label.lower()}: every patient "
                                             "needs one."},
             )  # fmt: skip
-        self.order_fields(["date_format", *(f"col_{f.name}" for f in columns.PATIENT_FIELDS), "save_as"])
+        self.order_fields(["date_format", *(f"col_{f.name}" for f in self.wanted), "default_kind", "default_minutes",
+                           "save_as"])  # fmt: skip
 
     def clean(self):
         data = super().clean()
         used: dict[str, str] = {}
-        for f in columns.PATIENT_FIELDS:
+        for f in self.wanted:
             header = data.get(f"col_{f.name}")
             if header and header in used:
                 self.add_error(f"col_{f.name}", f"“{header}” already fills {used[header]}: a column fills one field.")
             elif header:
                 used[header] = f.label.lower()
+        if self.kind == "appointments":
+            if not data.get("col_kind") and not data.get("default_kind"):
+                self.add_error("default_kind", "Choose the type for rows without one, or the column that has it.")
+            if not (data.get("col_end") or data.get("col_minutes") or data.get("default_minutes")):
+                self.add_error("default_minutes", "Give a length for every row, or choose the end or length column.")
         return data
 
+    def defaults(self) -> dict:
+        return {"kind": self.cleaned_data.get("default_kind") or None,
+                "minutes": self.cleaned_data.get("default_minutes")}  # fmt: skip
+
     def chosen(self) -> dict[str, str]:
-        return {f.name: h for f in columns.PATIENT_FIELDS if (h := self.cleaned_data.get(f"col_{f.name}"))}
+        return {f.name: h for f in self.wanted if (h := self.cleaned_data.get(f"col_{f.name}"))}
 
     def mapping_fields(self):
-        return [self[f"col_{f.name}"] for f in columns.PATIENT_FIELDS]
+        return [self[f"col_{f.name}"] for f in self.wanted]
+
+    def default_fields(self):
+        return [self[n] for n in ("default_kind", "default_minutes") if n in self.fields]

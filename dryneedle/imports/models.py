@@ -11,7 +11,12 @@ class ImportFile(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="import_files")
-    kind = models.CharField(max_length=12, default="patients")
+
+    class Kind(models.TextChoices):
+        PATIENTS = "patients", "Patients"
+        APPOINTMENTS = "appointments", "Appointments (after their patients)"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PATIENTS)
     name = models.CharField(max_length=200)  # the file's name, as uploaded
     text = models.TextField(blank=True)  # the file, decoded; emptied once done
     rows = models.PositiveIntegerField()
@@ -34,6 +39,7 @@ class Mapping(models.Model):
     name = models.CharField(max_length=100)
     columns = models.JSONField()  # {field: header}
     date_format = models.CharField(max_length=4)
+    defaults = models.JSONField(default=dict, blank=True)  # appointments: the type and length for rows without
     saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     saved = models.DateTimeField(auto_now=True)
 

@@ -30,7 +30,7 @@ class Row:
     data: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     match: str = ""  # what it duplicates: "row 4", or a patient's name and date of birth
-    patient: Patient | None = None  # the record made, once imported
+    made: object = None  # the record made, once imported
 
 
 @dataclass
@@ -48,12 +48,12 @@ class Report:
         return ", ".join(f"{k} {n}" for k, n in self.summary().items())
 
 
-def upload(clinic, user, name: str, data: bytes) -> ImportFile:
+def upload(clinic, user, name: str, data: bytes, kind: str = "patients") -> ImportFile:
     """Keep the file for its next steps, once it reads as a table (``reading.Unreadable`` otherwise)."""
     table = reading.read(data)
     forget_stale(clinic)
     text, _encoding = reading.decode(data)
-    return ImportFile.objects.create(clinic=clinic, name=name[:200], text=text, rows=len(table.rows),
+    return ImportFile.objects.create(clinic=clinic, kind=kind, name=name[:200], text=text, rows=len(table.rows),
                                      uploaded_by=user)  # fmt: skip
 
 
@@ -69,9 +69,9 @@ def table_of(f: ImportFile) -> reading.Table:
     return reading.read(f.text.encode("utf-8"))
 
 
-def saved_for(clinic, headers: list[str]):
-    """The clinic's saved mappings whose columns are all in this file, newest first."""
-    return [m for m in Mapping.objects.filter(clinic=clinic, kind="patients").order_by("-saved")
+def saved_for(clinic, kind: str, headers: list[str]):
+    """The clinic's saved mappings for this kind of file whose columns are all in this one, newest first."""
+    return [m for m in Mapping.objects.filter(clinic=clinic, kind=kind).order_by("-saved")
             if set(m.columns.values()) <= set(headers)]  # fmt: skip
 
 
@@ -144,11 +144,17 @@ def run(f: ImportFile, user, chosen: dict[str, str], date_format: str, save_as: 
             raise ValidationError(f"{report.count('error')} rows have errors: nothing was imported.")
         for r in report.rows:
             if r.outcome == "new":
-                r.patient = patients.create_patient(f.clinic, user, r.data)
-        if save_as.strip():
-            Mapping.objects.update_or_create(clinic=f.clinic, kind="patients", name=save_as.strip()[:100],
-                                             defaults={"columns": chosen, "date_format": date_format,
-                                                       "saved_by": user})  # fmt: skip
-        ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk).update(imported=timezone.now(), text="",
-                                                                      report=report.summary())  # fmt: skip
+                r.made = patients.create_patient(f.clinic, user, r.data)
+        finish(f, user, chosen, date_format, report, save_as)
     return report
+
+
+def finish(f: ImportFile, user, chosen: dict, date_format: str, report: Report, save_as: str, defaults=None) -> None:
+    """The end of an import: the choices saved under a name if one was given, the file's text emptied, what
+    happened kept."""
+    if save_as.strip():
+        Mapping.objects.update_or_create(clinic=f.clinic, kind=f.kind, name=save_as.strip()[:100],
+                                         defaults={"columns": chosen, "date_format": date_format,
+                                                   "defaults": defaults or {}, "saved_by": user})  # fmt: skip
+    ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk).update(imported=timezone.now(), text="",
+                                                                  report=report.summary())  # fmt: skip

@@ -10,11 +10,13 @@ from django.shortcuts import redirect, render
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.imports import columns, reading, services
+from dryneedle.imports import appointments, columns, reading, services
 from dryneedle.imports.forms import MappingForm, UploadForm
 from dryneedle.imports.models import ImportFile, Mapping
 
 PREVIEW_ROWS = 5
+# The audit row of each record an import makes: as the page that makes one by hand writes it.
+MADE = {"patients": ("patient.create", ""), "appointments": ("appointment.book", "scheduling")}
 LISTED = 500  # rows in error or already here listed on the page; the counts are always whole
 
 
@@ -26,11 +28,11 @@ def start(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            f = services.upload(clinic, request.user, upload.name, upload.read())
+            f = services.upload(clinic, request.user, upload.name, upload.read(), form.cleaned_data["kind"])
         except reading.Unreadable as e:
             form.add_error("file", str(e))
         else:
-            record(request, "import.upload", category="import", detail=f"{f.name[:120]}; {f.rows} rows")
+            record(request, "import.upload", category="import", detail=f"{f.kind}: {f.name[:120]}; {f.rows} rows")
             return redirect("imports:file", f.code)
     recent = ImportFile.objects.filter(clinic=clinic).select_related("uploaded_by").order_by("-uploaded")[:10]
     return render(request, "imports/start.html", {"form": form, "recent": recent}, status=400 if form.errors else 200)
@@ -40,14 +42,16 @@ def _initial(f: ImportFile, table: reading.Table, saved: list[Mapping], asked: s
     """The choices the page starts from: a saved mapping (the one asked for, else the newest that fits), else the
     guess from the headers and the dates' shapes."""
     mapping = next((m for m in saved if str(m.pk) == asked), saved[0] if saved else None)
+    defaults: dict = {}
     if mapping is not None:
-        chosen, date_format = mapping.columns, mapping.date_format
+        chosen, date_format, defaults = mapping.columns, mapping.date_format, mapping.defaults
     else:
-        chosen = columns.guess(table.headers)
-        born = chosen.get("birth_date")
-        values = [cells[table.headers.index(born)] for _n, cells in table.rows[:200]] if born else []
+        chosen = columns.guess(table.headers, columns.FIELDS[f.kind])
+        dated = [table.headers.index(h) for k in ("birth_date", "date") if (h := chosen.get(k))]
+        values = [columns.split_date_time(cells[i])[0] for _n, cells in table.rows[:200] for i in dated]
         date_format = columns.guess_date_format(values)
-    return {"date_format": date_format, **{f"col_{k}": v for k, v in chosen.items()}}
+    return {"date_format": date_format, **{f"col_{k}": v for k, v in chosen.items()},
+            "default_kind": defaults.get("kind") or "", "default_minutes": defaults.get("minutes")}  # fmt: skip
 
 
 @allowed
@@ -56,8 +60,8 @@ def import_file(request: ClinicRequest, code) -> HttpResponse:
     if f.imported or f.forgotten:
         return render(request, "imports/file.html", {"f": f})
     table = services.table_of(f)
-    saved = services.saved_for(f.clinic, table.headers)
-    form = MappingForm(table.headers, request.POST or None,
+    saved = services.saved_for(f.clinic, f.kind, table.headers)
+    form = MappingForm(f.kind, table.headers, request.POST or None,
                        initial=_initial(f, table, saved, request.GET.get("mapping", "")))  # fmt: skip
     report, status = None, 200
     if request.method == "POST" and form.is_valid():
@@ -65,21 +69,30 @@ def import_file(request: ClinicRequest, code) -> HttpResponse:
         if request.POST.get("action") == "import":
             try:
                 with transaction.atomic():
-                    report = services.run(f, request.user, chosen, date_format, form.cleaned_data["save_as"])
+                    if f.kind == "appointments":
+                        report = appointments.run(f, request.user, chosen, date_format, form.defaults(),
+                                                  form.cleaned_data["save_as"])  # fmt: skip
+                    else:
+                        report = services.run(f, request.user, chosen, date_format, form.cleaned_data["save_as"])
+                    made, kind = ("appointment.book", "scheduling") if f.kind == "appointments" else ("patient.create",
+                                                                                                   "")  # fmt: skip
                     for r in report.rows:
-                        if r.patient is not None:
-                            record(request, "patient.create", r.patient, detail=f"imported from {f.code}, row "
-                                   f"{r.number}")  # fmt: skip
-                    record(request, "import.patients", category="import", detail=f"{f.code}; {report.said()}")
+                        if r.made is not None:
+                            record(
+                                request, made, r.made, category=kind, detail=f"imported from {f.code}, row {r.number}"
+                            )
+                    record(request, f"import.{f.kind}", category="import", detail=f"{f.code}; {report.said()}")
             except ValidationError as e:
                 form.add_error(None, e)
                 status = 400
             else:
-                messages.success(request, f"{report.count('new')} patients imported; {report.count('already')} were "
-                                 "already here and were left as they are.")  # fmt: skip
+                n, noun = report.count("new"), f.kind if report.count("new") != 1 else f.kind[:-1]
+                messages.success(request, f"{n} {noun} imported; {report.count('already')} already here, left as "
+                                 "they were.")  # fmt: skip
                 return redirect("imports:file", f.code)
         else:
-            report = services.check(f, chosen, date_format)
+            report = (appointments.check(f, chosen, date_format, form.defaults()) if f.kind == "appointments"
+                      else services.check(f, chosen, date_format))  # fmt: skip
             record(request, "import.check", category="import", detail=f"{f.code}; {report.said()}")
     elif request.method == "POST":
         status = 400

@@ -29,8 +29,8 @@ OTHER_SYSTEM = (
 )
 
 
-def upload(client, text: str, name: str = "patients.csv", encoding: str = "utf-8"):
-    return client.post("/imports/", {"file": SimpleUploadedFile(name, text.encode(encoding), "text/csv")})
+def upload(client, text: str, name: str = "patients.csv", kind: str = "patients"):
+    return client.post("/imports/", {"kind": kind, "file": SimpleUploadedFile(name, text.encode(), "text/csv")})
 
 
 def choices(**over) -> dict:
@@ -180,3 +180,78 @@ def test_only_a_clinic_admin_imports(alice, bob, audrey, admin, charlie):
         assert client_for(who).get("/imports/").status_code == 403
         assert client_for(who).get(f"/imports/{f.code}/").status_code == 403
     assert upload(client_for(alice), OTHER_SYSTEM).status_code == 403 and ImportFile.objects.count() == 1
+
+
+# As an appointments export might write it: the patient by name and birth date, the practitioner by name, a start
+# with date and time in one cell, a length, a type and what happened.
+APPOINTMENTS = (
+    "First Name,Last Name,DOB,Practitioner,Start,Duration,Type,Status\n"
+    "Grace,Hopper,09/12/1960,Alice Archer,20/11/2026 09:00,30,Dry needling,Attended\n"
+    "Grace,Hopper,09/12/1960,alice@a.example,14/01/2027 10:00,45,Consultation,Booked\n"
+    "Grace,Hopper,09/12/1960,Alice Archer,14/01/2027 10:00,45,Consultation,Booked\n"
+)
+
+
+def appointment_choices(**over) -> dict:
+    picked = {"date_format": "dmy", "col_given_name": "First Name", "col_family_name": "Last Name",
+              "col_birth_date": "DOB", "col_practitioner": "Practitioner", "col_date": "Start",
+              "col_minutes": "Duration", "col_kind": "Type", "col_status": "Status"}  # fmt: skip
+    return {**picked, **over}
+
+
+@time_machine.travel("2026-12-07 12:00Z", tick=False)
+def test_appointments_import_after_their_patients_by_the_calendars_rule(admin, patient, alice, clinic_a):
+    from dryneedle.appointments.models import Appointment
+
+    c = client_for(admin)
+    upload(c, APPOINTMENTS, "appointments.csv", kind="appointments")
+    f = ImportFile.objects.get()
+    page = c.get(f"/imports/{f.code}/").content.decode()
+    assert f.kind == "appointments" and '<option value="Start" selected>' in page  # the date column, guessed
+    r = c.post(f"/imports/{f.code}/", {**appointment_choices(), "action": "check"})
+    text = r.content.decode()
+    assert "<strong>2</strong> new appointments to import" in text and "<strong>1</strong> already here" in text
+    assert "Row 4 (Grace Hopper): the same appointment as row 3 of this file" in text
+    assert Appointment.objects.count() == 0
+    r = c.post(f"/imports/{f.code}/", {**appointment_choices(), "action": "import"})
+    assert r.status_code == 302
+    past, future = Appointment.objects.order_by("start")
+    assert (past.status, past.kind, past.practitioner, past.patient) == ("attended", "dry_needling", alice, patient)
+    assert f"{past.start:%H:%M}" == "16:00"  # 09:00 in Denver is 16:00 UTC
+    assert (future.status, future.end - future.start) == ("booked", timedelta(minutes=45))
+    assert future.outside_hours_reason == "Imported from appointments.csv"
+    booked = AuditEvent.objects.filter(action="appointment.book").values_list("detail", flat=True)
+    assert sorted(booked) == [f"imported from {f.code}, row 2", f"imported from {f.code}, row 3"]
+    # Imported again: all already in the calendar.
+    upload(c, APPOINTMENTS, "appointments.csv", kind="appointments")
+    g = ImportFile.objects.latest("id")
+    r = c.post(f"/imports/{g.code}/", {**appointment_choices(), "action": "check"})
+    assert "<strong>0</strong> new appointments" in r.content.decode()
+
+
+@time_machine.travel("2026-12-07 12:00Z", tick=False)
+def test_an_appointment_row_says_every_reason_it_cannot_be_booked(admin, patient, alice):
+    c = client_for(admin)
+    rows = (
+        "First Name,Last Name,DOB,Practitioner,Start,Duration,Type,Status\n"
+        "Ada,Lovelace,10/12/1815,Alice Archer,20/11/2026 09:00,30,Dry needling,Attended\n"
+        "Grace,Hopper,09/12/1960,Nobody Here,20/11/2026 09:00,30,Reiki,Attended\n"
+        "Grace,Hopper,09/12/1960,Alice Archer,20/11/2026 11:00,30,Dry needling,Booked\n"
+        "Grace,Hopper,09/12/1960,Alice Archer,14/01/2027 10:00,30,Dry needling,Attended\n"
+        "Grace,Hopper,09/12/1960,Alice Archer,15/01/2027 10:00,30,Dry needling,Booked\n"
+        "Grace,Hopper,09/12/1960,Alice Archer,15/01/2027 10:15,30,Dry needling,Booked\n"
+    )
+    upload(c, rows, "appointments.csv", kind="appointments")
+    f = ImportFile.objects.get()
+    text = c.post(f"/imports/{f.code}/", {**appointment_choices(), "action": "check"}).content.decode()
+    assert "No patient Ada Lovelace born 10 Dec 1815 here: import the patients first." in text
+    assert "&#x27;Nobody Here&#x27; is not a practitioner here" in text
+    assert "&#x27;Reiki&#x27; is none of ours" in text
+    assert "it is in the past; say whether it was attended, cancelled or missed" in text
+    assert "What happened: it has not happened yet." in text
+    assert "Overlaps row 6 of this file (the same practitioner and patient)." in text
+    assert "<strong>1</strong> new appointment to import" in text and "<strong>5</strong> rows with errors" in text
+    # The type and length for rows without them are the admin's to give, never assumed.
+    r = c.post(f"/imports/{f.code}/", {**appointment_choices(col_kind="", col_minutes=""), "action": "check"})
+    assert "Choose the type for rows without one" in r.content.decode()
+    assert "Give a length for every row" in r.content.decode()
