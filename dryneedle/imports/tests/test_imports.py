@@ -3,6 +3,7 @@ every row without writing anything, and imports all the new patients or none; so
 twice (the clinic's duplicate rule), a row that cannot be read stops the import and says why, and the file's rows
 are not kept once done."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -255,3 +256,22 @@ def test_an_appointment_row_says_every_reason_it_cannot_be_booked(admin, patient
     r = c.post(f"/imports/{f.code}/", {**appointment_choices(col_kind="", col_minutes=""), "action": "check"})
     assert "Choose the type for rows without one" in r.content.decode()
     assert "Give a length for every row" in r.content.decode()
+
+
+def test_the_sample_export_on_the_page_imports_as_it_says(admin, clinic_a):
+    """The sample a new clinic tries first: six invented people, one of them twice, all read without an error."""
+    from pathlib import Path
+
+    c = client_for(admin)
+    assert "imports/sample-patients.csv" in c.get("/imports/").content.decode()
+    sample = Path(__file__).resolve().parents[1] / "static" / "imports" / "sample-patients.csv"
+    upload(c, sample.read_text(encoding="utf-8"), "sample-patients.csv")
+    f = ImportFile.objects.get()
+    page = c.get(f"/imports/{f.code}/").content.decode()
+    # What the page pre-selected in each of its menus (a menu with nothing selected is left out).
+    selected = r'name="(col_\w+|date_format)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected'
+    picked = dict(re.findall(selected, page, re.S))
+    assert picked["date_format"] == "dmy" and picked["col_given_name"] == "First Name"
+    r = c.post(f"/imports/{f.code}/", {**picked, "action": "import"})
+    assert r.status_code == 302 and Patient.objects.filter(clinic=clinic_a).count() == 5
+    assert Patient.objects.get(family_name="Lindqvist").sex == "other"
