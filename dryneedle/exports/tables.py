@@ -4,8 +4,9 @@ care plans and their goals.
 One definition per table serves the clinic's export (every row of the clinic) and the subject-access copy (the rows
 of one person: their record and the records merged into it). Each row starts with its record's UUID and names the
 patient by theirs, so the tables join in a spreadsheet; records entered in error are kept, with their state, as the
-database keeps them. Times are the clinic's local time (the header names the zone). Columns holding a clinician's
-free text are marked ``note``: the patient's own copy leaves them out, as their PDF does (mine/record.py).
+database keeps them. Times are the clinic's local time (the exports page and the copy's README name the zone).
+Columns holding a clinician's free text are marked ``note``: the patient's own copy leaves them out, as their PDF
+does (exports/record.py).
 lib/csvout writes the cells (no spreadsheet formulas).
 """
 

@@ -51,8 +51,8 @@ def record_copy(request: ClinicRequest, code) -> HttpResponse:
     patient = _person(request, code)
     ids, clinic = patient.record_ids(), request.membership.clinic
     rows = [(t, t.count(clinic, ids)) for t in tables.TABLES.values()]
-    spoken = languages.of_record(patient.preferred_language)
-    language = dict(settings.LANGUAGES)[spoken or languages.of_patient(patient)]
+    spoken = languages.of_record(patient.preferred_language)  # empty: a language the product does not write
+    language = dict(settings.LANGUAGES)[languages.of_patient(patient)]
     return render(request, "exports/subject_access.html", {"patient": patient, "rows": rows, "language": language,
                                                             "spoken": spoken})  # fmt: skip
 

@@ -16,6 +16,7 @@ class Unreadable(ValueError):
 
 @dataclass
 class Table:
+    text: str  # the file, decoded
     headers: list[str]
     rows: list[tuple[int, list[str]]]  # (its row in a spreadsheet, its cells: as many as the headers)
     encoding: str
@@ -62,4 +63,4 @@ def read(data: bytes) -> Table:
         if len(row) > len(headers) and any(c.strip() for c in row[len(headers) :]):
             raise Unreadable(f"Row {number} has more cells than the header row: check its quotes and separators.")
         rows.append((number, [c.strip() for c in (row + [""] * len(headers))[: len(headers)]]))
-    return Table(headers, rows, encoding, delimiter)
+    return Table(text, headers, rows, encoding, delimiter)

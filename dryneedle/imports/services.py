@@ -52,8 +52,7 @@ def upload(clinic, user, name: str, data: bytes, kind: str = "patients") -> Impo
     """Keep the file for its next steps, once it reads as a table (``reading.Unreadable`` otherwise)."""
     table = reading.read(data)
     forget_stale(clinic)
-    text, _encoding = reading.decode(data)
-    return ImportFile.objects.create(clinic=clinic, kind=kind, name=name[:200], text=text, rows=len(table.rows),
+    return ImportFile.objects.create(clinic=clinic, kind=kind, name=name[:200], text=table.text, rows=len(table.rows),
                                      uploaded_by=user)  # fmt: skip
 
 
