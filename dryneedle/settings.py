@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dryneedle.fhir",
     "dryneedle.exports",
     "dryneedle.imports",
+    "dryneedle.retention",
     "dryneedle.care",
     "dryneedle.mine",
     "dryneedle.demo",

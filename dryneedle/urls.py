@@ -25,6 +25,7 @@ urlpatterns = [
     path("fhir/", include("dryneedle.fhir.urls")),
     path("exports/", include("dryneedle.exports.urls")),
     path("imports/", include("dryneedle.imports.urls")),
+    path("retention/", include("dryneedle.retention.urls")),
     path("analytics/", include("dryneedle.analytics.urls")),
     path("api/v1/", api.urls),
 ]

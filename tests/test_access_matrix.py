@@ -122,6 +122,7 @@ PAGE_OBJECT = {
     "exports:subject_access": "patient",
     "exports:subject_access_zip": "patient",
     "imports:file": "import_file",
+    "retention:erasure": "patient",
     "fhir:read": "appointment",
     "fhir:search": "patient",
     "mine:new": "clinic",

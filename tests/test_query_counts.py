@@ -59,6 +59,8 @@ PAGES = [
     (Role.CLINIC_ADMIN, "/appointments/online/"),
     (Role.CLINIC_ADMIN, "/exports/"),
     (Role.CLINIC_ADMIN, "/imports/"),
+    (Role.CLINIC_ADMIN, "/retention/"),
+    (Role.CLINIC_ADMIN, "/retention/erasure/{patient}/"),
     (Role.CLINIC_ADMIN, "/exports/subject-access/{patient}/"),
     *((Role.CLINIC_ADMIN, f"/exports/{name}.csv") for name in TABLES),
 ]
@@ -78,6 +80,12 @@ def _counts(patients: int) -> dict:
         }
         clients = {role: client_for(user) for role, user in clinic_users.items()}
         patient = Patient.objects.order_by("id").first()
+        # No retention at all (the page allows a year at least), so that the retention page lists most records.
+        from dryneedle.retention import services as retention
+
+        retention.set_periods(patient.clinic, clinic_users[Role.CLINIC_ADMIN], {"record": 0},
+                              {"record": "test"})  # fmt: skip
+        assert len(retention.due(patient.clinic)) > patients // 6
         for role, url in PAGES:
             address = url.format(patient=patient.code, practitioner=clinic_users[Role.PRACTITIONER].username)
             clients[role].get(address)  # warm: sessions, caches and the like are not the page's cost

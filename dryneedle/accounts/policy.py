@@ -139,6 +139,9 @@ POLICY: dict[str, dict[str, object]] = {
     # Patients from another system's CSV (issue 20): a clinic's whole list at once, so clinic admins only.
     "imports:start": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "imports:file": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    # Retention: the clinic's periods, the records past them, anonymising, erasure requests (docs/retention.md)
+    "retention:home": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
+    "retention:erasure": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     "aftercare:handout": {"GET": CLINICAL},
     "aftercare:handout_pdf": {"GET": CLINICAL},
     "aftercare:acknowledge": {"POST": CLINICAL},

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from dryneedle.adverse_events import rules
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR
 from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_needs_reason
 
 
@@ -23,6 +24,9 @@ class AdverseEvent(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"region": CLEAR, "duration": CLEAR, "description": CLEAR, "action_taken": CLEAR,
+                   "review_note": CLEAR, "error_reason": CLEAR}  # fmt: skip
 
     Status = EventStatus
     IN_ERROR = ("entered_in_error", True)

@@ -1,6 +1,7 @@
 from django.db import models
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import drop
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -12,6 +13,8 @@ class CheckIn(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"answers": drop("other")}  # the yes/no and 0-10 answers stay; their own words go
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="checkins")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="+")

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards, tokens
+from dryneedle.lib.anonymity import CLEAR
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.plans.rules import MODALITIES
 
@@ -106,6 +107,8 @@ class AppointmentStatus(models.TextChoices):
 
 class Appointment(ClinicalRecord):
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"outside_hours_reason": CLEAR, "cancel_reason": CLEAR, "note": CLEAR, "reminder_error": CLEAR}
 
     Status = AppointmentStatus
 
@@ -158,6 +161,8 @@ class WaitlistEntry(ClinicalRecord):
     """A patient who wants an earlier time: offered one when a cancellation or a move frees it (issue 18)."""
 
     db_guard = guards.NO_DELETE
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"note": CLEAR, "removed_reason": CLEAR}
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"
@@ -203,6 +208,9 @@ class WaitlistOffer(ClinicalRecord):
     the others are told it has gone."""
 
     db_guard = guards.NO_DELETE
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    anonymise_by = ("entry__patient",)
+    not_identifying = ("digest",)
 
     class Status(models.TextChoices):
         SENT = "sent", "Offered"

@@ -118,7 +118,10 @@ def slot(request: ClinicRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     found = (
         patients.search(
-            Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(status="entered_in_error"), q
+            Patient.objects.filter(clinic=clinic, merged_into__isnull=True, anonymised_at__isnull=True).exclude(
+                status="entered_in_error"
+            ),
+            q,
         ).order_by("family_name", "given_name")[:20]
         if q.strip()
         else []

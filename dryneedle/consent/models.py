@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -14,6 +15,10 @@ class SignedConsent(ClinicalRecord):
     docs/clinical-sources.md §9): the signing check reads these documents."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"text": CLEAR, "typed_name": CLEAR, "signature": CLEAR, "pdf": CLEAR, "sha256": CLEAR,
+                   "withdrawn_reason": CLEAR}  # fmt: skip
+    not_identifying = ("form_version",)
     audit_category = "consent"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "consent"
 

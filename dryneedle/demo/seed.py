@@ -17,6 +17,7 @@ from django.utils import timezone
 from dryneedle.accounts.models import Clinic, Membership, Role, User
 from dryneedle.audit.log import record
 from dryneedle.demo import care, common, consents, directory, needling, people, portal, questionnaires, records, staff
+from dryneedle.demo import retention as demo_retention
 from dryneedle.outcomes.models import FollowUp, OptOut, OutcomeSettings, Response
 from dryneedle.patients.models import EmergencyAccess, Episode, Patient
 from dryneedle.portal.models import PatientLink
@@ -253,6 +254,8 @@ def seed(
             consents.consents(rng, clinic)
             portal.portal(rng, clinic, today)
             newcomers += portal.newcomers(rng, clinic, practitioners_by_clinic[clinic.pk])  # beyond the count asked
+        for clinic, _spec in clinic_objs:  # after everything it counts from: the last contacts
+            n_visits += demo_retention.retention(rng, clinic, practitioners_by_clinic[clinic.pk], today)
         out["patients"], out["episodes"], out["visits"] = made, n_episodes, n_visits
         out["newcomers"] = newcomers
         for clinic, _spec in clinic_objs:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR
 from dryneedle.practitioners.models import Credential
 
 
@@ -32,6 +33,11 @@ class Listing(models.Model):
 
 class ConsultationRequest(models.Model):
     """A prospective patient asks for a first consultation from a public profile; reception handles it."""
+
+    # What anonymising removes (lib/anonymity.py, docs/retention.md): with the patient it became, or on its own
+    # once the clinic's period for enquiries has passed (retention app).
+    identifying = {"name": CLEAR, "email": CLEAR, "phone": CLEAR, "message": CLEAR, "preferred_times": CLEAR}
+    not_identifying = ("sender",)
 
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -69,6 +75,9 @@ class PatientReview(models.Model):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"text": CLEAR, "reply": CLEAR}
+    anonymise_by = ("episode__patient",)
 
     class Moderation(models.TextChoices):
         ABUSE = "abuse", "Abusive or threatening"

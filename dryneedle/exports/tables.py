@@ -88,13 +88,13 @@ PATIENTS = Table(
     _("Patients"),
     _(
         "One row per patient record, with contact details and the record's state (a record merged "
-        "into another names the record kept)."
+        "into another names the record kept; an anonymised one has no name or contact, and its birth year only)."
     ),
     (
         _col("code", lambda p, z: str(p.code)),
         _col("given_name", lambda p, z: p.given_name),
         _col("family_name", lambda p, z: p.family_name),
-        _col("birth_date", lambda p, z: _day(p.birth_date)),
+        _col("birth_date", lambda p, z: str(p.birth_date.year) if p.anonymised_at else _day(p.birth_date)),
         _col("sex", lambda p, z: p.sex),
         _col("email", lambda p, z: p.email),
         _col("phone", lambda p, z: p.phone),
@@ -106,6 +106,7 @@ PATIENTS = Table(
         _col("error_reason", lambda p, z: p.error_reason),
         _col("merged_into", lambda p, z: _code(p.merged_into)),
         _col("created", lambda p, z: _local(p.created, z)),
+        _col("anonymised_at", lambda p, z: _local(p.anonymised_at, z)),
     ),
     _of(Patient, "merged_into", patient_field="pk"),
 )

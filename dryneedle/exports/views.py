@@ -39,16 +39,32 @@ def table_csv(request: ClinicRequest, name: str) -> StreamingHttpResponse:
     return response
 
 
+class Anonymised(Exception):
+    pass
+
+
 def _person(request: ClinicRequest, code) -> Patient:
     """The record asked for; a record merged into another answers for the person, so the record kept."""
     patient = get_for_clinic(request, Patient.objects.select_related("merged_into"), code=code)
-    return patient.merged_into or patient
+    patient = patient.merged_into or patient
+    if patient.anonymised_at is not None:
+        raise Anonymised
+    return patient
+
+
+def _anonymised(request) -> HttpResponse:
+    return render(request, "portal/message.html", {"message": "This record was anonymised: nothing in it identifies "
+                                                   "a person any more, so there is no one to send a copy to."},
+                  status=409)  # fmt: skip
 
 
 @allowed
 def record_copy(request: ClinicRequest, code) -> HttpResponse:
     """What a copy of this person's record holds, and the button that makes it."""
-    patient = _person(request, code)
+    try:
+        patient = _person(request, code)
+    except Anonymised:
+        return _anonymised(request)
     ids, clinic = patient.record_ids(), request.membership.clinic
     rows = [(t, t.count(clinic, ids)) for t in tables.TABLES.values()]
     spoken = languages.of_record(patient.preferred_language)  # empty: a language the product does not write
@@ -60,7 +76,10 @@ def record_copy(request: ClinicRequest, code) -> HttpResponse:
 @allowed
 def record_copy_zip(request: ClinicRequest, code) -> HttpResponse:
     """The copy of the record, with the clinicians' notes (exports/subject_access.py), in the patient's language."""
-    patient = _person(request, code)
+    try:
+        patient = _person(request, code)
+    except Anonymised:
+        return _anonymised(request)
     data, counts = subject_access.build(patient, notes=True)
     record(request, "patient.subject_access", patient, category="export", detail=subject_access.summary(counts))
     response = HttpResponse(data, content_type="application/zip")

@@ -100,8 +100,11 @@ def patient(p) -> dict:
     return checked({
         "resourceType": "Patient", "id": str(p.code), "identifier": identifier(p.code),
         "active": p.status == "active" and p.merged_into_id is None,
-        "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
-        "gender": p.sex, "birthDate": p.birth_date.isoformat(),
+        # An anonymised record (docs/retention.md) has no name, and its birth date is only a year (FHIR's date allows
+        # it): what stays is what the clinic's statistics need.
+        **({} if p.anonymised_at else
+           {"name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}]}),
+        "gender": p.sex, "birthDate": str(p.birth_date.year) if p.anonymised_at else p.birth_date.isoformat(),
         **({"telecom": telecom} if telecom else {}),
         **({"address": [{"text": p.address}]} if p.address else {}),
         **({"communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": LANGUAGE_TAGS[language]}],

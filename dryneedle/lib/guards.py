@@ -8,12 +8,38 @@ Two kinds of guard, on SQLite and PostgreSQL alike:
 The ORM, the admin, the API and a raw SQL session all meet the same refusal.
 Someone who owns the database can still drop a trigger; the audit hash chain
 is what detects that (``dryneedle verify_audit``).
+
+One exception, for an append-only row that belongs to a patient: its UPDATE is let through while
+``PERMIT_TABLE`` names that patient, which only the anonymiser does, inside its own transaction, when the
+clinic's retention period has ended (retention/anonymise.py; patients.models.Anonymising). DELETE never is.
 """
 
 from django.db import migrations
 
 APPEND_ONLY = "append_only"
 NO_DELETE = "no_delete"
+# The anonymiser's permit (patients.models.Anonymising): a table name, not an import, so this floor knows no app.
+PERMIT_TABLE = "patients_anonymising"
+
+
+def permit_columns(table: str) -> list[str]:
+    """The columns naming the patient a row of ``table`` belongs to (``anonymise_by``, else ``patient``)."""
+    from django.apps import apps
+
+    for m in apps.get_models():
+        if m._meta.db_table == table:
+            names = getattr(m, "anonymise_by", None) or ("patient",)
+            fields = [f for f in m._meta.concrete_fields if f.name in names]
+            # Only a foreign key to the patient (the audit log's ``patient`` is a UUID it keeps, never a permit).
+            return [f.column for f in fields if f.is_relation and getattr(f.related_model, "_meta", None) is not None
+                    and f.related_model._meta.label == "patients.Patient"]  # type: ignore[union-attr]  # fmt: skip
+    return []
+
+
+def permitted_sql(columns: list[str]) -> str:
+    """SQL true while one of the row's patients is being anonymised (both vendors)."""
+    olds = ", ".join(f"OLD.{c}" for c in columns)
+    return f"EXISTS (SELECT 1 FROM {PERMIT_TABLE} a WHERE a.patient_id IN ({olds}))"  # noqa: S608 - column names from the models  # nosec B608
 
 
 def guarded() -> dict[str, str]:
@@ -29,20 +55,22 @@ def guarded() -> dict[str, str]:
     return {m._meta.db_table: kind for m in apps.get_models() if (kind := getattr(m, "db_guard", None))}
 
 
-def _statements(vendor: str, table: str, kind: str) -> list[str]:
+def _statements(vendor: str, table: str, kind: str, permit: list[str] | None = None) -> list[str]:
     ops = ["UPDATE", "DELETE"] if kind == "append_only" else ["DELETE"]
     out = []
     for op in ops:
         name = f"{table}_no_{op.lower()}"
         msg = f"{table} is {'append-only' if kind == 'append_only' else 'never deleted'}: {op} refused"
+        allowed = permitted_sql(permit) if op == "UPDATE" and permit else ""
         if vendor == "sqlite":
-            out.append(
-                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, '{msg}'); END"
-            )
+            when = f" WHEN NOT {allowed}" if allowed else ""
+            out.append(f"DROP TRIGGER IF EXISTS {name}")  # a changed definition replaces the old one
+            out.append(f"CREATE TRIGGER {name} BEFORE {op} ON {table}{when} BEGIN SELECT RAISE(ABORT, '{msg}'); END")
         else:
+            let_through = f"IF {allowed} THEN RETURN NEW; END IF; " if allowed else ""
             out.append(
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ "
-                f"BEGIN RAISE EXCEPTION '{msg}'; END; $$ LANGUAGE plpgsql"
+                f"BEGIN {let_through}RAISE EXCEPTION '{msg}'; END; $$ LANGUAGE plpgsql"
             )
             out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             out.append(f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
@@ -65,8 +93,9 @@ def _drop_statements(vendor: str, table: str) -> list[str]:
 
 
 def install(connection, table: str, kind: str) -> None:
+    permit = permit_columns(table) if kind == APPEND_ONLY and PERMIT_TABLE in _existing_tables(connection) else []
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, table, kind):
+        for sql in _statements(connection.vendor, table, kind, permit):
             cursor.execute(sql)
 
 

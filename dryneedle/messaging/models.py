@@ -1,6 +1,7 @@
 from django.db import models
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR
 from dryneedle.lib.models import ClinicalRecord
 
 BODY_MAX = 4000
@@ -11,6 +12,8 @@ class Message(ClinicalRecord):
     never deleted or edited; only the moment the other side read it is added."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"body": CLEAR}
     audit_category = "messages"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "message"
 

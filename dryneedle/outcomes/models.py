@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR, drop
 from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, NeverDeletedQuerySet, in_error_needs_reason
 from dryneedle.outcomes import schedule, scoring
 
@@ -35,6 +36,9 @@ class Response(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"answers": drop("activities.name"), "reason": CLEAR, "error_reason": CLEAR}  # PSFS: activities
+    not_identifying = ("details",)  # subscores and bands
     IN_ERROR = ("entered_in_error", True)
     objects = ResponseQuerySet.as_manager()  # type: ignore[misc]  # a subclass of the base manager
 
@@ -143,6 +147,9 @@ class ObjectiveMeasure(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"method": CLEAR, "site": CLEAR, "error_reason": CLEAR}
+    not_identifying = ("trials",)
     IN_ERROR = ("entered_in_error", True)
 
     class Kind(models.TextChoices):
@@ -219,6 +226,8 @@ class FollowUp(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    not_identifying = ("instruments",)
     audit_category = "outcomes"  # its rows' data category in the audit log (audit/log.py)
 
     class Channel(models.TextChoices):
@@ -261,6 +270,8 @@ class OptOut(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"note": CLEAR}
     audit_category = "outcomes"
 
     class Source(models.TextChoices):

@@ -48,7 +48,7 @@ def list_patients(
 ):
     """List the clinic's patients, paginated."""
     qs = (
-        Patient.objects.filter(clinic=request.membership.clinic)
+        Patient.objects.filter(clinic=request.membership.clinic, anonymised_at__isnull=True)
         .select_related("merged_into")
         .order_by(*SORTS[sort], "id")
     )
@@ -66,9 +66,9 @@ def search_patients(request: ClinicRequest, payload: PatientSearch):
     if not (payload.q.strip() or payload.birth_date or payload.phone.strip()):
         raise HttpError(422, "Give a name, a date of birth or a phone number to search for.")
     qs = services.search(
-        Patient.objects.filter(clinic=request.membership.clinic, merged_into__isnull=True).select_related(
-            "merged_into"
-        ),
+        Patient.objects.filter(
+            clinic=request.membership.clinic, merged_into__isnull=True, anonymised_at__isnull=True
+        ).select_related("merged_into"),
         payload.q,
         payload.birth_date,
         payload.phone,

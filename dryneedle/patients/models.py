@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR, EMPTY, YEAR_ONLY
 from dryneedle.lib.models import ClinicalRecord, in_error_needs_reason
 from dryneedle.patients.conditions import BY_CODE, CHOICES
 
@@ -41,6 +42,11 @@ class EpisodeStatus(models.TextChoices):
 class Patient(ClinicalRecord):
     IN_ERROR = ("status", RecordStatus.ENTERED_IN_ERROR)
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"given_name": EMPTY, "family_name": EMPTY, "birth_date": YEAR_ONLY, "email": CLEAR, "phone": CLEAR,
+                   "address": CLEAR, "emergency_contact_name": CLEAR, "emergency_contact_phone": CLEAR,
+                   "error_reason": CLEAR}  # fmt: skip
+    not_identifying = ("preferred_language",)
     audit_category = "demographics"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "patient"  # the action prefix of rows about it that name no object
     audit_is_patient = True  # an audit row about it is about this patient
@@ -63,6 +69,9 @@ class Patient(ClinicalRecord):
     merged_into = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="merged", editable=False
     )
+    # Set when the clinic's retention period ended and a clinic admin had the record anonymised (retention app):
+    # names, contacts and free text are gone, the birth date is its year; codes, scores and counts stay.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Fields a person edits; the history keeps their previous values.
     EDITABLE = (
@@ -85,10 +94,14 @@ class Patient(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return self.name
 
     @property
     def name(self) -> str:
+        # Names are required while a record is in use; only anonymising empties them (and reading anonymised_at
+        # here would cost a query wherever a list loads a few fields).
+        if not (self.given_name or self.family_name):
+            return "Anonymised record"
         return f"{self.given_name} {self.family_name}"
 
     def record_ids(self) -> list[int]:
@@ -103,10 +116,27 @@ class Patient(ClinicalRecord):
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
 
+class Anonymising(models.Model):
+    """The one exception to the database's refusals: while a row here names a patient, the triggers let that
+    patient's signed and append-only rows be scrubbed (lib/guards.py, visits/triggers.py, consent/triggers.py).
+
+    The anonymiser (retention/anonymise.py) adds the row and removes it in the same transaction, so no other
+    connection ever sees it; a row that outlives its transaction is a fault ``dryneedle verify_records`` reports.
+    """
+
+    patient = models.OneToOneField(Patient, models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"anonymising {self.patient_id}"
+
+
 class PatientMerge(ClinicalRecord):
     """The trail of merging a duplicate record into the one kept, and of separating them again: who, when, why."""
 
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"reason": CLEAR}
+    anonymise_by = ("kept", "duplicate")  # a trail belongs to both records
     audit_category = "demographics"
 
     class Action(models.TextChoices):
@@ -129,6 +159,9 @@ class PatientVersion(ClinicalRecord):
     """The values a patient record had before an edit: nothing is silently overwritten."""
 
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"previous": CLEAR}
+    not_identifying = ("changed",)  # field names
 
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="versions")
     previous = models.JSONField()
@@ -137,6 +170,8 @@ class PatientVersion(ClinicalRecord):
 
 class Episode(ClinicalRecord):
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"notes": CLEAR, "discharge_note": CLEAR, "error_reason": CLEAR}
     audit_category = "condition"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "episode"  # the action prefix of rows about it that name no object
 
@@ -203,6 +238,8 @@ class EmergencyAccess(ClinicalRecord):
     """
 
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"reason": CLEAR}
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="emergency_accesses")
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="emergency_accesses")
@@ -218,6 +255,8 @@ class TextConsent(ClinicalRecord):
     newest in force (issue 19). Only the number agreed for is texted: a new phone number asks again."""
 
     db_guard = guards.NO_DELETE
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"phone": CLEAR}
     audit_category = "demographics"
     audit_actions = "texts"
 

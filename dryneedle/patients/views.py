@@ -46,7 +46,8 @@ def list_patients(request: ClinicRequest) -> HttpResponse:
     """List the clinic's patients. Search terms travel in the POST body, never in the URL."""
     sort = query_choice(request, "sort", SORTS, "name")
     qs = (
-        Patient.objects.filter(clinic=request.membership.clinic, merged_into__isnull=True)
+        # An anonymised record is nobody to look for (docs/retention.md): it stays in the statistics only.
+        Patient.objects.filter(clinic=request.membership.clinic, merged_into__isnull=True, anonymised_at__isnull=True)
         .annotate(open_episodes=Count("episodes", filter=Q(episodes__status=Episode.Status.OPEN)))
         .order_by(*SORTS[sort], "id")
     )

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR
 from dryneedle.lib.models import ClinicalRecord
 from dryneedle.plans import exercises, rules
 
@@ -15,6 +16,9 @@ class CarePlan(ClinicalRecord):
     """One plan per episode: goals, components by modality, exercises, reviews and maintenance."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"notes": CLEAR}
+    not_identifying = ("template", "expected_basis")  # a template code; a cited default
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="plans")
     episode = models.OneToOneField("patients.Episode", models.PROTECT, related_name="plan")
@@ -53,6 +57,8 @@ class Goal(ClinicalRecord):
     """A goal in the patient's words, usually a PSFS activity: 0 = unable, 10 = as before (Stratford 1995)."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"activity": CLEAR}
 
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="goals")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -86,6 +92,8 @@ class Component(ClinicalRecord):
     """A planned part of care: who does what, how often and how many times."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"outside_provider": CLEAR, "notes": CLEAR}
 
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="components")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -127,6 +135,8 @@ class Assignment(ClinicalRecord):
     """An exercise from the library given to the patient, with the dose for them."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"dose": CLEAR, "notes": CLEAR}
 
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="assignments")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -163,6 +173,8 @@ class Review(ClinicalRecord):
     """A plan review at a reassessment milestone (half or all of the planned needling visits) or any time."""
 
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"note": CLEAR}
 
     class Milestone(models.TextChoices):
         HALF = "half", "Half of the planned needling visits"

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards, tokens
+from dryneedle.lib.anonymity import CLEAR, keep
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -16,6 +17,9 @@ class PatientLink(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"answers": CLEAR, "progress": CLEAR}
+    not_identifying = ("digest", "bundle")  # a hash of the token; instrument codes
     audit_category = "screening"  # its rows' data category in the audit log (audit/log.py)
 
     class Purpose(models.TextChoices):
@@ -74,6 +78,9 @@ class Intake(ClinicalRecord):
     clinician's screening starts from the answers; the decision is made only there."""
 
     db_guard = guards.NO_DELETE
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    # The pre-screen's codes stay; the person's own words, medicines, address and contacts go.
+    identifying = {"answers": keep("findings", "pregnant", "pregnancy_weeks", "started")}
     audit_category = "screening"
 
     class Kind(models.TextChoices):

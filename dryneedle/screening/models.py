@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR, keep
 from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_needs_reason
 from dryneedle.screening.rules import LEVELS, SEVERITY
 
@@ -25,6 +26,19 @@ class Screening(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    # The answers keep their codes (findings, regions, the clearance of which pathology when); medications are typed
+    # by hand and a clearance names its physician. The result keeps its rules, not their sentences (they quote both).
+    identifying = {
+        "answers": keep("age", "sex", "consent", "findings", "pregnancy_weeks", "planned_regions",
+                        "electrical_stimulation", "region_findings", "asked", "medical_clearance.suspected",
+                        "medical_clearance.date", "medical_clearance.findings"),
+        "result": keep("decision", "override_allowed", "suspected", "reasons.rule", "precautions.rule",
+                       "excluded_regions", "no_electrical_stimulation", "lung_protective_technique", "not_asked"),
+        "status_reason": CLEAR, "error_reason": CLEAR, "consent_witness": CLEAR, "clearance_by": CLEAR,
+        "override_reason": CLEAR,
+    }  # fmt: skip
+    not_identifying = ("acknowledged",)  # rule codes, the staff login and the time
     audit_category = "screening"  # its rows' data category in the audit log (audit/log.py)
     audit_actions = "screening"  # the action prefix of rows about it that name no object
 

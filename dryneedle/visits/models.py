@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR, keep
 from dryneedle.lib.models import ClinicalRecord, NeverDeletedQuerySet
 from dryneedle.visits.depth import PROTECTIVE
 from dryneedle.visits.muscles import BY_CODE, CHOICES
@@ -80,6 +81,10 @@ class Visit(ClinicalRecord):
     """One dry-needling visit, documented in the five steps; a draft until signed, then never changed."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"skin_prep_agent": CLEAR, "immediate_events": CLEAR, "notes": CLEAR,
+                   "pain_chart": keep("region", "intensity", "quality")}  # fmt: skip
+    not_identifying = ("sha256",)  # sealed again over what anonymising leaves (retention/anonymise.py)
     audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
 
     Status = VisitStatus
@@ -192,6 +197,9 @@ class Insertion(ClinicalRecord):
     """One needle: where it went, how deep, what was done, and when it came out."""
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"estim_intensity": CLEAR, "depth_reason": CLEAR, "warnings": CLEAR}
+    not_identifying = ("region", "sensations")  # the muscle's region; sensation codes
     audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
 
     visit = models.ForeignKey(Visit, models.PROTECT, related_name="insertions")
@@ -249,6 +257,8 @@ class Amendment(ClinicalRecord):
     """A correction appended to a signed visit: who, when, why. The signed note itself never changes."""
 
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"text": CLEAR, "reason": CLEAR}
 
     visit = models.ForeignKey(Visit, models.PROTECT, related_name="amendments")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -269,6 +279,8 @@ class NeedleIncident(ClinicalRecord):
     """
 
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"notes": CLEAR}
 
     insertion = models.OneToOneField(Insertion, models.PROTECT, related_name="incident")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
@@ -299,6 +311,8 @@ class TriggerPoint(ClinicalRecord):
     """
 
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
+    # What anonymising removes (lib/anonymity.py, docs/retention.md).
+    identifying = {"location": CLEAR}
     audit_category = "procedure"  # its rows' data category in the audit log (audit/log.py)
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="trigger_points")

@@ -14,15 +14,28 @@ then get the stored response.
 
 import hashlib
 import re
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from dryneedle.web.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEY_RE = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 WRITES = {"POST", "PUT", "PATCH"}
+
+
+# How long a finished request's response is kept for a retry: a client that retries does so within minutes; a day
+# is ample. Older ones are dropped by the retention run and by anonymising (they may hold a person's details).
+REPLAY_WINDOW = timedelta(days=1)
+
+
+def forget_old(now=None) -> int:
+    """Drop stored responses older than REPLAY_WINDOW; how many."""
+    now = now or timezone.now()
+    return IdempotencyKey.objects.filter(created__lt=now - REPLAY_WINDOW).delete()[0]
 
 
 def _principal(request: HttpRequest) -> str | None:

@@ -150,14 +150,16 @@ def test_restore_drill_while_writes_continue(tmp_path, databases):
         assert set(rows) <= set(before[table]), table
     audit_after = [r for r in after["audit_auditevent"] if "drill.write" in r]
     assert 20 <= len(audit_after) < written  # taken mid-stream, not before or after the writes
-    assert len(after["patients_patient"]) == 34  # 30, and 2 newcomers per clinic who booked online (demo/portal.py)
+    # 30, 2 newcomers per clinic who booked online (demo/portal.py), and the English clinic's former patient past its
+    # retention period (demo/retention.py)
+    assert len(after["patients_patient"]) == 35
     if fresh.pg_name:
         # pg_restore leaves the planner without statistics; the restore gathers them (lib/sql.analyze).
         import psycopg
 
         with psycopg.connect(fresh.env["DATABASE_URL"]) as c:
             (planned,) = c.execute("SELECT reltuples FROM pg_class WHERE relname = 'patients_patient'").fetchone()
-        assert planned == 34
+        assert planned == 35
     # The restored copy is a working database: its chains and notes verify.
     assert "Audit chain intact" in fresh.run("verify_audit").stdout
     assert "intact" in fresh.run("verify_records").stdout
