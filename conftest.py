@@ -575,6 +575,21 @@ def make_import_file(clinic, user):
     return services.upload(clinic, user, "patients.csv", b"First Name,Last Name,Date of Birth\nIvy,Lee,1990-01-02\n")
 
 
+def make_bulk_export(clinic, user):
+    """A finished bulk export of the clinic with one file (fhir/bulk.py), as its status URL and file serve it."""
+    from django.utils import timezone
+
+    from dryneedle.fhir import bulk
+    from dryneedle.fhir.models import BulkExport
+
+    now = timezone.now()
+    job = BulkExport.objects.create(clinic=clinic, requested_by=user, request_url="test", status="complete",
+                                    counts={"Organization": 1}, started=now, finished=now)  # fmt: skip
+    bulk.folder_of(job).mkdir(parents=True, exist_ok=True)
+    (bulk.folder_of(job) / "Organization.ndjson").write_text('{"resourceType": "Organization"}\n')
+    return job
+
+
 def make_appointment(patient, practitioner, start=None, **kw):
     """An appointment written directly (no availability check), by default tomorrow at 10:00 for 30 minutes."""
     from datetime import timedelta

@@ -21,6 +21,7 @@ from conftest import (
     client_for,
     hours_objects,
     make_appointment,
+    make_bulk_export,
     make_checkin,
     make_consultation,
     make_credential,
@@ -123,6 +124,9 @@ PAGE_OBJECT = {
     "exports:subject_access_zip": "patient",
     "imports:file": "import_file",
     "retention:erasure": "patient",
+    "fhir:group_export": "clinic",
+    "fhir:export_status": "bulk_export",
+    "fhir:export_file": "bulk_export",
     "fhir:read": "appointment",
     "fhir:search": "patient",
     "mine:new": "clinic",
@@ -458,6 +462,7 @@ def world(
             "clinic": patient.clinic,
             "table": SimpleNamespace(code="patients"),
             "import_file": make_import_file(patient.clinic, alice),
+            "bulk_export": make_bulk_export(patient.clinic, alice),
         },
         "foreign": {
             "patient": foreign_patient,
@@ -490,6 +495,7 @@ def world(
             "clinic": foreign_patient.clinic,
             "table": SimpleNamespace(code="patients"),
             "import_file": make_import_file(foreign_patient.clinic, charlie),
+            "bulk_export": make_bulk_export(foreign_patient.clinic, charlie),
         },
         "people": {"practitioner": alice, "reception": bob, "clinic_admin": admin, "auditor": audrey},
         "outsider": charlie,
@@ -511,6 +517,7 @@ def _assert_no_foreign_data(r, where):
 PAGE_URLS = {
     "fhir:read": lambda o: f"/fhir/Appointment/{o.code}",
     "fhir:search": lambda o: f"/fhir/Appointment?patient={o.code}",
+    "fhir:export_file": lambda o: f"/fhir/bulk/{o.code}/Organization.ndjson",
 }
 
 
@@ -525,7 +532,9 @@ def page_url(name, obj) -> str:
 def _page_request(client, name, method, obj):
     url = page_url(name, obj)
     body = PAGE_BODY.get(name, {"reason": "matrix test", "q": "a", "clinic": "00000000-0000-0000-0000-000000000000"})
-    return client.get(url) if method == "GET" else client.post(url, body)
+    if method in ("GET", "POST"):
+        return client.get(url) if method == "GET" else client.post(url, body)
+    return client.generic(method, url)
 
 
 def _foreign_untouched(world) -> None:

@@ -11,6 +11,7 @@ from conftest import (
     ONTO_BONE,
     client_for,
     make_appointment,
+    make_bulk_export,
     make_checkin,
     make_event,
     make_import_file,
@@ -112,6 +113,7 @@ def test_every_page_read_and_write_leaves_one_row(
         "clinic": patient.clinic,
         "table": SimpleNamespace(code="patients"),
         "import_file": make_import_file(patient.clinic, patient.created_by),
+        "bulk_export": make_bulk_export(patient.clinic, patient.created_by),
     }
     form_text = render_form(clinic_a, patient, consent_numbers(clinic_a))
     bodies = {

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from conftest import (
     CANARY,
     client_for,
+    make_bulk_export,
     make_checkin,
     make_event,
     make_import_file,
@@ -55,6 +56,7 @@ def world(patient, episode, screening, insertion, link, response):
         "clinic": patient.clinic,
         "table": SimpleNamespace(code="patients"),
         "import_file": make_import_file(patient.clinic, patient.created_by),
+        "bulk_export": make_bulk_export(patient.clinic, patient.created_by),
     }
 
 

@@ -21,31 +21,41 @@ from dryneedle.audit.log import record
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def token_for(token: str) -> ApiToken | None:
+    """The live token ``token`` is (not revoked, not expired, its owner and membership active), or None."""
+    if not token.startswith(ApiToken.PREFIX) or len(token) > 100:
+        return None
+    return (
+        ApiToken.objects.filter(
+            digest=ApiToken.digest_of(token),
+            revoked__isnull=True,
+            expires__gt=timezone.now(),
+            membership__is_active=True,
+            membership__user__is_active=True,
+        )
+        .select_related("membership__user", "membership__clinic")
+        .first()
+    )
+
+
+def act_as(request, t: ApiToken) -> None:
+    """The request acts as the token's owner in the token's clinic (its last use noted)."""
+    ApiToken.objects.filter(pk=t.pk).update(last_used=timezone.now())
+    request.user = t.membership.user
+    request.membership = t.membership
+    activate_clinic_timezone(t.membership.clinic)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        if not token.startswith(ApiToken.PREFIX) or len(token) > 100:
-            return None
-        t = (
-            ApiToken.objects.filter(
-                digest=ApiToken.digest_of(token),
-                revoked__isnull=True,
-                expires__gt=timezone.now(),
-                membership__is_active=True,
-                membership__user__is_active=True,
-            )
-            .select_related("membership__user", "membership__clinic")
-            .first()
-        )
+        t = token_for(token)
         if t is None:
             return None
         # The token's scope limits it below its owner's role (finding 9).
         needed = "read" if request.method in SAFE_METHODS else "write"
         if needed not in t.scope_set():
             raise HttpError(403, f"This token may not {needed}: its scopes are {t.scopes}.")
-        ApiToken.objects.filter(pk=t.pk).update(last_used=timezone.now())
-        request.user = t.membership.user
-        request.membership = t.membership  # type: ignore[attr-defined]  # ninja's HttpRequest, not ClinicRequest
-        activate_clinic_timezone(t.membership.clinic)
+        act_as(request, t)
         return t
 
 

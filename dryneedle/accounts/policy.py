@@ -200,6 +200,11 @@ POLICY: dict[str, dict[str, object]] = {
     "fhir:everything": {"GET": frozenset({ADMIN, PRACT})},
     "fhir:search": {"GET": frozenset({ADMIN, PRACT})},
     "fhir:read": {"GET": frozenset({ADMIN, PRACT})},
+    # Bulk Data Access: the whole clinic, for a clinic admin (a token of theirs needs the export scope as well)
+    "fhir:export": {"GET": frozenset({ADMIN})},
+    "fhir:group_export": {"GET": frozenset({ADMIN})},
+    "fhir:export_status": {"GET": frozenset({ADMIN}), "DELETE": frozenset({ADMIN})},
+    "fhir:export_file": {"GET": frozenset({ADMIN})},
     # A first visit booked by someone the clinic does not know yet (mine/newcomer.py): public, and nothing is
     # kept until the code emailed to the address they give comes back.
     "mine:new": {"GET": PUBLIC, "POST": PUBLIC},

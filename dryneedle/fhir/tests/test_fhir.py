@@ -168,8 +168,11 @@ def test_each_type_is_searched_by_patient_and_read_by_id(record, alice, bob, cha
     assert client_for(charlie).get(f"/fhir/Procedure/{procedure['id']}").status_code == 404
     assert AuditEvent.objects.filter(action="fhir.search", patient=record.code, detail="Procedure 1").exists()
     cap = json.loads(Client().get("/fhir/metadata").content)
-    served = {r["type"]: [i["code"] for i in r["interaction"]] for r in cap["rest"][0]["resource"]}
+    served = {r["type"]: [i["code"] for i in r.get("interaction", [])] for r in cap["rest"][0]["resource"]}
     assert served["Procedure"] == ["read", "search-type"] and served["Condition"] == ["search-type"]
+    # Bulk Data Access: $export at the server and for the Group (the clinic).
+    assert cap["rest"][0]["operation"][0]["name"] == "export" and served["Group"] == []
+    assert cap["instantiates"] == ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"]
 
 
 def test_the_bulk_export_is_valid_fhir_whose_references_resolve(record, clinic_a, alice, admin, tmp_path):

@@ -1,4 +1,3 @@
-import contextlib
 import json
 import uuid
 from pathlib import Path
@@ -8,7 +7,7 @@ from django.utils import timezone
 
 from dryneedle.accounts.models import Clinic
 from dryneedle.audit.log import record
-from dryneedle.fhir import everything, mapping
+from dryneedle.fhir import bulk, everything
 from dryneedle.patients.models import Patient, RecordStatus
 
 
@@ -44,17 +43,8 @@ class Command(BaseCommand):
             record(None, "fhir.export", one, clinic=c, detail=f"bundle; {data['total']} resources")
             self.stdout.write(f"Wrote {data['total']} resources of {one.name} to {folder / 'bundle.json'}.")
             return
-        folder.mkdir(parents=True, exist_ok=True)
         started = timezone.now()
-        files: dict = {}
-        counts: dict[str, int] = {}
-        with contextlib.ExitStack() as opened, mapping.unvalidated():
-            for r in everything.clinic_resources(c):  # type by type, a chunk at a time: memory stays flat
-                t = r["resourceType"]
-                if t not in files:
-                    files[t] = opened.enter_context((folder / f"{t}.ndjson").open("w", encoding="utf-8"))
-                files[t].write(json.dumps(r) + "\n")
-                counts[t] = counts.get(t, 0) + 1
+        counts = bulk.write(c, folder)
         manifest = {
             "transactionTime": started.isoformat(), "request": f"dryneedle export_fhir --clinic {c.code}",
             "requiresAccessToken": False, "error": [],

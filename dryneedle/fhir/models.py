@@ -1,0 +1,37 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class BulkExport(models.Model):
+    """One asynchronous bulk export (FHIR Bulk Data Access, ``$export``): asked for, written to files under
+    DATA_DIR/bulk/<code>/ by a worker thread, polled at its status URL, its files downloaded with the same
+    credentials, deleted by the client or once expired (fhir/bulk.py)."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        RUNNING = "running", "Running"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="bulk_exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    token = models.ForeignKey("accounts.ApiToken", models.SET_NULL, null=True, blank=True, related_name="+")
+    request_url = models.CharField(max_length=500)
+    types = models.JSONField(default=list, blank=True)  # empty: every type
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    progress = models.CharField(max_length=100, blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # {type: resources}
+    error = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "created"])]
+
+    def __str__(self) -> str:
+        return f"bulk export {self.code} ({self.status})"
