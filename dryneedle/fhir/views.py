@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -256,7 +257,7 @@ def export_status(request: ClinicRequest, code) -> HttpResponse:
 
 @bearer
 @allowed
-def export_file(request: ClinicRequest, code, resource_type: str) -> HttpResponse:
+def export_file(request: ClinicRequest, code, resource_type: str) -> HttpResponseBase:
     job = _job(request, code)
     path = bulk.folder_of(job) / f"{resource_type}.ndjson"
     if job.status != "complete" or bulk.expired(job) or resource_type not in job.counts or not path.exists():
