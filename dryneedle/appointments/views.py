@@ -144,9 +144,17 @@ def _components(patient) -> list[tuple[str, str]]:
     ]
 
 
+def _anonymised(request) -> HttpResponse:
+    """An anonymised record (docs/retention.md) is nobody to book: its person is gone from the record."""
+    return render(request, "portal/message.html", {"message": "This record was anonymised: there is no one to book."},
+                  status=409)  # fmt: skip
+
+
 @allowed
 def book(request: ClinicRequest, code) -> HttpResponse:
     patient = get_for_clinic(request, Patient, code=code)
+    if patient.anonymised_at is not None:
+        return _anonymised(request)
     clinic = request.membership.clinic
     people, who = _who(request)
     components = _components(patient)
@@ -529,6 +537,8 @@ def waitlist_page(request: ClinicRequest) -> HttpResponse:
 def waitlist_add(request: ClinicRequest, code) -> HttpResponse:
     """Put a patient on the waitlist for an earlier time."""
     patient = get_for_clinic(request, Patient, code=code)
+    if patient.anonymised_at is not None:
+        return _anonymised(request)
     clinic = request.membership.clinic
     form = WaitlistForm(request.POST or None, practitioners=practitioners(clinic),
                         initial={"earliest": timezone.localdate()})  # fmt: skip

@@ -127,6 +127,9 @@ def test_an_anonymised_record_is_found_nowhere(as_admin, admin, old, clinic_a):
     assert r.json()["items"] == []
     chart = as_admin.get(f"/patients/{old.code}/").content.decode()
     assert "Anonymised record" in chart and "Born 1950 ·" in chart and "Edit details" not in chart
+    assert ">Book</a>" not in chart and "Mark this record as entered in error" not in chart
+    assert as_admin.get(f"/appointments/patients/{old.code}/book/").status_code == 409
+    assert as_admin.get(f"/appointments/patients/{old.code}/waitlist/").status_code == 409
     fhir = as_admin.get(f"/fhir/Patient/{old.code}").json()
     assert "name" not in fhir and fhir["birthDate"] == "1950" and "telecom" not in fhir
     assert as_admin.get(f"/exports/subject-access/{old.code}/").status_code == 409
