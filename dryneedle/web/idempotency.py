@@ -28,7 +28,8 @@ WRITES = {"POST", "PUT", "PATCH"}
 
 
 # How long a finished request's response is kept for a retry: a client that retries does so within minutes; a day
-# is ample. Older ones are dropped by the retention run and by anonymising (they may hold a person's details).
+# is ample. Older ones are dropped at the caller's next keyed write, and all of them when anyone is anonymised
+# (they may hold a person's details).
 REPLAY_WINDOW = timedelta(days=1)
 
 
@@ -90,6 +91,9 @@ def idempotency(get_response):
             request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()
         with transaction.atomic():
+            # This caller's responses older than the replay window go (they may name patients): a retry comes
+            # within minutes; one a day later is a new request.
+            IdempotencyKey.objects.filter(principal=principal, created__lt=timezone.now() - REPLAY_WINDOW).delete()
             try:
                 with transaction.atomic():
                     row = IdempotencyKey.objects.create(

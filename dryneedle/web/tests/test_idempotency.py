@@ -39,6 +39,20 @@ def test_a_replay_returns_the_same_response_and_creates_nothing(client, auth):
 
 
 @pytest.mark.django_db
+def test_a_stored_response_is_kept_a_day_then_forgotten(client, auth):
+    """The stored response names the patient: kept for retries within a day, dropped at the caller's next write."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert send(client, auth, "key-old-0001").status_code == 201
+    IdempotencyKey.objects.update(created=timezone.now() - timedelta(days=2))
+    assert send(client, auth, "key-new-0002", {**BODY, "given_name": "Grace"}).status_code == 201
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["key-new-0002"]
+    assert b"Ada" not in b"".join(bytes(b) for b in IdempotencyKey.objects.values_list("body", flat=True))
+
+
+@pytest.mark.django_db
 def test_the_same_key_with_another_body_is_422(client, auth):
     send(client, auth, "key-0002-abcd")
     r = send(client, auth, "key-0002-abcd", {**BODY, "given_name": "Augusta"})
