@@ -55,6 +55,7 @@ def home(request: ClinicRequest) -> HttpResponse:
         "jurisdiction": clinic.jurisdiction, "due": due[:LISTED], "due_count": len(due), "confirm": confirm,
         "enquiries": services.enquiries_due(clinic).count(), "waiting": waiting,
         "set": any(r.value is not None for r in rows.values()),
+        "ticked": set(request.POST.getlist("patients")) if action == "anonymise" else set(),
     }, status=status)  # fmt: skip
 
 

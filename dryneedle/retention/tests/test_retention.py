@@ -109,6 +109,14 @@ def test_the_admin_confirms_by_ticking_and_typing_the_number(as_admin, admin, ol
     assert "Edith Olden" in page and "last contact 1 Mar 2016" in page and "Grace Hopper" not in page
     r = as_admin.post("/retention/", {"action": "anonymise", "patients": [str(old.code)], "count": "2"})
     assert r.status_code == 400 and "You ticked 1: type that number to confirm." in r.content.decode()
+    other = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Aaron", birth_date=date(1940, 1, 1),
+                                   sex="female")  # fmt: skip
+    Patient.objects.filter(pk=other.pk).update(created=_at(2010, 1, 1))
+    r = as_admin.post(
+        "/retention/", {"action": "anonymise", "patients": [str(old.code), str(other.code)], "count": "3"}
+    )
+    page = r.content.decode()
+    assert f'value="{old.code}" checked' in page and f'value="{other.code}" checked' in page  # both stay ticked
     assert Patient.objects.get(pk=old.pk).anonymised_at is None
     r = as_admin.post("/retention/", {"action": "anonymise", "patients": [str(old.code)], "count": "1"}, follow=True)
     assert "Anonymised 1 record." in r.content.decode()
