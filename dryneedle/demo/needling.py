@@ -1,6 +1,5 @@
 """The demo clinics' needle stock, the needling visits with their needles, and the reactions reported."""
 
-import hashlib
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -13,7 +12,7 @@ from dryneedle.screening.models import Screening
 from dryneedle.visits import depth
 from dryneedle.visits.models import Insertion, NeedleLot, Visit
 from dryneedle.visits.muscles import MUSCLES
-from dryneedle.visits.services import canonical_note
+from dryneedle.visits.services import note_sha256
 
 # What a clinician writes for the protective technique: over the lungs a pincer grip, in the lumbar region onto
 # the lamina or transverse process (docs/clinical-sources.md §4.3).
@@ -139,7 +138,7 @@ def visits(
                         updated_by=e.clinician,
                     )
                 )
-            v.sha256 = hashlib.sha256(canonical_note(v, mine).encode()).hexdigest()
+            v.sha256 = note_sha256(v, mine)
             visits.append(v)
             needles.extend(mine)
             pain = max(0, pain - rng.randint(0, 2))

@@ -4,7 +4,6 @@ of 2016, is past it and waits on *Clinic > Retention* for the admin to anonymise
 erasure last month and is told when it can be. The other clinics have set nothing: their page says no period is set.
 """
 
-import hashlib
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.retention import services
 from dryneedle.visits.models import Visit
-from dryneedle.visits.services import canonical_note
+from dryneedle.visits.services import note_sha256
 
 BASIS = ("NHS England, Records Management Code of Practice 2021, Appendix II: most health records 8 years after the "
          "last treatment (demo setting: check your own)")  # fmt: skip
@@ -59,7 +58,7 @@ def retention(rng: random.Random, clinic, practitioners, today: date) -> int:
         v = Visit(code=common.seeded_uuid(rng), clinic=clinic, patient=p, episode=ep, practitioner=clinician,
                   started=start.astimezone(UTC), pre_nprs=pain, notes=note, skin_prep_agent="70% isopropyl alcohol",
                   created=start, updated=start)  # fmt: skip
-        v.sha256 = hashlib.sha256(canonical_note(v, []).encode()).hexdigest()
+        v.sha256 = note_sha256(v, [])
         v.status, v.signed_at, v.signed_by = Visit.Status.SIGNED, start + timedelta(minutes=40), clinician
         v.save()
     # A patient discharged this year asked last month to be erased: the record is kept until its period ends.

@@ -69,7 +69,7 @@ def busy(clinic) -> BulkExport | None:
     """The clinic's export still under way, if any (a stalled one is marked failed first)."""
     now = timezone.now()
     for job in BulkExport.objects.filter(clinic=clinic, status__in=["accepted", "running"]):
-        if now - (job.started or job.created) > STALLED:
+        if now - (job.heartbeat or job.created) > STALLED:
             BulkExport.objects.filter(pk=job.pk, clinic=clinic).update(
                 status="failed", error="The export stopped (the server restarted?): ask for a new one.",
                 finished=now)  # fmt: skip
@@ -108,22 +108,22 @@ def run(pk: int) -> None:
         clinic = job.clinic
         if job.status != BulkExport.Status.ACCEPTED:
             return
-        BulkExport.objects.filter(pk=pk, clinic=clinic).update(status="running", started=timezone.now())
+        started = timezone.now()
+        BulkExport.objects.filter(pk=pk, clinic=clinic).update(status="running", started=started, heartbeat=started)
 
         def tick(t: str) -> None:
             state = BulkExport.objects.filter(pk=pk, clinic=clinic).values_list("status", flat=True).first()
             if state == BulkExport.Status.CANCELLED:
                 raise Cancelled
-            BulkExport.objects.filter(pk=pk, clinic=clinic).update(progress=f"writing {t}", started=timezone.now())
+            BulkExport.objects.filter(pk=pk, clinic=clinic).update(progress=f"writing {t}", heartbeat=timezone.now())
 
-        started = timezone.now()
         try:
             counts = write(clinic, folder_of(job), set(job.types) or None, tick)
         except Cancelled:
             delete_files(job)
             return
         BulkExport.objects.filter(pk=pk, clinic=clinic).update(
-            status="complete", counts=counts, progress="", started=started, finished=timezone.now())  # fmt: skip
+            status="complete", counts=counts, progress="", finished=timezone.now())  # fmt: skip
         record(None, "fhir.export", user=job.requested_by, clinic=clinic, category="export",
                detail=f"$export {job.code}; " + everything.summary(counts))  # fmt: skip
     except Exception as e:  # a failed export says so at its status URL; nothing half-written is offered

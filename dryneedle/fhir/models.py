@@ -28,6 +28,7 @@ class BulkExport(models.Model):
     error = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life (fhir/bulk.py STALLED)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -92,8 +92,11 @@ def _drop_statements(vendor: str, table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {n} ON {table}" for n in names]
 
 
-def install(connection, table: str, kind: str) -> None:
-    permit = permit_columns(table) if kind == APPEND_ONLY and PERMIT_TABLE in _existing_tables(connection) else []
+def install(connection, table: str, kind: str, tables: set[str] | None = None) -> None:
+    """``tables``: those that exist, when the caller knows (else they are looked up: is the permit there yet?)."""
+    if tables is None:
+        tables = _existing_tables(connection)
+    permit = permit_columns(table) if kind == APPEND_ONLY and PERMIT_TABLE in tables else []
     with connection.cursor() as cursor:
         for sql in _statements(connection.vendor, table, kind, permit):
             cursor.execute(sql)
@@ -143,7 +146,7 @@ def install_all(connection) -> None:
     tables = _existing_tables(connection)
     for table, kind in guarded().items():
         if table in tables:
-            install(connection, table, kind)
+            install(connection, table, kind, tables)
     for name in trigger_modules():
         mod = importlib.import_module(name)
         if set(mod.TABLES) <= tables:

@@ -11,7 +11,6 @@ consent's PDF and signature are emptied; each signed note is sealed again over w
 ``dryneedle verify_records`` still checks it.
 """
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from dryneedle.patients.models import Anonymising, Episode, Patient
 from dryneedle.portal.models import PatientLink
 from dryneedle.retention.models import ErasureRequest
 from dryneedle.visits.models import Visit
-from dryneedle.visits.services import canonical_note
+from dryneedle.visits.services import needles_in_order, note_sha256
 from dryneedle.web import idempotency
 from dryneedle.web.models import StoredDocument
 
@@ -61,9 +60,9 @@ def _changes(model, row: dict, rules: dict) -> dict:
         field = model._meta.get_field(name)
         required = not field.blank or name == "error_reason"  # an error needs its reason (in_error_needs_reason)
         null = field.null and rule == CLEAR
-        new = anonymised(row[name], rule, null=null, required=required)
-        if isinstance(row[name], memoryview):
+        if isinstance(row[name], memoryview):  # PostgreSQL's bytea: compared as bytes
             row[name] = bytes(row[name])
+        new = anonymised(row[name], rule, null=null, required=required)
         if new != row[name]:
             out[name] = new
     return out
@@ -115,10 +114,9 @@ def anonymise(patient: Patient, user, request=None) -> Counter:
         now = timezone.now()
         Patient.objects.filter(pk__in=ids, clinic=clinic).update(anonymised_at=now)
         # Each signed note sealed again over what is left: verify_records keeps checking it from here on.
-        for visit in Visit.objects.filter(clinic=clinic, patient__in=ids, status=Visit.Status.SIGNED).select_related(
-            "patient", "episode"
-        ):
-            digest = hashlib.sha256(canonical_note(visit).encode()).hexdigest()
+        signed = Visit.objects.filter(clinic=clinic, patient__in=ids, status=Visit.Status.SIGNED)
+        for visit in signed.select_related("patient", "episode").prefetch_related(needles_in_order(clinic)):
+            digest = note_sha256(visit, list(visit.insertions.all()))
             Visit.objects.filter(pk=visit.pk, clinic=clinic).update(sha256=digest)
         # No link of theirs opens again (a questionnaire, a handout, an exercise page).
         PatientLink.objects.filter(clinic=clinic, patient__in=ids, expires__gt=now).update(expires=now)

@@ -5,7 +5,6 @@ from dryneedle.retention.models import Kind
 
 # Ranges that catch a slip of the keyboard, not advice: the clinic's number is its own (docs/retention.md).
 LIMITS = {Kind.RECORD: (1, 100), Kind.MINOR: (18, 40), Kind.ENQUIRY: (1, 100)}
-UNITS = {Kind.RECORD: "years", Kind.MINOR: "th birthday", Kind.ENQUIRY: "years"}
 NUMBER = {Kind.RECORD: "Years after the last contact", Kind.MINOR: "Kept until the birthday of age",
           Kind.ENQUIRY: "Years after it was sent"}  # fmt: skip
 

@@ -55,10 +55,11 @@ def _local_date(value, zone) -> datetime.date:
     return value
 
 
-def last_contacts(clinic) -> dict[int, datetime.date]:
+def last_contacts(clinic, ids: list[int] | None = None) -> dict[int, datetime.date]:
     """The day of each person's last contact with the clinic, keyed by the record kept (merged records count for
     it): the latest visit, appointment not cancelled, questionnaire, message, check-in answered, episode start or
-    discharge, or the record's creation. One grouped query per kind of record, whatever the clinic's size."""
+    discharge, or the record's creation. One grouped query per kind of record, whatever the clinic's size; ``ids``:
+    only those records (one person and the records merged into theirs)."""
     zone = zoneinfo.ZoneInfo(clinic.timezone)
     kept_of: dict[int, int] = {}
     latest: dict[int, datetime.date] = {}
@@ -71,7 +72,8 @@ def last_contacts(clinic) -> dict[int, datetime.date]:
         if pid not in latest or day > latest[pid]:
             latest[pid] = day
 
-    rows = list(Patient.objects.filter(clinic=clinic).values_list("pk", "merged_into", "created"))
+    mine = {} if ids is None else {"pk__in": ids}
+    rows = list(Patient.objects.filter(clinic=clinic, **mine).values_list("pk", "merged_into", "created"))
     kept_of.update((pk, merged_into) for pk, merged_into, _ in rows if merged_into)
     for pk, _, created in rows:
         see(pk, created)
@@ -84,8 +86,11 @@ def last_contacts(clinic) -> dict[int, datetime.date]:
         (Episode.objects.filter(clinic=clinic), "start_date"),
         (Episode.objects.filter(clinic=clinic), "discharge_date"),
     )
+    theirs = {} if ids is None else {"patient__in": ids}
     for qs, field in sources:
-        for pid, value in qs.order_by().values("patient").annotate(last=Max(field)).values_list("patient", "last"):
+        for pid, value in (
+            qs.filter(**theirs).order_by().values("patient").annotate(last=Max(field)).values_list("patient", "last")
+        ):
             see(pid, value)
     return latest
 
@@ -125,7 +130,7 @@ def ends_for(patient: Patient) -> tuple[datetime.date, rules.Ends]:
     clinic = patient.clinic
     kept = patient.merged_into or patient
     numbers = periods(clinic)
-    last = last_contacts(clinic).get(kept.pk, kept.created.date())
+    last = last_contacts(clinic, kept.record_ids()).get(kept.pk, kept.created.date())
     return last, rules.record_ends(last, kept.birth_date, numbers[Kind.RECORD], numbers[Kind.MINOR])
 
 

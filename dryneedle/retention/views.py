@@ -14,7 +14,7 @@ from dryneedle.audit.log import record
 from dryneedle.lib.forms import add_errors
 from dryneedle.patients.models import Patient
 from dryneedle.retention import services, sources
-from dryneedle.retention.forms import UNITS, ConfirmForm, ErasureForm, PeriodsForm
+from dryneedle.retention.forms import ConfirmForm, ErasureForm, PeriodsForm
 from dryneedle.retention.models import ErasureRequest, Kind, RetentionPeriod
 
 LISTED = 500  # records past their period listed at once; the count is always whole
@@ -50,7 +50,7 @@ def home(request: ClinicRequest) -> HttpResponse:
                .select_related("patient").order_by("received"))  # fmt: skip
     status = 400 if periods_form.errors or confirm.errors else 200
     return render(request, "retention/home.html", {
-        "periods_form": periods_form, "rows": rows, "units": UNITS,
+        "periods_form": periods_form, "rows": rows,
         "sources": sources.for_jurisdiction(clinic.jurisdiction),
         "jurisdiction": clinic.jurisdiction, "due": due[:LISTED], "due_count": len(due), "confirm": confirm,
         "enquiries": services.enquiries_due(clinic).count(), "waiting": waiting,

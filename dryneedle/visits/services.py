@@ -205,13 +205,26 @@ def canonical_note(visit: Visit, insertions: list[Insertion] | None = None) -> s
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def note_sha256(visit: Visit, insertions: list[Insertion] | None = None) -> str:
+    """The SHA-256 a signed visit stores: of its canonical note (signing, verifying, re-sealing, the demo)."""
+    return hashlib.sha256(canonical_note(visit, insertions).encode()).hexdigest()
+
+
+def needles_in_order(clinic=None):
+    """Prefetch a visit's needles as canonical_note reads them: in one query for many visits (of ``clinic``)."""
+    from django.db.models import Prefetch
+
+    qs = Insertion.objects.filter(clinic=clinic) if clinic is not None else Insertion.objects.all()
+    return Prefetch("insertions", queryset=qs.select_related("lot").order_by("time_in", "id"))
+
+
 def sign(visit: Visit, user) -> None:
     if visit.status == Visit.Status.SIGNED:
         raise ValidationError("This visit is already signed.")
     problems = can_sign(user, visit)
     if problems:
         raise ValidationError(problems)
-    visit.sha256 = hashlib.sha256(canonical_note(visit).encode()).hexdigest()
+    visit.sha256 = note_sha256(visit)
     visit.status = Visit.Status.SIGNED
     visit.signed_at = timezone.now()
     visit.signed_by = user
@@ -221,12 +234,10 @@ def sign(visit: Visit, user) -> None:
 
 def verify_signed(clinic_code=None, batch: int = 2000) -> tuple[int, list[Visit]]:
     """Recompute every signed visit's SHA-256 (RT-15): how many were checked, and those that differ."""
-    from django.db.models import Prefetch
-
     qs = Visit.objects.filter(status=Visit.Status.SIGNED).select_related("patient", "episode", "clinic")
     if clinic_code:
         qs = qs.filter(clinic__code=clinic_code)
-    needles = Prefetch("insertions", queryset=Insertion.objects.select_related("lot").order_by("time_in", "id"))
+    needles = needles_in_order()
     checked, last = 0, 0
     bad: list[Visit] = []
     while True:
@@ -234,8 +245,7 @@ def verify_signed(clinic_code=None, batch: int = 2000) -> tuple[int, list[Visit]
         if not chunk:
             return checked, bad
         for v in chunk:
-            digest = hashlib.sha256(canonical_note(v, list(v.insertions.all())).encode()).hexdigest()
-            if digest != v.sha256:
+            if note_sha256(v, list(v.insertions.all())) != v.sha256:
                 bad.append(v)
         checked += len(chunk)
         last = chunk[-1].pk
