@@ -65,7 +65,7 @@ def test_the_admin_imports_patients_from_another_systems_csv(live_server, browse
     expect(page.get_by_role("heading", name="Import patients and appointments")).to_be_visible()
     expect(page.get_by_role("radio", name="Patients", exact=True)).to_be_checked()
     assert_accessible(page, f"import start at {width} px")
-    page.get_by_label("The CSV file").set_input_files(str(csv_file))
+    page.get_by_label("The file", exact=True).set_input_files(str(csv_file))
     page.get_by_role("button", name="Upload and look at it").click()
     expect(page.get_by_role("region", name="2. The first rows", exact=True)).to_contain_text("Núñez")
     expect(page.get_by_label("Given name")).to_have_value("First Name")
@@ -94,7 +94,7 @@ def test_the_admin_imports_appointments_after_their_patients(live_server, browse
                         "Grace,Hopper,09/12/1960,Alice Archer,14/01/2031 10:00,Booked\n", encoding="utf-8")  # fmt: skip
     nav(page, "Import")
     page.get_by_role("radio", name="Appointments (after their patients)").check()
-    page.get_by_label("The CSV file").set_input_files(str(csv_file))
+    page.get_by_label("The file", exact=True).set_input_files(str(csv_file))
     page.get_by_role("button", name="Upload and look at it").click()
     expect(page.get_by_label("Date (or date and time)")).to_have_value("Start")
     page.get_by_label("Type, for rows without one").select_option(label="Consultation")
@@ -107,4 +107,65 @@ def test_the_admin_imports_appointments_after_their_patients(live_server, browse
     expect(page.get_by_text("1 appointment imported; 0 already here")).to_be_visible()
     a = Appointment.objects.get()
     assert (a.kind, a.patient, (a.end - a.start).seconds // 60) == ("consultation", patient, 40)
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_admin_imports_another_systems_fhir_files(live_server, browser, clinic_a, alice, width, tmp_path):
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dryneedle.patients.models import Patient
+
+    make_user("ada@a.example", clinic_a, "clinic_admin", "Ada", "Admin", password=PASSWORD)
+    page = admin_browser(browser, live_server.url, "ada@a.example", PASSWORD)
+    page.set_viewport_size({"width": width, "height": 900})
+    when = (timezone.now() - timedelta(days=9)).replace(microsecond=0).isoformat()
+    people = tmp_path / "Patient.ndjson"
+    people.write_text("\n".join(json.dumps(p) for p in [
+        {"resourceType": "Patient", "id": "7", "name": [{"family": "Okafor", "given": ["Ada"]}], "gender": "female",
+         "birthDate": "1979-02-03", "telecom": [{"system": "email", "value": "ada.okafor@mail.example"}]},
+        {"resourceType": "Patient", "id": "8", "name": [{"family": "Brandt", "given": ["Jonas"]}], "gender": "male",
+         "birthDate": "1968-11-30"}]) + "\n")  # fmt: skip
+    found = tmp_path / "Observation.ndjson"
+    found.write_text("\n".join(json.dumps(o) for o in [
+        {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/7"},
+         "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}, "effectiveDateTime": when,
+         "valueInteger": 6},
+        {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/8"},
+         "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}, "effectiveDateTime": when,
+         "valueInteger": 12}]) + "\n")  # fmt: skip
+    conditions = tmp_path / "Condition.ndjson"
+    conditions.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "resourceType": "Condition",
+                    "subject": {"reference": f"Patient/{n}"},
+                    "onsetDateTime": "2026-10-01",
+                    "code": {"coding": [{"system": "urn:dryneedle:condition", "code": "chronic_lbp"}]},
+                }
+            )
+            for n in (7, 8)
+        )
+        + "\n"
+    )
+    nav(page, "Import")
+    page.get_by_role("radio", name="FHIR R4").check()
+    page.get_by_label("The file", exact=True).set_input_files([str(people), str(found), str(conditions)])
+    page.get_by_role("button", name="Upload and look at it").click()
+    expect(page.get_by_role("heading", name="Import Patient.ndjson and 2 more")).to_be_visible()
+    expect(page.get_by_text("FHIR R4: 6 resources")).to_be_visible()
+    page.get_by_role("button", name="Check every resource").click()
+    expect(page.get_by_text("3 to create")).to_be_visible()
+    refused = page.locator("li", has_text="Observation at Observation.ndjson line 2:")
+    expect(refused).to_contain_text("12 is out of range")
+    page.screenshot(path=SHOTS / f"import-fhir-{width}.png", full_page=True)
+    assert_accessible(page, f"FHIR import check at {width} px")
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported: created 3")).to_be_visible()
+    assert Patient.objects.get(family_name="Okafor").responses.get().score == 6
+    assert not Patient.objects.filter(family_name="Brandt").exists()  # its rating 12 was refused: none of it written
     page.context.close()

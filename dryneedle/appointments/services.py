@@ -171,7 +171,7 @@ def check_slot(clinic, practitioner, patient, start, end, override: str = "", ex
 
 
 def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None, component=None, override="", note="",
-         status=Appointment.Status.BOOKED):  # fmt: skip
+         status=Appointment.Status.BOOKED, cancel_reason=""):  # fmt: skip
     """Book one appointment. The practitioner's row is locked, so two bookings of one slot cannot both win.
     ``status`` REQUESTED: a patient's online request, holding the time until the front desk confirms it."""
     return book_series(
@@ -186,12 +186,13 @@ def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None,
         override=override,
         note=note,
         status=status,
+        cancel_reason=cancel_reason,
     )[0]
 
 
 def book_series(
     clinic, user, *, patient, practitioner, slots, kind, episode=None, component=None, override="", note="",
-    status=Appointment.Status.BOOKED,
+    status=Appointment.Status.BOOKED, cancel_reason="",
 ):  # fmt: skip
     """Book several slots all or nothing (a plan's visits): one refusal books none and names the slot."""
     if not slots:
@@ -209,7 +210,9 @@ def book_series(
         list(User.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True))
         for i, (start, end) in enumerate(slots):
             try:
-                check_slot(clinic, practitioner, patient, start, end, override)
+                # A cancelled appointment (one imported as it was) holds no time.
+                if status in Appointment.BUSY:
+                    check_slot(clinic, practitioner, patient, start, end, override)
             except ValidationError as e:
                 if len(slots) > 1:
                     msgs = " ".join(e.messages)
@@ -227,6 +230,7 @@ def book_series(
                 outside_hours_reason=override.strip(),
                 note=note,
                 status=status,
+                cancel_reason=cancel_reason.strip()[:200] if status == Appointment.Status.CANCELLED else "",
                 created_by=user,
                 updated_by=user,
             )

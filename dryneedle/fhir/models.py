@@ -3,6 +3,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from dryneedle.lib import guards
+from dryneedle.lib.anonymity import CLEAR
+from dryneedle.lib.models import ClinicalRecord
+
 
 class BulkExport(models.Model):
     """One asynchronous bulk export (FHIR Bulk Data Access, ``$export``): asked for, written to files under
@@ -36,3 +40,29 @@ class BulkExport(models.Model):
 
     def __str__(self) -> str:
         return f"bulk export {self.code} ({self.status})"
+
+
+class Imported(ClinicalRecord):
+    """One FHIR resource imported (``import_fhir``, the import page): which of our records it became, so that the
+    same file imported again changes nothing twice (fhir/importing.py). ``key`` is the resource's first identifier
+    (system|value), else its id in the file; ``source_id`` its id there, for the references of a later file."""
+
+    db_guard = guards.NO_DELETE
+    # What anonymising removes (lib/anonymity.py, docs/retention.md): another system's identifiers may be a
+    # national number. Cleared to null, so the uniqueness below still holds and the link is gone.
+    identifying = {"key": CLEAR, "source_id": CLEAR}
+    not_identifying = ("resource_type",)
+    audit_category = "demographics"
+
+    patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
+    resource_type = models.CharField(max_length=20)
+    key = models.CharField(max_length=500, null=True)
+    source_id = models.CharField(max_length=200, null=True)
+    record = models.UUIDField()  # the code of the record it became (Patient, Episode, Response, Appointment)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "resource_type", "key"], name="imported_once")]
+        indexes = [models.Index(fields=["clinic", "resource_type", "source_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} {self.key}"

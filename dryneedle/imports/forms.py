@@ -6,11 +6,35 @@ from dryneedle.imports.models import ImportFile
 from dryneedle.lib.forms import no_nul
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): a FHIR bulk export is a file per type."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        return [one(d, initial) for d in data] if isinstance(data, list | tuple) else [one(data, initial)]
+
+
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label="What the file holds", choices=ImportFile.Kind.choices, initial="patients",
                              widget=forms.RadioSelect)  # fmt: skip
-    file = forms.FileField(label="The CSV file", help_text="Exported from your old system as CSV (UTF-8 or Excel's "
-                           "Windows CSV); at most 10 MB and 60,000 rows.")  # fmt: skip
+    file = MultipleFileField(label="The file", help_text="CSV exported from your old system (UTF-8 or Excel's "
+                             "Windows CSV; at most 10 MB and 60,000 rows), or FHIR R4 JSON: a Bundle, or NDJSON files "
+                             "such as a bulk export's, several at once (at most 50 MB).")  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        files = data.get("file") or []
+        if data.get("kind") in ("patients", "appointments") and len(files) > 1:
+            self.add_error("file", "One CSV file at a time.")
+        return data
 
 
 class MappingForm(forms.Form):
@@ -73,3 +97,10 @@ class MappingForm(forms.Form):
 
     def default_fields(self):
         return [self[n] for n in ("default_kind", "default_minutes") if n in self.fields]
+
+
+class FhirForm(forms.Form):
+    default_kind = forms.ChoiceField(
+        label="Type, for appointments whose type is none of ours", required=False,
+        choices=[("", "— refuse them —"), *Appointment.KINDS],
+        help_text="Our types: " + ", ".join(str(label) for _k, label in Appointment.KINDS) + ".")  # fmt: skip

@@ -15,11 +15,12 @@ class ImportFile(models.Model):
     class Kind(models.TextChoices):
         PATIENTS = "patients", "Patients"
         APPOINTMENTS = "appointments", "Appointments (after their patients)"
+        FHIR = "fhir", "FHIR R4: patients with their conditions, pain ratings, questionnaire totals and appointments"
 
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PATIENTS)
     name = models.CharField(max_length=200)  # the file's name, as uploaded
-    text = models.TextField(blank=True)  # the file, decoded; emptied once done
-    rows = models.PositiveIntegerField()
+    text = models.TextField(blank=True)  # the file, decoded (FHIR: a JSON list of [name, text]); emptied once done
+    rows = models.PositiveIntegerField()  # FHIR: resources
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     uploaded = models.DateTimeField(auto_now_add=True)
     imported = models.DateTimeField(null=True, blank=True)

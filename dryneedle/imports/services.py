@@ -7,6 +7,7 @@ duplicate rule (patients/services.DuplicateIndex): a row that matches is "alread
 A row with an error stops the whole import until the file or the choices are mended.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dryneedle.fhir import importing
 from dryneedle.imports import columns, reading
 from dryneedle.imports.models import ImportFile, Mapping
 from dryneedle.patients import services as patients
@@ -21,6 +23,7 @@ from dryneedle.patients.forms import PatientForm
 from dryneedle.patients.models import Patient
 
 KEEP_UNIMPORTED = timedelta(days=1)
+FHIR_MAX_BYTES = 50 * 1024 * 1024  # a bulk export of about 2,000 patients; the command takes larger ones
 
 
 @dataclass
@@ -157,3 +160,39 @@ def finish(f: ImportFile, user, chosen: dict, date_format: str, report: Report, 
                                                    "defaults": defaults or {}, "saved_by": user})  # fmt: skip
     ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk).update(imported=timezone.now(), text="",
                                                                   report=report.summary())  # fmt: skip
+
+
+def upload_fhir(clinic, user, files: list[tuple[str, bytes]]) -> ImportFile:
+    """Keep FHIR files for their next steps (check, import), once something in them reads as FHIR resources
+    (``reading.Unreadable`` otherwise, with the first reason)."""
+    if sum(len(data) for _n, data in files) > FHIR_MAX_BYTES:
+        raise reading.Unreadable(f"The files are larger than {FHIR_MAX_BYTES // (1024 * 1024)} MB together: import "
+                                 "them in parts, or with the import_fhir command.")  # fmt: skip
+    items = []
+    for name, data in files:
+        read = importing.read(name, data)
+        if len(read) == 1 and read[0].resource is None and read[0].where == name:  # the whole file, not a line
+            raise reading.Unreadable(f"{name}: {read[0].reason}")
+        items += read
+    if len(items) > importing.MAX_RESOURCES:
+        raise reading.Unreadable(f"More than {importing.MAX_RESOURCES:,} resources: import them in parts.")
+    text = json.dumps([[name[:200], data.decode("utf-8-sig")] for name, data in files])
+    forget_stale(clinic)
+    name = files[0][0] if len(files) == 1 else f"{files[0][0]} and {len(files) - 1} more"
+    return ImportFile.objects.create(clinic=clinic, kind=ImportFile.Kind.FHIR, name=name[:200], text=text,
+                                     rows=len(items), uploaded_by=user)  # fmt: skip
+
+
+def fhir_items(f: ImportFile) -> list[importing.Item]:
+    return [i for name, text in json.loads(f.text) for i in importing.read(name, text.encode("utf-8"))]
+
+
+def run_fhir(f: ImportFile, user, default_kind: str, request=None) -> importing.Report:
+    """Import a kept FHIR upload, once: the file is claimed first (two clicks import it once), then each patient's
+    resources in their own transaction (fhir/importing.py); what happened is kept, the text emptied."""
+    claimed = ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk, imported__isnull=True, forgotten__isnull=True)
+    if not claimed.exclude(text="").update(imported=timezone.now()):
+        raise ValidationError("This file was already imported, or was forgotten: upload it again.")
+    report = importing.run(f.clinic, user, fhir_items(f), default_kind=default_kind, request=request)
+    ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk).update(text="", report=report.summary())
+    return report

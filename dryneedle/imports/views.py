@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
+from dryneedle.fhir import importing
 from dryneedle.imports import appointments, columns, reading, services
-from dryneedle.imports.forms import MappingForm, UploadForm
+from dryneedle.imports.forms import FhirForm, MappingForm, UploadForm
 from dryneedle.imports.models import ImportFile, Mapping
 
 PREVIEW_ROWS = 5
@@ -26,9 +27,12 @@ def start(request: ClinicRequest) -> HttpResponse:
     clinic = request.membership.clinic
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        uploads, kind = form.cleaned_data["file"], form.cleaned_data["kind"]
         try:
-            f = services.upload(clinic, request.user, upload.name, upload.read(), form.cleaned_data["kind"])
+            if kind == ImportFile.Kind.FHIR:
+                f = services.upload_fhir(clinic, request.user, [(u.name, u.read()) for u in uploads])
+            else:
+                f = services.upload(clinic, request.user, uploads[0].name, uploads[0].read(), kind)
         except reading.Unreadable as e:
             form.add_error("file", str(e))
         else:
@@ -57,6 +61,8 @@ def _initial(f: ImportFile, table: reading.Table, saved: list[Mapping], asked: s
 @allowed
 def import_file(request: ClinicRequest, code) -> HttpResponse:
     f = get_for_clinic(request, ImportFile.objects.select_related("uploaded_by"), code=code)
+    if f.kind == ImportFile.Kind.FHIR:
+        return _fhir_file(request, f)
     if f.imported or f.forgotten:
         return render(request, "imports/file.html", {"f": f})
     table = services.table_of(f)
@@ -102,3 +108,43 @@ def import_file(request: ClinicRequest, code) -> HttpResponse:
         "already": [r for r in report.rows if r.outcome == "already"][:LISTED] if report else [],
         "listed": LISTED,
     }, status=status)  # fmt: skip
+
+
+def _fhir_file(request: ClinicRequest, f: ImportFile) -> HttpResponse:
+    """A FHIR upload: check it (every resource's outcome, nothing written), then import it (fhir/importing.py)."""
+    form = FhirForm(request.POST or None)
+    report, status = None, 200
+    if f.imported or f.forgotten:
+        return render(request, "imports/fhir.html", {"f": f})
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["default_kind"]
+        if request.POST.get("action") == "import":
+            try:
+                report = services.run_fhir(f, request.user, kind, request)
+            except ValidationError as e:
+                form.add_error(None, e)
+                status = 400
+            else:
+                messages.success(request, f"Imported: {report.said()}.")
+                return redirect("imports:file", f.code)
+        else:
+            report = importing.run(f.clinic, request.user, services.fhir_items(f), dry_run=True, default_kind=kind)
+            record(request, "import.check", category="import", detail=f"{f.code}; {report.said()}")
+    elif request.method == "POST":
+        status = 400
+    listed = [i for i in report.items if i.outcome in ("refused", "updated", "skipped")] if report else []
+    return render(request, "imports/fhir.html", {
+        "f": f, "form": form, "report": report, "listed": LISTED,
+        "refused": [i for i in listed if i.outcome == "refused"][:LISTED],
+        "updated": [i for i in listed if i.outcome == "updated"][:LISTED],
+        "skipped": _skipped(listed),
+    }, status=status)  # fmt: skip
+
+
+def _skipped(items) -> list[tuple[str, int]]:
+    """The reasons resources were skipped, each once with how many: a bulk export skips hundreds for a few reasons."""
+    counts: dict[str, int] = {}
+    for i in items:
+        if i.outcome == "skipped":
+            counts[i.reason] = counts.get(i.reason, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])[:LISTED]

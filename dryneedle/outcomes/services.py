@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dryneedle.outcomes import scoring
-from dryneedle.outcomes.models import Response, Threshold
+from dryneedle.outcomes.models import NAMES, Response, Threshold
 from dryneedle.visits.models import Visit
 
 
@@ -37,6 +37,27 @@ def record_response(episode, instrument: str, answers: dict, user=None, *, sourc
         updated_by=user,
         **extra,
     )
+
+
+def record_total(episode, instrument: str, total, collected, user=None) -> Response:
+    """Store a questionnaire's total without its answers: one imported from another system (fhir/importing.py).
+    The total must lie in the instrument's range; the ODI's band follows from it (scoring.odi_band). STarT Back is
+    refused: its risk group needs the psychosocial subscore, which a total does not carry. An NPRS rating is a
+    whole answer, not a total: it goes through ``record_response``."""
+    if instrument not in ("odi", "rmdq", "psfs"):
+        raise ValidationError({"instrument": f"A {instrument} total alone cannot be kept: it needs its answers."})
+    lo, hi = scoring.RANGES[instrument]
+    if isinstance(total, bool) or not isinstance(total, int | float) or not lo <= total <= hi:
+        raise ValidationError({"score": f"{total!r} is not a {NAMES[instrument]} total ({lo}-{hi})."})
+    if instrument == "rmdq" and total != int(total):
+        raise ValidationError({"score": f"{total!r} is not a whole number of ticked statements."})
+    if collected > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"collected": "A questionnaire cannot be answered in the future."})
+    return Response.objects.create(
+        clinic=episode.clinic, patient_id=episode.patient_id, episode=episode, instrument=instrument, answers={},
+        collected=collected, source=Response.Source.IMPORTED, scorable=True, score=float(total),
+        details={"band": scoring.odi_band(total)} if instrument == "odi" else {}, created_by=user, updated_by=user,
+    )  # fmt: skip
 
 
 def thresholds(clinic) -> dict:

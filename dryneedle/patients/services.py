@@ -12,6 +12,8 @@ from django.utils import timezone
 from dryneedle.lib.models import at_most
 from dryneedle.patients.models import Episode, Patient, PatientVersion, RecordStatus
 
+_USER = object()  # open_episode: "the user opening it"
+
 
 def _json(v):
     return v.isoformat() if hasattr(v, "isoformat") else v
@@ -46,7 +48,9 @@ def update_patient(patient: Patient, user, data: dict) -> list[str]:
     return changed
 
 
-def open_episode(patient: Patient, user, data: dict) -> Episode:
+def open_episode(patient: Patient, user, data: dict, clinician=_USER) -> Episode:
+    """Open an episode; its clinician is the user opening it unless ``clinician`` says otherwise (an import names
+    none: whoever runs it did not treat the patient)."""
     if patient.status == RecordStatus.ENTERED_IN_ERROR:
         raise ValidationError("This patient record was entered in error; open the episode on the right record.")
     episode = Episode(
@@ -55,7 +59,7 @@ def open_episode(patient: Patient, user, data: dict) -> Episode:
         condition=data.get("condition", ""),
         start_date=data.get("start_date") or timezone.localdate(),
         notes=data.get("notes", ""),
-        clinician=user,
+        clinician=user if clinician is _USER else clinician,
         created_by=user,
         updated_by=user,
     )

@@ -58,7 +58,8 @@ def _changes(model, row: dict, rules: dict) -> dict:
     out = {}
     for name, rule in rules.items():
         field = model._meta.get_field(name)
-        required = not field.blank or name == "error_reason"  # an error needs its reason (in_error_needs_reason)
+        # Texts a constraint wants when set: an error's reason (in_error_needs_reason), a cancellation's.
+        required = not field.blank or name in ("error_reason", "cancel_reason")
         null = field.null and rule == CLEAR
         if isinstance(row[name], memoryview):  # PostgreSQL's bytea: compared as bytes
             row[name] = bytes(row[name])

@@ -275,3 +275,66 @@ def test_the_sample_export_on_the_page_imports_as_it_says(admin, clinic_a):
     r = c.post(f"/imports/{f.code}/", {**picked, "action": "import"})
     assert r.status_code == 302 and Patient.objects.filter(clinic=clinic_a).count() == 5
     assert Patient.objects.get(family_name="Lindqvist").sex == "other"
+
+
+def test_a_fhir_bundle_is_checked_then_imported_once_from_the_page(admin, alice, clinic_a):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dryneedle.appointments.models import Appointment
+    from dryneedle.audit.models import AuditEvent
+    from dryneedle.imports.models import ImportFile
+    from dryneedle.patients.models import Patient
+
+    when = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in [
+        {"resourceType": "Patient", "id": "p1", "name": [{"family": "Okafor", "given": ["Ada"]}], "gender": "female",
+         "birthDate": "1979-02-03"},
+        {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}, "onsetDateTime": "2026-10-01",
+         "code": {"coding": [{"system": "urn:dryneedle:condition", "code": "chronic_lbp"}]}},
+        {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+         "effectiveDateTime": when.isoformat(), "valueInteger": 6},
+        {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}], "text": "Systolic blood pressure"},
+         "effectiveDateTime": when.isoformat(), "valueQuantity": {"value": 120}},
+        {"resourceType": "Appointment", "status": "fulfilled", "start": when.isoformat(),
+         "end": (when + timedelta(minutes=45)).isoformat(), "serviceType": [{"text": "Initial assessment"}],
+         "participant": [{"actor": {"reference": "Patient/p1"}, "status": "accepted"},
+                         {"actor": {"display": "Alice Archer", "reference": "Practitioner/9"}, "status": "accepted"}]},
+    ]]}  # fmt: skip
+    c = client_for(admin)
+    upload = SimpleUploadedFile("okafor.json", json.dumps(bundle).encode(), "application/fhir+json")
+    r = c.post("/imports/", {"kind": "fhir", "file": [upload]})
+    f = ImportFile.objects.get(clinic=clinic_a)
+    assert r.status_code == 302 and f.kind == "fhir" and f.rows == 5
+    page = c.get(f"/imports/{f.code}/").content.decode()
+    assert "5 resources" in page and "Import</button>" not in page
+    r = c.post(f"/imports/{f.code}/", {"action": "check", "default_kind": ""})
+    page = r.content.decode()
+    assert "Appointment" in page and "Its type (Initial assessment) is none of ours" in page
+    assert "1 × Not a measure dryneedle keeps (Systolic blood pressure)" in page
+    assert not Patient.objects.filter(clinic=clinic_a).exists()
+    r = c.post(f"/imports/{f.code}/", {"action": "check", "default_kind": "consultation"})
+    assert "<strong>4</strong> to create" in r.content.decode() and "Import</button>" in r.content.decode()
+    r = c.post(f"/imports/{f.code}/", {"action": "import", "default_kind": "consultation"}, follow=True)
+    assert "Imported: created 4" in r.content.decode()
+    p = Patient.objects.get(clinic=clinic_a, family_name="Okafor")
+    assert p.responses.get().score == 6 and Appointment.objects.get(patient=p).practitioner == alice
+    assert AuditEvent.objects.filter(action="fhir.import", clinic=clinic_a.code).count() == 1
+    f.refresh_from_db()
+    assert f.text == "" and f.report["created"] == 4
+    r = c.post(f"/imports/{f.code}/", {"action": "import", "default_kind": "consultation"})
+    assert r.status_code == 200 and Patient.objects.filter(clinic=clinic_a).count() == 1  # the page says it is done
+
+
+def test_a_fhir_upload_that_is_not_fhir_is_refused_with_the_reason(admin, clinic_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for(admin)
+    r = c.post("/imports/", {"kind": "fhir", "file": [SimpleUploadedFile("x.json", b"\xff\xfe nope")]})
+    assert r.status_code == 400 and "x.json: The file is not UTF-8 text" in r.content.decode()
+    two = [SimpleUploadedFile("a.csv", b"a\n1\n"), SimpleUploadedFile("b.csv", b"a\n1\n")]
+    r = c.post("/imports/", {"kind": "patients", "file": two})
+    assert r.status_code == 400 and "One CSV file at a time." in r.content.decode()

@@ -96,6 +96,8 @@ def _person(clinic, user):
                           note=f"{M} on track")  # fmt: skip
     Message.objects.create(clinic=clinic, patient=p, from_patient=True, body=f"Hello, {M} here")
     make_appointment(p, user, start=now - timedelta(days=3000), note=f"{M} parking")
+    # A cancellation's reason is required while it is cancelled: anonymising it must still satisfy the constraint.
+    make_appointment(p, user, start=now - timedelta(days=2990), status="cancelled", cancel_reason=f"{M} flu")
     WaitlistEntry.objects.create(clinic=clinic, patient=p, earliest=date.today(), note=f"{M} mornings")
     link, _ = PatientLink.issue(ep, PatientLink.Purpose.SCREENING, user, days=3)
     PatientLink.objects.filter(pk=link.pk).update(answers={"history": f"{M} history"}, progress={"x": M})
@@ -212,7 +214,7 @@ def test_an_anonymised_record_is_not_anonymised_twice_and_is_audited(person, adm
         anonymise(person, admin)
     row = AuditEvent.objects.get(action="patient.anonymised")
     assert row.patient == person.code and row.username == admin.username
-    assert row.detail.startswith("32 rows of 30 kinds: patient 2, signedconsent 2, ")
+    assert row.detail.startswith("33 rows of 30 kinds: appointment 2, patient 2, signedconsent 2, ")
     assert M not in row.detail
 
 
