@@ -37,14 +37,14 @@ class Cancelled(Exception):
     pass
 
 
-def write(clinic, folder: Path, types: set[str] | None = None, tick=None) -> dict[str, int]:
+def write(clinic, folder: Path, types: set[str] | None = None, tick=None, since=None) -> dict[str, int]:
     """Write ``DIR/<Type>.ndjson`` for every resource of the clinic (or of ``types``); the count of each.
     ``tick(type)`` is called as each new type starts (progress, and a chance to stop)."""
     folder.mkdir(parents=True, exist_ok=True)
     files: dict = {}
     counts: dict[str, int] = {}
     with contextlib.ExitStack() as opened, mapping.unvalidated():
-        for r in everything.clinic_resources(clinic):  # type by type, a chunk at a time: memory stays flat
+        for r in everything.clinic_resources(clinic, since):  # type by type, a chunk at a time: memory stays flat
             t = r["resourceType"]
             if types is not None and t not in types:
                 continue
@@ -118,7 +118,7 @@ def run(pk: int) -> None:
             BulkExport.objects.filter(pk=pk, clinic=clinic).update(progress=f"writing {t}", heartbeat=timezone.now())
 
         try:
-            counts = write(clinic, folder_of(job), set(job.types) or None, tick)
+            counts = write(clinic, folder_of(job), set(job.types) or None, tick, job.since)
         except Cancelled:
             delete_files(job)
             return

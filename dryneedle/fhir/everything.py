@@ -17,7 +17,7 @@ as in the patient's PDF."""
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -72,10 +72,14 @@ def _chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:
         yield chunk
 
 
-def _rows(model, clinic, ids: list[int] | None, *related: str, order=("id",), annotate=None, defer=(), **where):
+def _rows(model, clinic, ids: list[int] | None, *related: str, order=("id",), annotate=None, defer=(), since=None,
+          changed=None, **where):  # fmt: skip
     """The clinic's rows of ``model`` (of the patients ``ids``, or of every patient not entered in error), each
-    naming the patient kept (``.patient.code``), read a chunk at a time."""
+    naming the patient kept (``.patient.code``), read a chunk at a time. ``since``: only the rows changed since then
+    (``updated``, or the ``changed`` condition where a resource is also made of other rows)."""
     qs = model.objects.filter(clinic=clinic, **where)
+    if since is not None:
+        qs = qs.filter(changed if changed is not None else Q(updated__gte=since))
     qs = qs.filter(patient__in=ids) if ids is not None else qs.exclude(patient__status=RecordStatus.ENTERED_IN_ERROR)
     kept = Coalesce("patient__merged_into__code", "patient__code")
     qs = qs.select_related(*related).defer(*defer).annotate(kept=kept, **(annotate or {}))
@@ -84,23 +88,26 @@ def _rows(model, clinic, ids: list[int] | None, *related: str, order=("id",), an
         yield obj
 
 
-def _episodes(clinic, ids):
-    for e in _rows(Episode, clinic, ids, "clinician"):
+def _episodes(clinic, ids, since=None):
+    for e in _rows(Episode, clinic, ids, "clinician", since=since):
         e.clinic = clinic
         yield mapping.condition(e)
         yield mapping.episode_of_care(e)
 
 
-def _appointments(clinic, ids):
-    for a in _rows(Appointment, clinic, ids, "practitioner", order=("start", "id")):
+def _appointments(clinic, ids, since=None):
+    for a in _rows(Appointment, clinic, ids, "practitioner", order=("start", "id"), since=since):
         yield mapping.appointment(a)
 
 
-def _visits(clinic, ids, for_patient: bool):
+def _visits(clinic, ids, for_patient: bool, since=None):
     """Each signed visit: a Procedure where needles went in (with its signature and corrections as Provenance),
     and its pain ratings before and after needling."""
+    # A signed visit changes only by a correction (a row of its own): its Procedure carries them.
+    corrected = Exists(Amendment.objects.filter(visit=OuterRef("pk"), created__gte=since)) if since else None
     visits = _rows(Visit, clinic, ids, "practitioner", "signed_by", order=("started", "id"), defer=("pain_chart",),
-                   status=Visit.Status.SIGNED)  # fmt: skip
+                   status=Visit.Status.SIGNED, since=since, changed=Q(updated__gte=since) | Q(corrected)
+                   if since else None)  # fmt: skip
     for chunk in _chunks(visits):
         pks = [v.pk for v in chunk]
         sites: dict[int, list[tuple[str, str]]] = {}
@@ -131,26 +138,30 @@ def _visits(clinic, ids, for_patient: bool):
                                               note=f"At the visit, {when} needling")  # fmt: skip
 
 
-def _responses(clinic, ids):
-    for r in _rows(Response, clinic, ids, order=("collected", "id"), defer=("answers", "details")):
+def _responses(clinic, ids, since=None):
+    for r in _rows(Response, clinic, ids, order=("collected", "id"), defer=("answers", "details"), since=since):
         yield mapping.response(r)
 
 
-def _events(clinic, ids):
+def _events(clinic, ids, since=None):
     """Adverse events not entered in error; the visit's Procedure is the suspect where there is one (a signed
     visit where needles went in)."""
     needled = {"needled": Exists(Insertion.objects.filter(visit=OuterRef("visit")))}
-    for e in _rows(AdverseEvent, clinic, ids, "visit", order=("occurred", "id"), annotate=needled,
+    for e in _rows(AdverseEvent, clinic, ids, "visit", order=("occurred", "id"), annotate=needled, since=since,
                    entered_in_error=False):  # fmt: skip
         procedure = bool(e.visit_id and e.visit.status == Visit.Status.SIGNED and e.needled)
         text = f"{e.get_severity_display()}: {SEVERITY_DEFINITIONS[e.severity]}" if e.severity else ""
         yield mapping.adverse_event(e, {str(e.visit.code)} if procedure else set(), text)
 
 
-def _plans(clinic, ids, for_patient: bool):
-    for g in _rows(Goal, clinic, ids):
+def _plans(clinic, ids, for_patient: bool, since=None):
+    for g in _rows(Goal, clinic, ids, since=since):
         yield mapping.goal(g)
-    for chunk in _chunks(_rows(CarePlan, clinic, ids, "episode")):
+    # A plan names its goals: one added since changes the plan.
+    goal_added = Exists(Goal.objects.filter(plan=OuterRef("pk"), created__gte=since)) if since else None
+    plans = _rows(CarePlan, clinic, ids, "episode", since=since,
+                  changed=Q(updated__gte=since) | Q(goal_added) if since else None)  # fmt: skip
+    for chunk in _chunks(plans):
         goals: dict[int, list[str]] = {}
         for plan_id, code in Goal.objects.filter(clinic=clinic, plan__in=[p.pk for p in chunk]).order_by(
             "id").values_list("plan_id", "code"):  # fmt: skip
@@ -159,8 +170,8 @@ def _plans(clinic, ids, for_patient: bool):
             yield mapping.care_plan(plan, goals.get(plan.pk, []), with_notes=not for_patient)
 
 
-def _consents(clinic, ids, for_patient: bool):
-    for doc in _rows(SignedConsent, clinic, ids, order=("signed_at", "id")):
+def _consents(clinic, ids, for_patient: bool, since=None):
+    for doc in _rows(SignedConsent, clinic, ids, order=("signed_at", "id"), since=since):
         doc.clinic = clinic
         # The PDF where the reader can open it: the patient's own page, or the clinic's.
         url = settings.SITE_URL + reverse("mine:consent_pdf" if for_patient else "patients:consent_pdf",
@@ -184,14 +195,14 @@ def _people(clinic, users: list[int] | None = None) -> Iterator[dict]:
         yield mapping.practitioner_role(m)
 
 
-def _sections(clinic, ids: list[int] | None, for_patient: bool) -> Iterator[dict]:
-    yield from _episodes(clinic, ids)
-    yield from _appointments(clinic, ids)
-    yield from _visits(clinic, ids, for_patient)
-    yield from _responses(clinic, ids)
-    yield from _events(clinic, ids)
-    yield from _plans(clinic, ids, for_patient)
-    yield from _consents(clinic, ids, for_patient)
+def _sections(clinic, ids: list[int] | None, for_patient: bool, since=None) -> Iterator[dict]:
+    yield from _episodes(clinic, ids, since)
+    yield from _appointments(clinic, ids, since)
+    yield from _visits(clinic, ids, for_patient, since)
+    yield from _responses(clinic, ids, since)
+    yield from _events(clinic, ids, since)
+    yield from _plans(clinic, ids, for_patient, since)
+    yield from _consents(clinic, ids, for_patient, since)
 
 
 def _named(clinic, resources: list[dict]) -> list[int]:
@@ -221,18 +232,22 @@ def resources(patient, for_patient: bool = False) -> list[dict]:
     return out + list(_people(clinic, _named(clinic, out)))
 
 
-def clinic_resources(clinic) -> Iterator[dict]:
+def clinic_resources(clinic, since=None) -> Iterator[dict]:
     """Every record of the clinic, type by type, a chunk at a time: the clinic and its people once, each patient
-    (records merged into another and records entered in error are not patients of their own), then their records."""
+    (records merged into another and records entered in error are not patients of their own), then their records.
+    ``since`` (Bulk Data's ``_since``): only the patients' resources changed since then; the clinic and its people
+    are always written (their rows keep no time of change), so that every reference resolves."""
     yield mapping.organization(clinic)
     yield mapping.location(clinic)
     yield from _people(clinic)
     patients = Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(
         status=RecordStatus.ENTERED_IN_ERROR).select_related("clinic").order_by("id")  # fmt: skip
+    if since is not None:
+        patients = patients.filter(updated__gte=since)
     for p in stream(patients, chunk_size=CHUNK):
         p.clinic = clinic
         yield mapping.patient(p)
-    yield from _sections(clinic, None, for_patient=False)
+    yield from _sections(clinic, None, for_patient=False, since=since)
 
 
 def bundle_of(found: list[dict], key: str = "") -> dict:

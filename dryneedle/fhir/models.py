@@ -26,6 +26,7 @@ class BulkExport(models.Model):
     token = models.ForeignKey("accounts.ApiToken", models.SET_NULL, null=True, blank=True, related_name="+")
     request_url = models.CharField(max_length=500)
     types = models.JSONField(default=list, blank=True)  # empty: every type
+    since = models.DateTimeField(null=True, blank=True)  # _since: only what changed after it
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACCEPTED)
     progress = models.CharField(max_length=100, blank=True)
     counts = models.JSONField(default=dict, blank=True)  # {type: resources}

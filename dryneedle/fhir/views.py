@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from dryneedle.accounts import apiauth
@@ -185,10 +186,20 @@ def _kickoff(request: ClinicRequest) -> HttpResponse:
         return _problem(400, "required", "A bulk export runs in the background: send Prefer: respond-async.")
     if (fmt := request.GET.get("_outputFormat")) and fmt not in NDJSON:
         return _problem(400, "not-supported", "Only NDJSON is written (_outputFormat=application/fhir+ndjson).")
-    for param in ("_since", "_typeFilter", "patient", "includeAssociatedData"):
+    for param in ("_typeFilter", "patient", "includeAssociatedData"):
         if param in request.GET:
-            return _problem(400, "not-supported", f"{param} is not supported yet: the export is the whole clinic, or "
-                                                  "the types named in _type.")  # fmt: skip
+            said = f"{param} is not supported yet: the whole clinic, the types in _type, or what changed _since."
+            return _problem(400, "not-supported", said)
+    since = None
+    if "_since" in request.GET:
+        try:  # a "+" not percent-encoded reads as a space
+            since = parse_datetime(request.GET["_since"].replace(" ", "+"))
+        except ValueError:
+            since = None
+        if since is None or since.tzinfo is None:
+            return _problem(400, "value", "_since is an instant with its time zone, e.g. 2026-11-01T00:00:00Z.")
+        if since > timezone.now():
+            return _problem(400, "value", "_since is in the future: nothing has changed since then.")
     types = [t.strip() for t in request.GET.get("_type", "").split(",") if t.strip()]
     if unknown := [t for t in types if t not in EXPORTABLE]:
         return _problem(
@@ -200,9 +211,16 @@ def _kickoff(request: ClinicRequest) -> HttpResponse:
         response["Retry-After"] = "30"
         return response
     job = BulkExport.objects.create(clinic=clinic, requested_by=request.user, token=getattr(request, "auth", None),
-                                    request_url=request.build_absolute_uri()[:500], types=types)  # fmt: skip
-    record(request, "fhir.export_request", clinic=clinic, category="export",
-           detail=f"{job.code}; {', '.join(types) or 'every type'}")  # fmt: skip
+                                    request_url=request.build_absolute_uri()[:500], types=types,
+                                    since=since)  # fmt: skip
+    record(
+        request,
+        "fhir.export_request",
+        clinic=clinic,
+        category="export",
+        detail=f"{job.code}; {', '.join(types) or 'every type'}" + (f"; since {since.isoformat()}" if since else ""),
+    )
+
     bulk.start(job)
     response = HttpResponse(status=202)
     response["Content-Location"] = request.build_absolute_uri(f"/fhir/bulk/{job.code}")

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -56,7 +56,9 @@ class PatientOut(Schema):
     code: UUID
     given_name: str
     family_name: str
-    birth_date: date
+    birth_date: date | None = Field(description="None for an anonymised record: only its birth year is kept")
+    birth_year: int
+    anonymised_at: datetime | None = Field(None, description="When the record was anonymised (docs/retention.md)")
     sex: str
     email: str
     phone: str
@@ -70,6 +72,15 @@ class PatientOut(Schema):
         None, validation_alias="merged_into.code",
         description="A duplicate merged by a clinic admin into this record (its history stays its own)",
     )  # fmt: skip
+
+    @staticmethod
+    def resolve_birth_date(p) -> date | None:
+        # An anonymised record keeps 1 January of the birth year: sent as a date it would read as an exact one.
+        return None if p.anonymised_at else p.birth_date
+
+    @staticmethod
+    def resolve_birth_year(p) -> int:
+        return p.birth_date.year
 
 
 class PatientPage(Page):

@@ -92,7 +92,9 @@ def test_only_a_clinic_admin_with_the_export_scope_may_export(admin, alice, clin
 
 def test_bad_parameters_are_refused_with_the_reason(admin, clinic_a):
     c = client_for(admin)  # the session works as well as a token
-    for query, said in (("_outputFormat=text/csv", "Only NDJSON"), ("_since=2026-01-01T00:00:00Z", "_since is not"),
+    for query, said in (("_outputFormat=text/csv", "Only NDJSON"), ("_typeFilter=Patient?x", "_typeFilter is not"),
+                        ("_since=yesterday", "_since is an instant"), ("_since=2026-01-01", "_since is an instant"),
+                        ("_since=2999-01-01T00:00:00Z", "_since is in the future"),
                         ("_type=Patient,Claim", "Not exported here: Claim")):  # fmt: skip
         r = c.get(f"/fhir/$export?{query}", **ASYNC)
         assert r.status_code == 400 and said in r.json()["issue"][0]["diagnostics"], query
@@ -134,3 +136,47 @@ def test_the_export_runs_and_writes_the_same_files_as_the_command(admin, clinic_
         theirs = (tmp_path / "cli" / f"{t}.ndjson").read_text().splitlines()
         assert len(ours) == len(theirs) == job.counts[t]
     bulk.delete_files(job)
+
+
+def test_since_exports_only_what_changed_after_it(admin, alice, clinic_a, patient, episode, response, tmp_path):
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conftest import make_appointment, make_plan
+    from dryneedle.appointments.services import set_status
+    from dryneedle.fhir import bulk
+    from dryneedle.fhir.models import BulkExport
+    from dryneedle.outcomes.models import Response
+    from dryneedle.patients.models import Episode, Patient
+    from dryneedle.plans.models import CarePlan, Goal
+
+    appt = make_appointment(patient, alice, start=timezone.now() - timedelta(days=1))
+    plan = make_plan(episode, alice)
+    long_ago = timezone.now() - timedelta(days=10)
+    for model in (Patient, Episode, Response, CarePlan, Goal, type(appt)):
+        model.objects.filter(clinic=clinic_a).update(updated=long_ago, **({"created": long_ago} if model is Goal
+                                                                          else {}))  # fmt: skip
+
+    def exported(since, name):
+        bulk.write(clinic_a, tmp_path / name, since=since)
+        return {p.stem: [json.loads(x) for x in p.read_text().splitlines()] for p in (tmp_path / name).glob("*")}
+
+    since = timezone.now() - timedelta(days=5)
+    assert set(exported(since, "none")) == {"Organization", "Location", "Practitioner", "PractitionerRole"}
+    set_status(appt, alice, "attended")
+    Goal.objects.create(
+        clinic=clinic_a, plan=plan, patient=patient, activity="Walk to the shop", baseline=2, target=6, created_by=alice
+    )
+    out = exported(since, "some")
+    assert [a["status"] for a in out["Appointment"]] == ["fulfilled"]
+    assert [g["description"]["text"] for g in out["Goal"]] == ["Walk to the shop"]
+    assert len(out["CarePlan"]) == 1 and len(out["CarePlan"][0]["goal"]) == Goal.objects.filter(plan=plan).count()
+    assert "Patient" not in out and "Condition" not in out and "Observation" not in out
+    assert len(exported(None, "all")["Observation"]) == 1  # without _since: everything
+
+    r = client_for(admin).get("/fhir/$export?_since=2026-11-01T08:00:00%2B01:00", **ASYNC)
+    assert r.status_code == 202
+    job = BulkExport.objects.get(clinic=clinic_a)
+    assert job.since.isoformat() == "2026-11-01T07:00:00+00:00"

@@ -144,6 +144,16 @@ def test_the_command_writes_one_bundle_or_the_clinics_ndjson_with_a_manifest(rec
         call_command("export_fhir", "--clinic", "not-a-uuid", "--out", str(tmp_path / "x"))
     with pytest.raises(CommandError, match="not an empty directory"):
         call_command("export_fhir", "--clinic", str(clinic_a.code), "--out", str(tmp_path / "all"))
+    # --since: what changed after the last export's transactionTime (nothing here), the clinic and its people always.
+    call_command("export_fhir", "--clinic", str(clinic_a.code), "--out", str(tmp_path / "since"), "--since",
+                 manifest["transactionTime"])  # fmt: skip
+    again = json.loads((tmp_path / "since" / "manifest.json").read_text())
+    assert {o["type"] for o in again["output"]} == {"Organization", "Location", "Practitioner", "PractitionerRole"}
+    assert again["request"].endswith(f"--since {manifest['transactionTime']}")
+    for bad in ("2026-11-01", "soon"):
+        with pytest.raises(CommandError, match="an instant with its time zone") as e:
+            call_command("export_fhir", "--clinic", str(clinic_a.code), "--out", str(tmp_path / bad), "--since", bad)
+        assert e.value.returncode == 2
 
 
 def test_each_type_is_searched_by_patient_and_read_by_id(record, alice, bob, charlie):

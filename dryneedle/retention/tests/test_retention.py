@@ -138,6 +138,8 @@ def test_an_anonymised_record_is_found_nowhere(as_admin, admin, old, clinic_a):
     assert ">Book</a>" not in chart and "Mark this record as entered in error" not in chart
     assert as_admin.get(f"/appointments/patients/{old.code}/book/").status_code == 409
     assert as_admin.get(f"/appointments/patients/{old.code}/waitlist/").status_code == 409
+    api = as_admin.get(f"/api/v1/patients/{old.code}").json()
+    assert (api["birth_date"], api["birth_year"], api["given_name"]) == (None, 1950, "") and api["anonymised_at"]
     fhir = as_admin.get(f"/fhir/Patient/{old.code}").json()
     assert "name" not in fhir and fhir["birthDate"] == "1950" and "telecom" not in fhir
     assert as_admin.get(f"/exports/subject-access/{old.code}/").status_code == 409

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from dryneedle.accounts.models import Clinic
 from dryneedle.audit.log import record
@@ -23,11 +24,26 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", required=True, help="The clinic's UUID")
         parser.add_argument("--out", required=True, help="The directory to write (created; must be empty)")
         parser.add_argument("--patient", help="One patient's UUID: their $everything Bundle only")
+        parser.add_argument("--since", metavar="INSTANT",
+                            help="Only the patients' resources changed since then (Bulk Data's _since), e.g. the "
+                            "transactionTime of the last export's manifest; the clinic and its people are always "
+                            "written")  # fmt: skip
 
-    def handle(self, clinic, out, patient=None, **options):
+    def handle(self, clinic, out, patient=None, since=None, **options):
         c = Clinic.objects.filter(code=clinic).first() if _uuid(clinic) else None
         if c is None:
             raise CommandError(f"No clinic with code {clinic}.", returncode=2)
+        when = None
+        if since is not None:
+            try:
+                when = parse_datetime(since)
+            except ValueError:
+                when = None
+            if when is None or when.tzinfo is None:
+                raise CommandError(f"--since {since}: an instant with its time zone, e.g. 2026-11-01T00:00:00Z.",
+                                   returncode=2)  # fmt: skip
+            if patient is not None:
+                raise CommandError("--since is for the whole clinic's export, not --patient.", returncode=2)
         folder = Path(out)
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise CommandError(f"{out} exists and is not an empty directory.", returncode=2)
@@ -44,9 +60,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {data['total']} resources of {one.name} to {folder / 'bundle.json'}.")
             return
         started = timezone.now()
-        counts = bulk.write(c, folder)
+        counts = bulk.write(c, folder, since=when)
+        asked = f"dryneedle export_fhir --clinic {c.code}" + (f" --since {since}" if since else "")
         manifest = {
-            "transactionTime": started.isoformat(), "request": f"dryneedle export_fhir --clinic {c.code}",
+            "transactionTime": started.isoformat(), "request": asked,
             "requiresAccessToken": False, "error": [],
             "output": [{"type": t, "url": f"{t}.ndjson", "count": n} for t, n in sorted(counts.items())],
         }  # fmt: skip
