@@ -29,6 +29,7 @@ from dryneedle.appointments.models import Appointment
 from dryneedle.consent.models import SignedConsent
 from dryneedle.fhir import mapping
 from dryneedle.lib.sql import stream
+from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient, RecordStatus
 from dryneedle.plans.models import CarePlan, Goal
@@ -39,7 +40,7 @@ from dryneedle.visits.muscles import CHOICES as MUSCLES
 MUSCLE_NAMES = dict(MUSCLES)
 CHUNK = 500
 # What many patients' records name (the clinic, its people): an export writes each once.
-SHARED = ("Organization", "Location", "Practitioner", "PractitionerRole")
+SHARED = ("Organization", "Location", "Practitioner", "PractitionerRole", "Questionnaire")
 
 
 def summary(counts: dict[str, int]) -> str:
@@ -139,8 +140,10 @@ def _visits(clinic, ids, for_patient: bool, since=None):
 
 
 def _responses(clinic, ids, since=None):
-    for r in _rows(Response, clinic, ids, order=("collected", "id"), defer=("answers", "details"), since=since):
+    for r in _rows(Response, clinic, ids, order=("collected", "id"), defer=("details",), since=since):
         yield mapping.response(r)
+        if (answered := mapping.questionnaire_response(r)) is not None:
+            yield answered
 
 
 def _events(clinic, ids, since=None):
@@ -229,6 +232,8 @@ def resources(patient, for_patient: bool = False) -> list[dict]:
     clinic = patient.clinic
     out = [mapping.patient(patient), mapping.organization(clinic), mapping.location(clinic)]
     out += list(_sections(clinic, patient.record_ids(), for_patient))
+    asked = {r["questionnaire"].split("|")[0] for r in out if r["resourceType"] == "QuestionnaireResponse"}
+    out += [mapping.questionnaire(i) for i in scoring.INSTRUMENTS if mapping.questionnaire_url(i) in asked]
     return out + list(_people(clinic, _named(clinic, out)))
 
 
@@ -240,6 +245,8 @@ def clinic_resources(clinic, since=None) -> Iterator[dict]:
     yield mapping.organization(clinic)
     yield mapping.location(clinic)
     yield from _people(clinic)
+    for instrument in scoring.INSTRUMENTS:
+        yield mapping.questionnaire(instrument)
     patients = Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(
         status=RecordStatus.ENTERED_IN_ERROR).select_related("clinic").order_by("id")  # fmt: skip
     if since is not None:

@@ -22,6 +22,7 @@ clinical records must not be joined on a guess. ``dry_run`` does everything insi
 it reports is what the import would do.
 """
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -51,7 +52,8 @@ from dryneedle.patients.models import Episode, Patient, RecordStatus
 from dryneedle.visits.models import Visit
 
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "refused")
-IMPORTED = ("Patient", "Condition", "Observation", "Appointment")  # in the order a patient's are imported
+# In the order a patient's are imported: a questionnaire's answers before the Observation of its total.
+IMPORTED = ("Patient", "Condition", "QuestionnaireResponse", "Observation", "Appointment")
 MAX_RESOURCES = 500_000  # one run; the benchmark group's largest clinic exports about 10 per patient
 INSTRUMENTS = {"nprs", "odi", "rmdq", "psfs", "startback"}  # our INSTRUMENT_SYSTEM codes
 STATUS = {v: k for k, v in mapping.APPOINTMENT_STATUS.items()} | {"arrived": "booked", "checked-in": "booked"}
@@ -213,14 +215,19 @@ def _codes(concept) -> list[tuple[str, str]]:
     return [(c.get("system", ""), c.get("code", "")) for c in concept.get("coding") or [] if isinstance(c, dict)]
 
 
-def key_of(resource: dict) -> str:
+def key_of(item: Item) -> str:
     """What says "the same resource" from one import to the next: the first identifier with a system and a value,
-    else the resource's id."""
+    else the resource's id, else its Bundle fullUrl, else its content (the same resource, written the same way)."""
+    resource = item.resource or {}
     ids = resource.get("identifier")
     for i in ids if isinstance(ids, list) else [ids] if isinstance(ids, dict) else []:
         if isinstance(i, dict) and i.get("system") and i.get("value"):
             return f"{i['system']}|{i['value']}"[:500]
-    return f"id|{resource.get('id', '')}"[:500]
+    if item.id:
+        return f"id|{item.id}"[:500]
+    if item.full_url:
+        return f"url|{item.full_url}"[:500]
+    return "sha256|" + hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
 
 
 def _own_code(resource: dict):
@@ -293,6 +300,7 @@ class _Run:
     named: dict = field(default_factory=dict)  # a Practitioner resource's reference -> its name (lower)
     added: list = field(default_factory=list)  # the notes made in the current patient's transaction
     ours: dict = field(default_factory=dict)  # the derived ids of a matched patient's records -> the record
+    answered: set = field(default_factory=set)  # the ids of QuestionnaireResponses imported (or found) this run
 
     def note_ours(self, patient: Patient) -> None:
         """A resource our export wrote with a derived id (an episode's Condition, a visit's pain ratings) is that
@@ -308,7 +316,7 @@ class _Run:
             record(self.request, action, obj, clinic=self.clinic, user=self.user, detail=detail[:300])
 
     def remember(self, item: Item, patient: Patient, made) -> None:
-        key = key_of(item.resource or {})
+        key = key_of(item)
         seen = self.imported.get((item.type, key))
         if seen is None:
             seen = Imported.objects.create(clinic=self.clinic, patient=patient, resource_type=item.type, key=key,
@@ -322,7 +330,7 @@ class _Run:
 
     def known(self, item: Item, model):
         """The record this resource became in an earlier import (or is, from our own export), else None."""
-        seen = self.imported.get((item.type, key_of(item.resource or {})))
+        seen = self.imported.get((item.type, key_of(item)))
         if seen is not None:
             return model.objects.filter(clinic=self.clinic, code=seen.record).first()
         code = _own_code(item.resource or {})
@@ -485,6 +493,8 @@ def _observation(run: _Run, patient: Patient, item: Item) -> None:
     if found is not None:
         item.done("unchanged", "Imported before; kept as it is here.", found)
         return
+    if item.id and item.id in run.answered:  # our export: a response's total and its answers share the id
+        raise Skipped(f"Its questionnaire's answers came as QuestionnaireResponse/{item.id}: scored from them.")
     raw = r.get("effectiveDateTime") or r.get("effectiveInstant") or (r.get("effectivePeriod") or {}).get("start")
     if not raw:
         raise Refused("It says not when it was measured (effectiveDateTime).")
@@ -569,7 +579,70 @@ def _cancel_reason(r: dict) -> str:
     return ((r.get("cancelationReason") or {}).get("text") or NO_REASON)[:200]
 
 
-HANDLERS = {"Condition": _condition, "Observation": _observation, "Appointment": _appointment}
+def answers_of(instrument: str, items) -> dict:
+    """Our stored answers from a QuestionnaireResponse's items (mapping._answer_items, read back)."""
+    got: dict = {}
+    for i in items if isinstance(items, list) else []:
+        if not isinstance(i, dict):
+            continue
+        answer = (i.get("answer") or [{}])[0]
+        answer = answer if isinstance(answer, dict) else {}
+        value = next((v for k, v in answer.items() if k.startswith("value")), None)
+        if isinstance(value, dict):  # a Coding
+            value = value.get("code")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        got.setdefault(i.get("linkId"), []).append((value, i))
+    if instrument == "nprs":
+        return {"score": got["score"][0][0]} if "score" in got else {}
+    if instrument == "odi":
+        return {"sections": {k: v[0][0] for k, v in got.items()}} if got else {}
+    if instrument == "rmdq":
+        return {"ticked": [int(k) for k, v in got.items() if v[0][0] is True and str(k).isdigit()]} if got else {}
+    if instrument == "startback":
+        return {"items": {k: v[0][0] for k, v in got.items()}} if got else {}
+    activities = []
+    for _v, group in got.get("activities", []):
+        inner = answers_of("nprs", [{**x, "linkId": x.get("linkId", "").removeprefix("activities.")}
+                                    for x in group.get("item") or [] if isinstance(x, dict)])  # fmt: skip
+        named = {x.get("linkId"): (x.get("answer") or [{}])[0] for x in group.get("item") or [] if isinstance(x, dict)}
+        name = (named.get("activities.name") or {}).get("valueString")
+        activities.append({"name": name, "score": inner.get("score")})
+    return {"activities": activities} if activities else {}
+
+
+def _answered(run: _Run, patient: Patient, item: Item) -> None:
+    r = item.resource or {}
+    canonical = str(r.get("questionnaire", "")).split("|")[0]
+    instrument = canonical.removeprefix("urn:dryneedle:questionnaire:")
+    if canonical != mapping.questionnaire_url(instrument) or instrument not in INSTRUMENTS:
+        raise Skipped(f"Not one of dryneedle's questionnaires ({canonical or 'none named'}).")
+    if r.get("status") not in ("completed", "amended"):
+        raise Skipped(f"Its status is {r.get('status')}: only completed answers are kept.")
+    found = run.known(item, Response) or _own_answers(run, item)
+    if found is not None:
+        run.answered.add(item.id)
+        item.done("unchanged", "Imported before; kept as it is here.", found)
+        return
+    when = _when(r.get("authored"), "When it was answered (authored)", run.zone)
+    episode = _episode_on(patient, timezone.localtime(when, run.zone).date())
+    if episode is None:
+        raise Skipped(f"No episode of care of this patient covers {when:%d %b %Y}: import its Condition with it.")
+    made = outcomes.record_response(episode, instrument, answers_of(instrument, r.get("item")), run.user,
+                                    source=Response.Source.IMPORTED, collected=when)  # fmt: skip
+    run.remember(item, patient, made)
+    run.answered.add(item.id)
+    run.audit("response.create", made, f"imported from FHIR ({item.label})")
+    item.done("created", "Scored here from its answers.", made)
+
+
+def _own_answers(run: _Run, item: Item):
+    code = _own_code(item.resource or {})
+    return Response.objects.filter(clinic=run.clinic, code=code).first() if code else None
+
+
+HANDLERS = {"Condition": _condition, "QuestionnaireResponse": _answered, "Observation": _observation,
+            "Appointment": _appointment}  # fmt: skip
 
 
 def _patient_of(item: Item) -> str:

@@ -15,6 +15,9 @@ import uuid
 from fhir.resources.R4B import get_fhir_model_class
 
 from dryneedle.lib import languages
+from dryneedle.outcomes import scoring
+from dryneedle.outcomes.instruments import ODI_SECTION_NAMES
+from dryneedle.outcomes.models import NAMES as INSTRUMENT_NAMES
 
 # Our own code systems and identifier namespace (URNs: they name, they do not resolve).
 IDENTIFIER_SYSTEM = "urn:ietf:rfc:3986"  # identifiers are our UUIDs as urn:uuid:…
@@ -371,4 +374,98 @@ def amendment(a) -> dict:
                                  "code": "UPDATE"}], "text": "Corrected the signed visit note"},
         "reason": [{"text": a.reason}],
         "agent": [{"who": ref("Practitioner", practitioner_id(a.created_by))}],
+    })  # fmt: skip
+
+
+# Questionnaires: each instrument's items by their link ids, as our answers store them (outcomes/scoring.py). The
+# licensed wording does not ship (the ODI's: Mapi Research Trust; the RMDQ's and STarT Back's are not held:
+# outcomes/instruments.py), so items carry the ODI's section names and numbers, not the statements.
+QUESTIONNAIRE_VERSION = {"nprs": "0-10", "odi": "2.1a", "rmdq": "24-item", "startback": "9-item", "psfs": "3-5"}
+STARTBACK_ITEM9_SYSTEM = "urn:dryneedle:startback-item9"
+
+
+def questionnaire_url(instrument: str) -> str:
+    return f"urn:dryneedle:questionnaire:{instrument}"
+
+
+def _questionnaire_items(instrument: str) -> list[dict]:
+    if instrument == "nprs":
+        return [{"linkId": "score", "text": "Pain (0-10)", "type": "integer", "required": True}]
+    if instrument == "odi":
+        return [{"linkId": s, "text": ODI_SECTION_NAMES[s], "type": "choice",
+                 "answerOption": [{"valueInteger": i} for i in range(6)]} for s in scoring.ODI_SECTIONS]  # fmt: skip
+    if instrument == "rmdq":
+        return [{"linkId": str(i), "text": f"Statement {i}", "type": "boolean"}
+                for i in range(1, scoring.RMDQ_ITEMS + 1)]  # fmt: skip
+    if instrument == "startback":
+        items = [{"linkId": str(i), "text": f"Item {i} (agree)", "type": "boolean"} for i in range(1, 9)]
+        return [
+            *items,
+            {
+                "linkId": "9",
+                "text": "Item 9 (how bothersome)",
+                "type": "choice",
+                "answerOption": [
+                    {"valueCoding": {"system": STARTBACK_ITEM9_SYSTEM, "code": c}} for c in scoring.STARTBACK_ITEM9
+                ],
+            },
+        ]
+    return [{"linkId": "activities", "text": "Activities", "type": "group", "repeats": True, "item": [
+        {"linkId": "activities.name", "text": "Activity", "type": "string", "required": True},
+        {"linkId": "activities.score", "text": "Ability (0-10)", "type": "decimal"}]}]  # fmt: skip
+
+
+def questionnaire(instrument: str) -> dict:
+    """One instrument as a Questionnaire: its items by link id and type, without the licensed wording."""
+    return checked({
+        "resourceType": "Questionnaire", "id": derived("questionnaire", instrument),
+        "url": questionnaire_url(instrument), "version": QUESTIONNAIRE_VERSION[instrument],
+        "name": instrument.upper(), "title": INSTRUMENT_NAMES[instrument], "status": "active",
+        "subjectType": ["Patient"],
+        "description": "Items by their link ids as dryneedle stores the answers; the instrument's own wording is not "
+                       "sent (licensed, or not held).",
+        "code": [{"system": INSTRUMENT_SYSTEM, "code": instrument, "display": INSTRUMENT_NAMES[instrument]}],
+        "item": _questionnaire_items(instrument),
+    })  # fmt: skip
+
+
+def _answer_items(instrument: str, answers: dict) -> list[dict]:
+    if instrument == "nprs":
+        score = answers.get("score")
+        return [{"linkId": "score", "answer": [{"valueInteger": score}]}] if isinstance(score, int) else []
+    if instrument == "odi":
+        sections = answers.get("sections") or {}
+        return [{"linkId": s, "answer": [{"valueInteger": sections[s]}]} for s in scoring.ODI_SECTIONS
+                if isinstance(sections.get(s), int)]  # fmt: skip
+    if instrument == "rmdq":
+        if not isinstance(answers.get("ticked"), list):  # not answered: no statement is known to be unticked
+            return []
+        ticked = set(answers["ticked"])
+        return [{"linkId": str(i), "answer": [{"valueBoolean": i in ticked}]} for i in range(1, scoring.RMDQ_ITEMS + 1)]
+    if instrument == "startback":
+        items = answers.get("items") or {}
+        out = [{"linkId": str(i), "answer": [{"valueBoolean": items[str(i)]}]} for i in range(1, 9)
+               if isinstance(items.get(str(i)), bool)]  # fmt: skip
+        if items.get("9") in scoring.STARTBACK_ITEM9:
+            out.append({"linkId": "9", "answer": [{"valueCoding": {"system": STARTBACK_ITEM9_SYSTEM,
+                                                                   "code": items["9"]}}]})  # fmt: skip
+        return out
+    return [{"linkId": "activities", "item": [
+        {"linkId": "activities.name", "answer": [{"valueString": a["name"]}]},
+        *([{"linkId": "activities.score", "answer": [{"valueDecimal": a["score"]}]}]
+          if a.get("score") is not None else []),
+    ]} for a in answers.get("activities") or [] if isinstance(a, dict) and a.get("name")]  # fmt: skip
+
+
+def questionnaire_response(r) -> dict | None:
+    """A questionnaire's answers, item by item, as stored (None for an imported total: no answers were sent)."""
+    if not r.answers:
+        return None
+    return checked({
+        "resourceType": "QuestionnaireResponse", "id": str(r.code), "identifier": identifier(r.code)[0],
+        "questionnaire": f"{questionnaire_url(r.instrument)}|{QUESTIONNAIRE_VERSION[r.instrument]}",
+        "status": "entered-in-error" if r.entered_in_error else "completed",
+        "subject": ref("Patient", str(r.patient.code)), "authored": instant(r.collected),
+        **({"source": ref("Patient", str(r.patient.code))} if r.source == "patient" else {}),
+        **({"item": items} if (items := _answer_items(r.instrument, r.answers)) else {}),
     })  # fmt: skip

@@ -35,10 +35,11 @@ FHIR_JSON = "application/fhir+json"
 
 # The types a patient's record holds (everything.py), each searchable by patient.
 SEARCHABLE = ("AdverseEvent", "Appointment", "CarePlan", "Condition", "Consent", "DocumentReference",
-              "EpisodeOfCare", "Goal", "Observation", "Procedure", "Provenance")  # fmt: skip
+              "EpisodeOfCare", "Goal", "Observation", "Procedure", "Provenance", "QuestionnaireResponse")  # fmt: skip
 # Those whose id is a record's UUID, readable by id: the model the id names (its patient decides who may read).
 READABLE = {"AdverseEvent": AdverseEvent, "Appointment": Appointment, "CarePlan": CarePlan, "Consent": SignedConsent,
-            "EpisodeOfCare": Episode, "Goal": Goal, "Observation": Response, "Procedure": Visit}  # fmt: skip
+            "EpisodeOfCare": Episode, "Goal": Goal, "Observation": Response, "Procedure": Visit,
+            "QuestionnaireResponse": Response}  # fmt: skip
 
 
 def _fhir(data: dict, status: int = 200) -> HttpResponse:
@@ -177,7 +178,7 @@ def read(request: ClinicRequest, resource_type: str, code) -> HttpResponse:
 # Bulk Data Access (https://hl7.org/fhir/uv/bulkdata/): kick-off, status, files. The views that export the clinic.
 EXPORTING = {"export", "group_export", "export_status", "export_file"}
 NDJSON = ("application/fhir+ndjson", "application/ndjson", "ndjson")
-EXPORTABLE = ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient", *SEARCHABLE)
+EXPORTABLE = ("Organization", "Location", "Practitioner", "PractitionerRole", "Questionnaire", "Patient", *SEARCHABLE)
 
 
 def _kickoff(request: ClinicRequest) -> HttpResponse:

@@ -45,8 +45,9 @@ class Response(ClinicalRecord):
     class Source(models.TextChoices):
         CLINICIAN = "clinician", "Entered by the clinician"
         PATIENT = "patient", "Filled in by the patient"
-        # A total from another system (fhir/importing.py): its answers were not sent, so it cannot be scored again.
-        IMPORTED = "imported", "Imported total (the answers were not sent)"
+        # From another system (fhir/importing.py): its answers, scored here, or a total alone (answers empty: it
+        # cannot be scored again; the episode's page says so).
+        IMPORTED = "imported", "Imported from another system"
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="responses")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="responses")

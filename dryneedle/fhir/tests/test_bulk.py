@@ -164,7 +164,8 @@ def test_since_exports_only_what_changed_after_it(admin, alice, clinic_a, patien
         return {p.stem: [json.loads(x) for x in p.read_text().splitlines()] for p in (tmp_path / name).glob("*")}
 
     since = timezone.now() - timedelta(days=5)
-    assert set(exported(since, "none")) == {"Organization", "Location", "Practitioner", "PractitionerRole"}
+    shared = {"Organization", "Location", "Practitioner", "PractitionerRole", "Questionnaire"}
+    assert set(exported(since, "none")) == shared
     set_status(appt, alice, "attended")
     Goal.objects.create(
         clinic=clinic_a, plan=plan, patient=patient, activity="Walk to the shop", baseline=2, target=6, created_by=alice

@@ -55,7 +55,8 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     types = sorted({e["resource"]["resourceType"] for e in bundle["entry"]})
     assert types == ["AdverseEvent", "Appointment", "CarePlan", "Condition", "Consent", "DocumentReference",
                      "EpisodeOfCare", "Goal", "Location", "Observation", "Organization", "Patient", "Practitioner",
-                     "PractitionerRole", "Procedure", "Provenance"]  # fmt: skip
+                     "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
+                     "QuestionnaireResponse"]  # fmt: skip
     assert bundle["type"] == "searchset" and bundle["total"] == len(bundle["entry"])
     present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
     assert set(references(bundle)) <= present, set(references(bundle)) - present
@@ -87,6 +88,17 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     assert sorted(o["valueInteger"] for o in pain) == [3, 5, 6]  # after, the questionnaire, before
     (psfs,) = [o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "psfs"]
     assert psfs["code"]["coding"][0]["system"] == mapping.INSTRUMENT_SYSTEM and "no LOINC code" in psfs["code"]["text"]
+    # Each questionnaire's answers item by item, by the link ids of its Questionnaire (no licensed wording).
+    forms = {q["url"]: q for q in by_type["Questionnaire"]}
+    for answered in by_type["QuestionnaireResponse"]:
+        form = forms[answered["questionnaire"].split("|")[0]]
+        assert answered["questionnaire"].endswith(f"|{form['version']}") and answered["status"] == "completed"
+        ids = {i["linkId"] for i in form["item"]} | {i["linkId"] for g in form["item"] for i in g.get("item", [])}
+        given = {i["linkId"] for i in answered["item"]} | {i["linkId"] for g in answered["item"]
+                                                             for i in g.get("item", [])}  # fmt: skip
+        assert given <= ids
+    psfs_answers = next(r for r in by_type["QuestionnaireResponse"] if "psfs" in r["questionnaire"])
+    assert psfs_answers["item"][0]["item"][0] == {"linkId": "activities.name", "answer": [{"valueString": "Walk"}]}
     # Required bindings: the codes we emit are the standard's.
     assert {a["status"] for a in by_type["Appointment"]} <= set(mapping.APPOINTMENT_STATUS.values())
     assert by_type["Consent"][0]["status"] == "active" and by_type["Patient"][0]["gender"] == "female"
@@ -148,7 +160,8 @@ def test_the_command_writes_one_bundle_or_the_clinics_ndjson_with_a_manifest(rec
     call_command("export_fhir", "--clinic", str(clinic_a.code), "--out", str(tmp_path / "since"), "--since",
                  manifest["transactionTime"])  # fmt: skip
     again = json.loads((tmp_path / "since" / "manifest.json").read_text())
-    assert {o["type"] for o in again["output"]} == {"Organization", "Location", "Practitioner", "PractitionerRole"}
+    shared = {"Organization", "Location", "Practitioner", "PractitionerRole", "Questionnaire"}
+    assert {o["type"] for o in again["output"]} == shared
     assert again["request"].endswith(f"--since {manifest['transactionTime']}")
     for bad in ("2026-11-01", "soon"):
         with pytest.raises(CommandError, match="an instant with its time zone") as e:

@@ -102,7 +102,9 @@ def test_a_clinics_export_imported_into_an_empty_clinic_exports_the_same(history
     report = importing.run(clinic_c, admin_c, _items(tmp_path / "a"))
     assert report.count("refused") == 0, [(i.label, i.reason) for i in report.items if i.outcome == "refused"]
     assert report.count("created", "Patient") == 2 and report.count("created", "Appointment") == 3
-    assert report.count("created", "Condition") == 2 and report.count("created", "Observation") == 5
+    assert report.count("created", "Condition") == 2 and report.count("created", "QuestionnaireResponse") == 5
+    # Each total came with its answers: scored here from them, the Observation of the total not needed.
+    assert report.count("skipped", "Observation") == 5 and report.count("created", "Observation") == 0
     again = _export(clinic_c, tmp_path / "c")
     assert _normal(again) == _normal(first)
     # Nobody treated them at clinic C: the import opened the episodes, no clinician is named.
@@ -138,7 +140,7 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(history, clinic_
     models = (Patient, Episode, Response, Appointment, Imported, AuditEvent)
     before = [m.objects.count() for m in models]
     report = importing.run(clinic_c, admin_c, _items(tmp_path / "a"), dry_run=True)
-    assert report.count("created", "Patient") == 2 and report.count("created", "Observation") == 5
+    assert report.count("created", "Patient") == 2 and report.count("created", "QuestionnaireResponse") == 5
     assert [m.objects.count() for m in models] == before
     call_command("import_fhir", str(tmp_path / "a"), clinic=str(clinic_c.code), by="admin@c.example", dry_run=True,
                  quiet=True)  # fmt: skip
@@ -316,3 +318,32 @@ def test_the_command_says_what_it_did_and_exits_2_on_bad_arguments(history, clin
     with pytest.raises(CommandError, match="1 resources refused") as e:
         call_command("import_fhir", str(bad), clinic=str(clinic_c.code), by="admin@c.example")
     assert e.value.returncode == 1 and "Date of birth" in capsys.readouterr().out
+
+
+def test_totals_alone_are_kept_as_imported_totals_and_answers_are_scored_here(clinic_a, admin):
+    from dryneedle.outcomes.models import Response
+
+    def total(instrument, value, **kw):
+        return {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/t1"},
+                "code": {"coding": [{"system": "urn:dryneedle:instrument", "code": instrument}]},
+                "effectiveDateTime": "2026-11-03T09:00:00Z", "valueQuantity": {"value": value}, **kw}  # fmt: skip
+
+    agreed = [{"linkId": str(i), "answer": [{"valueBoolean": i in (1, 5, 6, 7, 8)}]} for i in range(1, 9)]
+    startback = {"resourceType": "QuestionnaireResponse", "status": "completed", "authored": "2026-11-04T09:00:00Z",
+                 "questionnaire": "urn:dryneedle:questionnaire:startback|9-item",
+                 "subject": {"reference": "Patient/t1"},
+                 "item": [*agreed, {"linkId": "9", "answer": [{"valueCoding": {"code": "very_much"}}]}]}  # fmt: skip
+    data = _bundle(_person("t1", "Totals"), _condition("Patient/t1"), total("odi", 44), total("rmdq", 7),
+                   total("startback", 6), startback)  # fmt: skip
+    report = importing.run(clinic_a, admin, importing.read("t.json", data))
+    assert [i.outcome for i in report.items] == ["created", "created", "created", "created", "skipped", "created"]
+    assert "psychosocial subscore" in report.items[4].reason
+    odi = Response.objects.get(clinic=clinic_a, instrument="odi")
+    assert (odi.score, odi.details["band"], odi.answers, odi.source) == (44.0, "severe", {}, "imported")
+    risk = Response.objects.get(clinic=clinic_a, instrument="startback")
+    assert (risk.score, risk.details["risk"], risk.details["psychosocial"]) == (6, "high", 5)
+    wrong = {**total("rmdq", 25), "subject": {"reference": "Patient/t2"}}
+    out_of_range = importing.run(
+        clinic_a, admin, importing.read("r.json", _bundle(_person("t2", "Range"), _condition("Patient/t2"), wrong))
+    )
+    assert out_of_range.items[2].outcome == "refused" and "0-24" in out_of_range.items[2].reason
