@@ -140,12 +140,24 @@ def _fmt(a: Appointment) -> str:
     return f"{s:%a %d %b %H:%M}–{e:%H:%M}"
 
 
-def check_slot(clinic, practitioner, patient, start, end, override: str = "", exclude=None) -> None:
-    """Refuse, with a precise message, a slot that is impossible; the caller holds the calendar lock."""
+def check_length(start, end) -> None:
     if end <= start:
         raise ValidationError({"end": "The appointment must end after it starts."})
     if end - start > timedelta(minutes=MAX_MINUTES):
         raise ValidationError({"end": f"An appointment is at most {MAX_MINUTES // 60} hours long."})
+
+
+def practitioner_clash(practitioner, clash: Appointment) -> str:
+    return f"{practitioner.display_name()} is already booked {_fmt(clash)}: the times overlap."
+
+
+def patient_clash(patient, clash: Appointment) -> str:
+    return f"{patient.name} already has an appointment {_fmt(clash)}."
+
+
+def check_slot(clinic, practitioner, patient, start, end, override: str = "", exclude=None) -> None:
+    """Refuse, with a precise message, a slot that is impossible; the caller holds the calendar lock."""
+    check_length(start, end)
     if not practitioners(clinic).filter(pk=practitioner.pk).exists():
         raise ValidationError({"practitioner": "Book with a practitioner of this clinic."})
     if not override.strip() and not within_hours(clinic, practitioner, start, end):
@@ -162,12 +174,10 @@ def check_slot(clinic, practitioner, patient, start, end, override: str = "", ex
         mine = mine.exclude(pk=exclude.pk)
     clash = _overlaps(mine.filter(practitioner=practitioner), start, end).first()
     if clash:
-        raise ValidationError(
-            {"start": f"{practitioner.display_name()} is already booked {_fmt(clash)}: the times overlap."}
-        )
+        raise ValidationError({"start": practitioner_clash(practitioner, clash)})
     clash = _overlaps(mine.filter(patient=patient), start, end).first()
     if clash:
-        raise ValidationError({"start": f"{patient.name} already has an appointment {_fmt(clash)}."})
+        raise ValidationError({"start": patient_clash(patient, clash)})
 
 
 def book(clinic, user, *, patient, practitioner, start, end, kind, episode=None, component=None, override="", note="",

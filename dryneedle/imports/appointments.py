@@ -141,36 +141,82 @@ def _row(values: dict, people: _People, zone, date_format: str, defaults: dict, 
     return out
 
 
+class _Calendar:
+    """The calendar the file's rows land in, read once: every appointment holding time, in the file's span, of
+    its practitioners (in any clinic: one person is in one place at a time) and of the clinic's patients — what
+    ``calendar.check_slot`` asks row by row, without a query per row."""
+
+    def __init__(self, clinic, rows: list[dict]):
+        self.by: dict[tuple, list[tuple]] = {}  # ("practitioner"|"patient", pk) -> sorted (start, end, pk)
+        self.at: dict[tuple, Appointment] = {}  # (patient, practitioner, start) -> the clinic's appointment
+        self.appointments: dict[int, Appointment] = {}
+        if not rows:
+            return
+        first, last = min(r["start"] for r in rows), max(r["end"] for r in rows)
+        staff = {r["practitioner"].pk for r in rows}
+        theirs = Appointment.objects.filter(practitioner__in=staff, start__lt=last, end__gt=first)  # any clinic
+        ours = Appointment.objects.filter(clinic=clinic, patient__in={r["patient"].pk for r in rows},
+                                          start__lt=last, end__gt=first)  # fmt: skip
+        for a in (theirs | ours).select_related("clinic").order_by("start", "id"):
+            self.appointments[a.pk] = a
+            if a.clinic_id == clinic.pk:
+                self.at.setdefault((a.patient_id, a.practitioner_id, a.start), a)
+            if a.status in Appointment.BUSY:
+                self.by.setdefault(("practitioner", a.practitioner_id), []).append((a.start, a.end, a.pk))
+                if a.clinic_id == clinic.pk:
+                    self.by.setdefault(("patient", a.patient_id), []).append((a.start, a.end, a.pk))
+
+    def clash(self, who: tuple, start, end):
+        times = self.by.get(who, [])
+        # Sorted by start, and none longer than the calendar allows: only those starting in this window can overlap.
+        i = bisect.bisect_left(times, (start - timedelta(minutes=calendar.MAX_MINUTES),))
+        while i < len(times) and times[i][0] < end:
+            if start < times[i][1]:
+                return self.appointments[times[i][2]]
+            i += 1
+        return None
+
+    def problems(self, b: dict) -> list[str]:
+        try:
+            calendar.check_length(b["start"], b["end"])
+        except ValidationError as e:
+            return e.messages
+        if clash := self.clash(("practitioner", b["practitioner"].pk), b["start"], b["end"]):
+            return [calendar.practitioner_clash(b["practitioner"], clash)]
+        if clash := self.clash(("patient", b["patient"].pk), b["start"], b["end"]):
+            return [calendar.patient_clash(b["patient"], clash)]
+        return []
+
+
 def check(f: ImportFile, chosen: dict[str, str], date_format: str, defaults: dict) -> Report:
     """Every row's outcome, writing nothing: the booking's own checks, against the calendar and the file's rows."""
     table = table_of(f)
     zone, now = ZoneInfo(f.clinic.timezone), timezone.now()
     people = _People(f.clinic)
-    busy: dict[tuple, list[tuple]] = {}  # ("practitioner"|"patient", pk) -> sorted (start, end, row) of the file
-    seen: dict[tuple, int] = {}
-    found: list[Row] = []
+    read: list[tuple[int, dict, dict | None, str]] = []
     for number, cells in table.rows:
         values = {k: cells[table.headers.index(h)] for k, h in chosen.items() if h}
         try:
-            b = _row(values, people, zone, date_format, defaults, now)
+            read.append((number, values, _row(values, people, zone, date_format, defaults, now), ""))
         except ValueError as e:
-            found.append(Row(number, "error", values, str(e).split("\n")))
+            read.append((number, values, None, str(e)))
+    here = _Calendar(f.clinic, [b for _n, _v, b, _e in read if b is not None])
+    busy: dict[tuple, list[tuple]] = {}  # ("practitioner"|"patient", pk) -> sorted (start, end, row) of the file
+    seen: dict[tuple, int] = {}
+    found: list[Row] = []
+    for number, values, b, said in read:
+        if b is None:
+            found.append(Row(number, "error", values, said.split("\n")))
             continue
         key = (b["patient"].pk, b["practitioner"].pk, b["start"])
         shown = {"given_name": b["patient"].given_name, "family_name": b["patient"].family_name}
         if key in seen:
             found.append(Row(number, "already", shown, match=f"row {seen[key]}"))
             continue
-        here = Appointment.objects.filter(clinic=f.clinic, patient=b["patient"], practitioner=b["practitioner"],
-                                          start=b["start"]).first()  # fmt: skip
-        if here is not None:
-            found.append(Row(number, "already", shown, match=f"the appointment of {here.start:%d %b %Y %H:%M}"))
+        if (same := here.at.get(key)) is not None:
+            found.append(Row(number, "already", shown, match=f"the appointment of {same.start:%d %b %Y %H:%M}"))
             continue
-        errors = []
-        try:
-            calendar.check_slot(f.clinic, b["practitioner"], b["patient"], b["start"], b["end"], override=f.name)
-        except ValidationError as e:
-            errors += e.messages
+        errors = here.problems(b) if b["status"] in Appointment.BUSY else []
         # As the calendar counts them when the rows are booked in order: against the file's earlier rows that
         # hold a time (booked, attended, missed), whatever this row's state.
         clashes: dict[int, list[str]] = {}

@@ -338,3 +338,36 @@ def test_a_fhir_upload_that_is_not_fhir_is_refused_with_the_reason(admin, clinic
     two = [SimpleUploadedFile("a.csv", b"a\n1\n"), SimpleUploadedFile("b.csv", b"a\n1\n")]
     r = c.post("/imports/", {"kind": "patients", "file": two})
     assert r.status_code == 400 and "One CSV file at a time." in r.content.decode()
+
+
+@time_machine.travel("2026-12-07 12:00Z", tick=False)
+def test_the_appointments_check_reads_the_calendar_once_whatever_the_files_length(admin, patient, alice, clinic_a):
+    """A clinic's year of appointments is tens of thousands of rows: the dry run's queries do not grow with them."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from conftest import make_appointment
+    from dryneedle.imports import appointments
+
+    make_appointment(patient, alice, start=datetime(2027, 1, 4, 10, 15, tzinfo=ZoneInfo("America/Denver")),
+                     status="booked")  # fmt: skip
+
+    def queries(n: int) -> tuple[int, appointments.Report]:
+        rows = "".join(f"Grace,Hopper,09/12/1960,Alice Archer,{4 + i // 8:02d}/01/2027 {9 + i % 8:02d}:00,30,"
+                       "Dry needling,Booked\n" for i in range(n))  # fmt: skip
+        f = services.upload(clinic_a, admin, "a.csv", (APPOINTMENTS.splitlines()[0] + "\n" + rows).encode(),
+                            kind="appointments")  # fmt: skip
+        chosen = {k.removeprefix("col_"): v for k, v in appointment_choices().items() if k.startswith("col_")}
+        with CaptureQueriesContext(connection) as seen:
+            report = appointments.check(f, chosen, "dmy", {})
+        return len(seen), report
+
+    small, _ = queries(4)
+    large, report = queries(40)
+    assert small == large
+    # The calendar is still read: 10:00 on 4 January overlaps the appointment already booked at 10:15.
+    assert report.count("error") == 1 and report.count("new") == 39
+    assert "Alice Archer is already booked Mon 04 Jan 10:15" in report.rows[1].errors[0]
