@@ -83,7 +83,9 @@ def _rows(model, clinic, ids: list[int] | None, *related: str, order=("id",), an
         qs = qs.filter(changed if changed is not None else Q(updated__gte=since))
     qs = qs.filter(patient__in=ids) if ids is not None else qs.exclude(patient__status=RecordStatus.ENTERED_IN_ERROR)
     kept = Coalesce("patient__merged_into__code", "patient__code")
-    qs = qs.select_related(*related).defer(*defer).annotate(kept=kept, **(annotate or {}))
+    if related:  # select_related() with no names would follow every foreign key: a join per relation, per row
+        qs = qs.select_related(*related)
+    qs = qs.defer(*defer).annotate(kept=kept, **(annotate or {}))
     for obj in stream(qs.order_by(*order), chunk_size=CHUNK):
         obj.patient = Patient(pk=obj.patient_id, code=obj.kept)  # named by the record kept (never saved)
         yield obj
