@@ -124,11 +124,37 @@ def test_the_admin_imports_another_systems_fhir_files(live_server, browser, clin
     page.set_viewport_size({"width": width, "height": 900})
     when = (timezone.now() - timedelta(days=9)).replace(microsecond=0).isoformat()
     people = tmp_path / "Patient.ndjson"
-    people.write_text("\n".join(json.dumps(p) for p in [
-        {"resourceType": "Patient", "id": "7", "name": [{"family": "Okafor", "given": ["Ada"]}], "gender": "female",
-         "birthDate": "1979-02-03", "telecom": [{"system": "email", "value": "ada.okafor@mail.example"}]},
-        {"resourceType": "Patient", "id": "8", "name": [{"family": "Brandt", "given": ["Jonas"]}], "gender": "male",
-         "birthDate": "1968-11-30"}]) + "\n")  # fmt: skip
+    people.write_text(
+        "\n".join(
+            json.dumps(p)
+            for p in [
+                {
+                    "resourceType": "Patient",
+                    "id": "7",
+                    "name": [{"family": "Okafor", "given": ["Ada"]}],
+                    "gender": "female",
+                    "birthDate": "1979-02-03",
+                    "telecom": [{"system": "email", "value": "ada.okafor@mail.example"}],
+                },
+                {
+                    "resourceType": "Patient",
+                    "id": "8",
+                    "name": [{"family": "Brandt", "given": ["Jonas"]}],
+                    "gender": "male",
+                    "birthDate": "1968-11-30",
+                },
+                {
+                    "resourceType": "Patient",
+                    "id": "9",
+                    "name": [{"family": "Okafor", "given": ["Chidi"]}],
+                    "gender": "male",
+                    "birthDate": "2008-06-14",
+                    "telecom": [{"system": "email", "value": "ada.okafor@mail.example"}],
+                },
+            ]
+        )
+        + "\n"
+    )
     found = tmp_path / "Observation.ndjson"
     found.write_text("\n".join(json.dumps(o) for o in [
         {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/7"},
@@ -157,15 +183,16 @@ def test_the_admin_imports_another_systems_fhir_files(live_server, browser, clin
     page.get_by_label("The file", exact=True).set_input_files([str(people), str(found), str(conditions)])
     page.get_by_role("button", name="Upload and look at it").click()
     expect(page.get_by_role("heading", name="Import Patient.ndjson and 2 more")).to_be_visible()
-    expect(page.get_by_text("FHIR R4: 6 resources")).to_be_visible()
+    expect(page.get_by_text("FHIR R4: 7 resources")).to_be_visible()
     page.get_by_role("button", name="Check every resource").click()
-    expect(page.get_by_text("3 to create")).to_be_visible()
+    expect(page.get_by_text("4 to create")).to_be_visible()
+    expect(page.locator("li", has_text="Patient/9")).to_contain_text("May be the same person as Patient/7")
     refused = page.locator("li", has_text="Observation at Observation.ndjson line 2:")
     expect(refused).to_contain_text("12 is out of range")
     page.screenshot(path=SHOTS / f"import-fhir-{width}.png", full_page=True)
     assert_accessible(page, f"FHIR import check at {width} px")
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_text("Imported: created 3")).to_be_visible()
-    assert Patient.objects.get(family_name="Okafor").responses.get().score == 6
+    expect(page.get_by_text("Imported: created 4")).to_be_visible()
+    assert Patient.objects.get(given_name="Ada", family_name="Okafor").responses.get().score == 6
     assert not Patient.objects.filter(family_name="Brandt").exists()  # its rating 12 was refused: none of it written
     page.context.close()

@@ -4,6 +4,8 @@ import random
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
+from django.utils import timezone
+
 from dryneedle.accounts.models import Clinic, User
 from dryneedle.demo import common, people
 from dryneedle.patients.care_team import on_care_team
@@ -90,6 +92,7 @@ def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date, history
         time(rng.randint(8, 17), rng.randint(0, 59)),
         tzinfo=zoneinfo.ZoneInfo(clinic.timezone),
     )
+    created = min(created, timezone.now() - timedelta(minutes=rng.randint(5, 90)))  # registered today: earlier on
     has_email = rng.random() < 0.75
     contact_given = rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE)
     return Patient(

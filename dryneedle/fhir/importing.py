@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as Invalid
@@ -364,6 +363,7 @@ def _patient(run: _Run, item: Item) -> Patient:
     data = patient_data(r)
     found = run.known(item, Patient)
     how = "an earlier import" if found is not None else ""
+    apart = ""  # a possible duplicate, created apart: said in the outcome for a person to look at
     if found is None:
         check = PatientForm({"preferred_language": "English", **data})
         if check.is_valid():
@@ -375,13 +375,12 @@ def _patient(run: _Run, item: Item) -> Patient:
                     data["family_name"].strip().lower(),
                     data["birth_date"],
                 )
-                if not same:
-                    raise Refused(f"May already be here as {p.name}, born {p.birth_date:%d %b %Y} (the same email or "
-                                  "phone): records are not joined on that alone. Merge or mend them, then import "
-                                  "again.")  # fmt: skip
-                found, how = p, "the same name and date of birth"
-            elif match is not None:
-                raise Refused(f"The same person as {match} of this import (name and date of birth, email or phone).")
+                if same:
+                    found, how = p, "the same name and date of birth"
+                else:  # families share a phone or an email: never joined on that alone
+                    apart = f"{p.name}, born {p.birth_date:%d %b %Y}, here (the same email or phone)"
+            elif match is not None:  # the system it came from keeps them apart: so do we, and says so
+                apart = f"{match} of this import (the same name and date of birth, email or phone)"
     if found is not None:
         if found.merged_into_id:
             found = Patient.objects.get(clinic=run.clinic, pk=found.merged_into_id)
@@ -412,7 +411,8 @@ def _patient(run: _Run, item: Item) -> Patient:
     run.duplicates.add(item.label, form.cleaned_data)  # a repeat later in the file is this person
     run.remember(item, made, made)
     run.audit("patient.create", made, f"imported from FHIR ({item.label})")
-    item.done("created", "", made)
+    said = f"May be the same person as {apart}: created apart; merge them if so." if apart else ""
+    item.done("created", said, made)
     return made
 
 
@@ -460,10 +460,11 @@ def _discharge(run: _Run, episode: Episode, day: date | None) -> None:
 
 
 def _episode_on(patient: Patient, day: date):
+    """The episode a rating or questionnaire of ``day`` belongs to: the latest started on or before it, discharged
+    or not — the follow-ups at 3, 6 and 12 months come after discharge and belong to the episode they follow."""
     qs = Episode.objects.filter(clinic=patient.clinic_id, patient=patient, start_date__lte=day)
-    qs = qs.exclude(status=Episode.Status.ENTERED_IN_ERROR)
-    qs = qs.filter(Q(discharge_date__isnull=True) | Q(discharge_date__gte=day)).select_related("clinic", "patient")
-    return qs.order_by("-start_date").first()
+    qs = qs.exclude(status=Episode.Status.ENTERED_IN_ERROR).select_related("clinic", "patient")
+    return qs.order_by("-start_date", "-id").first()
 
 
 def _observation(run: _Run, patient: Patient, item: Item) -> None:
@@ -501,7 +502,7 @@ def _observation(run: _Run, patient: Patient, item: Item) -> None:
     when = _when(raw, "When it was measured", run.zone)
     episode = _episode_on(patient, timezone.localtime(when, run.zone).date())
     if episode is None:
-        raise Skipped(f"No episode of care of this patient covers {when:%d %b %Y}: import its Condition with it.")
+        raise Skipped(f"No episode of care of this patient started by {when:%d %b %Y}: import its Condition with it.")
     if instrument == "nprs":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -627,13 +628,13 @@ def _answered(run: _Run, patient: Patient, item: Item) -> None:
     when = _when(r.get("authored"), "When it was answered (authored)", run.zone)
     episode = _episode_on(patient, timezone.localtime(when, run.zone).date())
     if episode is None:
-        raise Skipped(f"No episode of care of this patient covers {when:%d %b %Y}: import its Condition with it.")
+        raise Skipped(f"No episode of care of this patient started by {when:%d %b %Y}: import its Condition with it.")
     made = outcomes.record_response(episode, instrument, answers_of(instrument, r.get("item")), run.user,
                                     source=Response.Source.IMPORTED, collected=when)  # fmt: skip
     run.remember(item, patient, made)
     run.answered.add(item.id)
     run.audit("response.create", made, f"imported from FHIR ({item.label})")
-    item.done("created", "Scored here from its answers.", made)
+    item.done("created", "", made)
 
 
 def _own_answers(run: _Run, item: Item):

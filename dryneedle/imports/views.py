@@ -132,11 +132,12 @@ def _fhir_file(request: ClinicRequest, f: ImportFile) -> HttpResponse:
             record(request, "import.check", category="import", detail=f"{f.code}; {report.said()}")
     elif request.method == "POST":
         status = 400
-    listed = [i for i in report.items if i.outcome in ("refused", "updated", "skipped")] if report else []
+    listed = [i for i in report.items if i.outcome in ("refused", "updated", "skipped") or i.reason] if report else []
     return render(request, "imports/fhir.html", {
         "f": f, "form": form, "report": report, "listed": LISTED,
         "refused": [i for i in listed if i.outcome == "refused"][:LISTED],
         "updated": [i for i in listed if i.outcome == "updated"][:LISTED],
+        "apart": [i for i in listed if i.outcome == "created"][:LISTED],
         "skipped": _skipped(listed),
     }, status=status)  # fmt: skip
 

@@ -214,3 +214,21 @@ def test_the_demo_keeps_the_clinics_working_day():
         assert all((b - a).days > 1 for a, b in itertools.pairwise(patient_days)), patient_days
     waiting = Counter(WaitlistEntry.objects.filter(status="waiting").values_list("clinic_id", flat=True))
     assert len(waiting) == 3 and all(3 <= n <= 6 for n in waiting.values()), waiting
+
+
+def test_nothing_in_the_demo_happened_later_than_now():
+    """Seeded early in the day, questionnaires were "answered" this evening and patients registered this afternoon
+    (found importing the demo's own FHIR export, which refuses answers from the future)."""
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from dryneedle.outcomes.models import Response
+
+    with time_machine.travel(datetime(2026, 12, 2, 8, 30, tzinfo=UTC), tick=False):
+        seed(300, 2, seed=1, quiet=True)
+        now = timezone.now()
+    assert Response.objects.filter(collected__date=now.date()).exists()  # some answered today
+    assert not Response.objects.filter(collected__gt=now).exists()
+    assert not Patient.objects.filter(created__gt=now).exists()

@@ -77,6 +77,8 @@ def history(patient, episode, alice):
     old = services.open_episode(other, alice, {"condition": "sciatica", "start_date": date(2025, 1, 6)})
     services.discharge_episode(old, alice, date(2025, 3, 1), "goals_met")
     record_response(old, "nprs", {"score": 6}, alice, collected=timezone.make_aware(timezone.datetime(2025, 1, 7, 9)))
+    # The 3-month follow-up, after discharge: it belongs to the episode it follows.
+    record_response(old, "nprs", {"score": 2}, alice, collected=timezone.make_aware(timezone.datetime(2025, 6, 2, 9)))
     day = now.replace(hour=15, minute=0, second=0)
     make_appointment(patient, alice, day - timedelta(days=3), status="attended")
     make_appointment(other, alice, day - timedelta(days=4), status="cancelled", cancel_reason="Snowed in")
@@ -102,9 +104,9 @@ def test_a_clinics_export_imported_into_an_empty_clinic_exports_the_same(history
     report = importing.run(clinic_c, admin_c, _items(tmp_path / "a"))
     assert report.count("refused") == 0, [(i.label, i.reason) for i in report.items if i.outcome == "refused"]
     assert report.count("created", "Patient") == 2 and report.count("created", "Appointment") == 3
-    assert report.count("created", "Condition") == 2 and report.count("created", "QuestionnaireResponse") == 5
+    assert report.count("created", "Condition") == 2 and report.count("created", "QuestionnaireResponse") == 6
     # Each total came with its answers: scored here from them, the Observation of the total not needed.
-    assert report.count("skipped", "Observation") == 5 and report.count("created", "Observation") == 0
+    assert report.count("skipped", "Observation") == 6 and report.count("created", "Observation") == 0
     again = _export(clinic_c, tmp_path / "c")
     assert _normal(again) == _normal(first)
     # Nobody treated them at clinic C: the import opened the episodes, no clinician is named.
@@ -140,7 +142,7 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(history, clinic_
     models = (Patient, Episode, Response, Appointment, Imported, AuditEvent)
     before = [m.objects.count() for m in models]
     report = importing.run(clinic_c, admin_c, _items(tmp_path / "a"), dry_run=True)
-    assert report.count("created", "Patient") == 2 and report.count("created", "QuestionnaireResponse") == 5
+    assert report.count("created", "Patient") == 2 and report.count("created", "QuestionnaireResponse") == 6
     assert [m.objects.count() for m in models] == before
     call_command("import_fhir", str(tmp_path / "a"), clinic=str(clinic_c.code), by="admin@c.example", dry_run=True,
                  quiet=True)  # fmt: skip
@@ -220,19 +222,26 @@ def test_bad_input_is_refused_with_its_reason_never_a_crash(clinic_a, admin, dat
     assert not Patient.objects.filter(clinic=clinic_a).exists()
 
 
-def test_a_person_is_linked_by_name_and_birth_date_never_by_email_alone(patient, admin):
+def test_a_person_is_linked_by_name_and_birth_date_never_by_email_or_phone_alone(patient, admin):
     from dryneedle.patients.models import Patient
 
     same = _person("h1", "Hopper", born="1960-12-09", telecom=[{"system": "phone", "value": "+1 303 555 0199"}])
     same["name"][0]["given"] = ["Grace"]
     shared = _person("h2", "Stranger", telecom=[{"system": "email", "value": "grace@mail.example"}])
-    report = importing.run(patient.clinic, admin, importing.read("p.json", _bundle(same, shared)))
-    first, second = report.items
+    # A family in the other system: two records, one phone. Kept apart, as there.
+    twin = _person("h3", "Twin", born="2001-02-03", telecom=[{"system": "phone", "value": "+1 303 555 0177"}])
+    sibling = _person("h4", "Sibling", born="2004-05-06", telecom=[{"system": "phone", "value": "+1 303 555 0177"}])
+    report = importing.run(patient.clinic, admin, importing.read("p.json", _bundle(same, shared, twin, sibling)))
+    first, second, third, fourth = report.items
     assert first.outcome == "updated" and "phone" in first.reason and first.record == patient
-    assert second.outcome == "refused" and "Grace Hopper" in second.reason
-    assert Patient.objects.filter(clinic=patient.clinic).count() == 1
+    assert second.outcome == "created" and second.record != patient
+    assert "May be the same person as Grace Hopper, born 09 Dec 1960, here (the same email or phone)" in second.reason
+    assert third.outcome == "created" and third.reason == ""
+    assert fourth.outcome == "created" and "Patient/h3 of this import" in fourth.reason
+    assert Patient.objects.filter(clinic=patient.clinic).count() == 4
     patient.refresh_from_db()
     assert patient.phone == "+1 303 555 0199" and patient.versions.count() == 1
+    assert not patient.responses.exists() and patient.email == "grace@mail.example"
 
 
 def test_nothing_is_joined_to_another_clinics_records(clinic_a, admin, foreign_patient):

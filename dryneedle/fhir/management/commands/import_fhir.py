@@ -61,7 +61,7 @@ class Command(BaseCommand):
         report = importing.run(c, admin.user, items, dry_run=dry_run, default_kind=kind)
         if not quiet:
             for i in report.items:
-                if i.outcome in ("updated", "skipped", "refused"):
+                if i.outcome in ("updated", "skipped", "refused") or i.reason:
                     self.stdout.write(f"{i.outcome:9} {i.label} ({i.where}): {i.reason}")
         for t, counts in report.by_type():
             self.stdout.write(f"{t}: " + ", ".join(f"{o} {n}" for o, n in counts.items() if n))
