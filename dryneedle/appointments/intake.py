@@ -1,9 +1,15 @@
-"""Whether a booking made online asks the intake questions (issue 19: "a new patient's first booking sends the
-intake; an existing patient's booking after 30 days asks what changed")."""
+"""Whether a booking asks the intake questions (issue 19: "a new patient's first booking sends the intake; an
+existing patient's booking after 30 days asks what changed"), online or at the desk, and the email that confirms
+the booking with them."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.urls import reverse
+
+from dryneedle.appointments import services
 from dryneedle.appointments.models import Appointment
+from dryneedle.lib import mail
 from dryneedle.portal.models import Intake
 from dryneedle.visits.models import Visit
 
@@ -48,3 +54,21 @@ def ask(appt: Appointment) -> Intake | None:
     ever_first = mine.filter(kind=Intake.Kind.FIRST, answered_at__isnull=False).exists()
     kind = Intake.Kind.CHANGES if seen is not None or ever_first else Intake.Kind.FIRST
     return Intake.objects.create(clinic=appt.clinic, patient=patient, kind=kind, due=appt.start)
+
+
+def confirm_by_email(appt: Appointment, intake: Intake | None, language: str) -> None:
+    """The booked time by email with its calendar file (a requested time: that it is held), and the questions to
+    answer before the visit when the booking asks them (a link into the patient's pages, which ask them to sign
+    in)."""
+    context = {
+        "a": appt,
+        "patient": appt.patient,
+        "intake": intake,
+        "intake_url": f"{settings.SITE_URL}{reverse('mine:intake', args=[intake.code])}" if intake else "",
+    }
+    if appt.status == Appointment.Status.REQUESTED:
+        mail.send("appointments/email/requested.txt", context, [appt.patient.email], appt.clinic, language=language)
+        return
+    mail.send("appointments/email/booked.txt", context, [appt.patient.email], appt.clinic,
+              attachments=(("appointment.ics", services.ics_one(appt), "text/calendar"),),
+              language=language)  # fmt: skip

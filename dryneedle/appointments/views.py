@@ -17,7 +17,7 @@ from dryneedle.accounts.middleware import activate_clinic_timezone, clinic_zone
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.people import practitioners
 from dryneedle.accounts.request import ClinicRequest
-from dryneedle.appointments import grid, services, waitlist
+from dryneedle.appointments import grid, intake, services, waitlist
 from dryneedle.appointments.forms import (
     AvailabilityForm,
     BookForm,
@@ -38,6 +38,7 @@ from dryneedle.appointments.models import (
     WaitlistOffer,
 )
 from dryneedle.audit.log import record
+from dryneedle.lib import languages
 from dryneedle.lib.forms import add_errors
 from dryneedle.lib.http import query_date
 from dryneedle.patients import services as patients
@@ -199,12 +200,19 @@ def book(request: ClinicRequest, code) -> HttpResponse:
                 )
                 for a in made:
                     record(request, "appointment.book", a, patient=patient, category=CAT)
+                # A first visit, or one after a long gap, asks the intake questions as an online booking does: the
+                # patient gets the booking by email with the link (their pages ask them to sign in).
+                asked = intake.ask(made[0]) if patient.email else None
+                if asked is not None:
+                    record(request, "intake.asked", asked, patient=patient)
+                    intake.confirm_by_email(made[0], asked, languages.of_patient(patient))
         except ValidationError as e:
             add_errors(form, e)
         else:
             first = timezone.localtime(made[0].start)
-            messages.success(request, f"Booked {len(made)} appointment{'s' if len(made) > 1 else ''} from "
-                                      f"{first:%a %d %b %H:%M} with {d['practitioner'].display_name()}.")  # fmt: skip
+            sent = f" The questions before the visit went to {patient.email}." if asked is not None else ""
+            said = f"{first:%a %d %b %H:%M} with {d['practitioner'].display_name()}.{sent}"
+            messages.success(request, f"Booked {len(made)} appointment{'s' if len(made) > 1 else ''} from {said}")
             url = reverse("appointments:week") + f"?practitioner={d['practitioner'].username}&week={first.date()}"
             return redirect(url)
     if request.method == "POST":

@@ -46,20 +46,8 @@ def in_time(appt) -> bool:
 
 
 def confirm_by_email(appt, intake=None) -> None:
-    """The booked time by email with its calendar file (a requested time: that it is held), and the questions to
-    answer before the visit when the booking asks them (a link into their pages, which ask them to sign in)."""
-    context = {
-        "a": appt,
-        "patient": appt.patient,
-        "intake": intake,
-        "intake_url": f"{settings.SITE_URL}{reverse('mine:intake', args=[intake.code])}" if intake else "",
-    }
-    if appt.status == Appointment.Status.REQUESTED:
-        mail.send("mine/email/requested.txt", context, [appt.patient.email], appt.clinic, language=get_language())
-        return
-    mail.send("mine/email/booked.txt", context, [appt.patient.email], appt.clinic,
-              attachments=(("appointment.ics", appointments.ics_one(appt), "text/calendar"),),
-              language=get_language())  # fmt: skip
+    """The patient's own booking confirmed in the language of their pages (appointments/intake.py)."""
+    booking_intake.confirm_by_email(appt, intake, get_language())
 
 
 def slot_value(t) -> str:

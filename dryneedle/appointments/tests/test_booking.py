@@ -310,3 +310,37 @@ def test_reminders_go_once_and_say_nothing_clinical(alice, clinic_a, patient, ma
         assert services.send_reminders()["reminders"] == 0
     (m,) = mailoutbox
     assert "Alice Archer" in m.body and "needl" not in m.body.lower() and "chronic" not in m.body.lower()
+
+
+@pytest.mark.django_db(transaction=True)  # the email goes when the booking commits
+def test_a_desk_booking_of_a_first_visit_sends_the_intake_questions(bob, alice, clinic_a, hours, patient):
+    from django.core import mail
+
+    from dryneedle.audit.models import AuditEvent
+    from dryneedle.portal.models import Intake
+
+    patient.preferred_language = "Spanish"
+    patient.save()
+    quiet = Patient.objects.create(clinic=clinic_a, given_name="No", family_name="Email", birth_date=date(1970, 1, 1),
+                                   sex="male")  # fmt: skip
+    body = {"practitioner": "alice@a.example", "kind": "dry_needling", "date": MONDAY.isoformat(), "time": "",
+            "minutes": "30", "repeat": "1", "every_days": "7"}  # fmt: skip
+    with time_machine.travel(at(MONDAY, 8), tick=False):
+        c = client_for(bob)
+        r = c.post(f"/appointments/patients/{patient.code}/book/", body | {"slot": "2030-01-07T09:30"}, follow=True)
+        assert "The questions before the visit went to grace@mail.example." in r.content.decode()
+        c.post(f"/appointments/patients/{quiet.code}/book/", body | {"slot": "2030-01-07T10:30"})
+    asked = Intake.objects.get()
+    assert (asked.patient, asked.kind, asked.due) == (patient, "first", at(MONDAY, 9, 30))
+    (sent,) = mail.outbox
+    assert sent.to == ["grace@mail.example"] and f"/my/before-your-visit/{asked.code}/" in sent.body
+    assert "Hola" in sent.body  # in the patient's language
+    assert sent.attachments[0][0] == "appointment.ics"
+    assert AuditEvent.objects.filter(action="intake.asked", patient=patient.code).exists()
+    # Booked again a week later, after the first visit: within 30 days, nothing more is asked.
+    Appointment.objects.filter(patient=patient).update(status="attended")
+    with time_machine.travel(at(MONDAY + timedelta(days=7), 8), tick=False):
+        c = client_for(bob)
+        c.post(f"/appointments/patients/{patient.code}/book/",
+               body | {"date": (MONDAY + timedelta(days=7)).isoformat(), "slot": "2030-01-14T09:30"})  # fmt: skip
+    assert Intake.objects.count() == 1 and len(mail.outbox) == 1
