@@ -160,7 +160,8 @@ def send_due(now=None, stdout=None) -> list[CheckIn]:
             CheckIn.objects.filter(pk=c.pk).update(emailed=True)
             c.emailed = True
         # By text too, to a patient who agreed to texts (issue 19); the text names no treatment.
-        texts.send(visit.patient, f"A few quick questions are waiting for you: {url}")
+        with texts.speaking(visit.patient):
+            texts.send(visit.patient, gettext("A few quick questions are waiting for you: %(url)s") % {"url": url})
         c.url = url  # type: ignore[attr-defined]  # for the caller's message
         sent.append(c)
     return sent

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import Clinic, User
@@ -504,9 +505,12 @@ def ics_one(a: Appointment, names: bool = True) -> str:
 def reminder_text(a: Appointment) -> str:
     """The reminder as a text: a day, a time, a phone number and the link to stop texts; nothing clinical
     (lib/sms.check), not even the clinic's name."""
-    when = dateformat.format(timezone.localtime(a.start, clinic_zone(a.clinic)), "D j M, H:i")
-    phone = f" To change it call {a.clinic.phone}." if a.clinic.phone else ""
-    return f"Reminder: your appointment is {when}.{phone} Stop texts: {texts.stop_url(a.patient)}"
+    with texts.speaking(a.patient):
+        when = dateformat.format(timezone.localtime(a.start, clinic_zone(a.clinic)), "D j M, H:i")
+        text = _("Reminder: your appointment is %(when)s.") % {"when": when}
+        if a.clinic.phone:
+            text += " " + _("To change it call %(phone)s.") % {"phone": a.clinic.phone}
+    return texts.with_stop(a.patient, text)
 
 
 def send_reminders(now=None, stdout=None) -> dict:

@@ -24,9 +24,12 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 outbox: list[dict] = []  # the memory backend's texts
 
-# Words a text must never hold (our list: what would tell a reader of the phone's screen what the care is).
+# Words a text must never hold (our list: what would tell a reader of the phone's screen what the care is), in
+# the languages texts are written in: English, Spanish, French.
 CLINICAL = re.compile(
-    r"needl|pain|back|spin|lumbar|sciatic|screen|injur|treat|diagnos|physio|chiro|muscle|therap|symptom|clinic",
+    r"needl|pain|back|spin|lumbar|sciatic|screen|injur|treat|diagnos|physio|chiro|muscle|therap|symptom|clinic"
+    r"|aguj|punci|dolor|espalda|columna|ci[aá]tic|lesi[oó]n|tratam|fisio|quiro|m[uú]scul|terap|s[ií]ntom|cl[ií]nic"
+    r"|aiguill|douleur|\bdos\b|colonne|sciatiq|blessur|traitement|kin[eé]|muscl|th[eé]rap|sympt[oô]m",
     re.I,
 )
 MAX_LENGTH = 320  # two SMS segments

@@ -1,6 +1,6 @@
-"""The names of choices a patient reads (types and states of appointments, the channel of a consent), listed for
-makemessages: the models keep their English labels, and the patient's pages translate them at display with the
-``translated`` filter (web/templatetags/words.py)."""
+"""The names of choices a patient reads (types and states of appointments, conditions, the channel of a consent),
+listed for makemessages: the models keep their English labels, and the patient's pages translate them at display
+with the ``translated`` filter (web/templatetags/words.py)."""
 
 from dryneedle.lib.marks import gettext_noop
 
@@ -22,6 +22,17 @@ NAMES = (
     gettext_noop("Attended"),
     gettext_noop("Cancelled"),
     gettext_noop("Did not attend"),
+    # patients.conditions.CONDITIONS: the condition of each episode, on the patient's care page and record
+    gettext_noop("Chronic low back pain"),
+    gettext_noop("Acute low back pain"),
+    gettext_noop("Sciatica / radicular pain"),
+    gettext_noop("Myofascial trigger points (low back)"),
+    gettext_noop("Muscle strain (back)"),
+    gettext_noop("Postural / mechanical back pain"),
+    gettext_noop("Facet / spinal osteoarthritis"),
+    gettext_noop("Tendinopathy"),
+    gettext_noop("Migraine / tension-type headache"),
+    gettext_noop("Sports injury"),
     # consent.SignedConsent.Via
     gettext_noop("In their own account"),
     gettext_noop("On the clinic's device"),

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from dryneedle.accounts.middleware import clinic_today, clinic_zone
 from dryneedle.accounts.models import Clinic
@@ -147,10 +148,13 @@ def _email(f: FollowUp, url: str, reminder: bool) -> None:
         template, context, [f.patient.email], f.clinic, language=languages.of_record(f.patient.preferred_language)
     )
     # By text too, to a patient who agreed to texts (issue 19): no word of what the questions are about.
-    until = f"{f.closes:%-d %b}"
-    texts.send(
-        f.patient, f"{'A reminder: a' if reminder else 'A'} few questions are waiting for you, until {until}: {url}"
-    )
+    with texts.speaking(f.patient):
+        said = {"until": dateformat.format(f.closes, "j M"), "url": url}
+        if reminder:
+            text = _("A reminder: a few questions are waiting for you, until %(until)s: %(url)s") % said
+        else:
+            text = _("A few questions are waiting for you, until %(until)s: %(url)s") % said
+        texts.send(f.patient, text)
 
 
 def due_now(clinic, today: date):

@@ -5,8 +5,10 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from dryneedle.lib import sms
+from dryneedle.lib import languages, sms
 from dryneedle.patients.models import Patient, TextConsent
 
 SALT = "texts.stop"
@@ -52,12 +54,24 @@ def stop_url(patient) -> str:
     return settings.SITE_URL + reverse("mine:texts_stop", args=[stop_token(patient)])
 
 
+def speaking(patient):
+    """The patient's language for what is written to them (their record's, else English): ``with
+    texts.speaking(p): texts.send(p, _("..."))``."""
+    return translation.override(languages.of_patient(patient))
+
+
+def with_stop(patient, text: str) -> str:
+    """``text`` and the link that stops texts, in the patient's language."""
+    with speaking(patient):
+        return _("%(text)s Stop texts: %(url)s") % {"text": text, "url": stop_url(patient)}
+
+
 def send(patient, text: str) -> bool:
-    """Text ``text`` and the stop link to a patient who agreed to texts (and when texts are on); whether it went.
-    ``text`` holds no clinical word (lib/sms.check refuses one)."""
+    """Text ``text`` (written in the patient's language: ``speaking``) and the stop link to a patient who agreed to
+    texts (and when texts are on); whether it went. ``text`` holds no clinical word (lib/sms.check refuses one)."""
     if not sms.enabled() or not texted(patient):
         return False
-    return sms.send(patient.phone, f"{text} Stop texts: {stop_url(patient)}")
+    return sms.send(patient.phone, with_stop(patient, text))
 
 
 def from_stop_token(token: str) -> Patient | None:

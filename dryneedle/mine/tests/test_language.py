@@ -51,6 +51,8 @@ def test_the_records_preferred_language_dates_and_emails(patient, episode, alice
         c.post("/my/sign-in/code/", {"code": code})
         page = html.unescape(c.get("/my/").content.decode())
         assert "Sus citas" in page and "martes 8 de enero de 2030, 10:00" in page.lower()
+        care = html.unescape(c.get("/my/care/").content.decode())
+        assert "Lumbalgia crónica" in care and "Chronic low back pain" not in care  # the episode's condition
         mail.outbox.clear()
         c.post("/my/messages/", {"body": "¿Puedo cambiar la cita?"})
         (to_clinic,) = mail.outbox  # to the clinician: English, whatever the patient's page

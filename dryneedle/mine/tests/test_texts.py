@@ -51,13 +51,29 @@ def test_only_patients_who_agreed_get_a_text_and_it_says_nothing_clinical(patien
     assert sent["texts"] == 1
     (text,) = sms.outbox
     assert text["to"] == patient.phone and text["text"].startswith("Reminder: your appointment is ")
-    assert not sms.CLINICAL.search(text["text"]) and "Clinic A" not in text["text"]
+    assert sms.check(text["text"]) and "Clinic A" not in text["text"]
     with pytest.raises(ValueError, match="clinical word"):
         sms.check("Your dry needling is tomorrow")
     # A new number asks again: nothing goes to it until agreed for.
     patient.phone = "+1 303 555 0199"
     patient.save()
     assert not texts.texted(patient)
+
+
+def test_a_text_is_in_the_patients_language_and_says_nothing_clinical_in_it(patient, alice):
+    patient.preferred_language = "Spanish"
+    patient.save()
+    texts.record(patient, True, TextConsent.Source.CLINIC)
+    make_appointment(patient, alice, timezone.now() + timedelta(hours=20))
+    appointments.send_reminders()
+    (text,) = sms.outbox
+    assert text["text"].startswith("Recordatorio: su cita es el ") and "Para cambiarla, llame al +1 303 555 0100." in (
+        text["text"]) and "Para dejar de recibir mensajes: " in text["text"]  # fmt: skip
+    assert sms.check(text["text"])
+    # The words that would tell a reader of the screen what the care is, in each language texts are written in.
+    for said in ("Su punción seca es mañana", "Votre traitement est demain", "Le dos", "Dolor de espalda"):
+        with pytest.raises(ValueError, match="clinical word"):
+            sms.check(said)
 
 
 def test_stopped_by_the_link_by_a_reply_and_in_the_account(patient, clinic_a):
