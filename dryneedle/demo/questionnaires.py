@@ -165,8 +165,10 @@ def outcomes(rng: random.Random, e: Episode, today: date, disability: str, effec
 
 def _at(rng: random.Random, day: date) -> datetime:
     at = timezone.make_aware(datetime.combine(day, time.min) + timedelta(hours=rng.randint(8, 19)))
-    # Answered today: earlier today, never later (an answer from this evening read as one from the future).
-    return min(at, timezone.now() - timedelta(minutes=rng.randint(5, 90)))
+    # Answered today: earlier today, never later (an answer from this evening read as one from the future). The
+    # random draw only then, so that a seed for a past day makes the same data as before.
+    now = timezone.now()
+    return at if at <= now else now - timedelta(minutes=rng.randint(5, 90))
 
 
 def _response(rng: random.Random, e: Episode, instrument: str, answers: dict, day: date, source: str) -> Response:

@@ -92,7 +92,8 @@ def patient(rng: random.Random, clinic: Clinic, spec: dict, today: date, history
         time(rng.randint(8, 17), rng.randint(0, 59)),
         tzinfo=zoneinfo.ZoneInfo(clinic.timezone),
     )
-    created = min(created, timezone.now() - timedelta(minutes=rng.randint(5, 90)))  # registered today: earlier on
+    if created > timezone.now():  # registered today: earlier on (the draw only then: a past day's seed is unchanged)
+        created = timezone.now() - timedelta(minutes=rng.randint(5, 90))
     has_email = rng.random() < 0.75
     contact_given = rng.choice(people.GIVEN_FEMALE + people.GIVEN_MALE)
     return Patient(
