@@ -325,7 +325,7 @@ class _Run:
         seen = self.imported.get((item.type, key))
         if seen is None:
             seen = Imported.objects.create(clinic=self.clinic, patient=patient, resource_type=item.type, key=key,
-                                           source_id=item.id or None, record=made.code, created_by=self.user,
+                                           source_id=item.id[:200] or None, record=made.code, created_by=self.user,
                                            updated_by=self.user)  # fmt: skip
             self.imported[(item.type, key)] = seen
             self.added.append((item.type, key))

@@ -56,7 +56,7 @@ class Imported(ClinicalRecord):
     audit_category = "demographics"
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
-    resource_type = models.CharField(max_length=20)
+    resource_type = models.CharField(max_length=40)  # "QuestionnaireResponse" is 21
     key = models.CharField(max_length=500, null=True)
     source_id = models.CharField(max_length=200, null=True)
     record = models.UUIDField()  # the code of the record it became (Patient, Episode, Response, Appointment)

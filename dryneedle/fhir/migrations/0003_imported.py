@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('created', models.DateTimeField(auto_now_add=True)),
                 ('updated', models.DateTimeField(auto_now=True)),
-                ('resource_type', models.CharField(max_length=20)),
+                ('resource_type', models.CharField(max_length=40)),
                 ('key', models.CharField(max_length=500, null=True)),
                 ('source_id', models.CharField(max_length=200, null=True)),
                 ('record', models.UUIDField()),
