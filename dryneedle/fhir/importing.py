@@ -670,10 +670,14 @@ def run(clinic, user, items: list[Item], *, dry_run: bool = False, default_kind:
     with an outcome and, where useful, its reason."""
     ctx = _start(clinic, user, request, dry_run, default_kind)
     patients_here: dict[str, Item] = {}  # a Patient's id and fullUrl -> its item
+    unreadable: dict[str, Item] = {}  # the same, of a Patient that is not valid FHIR
     for item in items:
         if item.outcome:
             continue
-        if valid(item):
+        if not valid(item):
+            if item.type == "Patient":
+                unreadable.update({name: item for name in (item.id, item.full_url) if name})
+        else:
             if item.type == "Patient":
                 for name in (item.id, item.full_url):
                     if name:
@@ -693,6 +697,8 @@ def run(clinic, user, items: list[Item], *, dry_run: bool = False, default_kind:
             item.done("refused", "It names no patient.")
         elif ref in patients_here:
             groups.setdefault(f"file:{patients_here[ref].where}", []).append(item)
+        elif ref in unreadable:
+            item.done("refused", f"Not imported: its patient, {unreadable[ref].label}, was refused.")
         else:
             groups.setdefault(f"ref:{ref}", []).append(item)
     for name, group in groups.items():

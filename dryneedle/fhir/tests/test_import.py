@@ -187,6 +187,13 @@ def test_one_refused_resource_leaves_none_of_its_patients_records_and_others_imp
     assert made.responses.get().score == 4 and made.episodes.get().clinician is None
 
 
+def test_the_resources_of_a_patient_that_is_not_valid_fhir_say_so(clinic_a, admin):
+    bad = _person("p9", "Nine", born="1990-13-45")
+    report = importing.run(clinic_a, admin, importing.read("b.json", _bundle(bad, _condition("Patient/p9"))))
+    assert report.items[0].outcome == "refused" and "Not valid FHIR R4" in report.items[0].reason
+    assert report.items[1].reason == "Not imported: its patient, Patient/p9, was refused."
+
+
 def test_a_transaction_bundles_references_by_full_url_are_followed(clinic_a, admin):
     from dryneedle.patients.models import Patient
 
