@@ -33,6 +33,14 @@ NAMES = (
     gettext_noop("Tendinopathy"),
     gettext_noop("Migraine / tension-type headache"),
     gettext_noop("Sports injury"),
+    # outcomes.schedule.TimePoint: the questionnaires due, on the patient's care page
+    gettext_noop("Baseline"),
+    gettext_noop("4 weeks"),
+    gettext_noop("12 weeks"),
+    gettext_noop("Discharge"),
+    gettext_noop("3 months after discharge"),
+    gettext_noop("6 months after discharge"),
+    gettext_noop("12 months after discharge"),
     # consent.SignedConsent.Via
     gettext_noop("In their own account"),
     gettext_noop("On the clinic's device"),

@@ -51,7 +51,11 @@ def test_the_questionnaires_due_are_answered_from_the_account(patient, alice, cl
     c = Client()
     sign_in(c)
     page = html.unescape(c.get("/my/care/").content.decode())
-    assert "Questionnaires to answer" in page
+    assert "Questionnaires to answer</strong> (baseline)" in page
+    patient.preferred_language = "French"
+    patient.save()
+    page = html.unescape(c.get("/my/care/").content.decode())
+    assert "(début)" in page and "Lombalgie chronique" in page  # the time point and the condition, in French
     r = c.post(f"/my/care/{e.code}/questionnaires/")
     assert r.status_code == 302 and r["Location"].startswith("/p/")
     f = FollowUp.objects.get(episode=e)
