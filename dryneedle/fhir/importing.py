@@ -465,12 +465,17 @@ def _discharge(run: _Run, episode: Episode, day: date | None) -> None:
     run.audit("episode.discharge", episode, "imported from FHIR")
 
 
-def _episode_on(patient: Patient, day: date):
-    """The episode a rating or questionnaire of ``day`` belongs to: the latest started on or before it, discharged
-    or not — the follow-ups at 3, 6 and 12 months come after discharge and belong to the episode they follow."""
+def _episode_on(run: _Run, patient: Patient, when: datetime) -> Episode:
+    """The episode a rating or questionnaire of ``when`` belongs to: the latest started on or before its day,
+    discharged or not — the follow-ups at 3, 6 and 12 months come after discharge and belong to the episode they
+    follow. None: skipped."""
+    day = timezone.localtime(when, run.zone).date()
     qs = Episode.objects.filter(clinic=patient.clinic_id, patient=patient, start_date__lte=day)
     qs = qs.exclude(status=Episode.Status.ENTERED_IN_ERROR).select_related("clinic", "patient")
-    return qs.order_by("-start_date", "-id").first()
+    episode = qs.order_by("-start_date", "-id").first()
+    if episode is None:
+        raise Skipped(f"No episode of care of this patient started by {day:%d %b %Y}: import its Condition with it.")
+    return episode
 
 
 def _observation(run: _Run, patient: Patient, item: Item) -> None:
@@ -506,9 +511,7 @@ def _observation(run: _Run, patient: Patient, item: Item) -> None:
     if not raw:
         raise Refused("It says not when it was measured (effectiveDateTime).")
     when = _when(raw, "When it was measured", run.zone)
-    episode = _episode_on(patient, timezone.localtime(when, run.zone).date())
-    if episode is None:
-        raise Skipped(f"No episode of care of this patient started by {when:%d %b %Y}: import its Condition with it.")
+    episode = _episode_on(run, patient, when)
     if instrument == "nprs":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -586,35 +589,35 @@ def _cancel_reason(r: dict) -> str:
     return ((r.get("cancelationReason") or {}).get("text") or NO_REASON)[:200]
 
 
+def _value(item):
+    """The first answer of a QuestionnaireResponse item: a Coding's code; a whole decimal as an integer."""
+    answer = (item.get("answer") or [{}])[0] if isinstance(item, dict) else {}
+    answer = answer if isinstance(answer, dict) else {}
+    value = next((v for k, v in answer.items() if k.startswith("value")), None)
+    if isinstance(value, dict):
+        value = value.get("code")
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def answers_of(instrument: str, items) -> dict:
     """Our stored answers from a QuestionnaireResponse's items (mapping._answer_items, read back)."""
-    got: dict = {}
-    for i in items if isinstance(items, list) else []:
-        if not isinstance(i, dict):
-            continue
-        answer = (i.get("answer") or [{}])[0]
-        answer = answer if isinstance(answer, dict) else {}
-        value = next((v for k, v in answer.items() if k.startswith("value")), None)
-        if isinstance(value, dict):  # a Coding
-            value = value.get("code")
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        got.setdefault(i.get("linkId"), []).append((value, i))
+    items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    if not items:
+        return {}
+    got = {i.get("linkId"): _value(i) for i in items}
     if instrument == "nprs":
-        return {"score": got["score"][0][0]} if "score" in got else {}
+        return {"score": got["score"]} if "score" in got else {}
     if instrument == "odi":
-        return {"sections": {k: v[0][0] for k, v in got.items()}} if got else {}
+        return {"sections": got}
     if instrument == "rmdq":
-        return {"ticked": [int(k) for k, v in got.items() if v[0][0] is True and str(k).isdigit()]} if got else {}
+        return {"ticked": [int(k) for k, v in got.items() if v is True and str(k).isdigit()]}
     if instrument == "startback":
-        return {"items": {k: v[0][0] for k, v in got.items()}} if got else {}
+        return {"items": got}
     activities = []
-    for _v, group in got.get("activities", []):
-        inner = answers_of("nprs", [{**x, "linkId": x.get("linkId", "").removeprefix("activities.")}
-                                    for x in group.get("item") or [] if isinstance(x, dict)])  # fmt: skip
-        named = {x.get("linkId"): (x.get("answer") or [{}])[0] for x in group.get("item") or [] if isinstance(x, dict)}
-        name = (named.get("activities.name") or {}).get("valueString")
-        activities.append({"name": name, "score": inner.get("score")})
+    for group in items:
+        if group.get("linkId") == "activities":
+            inner = {x.get("linkId"): _value(x) for x in group.get("item") or [] if isinstance(x, dict)}
+            activities.append({"name": inner.get("activities.name"), "score": inner.get("activities.score")})
     return {"activities": activities} if activities else {}
 
 
@@ -626,26 +629,19 @@ def _answered(run: _Run, patient: Patient, item: Item) -> None:
         raise Skipped(f"Not one of dryneedle's questionnaires ({canonical or 'none named'}).")
     if r.get("status") not in ("completed", "amended"):
         raise Skipped(f"Its status is {r.get('status')}: only completed answers are kept.")
-    found = run.known(item, Response) or _own_answers(run, item)
+    found = run.known(item, Response)
     if found is not None:
         run.answered.add(item.id)
         item.done("unchanged", "Imported before; kept as it is here.", found)
         return
     when = _when(r.get("authored"), "When it was answered (authored)", run.zone)
-    episode = _episode_on(patient, timezone.localtime(when, run.zone).date())
-    if episode is None:
-        raise Skipped(f"No episode of care of this patient started by {when:%d %b %Y}: import its Condition with it.")
+    episode = _episode_on(run, patient, when)
     made = outcomes.record_response(episode, instrument, answers_of(instrument, r.get("item")), run.user,
                                     source=Response.Source.IMPORTED, collected=when)  # fmt: skip
     run.remember(item, patient, made)
     run.answered.add(item.id)
     run.audit("response.create", made, f"imported from FHIR ({item.label})")
     item.done("created", "", made)
-
-
-def _own_answers(run: _Run, item: Item):
-    code = _own_code(item.resource or {})
-    return Response.objects.filter(clinic=run.clinic, code=code).first() if code else None
 
 
 HANDLERS = {"Condition": _condition, "QuestionnaireResponse": _answered, "Observation": _observation,

@@ -171,7 +171,7 @@ def upload_fhir(clinic, user, files: list[tuple[str, bytes]]) -> ImportFile:
     items = []
     for name, data in files:
         read = importing.read(name, data)
-        if len(read) == 1 and read[0].resource is None and read[0].where == name:  # the whole file, not a line
+        if len(read) == 1 and read[0].outcome == "refused" and read[0].where == name:  # the whole file, not a line
             raise reading.Unreadable(f"{name}: {read[0].reason}")
         items += read
     if len(items) > importing.MAX_RESOURCES:

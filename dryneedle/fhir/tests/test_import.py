@@ -363,3 +363,16 @@ def test_totals_alone_are_kept_as_imported_totals_and_answers_are_scored_here(cl
         clinic_a, admin, importing.read("r.json", _bundle(_person("t2", "Range"), _condition("Patient/t2"), wrong))
     )
     assert out_of_range.items[2].outcome == "refused" and "0-24" in out_of_range.items[2].reason
+
+
+@pytest.mark.parametrize(("instrument", "answers"), [
+    ("nprs", {"score": 6}),
+    ("odi", {"sections": dict.fromkeys(ODI_SECTIONS[:9], 3)}),
+    ("rmdq", {"ticked": [2, 5, 24]}),
+    ("startback", {"items": {**{str(i): i % 2 == 0 for i in range(1, 9)}, "9": "moderately"}}),
+    ("psfs", {"activities": [{"name": "Lifting the baby", "score": 4}, {"name": "Gardening", "score": 7.5}]}),
+])  # fmt: skip
+def test_a_questionnaires_answers_read_back_as_they_were_written(instrument, answers):
+    from dryneedle.fhir import mapping
+
+    assert importing.answers_of(instrument, mapping._answer_items(instrument, answers)) == answers
