@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from dryneedle.audit.log import record
 from dryneedle.fhir import everything, mapping
@@ -35,6 +36,20 @@ STALLED = timedelta(hours=1)
 
 class Cancelled(Exception):
     pass
+
+
+def since_of(text: str):
+    """Bulk Data's ``_since`` (and ``export_fhir --since``): an instant with its zone, not in the future;
+    ValueError saying what is wrong otherwise. A "+" sent unencoded in a query string arrives as a space."""
+    try:
+        when = parse_datetime(text.strip().replace(" ", "+"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ValueError("an instant with its time zone, e.g. 2026-11-01T00:00:00Z")
+    if when > timezone.now():
+        raise ValueError("in the future: nothing has changed since then")
+    return when
 
 
 def write(clinic, folder: Path, types: set[str] | None = None, tick=None, since=None) -> dict[str, int]:

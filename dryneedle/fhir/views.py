@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from dryneedle.accounts import apiauth
@@ -193,14 +192,10 @@ def _kickoff(request: ClinicRequest) -> HttpResponse:
             return _problem(400, "not-supported", said)
     since = None
     if "_since" in request.GET:
-        try:  # a "+" not percent-encoded reads as a space
-            since = parse_datetime(request.GET["_since"].replace(" ", "+"))
-        except ValueError:
-            since = None
-        if since is None or since.tzinfo is None:
-            return _problem(400, "value", "_since is an instant with its time zone, e.g. 2026-11-01T00:00:00Z.")
-        if since > timezone.now():
-            return _problem(400, "value", "_since is in the future: nothing has changed since then.")
+        try:
+            since = bulk.since_of(request.GET["_since"])
+        except ValueError as e:
+            return _problem(400, "value", f"_since is {e}.")
     types = [t.strip() for t in request.GET.get("_type", "").split(",") if t.strip()]
     if unknown := [t for t in types if t not in EXPORTABLE]:
         return _problem(

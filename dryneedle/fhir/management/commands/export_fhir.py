@@ -4,7 +4,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from dryneedle.accounts.models import Clinic
 from dryneedle.audit.log import record
@@ -36,12 +35,9 @@ class Command(BaseCommand):
         when = None
         if since is not None:
             try:
-                when = parse_datetime(since)
-            except ValueError:
-                when = None
-            if when is None or when.tzinfo is None:
-                raise CommandError(f"--since {since}: an instant with its time zone, e.g. 2026-11-01T00:00:00Z.",
-                                   returncode=2)  # fmt: skip
+                when = bulk.since_of(since)
+            except ValueError as e:
+                raise CommandError(f"--since {since}: {e}.", returncode=2) from None
             if patient is not None:
                 raise CommandError("--since is for the whole clinic's export, not --patient.", returncode=2)
         folder = Path(out)

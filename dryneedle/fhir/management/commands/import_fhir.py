@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dryneedle.accounts.models import Clinic, Membership
+from dryneedle.accounts.models import Clinic, Membership, Role
 from dryneedle.appointments.models import Appointment
 from dryneedle.fhir import importing
 from dryneedle.fhir.management.commands.export_fhir import _uuid
@@ -13,10 +13,11 @@ class Command(BaseCommand):
 
     FILE: a Bundle (transaction, collection, or a searchset such as $everything), one resource, or NDJSON (one
     resource per line); a directory: its *.ndjson and *.json files (a bulk export). Patients, their Conditions
-    (episodes), Observations (pain ratings and questionnaire totals) and Appointments are imported; other types are
-    skipped. One transaction per patient: a resource refused leaves none of its patient's written. Importing the
-    same file again updates or leaves what it made. Prints each resource's outcome that is not "created" or
-    "unchanged", then the counts; exit 1 when any was refused, 2 on bad arguments."""
+    (episodes), QuestionnaireResponses (scored here), Observations (pain ratings and questionnaire totals) and
+    Appointments are imported; other types are skipped. One transaction per patient: a resource refused leaves none
+    of its patient's written. Importing the same file again updates or leaves what it made. Prints each resource
+    updated, skipped or refused, and each patient created apart from a possible duplicate, then the counts; exit 1
+    when any was refused, 2 on bad arguments."""
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="JSON or NDJSON files, or a directory of them")
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         c = Clinic.objects.filter(code=clinic).first() if _uuid(clinic) else None
         if c is None:
             raise CommandError(f"No clinic with code {clinic}.", returncode=2)
-        admin = Membership.objects.filter(clinic=c, user__username=by, role="clinic_admin", is_active=True,
+        admin = Membership.objects.filter(clinic=c, user__username=by, role=Role.CLINIC_ADMIN, is_active=True,
                                           user__is_active=True).select_related("user").first()  # fmt: skip
         if admin is None:
             raise CommandError(f"{by} is not an active clinic admin of {c.name}.", returncode=2)
