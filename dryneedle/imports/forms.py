@@ -27,7 +27,8 @@ class UploadForm(forms.Form):
                              widget=forms.RadioSelect)  # fmt: skip
     file = MultipleFileField(label="The file", help_text="CSV exported from your old system (UTF-8 or Excel's "
                              "Windows CSV; at most 10 MB and 60,000 rows), or FHIR R4 JSON: a Bundle, or NDJSON files "
-                             "such as a bulk export's, several at once (at most 50 MB).")  # fmt: skip
+                             "such as a bulk export's, several at once (at most 4,000 resources to import; "
+                             "larger: the import_fhir command).")  # fmt: skip
 
     def clean(self):
         data = super().clean()

@@ -371,3 +371,19 @@ def test_the_appointments_check_reads_the_calendar_once_whatever_the_files_lengt
     # The calendar is still read: 10:00 on 4 January overlaps the appointment already booked at 10:15.
     assert report.count("error") == 1 and report.count("new") == 39
     assert "Alice Archer is already booked Mon 04 Jan 10:15" in report.rows[1].errors[0]
+
+
+def test_a_fhir_upload_larger_than_the_page_imports_in_time_is_sent_to_the_command(admin, clinic_a, monkeypatch):
+    import json
+
+    monkeypatch.setattr(services, "FHIR_PAGE_RESOURCES", 2)
+    people = "\n".join(json.dumps({"resourceType": "Patient", "id": str(i), "gender": "male", "birthDate": "1980-01-01",
+                                   "name": [{"family": f"F{i}", "given": ["G"]}]}) for i in range(3))  # fmt: skip
+    # An Organization is not imported, so it does not count: two patients and one are within the limit.
+    ok = people.split("\n", 1)[1] + "\n" + json.dumps({"resourceType": "Organization", "id": "o"})
+    c = client_for(admin)
+    r = c.post("/imports/", {"kind": "fhir", "file": [SimpleUploadedFile("p.ndjson", people.encode())]})
+    assert r.status_code == 400 and "3 resources to import: the page takes 2 at a time" in r.content.decode()
+    assert "import_fhir command" in r.content.decode() and not ImportFile.objects.exists()
+    r = c.post("/imports/", {"kind": "fhir", "file": [SimpleUploadedFile("p.ndjson", ok.encode())]})
+    assert r.status_code == 302 and ImportFile.objects.get().rows == 3
