@@ -29,7 +29,7 @@ serve: $(VENV)/.installed
 	$(BIN)/dryneedle serve
 
 # The pure rule modules (no database): every line of them is run by a test.
-RULE_MODULES := dryneedle/screening/rules.py,dryneedle/outcomes/scoring.py,dryneedle/plans/rules.py,dryneedle/aftercare/rules.py,dryneedle/adverse_events/rules.py,dryneedle/outcomes/schedule.py,dryneedle/outcomes/words.py,dryneedle/messaging/rules.py,dryneedle/consent/text.py
+RULE_MODULES := dryneedle/screening/rules.py,dryneedle/outcomes/scoring.py,dryneedle/plans/rules.py,dryneedle/aftercare/rules.py,dryneedle/adverse_events/rules.py,dryneedle/outcomes/schedule.py,dryneedle/outcomes/words.py,dryneedle/messaging/rules.py,dryneedle/consent/text.py,dryneedle/patients/coding.py
 
 test: debs-test $(VENV)/.installed lint
 	$(PYTEST) -n 2 -q --cov --cov-report=

@@ -78,6 +78,8 @@ POLICY: dict[str, dict[str, object]] = {
     "patients:consent_pdf": {"GET": DEMOGRAPHICS},
     "patients:consent_withdraw": {"POST": DEMOGRAPHICS},
     "patients:conditions": {"GET": CLINICAL},
+    # The clinic's own SNOMED CT / ICD-10 codes for the conditions (patients/coding.py): a setting of the clinic.
+    "patients:condition_codes": {"GET": frozenset({ADMIN}), "POST": frozenset({ADMIN})},
     # Break-glass: a practitioner outside the care team; the view also checks the care team.
     "patients:emergency_access": {"POST": frozenset({PRACT})},
     "patients:emergency_report": {"GET": AUDIT},  # admins see names; auditors see record codes

@@ -14,14 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dryneedle.appointments.models import Appointment
 from dryneedle.lib.sql import stream
 from dryneedle.outcomes.models import Response
-from dryneedle.patients.models import Episode, Patient
+from dryneedle.patients import coding
+from dryneedle.patients.models import ConditionCode, Episode, Patient
 from dryneedle.plans.models import CarePlan, Goal
 from dryneedle.visits.models import Insertion, Visit
 
@@ -111,15 +112,32 @@ PATIENTS = Table(
     _of(Patient, "merged_into", patient_field="pk"),
 )
 
+
+def _episodes(clinic, ids):
+    """The episodes, each with the clinic's own SNOMED CT and ICD-10 code of its condition, as set today (none
+    unless the clinic set them: patients/coding.py)."""
+    codes = ConditionCode.objects.filter(clinic=OuterRef("clinic"), condition=OuterRef("condition"))
+    icd10 = codes.filter(system__in=coding.ICD10_EDITIONS)
+    return _of(Episode, "patient", "clinician", "recurrence_of")(clinic, ids).annotate(
+        snomed_ct=Subquery(codes.filter(system=coding.SNOMED).values("code")[:1]),
+        icd10=Subquery(icd10.values("code")[:1]), icd10_system=Subquery(icd10.values("system")[:1]))  # fmt: skip
+
+
 EPISODES = Table(
     "episodes",
     _("Episodes of care"),
-    _("One row per episode: the condition, the clinician, the dates and how it ended."),
+    _(
+        "One row per episode: the condition (with the clinic's own SNOMED CT and ICD-10 codes for it, where the clinic "
+        "set them), the clinician, the dates and how it ended."
+    ),
     (
         _col("code", lambda e, z: str(e.code)),
         _col("patient_code", lambda e, z: str(e.patient.code)),
         _col("condition", lambda e, z: e.condition),
         _col("condition_name", lambda e, z: e.condition_name),
+        _col("snomed_ct", lambda e, z: e.snomed_ct or ""),
+        _col("icd10", lambda e, z: e.icd10 or ""),
+        _col("icd10_edition", lambda e, z: coding.NAMES.get(e.icd10_system, "") if e.icd10_system else ""),
         _col("status", lambda e, z: e.status),
         _col("start_date", lambda e, z: _day(e.start_date)),
         _col("clinician", lambda e, z: _person(e.clinician)),
@@ -130,7 +148,7 @@ EPISODES = Table(
         _col("recurrence_of", lambda e, z: _code(e.recurrence_of)),
         _col("error_reason", lambda e, z: e.error_reason),
     ),
-    _of(Episode, "patient", "clinician", "recurrence_of"),
+    _episodes,
 )
 
 APPOINTMENTS = Table(

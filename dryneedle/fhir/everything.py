@@ -32,6 +32,7 @@ from dryneedle.lib.sql import stream
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import Response
 from dryneedle.patients.models import Episode, Patient, RecordStatus
+from dryneedle.patients.services import condition_codes
 from dryneedle.plans.models import CarePlan, Goal
 from dryneedle.practitioners.models import CredentialVerification
 from dryneedle.visits.models import Amendment, Insertion, Visit
@@ -92,9 +93,10 @@ def _rows(model, clinic, ids: list[int] | None, *related: str, order=("id",), an
 
 
 def _episodes(clinic, ids, since=None):
+    codes = condition_codes(clinic)
     for e in _rows(Episode, clinic, ids, "clinician", since=since):
         e.clinic = clinic
-        yield mapping.condition(e)
+        yield mapping.condition(e, codes.get(e.condition, ()))
         yield mapping.episode_of_care(e)
 
 

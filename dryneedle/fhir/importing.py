@@ -44,6 +44,7 @@ from dryneedle.fhir import mapping
 from dryneedle.fhir.models import Imported
 from dryneedle.outcomes import services as outcomes
 from dryneedle.outcomes.models import Response
+from dryneedle.patients import coding
 from dryneedle.patients import services as patients
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.forms import PatientForm
@@ -306,6 +307,7 @@ class _Run:
     added: list = field(default_factory=list)  # the notes made in the current patient's transaction
     ours: dict = field(default_factory=dict)  # the derived ids of a matched patient's records -> the record
     answered: set = field(default_factory=set)  # the ids of QuestionnaireResponses imported (or found) this run
+    coded: dict = field(default_factory=dict)  # the clinic's own codes: coding.key(system, code) -> {conditions}
 
     def note_ours(self, patient: Patient) -> None:
         """A resource our export wrote with a derived id (an episode's Condition, a visit's pain ratings) is that
@@ -357,6 +359,9 @@ def _start(clinic, user, request=None, dry_run=False, default_kind="") -> _Run:
         if seen.resource_type == "Patient" and seen.source_id:
             run.by_source[("Patient", seen.source_id)] = seen
     run.duplicates = patients.DuplicateIndex(clinic)
+    for condition, rows in patients.condition_codes(clinic).items():
+        for row in rows:
+            run.coded.setdefault(coding.key(row.system, row.code), set()).add(condition)
     for u in practitioners(clinic):
         run.staff[mapping.practitioner_id(u)] = u
         run.staff.setdefault(u.display_name().strip().lower(), u)
@@ -434,8 +439,7 @@ def _condition(run: _Run, patient: Patient, item: Item) -> None:
         raise Skipped("Entered in error where it came from.")
     codes = [c for s, c in _codes(r.get("code")) if s == mapping.CONDITION_SYSTEM and c in BY_CODE]
     if not codes:
-        shown = (r.get("code") or {}).get("text") or ", ".join(c for _s, c in _codes(r.get("code"))) or "no code"
-        raise Skipped(f"Not one of dryneedle's conditions ({shown}): an episode needs a condition of its catalogue.")
+        codes = _coded_as(run, r.get("code"))
     onset = r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start") or r.get("recordedDate")
     start = _date(onset, "The onset")
     status = next((c for _s, c in _codes(r.get("clinicalStatus"))), "active")
@@ -458,6 +462,23 @@ def _condition(run: _Run, patient: Patient, item: Item) -> None:
         _discharge(run, episode, ended)
     run.remember(item, patient, episode)
     item.done("created", "", episode)
+
+
+def _coded_as(run: _Run, concept) -> list[str]:
+    """The condition of our catalogue a Condition from elsewhere names by the clinic's own SNOMED CT / ICD-10 codes
+    (patients/coding.py): the one that every coding the clinic set agrees on."""
+    shown = (concept or {}).get("text") if isinstance(concept, dict) else None
+    shown = shown or ", ".join(f"{coding.NAMES.get(s, s)} {c}" for s, c in _codes(concept)) or "no code"
+    found = [run.coded[k] for s, c in _codes(concept) if (k := coding.key(s, c)) in run.coded]
+    if not found:
+        raise Skipped(f"Not one of dryneedle's conditions ({shown}), nor of the codes the clinic set for them "
+                      "(Conditions, Codes): an episode needs a condition of the catalogue.")  # fmt: skip
+    agreed = set.intersection(*found)
+    if len(agreed) != 1:
+        names = ", ".join(BY_CODE[c].name for c in sorted(set.union(*found)))
+        raise Skipped(f"Its codes ({shown}) are set here for more than one condition ({names}): which one cannot "
+                      "be told. Open the episode by hand.")  # fmt: skip
+    return sorted(agreed)
 
 
 def _discharge(run: _Run, episode: Episode, day: date | None) -> None:

@@ -119,7 +119,9 @@ def patient(p) -> dict:
     })  # fmt: skip
 
 
-def condition(episode) -> dict:
+def condition(episode, codes=()) -> dict:
+    """``codes``: the clinic's own SNOMED CT / ICD-10 codes for the episode's condition (ConditionCode rows),
+    written after dryneedle's code."""
     status = "resolved" if episode.status == "discharged" else "active"
     verification = "entered-in-error" if episode.status == "entered_in_error" else "confirmed"
     return checked({
@@ -130,7 +132,10 @@ def condition(episode) -> dict:
                                            "code": verification}]},
         "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                                   "code": "encounter-diagnosis"}]}],
-        "code": {"coding": [{"system": CONDITION_SYSTEM, "code": episode.condition}], "text": episode.condition_name},
+        "code": {"coding": [{"system": CONDITION_SYSTEM, "code": episode.condition},
+                            *({"system": c.system, "code": c.code, **({"display": c.display} if c.display else {})}
+                              for c in codes)],
+                 "text": episode.condition_name},
         "subject": ref("Patient", str(episode.patient.code)),
         "onsetDateTime": episode.start_date.isoformat(),
         **({"abatementDateTime": episode.discharge_date.isoformat()} if episode.discharge_date else {}),

@@ -2,7 +2,8 @@ from django import forms
 from django.utils import timezone
 
 from dryneedle.lib.forms import DateInput, no_nul
-from dryneedle.patients.conditions import CHOICES
+from dryneedle.patients import coding
+from dryneedle.patients.conditions import CHOICES, CONDITIONS
 from dryneedle.patients.models import Episode, Sex
 
 
@@ -92,3 +93,82 @@ class MergeForm(forms.Form):
 
 class SeparateForm(forms.Form):
     reason = forms.CharField(label="Why are they two people after all?", max_length=500, validators=[no_nul])
+
+
+class ConditionCodesForm(forms.Form):
+    """The clinic's SNOMED CT and ICD-10 code for each condition (both optional), the ICD-10 edition it codes in,
+    and where the codes were taken from (patients/coding.py: dryneedle ships none)."""
+
+    edition = forms.ChoiceField(
+        label="ICD-10 edition", choices=[(s, coding.NAMES[s]) for s in coding.ICD10_EDITIONS],
+        help_text="The one your payers and registries use: the FHIR export names it with each code.",
+    )  # fmt: skip
+    basis = forms.CharField(
+        label="Where the codes come from", required=False, max_length=300, validators=[no_nul],
+        help_text="Needed with a code: the terminology release or coding book and its date, for whoever checks it.",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for c in CONDITIONS:
+            self.fields[f"snomed_{c.code}"] = forms.CharField(
+                label="SNOMED CT concept id", required=False, max_length=18, validators=[no_nul]
+            )
+            self.fields[f"snomed_display_{c.code}"] = forms.CharField(
+                label="Its term", required=False, max_length=200, validators=[no_nul]
+            )
+            self.fields[f"icd10_{c.code}"] = forms.CharField(
+                label="ICD-10 code", required=False, max_length=12, validators=[no_nul]
+            )
+            self.fields[f"icd10_display_{c.code}"] = forms.CharField(
+                label="Its title", required=False, max_length=200, validators=[no_nul])  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        for c in CONDITIONS:
+            # Cleaned first, then checked: a field with an error leaves cleaned_data.
+            snomed = data[f"snomed_{c.code}"] = (data.get(f"snomed_{c.code}") or "").strip()
+            icd10 = data[f"icd10_{c.code}"] = coding.normal_icd10(data.get(f"icd10_{c.code}") or "")
+            if snomed and (why := coding.snomed_error(snomed)):
+                self.add_error(f"snomed_{c.code}", why)
+            if icd10 and (why := coding.icd10_error(icd10)):
+                self.add_error(f"icd10_{c.code}", why)
+            for kind, code in (("snomed", snomed), ("icd10", icd10)):
+                if (data.get(f"{kind}_display_{c.code}") or "").strip() and not code:
+                    self.add_error(f"{kind}_{c.code}", "Give the code of this term, or clear the term.")
+        if self.wanted() and not (data.get("basis") or "").strip():
+            self.add_error("basis", "Say where the codes come from (the release or book, and its date).")
+        return data
+
+    def wanted(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(condition, system) -> (code, term) for each code given."""
+        data, found = self.cleaned_data, {}
+        for c in CONDITIONS:
+            if data.get(f"snomed_{c.code}"):
+                found[(c.code, coding.SNOMED)] = (
+                    data[f"snomed_{c.code}"],
+                    (data.get(f"snomed_display_{c.code}") or "").strip(),
+                )
+            if data.get(f"icd10_{c.code}"):
+                found[(c.code, data.get("edition") or coding.ICD10)] = (
+                    data[f"icd10_{c.code}"],
+                    (data.get(f"icd10_display_{c.code}") or "").strip(),
+                )
+        return found  # fmt: skip
+
+    def rows(self):
+        return [(c, self[f"snomed_{c.code}"], self[f"snomed_display_{c.code}"], self[f"icd10_{c.code}"],
+                 self[f"icd10_display_{c.code}"]) for c in CONDITIONS]  # fmt: skip
+
+    @staticmethod
+    def initial_of(codes: dict, jurisdiction: str) -> dict:
+        """The form's starting values from the clinic's rows (services.condition_codes)."""
+        initial = {"edition": coding.edition_for(jurisdiction)}
+        for condition, rows in codes.items():
+            for r in rows:
+                kind = "snomed" if r.system == coding.SNOMED else "icd10"
+                initial[f"{kind}_{condition}"], initial[f"{kind}_display_{condition}"] = r.code, r.display
+                initial["basis"] = r.basis
+                if kind == "icd10":
+                    initial["edition"] = r.system
+        return initial

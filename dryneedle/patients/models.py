@@ -7,6 +7,7 @@ from django.utils import timezone
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR, EMPTY, YEAR_ONLY
 from dryneedle.lib.models import ClinicalRecord, in_error_needs_reason
+from dryneedle.patients import coding
 from dryneedle.patients.conditions import BY_CODE, CHOICES
 
 
@@ -276,3 +277,31 @@ class TextConsent(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"Texts {'agreed' if self.agreed else 'stopped'} {self.created:%d %b %Y}"
+
+
+class ConditionCode(models.Model):
+    """A clinic's own SNOMED CT or ICD-10 code for a condition of the catalogue, set by a clinic admin with its
+    source (patients/coding.py: dryneedle ships none). At most one per terminology: the FHIR export writes it
+    beside dryneedle's code, the FHIR import recognises it."""
+
+    clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="condition_codes")
+    condition = models.CharField(max_length=40, choices=CHOICES, validators=[validate_condition])
+    system = models.CharField(max_length=60, choices=list(coding.NAMES.items()))  # FHIR system URIs
+    code = models.CharField(max_length=20)
+    display = models.CharField(max_length=200, blank=True)  # the terminology's own term, as the clinic copied it
+    basis = models.CharField(max_length=300)  # the release or edition the clinic took the code from
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "condition", "system"], name="one_code_per_condition_system"),
+            models.CheckConstraint(condition=~models.Q(basis=""), name="condition_code_needs_basis"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition}: {self.system}|{self.code}"
+
+    @property
+    def system_name(self) -> str:
+        return coding.NAMES.get(self.system, self.system)

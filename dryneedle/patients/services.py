@@ -10,7 +10,8 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 
 from dryneedle.lib.models import at_most
-from dryneedle.patients.models import Episode, Patient, PatientVersion, RecordStatus
+from dryneedle.patients import coding
+from dryneedle.patients.models import ConditionCode, Episode, Patient, PatientVersion, RecordStatus
 
 _USER = object()  # open_episode: "the user opening it"
 
@@ -180,3 +181,34 @@ def search(qs, q: str = "", birth_date=None, phone: str = ""):
         qs = qs.alias(_phone_digits=bare)
         terms &= Q(_phone_digits__contains=digits[-7:])
     return qs.filter(terms)
+
+
+def condition_codes(clinic) -> dict[str, list[ConditionCode]]:
+    """The clinic's own SNOMED CT and ICD-10 codes by condition, SNOMED CT first (patients/coding.py)."""
+    found: dict[str, list[ConditionCode]] = {}
+    for row in ConditionCode.objects.filter(clinic=clinic).order_by("condition", "system"):
+        found.setdefault(row.condition, []).append(row)
+    for rows in found.values():
+        rows.sort(key=lambda r: r.system != coding.SNOMED)
+    return found
+
+
+def set_condition_codes(clinic, user, wanted: dict[tuple[str, str], tuple[str, str]], basis: str) -> list[str]:
+    """Make the clinic's codes ``wanted``: (condition, system) -> (code, display); a pair not named is removed.
+    Run inside the caller's transaction with its audit row; returns what changed, one line each."""
+    have = {(r.condition, r.system): r for r in ConditionCode.objects.filter(clinic=clinic)}
+    changed = []
+    for key, row in have.items():
+        if key not in wanted:
+            ConditionCode.objects.filter(clinic=clinic, pk=row.pk).delete()
+            changed.append(f"{key[0]} {coding.NAMES.get(key[1], key[1])} {row.code} removed")
+    for key, (code, display) in wanted.items():
+        row = have.get(key) or ConditionCode(clinic=clinic, condition=key[0], system=key[1])
+        if row.pk and (row.code, row.display, row.basis) == (code, display, basis):
+            continue
+        was = row.code if row.pk else ""
+        row.code, row.display, row.basis, row.set_by = code, display, basis, user
+        row.full_clean()
+        row.save()
+        changed.append(f"{key[0]} {coding.NAMES[key[1]]} {was + '->' if was and was != code else ''}{code}")
+    return changed

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.list_patients, name="list"),
     path("add/", views.add_patient, name="add"),
     path("conditions/", views.conditions, name="conditions"),
+    path("conditions/codes/", views.condition_codes, name="condition_codes"),
     path("emergency-access/", views.emergency_report, name="emergency_report"),
     path("<uuid:code>/edit/", views.edit_patient, name="edit"),
     path("<uuid:code>/merge/", views.merge_patient, name="merge"),

@@ -20,6 +20,7 @@ from dryneedle.lib.http import query_choice
 from dryneedle.patients import care_team, hooks, in_error, merge, services, texts
 from dryneedle.patients.conditions import CONDITIONS
 from dryneedle.patients.forms import (
+    ConditionCodesForm,
     DischargeForm,
     EmergencyAccessForm,
     EpisodeForm,
@@ -130,7 +131,33 @@ def mark_patient_in_error(request: ClinicRequest, code) -> HttpResponse:
 
 @allowed
 def conditions(request: ClinicRequest) -> HttpResponse:
-    return render(request, "patients/conditions.html", {"conditions": CONDITIONS})
+    codes = services.condition_codes(request.membership.clinic)
+    rows = [(c, codes.get(c.code, [])) for c in CONDITIONS]
+    return render(
+        request,
+        "patients/conditions.html",
+        {"rows": rows, "coded": bool(codes), "is_admin": request.membership.role == Role.CLINIC_ADMIN},
+    )
+
+
+@allowed
+def condition_codes(request: ClinicRequest) -> HttpResponse:
+    """A clinic admin sets the clinic's SNOMED CT and ICD-10 code for each condition (patients/coding.py)."""
+    clinic = request.membership.clinic
+    initial = ConditionCodesForm.initial_of(services.condition_codes(clinic), clinic.jurisdiction)
+    form = ConditionCodesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            basis = form.cleaned_data["basis"].strip()
+            changed = services.set_condition_codes(clinic, request.user, form.wanted(), basis)
+            if changed:
+                said = "; ".join(changed)  # the audit detail holds 200 characters: beyond, the count and the start
+                record(request, "condition_codes.set", category="settings",
+                       detail=said if len(said) <= 200 else f"{len(changed)} changes: {said[:170]}...")  # fmt: skip
+        messages.success(request, f"Saved {len(changed)} change{'s' if len(changed) != 1 else ''} to the codes."
+                         if changed else "Nothing changed.")  # fmt: skip
+        return redirect("patients:conditions")
+    return render(request, "patients/condition_codes.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @allowed
