@@ -167,9 +167,24 @@ def update_episode(request: ClinicRequest, code: UUID, payload: EpisodePatch):
 
 @conditions_routes.get("", response={200: list[ConditionOut], **ERRORS}, operation_id="list_conditions")
 def list_conditions(request: ClinicRequest):
-    """The condition catalogue with evidence summaries and their sources."""
+    """The condition catalogue with evidence summaries and their sources, and the clinic's own SNOMED CT and ICD-10
+    codes for each where a clinic admin set them (dryneedle ships none)."""
     label = "Marketing claim from the source article, not evidence: no published source supports it"
+    codes = services.condition_codes(request.membership.clinic)
     return [
-        {**c.__dict__, "marketing_claim": {"label": label, "text": c.marketing_claim} if c.marketing_claim else None}
+        {
+            **c.__dict__,
+            "marketing_claim": {"label": label, "text": c.marketing_claim} if c.marketing_claim else None,
+            "codes": [
+                {
+                    "system": r.system,
+                    "system_name": r.system_name,
+                    "code": r.code,
+                    "display": r.display,
+                    "basis": r.basis,
+                }
+                for r in codes.get(c.code, [])
+            ],
+        }
         for c in CONDITIONS
     ]

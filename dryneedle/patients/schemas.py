@@ -152,6 +152,16 @@ class MarketingClaim(Schema):
     text: str
 
 
+class ConditionCodeOut(Schema):
+    """One of the clinic's own codes for a condition (none ship: docs/clinical-sources.md §16)."""
+
+    system: str  # the FHIR system URI: http://snomed.info/sct, http://hl7.org/fhir/sid/icd-10(-cm|-ca)
+    system_name: str
+    code: str
+    display: str
+    basis: str  # where the clinic took it from
+
+
 class ConditionOut(Schema):
     code: str
     name: str
@@ -159,3 +169,4 @@ class ConditionOut(Schema):
     evidence: str
     source: str
     marketing_claim: MarketingClaim | None
+    codes: list[ConditionCodeOut]  # the clinic's own SNOMED CT / ICD-10 codes; empty unless a clinic admin set them

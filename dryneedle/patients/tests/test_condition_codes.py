@@ -185,3 +185,13 @@ def test_the_episodes_table_carries_the_clinics_codes(episode, admin, clinic_a):
         ConditionCode.objects.create(clinic=clinic_a, condition="chronic_lbp", system=system, code=code, basis="b",
                                      set_by=admin)  # fmt: skip
     assert (row()["snomed_ct"], row()["icd10"], row()["icd10_edition"]) == (SNOMED_ID, "M54.5", "ICD-10-CA (Canada)")
+
+
+def test_the_api_lists_the_clinics_codes_with_each_condition(as_alice, as_charlie, clinic_a, admin):
+    ConditionCode.objects.create(clinic=clinic_a, condition="sciatica", system=coding.ICD10_CM, code="M54.3",
+                                 display="Its title", basis="ICD-10-CM FY2027", set_by=admin)  # fmt: skip
+    by = {c["code"]: c["codes"] for c in as_alice.get("/api/v1/conditions").json()}
+    assert by["sciatica"] == [{"system": coding.ICD10_CM, "system_name": "ICD-10-CM (United States)",
+                               "code": "M54.3", "display": "Its title", "basis": "ICD-10-CM FY2027"}]  # fmt: skip
+    assert by["chronic_lbp"] == []
+    assert all(c["codes"] == [] for c in as_charlie.get("/api/v1/conditions").json())  # another clinic's: not shown
