@@ -21,7 +21,7 @@ from dryneedle.consent import text as consent_text
 from dryneedle.lib import languages, mail, stats
 from dryneedle.patients import texts
 from dryneedle.portal.models import PatientLink
-from dryneedle.visits import bodymap, depth
+from dryneedle.visits import bodymap, depth, names
 from dryneedle.visits.models import Insertion, Visit
 
 
@@ -30,7 +30,7 @@ def handout(visit) -> dict:
     needles = list(visit.insertions.select_related("lot").order_by("time_in", "id"))
     regions = {n.region for n in needles}
     zones = {g.zone.code for n in needles if (g := depth.guard_for(n.muscle, n.region))}
-    sites = sorted({f"{n.get_muscle_display()} ({n.get_side_display().lower()})" for n in needles})
+    sites = sorted({names.site(n.muscle, n.side) for n in needles})  # in the reader's language
     return {
         "visit": visit,
         "clinic": visit.clinic,

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
@@ -13,6 +14,7 @@ from dryneedle.audit.log import record
 from dryneedle.directory.models import PatientReview
 from dryneedle.lib import languages, mail
 from dryneedle.lib.forms import uuid_or_none
+from dryneedle.lib.marks import gettext_noop
 from dryneedle.patients.models import Episode
 from dryneedle.portal.models import PatientLink
 
@@ -39,19 +41,19 @@ def patient_review(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     ctx = {"link": link, "clinic": link.clinic, "practitioner": episode.clinician}
     if episode.status != Episode.Status.DISCHARGED or episode.clinician is None:
         record(request, "review.refused", link, patient=link.patient, outcome="denied", detail="episode not completed")
-        return render(request, "portal/message.html", {**ctx, "message": "Reviews open once your care is complete."},
-                      status=410)  # fmt: skip
+        said = gettext_noop("Reviews open once your care is complete.")
+        return render(request, "portal/message.html", {**ctx, "message": said}, status=410)
     if PatientReview.objects.filter(episode=episode).exists():
-        return render(request, "portal/message.html", {**ctx, "message": "This care has already been reviewed."},
-                      status=410)  # fmt: skip
+        said = gettext_noop("This care has already been reviewed.")
+        return render(request, "portal/message.html", {**ctx, "message": said}, status=410)
     errors = {}
     if request.method == "POST":
         rating = request.POST.get("rating", "")
         text = request.POST.get("text", "")
         if rating not in {"1", "2", "3", "4", "5"}:
-            errors["rating"] = "Choose from 1 to 5 stars."
+            errors["rating"] = gettext("Choose from 1 to 5 stars.")
         if len(text) > 1000 or "\x00" in text:
-            errors["text"] = "At most 1,000 characters."
+            errors["text"] = gettext("At most 1,000 characters.")
         if not errors:
             with transaction.atomic():
                 locked = PatientLink.objects.select_for_update().get(pk=link.pk)
@@ -63,8 +65,8 @@ def patient_review(request: ClinicRequest, link: PatientLink) -> HttpResponse:
                 locked.used_at = timezone.now()
                 locked.save(update_fields=["used_at", "updated"])
                 record(request, "review.create", link, patient=link.patient, category="review", detail=str(review.code))
-            return render(request, "portal/message.html", {**ctx, "done": True,
-                          "message": "Thank you. Your review will appear on the practitioner's profile."})  # fmt: skip
+            said = gettext_noop("Thank you. Your review will appear on the practitioner's profile.")
+            return render(request, "portal/message.html", {**ctx, "done": True, "message": said})
         record(request, "review.create", link, patient=link.patient, category="review", outcome="invalid")
     else:
         record(request, "link.open", link, patient=link.patient, category="review")

@@ -1,6 +1,7 @@
 """The home exercise library: a few back-pain exercises from public patient-information pages.
 
-Pure data. Instructions are in our own words; each entry names the page its
+Pure data. Instructions are in our own words (marked for translation: the patient's page shows them in their
+language, translated by us from our English, not from the source pages); each entry names the page its
 exercise and dose come from (seen in stored copies; re-check before relying on
 them). No illustrations: we draw none and copy none.
 
@@ -12,6 +13,8 @@ are patient information, not trials.
 """
 
 from dataclasses import dataclass
+
+from dryneedle.lib.marks import gettext_noop
 
 NHS_2019 = "NHS, 'Lower back pain exercises', nhs.uk/live-well/exercise/lower-back-pain-exercises (copy of 7 Jan 2019)"
 NHS_INFORM = "NHS inform (Scotland), 'Exercises for back pain', nhsinform.scot (copy of 22 Jul 2020)"
@@ -40,90 +43,98 @@ class Exercise:
 LIBRARY: tuple[Exercise, ...] = (
     Exercise(
         "knee_rolls",
-        "Knee rolls",
+        gettext_noop("Knee rolls"),
         "mobility",
-        "Lie on your back, knees bent and together, feet flat, shoulders relaxed.",
-        "Let both knees fall slowly to one side, keeping both shoulders on the floor. Breathe in and out once, "
-        "come back to the middle, then go to the other side.",
-        "8 to 10 times, alternating sides.",
+        gettext_noop("Lie on your back, knees bent and together, feet flat, shoulders relaxed."),
+        gettext_noop(
+            "Let both knees fall slowly to one side, keeping both shoulders on the floor. Breathe in and out once, "
+            "come back to the middle, then go to the other side."
+        ),
+        gettext_noop("8 to 10 times, alternating sides."),
         NHS_2019,
-        "Only go as far as is comfortable.",
+        gettext_noop("Only go as far as is comfortable."),
     ),
     Exercise(
         "bottom_to_heels",
-        "Bottom to heels stretch",
+        gettext_noop("Bottom to heels stretch"),
         "stretch",
-        "Kneel on all fours, knees under hips and hands under shoulders, elbows soft.",
-        "Slowly move your bottom back towards your heels. Hold for one deep breath, then come back.",
-        "8 to 10 times.",
+        gettext_noop("Kneel on all fours, knees under hips and hands under shoulders, elbows soft."),
+        gettext_noop("Slowly move your bottom back towards your heels. Hold for one deep breath, then come back."),
+        gettext_noop("8 to 10 times."),
         NHS_2019,
-        "With a knee problem, do not sit right back onto your heels.",
+        gettext_noop("With a knee problem, do not sit right back onto your heels."),
     ),
     Exercise(
         "pelvic_tilt",
-        "Pelvic tilt",
+        gettext_noop("Pelvic tilt"),
         "mobility",
-        "Lie on your back with your knees bent.",
-        "Tighten your tummy muscles so that your lower back flattens against the floor. Hold, then relax.",
-        "Hold 5 seconds; 5 times.",
+        gettext_noop("Lie on your back with your knees bent."),
+        gettext_noop(
+            "Tighten your tummy muscles so that your lower back flattens against the floor. Hold, then relax."
+        ),
+        gettext_noop("Hold 5 seconds; 5 times."),
         CSP,
     ),
     Exercise(
         "knee_to_chest",
-        "Knee to chest",
+        gettext_noop("Knee to chest"),
         "stretch",
-        "Lie on your back with your knees bent.",
-        "Bring one knee up and gently pull it towards your chest with your hands. Hold, then lower it.",
-        "Hold 5 seconds; up to 5 times each side.",
+        gettext_noop("Lie on your back with your knees bent."),
+        gettext_noop("Bring one knee up and gently pull it towards your chest with your hands. Hold, then lower it."),
+        gettext_noop("Hold 5 seconds; up to 5 times each side."),
         CSP,
     ),
     Exercise(
         "deep_lunge",
-        "Deep lunge",
+        gettext_noop("Deep lunge"),
         "stretch",
-        "Kneel on one knee with the other foot flat in front of you.",
-        "Looking forwards, lift the back knee off the floor. Hold, then lower it.",
-        "Hold 5 seconds; 3 times each side.",
+        gettext_noop("Kneel on one knee with the other foot flat in front of you."),
+        gettext_noop("Looking forwards, lift the back knee off the floor. Hold, then lower it."),
+        gettext_noop("Hold 5 seconds; 3 times each side."),
         CSP,
-        "Hold on to something steady if you need to.",
+        gettext_noop("Hold on to something steady if you need to."),
     ),
     Exercise(
         "back_bend",
-        "Standing back bend",
+        gettext_noop("Standing back bend"),
         "mobility",
-        "Stand with your feet shoulder-width apart, hands on the small of your back.",
-        "Slowly lean backwards, supported by your hands, then return to standing.",
-        "Start with 5 times, 3 times a day; add 1 or 2 every few days if comfortable.",
+        gettext_noop("Stand with your feet shoulder-width apart, hands on the small of your back."),
+        gettext_noop("Slowly lean backwards, supported by your hands, then return to standing."),
+        gettext_noop("Start with 5 times, 3 times a day; add 1 or 2 every few days if comfortable."),
         NHS_INFORM,
-        "Stop if it makes your symptoms worse or causes new pain.",
+        gettext_noop("Stop if it makes your symptoms worse or causes new pain."),
     ),
     Exercise(
         "bridge",
-        "Bridge",
+        gettext_noop("Bridge"),
         "strength",
-        "Lie on your back with both knees bent and feet flat.",
-        "Tighten your tummy and buttock muscles and lift your hips until knees, hips and shoulders are in line. "
-        "Hold, then lower slowly.",
-        "Hold 2 to 4 seconds; 2 sets of 10.",
+        gettext_noop("Lie on your back with both knees bent and feet flat."),
+        gettext_noop(
+            "Tighten your tummy and buttock muscles and lift your hips until knees, hips and shoulders are in line. "
+            "Hold, then lower slowly."
+        ),
+        gettext_noop("Hold 2 to 4 seconds; 2 sets of 10."),
         SPORTBU,
     ),
     Exercise(
         "bird_dog",
-        "Bird dog",
+        gettext_noop("Bird dog"),
         "strength",
-        "Kneel on all fours, knees under hips and hands under shoulders.",
-        "Tighten your tummy muscles. Reach one arm forwards and the opposite leg back to the level of your body. "
-        "Hold, then swap sides.",
-        "Hold 4 seconds; 2 sets of 10, alternating sides.",
+        gettext_noop("Kneel on all fours, knees under hips and hands under shoulders."),
+        gettext_noop(
+            "Tighten your tummy muscles. Reach one arm forwards and the opposite leg back to the level of your body. "
+            "Hold, then swap sides."
+        ),
+        gettext_noop("Hold 4 seconds; 2 sets of 10, alternating sides."),
         SPORTBU,
     ),
     Exercise(
         "walking",
-        "Walking",
+        gettext_noop("Walking"),
         "activity",
-        "Comfortable shoes; flat ground to begin with.",
-        "Walk regularly at a comfortable pace, alongside the exercises.",
-        "Regularly, at a comfortable pace (no distance is given by the source).",
+        gettext_noop("Comfortable shoes; flat ground to begin with."),
+        gettext_noop("Walk regularly at a comfortable pace, alongside the exercises."),
+        gettext_noop("Regularly, at a comfortable pace (no distance is given by the source)."),
         NHS_INFORM,
     ),
 )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
@@ -19,7 +20,10 @@ def exercises(request: ClinicRequest, link: PatientLink, token: str) -> HttpResp
     plan = CarePlan.objects.filter(code=(link.bundle or [""])[0], patient=link.patient).first()
     if plan is None:
         return render(
-            request, "portal/message.html", {"message": "This link is not valid.", "clinic": link.clinic}, status=404
+            request,
+            "portal/message.html",
+            {"message": gettext("This link is not valid."), "clinic": link.clinic},
+            status=404,
         )
     error = ""
     if request.method == "POST":
@@ -29,7 +33,7 @@ def exercises(request: ClinicRequest, link: PatientLink, token: str) -> HttpResp
                 services.tick(plan, request.POST.get("exercise", "")[:40], day, done=request.POST.get("done") == "1")
                 record(request, "exercise.tick", link, patient=link.patient, category="care_plan", detail=str(day))
         except ValueError:
-            error = "Choose a day from the list."
+            error = gettext("Choose a day from the list.")
         except ValidationError as e:
             error = " ".join(e.messages)
         if not error:

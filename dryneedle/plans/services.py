@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.accounts.middleware import clinic_today
 from dryneedle.lib.forms import uuid_or_none
@@ -258,11 +259,11 @@ def tick(plan: CarePlan, assignment_code, day: date, *, done: bool, today: date 
     code = uuid_or_none(assignment_code)
     a = Assignment.objects.filter(code=code, active=True).first() if code else None
     if a is None or a.plan_id != plan.pk:
-        raise ValidationError("That exercise is not in your programme.")
+        raise ValidationError(gettext("That exercise is not in your programme."))
     if day > today or day < today - timedelta(days=6):
-        raise ValidationError("You can tick the last 7 days only.")
+        raise ValidationError(gettext("You can tick the last 7 days only."))
     if day < a.start:
-        raise ValidationError("That day is before this exercise was given to you.")
+        raise ValidationError(gettext("That day is before this exercise was given to you."))
     # One row per exercise and day; unticking a mistaken tick keeps the row with done=False.
     ExerciseLog.objects.update_or_create(
         assignment=a,

@@ -77,7 +77,9 @@ class PrefillForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     pregnant = forms.ChoiceField(
-        label="Are you pregnant?", choices=[("no", _("No")), ("yes", _("Yes")), ("unsure", _("Not sure"))], initial="no"
+        label=_("Are you pregnant?"),
+        choices=[("no", _("No")), ("yes", _("Yes")), ("unsure", _("Not sure"))],
+        initial="no",
     )
     pregnancy_weeks = forms.IntegerField(
         label=_("If yes, how many weeks?"),

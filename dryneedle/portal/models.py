@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from dryneedle.lib import guards, tokens
 from dryneedle.lib.anonymity import CLEAR, keep
+from dryneedle.lib.marks import gettext_noop
 from dryneedle.lib.models import ClinicalRecord
 
 
@@ -65,9 +66,11 @@ class PatientLink(ClinicalRecord):
         """Why this link cannot be used now, in words for the patient (empty when it can)."""
         now = now or timezone.now()
         if self.used_at is not None:
-            return "These answers were already sent. Thank you. If something has changed, tell your clinic."
+            return gettext_noop(
+                "These answers were already sent. Thank you. If something has changed, tell your clinic."
+            )
         if now >= self.expires:
-            return "This link has expired. Ask your clinic for a new one."
+            return gettext_noop("This link has expired. Ask your clinic for a new one.")
         return ""
 
 

@@ -16,6 +16,7 @@ from dryneedle.accounts.middleware import activate_clinic_timezone
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
 from dryneedle.lib import languages, mail
+from dryneedle.lib.marks import gettext_noop
 from dryneedle.patients import care_team
 from dryneedle.patients.models import Episode
 from dryneedle.portal.forms import PrefillForm
@@ -121,11 +122,16 @@ def open_link(request: ClinicRequest, token: str) -> HttpResponse:
         return render(
             request,
             "portal/message.html",
-            {"message": "This link is not valid. Ask your clinic for a new one."},
+            {"message": gettext_noop("This link is not valid. Ask your clinic for a new one.")},
             status=404,
         )
 
     activate_clinic_timezone(link.clinic)  # the patient's dates are the clinic's (the middleware resets it)
+    with translation.override(languages.of_patient(link.patient)):  # every page a link opens: the patient's language
+        return _opened(request, link, token)
+
+
+def _opened(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     problem = link.problem()
     if problem:
         record(request, "link.refused", link, patient=link.patient, outcome="denied", detail=problem[:60])
@@ -144,7 +150,9 @@ def open_link(request: ClinicRequest, token: str) -> HttpResponse:
         }
         with transaction.atomic():
             # Lock the row: a second submission at the same moment finds it used.
-            link = PatientLink.objects.select_for_update().get(pk=link.pk)
+            patient, clinic = link.patient, link.clinic
+            link = PatientLink.objects.select_for_update().get(clinic=clinic, pk=link.pk)
+            link.patient, link.clinic = patient, clinic  # already read: not read again
             if link.used_at is not None:
                 return render(
                     request, "portal/message.html", {"message": link.problem(), "clinic": link.clinic}, status=410
@@ -156,7 +164,11 @@ def open_link(request: ClinicRequest, token: str) -> HttpResponse:
         return render(
             request,
             "portal/message.html",
-            {"message": "Thank you. Your answers were sent to your clinic.", "clinic": link.clinic, "done": True},
+            {
+                "message": gettext_noop("Thank you. Your answers were sent to your clinic."),
+                "clinic": link.clinic,
+                "done": True,
+            },
         )
     if request.method == "GET":
         record(request, "link.open", link, patient=link.patient, category="screening")

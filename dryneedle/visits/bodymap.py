@@ -20,6 +20,8 @@ patient, not with published extents.
 
 from dataclasses import dataclass
 
+from dryneedle.lib.marks import gettext_noop
+
 QUALITIES = (
     ("aching", "Aching"),
     ("burning", "Burning"),
@@ -38,6 +40,7 @@ class Region:
     side: str  # "left", "right" or "midline" — the patient's side
     points: tuple[tuple[float, float], ...]  # polygon in the view's 200 × 460 box
     screening: str | None  # screening.rules.REGIONS entry, None when not a needling region
+    name: str = ""  # the place without its side (``label`` adds it): visits/names.py says it in the reader's language
 
     @property
     def svg_points(self) -> str:
@@ -62,52 +65,79 @@ def _mirror(points, axis=100.0):
 # Each paired region is drawn once, for the side on the viewer's left, and mirrored.
 # (code stem, label, screening region, polygon on the viewer's left)
 _POSTERIOR = (
-    ("head_back", "Back of the head", None, ((100, 8), (86, 14), (80, 30), (84, 48), (100, 54))),
-    ("cervical", "Neck (cervical)", "cervical", ((100, 54), (88, 54), (88, 74), (100, 74))),
+    ("head_back", gettext_noop("Back of the head"), None, ((100, 8), (86, 14), (80, 30), (84, 48), (100, 54))),
+    ("cervical", gettext_noop("Neck (cervical)"), "cervical", ((100, 54), (88, 54), (88, 74), (100, 74))),
     (
         "shoulder_back",
-        "Shoulder (over the shoulder blade)",
+        gettext_noop("Shoulder (over the shoulder blade)"),
         "thoracic",
         ((88, 74), (62, 80), (56, 96), (64, 104), (76, 96)),
     ),
     (
         "thoracic_upper",
-        "Upper back (upper thoracic)",
+        gettext_noop("Upper back (upper thoracic)"),
         "thoracic",
         ((100, 74), (88, 74), (76, 96), (64, 104), (66, 118), (100, 118)),
     ),
-    ("thoracic_mid", "Mid back (mid thoracic)", "thoracic", ((100, 118), (66, 118), (68, 152), (100, 152))),
+    (
+        "thoracic_mid",
+        gettext_noop("Mid back (mid thoracic)"),
+        "thoracic",
+        ((100, 118), (66, 118), (68, 152), (100, 152)),
+    ),
     (
         "thoracic_lower",
-        "Lower back of the chest (lower thoracic)",
+        gettext_noop("Lower back of the chest (lower thoracic)"),
         "thoracic",
         ((100, 152), (68, 152), (70, 182), (100, 182)),
     ),
-    ("lumbar", "Low back (lumbar)", "lumbar", ((100, 182), (70, 182), (70, 214), (88, 216), (100, 216))),
-    ("gluteal", "Buttock (gluteal)", "gluteal", ((88, 216), (70, 214), (68, 262), (100, 268), (100, 246))),
-    ("hip_side", "Side of the hip", "hip", ((70, 214), (60, 216), (58, 258), (68, 262))),
-    ("thigh_back", "Back of the thigh", "thigh", ((100, 268), (68, 262), (70, 346), (98, 346))),
-    ("thigh_side", "Side of the thigh", "thigh", ((68, 262), (58, 258), (62, 342), (70, 346))),
-    ("calf", "Back of the leg (calf)", "leg", ((98, 350), (68, 350), (72, 424), (94, 424))),
-    ("heel", "Heel and sole", None, ((94, 428), (72, 428), (72, 446), (94, 446))),
-    ("arm_back", "Back of the upper arm", "arm", ((56, 98), (64, 106), (58, 170), (42, 168))),
-    ("forearm_back", "Back of the forearm and hand", "arm", ((42, 172), (58, 174), (50, 262), (32, 258))),
+    ("lumbar", gettext_noop("Low back (lumbar)"), "lumbar", ((100, 182), (70, 182), (70, 214), (88, 216), (100, 216))),
+    (
+        "gluteal",
+        gettext_noop("Buttock (gluteal)"),
+        "gluteal",
+        ((88, 216), (70, 214), (68, 262), (100, 268), (100, 246)),
+    ),
+    ("hip_side", gettext_noop("Side of the hip"), "hip", ((70, 214), (60, 216), (58, 258), (68, 262))),
+    ("thigh_back", gettext_noop("Back of the thigh"), "thigh", ((100, 268), (68, 262), (70, 346), (98, 346))),
+    ("thigh_side", gettext_noop("Side of the thigh"), "thigh", ((68, 262), (58, 258), (62, 342), (70, 346))),
+    ("calf", gettext_noop("Back of the leg (calf)"), "leg", ((98, 350), (68, 350), (72, 424), (94, 424))),
+    ("heel", gettext_noop("Heel and sole"), None, ((94, 428), (72, 428), (72, 446), (94, 446))),
+    ("arm_back", gettext_noop("Back of the upper arm"), "arm", ((56, 98), (64, 106), (58, 170), (42, 168))),
+    ("forearm_back", gettext_noop("Back of the forearm and hand"), "arm", ((42, 172), (58, 174), (50, 262), (32, 258))),
 )
-_POSTERIOR_MIDLINE = (("sacral", "Sacrum and tailbone (sacral)", "sacral", ((88, 216), (112, 216), (100, 246))),)
+_POSTERIOR_MIDLINE = (
+    ("sacral", gettext_noop("Sacrum and tailbone (sacral)"), "sacral", ((88, 216), (112, 216), (100, 246))),
+)
 
 _ANTERIOR = (
-    ("face", "Face and front of the head", None, ((100, 8), (86, 14), (80, 30), (84, 48), (100, 54))),
-    ("neck_front", "Front of the neck", "cervical", ((100, 54), (88, 54), (88, 74), (100, 74))),
-    ("shoulder_front", "Front of the shoulder", None, ((88, 74), (62, 80), (56, 96), (64, 104), (76, 96))),
-    ("chest", "Chest", None, ((100, 74), (88, 74), (76, 96), (64, 104), (68, 152), (100, 152))),
-    ("abdomen_upper", "Upper abdomen", "abdominal", ((100, 152), (68, 152), (70, 186), (100, 186))),
-    ("abdomen_lower", "Lower abdomen", "abdominal", ((100, 186), (70, 186), (72, 220), (100, 222))),
-    ("groin", "Groin and front of the hip", "hip", ((100, 222), (72, 220), (60, 216), (60, 262), (96, 264))),
-    ("thigh_front", "Front of the thigh", "thigh", ((96, 268), (60, 266), (64, 346), (96, 346))),
-    ("shin", "Front of the leg (shin)", "leg", ((96, 350), (66, 350), (72, 424), (94, 424))),
-    ("foot", "Foot", None, ((94, 428), (72, 428), (68, 446), (96, 446))),
-    ("arm_front", "Front of the upper arm", "arm", ((56, 98), (64, 106), (58, 170), (42, 168))),
-    ("forearm_front", "Front of the forearm and hand", "arm", ((42, 172), (58, 174), (50, 262), (32, 258))),
+    ("face", gettext_noop("Face and front of the head"), None, ((100, 8), (86, 14), (80, 30), (84, 48), (100, 54))),
+    ("neck_front", gettext_noop("Front of the neck"), "cervical", ((100, 54), (88, 54), (88, 74), (100, 74))),
+    (
+        "shoulder_front",
+        gettext_noop("Front of the shoulder"),
+        None,
+        ((88, 74), (62, 80), (56, 96), (64, 104), (76, 96)),
+    ),
+    ("chest", gettext_noop("Chest"), None, ((100, 74), (88, 74), (76, 96), (64, 104), (68, 152), (100, 152))),
+    ("abdomen_upper", gettext_noop("Upper abdomen"), "abdominal", ((100, 152), (68, 152), (70, 186), (100, 186))),
+    ("abdomen_lower", gettext_noop("Lower abdomen"), "abdominal", ((100, 186), (70, 186), (72, 220), (100, 222))),
+    (
+        "groin",
+        gettext_noop("Groin and front of the hip"),
+        "hip",
+        ((100, 222), (72, 220), (60, 216), (60, 262), (96, 264)),
+    ),
+    ("thigh_front", gettext_noop("Front of the thigh"), "thigh", ((96, 268), (60, 266), (64, 346), (96, 346))),
+    ("shin", gettext_noop("Front of the leg (shin)"), "leg", ((96, 350), (66, 350), (72, 424), (94, 424))),
+    ("foot", gettext_noop("Foot"), None, ((94, 428), (72, 428), (68, 446), (96, 446))),
+    ("arm_front", gettext_noop("Front of the upper arm"), "arm", ((56, 98), (64, 106), (58, 170), (42, 168))),
+    (
+        "forearm_front",
+        gettext_noop("Front of the forearm and hand"),
+        "arm",
+        ((42, 172), (58, 174), (50, 262), (32, 258)),
+    ),
 )
 
 
@@ -115,14 +145,14 @@ def _build() -> tuple[Region, ...]:
     out: list[Region] = []
     # Posterior view: the patient's left is on the viewer's left.
     for stem, label, scr, pts in _POSTERIOR:
-        out.append(Region(f"post_{stem}_l", f"{label}, left", "posterior", "left", pts, scr))
-        out.append(Region(f"post_{stem}_r", f"{label}, right", "posterior", "right", _mirror(pts), scr))
+        out.append(Region(f"post_{stem}_l", f"{label}, left", "posterior", "left", pts, scr, label))
+        out.append(Region(f"post_{stem}_r", f"{label}, right", "posterior", "right", _mirror(pts), scr, label))
     for stem, label, scr, triangle in _POSTERIOR_MIDLINE:
-        out.append(Region(f"post_{stem}", label, "posterior", "midline", triangle, scr))
+        out.append(Region(f"post_{stem}", label, "posterior", "midline", triangle, scr, label))
     # Anterior view: the patient's right is on the viewer's left.
     for stem, label, scr, pts in _ANTERIOR:
-        out.append(Region(f"ant_{stem}_r", f"{label}, right", "anterior", "right", pts, scr))
-        out.append(Region(f"ant_{stem}_l", f"{label}, left", "anterior", "left", _mirror(pts), scr))
+        out.append(Region(f"ant_{stem}_r", f"{label}, right", "anterior", "right", pts, scr, label))
+        out.append(Region(f"ant_{stem}_l", f"{label}, left", "anterior", "left", _mirror(pts), scr, label))
     return tuple(out)
 
 

@@ -21,10 +21,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from dryneedle.audit.log import record
+from dryneedle.lib.marks import gettext_noop
 from dryneedle.web.models import LookupMiss
 
 WINDOW = timedelta(minutes=10)
-MESSAGE = "Too many links that do not exist were tried from your network. Wait ten minutes, then try your link again."
+MESSAGE = gettext_noop(
+    "Too many links that do not exist were tried from your network. Wait ten minutes, then try your link again."
+)
 
 
 def _window():

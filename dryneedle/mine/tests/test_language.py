@@ -114,3 +114,13 @@ def test_the_record_pdf_in_the_patients_language(patient, alice):
     text = subprocess.run(["/usr/bin/pdftotext", "-", "-"], input=r.content, capture_output=True,
                           check=True).stdout.decode()  # fmt: skip
     assert "Su historia en Clinic A" in text and "Punción seca" in text and "8 Ene 2030, 10:00" in text
+
+
+def test_the_consent_page_in_spanish(patient, episode):
+    patient.preferred_language = "Spanish"
+    patient.save()
+    c = Client()
+    sign_in(c)
+    page = html.unescape(c.get("/my/consent/").content.decode())
+    assert "<h1>Consentimiento a la punción seca</h1>" in page
+    assert "Lea el formulario y fírmelo abajo." in page and "Please read the form" not in page

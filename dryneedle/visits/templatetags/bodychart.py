@@ -3,12 +3,17 @@
 import math
 
 from django import template
+from django.utils.translation import pgettext_lazy
 
-from dryneedle.visits import bodymap
+from dryneedle.visits import bodymap, names
 
 register = template.Library()
 
-VIEWS = (("posterior", "Back", 0), ("anterior", "Front", 210))
+# The views' names carry a context: "Back" alone is the button that goes back, a different word in most languages.
+VIEWS = (
+    ("posterior", pgettext_lazy("body chart view", "Back"), 0),
+    ("anterior", pgettext_lazy("body chart view", "Front"), 210),
+)
 
 # The chart's colours as SVG attributes as well as in the stylesheet (web/static/css/dryneedle.css, same values):
 # WeasyPrint does not apply the page's CSS to inline SVG, so the handout PDF drew every region black and the needle
@@ -41,13 +46,15 @@ def bodychart(
     mode="view",
     chart_id="chart",
     title="Body chart",
+    for_patient=False,
 ):
     """Render the chart.
 
     marks: a pain drawing (list of {"region", "intensity", "quality"}); needles and
     trigger_points: objects with ``muscle`` and ``side``; site/referral: region codes
     to fill and hatch (the muscle catalogue); mode "pain" or "site" makes regions
-    pressable (visits/static/visits/bodychart.js), "view" draws only.
+    pressable (visits/static/visits/bodychart.js), "view" draws only. for_patient: the markers name the muscle and
+    side only (no depth), and every word is in the active language (the patient's on their handout).
     """
     by_region = {m["region"]: m for m in (marks or [])}
     referral = set(referral)
@@ -62,6 +69,7 @@ def bodychart(
             regions.append(
                 {
                     "r": r,
+                    "place": names.place(r),
                     "mark": mark,
                     "site": is_site,
                     "referral": is_referral,
@@ -70,11 +78,12 @@ def bodychart(
             )
         # within the view's own box: the patient's left is on the viewer's left only from behind
         left_x, right_x = (20, 180) if view == "posterior" else (180, 20)
-        views.append({"view": view, "label": label, "dx": dx, "regions": regions, "lx": left_x, "rx": right_x})
+        views.append({"view": view, "label": str(label), "dx": dx, "regions": regions, "lx": left_x,
+                      "rx": right_x})  # fmt: skip
     return {
         "views": views,
-        "needles": _markers(needles, "needle"),
-        "trigger_points": _markers(trigger_points, "tp"),
+        "needles": _markers(needles, "needle", for_patient),
+        "trigger_points": _markers(trigger_points, "tp", for_patient),
         "mode": mode,
         "chart_id": chart_id,
         "title": title,
@@ -94,7 +103,7 @@ def _ring(radius: float, n: int, turn: float = 0.0) -> list[tuple[float, float]]
 OFFSETS = [(0.0, 0.0), *_ring(11, 6, 0.25), *_ring(22, 12)]
 
 
-def _markers(items, kind: str) -> list[dict]:
+def _markers(items, kind: str, for_patient: bool = False) -> list[dict]:
     """Place a marker per needle or trigger point at its muscle's region, fanned out when several share one."""
     out = []
     used: dict[str, int] = {}
@@ -110,5 +119,6 @@ def _markers(items, kind: str) -> list[dict]:
         # Rings round the region's centre, so that markers in one region never cover each other (issue 18):
         # markers have a 5 px radius, and every two places below are at least 11 px apart.
         ox, oy = OFFSETS[k % len(OFFSETS)]
-        out.append({"x": x + dx + ox, "y": y + oy, "n": n, "label": str(item), "kind": kind})
+        label = names.site(item.muscle, item.side) if for_patient else str(item)
+        out.append({"x": x + dx + ox, "y": y + oy, "n": n, "label": label, "kind": kind})
     return out
