@@ -30,12 +30,12 @@ from dryneedle.consent.models import SignedConsent
 from dryneedle.fhir import mapping
 from dryneedle.lib.sql import stream
 from dryneedle.outcomes import scoring
-from dryneedle.outcomes.models import Response
+from dryneedle.outcomes.models import ObjectiveMeasure, Response
 from dryneedle.patients.models import Episode, Patient, RecordStatus
 from dryneedle.patients.services import condition_codes
 from dryneedle.plans.models import CarePlan, Goal
 from dryneedle.practitioners.models import CredentialVerification
-from dryneedle.visits.models import Amendment, Insertion, Visit
+from dryneedle.visits.models import Amendment, Insertion, NeedleLot, Visit
 from dryneedle.visits.muscles import CHOICES as MUSCLES
 
 MUSCLE_NAMES = dict(MUSCLES)
@@ -115,22 +115,29 @@ def _visits(clinic, ids, for_patient: bool, since=None):
                    if since else None)  # fmt: skip
     for chunk in _chunks(visits):
         pks = [v.pk for v in chunk]
-        sites: dict[int, list[tuple[str, str]]] = {}
-        for visit_id, muscle, side in (
-            Insertion.objects.filter(clinic=clinic, visit__in=pks).order_by("visit_id", "muscle", "side")
-            .values_list("visit_id", "muscle", "side")
+        sites: dict[int, list[tuple[str, str, str]]] = {}
+        used: dict[int, dict[int, list[int]]] = {}  # visit -> lot -> [needles in, needles out]
+        for visit_id, muscle, side, lot_id, out in (
+            Insertion.objects.filter(clinic=clinic, visit__in=pks).order_by("visit_id", "muscle", "side", "id")
+            .values_list("visit_id", "muscle", "side", "lot_id", "time_out")
         ):  # fmt: skip
-            site = (MUSCLE_NAMES.get(muscle, muscle), side)
+            site = (muscle, MUSCLE_NAMES.get(muscle, muscle), side)
             if site not in sites.setdefault(visit_id, []):
                 sites[visit_id].append(site)
+            counts = used.setdefault(visit_id, {}).setdefault(lot_id, [0, 0])
+            counts[0] += 1
+            counts[1] += out is not None
+        lot_ids = {lot for per_visit in used.values() for lot in per_visit}
+        lots = {lot.pk: lot for lot in NeedleLot.objects.filter(clinic=clinic, pk__in=lot_ids)}
         corrections: dict[int, list] = {}
         for a in Amendment.objects.filter(clinic=clinic, visit__in=pks).select_related("created_by").order_by("id"):
             corrections.setdefault(a.visit_id, []).append(a)
         for v in chunk:
             who = v.signed_by or v.practitioner
             if v.pk in sites:
+                needles = [(lots[lot], n_in, n_out) for lot, (n_in, n_out) in sorted(used[v.pk].items())]
                 yield mapping.procedure(v, sites[v.pk], with_notes=not for_patient,
-                                        corrections=corrections.get(v.pk, ()))  # fmt: skip
+                                        corrections=corrections.get(v.pk, ()), lots=needles)  # fmt: skip
                 if v.signed_at:
                     yield mapping.signature(v, who)
                 for a in corrections.get(v.pk, ()) if not for_patient else ():  # a correction's reason is a note
@@ -141,6 +148,11 @@ def _visits(clinic, ids, for_patient: bool, since=None):
                 if score is not None:
                     yield mapping.pain_rating(v.patient.code, mapping.derived("nprs", v.code, when), score, v.started,
                                               note=f"At the visit, {when} needling")  # fmt: skip
+
+
+def _measures(clinic, ids, since=None):
+    for m in _rows(ObjectiveMeasure, clinic, ids, order=("measured", "id"), since=since):
+        yield mapping.measure(m)
 
 
 def _responses(clinic, ids, since=None):
@@ -207,6 +219,7 @@ def _sections(clinic, ids: list[int] | None, for_patient: bool, since=None) -> I
     yield from _appointments(clinic, ids, since)
     yield from _visits(clinic, ids, for_patient, since)
     yield from _responses(clinic, ids, since)
+    yield from _measures(clinic, ids, since)
     yield from _events(clinic, ids, since)
     yield from _plans(clinic, ids, for_patient, since)
     yield from _consents(clinic, ids, for_patient, since)

@@ -23,6 +23,9 @@ from dryneedle.outcomes.models import NAMES as INSTRUMENT_NAMES
 IDENTIFIER_SYSTEM = "urn:ietf:rfc:3986"  # identifiers are our UUIDs as urn:uuid:…
 INSTRUMENT_SYSTEM = "urn:dryneedle:instrument"
 CONDITION_SYSTEM = "urn:dryneedle:condition"
+BODY_SITE_SYSTEM = "urn:dryneedle:body-site"  # <muscle>:<side>, muscles of visits/muscles.py: needled sites
+MEASURE_SYSTEM = "urn:dryneedle:measure"  # range of motion and pressure pain threshold (no LOINC code held)
+UCUM = "http://unitsofmeasure.org"  # our units (outcomes.ObjectiveMeasure.Unit) are UCUM codes
 NAMESPACE = uuid.UUID("6f1c2f0e-2b1e-4c55-9d1a-5d2e1e3b7a10")  # for the UUIDs we derive (uuid5)
 LOINC = "http://loinc.org"
 NPRS_LOINC = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported (reference §13, verified)
@@ -189,20 +192,66 @@ def response(r) -> dict:
     })  # fmt: skip
 
 
-def procedure(visit, sites: list[tuple[str, str]], with_notes: bool = True, corrections=()) -> dict:
-    """A signed visit with needles: dry needling, one body site per muscle and side; its note and the corrections
-    added to it since (each also a Provenance, ``amendment``)."""
+def body_site(muscle: str, name: str, side: str) -> dict:
+    """A needled muscle with its side, coded in our own system (no SNOMED CT body structure code is held:
+    docs/clinical-sources.md §16), the side part of the code."""
+    return {"coding": [{"system": BODY_SITE_SYSTEM, "code": f"{muscle}:{side}", "display": f"{name} ({side})"}],
+            "text": f"{name} ({side})"}  # fmt: skip
+
+
+def needle_lot(lot, n: int) -> dict:
+    """A lot of needles used at a visit, contained in its Procedure as a Device (lot number, expiry, maker, size)."""
+    return {
+        "resourceType": "Device", "id": f"lot-{n}", "status": "inactive",  # single use: none of it is in use now
+        "lotNumber": lot.lot_number, "expirationDate": lot.expires.isoformat(), "manufacturer": lot.manufacturer,
+        "deviceName": [{"name": f"Filiform needle {lot.diameter_mm:g} × {lot.length_mm} mm",
+                        "type": "user-friendly-name"}],
+    }  # fmt: skip
+
+
+def procedure(visit, sites: list[tuple[str, str, str]], with_notes: bool = True, corrections=(), lots=()) -> dict:
+    """A signed visit with needles: dry needling, one body site per muscle and side ((code, name, side)); the
+    needles by lot (``lots``: (NeedleLot, needles in, needles out)), each lot a contained Device; its note and the
+    corrections added to it since (each also a Provenance, ``amendment``)."""
     notes = [{"text": visit.notes}] if visit.notes else []
     notes += [{"text": f"Correction ({a.reason}): {a.text}", "time": instant(a.created)} for a in corrections]
+    used = [(needle_lot(lot, n), count, out) for n, (lot, count, out) in enumerate(lots, 1)]
     return checked({
         "resourceType": "Procedure", "id": str(visit.code), "identifier": identifier(visit.code),
+        **({"contained": [device for device, _in, _out in used]} if used else {}),
         "status": "completed",
         "code": {"text": "Dry needling"},
         "subject": ref("Patient", str(visit.patient.code)),
         "performedDateTime": instant(visit.started),
         "performer": [{"actor": ref("Practitioner", practitioner_id(visit.signed_by or visit.practitioner))}],
-        "bodySite": [{"text": f"{muscle} ({side})"} for muscle, side in sites],
+        "bodySite": [body_site(code, name, side) for code, name, side in sites],
+        **({"usedReference": [
+            {"reference": f"#{device['id']}",
+             "display": f"{count} needle{'s' if count != 1 else ''} in, {out} out: {device['deviceName'][0]['name']}, "
+                        f"lot {device['lotNumber']}"}
+            for device, count, out in used]} if used else {}),
         **({"note": notes} if with_notes and notes else {}),
+    })  # fmt: skip
+
+
+def measure(m) -> dict:
+    """A range of motion or pressure pain threshold the clinician measured: an exam Observation in our own code
+    system (no LOINC code held for these), its value in UCUM units, the method and site as measured, the readings
+    whose mean it is as a note."""
+    readings = ", ".join(f"{t:g}" for t in m.trials if isinstance(t, int | float)) if isinstance(m.trials, list) else ""
+    name = m.get_kind_display()
+    return checked({
+        "resourceType": "Observation", "id": str(m.code), "identifier": identifier(m.code),
+        "status": "entered-in-error" if m.entered_in_error else "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                  "code": "exam"}]}],
+        "code": {"coding": [{"system": MEASURE_SYSTEM, "code": m.kind, "display": name}],
+                 "text": f"{name} (no LOINC code held)"},
+        "subject": ref("Patient", str(m.patient.code)), "effectiveDateTime": instant(m.measured),
+        "valueQuantity": {"value": round(m.value, 2), "unit": m.get_unit_display(), "system": UCUM, "code": m.unit},
+        **({"method": {"text": m.method}} if m.method else {}),
+        **({"bodySite": {"text": m.site}} if m.site else {}),
+        **({"note": [{"text": f"The mean of the readings {readings} {m.get_unit_display()}."}]} if readings else {}),
     })  # fmt: skip
 
 

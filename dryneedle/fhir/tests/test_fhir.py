@@ -37,15 +37,24 @@ def record(patient, episode, screening, insertion, alice, foreign_insertion):
     make_event(visit, severity="mild", causality="probable", outcome="resolving", status="reviewed")
     make_event(visit, type="headache", entered_in_error=True, error_reason="wrong patient")
     make_plan(episode, alice, notes="Plan note of the clinician.")
+    from dryneedle.outcomes.models import ObjectiveMeasure
+
+    ObjectiveMeasure.objects.create(clinic=episode.clinic, patient=patient, episode=episode, kind="ppt",
+                                    trials=[4.2, 4.6], value=4.4, unit="kg/cm2", method="Algometer, 1 cm2 tip",
+                                    site="L4 multifidus, left", created_by=alice, updated_by=alice)  # fmt: skip
     return patient
 
 
-def references(node) -> list[str]:
+def references(node, local: frozenset = frozenset()) -> list[str]:
+    """Every reference, but those to a resource contained in the resource that makes it ("#lot-1"): an unresolved
+    local reference is returned as one."""
     if isinstance(node, dict):
-        found = [node["reference"]] if isinstance(node.get("reference"), str) else []
-        return found + [r for v in node.values() for r in references(v)]
+        local = local | {f"#{c['id']}" for c in node.get("contained", [])}
+        ref = node.get("reference")
+        found = [ref] if isinstance(ref, str) and ref not in local else []
+        return found + [r for v in node.values() for r in references(v, local)]
     if isinstance(node, list):
-        return [r for v in node for r in references(v)]
+        return [r for v in node for r in references(v, local)]
     return []
 
 
@@ -68,7 +77,15 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     for e in bundle["entry"]:
         by_type.setdefault(e["resource"]["resourceType"], []).append(e["resource"])
     (procedure,) = by_type["Procedure"]
-    assert procedure["status"] == "completed" and procedure["bodySite"][0]["text"].endswith("(left)")
+    assert procedure["status"] == "completed" and procedure["bodySite"] == [{
+        "coding": [{"system": "urn:dryneedle:body-site", "code": "multifidus:left", "display": "Multifidus (left)"}],
+        "text": "Multifidus (left)"}]  # fmt: skip
+    # The needle, counted in and out, and its lot as a contained Device.
+    (lot,) = procedure["contained"]
+    assert lot["resourceType"] == "Device" and lot["lotNumber"] == "A-100" and lot["expirationDate"]
+    assert procedure["usedReference"] == [
+        {"reference": "#lot-1", "display": f"1 needle in, 1 out: {lot['deviceName'][0]['name']}, lot A-100"}
+    ]
     assert procedure["note"][0]["text"].startswith("Tender over L4")
     assert procedure["note"][1]["text"] == "Correction (side corrected): Left, not right."
     (event,) = by_type["AdverseEvent"]  # the one entered in error is not sent (R4's AdverseEvent has no status)
@@ -86,6 +103,11 @@ def test_everything_is_valid_fhir_whose_references_resolve_and_whose_ids_stay(re
     assert by_type["DocumentReference"][0]["context"]["related"][0]["reference"].startswith("Consent/")
     pain = [o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "72514-3"]
     assert sorted(o["valueInteger"] for o in pain) == [3, 5, 6]  # after, the questionnaire, before
+    (ppt,) = [o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "ppt"]
+    assert ppt["category"][0]["coding"][0]["code"] == "exam" and ppt["bodySite"]["text"] == "L4 multifidus, left"
+    assert ppt["valueQuantity"] == {"value": 4.4, "unit": "kg/cm²", "system": "http://unitsofmeasure.org",
+                                    "code": "kg/cm2"}  # fmt: skip
+    assert ppt["method"]["text"] == "Algometer, 1 cm2 tip" and "4.2, 4.6" in ppt["note"][0]["text"]
     (psfs,) = [o for o in by_type["Observation"] if o["code"]["coding"][0]["code"] == "psfs"]
     assert psfs["code"]["coding"][0]["system"] == mapping.INSTRUMENT_SYSTEM and "no LOINC code" in psfs["code"]["text"]
     # Each questionnaire's answers item by item, by the link ids of its Questionnaire (no licensed wording).
