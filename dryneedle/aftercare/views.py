@@ -15,7 +15,6 @@ from dryneedle.aftercare.models import CheckIn
 from dryneedle.audit.log import record
 from dryneedle.patients import care_team
 from dryneedle.portal.models import PatientLink
-from dryneedle.portal.views import in_their_language
 from dryneedle.visits.models import Visit
 from dryneedle.web import documents
 
@@ -57,7 +56,6 @@ def handout_pdf(request: ClinicRequest, code) -> HttpResponse:
     return response
 
 
-@in_their_language
 def patient_handout(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """The handout from the patient's link: the visit it names, of the link's own patient only."""
     visit = (
@@ -73,7 +71,6 @@ def patient_handout(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     return render(request, "aftercare/patient_handout.html", {**services.handout(visit), "link": link})
 
 
-@in_their_language
 def patient_checkin(request: ClinicRequest, link: PatientLink) -> HttpResponse:
     """How are you? A short form; red answers show emergency instructions at once."""
     checkin = CheckIn.objects.filter(link=link).select_related("visit").first()

@@ -11,7 +11,6 @@ from dryneedle.audit.log import record
 from dryneedle.outcomes import bundle, followups, packs, scoring, services
 from dryneedle.outcomes.models import OptOut
 from dryneedle.portal.models import PatientLink
-from dryneedle.portal.views import in_their_language
 
 
 def _psfs_from_post(post) -> tuple[list[dict], str]:
@@ -158,7 +157,8 @@ def _send(request: ClinicRequest, link: PatientLink, pack, words=None) -> HttpRe
     )
 
 
-@in_their_language  # the page around the questions; the questions themselves only from a licensed translation (step)
+# In the patient's language, as every page behind a link (portal/views.py); the questions themselves only from a
+# licensed translation (step).
 def open_questionnaires(request: ClinicRequest, link: PatientLink, token: str) -> HttpResponse:
     """The page an outcomes link opens (portal.views.PAGES): the first visit is audited, then each step."""
     if request.method == "GET" and "step" not in request.GET:

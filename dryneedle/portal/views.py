@@ -30,16 +30,6 @@ from dryneedle.web import lookups
 PAGES: dict[str, Callable[[ClinicRequest, PatientLink, str], HttpResponse]] = {}
 
 
-def in_their_language(page):
-    """Wrap a link's page so it speaks its patient's language (their record's, else English), as their emails do."""
-
-    def wrapped(request, link, *args):
-        with translation.override(languages.of_patient(link.patient)):
-            return page(request, link, *args)
-
-    return wrapped
-
-
 def page_for(purpose: str):
     """Register ``fn(request, link, token)`` as the page a link of ``purpose`` opens."""
 
