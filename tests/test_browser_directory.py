@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import certify, make_listing, make_user, nav, today_a
+from conftest import assert_accessible, certify, make_listing, make_user, nav, today_a
 from dryneedle.appointments.models import Appointment, Availability
 from dryneedle.directory.models import ConsultationRequest
 
@@ -31,7 +31,7 @@ def test_visitor_finds_a_practitioner_and_reception_converts_the_request(live_se
     vp = visitor.new_page()
     vp.goto(live_server.url + "/directory/")
     vp.get_by_label("City or postcode").fill("Boulder")
-    vp.get_by_label("Language").fill("Spanish")
+    vp.get_by_label("Speaks").fill("Spanish")
     vp.get_by_role("button", name="Search").click()
     expect(vp.get_by_role("heading", name="1 practitioner")).to_be_visible()
     vp.get_by_role("link", name="Dora Doe").click()
@@ -46,6 +46,17 @@ def test_visitor_finds_a_practitioner_and_reception_converts_the_request(live_se
     vp.wait_for_timeout(3200)  # a person takes a few seconds; a form sent back at once is refused as a script
     vp.get_by_role("button", name="Send the request").click()
     expect(vp.get_by_role("heading", name="Request sent")).to_be_visible()
+    # The visitor reads the directory in Spanish: chosen on the page, kept for the visit.
+    vp.get_by_role("link", name="Back to the directory").click()
+    vp.get_by_label("Language", exact=True).select_option("es")
+    vp.get_by_role("button", name="Change").click()
+    expect(vp.get_by_role("heading", name="Encuentre un profesional de punción seca")).to_be_visible()
+    assert_accessible(vp, "the directory in Spanish at 390 px")
+    vp.get_by_role("link", name="Dora Doe").click()
+    expect(vp.get_by_role("heading", name="Credenciales verificadas")).to_be_visible()
+    expect(vp.get_by_text("Fisioterapeuta · ")).to_be_visible()
+    vp.screenshot(path=str(SHOTS / "directory-profile-es-phone.png"), full_page=True)
+    assert_accessible(vp, "a profile in Spanish at 390 px")
     visitor.close()
     assert ConsultationRequest.objects.get().name == "Sam Rivera"
 

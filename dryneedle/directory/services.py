@@ -14,6 +14,7 @@ from dryneedle.accounts.middleware import clinic_today
 from dryneedle.analytics import report
 from dryneedle.appointments.models import Availability
 from dryneedle.directory.models import ConsultationRequest, Listing
+from dryneedle.lib.marks import gettext_noop
 from dryneedle.outcomes.models import OutcomeSettings
 from dryneedle.practitioners import gate
 from dryneedle.practitioners.models import Credential
@@ -39,19 +40,19 @@ def spam_problem(post, ip: str, listing: Listing, now=None) -> str:
     """Why a consultation request is refused as spam or a flood ("" when it is accepted)."""
     now = now or timezone.now()
     if post.get("website"):
-        return "Your request could not be sent."  # the hidden field: only a script fills it
+        return gettext_noop("Your request could not be sent.")  # the hidden field: only a script fills it
     signer = signing.TimestampSigner(salt=SIGNER_SALT)
     stamp = post.get("stamp", "")[:200]
     try:
         signer.unsign(stamp, max_age=MAX_AGE)
     except signing.BadSignature:  # also an expired stamp
-        return "The form has expired. Reload the page and send it again."
+        return gettext_noop("The form has expired. Reload the page and send it again.")
     try:
         signer.unsign(stamp, max_age=MIN_SECONDS)
     except signing.SignatureExpired:
         pass  # older than a few seconds: a person took the time to write
     else:
-        return "That was quick: please check your request and send it again."
+        return gettext_noop("That was quick: please check your request and send it again.")
     recent = ConsultationRequest.objects.filter(sender=sender_of(ip), created__gte=now - timedelta(hours=1)).count()
     if recent >= PER_SENDER_PER_HOUR:
         return FLOOD[0]
@@ -62,8 +63,8 @@ def spam_problem(post, ip: str, listing: Listing, now=None) -> str:
 
 
 FLOOD = (
-    "Too many requests from your connection in the last hour. Please call the clinic instead.",
-    "This practitioner has received many requests today. Please call the clinic instead.",
+    gettext_noop("Too many requests from your connection in the last hour. Please call the clinic instead."),
+    gettext_noop("This practitioner has received many requests today. Please call the clinic instead."),
 )
 
 

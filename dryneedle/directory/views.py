@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -30,27 +31,35 @@ from dryneedle.practitioners.models import Credential
 CAT = "directory"
 
 
+# The public pages are in the visitor's language (mine/language.py); the professions' and conditions' names are
+# marked for translation where they are defined (practitioners/models.py, mine/names.py) and translated here.
 class SearchForm(forms.Form):
-    place = forms.CharField(label="City or postcode", required=False, max_length=100, validators=[no_nul])
-    profession = forms.ChoiceField(required=False, choices=[("", "Any"), *Credential.Profession.choices])
-    language = forms.CharField(required=False, max_length=40, validators=[no_nul])
+    place = forms.CharField(label=gettext_lazy("City or postcode"), required=False, max_length=100,
+                            validators=[no_nul])  # fmt: skip
+    profession = forms.ChoiceField(
+        label=gettext_lazy("Profession"), required=False,
+        choices=[("", gettext_lazy("Any")), *((v, gettext_lazy(name)) for v, name in Credential.Profession.choices)],
+    )  # fmt: skip
+    language = forms.CharField(label=gettext_lazy("Speaks"), required=False, max_length=40, validators=[no_nul])
     condition = forms.ChoiceField(
-        label="Experience with", required=False, choices=[("", "Any")] + [(c.code, c.name) for c in CONDITIONS]
-    )
+        label=gettext_lazy("Experience with"), required=False,
+        choices=[("", gettext_lazy("Any")), *((c.code, gettext_lazy(c.name)) for c in CONDITIONS)],
+    )  # fmt: skip
 
 
 class RequestForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=200, validators=[no_nul])
-    email = forms.EmailField(required=False, max_length=254)
-    phone = forms.CharField(required=False, max_length=40, validators=[no_nul])
-    message = forms.CharField(label="What would you like help with?", max_length=1000, validators=[no_nul],
-                              widget=forms.Textarea({"rows": 3}))  # fmt: skip
-    preferred_times = forms.CharField(label="When suits you", required=False, max_length=300, validators=[no_nul])
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=200, validators=[no_nul])
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False, max_length=254)
+    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=40, validators=[no_nul])
+    message = forms.CharField(label=gettext_lazy("What would you like help with?"), max_length=1000,
+                              validators=[no_nul], widget=forms.Textarea({"rows": 3}))  # fmt: skip
+    preferred_times = forms.CharField(label=gettext_lazy("When suits you"), required=False, max_length=300,
+                                      validators=[no_nul])  # fmt: skip
 
     def clean(self):
         d = super().clean()
         if not d.get("email") and not d.get("phone"):
-            raise forms.ValidationError("Give an email address or a phone number so the clinic can reply.")
+            raise forms.ValidationError(gettext("Give an email address or a phone number so the clinic can reply."))
         return d
 
 

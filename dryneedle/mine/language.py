@@ -1,8 +1,10 @@
 """The patient's pages in the patient's language (issue 19): their choice on the page (kept in the session), else
-the preferred language their clinic recorded, else the browser's, else English. Only /my/ pages: staff pages stay
-in English. Dates and numbers follow the language; times stay on the clinic's clock."""
+the preferred language their clinic recorded, else the browser's, else English. The /my/ pages and the public
+directory's (search and profiles, where a patient finds a practitioner): staff pages stay in English. Dates and
+numbers follow the language; times stay on the clinic's clock."""
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 from django.utils import translation
 
 from dryneedle.lib import languages
@@ -11,6 +13,17 @@ from dryneedle.web.middleware import PATIENT_SESSION
 
 CHOSEN = "mine.language"
 CODES = {code for code, _ in settings.LANGUAGES}
+PUBLIC_DIRECTORY = {"directory:search", "directory:profile"}  # the directory's other pages are the clinic's
+
+
+def patient_facing(path: str) -> bool:
+    """Whether the page at ``path`` is one a patient (or someone looking for a practitioner) reads."""
+    if path.startswith("/my/"):
+        return True
+    try:
+        return resolve(path).view_name in PUBLIC_DIRECTORY
+    except Resolver404:
+        return False
 
 
 def choose(request) -> str:
@@ -28,7 +41,7 @@ def choose(request) -> str:
 
 def patient_language(get_response):
     def middleware(request):
-        if not request.path.startswith("/my/"):
+        if not patient_facing(request.path_info):
             return get_response(request)
         language = choose(request)
         with translation.override(language):

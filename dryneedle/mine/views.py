@@ -278,5 +278,7 @@ def language(request) -> HttpResponse:
     if chosen in patient_language.CODES:
         request.session[patient_language.CHOSEN] = chosen
     back = request.POST.get("next", "")
-    ok = back.startswith("/my/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ok = patient_language.patient_facing(back.split("?")[0]) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    )
     return redirect(back if ok else "mine:home")

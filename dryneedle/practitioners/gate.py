@@ -13,6 +13,7 @@ from django.utils import timezone
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.lib import mail
 from dryneedle.lib.hooks import Hook
+from dryneedle.lib.marks import gettext_noop
 from dryneedle.practitioners import jurisdictions
 from dryneedle.practitioners.models import Credential, JurisdictionRule, LocalRuleAttestation
 
@@ -130,7 +131,7 @@ records_of = Hook("practitioners.records_of", "(user) -> (back-pain episodes led
 
 
 # One definition of experience, said on every page that shows it (the Team page and the public profile).
-EXPERIENCE_DEFINITION = (
+EXPERIENCE_DEFINITION = gettext_noop(  # the public directory shows it in the visitor's language
     "Counted from dryneedle's records in every clinic the practitioner works in, not claimed: episodes of back-pain "
     "care they lead (not entered in error) and needling visits they signed with at least one needle; years since "
     "their first verified dry-needling certification."

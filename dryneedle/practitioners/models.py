@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from dryneedle.accounts.models import Clinic, User
+from dryneedle.lib.marks import gettext_noop
 
 
 class Credential(models.Model):
@@ -21,11 +22,12 @@ class Credential(models.Model):
         ISSUER = "issuer", "Confirmed with the issuer"
 
     class Profession(models.TextChoices):
-        PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist / physical therapist"
-        CHIROPRACTOR = "chiropractor", "Chiropractor"
-        PHYSICIAN = "physician", "Physician"
-        ACUPUNCTURIST = "acupuncturist", "Acupuncturist"
-        OTHER = "other", "Other"
+        # Marked for translation: the public directory shows them in the visitor's language.
+        PHYSIOTHERAPIST = "physiotherapist", gettext_noop("Physiotherapist / physical therapist")
+        CHIROPRACTOR = "chiropractor", gettext_noop("Chiropractor")
+        PHYSICIAN = "physician", gettext_noop("Physician")
+        ACUPUNCTURIST = "acupuncturist", gettext_noop("Acupuncturist")
+        OTHER = "other", gettext_noop("Other")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, models.PROTECT, related_name="credentials")

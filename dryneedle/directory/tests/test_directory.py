@@ -237,3 +237,32 @@ def test_reception_closes_a_new_request_but_not_one_already_handled(listed, bob)
     cr.refresh_from_db()
     assert cr.status == "converted" and "already handled" in r.content.decode()
     assert c.get(f"/directory/requests/{cr.code}/close/").status_code == 405
+
+
+def test_the_directory_speaks_the_visitors_language_and_the_clinics_pages_stay_english(listed, alice):
+    import html
+
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    page = html.unescape(spanish.get("/directory/").content.decode())
+    assert '<html lang="es">' in page and "Encuentre un profesional de punción seca" in page
+    assert "1 profesional" in page and "habla English, Spanish" in page  # the practitioner's own words as written
+    profile = html.unescape(spanish.get(f"/directory/{listed.slug}/").content.decode())
+    assert "Credenciales verificadas" in profile and "Verificado por la clínica el" in profile
+    assert "Pedir una primera consulta" in profile and "¿Con qué le gustaría recibir ayuda?" in profile
+    refused = html.unescape(spanish.post(f"/directory/{listed.slug}/", {"name": "Ana", "message": "Hola"}).content
+                            .decode())  # fmt: skip
+    assert "El formulario ha caducado. Recargue la página y envíelo de nuevo." in refused  # no stamp: refused
+    unanswerable = spanish.post(f"/directory/{listed.slug}/", {"name": "Ana", "message": "Hola", "stamp": old_stamp(),
+                                                                "website": ""})  # fmt: skip
+    assert "Indique un correo electrónico o un teléfono" in html.unescape(unanswerable.content.decode())
+    # Its hours: the weekday in the visitor's language.
+    Availability.objects.create(clinic=listed.clinic, user=alice, weekday=0, start=time(9), end=time(17))
+    assert "lunes 09:00–17:00" in html.unescape(spanish.get(f"/directory/{listed.slug}/").content.decode()).lower()
+    # The visitor picks French on the page: kept for the visit, and the way back is the page they were on.
+    r = spanish.post("/my/language/", {"language": "fr-ca", "next": f"/directory/{listed.slug}/"})
+    assert r["Location"] == f"/directory/{listed.slug}/"
+    assert "Titres vérifiés" in html.unescape(spanish.get(r["Location"]).content.decode())
+    # The clinic's own directory pages stay in English.
+    staff = client_for(alice)
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "es"
+    assert "Consultation requests" in staff.get("/directory/requests/").content.decode()
