@@ -252,6 +252,14 @@ def week_ahead(rng: random.Random, clinic, practitioners, book: Book, today: dat
     booked: dict[int, list[date]] = {}
     for p, start in soon.values_list("patient_id", "start"):
         booked.setdefault(p, []).append(start.astimezone(book.tz).date())
+    # What the database already holds for these practitioners in any clinic: the online requests of newcomers at a
+    # clinic seeded before this one are not in the slot book (demo/portal.py books them as the page would).
+    held: dict[int, list[tuple[datetime, datetime]]] = {}
+    for user_id, start, end in Appointment.objects.filter(
+        practitioner__in=[u.pk for u in practitioners], status__in=Appointment.BUSY, end__gt=now,
+        start__lt=now + timedelta(days=8),
+    ).values_list("practitioner_id", "start", "end"):  # fmt: skip
+        held.setdefault(user_id, []).append((start, end))
     out = []
     for user in practitioners:
         episodes = by_practitioner.get(user.pk, [])
@@ -268,6 +276,8 @@ def week_ahead(rng: random.Random, clinic, practitioners, book: Book, today: dat
                     s = book.slot(rng, user.pk, day, after=now)
                     if s is None:
                         break
+                    if any(b < s + SLOT and s < c for b, c in held.get(user.pk, ())):
+                        continue
                     booked.setdefault(e.patient_id, []).append(day)
                     out.append(Appointment(
                         clinic=clinic, patient=e.patient, episode=e if e.status == "open" else None,

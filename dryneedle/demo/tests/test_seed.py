@@ -232,3 +232,22 @@ def test_nothing_in_the_demo_happened_later_than_now():
     assert Response.objects.filter(collected__date=now.date()).exists()  # some answered today
     assert not Response.objects.filter(collected__gt=now).exists()
     assert not Patient.objects.filter(created__gt=now).exists()
+
+
+def test_no_practitioner_is_booked_twice_whatever_the_hour_of_the_seed():
+    """Seeded at 13:08 UTC on 7 December 2026, a newcomer's online request at one clinic and a booking of the week
+    ahead at the next clinic took the same practitioner's 15:30 (seen in CI: the week's slot book did not know what
+    the page-like booking had put in the database)."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from dryneedle.appointments.models import Appointment
+
+    with time_machine.travel(datetime(2026, 12, 7, 13, 8, tzinfo=UTC), tick=False):
+        seed(300, 3, seed=1, quiet=True)
+    busy = list(Appointment.objects.filter(status__in=Appointment.BUSY).order_by("practitioner_id", "start")
+                .values_list("practitioner_id", "start", "end"))  # fmt: skip
+    assert Appointment.objects.filter(note="First visit, requested online").exists()
+    for (p1, _s1, e1), (p2, s2, _e2) in itertools.pairwise(busy):
+        assert p1 != p2 or s2 >= e1, "a practitioner booked twice"
