@@ -105,8 +105,17 @@ def test_a_cancelled_time_goes_to_the_waitlist_and_the_patient_books_it_from_the
         Availability.objects.create(clinic=clinic_a, user=mei, weekday=wd, start=time(9), end=time(17))
     ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee", birth_date=date(1971, 5, 5),
                                  sex="female", created_by=mei)  # fmt: skip
+    # On the phone Lena reads Spanish: the page her link opens is in her record's language (issue 19).
+    spanish = width == 390
     lena = Patient.objects.create(clinic=clinic_a, given_name="Lena", family_name="Berg", birth_date=date(1979, 4, 4),
-                                  sex="female", email="lena@mail.example", created_by=mei)  # fmt: skip
+                                  sex="female", email="lena@mail.example", created_by=mei,
+                                  preferred_language="Spanish" if spanish else "English")  # fmt: skip
+    words = (
+        {"title": "Una cita antes", "when": "lunes 7 de enero de 2030, 15:00", "book": "Reservar esta hora",
+         "booked": "Reservada: hasta entonces"} if spanish else
+        {"title": "An earlier appointment", "when": "Monday 07 January 2030, 15:00", "book": "Book this time",
+         "booked": "Booked: see you then"}
+    )  # fmt: skip
     appt = make_appointment(ann, mei, at(15))
     SHOTS.mkdir(parents=True, exist_ok=True)
 
@@ -135,12 +144,12 @@ def test_a_cancelled_time_goes_to_the_waitlist_and_the_patient_books_it_from_the
 
         phone: Page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
         phone.goto(link)
-        expect(phone.get_by_role("heading", name="An earlier appointment")).to_be_visible()
-        expect(phone.get_by_text("Monday 7 January 2030 at 15:00")).to_be_visible()
+        expect(phone.get_by_role("heading", name=words["title"])).to_be_visible()
+        expect(phone.get_by_text(words["when"])).to_be_visible()
         assert_accessible(phone, f"waitlist offer at {width} px")
         phone.screenshot(path=SHOTS / f"waitlist-offer-{width}.png", full_page=True)
-        phone.get_by_role("button", name="Book this time").click()
-        expect(phone.get_by_role("heading", name="Booked: see you then")).to_be_visible()
+        phone.get_by_role("button", name=words["book"]).click()
+        expect(phone.get_by_role("heading", name=words["booked"])).to_be_visible()
         assert_accessible(phone, f"waitlist booked at {width} px")
         booked = Appointment.objects.get(patient=lena)
         assert (booked.start, booked.practitioner, booked.status) == (at(15), mei, "booked")

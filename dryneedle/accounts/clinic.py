@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts import staff
@@ -33,7 +34,7 @@ def clinic_details(request: ClinicRequest) -> HttpResponse:
         with transaction.atomic():
             form.save()
             record(request, "clinic.update", category=CAT, detail=f"changed: {changed}"[:200])
-        messages.success(request, "The clinic's details are saved.")
+        messages.success(request, pgettext("staff", "The clinic's details are saved."))
         return redirect("clinic_details")
     if request.method == "POST":
         record(request, "clinic.update", category=CAT, outcome="invalid")
@@ -59,8 +60,11 @@ def add_member(request: ClinicRequest) -> HttpResponse:
             add_errors(form, e)
         else:
             how = "an email with a link to choose a password" if new else "an email: they sign in as before"
-            messages.success(request, f"{m.user.display_name()} is now {m.get_role_display().lower()} here; "
-                                      f"they have {how}.")  # fmt: skip
+            messages.success(
+                request,
+                pgettext("staff", "%(display_name)s is now %(role)s here; they have %(how)s.")
+                % {"display_name": m.user.display_name(), "role": m.get_role_display().lower(), "how": how},
+            )
             return redirect("clinic_details")
     record(request, "staff.add", category=CAT, outcome="invalid")
     return render(request, "accounts/clinic.html", {"form": ClinicForm(instance=clinic), "staff_form": form},
@@ -88,7 +92,7 @@ def set_password(request: ClinicRequest) -> HttpResponse:
         with transaction.atomic():
             form.save()
             record(request, "account.set_password", detail=user.username)
-        messages.success(request, "Your password is set. Sign in with your email and it.")
+        messages.success(request, pgettext("staff", "Your password is set. Sign in with your email and it."))
         return redirect("login")
     return render(
         request, "accounts/set_password.html", {"form": form, "who": user}, status=400 if form.errors else 200

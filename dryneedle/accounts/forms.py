@@ -2,6 +2,7 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.accounts.models import Clinic, Role
 from dryneedle.lib.forms import no_nul
@@ -15,7 +16,9 @@ class LoginForm(AuthenticationForm):
         "inactive": "That email and password do not match an active account.",
     }
     username = forms.CharField(
-        label="Email", max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+        label=pgettext_lazy("staff", "Email"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
 
@@ -25,7 +28,7 @@ class SwitchClinicForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
-        label="Code from your authenticator app",
+        label=pgettext_lazy("staff", "Code from your authenticator app"),
         regex=r"^\d{6}$",
         error_messages={"invalid": "Enter the 6-digit code."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
@@ -36,7 +39,8 @@ class MfaSetupForm(CodeForm):
     """Re-enter the password before changing sign-in settings (ASVS 5.0 7.5.1)."""
 
     password = forms.CharField(
-        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=pgettext_lazy("staff", "Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -45,7 +49,7 @@ class MfaSetupForm(CodeForm):
 
     def clean_password(self):
         if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError("That is not your password.")
+            raise forms.ValidationError(pgettext("staff", "That is not your password."))
         return self.cleaned_data["password"]
 
 
@@ -53,7 +57,7 @@ class ClinicForm(forms.ModelForm):
     """What a clinic admin keeps up to date about the clinic (its jurisdiction is set at installation: the rules
     that follow from it are not a form field)."""
 
-    timezone = forms.ChoiceField(label="Time zone", choices=[])
+    timezone = forms.ChoiceField(label=pgettext_lazy("staff", "Time zone"), choices=[])
 
     class Meta:
         model = Clinic
@@ -68,7 +72,7 @@ class ClinicForm(forms.ModelForm):
 
 
 class StaffForm(forms.Form):
-    first_name = forms.CharField(label="Given name", max_length=150, validators=[no_nul])
-    last_name = forms.CharField(label="Family name", max_length=150, validators=[no_nul])
-    email = forms.EmailField(label="Email (their login)", max_length=150)
+    first_name = forms.CharField(label=pgettext_lazy("staff", "Given name"), max_length=150, validators=[no_nul])
+    last_name = forms.CharField(label=pgettext_lazy("staff", "Family name"), max_length=150, validators=[no_nul])
+    email = forms.EmailField(label=pgettext_lazy("staff", "Email (their login)"), max_length=150)
     role = forms.ChoiceField(choices=[("", "Choose a role"), *Role.choices])

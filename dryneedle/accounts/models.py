@@ -8,13 +8,14 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.lib import tokens
 
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"Unknown time zone {value!r}.")
+        raise ValidationError(pgettext("staff", "Unknown time zone %(value)s.") % {"value": repr(value)})
 
 
 class ClinicGroup(models.Model):
@@ -181,9 +182,14 @@ class ApiToken(models.Model):
     ) -> tuple["ApiToken", str]:
         unknown = set(scopes) - set(cls.SCOPES)
         if unknown or not scopes:
-            raise ValidationError(f"Unknown or no scopes: {', '.join(sorted(unknown)) or 'none given'}.")
+            raise ValidationError(
+                pgettext("staff", "Unknown or no scopes: %(scopes)s.")
+                % {"scopes": ", ".join(sorted(unknown)) or "none given"}
+            )
         if days not in cls.LIFETIMES:
-            raise ValidationError(f"A token lives {', '.join(map(str, cls.LIFETIMES))} days.")
+            raise ValidationError(
+                pgettext("staff", "A token lives %(days)s days.") % {"days": ", ".join(map(str, cls.LIFETIMES))}
+            )
         token, digest = tokens.mint(cls.PREFIX)
         obj = cls.objects.create(
             membership=membership,

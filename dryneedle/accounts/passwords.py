@@ -7,6 +7,7 @@ passwords be checked against commonly used and compromised values, and this is h
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import pgettext
 from zxcvbn import zxcvbn
 
 MIN_SCORE = 3
@@ -21,7 +22,8 @@ class StrengthValidator:
             feedback = result["feedback"]
             hint = " ".join(filter(None, [feedback.get("warning", ""), *feedback.get("suggestions", [])]))
             raise ValidationError(
-                "This password is too easy to guess. " + (hint or "Use a few unrelated words."),
+                pgettext("staff", "This password is too easy to guess. %(hint)s")
+                % {"hint": hint or "Use a few unrelated words."},
                 code="password_guessable",
             )
 

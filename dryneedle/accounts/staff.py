@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.models import Membership, Role, User
 from dryneedle.lib import mail
@@ -26,7 +27,7 @@ def add_member(clinic, by, *, first_name: str, last_name: str, email: str, role:
     """Add a person to ``clinic`` with ``role``; returns (membership, whether the account is new)."""
     email = email.strip().lower()
     if role not in Role.values:
-        raise ValidationError({"role": "Choose a role."})
+        raise ValidationError({"role": pgettext("staff", "Choose a role.")})
     user = User.objects.filter(username__iexact=email).first()
     new = user is None
     if user is None:
@@ -35,7 +36,12 @@ def add_member(clinic, by, *, first_name: str, last_name: str, email: str, role:
         user.save()
     m = Membership.objects.filter(user=user, clinic=clinic).first()
     if m is not None and m.is_active:
-        raise ValidationError({"email": f"{user.display_name()} is already a member of {clinic.name}."})
+        raise ValidationError(
+            {
+                "email": pgettext("staff", "%(display_name)s is already a member of %(name)s.")
+                % {"display_name": user.display_name(), "name": clinic.name}
+            }
+        )
     if m is not None:  # back after leaving: the same membership, active again with the role given now
         m.is_active, m.role = True, role
         m.save(update_fields=["is_active", "role"])

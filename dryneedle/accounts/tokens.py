@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import ApiToken, Role
@@ -22,12 +23,19 @@ CAT = "credentials"
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="What is it for?", max_length=100, help_text="For example: front-desk tablet")
+    name = forms.CharField(
+        label=pgettext_lazy("staff", "What is it for?"),
+        max_length=100,
+        help_text=pgettext_lazy("staff", "For example: front-desk tablet"),
+    )
     scopes = forms.MultipleChoiceField(
-        label="It may", choices=list(ApiToken.SCOPES.items()), widget=forms.CheckboxSelectMultiple, initial=["read"]
+        label=pgettext_lazy("staff", "It may"),
+        choices=list(ApiToken.SCOPES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        initial=["read"],
     )
     days = forms.TypedChoiceField(
-        label="Expires after",
+        label=pgettext_lazy("staff", "Expires after"),
         choices=[(d, f"{d} days") for d in ApiToken.LIFETIMES],
         coerce=int,
         initial=ApiToken.DEFAULT_DAYS,
@@ -49,11 +57,13 @@ def tokens(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "revoke":
         t = _visible(request).filter(code=request.POST.get("token", "")[:36], revoked__isnull=True).first()
         if t is None:
-            messages.error(request, "That token is not yours to revoke, or it is revoked already.")
+            messages.error(request, pgettext("staff", "That token is not yours to revoke, or it is revoked already."))
         else:
             ApiToken.objects.filter(pk=t.pk).update(revoked=timezone.now())
             record(request, "token.revoke", category=CAT, detail=f"{t.name[:80]} of {t.membership.user.username}")
-            messages.success(request, f"Revoked “{t.name}”. It stops working at once.")
+            messages.success(
+                request, pgettext("staff", "Revoked “%(name)s”. It stops working at once.") % {"name": t.name}
+            )
         return redirect("tokens")
     if request.method == "POST":
         if not verified:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import pgettext
 from django_otp import login as otp_login
 
 from dryneedle.accounts import mfa, throttle
@@ -109,7 +110,7 @@ def login_verify(request: ClinicRequest) -> HttpResponse:
     pending = request.session.get(mfa.PENDING)
     if not pending or time.time() - pending["at"] > mfa.PENDING_SECONDS:
         request.session.pop(mfa.PENDING, None)
-        messages.info(request, "Log in again.")
+        messages.info(request, pgettext("staff", "Log in again."))
         return redirect("login")
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
     device = mfa.device_of(user) if user else None
@@ -125,7 +126,9 @@ def login_verify(request: ClinicRequest) -> HttpResponse:
             record_account(request, "login.success", user, detail="with second factor")
             return redirect(pending["next"])
         record_account(request, "login.mfa_failure", user, outcome="denied")
-        form.add_error("code", "That code is not valid. Codes change every 30 seconds and work once.")
+        form.add_error(
+            "code", pgettext("staff", "That code is not valid. Codes change every 30 seconds and work once.")
+        )
     return render(request, "accounts/login_verify.html", {"form": form})
 
 
@@ -144,9 +147,13 @@ def mfa_setup(request: ClinicRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             record(request, "mfa.enrolled", user=user)
-            messages.success(request, "Two-factor sign-in is on. You will be asked for a code at each login.")
+            messages.success(
+                request, pgettext("staff", "Two-factor sign-in is on. You will be asked for a code at each login.")
+            )
             return redirect("home")
-        form.add_error("code", "That code is not valid. Check the time on your phone and try the next code.")
+        form.add_error(
+            "code", pgettext("staff", "That code is not valid. Check the time on your phone and try the next code.")
+        )
     return render(
         request,
         "accounts/mfa_setup.html",
@@ -175,7 +182,11 @@ def login_unlock(request: ClinicRequest) -> HttpResponse:
         throttle.clear(user.username)
         record_account(request, "login.unlock", user)
         messages.success(
-            request, "Sign-in is open again for your account. If you did not cause the lockout, tell your clinic admin."
+            request,
+            pgettext(
+                "staff",
+                "Sign-in is open again for your account. If you did not cause the lockout, tell your clinic admin.",
+            ),
         )
         return redirect("login")
     return render(request, "accounts/unlock.html", {"bad": False})
@@ -187,7 +198,7 @@ def logout_view(request: ClinicRequest) -> HttpResponse:
     record(request, "logout")
     user.end_all_sessions()
     logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, pgettext("staff", "You are logged out."))
     response = redirect("login")
     # The browser drops its copies of clinical pages and anything in storage (RT-27). Cookies are not in the
     # list: the session already ended on the server, and the "logged out" message travels in one.
@@ -203,9 +214,9 @@ def switch_clinic(request: ClinicRequest) -> HttpResponse:
             if m.clinic.code == form.cleaned_data["clinic"]:
                 request.session[SESSION_KEY] = str(m.clinic.code)
                 record(request, "clinic.switch", clinic=m.clinic)
-                messages.info(request, f"You are now working in {m.clinic.name}.")
+                messages.info(request, pgettext("staff", "You are now working in %(name)s.") % {"name": m.clinic.name})
                 return redirect("home")
-    messages.error(request, "You are not a member of that clinic.")
+    messages.error(request, pgettext("staff", "You are not a member of that clinic."))
     return redirect("home")
 
 

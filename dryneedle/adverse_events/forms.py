@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.accounts.models import User
 from dryneedle.adverse_events import rules
@@ -21,7 +22,7 @@ class EventForm(forms.Form):
         required=False, max_length=2000, validators=[no_nul], widget=forms.Textarea(attrs={"rows": 3})
     )
     action_taken = forms.CharField(
-        label="Action taken",
+        label=pgettext_lazy("staff", "Action taken"),
         required=False,
         max_length=2000,
         validators=[no_nul],
@@ -29,7 +30,7 @@ class EventForm(forms.Form):
     )
     outcome = forms.ChoiceField(choices=rules.OUTCOMES, initial="unknown")
     review_note = forms.CharField(
-        label="Review note (needed to close a serious event)",
+        label=pgettext_lazy("staff", "Review note (needed to close a serious event)"),
         required=False,
         max_length=2000,
         validators=[no_nul],
@@ -39,11 +40,11 @@ class EventForm(forms.Form):
 
 class FilterForm(forms.Form):
     practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, to_field_name="username", empty_label="All"
+        queryset=None, required=False, to_field_name="username", empty_label=pgettext_lazy("staff", "All")
     )
     region = forms.ChoiceField(required=False)
-    since = forms.DateField(label="From", required=False, widget=DateInput())
-    until = forms.DateField(label="To (exclusive)", required=False, widget=DateInput())
+    since = forms.DateField(label=pgettext_lazy("staff", "From"), required=False, widget=DateInput())
+    until = forms.DateField(label=pgettext_lazy("staff", "To (exclusive)"), required=False, widget=DateInput())
 
     def __init__(self, clinic, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,5 +59,9 @@ class FilterForm(forms.Form):
 
         for key in ("since", "until"):
             if d.get(key) and not YEARS[0] <= d[key].year <= YEARS[1]:
-                self.add_error(key, f"Give a date between {YEARS[0]} and {YEARS[1]}.")
+                self.add_error(
+                    key,
+                    pgettext("staff", "Give a date between %(first)s and %(last)s.")
+                    % {"first": YEARS[0], "last": YEARS[1]},
+                )
         return d

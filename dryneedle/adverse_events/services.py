@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.alerts import admin_emails
 from dryneedle.adverse_events import rules
@@ -15,18 +16,20 @@ FIELDS = ("type", "description", "onset", "duration", "action_taken", "outcome",
 def check(event: AdverseEvent) -> None:
     """Refuse what does not fit the classification, with the reason."""
     if event.entered_in_error:
-        raise ValidationError("This report was entered in error and can no longer be changed.")
+        raise ValidationError(pgettext("staff", "This report was entered in error and can no longer be changed."))
     problem = rules.severity_problem(event.type, event.severity)
     if problem:
         raise ValidationError({"severity": problem})
     if event.status != AdverseEvent.Status.DRAFT and not event.severity:
-        raise ValidationError({"severity": "Choose mild, significant or serious to confirm the event."})
+        raise ValidationError(
+            {"severity": pgettext("staff", "Choose mild, significant or serious to confirm the event.")}
+        )
     if (
         event.status == AdverseEvent.Status.CLOSED
         and event.severity == "serious"
         and len(event.review_note.strip()) < 10
     ):
-        raise ValidationError({"review_note": "A serious event is closed only with a review note."})
+        raise ValidationError({"review_note": pgettext("staff", "A serious event is closed only with a review note.")})
 
 
 def save(event: AdverseEvent, user, data: dict, action: str = "save") -> AdverseEvent:

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
@@ -139,7 +140,7 @@ def new_event(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"Recorded: {event}.")
+            messages.success(request, pgettext("staff", "Recorded: %(event)s.") % {"event": event})
             return redirect("adverse_events:detail", event.code)
     if request.method == "POST":
         record(request, "adverse_event.create", visit, category="safety", outcome="invalid")
@@ -175,7 +176,11 @@ def event_detail(request: ClinicRequest, code) -> HttpResponse:
             event.refresh_from_db()
             add_errors(form, e)
         else:
-            messages.success(request, f"{event}: {event.get_status_display().lower()}.")
+            messages.success(
+                request,
+                pgettext("staff", "%(event)s: %(status)s.")
+                % {"event": event, "status": event.get_status_display().lower()},
+            )
             return redirect("adverse_events:detail", event.code)
     if request.method == "POST":
         record(request, "adverse_event.save", event, patient=event.patient, category="safety", outcome="invalid")

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
@@ -143,7 +144,7 @@ def acknowledge(request: ClinicRequest, code) -> HttpResponse:
     with transaction.atomic():
         CheckIn.objects.filter(pk=c.pk).update(acknowledged_by=request.user, acknowledged_at=timezone.now())
         record(request, "checkin.acknowledge", c, patient=c.patient, category="procedure")
-    messages.success(request, "Alert acknowledged. Record what was done on the adverse event.")
+    messages.success(request, pgettext("staff", "Alert acknowledged. Record what was done on the adverse event."))
     return redirect("visits:detail", c.visit.code)
 
 

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Clinic, Role
@@ -225,16 +226,16 @@ def group_report(request: ClinicRequest) -> HttpResponse:
 
 
 class PeriodForm(forms.Form):
-    first = forms.DateField(label="From", widget=DateInput())
-    last = forms.DateField(label="To (inclusive)", widget=DateInput())
+    first = forms.DateField(label=pgettext_lazy("staff", "From"), widget=DateInput())
+    last = forms.DateField(label=pgettext_lazy("staff", "To (inclusive)"), widget=DateInput())
 
     def clean(self):
         d = super().clean()
         if d.get("first") and d.get("last"):
             if d["last"] < d["first"]:
-                raise forms.ValidationError("'To' must not be before 'From'.")
+                raise forms.ValidationError(pgettext("staff", "'To' must not be before 'From'."))
             if (d["last"] - d["first"]).days > 366:
-                raise forms.ValidationError("Choose at most a year.")
+                raise forms.ValidationError(pgettext("staff", "Choose at most a year."))
         return d
 
 

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.appointments.models import WEEKDAYS, Appointment, AvailabilityException, OnlineBooking
 from dryneedle.lib.forms import DateInput, no_nul
@@ -14,20 +15,22 @@ class _When(forms.Form):
 
     # The next free times, offered first (issue 18); a date and time typed below win over a free time ticked.
     slot = forms.ChoiceField(
-        label="Next free times", required=False, widget=forms.RadioSelect,
+        label=pgettext_lazy("staff", "Next free times"), required=False, widget=forms.RadioSelect,
         error_messages={"invalid_choice": "That time has just been taken: choose another."},
     )  # fmt: skip
     date = forms.DateField(widget=DateInput())
     time = forms.TimeField(
-        label="Start", required=False, widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300}),
-        help_text="Empty: the free time ticked above.",
-    )  # fmt: skip
+        label=pgettext_lazy("staff", "Start"),
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300}),
+        help_text=pgettext_lazy("staff", "Empty: the free time ticked above."),
+    )
     override = forms.CharField(
-        label="Reason to book outside working hours",
+        label=pgettext_lazy("staff", "Reason to book outside working hours"),
         required=False,
         max_length=200,
         validators=[no_nul],
-        help_text="Leave empty unless you mean to book outside the practitioner's hours.",
+        help_text=pgettext_lazy("staff", "Leave empty unless you mean to book outside the practitioner's hours."),
     )
 
     def __init__(self, *args, practitioners=None, free=(), **kwargs):
@@ -44,7 +47,7 @@ class _When(forms.Form):
                 d["date"], d["time"] = chosen.date(), chosen.time()
                 self.errors.pop("date", None)
             else:
-                self.add_error("time", "Tick one of the free times, or type a start time.")
+                self.add_error("time", pgettext("staff", "Tick one of the free times, or type a start time."))
         return d
 
     def start(self) -> datetime:
@@ -56,12 +59,16 @@ class BookForm(_When):
     practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, to_field_name="username", empty_label=None
     )
-    kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS)
-    component = forms.ChoiceField(label="For the care plan's", required=False)
-    minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
-    repeat = forms.IntegerField(label="Appointments in the series", min_value=1, max_value=52, initial=1)
-    every_days = forms.IntegerField(label="every … days", min_value=1, max_value=90, initial=7)
-    note = forms.CharField(label="Note for the front desk", required=False, max_length=300, validators=[no_nul])
+    kind = forms.ChoiceField(label=pgettext_lazy("staff", "Type"), choices=Appointment.KINDS)
+    component = forms.ChoiceField(label=pgettext_lazy("staff", "For the care plan's"), required=False)
+    minutes = forms.TypedChoiceField(label=pgettext_lazy("staff", "Length"), choices=DURATIONS, coerce=int, initial=30)
+    repeat = forms.IntegerField(
+        label=pgettext_lazy("staff", "Appointments in the series"), min_value=1, max_value=52, initial=1
+    )
+    every_days = forms.IntegerField(label=pgettext_lazy("staff", "every … days"), min_value=1, max_value=90, initial=7)
+    note = forms.CharField(
+        label=pgettext_lazy("staff", "Note for the front desk"), required=False, max_length=300, validators=[no_nul]
+    )
 
     def __init__(self, *args, components=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,14 +110,18 @@ class AvailabilityForm(forms.Form):
     def clean(self):
         d = super().clean()
         if d.get("start") and d.get("end") and d["end"] <= d["start"]:
-            self.add_error("end", "The end must be after the start.")
+            self.add_error("end", pgettext("staff", "The end must be after the start."))
         return d
 
 
 class ExceptionForm(forms.Form):
     date = forms.DateField(widget=DateInput())
     kind = forms.ChoiceField(choices=AvailabilityException.Kind.choices)
-    start = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}), help_text="Empty: all day")
+    start = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=pgettext_lazy("staff", "Empty: all day"),
+    )
     end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     reason = forms.CharField(required=False, max_length=200, validators=[no_nul])
 
@@ -118,25 +129,33 @@ class ExceptionForm(forms.Form):
         d = super().clean()
         s, e = d.get("start"), d.get("end")
         if (s is None) != (e is None):
-            self.add_error("end", "Give both a start and an end, or neither for the whole day.")
+            self.add_error("end", pgettext("staff", "Give both a start and an end, or neither for the whole day."))
         elif s and e and e <= s:
-            self.add_error("end", "The end must be after the start.")
+            self.add_error("end", pgettext("staff", "The end must be after the start."))
         if d.get("kind") == "extra" and s is None:
-            self.add_error("start", "Extra hours need a start and an end.")
+            self.add_error("start", pgettext("staff", "Extra hours need a start and an end."))
         return d
 
 
 class WaitlistForm(forms.Form):
     practitioner: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, to_field_name="username", required=False, empty_label="Anyone in the clinic"
+        queryset=None,
+        to_field_name="username",
+        required=False,
+        empty_label=pgettext_lazy("staff", "Anyone in the clinic"),
     )
-    kind = forms.ChoiceField(label="Type", choices=Appointment.KINDS, initial="dry_needling")
-    minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=30)
-    earliest = forms.DateField(label="From", widget=DateInput())
-    latest = forms.DateField(label="Until", required=False, widget=DateInput(), help_text="Empty: any later day.")
+    kind = forms.ChoiceField(label=pgettext_lazy("staff", "Type"), choices=Appointment.KINDS, initial="dry_needling")
+    minutes = forms.TypedChoiceField(label=pgettext_lazy("staff", "Length"), choices=DURATIONS, coerce=int, initial=30)
+    earliest = forms.DateField(label=pgettext_lazy("staff", "From"), widget=DateInput())
+    latest = forms.DateField(
+        label=pgettext_lazy("staff", "Until"),
+        required=False,
+        widget=DateInput(),
+        help_text=pgettext_lazy("staff", "Empty: any later day."),
+    )
     note = forms.CharField(
-        label="Note for the front desk", required=False, max_length=300, validators=[no_nul],
-        help_text="For example: mornings only.",
+        label=pgettext_lazy("staff", "Note for the front desk"), required=False, max_length=300, validators=[no_nul],
+        help_text=pgettext_lazy("staff", "For example: mornings only."),
     )  # fmt: skip
 
     def __init__(self, *args, practitioners=None, **kwargs):
@@ -147,7 +166,7 @@ class WaitlistForm(forms.Form):
     def clean(self):
         d = super().clean()
         if d.get("earliest") and d.get("latest") and d["latest"] < d["earliest"]:
-            self.add_error("latest", "The last day must not be before the first.")
+            self.add_error("latest", pgettext("staff", "The last day must not be before the first."))
         return d
 
 
@@ -158,8 +177,11 @@ class RemoveForm(forms.Form):
 class OnlineBookingForm(forms.Form):
     """Per type of appointment: whether patients book it online, and its length (appointments.OnlineBooking)."""
 
-    notice = forms.IntegerField(label="Patients cancel or change online up to (hours before)", min_value=1,
-                                max_value=168)  # fmt: skip
+    notice = forms.IntegerField(
+        label=pgettext_lazy("staff", "Patients cancel or change online up to (hours before)"),
+        min_value=1,
+        max_value=168,
+    )
 
     def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,16 +189,20 @@ class OnlineBookingForm(forms.Form):
         for kind, label in Appointment.KINDS:
             rule = rules.get(kind)
             self.fields[f"mode_{kind}"] = forms.ChoiceField(
-                label=f"{label}: online", choices=OnlineBooking.Mode.choices,
+                label=pgettext("staff", "%(type)s: online") % {"type": label}, choices=OnlineBooking.Mode.choices,
                 initial=rule.mode if rule else OnlineBooking.Mode.OFF,
             )  # fmt: skip
             self.fields[f"new_{kind}"] = forms.BooleanField(
-                label=f"{label}: new patients too", required=False, initial=rule.new_patients if rule else False,
-            )  # fmt: skip
+                label=pgettext("staff", "%(type)s: new patients too") % {"type": label},
+                required=False,
+                initial=rule.new_patients if rule else False,
+            )
             self.fields[f"minutes_{kind}"] = forms.TypedChoiceField(
-                label=f"{label}: length", choices=[d for d in DURATIONS if 15 <= d[0] <= 120], coerce=int,
+                label=pgettext("staff", "%(type)s: length") % {"type": label},
+                choices=[d for d in DURATIONS if 15 <= d[0] <= 120],
+                coerce=int,
                 initial=rule.minutes if rule else 30,
-            )  # fmt: skip
+            )
 
     def rows(self):
         return [(label, self[f"mode_{kind}"], self[f"new_{kind}"], self[f"minutes_{kind}"])

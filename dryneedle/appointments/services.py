@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import Clinic, User
@@ -143,29 +144,46 @@ def _fmt(a: Appointment) -> str:
 
 def check_length(start, end) -> None:
     if end <= start:
-        raise ValidationError({"end": "The appointment must end after it starts."})
+        raise ValidationError({"end": pgettext("staff", "The appointment must end after it starts.")})
     if end - start > timedelta(minutes=MAX_MINUTES):
-        raise ValidationError({"end": f"An appointment is at most {MAX_MINUTES // 60} hours long."})
+        raise ValidationError(
+            {"end": pgettext("staff", "An appointment is at most %(hours)s hours long.") % {"hours": MAX_MINUTES // 60}}
+        )
 
 
 def practitioner_clash(practitioner, clash: Appointment) -> str:
-    return f"{practitioner.display_name()} is already booked {_fmt(clash)}: the times overlap."
+    return pgettext("staff", "%(practitioner)s is already booked %(when)s: the times overlap.") % {
+        "practitioner": practitioner.display_name(),
+        "when": _fmt(clash),
+    }
 
 
 def patient_clash(patient, clash: Appointment) -> str:
-    return f"{patient.name} already has an appointment {_fmt(clash)}."
+    return pgettext("staff", "%(patient)s already has an appointment %(when)s.") % {
+        "patient": patient.name,
+        "when": _fmt(clash),
+    }
 
 
 def check_slot(clinic, practitioner, patient, start, end, override: str = "", exclude=None) -> None:
     """Refuse, with a precise message, a slot that is impossible; the caller holds the calendar lock."""
     check_length(start, end)
     if not practitioners(clinic).filter(pk=practitioner.pk).exists():
-        raise ValidationError({"practitioner": "Book with a practitioner of this clinic."})
+        raise ValidationError({"practitioner": pgettext("staff", "Book with a practitioner of this clinic.")})
     if not override.strip() and not within_hours(clinic, practitioner, start, end):
         raise ValidationError(
             {
-                "start": f"{_local(start, clinic):%a %d %b %H:%M}–{_local(end, clinic):%H:%M} is outside "
-                f"{practitioner.display_name()}'s hours. Choose another time, or give a reason to book outside hours."
+                "start": pgettext(
+                    "staff",
+                    "%(start)s–%(end)s is outside %(display_name)s's hours. Choose another time, or give a reason "
+                    "to "
+                    "book outside hours.",
+                )
+                % {
+                    "start": format(_local(start, clinic), "%a %d %b %H:%M"),
+                    "end": format(_local(end, clinic), "%H:%M"),
+                    "display_name": practitioner.display_name(),
+                }
             }
         )
     # A practitioner who works in two clinics is in one place at a time: their appointments in every clinic
@@ -207,13 +225,15 @@ def book_series(
 ):  # fmt: skip
     """Book several slots all or nothing (a plan's visits): one refusal books none and names the slot."""
     if not slots:
-        raise ValidationError("Nothing to book.")
+        raise ValidationError(pgettext("staff", "Nothing to book."))
     if len(slots) > MAX_SERIES:
-        raise ValidationError({"repeat": f"At most {MAX_SERIES} appointments at once."})
+        raise ValidationError(
+            {"repeat": pgettext("staff", "At most %(most)s appointments at once.") % {"most": MAX_SERIES}}
+        )
     if episode is not None and episode.patient_id != patient.pk:
-        raise ValidationError("The episode belongs to another patient.")
+        raise ValidationError(pgettext("staff", "The episode belongs to another patient."))
     if component is not None and component.patient_id != patient.pk:
-        raise ValidationError("The plan component belongs to another patient.")
+        raise ValidationError(pgettext("staff", "The plan component belongs to another patient."))
     made = []
     with transaction.atomic():
         # The lock: the practitioner's row, held until commit on PostgreSQL (whichever clinic books);
@@ -227,7 +247,10 @@ def book_series(
             except ValidationError as e:
                 if len(slots) > 1:
                     msgs = " ".join(e.messages)
-                    raise ValidationError(f"Appointment {i + 1} of {len(slots)}: {msgs} Nothing was booked.") from None
+                    raise ValidationError(
+                        pgettext("staff", "Appointment %(number)s of %(count)s: %(msgs)s Nothing was booked.")
+                        % {"number": i + 1, "count": len(slots), "msgs": msgs}
+                    ) from None
                 raise
             a = Appointment(
                 clinic=clinic,
@@ -256,15 +279,17 @@ def book_series(
 def set_status(appt: Appointment, user, status: str, reason: str = "") -> Appointment:
     """Cancel, record a no-show or attendance; a cancelled appointment is final (book again instead)."""
     if status not in Appointment.Status.values:
-        raise ValidationError({"status": "Unknown status."})
+        raise ValidationError({"status": pgettext("staff", "Unknown status.")})
     if appt.status == Appointment.Status.CANCELLED:
-        raise ValidationError("This appointment was cancelled; book a new one instead.")
+        raise ValidationError(pgettext("staff", "This appointment was cancelled; book a new one instead."))
     if status == Appointment.Status.CANCELLED and not reason.strip():
-        raise ValidationError({"reason": "Say why the appointment is cancelled."})
+        raise ValidationError({"reason": pgettext("staff", "Say why the appointment is cancelled.")})
     if appt.status == Appointment.Status.REQUESTED and status not in (Appointment.Status.CANCELLED,):
-        raise ValidationError("This is a patient's request: confirm or decline it first.")
+        raise ValidationError(pgettext("staff", "This is a patient's request: confirm or decline it first."))
     if status in (Appointment.Status.NO_SHOW, Appointment.Status.ATTENDED) and appt.start > timezone.now():
-        raise ValidationError({"status": "An appointment that has not started yet cannot be attended or missed."})
+        raise ValidationError(
+            {"status": pgettext("staff", "An appointment that has not started yet cannot be attended or missed.")}
+        )
     appt.status = status
     if status == Appointment.Status.CANCELLED:
         appt.cancel_reason = reason.strip()[:200]
@@ -280,13 +305,18 @@ def answer_request(appt: Appointment, user, confirm: bool, reason: str = "") -> 
         rows = Appointment.objects.select_for_update(of=("self",)).select_related("patient", "clinic", "practitioner")
         appt = rows.get(clinic=appt.clinic_id, pk=appt.pk)
         if appt.status != Appointment.Status.REQUESTED:
-            raise ValidationError(f"This appointment is {appt.get_status_display().lower()}, not a request.")
+            raise ValidationError(
+                pgettext("staff", "This appointment is %(status)s, not a request.")
+                % {"status": appt.get_status_display().lower()}
+            )
         if confirm:
             appt.status = Appointment.Status.BOOKED
         else:
             reason = " ".join((reason or "").split())
             if not reason:
-                raise ValidationError({"reason": "Say why, in words for the patient (they read it)."})
+                raise ValidationError(
+                    {"reason": pgettext("staff", "Say why, in words for the patient (they read it).")}
+                )
             appt.status, appt.cancel_reason = Appointment.Status.CANCELLED, at_most("reason", reason, 200)
         appt.updated_by = user
         appt.save(update_fields=["status", "cancel_reason", "updated_by", "updated"])
@@ -308,11 +338,16 @@ def move(appt: Appointment, user, *, practitioner, start: datetime, end: datetim
             .get(clinic=appt.clinic_id, pk=appt.pk)
         )
         if appt.status != Appointment.Status.BOOKED:
-            raise ValidationError(f"This appointment is {appt.get_status_display().lower()}: it cannot be moved.")
+            raise ValidationError(
+                pgettext("staff", "This appointment is %(status)s: it cannot be moved.")
+                % {"status": appt.get_status_display().lower()}
+            )
         if appt.start <= timezone.now():
-            raise ValidationError("This appointment has started: record what happened instead of moving it.")
+            raise ValidationError(
+                pgettext("staff", "This appointment has started: record what happened instead of moving it.")
+            )
         if start <= timezone.now():
-            raise ValidationError({"start": "Move it to a time that has not passed."})
+            raise ValidationError({"start": pgettext("staff", "Move it to a time that has not passed.")})
         check_slot(appt.clinic, practitioner, appt.patient, start, end, override, exclude=appt)
         appt.practitioner, appt.start, appt.end = practitioner, start, end
         appt.outside_hours_reason = override.strip()
@@ -325,9 +360,12 @@ def move(appt: Appointment, user, *, practitioner, start: datetime, end: datetim
 def mark_arrived(appt: Appointment, user) -> Appointment:
     """The front desk's "arrived": today's booked appointment, once (a second click changes nothing)."""
     if appt.status != Appointment.Status.BOOKED:
-        raise ValidationError(f"This appointment is {appt.get_status_display().lower()}: it cannot be marked arrived.")
+        raise ValidationError(
+            pgettext("staff", "This appointment is %(status)s: it cannot be marked arrived.")
+            % {"status": appt.get_status_display().lower()}
+        )
     if _local(appt.start, appt.clinic).date() != timezone.localdate(timezone=clinic_zone(appt.clinic)):
-        raise ValidationError("Only today's appointments can be marked arrived.")
+        raise ValidationError(pgettext("staff", "Only today's appointments can be marked arrived."))
     if appt.arrived_at is None:
         appt.arrived_at = timezone.now()
         appt.updated_by = user
@@ -347,9 +385,13 @@ def episode_for_visit(appt: Appointment) -> Episode:
     if len(open_) == 1:
         return open_[0]
     if not open_:
-        raise ValidationError(f"{appt.patient.name} has no open episode: open one on the patient's page first.")
+        raise ValidationError(
+            pgettext("staff", "%(name)s has no open episode: open one on the patient's page first.")
+            % {"name": appt.patient.name}
+        )
     raise ValidationError(
-        f"{appt.patient.name} has several open episodes: start the visit from the right episode's page."
+        pgettext("staff", "%(name)s has several open episodes: start the visit from the right episode's page.")
+        % {"name": appt.patient.name}
     )
 
 
@@ -369,9 +411,11 @@ def start_visit(appt: Appointment, user) -> tuple:
     if appt.visit_id is not None:
         return Visit.objects.select_related("patient").get(clinic=appt.clinic_id, pk=appt.visit_id), False
     if appt.status == Appointment.Status.CANCELLED:
-        raise ValidationError("This appointment was cancelled: book a new one or start the visit from the episode.")
+        raise ValidationError(
+            pgettext("staff", "This appointment was cancelled: book a new one or start the visit from the episode.")
+        )
     if _local(appt.start, appt.clinic).date() != timezone.localdate(timezone=clinic_zone(appt.clinic)):
-        raise ValidationError("A visit is started from today's appointment only.")
+        raise ValidationError(pgettext("staff", "A visit is started from today's appointment only."))
     visit = visits.start_visit(episode_for_visit(appt), user)
     appt.visit = visit
     appt.episode = visit.episode

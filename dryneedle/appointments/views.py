@@ -9,7 +9,8 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop, npgettext, pgettext
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -113,7 +114,7 @@ def slot(request: ClinicRequest) -> HttpResponse:
         start = None
     if who is None or start is None:
         record(request, "appointment.new", category=CAT, outcome="invalid", detail="slot")
-        messages.error(request, "That time is not on the calendar: choose a free time on the grid.")
+        messages.error(request, pgettext("staff", "That time is not on the calendar: choose a free time on the grid."))
         return redirect("appointments:day")
     start = start.replace(tzinfo=clinic_zone(clinic))
     q = request.GET.get("q", "")[:100]
@@ -210,9 +211,21 @@ def book(request: ClinicRequest, code) -> HttpResponse:
             add_errors(form, e)
         else:
             first = timezone.localtime(made[0].start)
-            sent = f" The questions before the visit went to {patient.email}." if asked is not None else ""
-            said = f"{first:%a %d %b %H:%M} with {d['practitioner'].display_name()}.{sent}"
-            messages.success(request, f"Booked {len(made)} appointment{'s' if len(made) > 1 else ''} from {said}")
+            said = npgettext(
+                "staff",
+                "Booked %(count)s appointment from %(when)s with %(practitioner)s.",
+                "Booked %(count)s appointments from %(when)s with %(practitioner)s.",
+                len(made),
+            ) % {
+                "count": len(made),
+                "when": f"{first:%a %d %b %H:%M}",
+                "practitioner": d["practitioner"].display_name(),
+            }
+            if asked is not None:
+                said += " " + pgettext("staff", "The questions before the visit went to %(email)s.") % {
+                    "email": patient.email
+                }
+            messages.success(request, said)
             url = reverse("appointments:week") + f"?practitioner={d['practitioner'].username}&week={first.date()}"
             return redirect(url)
     if request.method == "POST":
@@ -248,7 +261,11 @@ def _freed(request: ClinicRequest, appt: Appointment, start, end, practitioner=N
 
 
 def _offered(n: int) -> str:
-    return f" The time was offered to {n} patient{'s' if n > 1 else ''} on the waitlist." if n else ""
+    if not n:
+        return ""
+    return " " + npgettext(
+        "staff", "The time was offered to %(count)s patient on the waitlist.",
+        "The time was offered to %(count)s patients on the waitlist.", n) % {"count": n}  # fmt: skip
 
 
 def _move_form(request: ClinicRequest, appt: Appointment, data=None) -> MoveForm:
@@ -277,7 +294,14 @@ def detail(request: ClinicRequest, code) -> HttpResponse:
             add_errors(form, e)
         else:
             messages.success(
-                request, f"{appt}, {appt.patient.name}: {appt.get_status_display().lower()}." + _offered(offered)
+                request,
+                pgettext("staff", "%(appt)s, %(name)s: %(status)s.%(offered)s")
+                % {
+                    "appt": appt,
+                    "name": appt.patient.name,
+                    "status": appt.get_status_display().lower(),
+                    "offered": _offered(offered),
+                },
             )
             return _back(request, appt)
     if request.method == "POST":
@@ -321,8 +345,15 @@ def move(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"Moved to {start:%a %d %b %H:%M} with {d['practitioner'].display_name()}."
-                                      + _offered(offered))  # fmt: skip
+            messages.success(
+                request,
+                pgettext("staff", "Moved to %(start)s with %(display_name)s.%(offered)s")
+                % {
+                    "start": format(start, "%a %d %b %H:%M"),
+                    "display_name": d["practitioner"].display_name(),
+                    "offered": _offered(offered),
+                },
+            )
             return redirect("appointments:detail", appt.code)
     record(request, "appointment.move", appt, patient=appt.patient, category=CAT, outcome="invalid")
     appt = get_for_clinic(request, Appointment.objects.select_related("patient", "practitioner"), code=code)
@@ -348,7 +379,11 @@ def arrived(request: ClinicRequest, code) -> HttpResponse:
         messages.error(request, " ".join(e.messages))
     else:
         record(request, "appointment.arrived", appt, patient=appt.patient, category=CAT)
-        messages.success(request, f"{appt.patient.name} has arrived ({timezone.localtime(appt.start):%H:%M}).")
+        messages.success(
+            request,
+            pgettext("staff", "%(name)s has arrived (%(localtime)s).")
+            % {"name": appt.patient.name, "localtime": format(timezone.localtime(appt.start), "%H:%M")},
+        )
     return _back(request, appt)
 
 
@@ -407,7 +442,7 @@ def _editable(request: ClinicRequest):
     people, who = _who(request)
     if not _may_edit(request, who):
         record(request, "availability.change", outcome="denied", category=CAT)
-        messages.error(request, "You can change your own hours only.")
+        messages.error(request, pgettext("staff", "You can change your own hours only."))
         return None
     return people, who
 
@@ -438,24 +473,31 @@ def _add(request: ClinicRequest, form_class, prefix: str, model, action: str, do
 @allowed
 @require_POST
 def add_hours(request: ClinicRequest) -> HttpResponse:
-    return _add(request, AvailabilityForm, "h", Availability, "availability.add", "Hours added.")
+    return _add(request, AvailabilityForm, "h", Availability, "availability.add", pgettext("staff", "Hours added."))
 
 
 @allowed
 @require_POST
 def add_exception(request: ClinicRequest) -> HttpResponse:
-    return _add(request, ExceptionForm, "x", AvailabilityException, "availability.exception", "Exception added.")
+    return _add(
+        request,
+        ExceptionForm,
+        "x",
+        AvailabilityException,
+        "availability.exception",
+        pgettext("staff", "Exception added."),
+    )
 
 
 def _remove(request: ClinicRequest, model, code, action: str) -> HttpResponse:
     row = get_for_clinic(request, model.objects.select_related("user"), code=code)  # another clinic's: 404
     if not _may_edit(request, row.user):
         record(request, "availability.change", outcome="denied", category=CAT)
-        messages.error(request, "You can change your own hours only.")
+        messages.error(request, pgettext("staff", "You can change your own hours only."))
         return _back_to_hours(row.user)
     row.delete()
     record(request, f"availability.{action}", category=CAT, detail=row.user.username)
-    messages.success(request, "Removed.")
+    messages.success(request, pgettext("staff", "Removed."))
     return _back_to_hours(row.user)
 
 
@@ -478,7 +520,7 @@ def new_feed(request: ClinicRequest) -> HttpResponse:
     people, who = _who(request)
     if who is None or who.pk != request.user.pk:
         record(request, "availability.change", outcome="denied", category=CAT)
-        messages.error(request, "You can make a calendar address for yourself only.")
+        messages.error(request, pgettext("staff", "You can make a calendar address for yourself only."))
         return _back_to_hours(who)
     token = services.calendar_for(request.membership.clinic, who).new_feed_token()
     record(request, "calendar.feed_new", category=CAT, detail=who.username)
@@ -496,7 +538,10 @@ def feed_names(request: ClinicRequest) -> HttpResponse:
     clinic.save(update_fields=["calendar_feed_names"])
     record(request, "calendar.feed_names", category=CAT, detail=str(clinic.calendar_feed_names))
     messages.success(
-        request, "Calendar feeds " + ("show" if clinic.calendar_feed_names else "hide") + " patient names."
+        request,
+        pgettext("staff", "Calendar feeds show patient names.")
+        if clinic.calendar_feed_names
+        else pgettext("staff", "Calendar feeds hide patient names."),
     )
     return _back_to_hours(_who(request)[1])
 
@@ -560,8 +605,16 @@ def waitlist_add(request: ClinicRequest, code) -> HttpResponse:
             record(request, "waitlist.add", entry, patient=patient, category=CAT)
             messages.success(
                 request,
-                f"{patient.name} is on the waitlist."
-                + ("" if patient.email else " They have no email address: offers cannot reach them, so call them."),
+                (
+                    pgettext("staff", "%(name)s is on the waitlist.")
+                    if patient.email
+                    else pgettext(
+                        "staff",
+                        "%(name)s is on the waitlist. They have no email address: offers cannot reach them, so call "
+                        "them.",
+                    )
+                )
+                % {"name": patient.name},
             )
             return redirect("appointments:waitlist")
     if request.method == "POST":
@@ -579,28 +632,34 @@ def waitlist_remove(request: ClinicRequest, code) -> HttpResponse:
     form = RemoveForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("Say why the patient comes off the list.")
+            raise ValidationError(pgettext("staff", "Say why the patient comes off the list."))
         waitlist.remove(entry, request.user, form.cleaned_data["reason"])
     except ValidationError as e:
         record(request, "waitlist.remove", entry, patient=entry.patient, category=CAT, outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
         record(request, "waitlist.remove", entry, patient=entry.patient, category=CAT)
-        messages.success(request, f"{entry.patient.name} is off the waitlist.")
+        messages.success(request, pgettext("staff", "%(name)s is off the waitlist.") % {"name": entry.patient.name})
     return redirect("appointments:waitlist")
 
 
 def offer(request, token: str) -> HttpResponse:
     """The patient's one-time link: see the time offered, and book it (the first to accept gets it). Looking at
-    the page changes nothing (mail scanners open links); only the button books."""
+    the page changes nothing (mail scanners open links); only the button books. In the patient's language, as the
+    email that brought them (issue 19)."""
     if lookups.throttled(request):
         return render(request, "portal/message.html", {"message": lookups.MESSAGE}, status=429)
     found = waitlist.find(token[:100])
     if found is None:
         lookups.missed(request, "waitlist.offer", category=CAT)
-        return render(request, "portal/message.html",
-                      {"message": "This link is not valid. Please call the clinic."}, status=404)  # fmt: skip
+        gone = gettext_noop("This link is not valid. Please call the clinic.")
+        return render(request, "portal/message.html", {"message": gone}, status=404)
     activate_clinic_timezone(found.clinic)
+    with translation.override(languages.of_patient(found.entry.patient)):
+        return _offer_page(request, found)
+
+
+def _offer_page(request, found) -> HttpResponse:
     patient = found.entry.patient
     if request.method == "POST":
         try:
@@ -634,7 +693,7 @@ def online_booking(request: ClinicRequest) -> HttpResponse:
             on = [k + ("+new" if form.cleaned_data[f"new_{k}"] else "") for k, _ in Appointment.KINDS
                   if form.cleaned_data[f"mode_{k}"] != OnlineBooking.Mode.OFF]  # fmt: skip
             record(request, "online_booking.change", category=CAT, detail=",".join(on) or "none")
-        messages.success(request, "Online booking saved.")
+        messages.success(request, pgettext("staff", "Online booking saved."))
         return redirect("appointments:online_booking")
     record(request, "online_booking.view" if request.method == "GET" else "online_booking.change", category=CAT,
            outcome="ok" if request.method == "GET" else "invalid")  # fmt: skip
@@ -659,6 +718,13 @@ def answer_request(request: ClinicRequest, code) -> HttpResponse:
         record(request, "appointment.request_answer", appt, patient=appt.patient, category=CAT, outcome="invalid")
         messages.error(request, " ".join(e.messages))
         return redirect("appointments:detail", appt.code)
-    messages.success(request, f"{'Confirmed' if confirm else 'Declined'}: {appt}, {appt.patient.name}. The patient "
-                              "is told by email.")  # fmt: skip
+    messages.success(
+        request,
+        (
+            pgettext("staff", "Confirmed: %(appt)s, %(name)s. The patient is told by email.")
+            if confirm
+            else pgettext("staff", "Declined: %(appt)s, %(name)s. The patient is told by email.")
+        )
+        % {"appt": appt, "name": appt.patient.name},
+    )
     return redirect("appointments:detail", appt.code)

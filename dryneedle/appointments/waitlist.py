@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.accounts.models import User
@@ -33,13 +34,16 @@ NOTICE = timedelta(hours=2)
 def add(clinic, user, *, patient, practitioner=None, kind="dry_needling", minutes=30, earliest, latest=None,
         note="") -> WaitlistEntry:  # fmt: skip
     if patient.clinic_id != clinic.pk:
-        raise ValidationError("The patient belongs to another clinic.")
+        raise ValidationError(pgettext("staff", "The patient belongs to another clinic."))
     if latest is not None and latest < earliest:
-        raise ValidationError({"latest": "The last day must not be before the first."})
+        raise ValidationError({"latest": pgettext("staff", "The last day must not be before the first.")})
     same = WaitlistEntry.objects.filter(clinic=clinic, patient=patient, status=WaitlistEntry.Status.WAITING)
     same = same.filter(practitioner=practitioner) if practitioner else same.filter(practitioner__isnull=True)
     if same.exists():
-        raise ValidationError(f"{patient.name} is already on the waitlist for that: change or remove that entry.")
+        raise ValidationError(
+            pgettext("staff", "%(name)s is already on the waitlist for that: change or remove that entry.")
+            % {"name": patient.name}
+        )
     entry = WaitlistEntry(
         clinic=clinic,
         patient=patient,
@@ -61,9 +65,11 @@ def add(clinic, user, *, patient, practitioner=None, kind="dry_needling", minute
 
 def remove(entry: WaitlistEntry, user, reason: str) -> WaitlistEntry:
     if entry.status != WaitlistEntry.Status.WAITING:
-        raise ValidationError(f"This entry is {entry.get_status_display().lower()} already.")
+        raise ValidationError(
+            pgettext("staff", "This entry is %(status)s already.") % {"status": entry.get_status_display().lower()}
+        )
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the patient comes off the list."})
+        raise ValidationError({"reason": pgettext("staff", "Say why the patient comes off the list.")})
     entry.status, entry.removed_reason, entry.updated_by = WaitlistEntry.Status.REMOVED, reason.strip()[:200], user
     entry.save()
     WaitlistOffer.objects.filter(clinic=entry.clinic_id, entry=entry, status=WaitlistOffer.Status.SENT).update(
@@ -130,13 +136,13 @@ def problem(offer: WaitlistOffer, now: datetime | None = None) -> str:
     """Why the offer cannot be accepted now, in the patient's words; empty when it can."""
     now = now or timezone.now()
     if offer.status == WaitlistOffer.Status.ACCEPTED:
-        return "You accepted this time: it is booked for you."
+        return gettext("You accepted this time: it is booked for you.")
     if offer.status == WaitlistOffer.Status.TAKEN:
-        return "Sorry, someone else took this time first. You are still on the waitlist."
+        return gettext("Sorry, someone else took this time first. You are still on the waitlist.")
     if offer.status == WaitlistOffer.Status.EXPIRED or offer.entry.status != WaitlistEntry.Status.WAITING:
-        return "This offer is no longer open. Please call the clinic if you still want an earlier time."
+        return gettext("This offer is no longer open. Please call the clinic if you still want an earlier time.")
     if offer.start <= now:
-        return "This time has passed. You are still on the waitlist."
+        return gettext("This time has passed. You are still on the waitlist.")
     return ""
 
 

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import translation
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -37,7 +38,9 @@ def patient_consent(request: ClinicRequest, code) -> HttpResponse:
     can_sign = patient.status == RecordStatus.ACTIVE and patient.merged_into_id is None
     if request.method == "POST":
         if not can_sign:
-            form.add_error(None, "This record cannot take a new consent (merged or entered in error).")
+            form.add_error(
+                None, pgettext("staff", "This record cannot take a new consent (merged or entered in error).")
+            )
         elif form.is_valid():
             d = form.cleaned_data
             try:
@@ -53,7 +56,11 @@ def patient_consent(request: ClinicRequest, code) -> HttpResponse:
                 add_errors(form, e)
             else:
                 copy = " and a copy emailed to the patient" if patient.email else ""
-                messages.success(request, f"Consent signed by {doc.typed_name}; the PDF is kept{copy}.")
+                messages.success(
+                    request,
+                    pgettext("staff", "Consent signed by %(typed_name)s; the PDF is kept%(copy)s.")
+                    % {"typed_name": doc.typed_name, "copy": copy},
+                )
                 return redirect("patients:consent", patient.code)
         record(request, "consent.signed", patient, outcome="invalid", detail=form.errors.as_text()[:200])
     else:
@@ -94,7 +101,9 @@ def consent_withdraw(request: ClinicRequest, code) -> HttpResponse:
         record(request, "consent.withdrawn", doc, patient=doc.patient, outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, "Withdrawal recorded: needling is blocked until the patient consents again.")
+        messages.success(
+            request, pgettext("staff", "Withdrawal recorded: needling is blocked until the patient consents again.")
+        )
     return redirect("patients:consent", doc.patient.code)
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from dryneedle.consent import text
 from dryneedle.consent.models import SignedConsent
@@ -43,17 +43,21 @@ def digest(form_text: str) -> str:
 def check_signature(typed_name: str, signature: str, typed_only: bool) -> tuple[str, str]:
     name = " ".join((typed_name or "").split())
     if not name:
-        raise ValidationError({"typed_name": "Type your full name to sign."})
+        raise ValidationError({"typed_name": gettext("Type your full name to sign.")})
     at_most("typed_name", name, 200)
     if "\x00" in name:
-        raise ValidationError({"typed_name": "The name contains a character that cannot be stored."})
+        raise ValidationError({"typed_name": gettext("The name contains a character that cannot be stored.")})
     signature = (signature or "").strip()
     if typed_only:
         return name, ""
     if not signature:
-        raise ValidationError({"signature": "Draw your signature in the box, or tick that your typed name signs."})
+        raise ValidationError(
+            {"signature": gettext("Draw your signature in the box, or tick that your typed name signs.")}
+        )
     if len(signature) > SIGNATURE_MAX or not _PATH.match(signature) or signature.count("L") < 2:
-        raise ValidationError({"signature": "The drawn signature could not be read: clear it and draw it again."})
+        raise ValidationError(
+            {"signature": gettext("The drawn signature could not be read: clear it and draw it again.")}
+        )
     return name, signature
 
 
@@ -63,8 +67,8 @@ def sign(clinic, patient, *, form_text: str, shown: str, typed_name: str, signat
     ``shown`` is the digest of the form as it was on their screen: if the clinic's numbers moved meanwhile, they
     read it again rather than sign words they did not see."""
     if shown != digest(form_text):
-        raise ValidationError("The form changed while you were reading it (the clinic's numbers were updated): "
-                              "read it again below, then sign.")  # fmt: skip
+        raise ValidationError(gettext("The form changed while you were reading it (the clinic's numbers were "
+                                      "updated): read it again below, then sign."))  # fmt: skip
     name, signature = check_signature(typed_name, signature, typed_only)
     now = timezone.now()
     doc = SignedConsent(clinic=clinic, patient=patient, form_version=text.VERSION, text=form_text, typed_name=name,
@@ -87,10 +91,12 @@ def make_pdf(doc: SignedConsent) -> bytes:
 def withdraw(doc: SignedConsent, reason: str, user=None) -> None:
     """Record that the patient withdrew this consent (``user`` None: the patient, in their account)."""
     if doc.withdrawn:
-        raise ValidationError("This consent was already withdrawn.")
+        raise ValidationError(gettext("This consent was already withdrawn."))
     reason = " ".join((reason or "").split())
     if user is not None and not reason:
-        raise ValidationError({"reason": "Say how the patient withdrew (for example, by phone at the desk)."})
+        raise ValidationError(
+            {"reason": pgettext("staff", "Say how the patient withdrew (for example, by phone at the desk).")}
+        )
     doc.withdrawn_reason = at_most("reason", reason, 500)
     doc.withdrawn_at = timezone.now()
     doc.withdrawn_by = user

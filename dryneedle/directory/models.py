@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR
@@ -18,7 +19,7 @@ class Listing(models.Model):
     listed = models.BooleanField(default=False)
     profession = models.CharField(max_length=20, choices=Credential.Profession.choices)
     bio = models.TextField(blank=True, max_length=1500)
-    languages = models.CharField(max_length=200, default="English", help_text="Comma-separated")
+    languages = models.CharField(max_length=200, default="English", help_text=pgettext_lazy("staff", "Comma-separated"))
     city = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
     updated = models.DateTimeField(auto_now=True)

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
@@ -82,29 +82,33 @@ def clinic_reviews(request: ClinicRequest) -> HttpResponse:
         review = qs.filter(code=uuid_or_none(request.POST.get("review"))).first()
         if review is None:
             record(request, "review.moderate", category="review", outcome="invalid", detail="no such review")
-            messages.error(request, "That review is not one of this clinic's.")
+            messages.error(request, pgettext("staff", "That review is not one of this clinic's."))
             return redirect("directory:reviews")
         action = request.POST.get("action")
         if action == "reply":
             # Browsers count a line break as one character against maxlength but send two (CRLF).
             reply = request.POST.get("reply", "").replace("\x00", "").replace("\r\n", "\n").strip()
             if len(reply) > 1000:
-                messages.error(request, f"A reply can be at most 1,000 characters (this one has {len(reply):,}).")
+                messages.error(
+                    request,
+                    pgettext("staff", "A reply can be at most 1,000 characters (this one has %(count)s).")
+                    % {"count": format(len(reply), ",")},
+                )
                 return redirect("directory:reviews")
             review.reply = reply
             review.replied_at = timezone.now()
             review.save(update_fields=["reply", "replied_at"])
             record(request, "review.reply", category="review", detail=str(review.code))
-            messages.success(request, "Reply saved.")
+            messages.success(request, pgettext("staff", "Reply saved."))
         elif action == "hide" and request.POST.get("reason") in PatientReview.Moderation.values:
             review.hidden_reason = request.POST["reason"]
             review.moderated_by, review.moderated_at = request.user, timezone.now()
             review.save(update_fields=["hidden_reason", "moderated_by", "moderated_at"])
             record(request, "review.hide", category="review", detail=f"{review.code}: {review.hidden_reason}")
-            messages.success(request, "Review hidden; the reason is recorded.")
+            messages.success(request, pgettext("staff", "Review hidden; the reason is recorded."))
         else:
             record(request, "review.moderate", category="review", outcome="invalid", detail=str(review.code))
-            messages.error(request, "To hide a review, choose the reason (abuse, or personal data).")
+            messages.error(request, pgettext("staff", "To hide a review, choose the reason (abuse, or personal data)."))
         return redirect("directory:reviews")
     record(request, "reviews.view", category="review")
     return render(request, "directory/reviews.html", {"reviews": qs.order_by("-created")[:200],

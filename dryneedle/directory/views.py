@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -144,7 +144,12 @@ def my_listing(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         record(request, "listing.save", category=CAT, detail=f"listed={listing.listed}")
-        messages.success(request, "Your directory profile is " + ("public." if listing.listed else "hidden."))
+        messages.success(
+            request,
+            pgettext("staff", "Your directory profile is public.")
+            if listing.listed
+            else pgettext("staff", "Your directory profile is hidden."),
+        )
         return redirect("directory:listing")
     if request.method == "GET":
         record(request, "listing.view", category=CAT)
@@ -167,10 +172,12 @@ def inbox(request: ClinicRequest) -> HttpResponse:
 class ConvertForm(forms.Form):
     given_name = forms.CharField(max_length=100, validators=[no_nul])
     family_name = forms.CharField(max_length=100, validators=[no_nul])
-    birth_date = forms.DateField(label="Date of birth", widget=DateInput())
+    birth_date = forms.DateField(label=pgettext_lazy("staff", "Date of birth"), widget=DateInput())
     sex = forms.ChoiceField(choices=Sex.choices)
-    date = forms.DateField(label="Consultation date", required=False, widget=DateInput())
-    time = forms.TimeField(label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(label=pgettext_lazy("staff", "Consultation date"), required=False, widget=DateInput())
+    time = forms.TimeField(
+        label=pgettext_lazy("staff", "Start"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
 
 
 @allowed
@@ -180,7 +187,7 @@ def request_detail(request: ClinicRequest, code) -> HttpResponse:
     given, _, family = cr.name.partition(" ")
     form = ConvertForm(request.POST or None, initial={"given_name": given, "family_name": family or given})
     if request.method == "POST" and cr.status != ConsultationRequest.Status.NEW:
-        messages.error(request, "This request was already handled.")
+        messages.error(request, pgettext("staff", "This request was already handled."))
         return redirect("directory:request", cr.code)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -202,7 +209,15 @@ def request_detail(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"{p.name} added" + (" and booked." if d["date"] and d["time"] else "."))
+            messages.success(
+                request,
+                (
+                    pgettext("staff", "%(name)s added and booked.")
+                    if d["date"] and d["time"]
+                    else pgettext("staff", "%(name)s added.")
+                )
+                % {"name": p.name},
+            )
             return redirect("patients:detail", p.code)
     if request.method == "GET":
         record(request, "consultation.view", category=CAT, detail=str(cr.code))
@@ -218,10 +233,10 @@ def close_request(request: ClinicRequest, code) -> HttpResponse:
     cr = get_for_clinic(request, ConsultationRequest, code=code)
     if cr.status != ConsultationRequest.Status.NEW:
         record(request, "consultation.close", category=CAT, outcome="invalid", detail=f"{cr.code} already handled")
-        messages.error(request, "This request was already handled.")
+        messages.error(request, pgettext("staff", "This request was already handled."))
         return redirect("directory:request", cr.code)
     cr.status, cr.handled_by, cr.handled_at = ConsultationRequest.Status.CLOSED, request.user, timezone.now()
     cr.save(update_fields=["status", "handled_by", "handled_at"])
     record(request, "consultation.close", category=CAT, detail=str(cr.code))
-    messages.success(request, "Request closed.")
+    messages.success(request, pgettext("staff", "Request closed."))
     return redirect("directory:inbox")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.people import practitioners
 from dryneedle.appointments import services as calendar
@@ -244,10 +245,15 @@ def run(f: ImportFile, user, chosen: dict[str, str], date_format: str, defaults:
     with transaction.atomic():
         f = ImportFile.objects.select_for_update().get(clinic=f.clinic_id, pk=f.pk)
         if f.imported or not f.text:
-            raise ValidationError("This file was already imported, or was forgotten: upload it again.")
+            raise ValidationError(
+                pgettext("staff", "This file was already imported, or was forgotten: upload it again.")
+            )
         report = check(f, chosen, date_format, defaults)
         if report.count("error"):
-            raise ValidationError(f"{report.count('error')} rows have errors: nothing was imported.")
+            raise ValidationError(
+                pgettext("staff", "%(count)s rows have errors: nothing was imported.")
+                % {"count": report.count("error")}
+            )
         for r in report.rows:
             if r.outcome == "new":
                 b = r.data.pop("booking")

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.appointments.models import Appointment
 from dryneedle.imports import columns
@@ -23,18 +25,27 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=ImportFile.Kind.choices, initial="patients",
-                             widget=forms.RadioSelect)  # fmt: skip
-    file = MultipleFileField(label="The file", help_text="CSV exported from your old system (UTF-8 or Excel's "
-                             "Windows CSV; at most 10 MB and 60,000 rows), or FHIR R4 JSON: a Bundle, or NDJSON files "
-                             "such as a bulk export's, several at once (at most 4,000 resources to import; "
-                             "larger: the import_fhir command).")  # fmt: skip
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("staff", "What the file holds"),
+        choices=ImportFile.Kind.choices,
+        initial="patients",
+        widget=forms.RadioSelect,
+    )
+    file = MultipleFileField(
+        label=pgettext_lazy("staff", "The file"),
+        help_text=pgettext_lazy(
+            "staff",
+            "CSV exported from your old system (UTF-8 or Excel's Windows CSV; at most 10 MB and 60,000 rows), or "
+            "FHIR R4 JSON: a Bundle, or NDJSON files such as a bulk export's, several at once (at most 4,000 "
+            "resources to import; larger: the import_fhir command).",
+        ),
+    )
 
     def clean(self):
         data = super().clean()
         files = data.get("file") or []
         if data.get("kind") in ("patients", "appointments") and len(files) > 1:
-            self.add_error("file", "One CSV file at a time.")
+            self.add_error("file", pgettext("staff", "One CSV file at a time."))
         return data
 
 
@@ -42,13 +53,19 @@ class MappingForm(forms.Form):
     """Which column of the file fills each field; the date format; a name to save the choice under."""
 
     date_format = forms.ChoiceField(
-        label="Dates in the file are written",
+        label=pgettext_lazy("staff", "Dates in the file are written"),
         choices=[("", "Choose how the dates are written"), *((k, v[0]) for k, v in columns.DATE_FORMATS.items())],
         error_messages={"required": "Choose how the file writes its dates: 03/04/1980 is 3 April or 4 March."},
     )
-    save_as = forms.CharField(label="Save these choices as", required=False, max_length=100, validators=[no_nul],
-                              help_text="A name, e.g. “Jane patient list”: offered again for the next file with these "
-                              "columns.")  # fmt: skip
+    save_as = forms.CharField(
+        label=pgettext_lazy("staff", "Save these choices as"),
+        required=False,
+        max_length=100,
+        validators=[no_nul],
+        help_text=pgettext_lazy(
+            "staff", "A name, e.g. “Jane patient list”: offered again for the next file with these columns."
+        ),
+    )
 
     def __init__(self, kind: str, headers: list[str], *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,10 +73,13 @@ class MappingForm(forms.Form):
         choices = [("", "— not in the file —"), *((h, h) for h in headers)]
         if kind == "appointments":
             self.fields["default_kind"] = forms.ChoiceField(
-                label="Type, for rows without one", required=False,
+                label=pgettext_lazy("staff", "Type, for rows without one"), required=False,
                 choices=[("", "— every row has its type —"), *Appointment.KINDS])  # fmt: skip
             self.fields["default_minutes"] = forms.IntegerField(
-                label="Length in minutes, for rows without one", required=False, min_value=5, max_value=480
+                label=pgettext_lazy("staff", "Length in minutes, for rows without one"),
+                required=False,
+                min_value=5,
+                max_value=480,
             )
         for f in self.wanted:
             self.fields[f"col_{f.name}"] = forms.ChoiceField(
@@ -76,14 +96,24 @@ class MappingForm(forms.Form):
         for f in self.wanted:
             header = data.get(f"col_{f.name}")
             if header and header in used:
-                self.add_error(f"col_{f.name}", f"“{header}” already fills {used[header]}: a column fills one field.")
+                self.add_error(
+                    f"col_{f.name}",
+                    pgettext("staff", "“%(header)s” already fills %(field)s: a column fills one field.")
+                    % {"header": header, "field": used[header]},
+                )
             elif header:
                 used[header] = f.label.lower()
         if self.kind == "appointments":
             if not data.get("col_kind") and not data.get("default_kind"):
-                self.add_error("default_kind", "Choose the type for rows without one, or the column that has it.")
+                self.add_error(
+                    "default_kind",
+                    pgettext("staff", "Choose the type for rows without one, or the column that has it."),
+                )
             if not (data.get("col_end") or data.get("col_minutes") or data.get("default_minutes")):
-                self.add_error("default_minutes", "Give a length for every row, or choose the end or length column.")
+                self.add_error(
+                    "default_minutes",
+                    pgettext("staff", "Give a length for every row, or choose the end or length column."),
+                )
         return data
 
     def defaults(self) -> dict:
@@ -102,6 +132,7 @@ class MappingForm(forms.Form):
 
 class FhirForm(forms.Form):
     default_kind = forms.ChoiceField(
-        label="Type, for appointments whose type is none of ours", required=False,
+        label=pgettext_lazy("staff", "Type, for appointments whose type is none of ours"), required=False,
         choices=[("", "— refuse them —"), *Appointment.KINDS],
-        help_text="Our types: " + ", ".join(str(label) for _k, label in Appointment.KINDS) + ".")  # fmt: skip
+        help_text=format_lazy(pgettext_lazy("staff", "Our types: {types}."),
+                              types=", ".join(str(label) for _k, label in Appointment.KINDS)))  # fmt: skip

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.fhir import importing
 from dryneedle.imports import columns, reading
@@ -143,10 +144,15 @@ def run(f: ImportFile, user, chosen: dict[str, str], date_format: str, save_as: 
     with transaction.atomic():  # the caller's, on the pages; one here for any other caller
         f = ImportFile.objects.select_for_update().get(clinic=f.clinic_id, pk=f.pk)
         if f.imported or not f.text:
-            raise ValidationError("This file was already imported, or was forgotten: upload it again.")
+            raise ValidationError(
+                pgettext("staff", "This file was already imported, or was forgotten: upload it again.")
+            )
         report = check(f, chosen, date_format)
         if report.count("error"):
-            raise ValidationError(f"{report.count('error')} rows have errors: nothing was imported.")
+            raise ValidationError(
+                pgettext("staff", "%(count)s rows have errors: nothing was imported.")
+                % {"count": report.count("error")}
+            )
         for r in report.rows:
             if r.outcome == "new":
                 r.made = patients.create_patient(f.clinic, user, r.data)
@@ -196,7 +202,7 @@ def run_fhir(f: ImportFile, user, default_kind: str, request=None) -> importing.
     resources in their own transaction (fhir/importing.py); what happened is kept, the text emptied."""
     claimed = ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk, imported__isnull=True, forgotten__isnull=True)
     if not claimed.exclude(text="").update(imported=timezone.now()):
-        raise ValidationError("This file was already imported, or was forgotten: upload it again.")
+        raise ValidationError(pgettext("staff", "This file was already imported, or was forgotten: upload it again."))
     report = importing.run(f.clinic, user, fhir_items(f), default_kind=default_kind, request=request)
     ImportFile.objects.filter(clinic=f.clinic_id, pk=f.pk).update(text="", report=report.summary())
     return report

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
@@ -93,8 +94,11 @@ def import_file(request: ClinicRequest, code) -> HttpResponse:
                 status = 400
             else:
                 n, noun = report.count("new"), f.kind if report.count("new") != 1 else f.kind[:-1]
-                messages.success(request, f"{n} {noun} imported; {report.count('already')} already here, left as "
-                                 "they were.")  # fmt: skip
+                messages.success(
+                    request,
+                    pgettext("staff", "%(n)s %(noun)s imported; %(count)s already here, left as they were.")
+                    % {"n": n, "noun": noun, "count": report.count("already")},
+                )
                 return redirect("imports:file", f.code)
         else:
             report = (appointments.check(f, chosen, date_format, form.defaults()) if f.kind == "appointments"
@@ -125,7 +129,7 @@ def _fhir_file(request: ClinicRequest, f: ImportFile) -> HttpResponse:
                 form.add_error(None, e)
                 status = 400
             else:
-                messages.success(request, f"Imported: {report.said()}.")
+                messages.success(request, pgettext("staff", "Imported: %(said)s.") % {"said": report.said()})
                 return redirect("imports:file", f.code)
         else:
             report = importing.run(f.clinic, request.user, services.fhir_items(f), dry_run=True, default_kind=kind)

@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 def add_errors(form, err: ValidationError) -> None:
@@ -16,7 +17,7 @@ def add_errors(form, err: ValidationError) -> None:
 def no_nul(value: str) -> None:
     """Field validator: PostgreSQL refuses NUL bytes that SQLite stores, so refuse them everywhere."""
     if "\x00" in value:
-        raise forms.ValidationError("Text cannot contain NUL characters.")
+        raise forms.ValidationError(gettext("Text cannot contain NUL characters."))
 
 
 def uuid_or_none(value):

@@ -6,6 +6,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.utils.translation import gettext, pgettext
 
 # The longest reason kept for a record entered in error (every model's error_reason holds this many).
 ERROR_REASON_MAX = 500
@@ -15,7 +16,9 @@ def at_most(field: str, value: str, n: int) -> str:
     """``value`` if it fits in ``n`` characters; otherwise a form error on ``field``. Text a person wrote is
     never cut short to fit a column (forms and the API check first; this keeps every other caller honest)."""
     if len(value) > n:
-        raise ValidationError({field: f"At most {n} characters (this has {len(value)})."})
+        raise ValidationError(
+            {field: gettext("At most %(limit)s characters (this has %(count)s).") % {"limit": n, "count": len(value)}}
+        )
     return value
 
 
@@ -66,16 +69,34 @@ class ClinicalRecord(models.Model):
         The one way every kind of record is marked (the pages and the API call it); the caller audits.
         """
         if self.IN_ERROR is None:
-            raise ValidationError(f"A {self._meta.verbose_name} cannot be marked entered in error.")
+            raise ValidationError(
+                pgettext("staff", "A %(record)s cannot be marked entered in error.")
+                % {"record": self._meta.verbose_name}
+            )
         reason = (reason or "").strip()
         if not reason:
-            raise ValidationError({"reason": f"Say why this {self._meta.verbose_name} was entered in error."})
+            raise ValidationError(
+                {
+                    "reason": pgettext("staff", "Say why this %(record)s was entered in error.")
+                    % {"record": self._meta.verbose_name}
+                }
+            )
         if len(reason) > ERROR_REASON_MAX:
-            raise ValidationError({"reason": f"Keep the reason under {ERROR_REASON_MAX} characters."})
+            raise ValidationError(
+                {
+                    "reason": pgettext("staff", "Keep the reason under %(limit)s characters.")
+                    % {"limit": ERROR_REASON_MAX}
+                }
+            )
         if "\x00" in reason:
-            raise ValidationError({"reason": "The reason contains a character that cannot be stored."})
+            raise ValidationError(
+                {"reason": pgettext("staff", "The reason contains a character that cannot be stored.")}
+            )
         if self.is_entered_in_error:
-            raise ValidationError(f"This {self._meta.verbose_name} is already marked entered in error.")
+            raise ValidationError(
+                pgettext("staff", "This %(record)s is already marked entered in error.")
+                % {"record": self._meta.verbose_name}
+            )
         field, value = self.IN_ERROR
         setattr(self, field, value)
         self.error_reason = reason  # every model that sets IN_ERROR has it

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib.forms import no_nul
 from dryneedle.messaging.models import BODY_MAX
@@ -12,4 +13,6 @@ class MessageForm(forms.Form):
 
 class ReplyTimeForm(forms.Form):
     # No default: how soon a clinic answers is its own promise to make (issue 19).
-    hours = forms.IntegerField(label="We reply within (working hours)", min_value=1, max_value=168, required=False)
+    hours = forms.IntegerField(
+        label=pgettext_lazy("staff", "We reply within (working hours)"), min_value=1, max_value=168, required=False
+    )

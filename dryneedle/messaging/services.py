@@ -3,6 +3,7 @@ side's messages read. Emails only say a message is waiting: no clinical word lea
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.lib import languages, mail
 from dryneedle.lib.models import at_most
@@ -20,9 +21,9 @@ def thread(patient):
 def send(patient, body: str, *, from_patient: bool, user=None) -> Message:
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write a message first."})
+        raise ValidationError({"body": gettext("Write a message first.")})
     if "\x00" in body:
-        raise ValidationError({"body": "The message contains a character that cannot be stored."})
+        raise ValidationError({"body": gettext("The message contains a character that cannot be stored.")})
     at_most("body", body, BODY_MAX)
     m = Message.objects.create(clinic=patient.clinic, patient=patient, from_patient=from_patient, body=body,
                                urgent=from_patient and bool(rules.urgent(body)), created_by=user,

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -58,10 +59,10 @@ def reply_time(request: ClinicRequest) -> HttpResponse:
         clinic.message_reply_hours = form.cleaned_data["hours"]
         clinic.save(update_fields=["message_reply_hours"])
         record(request, "clinic.message_reply_time", category="settings", detail=str(clinic.message_reply_hours))
-        messages.success(request, "Saved: patients see it above their messages.")
+        messages.success(request, pgettext("staff", "Saved: patients see it above their messages."))
     else:
         record(request, "clinic.message_reply_time", category="settings", outcome="invalid")
-        messages.error(request, "Give a number of working hours from 1 to 168, or leave it empty.")
+        messages.error(request, pgettext("staff", "Give a number of working hours from 1 to 168, or leave it empty."))
     return redirect("messaging:inbox")
 
 
@@ -81,7 +82,9 @@ def thread(request: ClinicRequest, code) -> HttpResponse:
             except ValidationError as e:
                 add_errors(form, e)
             else:
-                messages.success(request, "Sent. The patient is told by email that a message is waiting.")
+                messages.success(
+                    request, pgettext("staff", "Sent. The patient is told by email that a message is waiting.")
+                )
                 return redirect("messaging:thread", patient.code)
         record(request, "message.sent", patient, outcome="invalid", category=CAT)
     else:

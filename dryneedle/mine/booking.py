@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,6 +34,11 @@ from dryneedle.portal.forms import QUESTIONS, IntakeForm
 from dryneedle.portal.models import Intake
 
 CAT = "scheduling"
+# What the patient reads when the calendar refuses at the last moment (a time taken between the page's check and the
+# lock, the practitioner's hours changed, the appointment cancelled meanwhile): the calendar's own messages are for
+# the front desk, in English, and may name another booking.
+TAKEN = gettext_lazy("That time has just been taken or is no longer offered: choose another.")
+NOT_CANCELLABLE = gettext_lazy("This appointment can no longer be cancelled online: please call the clinic.")
 
 ONLINE = (OnlineBooking.Mode.INSTANT, OnlineBooking.Mode.REQUEST)
 # The pre-fill's first group: the warning signs of cauda equina (portal/forms.py, §5.2).
@@ -113,7 +118,10 @@ def cancel(request, code) -> HttpResponse:
             raise ValidationError(_("It is less than %(hours)s hours away: please call the clinic to cancel.")
                                   % {"hours": appt.clinic.online_notice_hours})  # fmt: skip
         with transaction.atomic():
-            appointments.set_status(appt, None, Appointment.Status.CANCELLED, "Cancelled by the patient online")
+            try:
+                appointments.set_status(appt, None, Appointment.Status.CANCELLED, "Cancelled by the patient online")
+            except ValidationError:  # cancelled meanwhile (a second click, the front desk)
+                raise ValidationError(NOT_CANCELLABLE) from None
             record(request, "appointment.cancelled", appt, patient=appt.patient, actor=ACTOR, category=CAT,
                    detail="by the patient")  # fmt: skip
             waitlist.after_freed(request, appt.clinic, appt.practitioner, appt.start, appt.end)
@@ -147,14 +155,17 @@ def book(request) -> HttpResponse:
             if kind is None or who is None:
                 raise ValidationError(_("That type of appointment is not booked online here: please call the clinic."))
             if chosen is None:
-                raise ValidationError(_("That time has just been taken or is no longer offered: choose another."))
+                raise ValidationError(TAKEN)
             asking = rules[kind].mode == OnlineBooking.Mode.REQUEST
             with transaction.atomic():
-                appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=chosen,
-                                         end=chosen + timedelta(minutes=rules[kind].minutes), kind=kind,
-                                         note="Requested online by the patient" if asking else "Booked online by "
-                                         "the patient", status=Appointment.Status.REQUESTED if asking
-                                         else Appointment.Status.BOOKED)  # fmt: skip
+                try:
+                    appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=chosen,
+                                             end=chosen + timedelta(minutes=rules[kind].minutes), kind=kind,
+                                             note="Requested online by the patient" if asking else "Booked online "
+                                             "by the patient", status=Appointment.Status.REQUESTED if asking
+                                             else Appointment.Status.BOOKED)  # fmt: skip
+                except ValidationError:
+                    raise ValidationError(TAKEN) from None
                 record(request, "appointment.book", appt, patient=patient, actor=ACTOR, category=CAT,
                        detail="online request" if asking else "online")  # fmt: skip
                 intake = booking_intake.ask(appt)
@@ -206,10 +217,13 @@ def move(request, code) -> HttpResponse:
                                         "%(hours)s hours away): please call the clinic.")
                                       % {"state": state, "hours": clinic.online_notice_hours})  # fmt: skip
             if chosen is None:
-                raise ValidationError(_("That time has just been taken or is no longer offered: choose another."))
+                raise ValidationError(TAKEN)
             with transaction.atomic():
-                appt = appointments.move(appt, None, practitioner=appt.practitioner, start=chosen,
-                                         end=chosen + timedelta(minutes=minutes))  # fmt: skip
+                try:
+                    appt = appointments.move(appt, None, practitioner=appt.practitioner, start=chosen,
+                                             end=chosen + timedelta(minutes=minutes))  # fmt: skip
+                except ValidationError:
+                    raise ValidationError(TAKEN) from None
                 record(request, "appointment.move", appt, patient=appt.patient, actor=ACTOR, category=CAT,
                        detail="by the patient")  # fmt: skip
                 waitlist.after_freed(request, clinic, appt.practitioner, old_start, old_end)

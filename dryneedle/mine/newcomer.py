@@ -128,10 +128,14 @@ def book_first(clinic, pending: dict):
         "phone": pending["phone"].strip(), "preferred_language": LANGUAGE_NAMES.get(pending["language"], "English"),
     })  # fmt: skip
     asking = rule.mode == OnlineBooking.Mode.REQUEST
-    appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=start,
-                             end=start + timedelta(minutes=rule.minutes), kind=pending["kind"],
-                             note="First visit, requested online" if asking else "First visit, booked online",
-                             status=Appointment.Status.REQUESTED if asking else Appointment.Status.BOOKED)  # fmt: skip
+    try:
+        appt = appointments.book(clinic, None, patient=patient, practitioner=who, start=start,
+                                 end=start + timedelta(minutes=rule.minutes), kind=pending["kind"],
+                                 note="First visit, requested online" if asking else "First visit, booked online",
+                                 status=Appointment.Status.REQUESTED if asking
+                                 else Appointment.Status.BOOKED)  # fmt: skip
+    except ValidationError:  # taken between the check above and the calendar's lock: the caller's transaction undoes
+        raise ValidationError(_("That time has just been taken: choose another.")) from None  # the new record too
     return appt, patient, known is None
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib.forms import no_nul
 from dryneedle.outcomes.models import PPT_UNITS, ROM_UNITS, ObjectiveMeasure, OutcomeSettings
@@ -8,33 +9,46 @@ LIMITS = {"deg": 180, "cm": 100, "kg/cm2": 20, "kPa": 2000, "N/cm2": 200}
 
 
 class ObjectiveForm(forms.Form):
-    kind = forms.ChoiceField(label="Measure", choices=ObjectiveMeasure.Kind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("staff", "Measure"), choices=ObjectiveMeasure.Kind.choices)
     trials = forms.CharField(
-        label="Readings", max_length=100, help_text="One to five readings, separated by commas; the mean is kept"
+        label=pgettext_lazy("staff", "Readings"),
+        max_length=100,
+        help_text=pgettext_lazy("staff", "One to five readings, separated by commas; the mean is kept"),
     )
     unit = forms.ChoiceField(choices=ObjectiveMeasure.Unit.choices)
-    method = forms.CharField(max_length=120, validators=[no_nul], help_text="e.g. dual inclinometer, algometer model")
-    site = forms.CharField(required=False, max_length=120, validators=[no_nul], help_text="Needed for PPT")
+    method = forms.CharField(
+        max_length=120, validators=[no_nul], help_text=pgettext_lazy("staff", "e.g. dual inclinometer, algometer model")
+    )
+    site = forms.CharField(
+        required=False, max_length=120, validators=[no_nul], help_text=pgettext_lazy("staff", "Needed for PPT")
+    )
 
     def clean(self):
         d = super().clean()
         kind, unit, raw = d.get("kind"), d.get("unit"), d.get("trials", "")
         if kind and unit:
             if kind == "ppt" and unit not in PPT_UNITS:
-                self.add_error("unit", "A pressure pain threshold is in kg/cm², kPa or N/cm².")
+                self.add_error("unit", pgettext("staff", "A pressure pain threshold is in kg/cm², kPa or N/cm²."))
             elif kind != "ppt" and unit not in ROM_UNITS:
-                self.add_error("unit", "Range of motion is in degrees or cm.")
+                self.add_error("unit", pgettext("staff", "Range of motion is in degrees or cm."))
             if kind == "ppt" and not (d.get("site") or "").strip():
-                self.add_error("site", "Say where the threshold was measured: readings compare only at one site.")
+                self.add_error(
+                    "site",
+                    pgettext("staff", "Say where the threshold was measured: readings compare only at one site."),
+                )
         try:
             values = [float(x) for x in raw.replace(";", ",").split(",") if x.strip()]
         except ValueError:
-            self.add_error("trials", "Readings are numbers separated by commas.")
+            self.add_error("trials", pgettext("staff", "Readings are numbers separated by commas."))
             return d
         if not 1 <= len(values) <= 5:
-            self.add_error("trials", "Give one to five readings.")
+            self.add_error("trials", pgettext("staff", "Give one to five readings."))
         elif unit in LIMITS and any(not 0 <= v <= LIMITS[unit] for v in values):
-            self.add_error("trials", f"Each reading must be between 0 and {LIMITS[unit]} {unit}.")
+            self.add_error(
+                "trials",
+                pgettext("staff", "Each reading must be between 0 and %(limit)s %(unit)s.")
+                % {"limit": LIMITS[unit], "unit": unit},
+            )
         d["values"] = values
         return d
 
@@ -47,7 +61,7 @@ class ThresholdForm(forms.Form):
     def clean(self):
         d = super().clean()
         if d.get("points") is not None and len((d.get("source") or "").strip()) < 5:
-            self.add_error("source", "Say where the clinic's threshold comes from.")
+            self.add_error("source", pgettext("staff", "Say where the clinic's threshold comes from."))
         return d
 
 

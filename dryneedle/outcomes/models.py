@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.accounts.middleware import clinic_zone
 from dryneedle.lib import guards
@@ -177,9 +178,12 @@ class ObjectiveMeasure(ClinicalRecord):
     value = models.FloatField()
     unit = models.CharField(max_length=8, choices=Unit.choices)
     method = models.CharField(
-        max_length=120, help_text="Inclinometer, fingertip-to-floor, modified Schober, algometer model…"
+        max_length=120,
+        help_text=pgettext_lazy("staff", "Inclinometer, fingertip-to-floor, modified Schober, algometer model…"),
     )
-    site = models.CharField(max_length=120, blank=True, help_text="PPT: where (e.g. L4 multifidus, left)")
+    site = models.CharField(
+        max_length=120, blank=True, help_text=pgettext_lazy("staff", "PPT: where (e.g. L4 multifidus, left)")
+    )
     measured = models.DateTimeField(default=timezone.now)
     entered_in_error = models.BooleanField(default=False)
     error_reason = models.CharField(max_length=ERROR_REASON_MAX, blank=True)  # why it was entered in error

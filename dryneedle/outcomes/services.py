@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.outcomes import scoring
 from dryneedle.outcomes.models import NAMES, Response, Threshold
@@ -19,7 +20,7 @@ def record_response(episode, instrument: str, answers: dict, user=None, *, sourc
         raise ValidationError({"answers": str(e)}) from None
     collected = extra.pop("collected", None) or timezone.now()
     if collected > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"collected": "A questionnaire cannot be answered in the future."})
+        raise ValidationError({"collected": pgettext("staff", "A questionnaire cannot be answered in the future.")})
     d = result.as_dict()
     return Response.objects.create(
         clinic=episode.clinic,
@@ -45,14 +46,29 @@ def record_total(episode, instrument: str, total, collected, user=None) -> Respo
     refused: its risk group needs the psychosocial subscore, which a total does not carry. An NPRS rating is a
     whole answer, not a total: it goes through ``record_response``."""
     if instrument not in ("odi", "rmdq", "psfs"):
-        raise ValidationError({"instrument": f"A {instrument} total alone cannot be kept: it needs its answers."})
+        raise ValidationError(
+            {
+                "instrument": pgettext("staff", "A %(instrument)s total alone cannot be kept: it needs its answers.")
+                % {"instrument": instrument}
+            }
+        )
     lo, hi = scoring.RANGES[instrument]
     if isinstance(total, bool) or not isinstance(total, int | float) or not lo <= total <= hi:
-        raise ValidationError({"score": f"{total!r} is not a {NAMES[instrument]} total ({lo}-{hi})."})
+        raise ValidationError(
+            {
+                "score": pgettext("staff", "%(total)s is not a %(name)s total (%(lo)s-%(hi)s).")
+                % {"total": repr(total), "name": NAMES[instrument], "lo": lo, "hi": hi}
+            }
+        )
     if instrument == "rmdq" and total != int(total):
-        raise ValidationError({"score": f"{total!r} is not a whole number of ticked statements."})
+        raise ValidationError(
+            {
+                "score": pgettext("staff", "%(total)s is not a whole number of ticked statements.")
+                % {"total": repr(total)}
+            }
+        )
     if collected > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"collected": "A questionnaire cannot be answered in the future."})
+        raise ValidationError({"collected": pgettext("staff", "A questionnaire cannot be answered in the future.")})
     return Response.objects.create(
         clinic=episode.clinic, patient_id=episode.patient_id, episode=episode, instrument=instrument, answers={},
         collected=collected, source=Response.Source.IMPORTED, scorable=True, score=float(total),

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
@@ -128,7 +128,7 @@ def record_response(request: ClinicRequest, code) -> HttpResponse:
     instrument = request.POST.get("instrument", "")
     try:
         if instrument not in scoring.INSTRUMENTS:
-            raise ValidationError("Choose an instrument.")
+            raise ValidationError(pgettext("staff", "Choose an instrument."))
         try:
             answers = answers_from_post(instrument, request.POST)
             scoring.score(instrument, answers)  # refused here in a clinician's words, before the service's
@@ -143,9 +143,11 @@ def record_response(request: ClinicRequest, code) -> HttpResponse:
         ctx["errors"] = e.messages
         return render(request, "outcomes/episode.html", ctx, status=400)
     if r.scorable:
-        messages.success(request, f"{r}: {r.display}.")
+        messages.success(request, pgettext("staff", "%(r)s: %(display)s.") % {"r": r, "display": r.display})
     else:
-        messages.warning(request, f"{r} saved but not scorable: {r.reason}.")
+        messages.warning(
+            request, pgettext("staff", "%(r)s saved but not scorable: %(reason)s.") % {"r": r, "reason": r.reason}
+        )
     return redirect("outcomes:episode", episode.code)
 
 
@@ -174,7 +176,7 @@ def send_questionnaires(request: ClinicRequest, code) -> HttpResponse:
     )
     if episode.status == Episode.Status.ENTERED_IN_ERROR:
         # Open and discharged episodes both: the 3, 6 and 12-month follow-ups come after discharge.
-        messages.error(request, "This episode was entered in error.")
+        messages.error(request, pgettext("staff", "This episode was entered in error."))
         return redirect("outcomes:episode", episode.code)
     subject = gettext("questions about your back")
     chosen = [i for i in request.POST.getlist("instrument") if i in scoring.INSTRUMENTS]
@@ -188,12 +190,14 @@ def send_questionnaires(request: ClinicRequest, code) -> HttpResponse:
         when = f" The next, {upcoming.label.lower()}, opens on {upcoming.opens:%d %b %Y}." if upcoming else ""
         record(request, "link.create", episode, patient=episode.patient, category="outcomes", outcome="invalid",
                detail="no time point open")  # fmt: skip
-        messages.error(request, f"No time point is open now.{when}")
+        messages.error(request, pgettext("staff", "No time point is open now.%(when)s") % {"when": when})
         return redirect("outcomes:episode", episode.code)
     if point.status == schedule.Status.STOPPED or followups.active_opt_out(episode):
         record(request, "link.create", episode, patient=episode.patient, category="outcomes", outcome="invalid",
                detail="opted out")  # fmt: skip
-        messages.error(request, "The patient asked to receive no more questionnaires for this episode.")
+        messages.error(
+            request, pgettext("staff", "The patient asked to receive no more questionnaires for this episode.")
+        )
         return redirect("outcomes:episode", episode.code)
     channel = FollowUp.Channel.EMAIL if episode.patient.email else FollowUp.Channel.BY_HAND
     with transaction.atomic():
@@ -212,7 +216,7 @@ def opt_out(request: ClinicRequest, code) -> HttpResponse:
         followups.opt_out(episode, OptOut.Source.CLINICIAN, request.user, request.POST.get("note", "")[:300])
         record(request, "questionnaires.opt_out", episode, patient=episode.patient, category="outcomes",
                detail="clinician")  # fmt: skip
-    messages.success(request, "Recorded: no more questionnaires will be sent for this episode.")
+    messages.success(request, pgettext("staff", "Recorded: no more questionnaires will be sent for this episode."))
     return redirect("outcomes:episode", episode.code)
 
 
@@ -224,7 +228,7 @@ def resume(request: ClinicRequest, code) -> HttpResponse:
         resumed = followups.resume(episode, request.user) is not None
         record(request, "questionnaires.resume", episode, patient=episode.patient, category="outcomes",
                detail="" if resumed else "nothing to resume")  # fmt: skip
-    messages.success(request, "Questionnaires will be sent again as they fall due.")
+    messages.success(request, pgettext("staff", "Questionnaires will be sent again as they fall due."))
     return redirect("outcomes:episode", episode.code)
 
 
@@ -319,7 +323,7 @@ def record_measure(request: ClinicRequest, code) -> HttpResponse:
             updated_by=request.user,
         )
         record(request, "measure.create", m, patient=episode.patient, category="outcomes", detail=m.kind)
-    messages.success(request, f"Recorded: {m}.")
+    messages.success(request, pgettext("staff", "Recorded: %(m)s.") % {"m": m})
     return redirect(reverse("outcomes:episode", args=[episode.code]) + "#measures-h")
 
 
@@ -340,7 +344,7 @@ def thresholds(request: ClinicRequest) -> HttpResponse:
                         clinic=clinic, measure=d["measure"], defaults={"points": d["points"], "source": d["source"]}
                     )
                     record(request, "threshold.set", category="settings", detail=f"{d['measure']} {d['points']}")
-            messages.success(request, "Saved.")
+            messages.success(request, pgettext("staff", "Saved."))
             return redirect("outcomes:thresholds")
         record(request, "threshold.set", category="settings", outcome="invalid")
         messages.error(request, error_text(form))
@@ -366,7 +370,7 @@ def outcome_settings(request: ClinicRequest) -> HttpResponse:
                 form.save()
                 saved = f"{current.disability}, {current.reminder_days} days, publish {current.publish_outcomes}"
                 record(request, "outcome_settings.save", category="settings", detail=saved)
-            messages.success(request, "Saved.")
+            messages.success(request, pgettext("staff", "Saved."))
             return redirect("outcomes:settings")
         record(request, "outcome_settings.save", category="settings", outcome="invalid")
     return render(

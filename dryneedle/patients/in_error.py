@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
@@ -27,5 +28,9 @@ def mark(request: ClinicRequest, obj, action: str, back: HttpResponse, *, catego
         record(request, action, obj, patient=patient, category=category, outcome=AuditEvent.Outcome.INVALID)
         messages.error(request, " ".join(e.messages))
         return back
-    messages.success(request, f"Marked entered in error: {obj}. It stays in the history and no longer counts.")
+    messages.success(
+        request,
+        pgettext("staff", "Marked entered in error: %(obj)s. It stays in the history and no longer counts.")
+        % {"obj": obj},
+    )
     return back

@@ -10,6 +10,7 @@ and an audit row.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import pgettext
 
 from dryneedle.patients.models import Patient, PatientMerge, RecordStatus
 
@@ -21,28 +22,39 @@ def _trail(user, kept: Patient, duplicate: Patient, action: str, reason: str) ->
 
 def _usable(p: Patient, what: str) -> None:
     if p.status == RecordStatus.ENTERED_IN_ERROR:
-        raise ValidationError(f"{p.name}'s record was entered in error: {what} a record in use.")
+        raise ValidationError(
+            pgettext("staff", "%(name)s's record was entered in error: %(what)s a record in use.")
+            % {"name": p.name, "what": what}
+        )
     if p.merged_into_id is not None:
-        raise ValidationError(f"{p.name}'s record is already merged into another: {what} the record kept.")
+        raise ValidationError(
+            pgettext("staff", "%(name)s's record is already merged into another: %(what)s the record kept.")
+            % {"name": p.name, "what": what}
+        )
 
 
 def merge(user, kept: Patient, duplicate: Patient, reason: str) -> PatientMerge:
     """Merge ``duplicate`` into ``kept`` (one clinic; both in use; the duplicate has nothing merged into it)."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why these are the same person (what you checked)."})
+        raise ValidationError({"reason": pgettext("staff", "Say why these are the same person (what you checked).")})
     with transaction.atomic():
         both = {
             p.pk: p
             for p in Patient.objects.select_for_update().filter(clinic=kept.clinic_id, pk__in=[kept.pk, duplicate.pk])
         }
         if duplicate.pk not in both or duplicate.pk == kept.pk:
-            raise ValidationError({"duplicate": "Choose another record of this clinic."})
+            raise ValidationError({"duplicate": pgettext("staff", "Choose another record of this clinic.")})
         kept, duplicate = both[kept.pk], both[duplicate.pk]
         _usable(kept, "keep")
         _usable(duplicate, "merge")
         if Patient.objects.filter(clinic=kept.clinic_id, merged_into=duplicate).exists():
             raise ValidationError(
-                {"duplicate": f"Other records are merged into {duplicate.name}'s: keep that one, or separate them."}
+                {
+                    "duplicate": pgettext(
+                        "staff", "Other records are merged into %(name)s's: keep that one, or separate them."
+                    )
+                    % {"name": duplicate.name}
+                }
             )
         duplicate.merged_into = kept
         duplicate.updated_by = user
@@ -53,11 +65,13 @@ def merge(user, kept: Patient, duplicate: Patient, reason: str) -> PatientMerge:
 def separate(user, duplicate: Patient, reason: str) -> PatientMerge:
     """Undo a merge: the duplicate becomes a record of its own again, with everything it had."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why these are two people after all."})
+        raise ValidationError({"reason": pgettext("staff", "Say why these are two people after all.")})
     with transaction.atomic():
         duplicate = Patient.objects.select_for_update().get(clinic=duplicate.clinic_id, pk=duplicate.pk)
         if duplicate.merged_into_id is None:
-            raise ValidationError(f"{duplicate.name}'s record is not merged into another.")
+            raise ValidationError(
+                pgettext("staff", "%(name)s's record is not merged into another.") % {"name": duplicate.name}
+            )
         kept = Patient.objects.get(clinic=duplicate.clinic_id, pk=duplicate.merged_into_id)
         duplicate.merged_into = None
         duplicate.updated_by = user

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR, EMPTY, YEAR_ONLY
@@ -13,12 +14,12 @@ from dryneedle.patients.conditions import BY_CODE, CHOICES
 
 def validate_past_date(value) -> None:
     if value > timezone.localdate():
-        raise ValidationError("Date of birth cannot be in the future.")
+        raise ValidationError(pgettext("staff", "Date of birth cannot be in the future."))
 
 
 def validate_condition(value: str) -> None:
     if value not in BY_CODE:
-        raise ValidationError(f"Unknown condition code {value!r}.")
+        raise ValidationError(pgettext("staff", "Unknown condition code %(value)s.") % {"value": repr(value)})
 
 
 class Sex(models.TextChoices):

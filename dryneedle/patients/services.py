@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.lib.models import at_most
 from dryneedle.patients import coding
@@ -33,7 +34,7 @@ def create_patient(clinic, user, data: dict) -> Patient:
 def update_patient(patient: Patient, user, data: dict) -> list[str]:
     """Apply ``data`` and keep the previous values; return the names of changed fields."""
     if patient.status == RecordStatus.ENTERED_IN_ERROR:
-        raise ValidationError("This record was marked entered in error and can no longer be edited.")
+        raise ValidationError(pgettext("staff", "This record was marked entered in error and can no longer be edited."))
     previous = {name: _json(getattr(patient, name)) for name in Patient.EDITABLE}
     for name in Patient.EDITABLE:
         if name in data:
@@ -53,7 +54,9 @@ def open_episode(patient: Patient, user, data: dict, clinician=_USER) -> Episode
     """Open an episode; its clinician is the user opening it unless ``clinician`` says otherwise (an import names
     none: whoever runs it did not treat the patient)."""
     if patient.status == RecordStatus.ENTERED_IN_ERROR:
-        raise ValidationError("This patient record was entered in error; open the episode on the right record.")
+        raise ValidationError(
+            pgettext("staff", "This patient record was entered in error; open the episode on the right record.")
+        )
     episode = Episode(
         clinic=patient.clinic,
         patient=patient,
@@ -65,9 +68,9 @@ def open_episode(patient: Patient, user, data: dict, clinician=_USER) -> Episode
         updated_by=user,
     )
     if episode.start_date > timezone.localdate():
-        raise ValidationError({"start_date": "An episode cannot start in the future."})
+        raise ValidationError({"start_date": pgettext("staff", "An episode cannot start in the future.")})
     if episode.start_date < patient.birth_date:
-        raise ValidationError({"start_date": "An episode cannot start before the patient was born."})
+        raise ValidationError({"start_date": pgettext("staff", "An episode cannot start before the patient was born.")})
     episode.full_clean()
     episode.save()
     return episode
@@ -75,14 +78,14 @@ def open_episode(patient: Patient, user, data: dict, clinician=_USER) -> Episode
 
 def update_episode(episode: Episode, user, data: dict) -> list[str]:
     if episode.status != Episode.Status.OPEN:
-        raise ValidationError("Only an open episode can be changed.")
+        raise ValidationError(pgettext("staff", "Only an open episode can be changed."))
     changed = []
     for name in ("condition", "notes", "start_date"):
         if name in data and data[name] != getattr(episode, name):
             setattr(episode, name, data[name])
             changed.append(name)
     if episode.start_date > timezone.localdate():
-        raise ValidationError({"start_date": "An episode cannot start in the future."})
+        raise ValidationError({"start_date": pgettext("staff", "An episode cannot start in the future.")})
     episode.full_clean()
     if changed:
         episode.updated_by = user
@@ -92,15 +95,15 @@ def update_episode(episode: Episode, user, data: dict) -> list[str]:
 
 def discharge_episode(episode: Episode, user, date, reason: str, note: str = "") -> None:
     if episode.status != Episode.Status.OPEN:
-        raise ValidationError("Only an open episode can be discharged.")
+        raise ValidationError(pgettext("staff", "Only an open episode can be discharged."))
     if date is None:
-        raise ValidationError({"discharge_date": "Give the discharge date."})
+        raise ValidationError({"discharge_date": pgettext("staff", "Give the discharge date.")})
     if date < episode.start_date:
-        raise ValidationError({"discharge_date": "Discharge cannot be before the episode started."})
+        raise ValidationError({"discharge_date": pgettext("staff", "Discharge cannot be before the episode started.")})
     if date > timezone.localdate():
-        raise ValidationError({"discharge_date": "Discharge cannot be in the future."})
+        raise ValidationError({"discharge_date": pgettext("staff", "Discharge cannot be in the future.")})
     if reason not in Episode.DischargeReason.values:
-        raise ValidationError({"discharge_reason": "Choose a discharge reason."})
+        raise ValidationError({"discharge_reason": pgettext("staff", "Choose a discharge reason.")})
     episode.status = Episode.Status.DISCHARGED
     episode.discharge_date = date
     episode.discharge_reason = reason

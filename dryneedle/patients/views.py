@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import npgettext, pgettext
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed, get_for_clinic
@@ -88,13 +89,13 @@ def add_patient(request: ClinicRequest) -> HttpResponse:
                 patient = services.create_patient(request.membership.clinic, request.user, form.cleaned_data)
                 if form.cleaned_data["texts"]:
                     if not patient.phone:
-                        raise ValidationError({"texts": "Add the phone number the texts go to."})
+                        raise ValidationError({"texts": pgettext("staff", "Add the phone number the texts go to.")})
                     texts.record(patient, True, TextConsent.Source.CLINIC, request.user)
                 record(request, "patient.create", patient)
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"Added {patient.name}.")
+            messages.success(request, pgettext("staff", "Added %(name)s.") % {"name": patient.name})
             return redirect("patients:detail", patient.code)
     return render(request, "patients/form.html", {"form": form, "title": "Add a patient"})
 
@@ -109,14 +110,14 @@ def edit_patient(request: ClinicRequest, code) -> HttpResponse:
             with transaction.atomic():
                 changed = services.update_patient(patient, request.user, form.cleaned_data)
                 if form.cleaned_data["texts"] and not patient.phone:
-                    raise ValidationError({"texts": "Add the phone number the texts go to."})
+                    raise ValidationError({"texts": pgettext("staff", "Add the phone number the texts go to.")})
                 if texts.record(patient, form.cleaned_data["texts"], TextConsent.Source.CLINIC, request.user):
                     changed.append("texts")
                 record(request, "patient.update", patient, detail="changed: " + ", ".join(changed))
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, "Saved." if changed else "Nothing changed.")
+            messages.success(request, pgettext("staff", "Saved.") if changed else pgettext("staff", "Nothing changed."))
             return redirect("patients:detail", patient.code)
     elif request.method == "GET":
         record(request, "patient.view", patient, detail="edit form")
@@ -154,8 +155,9 @@ def condition_codes(request: ClinicRequest) -> HttpResponse:
                 said = "; ".join(changed)  # the audit detail holds 200 characters: beyond, the count and the start
                 record(request, "condition_codes.set", category="settings",
                        detail=said if len(said) <= 200 else f"{len(changed)} changes: {said[:170]}...")  # fmt: skip
-        messages.success(request, f"Saved {len(changed)} change{'s' if len(changed) != 1 else ''} to the codes."
-                         if changed else "Nothing changed.")  # fmt: skip
+        said = npgettext("staff", "Saved %(count)d change to the codes.", "Saved %(count)d changes to the codes.",
+                         len(changed)) % {"count": len(changed)}  # fmt: skip
+        messages.success(request, said if changed else pgettext("staff", "Nothing changed."))
         return redirect("patients:conditions")
     return render(request, "patients/condition_codes.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -172,7 +174,11 @@ def open_episode(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"Opened an episode of {episode.condition_name.lower()}.")
+            messages.success(
+                request,
+                pgettext("staff", "Opened an episode of %(condition)s.")
+                % {"condition": episode.condition_name.lower()},
+            )
             return redirect("patients:episode", episode.code)
     elif request.method == "GET":
         record(request, "patient.view", patient, detail="open episode form")
@@ -197,7 +203,7 @@ def discharge_episode(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, "Episode discharged.")
+            messages.success(request, pgettext("staff", "Episode discharged."))
             return redirect("patients:episode", episode.code)
     elif request.method == "GET":
         record(request, "episode.view", episode, detail="discharge form")
@@ -224,7 +230,7 @@ def emergency_access(request: ClinicRequest, code) -> HttpResponse:
     if care_team.clinical_access(request, patient) is not None:
         return redirect("patients:detail", patient.code)
     if not form.is_valid():
-        messages.error(request, "Emergency access needs a written reason of at least 20 characters.")
+        messages.error(request, pgettext("staff", "Emergency access needs a written reason of at least 20 characters."))
         return redirect("patients:detail", patient.code)
     with transaction.atomic():
         opened = care_team.grant(request, patient, form.cleaned_data["reason"])
@@ -232,11 +238,17 @@ def emergency_access(request: ClinicRequest, code) -> HttpResponse:
         limit = request.membership.clinic.emergency_access_per_hour
         messages.error(
             request,
-            f"You have used this clinic's {limit} emergency openings for this hour. The clinic admins have been told.",
+            pgettext(
+                "staff",
+                "You have used this clinic's %(limit)s emergency openings for this hour. The clinic admins have been "
+                "told.",
+            )
+            % {"limit": limit},
         )
         return redirect("patients:detail", patient.code)
     messages.warning(
-        request, "Emergency access is open for this record. Everything you do is flagged in the audit log."
+        request,
+        pgettext("staff", "Emergency access is open for this record. Everything you do is flagged in the audit log."),
     )
     return redirect("patients:detail", patient.code)
 
@@ -298,14 +310,18 @@ def merge_patient(request: ClinicRequest, code) -> HttpResponse:
         duplicate = Patient.objects.filter(clinic=clinic, code=d["duplicate"]).first()
         try:
             if duplicate is None:
-                raise ValidationError({"duplicate": "Choose a record listed."})
+                raise ValidationError({"duplicate": pgettext("staff", "Choose a record listed.")})
             trail = merge.merge(request.user, kept, duplicate, d["reason"])
         except ValidationError as e:
             add_errors(form, e)
         else:
             record(request, "patient.merge", trail, patient=kept, detail=f"{duplicate.code} into {kept.code}")
             record(request, "patient.merged", trail, patient=duplicate, detail=f"into {kept.code}")
-            messages.success(request, f"{duplicate.name}'s record is merged into this one: its history shows here.")
+            messages.success(
+                request,
+                pgettext("staff", "%(name)s's record is merged into this one: its history shows here.")
+                % {"name": duplicate.name},
+            )
             return redirect("patients:detail", kept.code)
     q = request.GET.get("q", "")[:100].strip()
     others = Patient.objects.filter(clinic=clinic, merged_into__isnull=True).exclude(pk=kept.pk).exclude(
@@ -339,12 +355,14 @@ def separate_patient(request: ClinicRequest, code) -> HttpResponse:
     form = SeparateForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("Say why they are two people after all.")
+            raise ValidationError(pgettext("staff", "Say why they are two people after all."))
         trail = merge.separate(request.user, duplicate, form.cleaned_data["reason"])
     except ValidationError as e:
         record(request, "patient.separate", duplicate, outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
         record(request, "patient.separate", trail, patient=duplicate, detail=f"from {trail.kept.code}")
-        messages.success(request, f"{duplicate.name}'s record is a record of its own again.")
+        messages.success(
+            request, pgettext("staff", "%(name)s's record is a record of its own again.") % {"name": duplicate.name}
+        )
     return redirect("patients:detail", duplicate.code)

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.plans import exercises, rules
@@ -11,21 +12,23 @@ SCORE: dict[str, Any] = {"min_value": 0, "max_value": 10, "decimal_places": 1, "
 
 class PlanForm(forms.Form):
     primary_measure = forms.ChoiceField(
-        label="Primary outcome measure", choices=PRIMARY_MEASURES, help_text="Judges response and plateau."
+        label=pgettext_lazy("staff", "Primary outcome measure"),
+        choices=PRIMARY_MEASURES,
+        help_text=pgettext_lazy("staff", "Judges response and plateau."),
     )
     expected_dn_visits = forms.IntegerField(
-        label="Expected dry-needling visits", required=False, min_value=1, max_value=60
+        label=pgettext_lazy("staff", "Expected dry-needling visits"), required=False, min_value=1, max_value=60
     )
     notes = forms.CharField(required=False, max_length=3000, validators=[no_nul], widget=forms.Textarea({"rows": 2}))
 
 
 class MaintenanceForm(forms.Form):
     maintenance_every_weeks = forms.IntegerField(
-        label="Follow-up visit every (weeks)", required=False, min_value=1, max_value=52
+        label=pgettext_lazy("staff", "Follow-up visit every (weeks)"), required=False, min_value=1, max_value=52
     )
     maintenance_until = forms.DateField(
-        label="Maintenance until", required=False, widget=DateInput(),
-        help_text="Empty: a year after discharge.",
+        label=pgettext_lazy("staff", "Maintenance until"), required=False, widget=DateInput(),
+        help_text=pgettext_lazy("staff", "Empty: a year after discharge."),
     )  # fmt: skip
 
 
@@ -33,17 +36,23 @@ class ComponentForm(forms.Form):
     # Empty first choices: a spare row left alone stays unchanged, so it is skipped rather than refused.
     modality = forms.ChoiceField(choices=[("", "—"), *rules.MODALITIES])
     sequence = forms.ChoiceField(
-        choices=[("", "— as usual —"), *rules.SEQUENCES], label="On a combined day", required=False
+        choices=[("", "— as usual —"), *rules.SEQUENCES],
+        label=pgettext_lazy("staff", "On a combined day"),
+        required=False,
     )
     provider: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="—", to_field_name="username"
+        queryset=None, required=False, empty_label=pgettext_lazy("staff", "—"), to_field_name="username"
     )
-    outside_provider = forms.CharField(label="or outside provider", required=False, max_length=200, validators=[no_nul])
-    times = forms.IntegerField(label="Times", min_value=1, max_value=14)
-    every_weeks = forms.IntegerField(label="every … weeks", min_value=1, max_value=52, initial=1)
-    count = forms.IntegerField(label="In all", min_value=1, max_value=100)
+    outside_provider = forms.CharField(
+        label=pgettext_lazy("staff", "or outside provider"), required=False, max_length=200, validators=[no_nul]
+    )
+    times = forms.IntegerField(label=pgettext_lazy("staff", "Times"), min_value=1, max_value=14)
+    every_weeks = forms.IntegerField(
+        label=pgettext_lazy("staff", "every … weeks"), min_value=1, max_value=52, initial=1
+    )
+    count = forms.IntegerField(label=pgettext_lazy("staff", "In all"), min_value=1, max_value=100)
     notes = forms.CharField(required=False, max_length=500, validators=[no_nul])
-    stopped = forms.BooleanField(required=False, label="Stopped")
+    stopped = forms.BooleanField(required=False, label=pgettext_lazy("staff", "Stopped"))
 
     def __init__(self, *args, providers=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +62,7 @@ class ComponentForm(forms.Form):
     def clean(self):
         d = super().clean()
         if d.get("provider") and d.get("outside_provider"):
-            self.add_error("outside_provider", "Name one provider: one of ours, or someone outside.")
+            self.add_error("outside_provider", pgettext("staff", "Name one provider: one of ours, or someone outside."))
         if not d.get("sequence") and d.get("modality"):
             d["sequence"] = rules.default_sequence(d["modality"])
         return d
@@ -69,7 +78,9 @@ class GoalForm(forms.Form):
         d = super().clean()
         b, t = d.get("baseline"), d.get("target")
         if b is not None and t is not None and t <= b:
-            self.add_error("target", "The target must be above the baseline (0 = unable, 10 = as before).")
+            self.add_error(
+                "target", pgettext("staff", "The target must be above the baseline (0 = unable, 10 = as before).")
+            )
         return d
 
 
@@ -100,7 +111,12 @@ GoalRows = _rows(GoalForm, 1, 5)
 
 class AssignForm(forms.Form):
     exercise = forms.ChoiceField(choices=exercises.CHOICES)
-    dose = forms.CharField(required=False, max_length=200, validators=[no_nul], help_text="Empty: the library's dose.")
+    dose = forms.CharField(
+        required=False,
+        max_length=200,
+        validators=[no_nul],
+        help_text=pgettext_lazy("staff", "Empty: the library's dose."),
+    )
     notes = forms.CharField(required=False, max_length=300, validators=[no_nul])
 
 

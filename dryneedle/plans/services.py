@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, Value
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from dryneedle.accounts.middleware import clinic_today
 from dryneedle.lib.forms import uuid_or_none
@@ -93,12 +93,16 @@ def _check(obj) -> None:
 def create_plan(episode: Episode, user, data: dict, components: list[dict], goals: list[dict]) -> CarePlan:
     """Create the plan with its components and goals in one transaction (all or nothing)."""
     if episode.status == Episode.Status.ENTERED_IN_ERROR:
-        raise ValidationError("This episode was entered in error.")
+        raise ValidationError(pgettext("staff", "This episode was entered in error."))
     if CarePlan.objects.filter(episode=episode).exists():
-        raise ValidationError("This episode already has a care plan.")
+        raise ValidationError(pgettext("staff", "This episode already has a care plan."))
     if any(c["modality"] == "dry_needling" for c in components) and not data.get("expected_dn_visits"):
         raise ValidationError(
-            {"expected_dn_visits": "Set the expected number of dry-needling visits: the plan includes needling."}
+            {
+                "expected_dn_visits": pgettext(
+                    "staff", "Set the expected number of dry-needling visits: the plan includes needling."
+                )
+            }
         )
     sug = suggestion(episode)
     with transaction.atomic():
@@ -140,14 +144,18 @@ def _apply(plan: CarePlan, data: dict, expected: rules.Expected | None = None) -
                 f" Cited default {expected.visits}: {expected.basis}" if expected.visits else ""
             )
     if plan.maintenance_until and plan.episode.discharge_date and plan.maintenance_until < plan.episode.discharge_date:
-        raise ValidationError({"maintenance_until": "Maintenance cannot end before the discharge date."})
+        raise ValidationError(
+            {"maintenance_until": pgettext("staff", "Maintenance cannot end before the discharge date.")}
+        )
 
 
 def update_plan(plan: CarePlan, user, data: dict) -> CarePlan:
     _apply(plan, data)
     needs = plan.components.filter(modality="dry_needling", stopped=False).exists()
     if needs and not plan.expected_dn_visits:
-        raise ValidationError({"expected_dn_visits": "The plan includes needling: keep an expected number of visits."})
+        raise ValidationError(
+            {"expected_dn_visits": pgettext("staff", "The plan includes needling: keep an expected number of visits.")}
+        )
     plan.updated_by = user
     _check(plan)
     plan.save()
@@ -163,13 +171,15 @@ def _component_values(comp: Component, data: dict) -> None:
         if f in data and (data[f] is not None or f == "provider"):
             setattr(comp, f, data[f])
     if comp.provider_id and comp.outside_provider:
-        raise ValidationError({"outside_provider": "Name one provider: one of ours, or someone outside."})
+        raise ValidationError(
+            {"outside_provider": pgettext("staff", "Name one provider: one of ours, or someone outside.")}
+        )
     if comp.provider is not None and not comp.provider.memberships.filter(clinic=comp.clinic, is_active=True).exists():
-        raise ValidationError({"provider": "That provider does not work at this clinic."})
+        raise ValidationError({"provider": pgettext("staff", "That provider does not work at this clinic.")})
     for f, name in (("times", "frequency"), ("count", "count"), ("every_weeks", "period")):
         v = getattr(comp, f)
         if v is None or v < 1:
-            raise ValidationError({f: f"The {name} must be at least 1."})
+            raise ValidationError({f: pgettext("staff", "The %(name)s must be at least 1.") % {"name": name}})
 
 
 def add_component(plan: CarePlan, user, data: dict) -> Component:
@@ -183,7 +193,9 @@ def add_component(plan: CarePlan, user, data: dict) -> Component:
     )
     _component_values(comp, data)
     if comp.modality == "dry_needling" and not plan.expected_dn_visits:
-        raise ValidationError({"modality": "Set the plan's expected number of dry-needling visits first."})
+        raise ValidationError(
+            {"modality": pgettext("staff", "Set the plan's expected number of dry-needling visits first.")}
+        )
     _check(comp)
     comp.save()
     return comp
@@ -195,7 +207,9 @@ def update_component(comp: Component, user, data: dict) -> Component:
     _check(comp)
     comp.save()
     if comp.modality == "dry_needling" and not comp.stopped and not comp.plan.expected_dn_visits:
-        raise ValidationError({"expected_dn_visits": "Set the plan's expected number of dry-needling visits first."})
+        raise ValidationError(
+            {"expected_dn_visits": pgettext("staff", "Set the plan's expected number of dry-needling visits first.")}
+        )
     return comp
 
 
@@ -207,11 +221,13 @@ def _goal_values(goal: Goal, data: dict) -> None:
         if f in data and (data[f] is not None or f in ("baseline", "target_date", "achieved_on")):
             setattr(goal, f, data[f])
     if not (goal.activity or "").strip():
-        raise ValidationError({"activity": "Name the activity or goal."})
+        raise ValidationError({"activity": pgettext("staff", "Name the activity or goal.")})
     if goal.target is None:
-        raise ValidationError({"target": "Give a target score from 0 to 10."})
+        raise ValidationError({"target": pgettext("staff", "Give a target score from 0 to 10.")})
     if goal.baseline is not None and goal.target <= goal.baseline:
-        raise ValidationError({"target": "The target must be above the baseline score (higher is better)."})
+        raise ValidationError(
+            {"target": pgettext("staff", "The target must be above the baseline score (higher is better).")}
+        )
 
 
 def add_goal(plan: CarePlan, user, data: dict) -> Goal:
@@ -232,9 +248,14 @@ def update_goal(goal: Goal, user, data: dict) -> Goal:
 
 def assign(plan: CarePlan, user, code: str, dose: str = "", notes: str = "") -> Assignment:
     if code not in exercises.BY_CODE:
-        raise ValidationError({"exercise": "Choose an exercise from the library."})
+        raise ValidationError({"exercise": pgettext("staff", "Choose an exercise from the library.")})
     if plan.assignments.filter(exercise=code, active=True).exists():
-        raise ValidationError({"exercise": f"{exercises.BY_CODE[code].name} is already in the programme."})
+        raise ValidationError(
+            {
+                "exercise": pgettext("staff", "%(name)s is already in the programme.")
+                % {"name": exercises.BY_CODE[code].name}
+            }
+        )
     a = Assignment(
         clinic=plan.clinic,
         # Given today on the clinic's calendar, whichever zone the caller runs in (the patient ticks
@@ -472,7 +493,9 @@ def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
 def open_recurrence(episode: Episode, user, start: date | None = None) -> Episode:
     """A new episode for the same condition, linked to the discharged one."""
     if episode.status != Episode.Status.DISCHARGED:
-        raise ValidationError("Only a discharged episode can recur; this one is still open or in error.")
+        raise ValidationError(
+            pgettext("staff", "Only a discharged episode can recur; this one is still open or in error.")
+        )
     new = Episode(
         clinic=episode.clinic,
         patient=episode.patient,
@@ -486,7 +509,7 @@ def open_recurrence(episode: Episode, user, start: date | None = None) -> Episod
         updated_by=user,
     )
     if episode.discharge_date is None or new.start_date < episode.discharge_date:
-        raise ValidationError("A recurrence starts after the earlier episode's discharge.")
+        raise ValidationError(pgettext("staff", "A recurrence starts after the earlier episode's discharge."))
     new.full_clean(exclude=["clinic", "patient", "created_by", "updated_by", "clinician", "recurrence_of"])
     new.save()
     return new

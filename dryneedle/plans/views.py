@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.people import practitioners
@@ -79,7 +79,7 @@ def new_plan(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, "Care plan saved.")
+            messages.success(request, pgettext("staff", "Care plan saved."))
             return redirect("plans:detail", plan.code)
     if request.method == "POST":
         record(request, "plan.create", episode, patient=episode.patient, category=CAT, outcome="invalid")
@@ -187,7 +187,7 @@ def _done(request, plan, action, obj, form, form_name, ok: str, work) -> HttpRes
 def update_plan(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = PlanForm(request.POST)
-    return _done(request, plan, "plan.update", plan, form, "plan_form", "Plan updated.",
+    return _done(request, plan, "plan.update", plan, form, "plan_form", pgettext("staff", "Plan updated."),
                  lambda d: services.update_plan(plan, request.user, d))  # fmt: skip
 
 
@@ -195,16 +195,32 @@ def update_plan(request: ClinicRequest, code) -> HttpResponse:
 def maintenance(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = MaintenanceForm(request.POST)
-    return _done(request, plan, "plan.maintenance", plan, form, "maintenance_form", "Maintenance schedule saved.",
-                 lambda d: services.update_plan(plan, request.user, d))  # fmt: skip
+    return _done(
+        request,
+        plan,
+        "plan.maintenance",
+        plan,
+        form,
+        "maintenance_form",
+        pgettext("staff", "Maintenance schedule saved."),
+        lambda d: services.update_plan(plan, request.user, d),
+    )
 
 
 @allowed
 def add_component(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = ComponentForm(request.POST, providers=practitioners(plan.clinic), prefix="new")
-    return _done(request, plan, "plan.component_add", plan, form, "component_form", "Component added.",
-                 lambda d: services.add_component(plan, request.user, d))  # fmt: skip
+    return _done(
+        request,
+        plan,
+        "plan.component_add",
+        plan,
+        form,
+        "component_form",
+        pgettext("staff", "Component added."),
+        lambda d: services.add_component(plan, request.user, d),
+    )
 
 
 @allowed
@@ -213,7 +229,9 @@ def change_component(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, comp.plan.code, write=True)
     form = ComponentForm(request.POST, providers=practitioners(plan.clinic), prefix=f"c{comp.id}")
     if not form.is_valid():
-        messages.error(request, "Component not changed: " + error_text(form))
+        messages.error(
+            request, pgettext("staff", "Component not changed: %(error_text)s") % {"error_text": error_text(form)}
+        )
         record(request, "plan.component_change", comp, patient=plan.patient, category=CAT, outcome="invalid")
         return redirect(reverse("plans:detail", args=[plan.code]) + "#components")
     try:
@@ -221,9 +239,11 @@ def change_component(request: ClinicRequest, code) -> HttpResponse:
             services.update_component(comp, request.user, form.cleaned_data)
             record(request, "plan.component_change", comp, patient=plan.patient, category=CAT)
     except ValidationError as e:
-        messages.error(request, "Component not changed: " + " ".join(e.messages))
+        messages.error(
+            request, pgettext("staff", "Component not changed: %(messages)s") % {"messages": " ".join(e.messages)}
+        )
     else:
-        messages.success(request, f"{comp} updated.")
+        messages.success(request, pgettext("staff", "%(comp)s updated.") % {"comp": comp})
     return redirect(reverse("plans:detail", args=[plan.code]) + "#components")
 
 
@@ -231,7 +251,7 @@ def change_component(request: ClinicRequest, code) -> HttpResponse:
 def add_goal(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = GoalForm(request.POST, prefix="goal")
-    return _done(request, plan, "plan.goal_add", plan, form, "goal_form", "Goal added.",
+    return _done(request, plan, "plan.goal_add", plan, form, "goal_form", pgettext("staff", "Goal added."),
                  lambda d: services.add_goal(plan, request.user, d))  # fmt: skip
 
 
@@ -248,12 +268,15 @@ def change_goal(request: ClinicRequest, code) -> HttpResponse:
     data = changes.get(action)
     if data is None:
         record(request, "plan.goal_change", goal, patient=goal.patient, category=CAT, outcome="invalid")
-        messages.error(request, "Choose what to do with the goal.")
+        messages.error(request, pgettext("staff", "Choose what to do with the goal."))
     else:
         with transaction.atomic():
             services.update_goal(goal, request.user, data)
             record(request, f"plan.goal_{action}", goal, patient=goal.patient, category=CAT)
-        messages.success(request, f"Goal “{goal.activity}”: {action}.")
+        messages.success(
+            request,
+            pgettext("staff", "Goal “%(activity)s”: %(action)s.") % {"activity": goal.activity, "action": action},
+        )
     return redirect(reverse("plans:detail", args=[goal.plan.code]) + "#goals")
 
 
@@ -261,8 +284,16 @@ def change_goal(request: ClinicRequest, code) -> HttpResponse:
 def assign(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     form = AssignForm(request.POST)
-    return _done(request, plan, "plan.exercise_assign", plan, form, "assign_form", "Exercise added to the programme.",
-                 lambda d: services.assign(plan, request.user, d["exercise"], d["dose"], d["notes"]))  # fmt: skip
+    return _done(
+        request,
+        plan,
+        "plan.exercise_assign",
+        plan,
+        form,
+        "assign_form",
+        pgettext("staff", "Exercise added to the programme."),
+        lambda d: services.assign(plan, request.user, d["exercise"], d["dose"], d["notes"]),
+    )
 
 
 @allowed
@@ -273,7 +304,11 @@ def unassign(request: ClinicRequest, code) -> HttpResponse:
         a.updated_by = request.user
         a.save(update_fields=["active", "updated_by", "updated"])
         record(request, "plan.exercise_stop", a, patient=a.patient, category=CAT)
-    messages.success(request, f"{a.info.name} taken out of the programme (its ticks stay in the record).")
+    messages.success(
+        request,
+        pgettext("staff", "%(name)s taken out of the programme (its ticks stay in the record).")
+        % {"name": a.info.name},
+    )
     return redirect(reverse("plans:detail", args=[a.plan.code]) + "#exercises")
 
 
@@ -285,7 +320,9 @@ def review(request: ClinicRequest, code) -> HttpResponse:
     def work(d):
         services.add_review(plan, request.user, d["milestone"], d["decision"], d["note"])
 
-    response = _done(request, plan, "plan.review", plan, form, "review_form", "Review recorded.", work)
+    response = _done(
+        request, plan, "plan.review", plan, form, "review_form", pgettext("staff", "Review recorded."), work
+    )
     if response.status_code == 302 and form.cleaned_data.get("decision") == "discharge":
         return redirect("patients:discharge_episode", plan.episode.code)
     return response
@@ -297,7 +334,7 @@ def send_exercises(request: ClinicRequest, code) -> HttpResponse:
     plan = _plan(request, code, write=True)
     if not plan.assignments.filter(active=True).exists():
         record(request, "link.create", plan, patient=plan.patient, category=CAT, outcome="invalid")
-        messages.error(request, "Add an exercise to the programme first.")
+        messages.error(request, pgettext("staff", "Add an exercise to the programme first."))
         return redirect(reverse("plans:detail", args=[plan.code]) + "#exercises")
     return send_link(
         request,
@@ -321,7 +358,7 @@ def recurrence(request: ClinicRequest, code) -> HttpResponse:
         record(request, "episode.recurrence", episode, patient=episode.patient, outcome="invalid")
         messages.error(request, " ".join(e.messages))
         return redirect("patients:episode", episode.code)
-    messages.success(request, "New episode opened for the recurrence, linked to the earlier one.")
+    messages.success(request, pgettext("staff", "New episode opened for the recurrence, linked to the earlier one."))
     return redirect("plans:new", new.code)
 
 

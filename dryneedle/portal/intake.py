@@ -3,6 +3,7 @@ what of them the clinician's screening starts from. Whether a booking asks them 
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dryneedle.patients import services as patients
 from dryneedle.patients.models import Patient
@@ -18,7 +19,9 @@ def answer(intake: Intake, answers: dict) -> list[str]:
     """Keep the answers (once) and fill the record's empty details from them; returns the details filled."""
     intake = Intake.objects.select_for_update().get(clinic=intake.clinic_id, pk=intake.pk)  # the caller's transaction
     if intake.answered_at is not None:
-        raise ValidationError("These questions were already answered. If something has changed, tell your clinic.")
+        raise ValidationError(
+            gettext("These questions were already answered. If something has changed, tell your clinic.")
+        )
     intake.answers = answers
     intake.answered_at = timezone.now()
     intake.save(update_fields=["answers", "answered_at", "updated"])

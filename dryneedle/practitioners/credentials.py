@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Clinic, Membership, Role, User
@@ -27,36 +28,49 @@ CAT = "credentials"
 class CredentialForm(forms.Form):
     kind = forms.ChoiceField(choices=Credential.Kind.choices)
     profession = forms.ChoiceField(choices=Credential.Profession.choices)
-    title = forms.CharField(label="Licence or course", max_length=200, validators=[no_nul])
-    issuer = forms.CharField(label="Issuing body or course provider", max_length=200, validators=[no_nul])
-    number = forms.CharField(label="Number", required=False, max_length=60, validators=[no_nul])
-    jurisdiction = forms.CharField(required=False, max_length=10, validators=[no_nul], help_text="e.g. US-CO, CA-AB")
-    hours_in_person = forms.IntegerField(label="Hours in person", required=False, min_value=0, max_value=5000)
-    hours_online = forms.IntegerField(label="Hours online", required=False, min_value=0, max_value=5000)
+    title = forms.CharField(label=pgettext_lazy("staff", "Licence or course"), max_length=200, validators=[no_nul])
+    issuer = forms.CharField(
+        label=pgettext_lazy("staff", "Issuing body or course provider"), max_length=200, validators=[no_nul]
+    )
+    number = forms.CharField(label=pgettext_lazy("staff", "Number"), required=False, max_length=60, validators=[no_nul])
+    jurisdiction = forms.CharField(
+        required=False, max_length=10, validators=[no_nul], help_text=pgettext_lazy("staff", "e.g. US-CO, CA-AB")
+    )
+    hours_in_person = forms.IntegerField(
+        label=pgettext_lazy("staff", "Hours in person"), required=False, min_value=0, max_value=5000
+    )
+    hours_online = forms.IntegerField(
+        label=pgettext_lazy("staff", "Hours online"), required=False, min_value=0, max_value=5000
+    )
     issued = forms.DateField(widget=DateInput())
     expires = forms.DateField(required=False, widget=DateInput())
-    certificate = forms.FileField(required=False, help_text="PDF, PNG or JPEG, at most 5 MB")
+    certificate = forms.FileField(required=False, help_text=pgettext_lazy("staff", "PDF, PNG or JPEG, at most 5 MB"))
 
     def clean_certificate(self):
         f = self.cleaned_data.get("certificate")
         if f is None:
             return None
         if f.size > MAX_CERTIFICATE:
-            raise forms.ValidationError(f"The file is {f.size // 1024} KB; at most {MAX_CERTIFICATE // 1024} KB.")
+            raise forms.ValidationError(
+                pgettext("staff", "The file is %(size)s KB; at most %(limit)s KB.")
+                % {"size": f.size // 1024, "limit": MAX_CERTIFICATE // 1024}
+            )
         head = f.read(8)
         f.seek(0)
         kind = next((t for sig, t in MAGIC.items() if head.startswith(sig)), None)
         if kind is None:
-            raise forms.ValidationError("Upload a PDF, PNG or JPEG (the file's content is none of these).")
+            raise forms.ValidationError(
+                pgettext("staff", "Upload a PDF, PNG or JPEG (the file's content is none of these).")
+            )
         f.detected_type = kind
         return f
 
     def clean(self):
         d = super().clean()
         if d.get("issued") and d.get("expires") and d["expires"] <= d["issued"]:
-            self.add_error("expires", "The expiry date must be after the date of issue.")
+            self.add_error("expires", pgettext("staff", "The expiry date must be after the date of issue."))
         if d.get("issued") and d["issued"] > timezone.localdate():
-            self.add_error("issued", "The date of issue cannot be in the future.")
+            self.add_error("issued", pgettext("staff", "The date of issue cannot be in the future."))
         return d
 
 
@@ -94,7 +108,9 @@ def credentials(request: ClinicRequest) -> HttpResponse:
                     certificate_name=(f.name or "")[:200] if f else "",
                 )
                 record(request, "credential.add", category=CAT, detail=f"{who.username}: {c.kind} {c.code}")
-            messages.success(request, f"Added: {c}. A clinic admin verifies it before it counts.")
+            messages.success(
+                request, pgettext("staff", "Added: %(c)s. A clinic admin verifies it before it counts.") % {"c": c}
+            )
             return redirect(
                 reverse("practitioners:credentials") + (f"?user={who.username}" if who != request.user else "")
             )
@@ -154,12 +170,14 @@ def verify(request: ClinicRequest, code) -> HttpResponse:
             gone = mine.delete()[0]
             record(request, "credential.unverify", category=CAT, outcome="ok" if gone else "invalid",
                    detail=f"{c.user.username}: {c.code}")  # fmt: skip
-        messages.success(request, f"Verification withdrawn for {clinic.name}: {c}.")
+        messages.success(
+            request, pgettext("staff", "Verification withdrawn for %(name)s: %(c)s.") % {"name": clinic.name, "c": c}
+        )
         return redirect(back)
     form = VerifyForm(request.POST)
     if not form.is_valid():
         record(request, "credential.verify", category=CAT, outcome="invalid", detail=str(c.code))
-        messages.error(request, "Say how the credential was verified.")
+        messages.error(request, pgettext("staff", "Say how the credential was verified."))
         return redirect(back)
     with transaction.atomic():
         CredentialVerification.objects.update_or_create(
@@ -174,7 +192,7 @@ def verify(request: ClinicRequest, code) -> HttpResponse:
         )
         record(request, "credential.verify", category=CAT,
                detail=f"{c.user.username}: {c.code} {form.cleaned_data['method']}")  # fmt: skip
-    messages.success(request, f"Verified for {clinic.name}: {c}.")
+    messages.success(request, pgettext("staff", "Verified for %(name)s: %(c)s.") % {"name": clinic.name, "c": c})
     return redirect(back)
 
 
@@ -204,15 +222,27 @@ def team(request: ClinicRequest) -> HttpResponse:
         if request.POST.get("action") == "revoke":
             gate.revoke(m)
             record(request, "needling.revoke", category=CAT, detail=m.user.username)
-            messages.success(request, f"{m.user.display_name()} can no longer sign needling visits here.")
+            messages.success(
+                request,
+                pgettext("staff", "%(display_name)s can no longer sign needling visits here.")
+                % {"display_name": m.user.display_name()},
+            )
         else:
             refused = gate.grant(m)
             if refused:
                 record(request, "needling.grant", category=CAT, outcome="invalid", detail=m.user.username)
-                messages.error(request, f"Not given to {m.user.display_name()}: " + " ".join(refused))
+                messages.error(
+                    request,
+                    pgettext("staff", "Not given to %(display_name)s: %(refused)s")
+                    % {"display_name": m.user.display_name(), "refused": " ".join(refused)},
+                )
             else:
                 record(request, "needling.grant", category=CAT, detail=m.user.username)
-                messages.success(request, f"{m.user.display_name()} may needle in {clinic.name}.")
+                messages.success(
+                    request,
+                    pgettext("staff", "%(display_name)s may needle in %(name)s.")
+                    % {"display_name": m.user.display_name(), "name": clinic.name},
+                )
         return redirect("practitioners:team")
     record(request, "team.view", category=CAT)
     rows = []
@@ -242,19 +272,21 @@ def team(request: ClinicRequest) -> HttpResponse:
 
 class AttestationForm(forms.Form):
     profession = forms.ChoiceField(choices=Credential.Profession.choices)
-    checked_by = forms.CharField(label="Who checked the local rule", max_length=200, validators=[no_nul])
+    checked_by = forms.CharField(
+        label=pgettext_lazy("staff", "Who checked the local rule"), max_length=200, validators=[no_nul]
+    )
     source = forms.CharField(
-        label="The rule and where it was read (statute, board page, letter)",
+        label=pgettext_lazy("staff", "The rule and where it was read (statute, board page, letter)"),
         min_length=10,
         max_length=400,
         validators=[no_nul],
     )
-    checked_on = forms.DateField(label="Checked on", widget=DateInput())
+    checked_on = forms.DateField(label=pgettext_lazy("staff", "Checked on"), widget=DateInput())
 
     def clean_checked_on(self):
         d = self.cleaned_data["checked_on"]
         if d > timezone.localdate():
-            raise forms.ValidationError("The date the rule was checked cannot be in the future.")
+            raise forms.ValidationError(pgettext("staff", "The date the rule was checked cannot be in the future."))
         return d
 
 
@@ -273,7 +305,11 @@ def _attest(request: ClinicRequest, clinic) -> HttpResponse:
         record(
             request, "jurisdiction.attest", category=CAT, detail=f"{a.jurisdiction} {a.profession}: {a.source}"[:200]
         )
-    messages.success(request, f"Recorded: the {a.profession} rule in {a.jurisdiction}, checked by {a.checked_by}.")
+    messages.success(
+        request,
+        pgettext("staff", "Recorded: the %(profession)s rule in %(jurisdiction)s, checked by %(checked_by)s.")
+        % {"profession": a.profession, "jurisdiction": a.jurisdiction, "checked_by": a.checked_by},
+    )
     return redirect("practitioners:team")
 
 
@@ -308,7 +344,7 @@ def jurisdictions_page(request: ClinicRequest) -> HttpResponse:
             changed = changes(before, rule)
             record(request, "jurisdiction.edit", category=CAT, detail=f"{rule.jurisdiction} {rule.profession}: "
                    f"{changed}"[:500])  # fmt: skip
-            messages.success(request, f"Saved: {rule}.")
+            messages.success(request, pgettext("staff", "Saved: %(rule)s.") % {"rule": rule})
             return redirect("practitioners:jurisdictions")
         record(request, "jurisdiction.edit", category=CAT, outcome="invalid")
     else:
@@ -346,13 +382,13 @@ class ClinicSafetyForm(forms.ModelForm):
     def clean_emergency_access_per_hour(self):
         value = self.cleaned_data["emergency_access_per_hour"]
         if value is None or not 1 <= value <= 20:
-            raise forms.ValidationError("Give a number from 1 to 20.")
+            raise forms.ValidationError(pgettext("staff", "Give a number from 1 to 20."))
         return value
 
     def clean_spinal_surgery_defer_weeks(self):
         value = self.cleaned_data["spinal_surgery_defer_weeks"]
         if value is not None and not 1 <= value <= 104:
-            raise forms.ValidationError("Give a number of weeks from 1 to 104, or leave it empty.")
+            raise forms.ValidationError(pgettext("staff", "Give a number of weeks from 1 to 104, or leave it empty."))
         return value
 
 
@@ -367,7 +403,7 @@ def clinic_safety(request: ClinicRequest) -> HttpResponse:
             with transaction.atomic():
                 form.save()
                 record(request, "clinic.safety", category=CAT, detail=str(changes(before, clinic))[:300])
-            messages.success(request, "Saved.")
+            messages.success(request, pgettext("staff", "Saved."))
             return redirect("practitioners:clinic_safety")
         record(request, "clinic.safety", category=CAT, outcome="invalid")
     else:

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.accounts.models import Clinic, User
 from dryneedle.lib.marks import gettext_noop
@@ -139,8 +140,8 @@ class LocalRuleAttestation(models.Model):
     clinic = models.ForeignKey(Clinic, models.PROTECT, related_name="rule_attestations")
     jurisdiction = models.CharField(max_length=10)
     profession = models.CharField(max_length=20, choices=Credential.Profession.choices)
-    checked_by = models.CharField(max_length=200, help_text="Who checked the local rule")
-    source = models.CharField(max_length=400, help_text="The rule and where it was read")
+    checked_by = models.CharField(max_length=200, help_text=pgettext_lazy("staff", "Who checked the local rule"))
+    source = models.CharField(max_length=400, help_text=pgettext_lazy("staff", "The rule and where it was read"))
     checked_on = models.DateField()
     recorded_by = models.ForeignKey(User, models.PROTECT, related_name="+")
     created = models.DateTimeField(auto_now_add=True)

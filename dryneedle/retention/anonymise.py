@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.audit.log import record
 from dryneedle.lib.anonymity import CLEAR, anonymised
@@ -105,7 +106,7 @@ def anonymise(patient: Patient, user, request=None) -> Counter:
     with transaction.atomic():
         kept = Patient.objects.select_for_update().get(pk=kept_id, clinic=clinic)
         if kept.anonymised_at is not None:
-            raise ValidationError("This record is already anonymised.")
+            raise ValidationError(pgettext("staff", "This record is already anonymised."))
         ids = kept.record_ids()
         list(Patient.objects.select_for_update().filter(pk__in=ids, clinic=clinic))
         Anonymising.objects.bulk_create([Anonymising(patient_id=i) for i in ids])

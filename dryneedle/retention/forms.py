@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.retention.models import Kind
@@ -18,18 +19,23 @@ class PeriodsForm(forms.Form):
             low, high = LIMITS[kind]
             self.fields[f"value_{kind}"] = forms.IntegerField(
                 label=NUMBER[kind], required=False, min_value=low, max_value=high,
-                help_text="Empty: never anonymised by the retention run.",
+                help_text=pgettext_lazy("staff", "Empty: never anonymised by the retention run."),
             )  # fmt: skip
             self.fields[f"basis_{kind}"] = forms.CharField(
-                label="The clinic's source for it", required=False, max_length=300, validators=[no_nul],
-                help_text="Needed with a number: the rule or policy it follows, for whoever checks it later.",
-            )  # fmt: skip
+                label=pgettext_lazy("staff", "The clinic's source for it"),
+                required=False,
+                max_length=300,
+                validators=[no_nul],
+                help_text=pgettext_lazy(
+                    "staff", "Needed with a number: the rule or policy it follows, for whoever checks it later."
+                ),
+            )
 
     def clean(self):
         data = super().clean()
         for kind in Kind.values:
             if data.get(f"value_{kind}") is not None and not (data.get(f"basis_{kind}") or "").strip():
-                self.add_error(f"basis_{kind}", "Say which rule or policy this number follows.")
+                self.add_error(f"basis_{kind}", pgettext("staff", "Say which rule or policy this number follows."))
         return data
 
     def rows(self):
@@ -40,8 +46,12 @@ class ConfirmForm(forms.Form):
     """The records to anonymise, ticked on the list, and their number typed again."""
 
     patients = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    count = forms.IntegerField(label="Type how many records you ticked", min_value=1, required=False)
-    enquiries = forms.BooleanField(required=False, label="Also anonymise the enquiries past their period")
+    count = forms.IntegerField(
+        label=pgettext_lazy("staff", "Type how many records you ticked"), min_value=1, required=False
+    )
+    enquiries = forms.BooleanField(
+        required=False, label=pgettext_lazy("staff", "Also anonymise the enquiries past their period")
+    )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,11 +61,14 @@ class ConfirmForm(forms.Form):
         data = super().clean()
         ticked = data.get("patients") or []
         if not ticked and not data.get("enquiries"):
-            raise forms.ValidationError("Tick the records to anonymise.")
+            raise forms.ValidationError(pgettext("staff", "Tick the records to anonymise."))
         if ticked and data.get("count") != len(ticked):
-            self.add_error("count", f"You ticked {len(ticked)}: type that number to confirm.")
+            self.add_error(
+                "count",
+                pgettext("staff", "You ticked %(count)s: type that number to confirm.") % {"count": len(ticked)},
+            )
         return data
 
 
 class ErasureForm(forms.Form):
-    received = forms.DateField(label="The request was received on", widget=DateInput)
+    received = forms.DateField(label=pgettext_lazy("staff", "The request was received on"), widget=DateInput)

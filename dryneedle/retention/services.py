@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.aftercare.models import CheckIn
 from dryneedle.appointments.models import Appointment, AppointmentStatus
@@ -153,9 +154,9 @@ def record_erasure_request(patient: Patient, user, received: datetime.date, requ
     """Record that the person asked for erasure, with the reason it cannot be honoured yet (the period)."""
     kept = patient.merged_into or patient
     if kept.anonymised_at is not None:
-        raise ValidationError("This record is already anonymised.")
+        raise ValidationError(pgettext("staff", "This record is already anonymised."))
     if received > timezone.localdate(timezone=zoneinfo.ZoneInfo(kept.clinic.timezone)):
-        raise ValidationError({"received": "The request cannot be received in the future."})
+        raise ValidationError({"received": pgettext("staff", "The request cannot be received in the future.")})
     _last, ends = ends_for(kept)
     if ends.on is None:
         reason = f"Kept: {ends.why}. Set the clinic's retention periods, then it is anonymised once they end."

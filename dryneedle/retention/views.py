@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import npgettext, pgettext
 
 from dryneedle.accounts.access import allowed, get_for_clinic
 from dryneedle.accounts.request import ClinicRequest
@@ -34,15 +35,25 @@ def home(request: ClinicRequest) -> HttpResponse:
         d = periods_form.cleaned_data
         changed = services.set_periods(clinic, request.user, {k: d[f"value_{k}"] for k in Kind.values},
                                        {k: d[f"basis_{k}"].strip() for k in Kind.values}, request)  # fmt: skip
-        messages.success(request, "Retention periods saved." if changed else "Nothing changed.")
+        messages.success(
+            request, pgettext("staff", "Retention periods saved.") if changed else pgettext("staff", "Nothing changed.")
+        )
         return redirect("retention:home")
     if action == "anonymise" and confirm.is_valid():
         codes = set(confirm.cleaned_data["patients"])
         picked = [d.patient for d in due if str(d.patient.code) in codes]
         done = services.anonymise_due(clinic, request.user, picked, request)
         n = services.anonymise_enquiries(clinic, request.user, request) if confirm.cleaned_data["enquiries"] else 0
-        messages.success(request, f"Anonymised {len(done)} record{'s' if len(done) != 1 else ''}"
-                         + (f" and {n} enquir{'ies' if n != 1 else 'y'}." if n else "."))  # fmt: skip
+        records = npgettext("staff", "%(count)s record", "%(count)s records", len(done)) % {"count": len(done)}
+        if n:
+            enquiries = npgettext("staff", "%(count)s enquiry", "%(count)s enquiries", n) % {"count": n}
+            said = pgettext("staff", "Anonymised %(records)s and %(enquiries)s.") % {
+                "records": records,
+                "enquiries": enquiries,
+            }
+        else:
+            said = pgettext("staff", "Anonymised %(records)s.") % {"records": records}
+        messages.success(request, said)
         return redirect("retention:home")
     record(request, "retention.view", category="demographics", detail=f"{len(due)} past their period",
            shown=[d.patient for d in due[:LISTED]])  # fmt: skip
@@ -75,7 +86,9 @@ def erasure(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, "The erasure request is recorded, with why it cannot be honoured yet.")
+            messages.success(
+                request, pgettext("staff", "The erasure request is recorded, with why it cannot be honoured yet.")
+            )
             return redirect("retention:erasure", kept.code)
     else:
         record(request, "patient.erasure_view", kept, category="demographics")

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.screening import rules
@@ -28,18 +29,21 @@ class ScreeningForm(forms.Form):
     findings = forms.MultipleChoiceField(
         required=False, choices=[(f.code, f.meaning) for f in FORM_FINDINGS], widget=forms.CheckboxSelectMultiple
     )
-    none_red_flags = forms.BooleanField(label="Asked: none of these red flags", required=False)
-    none_contraindications = forms.BooleanField(label="Asked: none of these", required=False)
+    none_red_flags = forms.BooleanField(label=pgettext_lazy("staff", "Asked: none of these red flags"), required=False)
+    none_contraindications = forms.BooleanField(label=pgettext_lazy("staff", "Asked: none of these"), required=False)
     medications = forms.CharField(
         required=False,
         max_length=3000,
         validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line; leave empty if none. Anticoagulants and antiplatelets are recognised by generic "
-        "and brand name; anything else is shown back as 'not recognised — check it'.",
+        help_text=pgettext_lazy(
+            "staff",
+            "One per line; leave empty if none. Anticoagulants and antiplatelets are recognised by generic and "
+            "brand name; anything else is shown back as 'not recognised — check it'.",
+        ),
     )
     pregnancy = forms.ChoiceField(
-        label="Pregnancy",
+        label=pgettext_lazy("staff", "Pregnancy"),
         choices=[
             ("not_asked", "Not asked yet"),
             ("no", "Not pregnant (or not applicable)"),
@@ -50,25 +54,38 @@ class ScreeningForm(forms.Form):
         widget=forms.RadioSelect,
     )
     pregnancy_weeks = forms.IntegerField(
-        label="Weeks of gestation",
+        label=pgettext_lazy("staff", "Weeks of gestation"),
         required=False,
         min_value=0,
         max_value=45,
-        help_text="Leave empty if the weeks are not known: the first trimester is then assumed.",
+        help_text=pgettext_lazy(
+            "staff", "Leave empty if the weeks are not known: the first trimester is then assumed."
+        ),
     )
     planned_regions = forms.MultipleChoiceField(
-        label="Regions you plan to needle",
+        label=pgettext_lazy("staff", "Regions you plan to needle"),
         required=False,
         choices=[(r, r.capitalize()) for r in rules.REGIONS],
         widget=forms.CheckboxSelectMultiple,
     )
-    electrical_stimulation = forms.BooleanField(label="Electrical stimulation planned", required=False)
-    consent = forms.ChoiceField(
-        choices=[("", "—"), ("given", "Given"), ("refused", "Refused"), ("unable", "Unable to consent")],
-        label="Consent to dry needling",
+    electrical_stimulation = forms.BooleanField(
+        label=pgettext_lazy("staff", "Electrical stimulation planned"), required=False
     )
-    consent_type = forms.ChoiceField(label="How", required=False, choices=[("", "—"), *Screening.ConsentType.choices])
-    consent_witness = forms.CharField(label="Witness", required=False, max_length=200, validators=[no_nul])
+    consent = forms.ChoiceField(
+        choices=[
+            ("", "—"),
+            ("given", pgettext_lazy("staff", "Given")),
+            ("refused", pgettext_lazy("staff", "Refused")),
+            ("unable", pgettext_lazy("staff", "Unable to consent")),
+        ],
+        label=pgettext_lazy("staff", "Consent to dry needling"),
+    )
+    consent_type = forms.ChoiceField(
+        label=pgettext_lazy("staff", "How"), required=False, choices=[("", "—"), *Screening.ConsentType.choices]
+    )
+    consent_witness = forms.CharField(
+        label=pgettext_lazy("staff", "Witness"), required=False, max_length=200, validators=[no_nul]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,16 +93,23 @@ class ScreeningForm(forms.Form):
         for region in rules.REGIONS:
             for what in rules.REGION_FINDINGS:
                 self.fields[f"rf_{region}_{what}"] = forms.BooleanField(
-                    required=False, label=f"{what.replace('_', ' ').capitalize()} in the {region} region"
+                    required=False,
+                    label=pgettext("staff", "%(finding)s in the %(region)s region")
+                    % {"finding": what.replace("_", " ").capitalize(), "region": region},
                 )
         # Medical clearance names the pathology it clears, who gave it and when (never cauda equina).
         for p, label in CLEARANCE_LABELS.items():
-            self.fields[f"clear_{p}"] = forms.BooleanField(label=f"{label}: cleared by a physician", required=False)
+            self.fields[f"clear_{p}"] = forms.BooleanField(
+                label=pgettext("staff", "%(condition)s: cleared by a physician") % {"condition": label}, required=False
+            )
             self.fields[f"clear_{p}_by"] = forms.CharField(
-                label="Cleared by (physician)", required=False, max_length=200, validators=[no_nul]
+                label=pgettext_lazy("staff", "Cleared by (physician)"),
+                required=False,
+                max_length=200,
+                validators=[no_nul],
             )
             self.fields[f"clear_{p}_date"] = forms.DateField(
-                label="Date of the clearance", required=False, widget=DateInput()
+                label=pgettext_lazy("staff", "Date of the clearance"), required=False, widget=DateInput()
             )
 
     def grouped_findings(self):
@@ -106,11 +130,11 @@ class ScreeningForm(forms.Form):
         for p in CLEARANCE_LABELS:
             if d.get(f"clear_{p}"):
                 if not (d.get(f"clear_{p}_by") or "").strip():
-                    self.add_error(f"clear_{p}_by", "Name the physician who gave the clearance.")
+                    self.add_error(f"clear_{p}_by", pgettext("staff", "Name the physician who gave the clearance."))
                 if not d.get(f"clear_{p}_date"):
-                    self.add_error(f"clear_{p}_date", "Give the date of the clearance.")
+                    self.add_error(f"clear_{p}_date", pgettext("staff", "Give the date of the clearance."))
         if d.get("pregnancy") != "pregnant" and d.get("pregnancy_weeks") is not None:
-            self.add_error("pregnancy_weeks", "Weeks of gestation are given: answer 'Pregnant'.")
+            self.add_error("pregnancy_weeks", pgettext("staff", "Weeks of gestation are given: answer 'Pregnant'."))
         return d
 
     def to_data(self) -> dict:
@@ -142,18 +166,20 @@ class AcknowledgeForm(forms.Form):
 
 class OverrideForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for needling despite the deferral",
+        label=pgettext_lazy("staff", "Reason for needling despite the deferral"),
         min_length=20,
         max_length=1000,
         validators=[no_nul],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    written_consent = forms.BooleanField(label="The patient has given written consent", required=True)
+    written_consent = forms.BooleanField(
+        label=pgettext_lazy("staff", "The patient has given written consent"), required=True
+    )
 
 
 class InvalidateForm(forms.Form):
     reason = forms.ChoiceField(
-        label="What changed?",
+        label=pgettext_lazy("staff", "What changed?"),
         choices=[
             ("new medication", "New medication"),
             ("pregnancy", "Pregnancy"),

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.consent import services as consent
 from dryneedle.lib.models import at_most
@@ -25,7 +26,10 @@ def asked_from(data: dict, findings: list[str]) -> dict[str, bool]:
     clash = sorted(none_of & groups)
     if clash:
         raise ValidationError(
-            {"none_of": f"'None of these' is ticked for {', '.join(clash).replace('_', ' ')} but a finding is too."}
+            {
+                "none_of": pgettext("staff", "'None of these' is ticked for %(clash)s but a finding is too.")
+                % {"clash": ", ".join(clash).replace("_", " ")}
+            }
         )
     return {
         "red_flags": "red_flags" in none_of or "red_flags" in groups,
@@ -48,13 +52,15 @@ def answers_for(episode, data: dict) -> dict:
     findings = list(dict.fromkeys(data.get("findings", [])))
     pregnancy = data.get("pregnancy", "not_asked")
     if pregnancy not in PREGNANCY:
-        raise ValidationError({"pregnancy": f"Choose one of {', '.join(PREGNANCY)}."})
+        raise ValidationError(
+            {"pregnancy": pgettext("staff", "Choose one of %(choices)s.") % {"choices": ", ".join(PREGNANCY)}}
+        )
     weeks = data.get("pregnancy_weeks")
     if pregnancy == "pregnant" and weeks is None and "pregnant_gestation_unknown" not in findings:
         findings.append("pregnant_gestation_unknown")
     if pregnancy != "pregnant":
         if weeks is not None or "pregnant_gestation_unknown" in findings:
-            raise ValidationError({"pregnancy": "Weeks of gestation are given: answer 'pregnant'."})
+            raise ValidationError({"pregnancy": pgettext("staff", "Weeks of gestation are given: answer 'pregnant'.")})
     if weeks is not None and "pregnant_gestation_unknown" in findings:
         findings.remove("pregnant_gestation_unknown")
     return {
@@ -79,11 +85,15 @@ def _freeze_clearances(answers: dict, parsed: rules.Answers) -> None:
     for c in answers["medical_clearance"]:
         c = dict(c)
         if not str(c.get("by", "")).strip():
-            raise ValidationError({"clearance": "Name the physician who gave the medical clearance."})
+            raise ValidationError(
+                {"clearance": pgettext("staff", "Name the physician who gave the medical clearance.")}
+            )
         if not c.get("date"):
-            raise ValidationError({"clearance": "Give the date of the medical clearance."})
+            raise ValidationError({"clearance": pgettext("staff", "Give the date of the medical clearance.")})
         if c["date"] > today.isoformat():
-            raise ValidationError({"clearance": "A medical clearance cannot be dated in the future."})
+            raise ValidationError(
+                {"clearance": pgettext("staff", "A medical clearance cannot be dated in the future.")}
+            )
         if "findings" not in c:
             c["findings"] = sorted(x for x in rules.PATHOLOGY_FINDINGS[c["suspected"]] if parsed.has(x))
         frozen.append(c)
@@ -93,7 +103,7 @@ def _freeze_clearances(answers: dict, parsed: rules.Answers) -> None:
 def record_screening(episode, user, data: dict) -> Screening:
     """Evaluate and save a screening; the previous current one is superseded."""
     if episode.status != Episode.Status.OPEN:
-        raise ValidationError("Screen an open episode.")
+        raise ValidationError(pgettext("staff", "Screen an open episode."))
     answers = answers_for(episode, data)
     try:
         parsed = rules.parse(answers)
@@ -104,7 +114,7 @@ def record_screening(episode, user, data: dict) -> Screening:
     result = rules.evaluate(parsed)
     consent_type = data.get("consent_type", "")
     if parsed.consent == "given" and consent_type not in Screening.ConsentType.values:
-        raise ValidationError({"consent_type": "Record how consent was given (verbal or written)."})
+        raise ValidationError({"consent_type": pgettext("staff", "Record how consent was given (verbal or written).")})
     Screening.objects.filter(episode=episode, status=Screening.Status.CURRENT).update(
         status=Screening.Status.SUPERSEDED, status_reason="a newer screening", updated=timezone.now()
     )
@@ -128,7 +138,12 @@ def acknowledge(screening: Screening, user, rule_ids: list[str]) -> list[str]:
     known = {p["rule"] for p in screening.result["precautions"]}
     unknown = [r for r in rule_ids if r not in known]
     if unknown:
-        raise ValidationError({"rules": f"Not precautions of this screening: {', '.join(unknown)}"})
+        raise ValidationError(
+            {
+                "rules": pgettext("staff", "Not precautions of this screening: %(unknown)s")
+                % {"unknown": ", ".join(unknown)}
+            }
+        )
     _require_current(screening)
     now = timezone.now().isoformat()
     new = [r for r in rule_ids if r not in screening.acknowledged_rules]
@@ -141,13 +156,19 @@ def acknowledge(screening: Screening, user, rule_ids: list[str]) -> list[str]:
 def override(screening: Screening, user, reason: str, written_consent: bool) -> None:
     _require_current(screening)
     if screening.result.get("not_asked"):
-        raise ValidationError("This screening is incomplete: screen again with every question asked.")
+        raise ValidationError(
+            pgettext("staff", "This screening is incomplete: screen again with every question asked.")
+        )
     if screening.decision != "defer":
-        raise ValidationError("Only a 'defer' decision can be overridden; referrals and contraindications cannot.")
+        raise ValidationError(
+            pgettext("staff", "Only a 'defer' decision can be overridden; referrals and contraindications cannot.")
+        )
     if len(reason.strip()) < 20:
-        raise ValidationError({"reason": "Write the reason for overriding (at least 20 characters)."})
+        raise ValidationError(
+            {"reason": pgettext("staff", "Write the reason for overriding (at least 20 characters).")}
+        )
     if not written_consent:
-        raise ValidationError({"written_consent": "Overriding needs the patient's written consent."})
+        raise ValidationError({"written_consent": pgettext("staff", "Overriding needs the patient's written consent.")})
     screening.override_reason = at_most("reason", reason.strip(), 1000)
     screening.override_written_consent = True
     screening.override_by = user
@@ -158,9 +179,9 @@ def override(screening: Screening, user, reason: str, written_consent: bool) -> 
 
 def invalidate(screening: Screening, user, reason: str) -> None:
     if screening.status != Screening.Status.CURRENT:
-        raise ValidationError("This screening is no longer current.")
+        raise ValidationError(pgettext("staff", "This screening is no longer current."))
     if not reason.strip():
-        raise ValidationError({"reason": "Say what changed."})
+        raise ValidationError({"reason": pgettext("staff", "Say what changed.")})
     screening.status = Screening.Status.INVALIDATED
     screening.status_reason = at_most("reason", reason.strip(), 300)
     screening.updated_by = user
@@ -169,4 +190,4 @@ def invalidate(screening: Screening, user, reason: str) -> None:
 
 def _require_current(screening: Screening) -> None:
     if not screening.is_current():
-        raise ValidationError("This screening is no longer current; screen the patient again.")
+        raise ValidationError(pgettext("staff", "This screening is no longer current; screen the patient again."))

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.access import allowed
 from dryneedle.accounts.request import ClinicRequest
@@ -82,9 +83,17 @@ def new_screening(request: ClinicRequest, code) -> HttpResponse:
             # precaution to acknowledge, a deferral or a referral keeps the clinician on the screening, which says
             # what to do.
             if needling_gate(episode).allowed:
-                messages.success(request, f"Screening saved: {s.get_decision_display()}. Needling is allowed.")
+                messages.success(
+                    request,
+                    pgettext("staff", "Screening saved: %(decision)s. Needling is allowed.")
+                    % {"decision": s.get_decision_display()},
+                )
                 return redirect("patients:episode", episode.code)
-            messages.success(request, f"Screening saved: {s.get_decision_display()}. See below what it needs.")
+            messages.success(
+                request,
+                pgettext("staff", "Screening saved: %(decision)s. See below what it needs.")
+                % {"decision": s.get_decision_display()},
+            )
             return redirect("screening:detail", s.code)
     elif request.method == "GET":
         record(request, "episode.view", episode, detail="screening form")
@@ -158,7 +167,7 @@ def _change(request: ClinicRequest, code, form_class, action: str, apply) -> Htt
         record(request, action, s, category="screening", outcome="invalid", detail="; ".join(e.messages)[:200])
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, "Saved.")
+        messages.success(request, pgettext("staff", "Saved."))
     return redirect("screening:detail", s.code)
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib.forms import DateInput, no_nul
 from dryneedle.screening.rules import REGIONS
@@ -26,17 +27,23 @@ class TimeInput(forms.TimeInput):
 
 
 class VisitForm(forms.Form):
-    pre_nprs = forms.IntegerField(label="Pain now, before needling (0-10)", required=False, min_value=0, max_value=10)
-    hand_hygiene = forms.BooleanField(label="Hand hygiene done", required=False)
-    clean_field = forms.BooleanField(label="Clean field established", required=False)
-    skin_prep_agent = forms.CharField(
-        label="Skin preparation agent", required=False, max_length=60, validators=[no_nul]
+    pre_nprs = forms.IntegerField(
+        label=pgettext_lazy("staff", "Pain now, before needling (0-10)"), required=False, min_value=0, max_value=10
     )
-    sterile_single_use = forms.BooleanField(label="Sterile single-use needles", required=False)
-    post_nprs = forms.IntegerField(label="Pain after needling (0-10)", required=False, min_value=0, max_value=10)
-    post_massage_stretch = forms.BooleanField(label="Post-needling massage or stretch", required=False)
+    hand_hygiene = forms.BooleanField(label=pgettext_lazy("staff", "Hand hygiene done"), required=False)
+    clean_field = forms.BooleanField(label=pgettext_lazy("staff", "Clean field established"), required=False)
+    skin_prep_agent = forms.CharField(
+        label=pgettext_lazy("staff", "Skin preparation agent"), required=False, max_length=60, validators=[no_nul]
+    )
+    sterile_single_use = forms.BooleanField(label=pgettext_lazy("staff", "Sterile single-use needles"), required=False)
+    post_nprs = forms.IntegerField(
+        label=pgettext_lazy("staff", "Pain after needling (0-10)"), required=False, min_value=0, max_value=10
+    )
+    post_massage_stretch = forms.BooleanField(
+        label=pgettext_lazy("staff", "Post-needling massage or stretch"), required=False
+    )
     immediate_events = forms.CharField(
-        label="Anything that happened during or right after (fainting, bleeding, pain...)",
+        label=pgettext_lazy("staff", "Anything that happened during or right after (fainting, bleeding, pain...)"),
         required=False,
         max_length=2000,
         validators=[no_nul],
@@ -50,32 +57,50 @@ class VisitForm(forms.Form):
 class InsertionForm(forms.Form):
     muscle = forms.ChoiceField(choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
     trigger_point = forms.ModelChoiceField(
-        label="Trigger point", required=False, queryset=TriggerPoint.objects.none(), to_field_name="code"
+        label=pgettext_lazy("staff", "Trigger point"),
+        required=False,
+        queryset=TriggerPoint.objects.none(),
+        to_field_name="code",
     )
     region = forms.ChoiceField(required=False, choices=[("", "The muscle's usual region")], help_text="")
     side = forms.ChoiceField(choices=Side.choices)
-    lot = forms.ModelChoiceField(label="Needle (size and lot)", queryset=NeedleLot.objects.none(), to_field_name="code")
+    lot = forms.ModelChoiceField(
+        label=pgettext_lazy("staff", "Needle (size and lot)"), queryset=NeedleLot.objects.none(), to_field_name="code"
+    )
     # Bounded by the chosen needle's length in clean() (issue 18: a fixed "≤ 150" told a clinician nothing).
-    depth_mm = forms.IntegerField(label="Depth (mm)", min_value=1, max_value=1000)
+    depth_mm = forms.IntegerField(label=pgettext_lazy("staff", "Depth (mm)"), min_value=1, max_value=1000)
     technique = forms.ChoiceField(choices=Technique.choices)
     angle = forms.ChoiceField(choices=Angle.choices)
-    position = forms.ChoiceField(label="Patient position", choices=Position.choices)
+    position = forms.ChoiceField(label=pgettext_lazy("staff", "Patient position"), choices=Position.choices)
     guidance = forms.ChoiceField(choices=Guidance.choices)
-    duration_s = forms.IntegerField(label="Manipulation (seconds)", required=False, min_value=0, max_value=7200)
-    estim_frequency_hz = forms.IntegerField(label="E-stim frequency (Hz)", required=False, min_value=1, max_value=1000)
-    estim_intensity = forms.CharField(label="E-stim intensity", required=False, max_length=60, validators=[no_nul])
-    recognition = forms.BooleanField(label="Patient recognised the pain", required=False)
+    duration_s = forms.IntegerField(
+        label=pgettext_lazy("staff", "Manipulation (seconds)"), required=False, min_value=0, max_value=7200
+    )
+    estim_frequency_hz = forms.IntegerField(
+        label=pgettext_lazy("staff", "E-stim frequency (Hz)"), required=False, min_value=1, max_value=1000
+    )
+    estim_intensity = forms.CharField(
+        label=pgettext_lazy("staff", "E-stim intensity"), required=False, max_length=60, validators=[no_nul]
+    )
+    recognition = forms.BooleanField(label=pgettext_lazy("staff", "Patient recognised the pain"), required=False)
     sensations = forms.MultipleChoiceField(required=False, choices=SENSATIONS, widget=forms.CheckboxSelectMultiple)
     protective_technique = forms.ChoiceField(
-        label="Protective technique (past a depth limit, and always where no safe default is known)",
+        label=pgettext_lazy(
+            "staff", "Protective technique (past a depth limit, and always where no safe default is known)"
+        ),
         required=False,
         choices=[("", "—"), *PROTECTIVE],
     )
     depth_reason = forms.CharField(
-        label="Reason for the protective technique", required=False, max_length=300, validators=[no_nul]
+        label=pgettext_lazy("staff", "Reason for the protective technique"),
+        required=False,
+        max_length=300,
+        validators=[no_nul],
     )
-    local_twitch_responses = forms.IntegerField(label="Local twitch responses", min_value=0, max_value=50, initial=0)
-    time_in = forms.TimeField(label="Time in (blank: now)", required=False, widget=TimeInput)
+    local_twitch_responses = forms.IntegerField(
+        label=pgettext_lazy("staff", "Local twitch responses"), min_value=0, max_value=50, initial=0
+    )
+    time_in = forms.TimeField(label=pgettext_lazy("staff", "Time in (blank: now)"), required=False, widget=TimeInput)
 
     def __init__(self, clinic, *args, episode=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,8 +119,13 @@ class InsertionForm(forms.Form):
         if lot is not None and depth_mm is not None and depth_mm > lot.length_mm:
             self.add_error(
                 "depth_mm",
-                f"{depth_mm} mm is deeper than this needle is long: a {lot.length_mm} mm needle reaches "
-                f"{lot.length_mm} mm at most.",
+                pgettext(
+                    "staff",
+                    "%(depth_mm)s mm is deeper than this needle is long: a %(length_mm)s mm needle reaches "
+                    "%(length_mm)s "
+                    "mm at most.",
+                )
+                % {"depth_mm": depth_mm, "length_mm": lot.length_mm},
             )
         return data
 
@@ -125,42 +155,53 @@ class ExamForm(forms.Form):
     muscle = forms.ChoiceField(required=False, choices=[("", "Choose a muscle")] + [(m.code, m.name) for m in MUSCLES])
     side = forms.ChoiceField(required=False, choices=[("", "—"), *Side.choices])
     location = forms.CharField(required=False, max_length=120, validators=[no_nul])
-    taut_band = forms.BooleanField(label="Taut band", required=False)
-    hypersensitive_spot = forms.BooleanField(label="Hypersensitive spot", required=False)
-    referred_pain = forms.BooleanField(label="Referred pain", required=False)
-    recognition = forms.BooleanField(label="Patient recognises the pain", required=False)
-    tenderness = forms.IntegerField(label="Tenderness (0-10)", required=False, min_value=0, max_value=10)
-    resolved = forms.BooleanField(label="Resolved (no longer found)", required=False)
+    taut_band = forms.BooleanField(label=pgettext_lazy("staff", "Taut band"), required=False)
+    hypersensitive_spot = forms.BooleanField(label=pgettext_lazy("staff", "Hypersensitive spot"), required=False)
+    referred_pain = forms.BooleanField(label=pgettext_lazy("staff", "Referred pain"), required=False)
+    recognition = forms.BooleanField(label=pgettext_lazy("staff", "Patient recognises the pain"), required=False)
+    tenderness = forms.IntegerField(
+        label=pgettext_lazy("staff", "Tenderness (0-10)"), required=False, min_value=0, max_value=10
+    )
+    resolved = forms.BooleanField(label=pgettext_lazy("staff", "Resolved (no longer found)"), required=False)
 
 
 class DepthLimitForm(forms.Form):
     """A clinic's own depth limit; a blank depth goes back to the cited default."""
 
     muscle = forms.ChoiceField(choices=[(m.code, m.name) for m in MUSCLES])
-    max_mm = forms.IntegerField(label="Limit (mm)", required=False, min_value=1, max_value=150)
-    source = forms.CharField(label="Source of the clinic's limit", required=False, max_length=300, validators=[no_nul])
+    max_mm = forms.IntegerField(label=pgettext_lazy("staff", "Limit (mm)"), required=False, min_value=1, max_value=150)
+    source = forms.CharField(
+        label=pgettext_lazy("staff", "Source of the clinic's limit"),
+        required=False,
+        max_length=300,
+        validators=[no_nul],
+    )
 
     def clean(self):
         d = super().clean()
         if d.get("max_mm") is not None and len((d.get("source") or "").strip()) < 5:
-            self.add_error("source", "Say where the clinic's limit comes from (a study, a protocol, a policy).")
+            self.add_error(
+                "source", pgettext("staff", "Say where the clinic's limit comes from (a study, a protocol, a policy).")
+            )
         d["source"] = (d.get("source") or "").strip()
         return d
 
 
 class LotForm(forms.Form):
     manufacturer = forms.CharField(max_length=100, validators=[no_nul])
-    diameter_mm = forms.DecimalField(label="Diameter (mm)", min_value=0.10, max_value=0.50, decimal_places=2)
-    length_mm = forms.IntegerField(label="Length (mm)", min_value=5, max_value=150)
-    lot_number = forms.CharField(label="Lot number", max_length=60, validators=[no_nul])
-    expires = forms.DateField(label="Expiry date", widget=DateInput)
+    diameter_mm = forms.DecimalField(
+        label=pgettext_lazy("staff", "Diameter (mm)"), min_value=0.10, max_value=0.50, decimal_places=2
+    )
+    length_mm = forms.IntegerField(label=pgettext_lazy("staff", "Length (mm)"), min_value=5, max_value=150)
+    lot_number = forms.CharField(label=pgettext_lazy("staff", "Lot number"), max_length=60, validators=[no_nul])
+    expires = forms.DateField(label=pgettext_lazy("staff", "Expiry date"), widget=DateInput)
 
     def clean_expires(self):
         from django.utils import timezone
 
         d = self.cleaned_data["expires"]
         if d < timezone.localdate():
-            raise forms.ValidationError("This lot has already expired.")
+            raise forms.ValidationError(pgettext("staff", "This lot has already expired."))
         return d
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR, keep
@@ -52,7 +53,7 @@ class DepthLimit(models.Model):
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="depth_limits")
     muscle = models.CharField(max_length=40, choices=CHOICES)
     max_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(150)])
-    source = models.CharField(max_length=300, help_text="Where the clinic's limit comes from")
+    source = models.CharField(max_length=300, help_text=pgettext_lazy("staff", "Where the clinic's limit comes from"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
@@ -105,7 +106,7 @@ class Visit(ClinicalRecord):
     # 5. Removal and after
     post_massage_stretch = models.BooleanField(default=False)
     immediate_events = models.TextField(
-        blank=True, max_length=2000, help_text="Anything that happened during or right after"
+        blank=True, max_length=2000, help_text=pgettext_lazy("staff", "Anything that happened during or right after")
     )
     post_nprs = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
     notes = models.TextField(blank=True, max_length=5000)
@@ -190,7 +191,9 @@ class Angle(models.TextChoices):
 class InsertionQuerySet(NeverDeletedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         # Bulk inserts would skip the needling gate in save(); each needle goes through it.
-        raise ValidationError("Insertions are saved one by one so that each passes the needling gate.")
+        raise ValidationError(
+            pgettext("staff", "Insertions are saved one by one so that each passes the needling gate.")
+        )
 
 
 class Insertion(ClinicalRecord):
@@ -221,7 +224,9 @@ class Insertion(ClinicalRecord):
     duration_s = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(7200)])
     estim_frequency_hz = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(1000)])
     estim_intensity = models.CharField(max_length=60, blank=True)
-    recognition = models.BooleanField(default=False, help_text="The patient recognised their pain")
+    recognition = models.BooleanField(
+        default=False, help_text=pgettext_lazy("staff", "The patient recognised their pain")
+    )
     sensations = models.JSONField(default=list, blank=True)
     # 5. Removal
     pressure_applied = models.BooleanField(default=False)
@@ -319,7 +324,9 @@ class TriggerPoint(ClinicalRecord):
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="trigger_points")
     muscle = models.CharField(max_length=40, choices=CHOICES)
     side = models.CharField(max_length=10, choices=Side.choices)
-    location = models.CharField(max_length=120, blank=True, help_text="Where in the muscle, in words")
+    location = models.CharField(
+        max_length=120, blank=True, help_text=pgettext_lazy("staff", "Where in the muscle, in words")
+    )
 
     def __str__(self) -> str:
         return f"{BY_CODE[self.muscle].name} ({self.side}){' — ' + self.location if self.location else ''}"
@@ -342,9 +349,11 @@ class TriggerPointExam(ClinicalRecord):
     taut_band = models.BooleanField(default=False)
     hypersensitive_spot = models.BooleanField(default=False)
     referred_pain = models.BooleanField(default=False)
-    recognition = models.BooleanField(default=False, help_text="The patient recognises the pain as their own")
+    recognition = models.BooleanField(
+        default=False, help_text=pgettext_lazy("staff", "The patient recognises the pain as their own")
+    )
     tenderness = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(10)])
-    resolved = models.BooleanField(default=False, help_text="No longer found")
+    resolved = models.BooleanField(default=False, help_text=pgettext_lazy("staff", "No longer found"))
     status = models.CharField(max_length=10, choices=Status.choices, editable=False)
 
     class Meta:

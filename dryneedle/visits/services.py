@@ -7,6 +7,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from dryneedle.accounts.models import Membership, Role
 from dryneedle.patients.models import Episode
@@ -24,34 +25,56 @@ def check_insertion(ins: Insertion) -> None:
     """Refuse a needle the screening, the stock or the visit does not allow; say exactly why."""
     visit = ins.visit
     if visit.status != Visit.Status.DRAFT:
-        raise ValidationError("This visit is signed: add an amendment instead.")
+        raise ValidationError(pgettext("staff", "This visit is signed: add an amendment instead."))
     muscle = BY_CODE.get(ins.muscle)
     if muscle is None:
-        raise ValidationError({"muscle": f"Unknown muscle {ins.muscle!r}."})
+        raise ValidationError(
+            {"muscle": pgettext("staff", "Unknown muscle %(muscle)s.") % {"muscle": repr(ins.muscle)}}
+        )
     if not ins.region:
         ins.region = muscle.regions[0]
     if ins.region not in muscle.regions:
-        raise ValidationError({"region": f"{muscle.name} is needled in: {', '.join(muscle.regions)}."})
+        raise ValidationError(
+            {
+                "region": pgettext("staff", "%(name)s is needled in: %(regions)s.")
+                % {"name": muscle.name, "regions": ", ".join(muscle.regions)}
+            }
+        )
     if ins.trigger_point is not None and ins.trigger_point.episode_id != visit.episode_id:
-        raise ValidationError({"trigger_point": "That trigger point belongs to another episode."})
+        raise ValidationError({"trigger_point": pgettext("staff", "That trigger point belongs to another episode.")})
     if ins.time_in > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"time_in": "A needle cannot go in at a time still to come."})
+        raise ValidationError({"time_in": pgettext("staff", "A needle cannot go in at a time still to come.")})
     if ins.lot.clinic_id != visit.clinic_id:
-        raise ValidationError({"lot": "That needle lot is not in this clinic's stock."})
+        raise ValidationError({"lot": pgettext("staff", "That needle lot is not in this clinic's stock.")})
     if ins.lot.expires < timezone.localdate():
-        raise ValidationError({"lot": f"Needle lot {ins.lot.lot_number} expired on {ins.lot.expires:%d %b %Y}."})
+        raise ValidationError(
+            {
+                "lot": pgettext("staff", "Needle lot %(lot_number)s expired on %(expires)s.")
+                % {"lot_number": ins.lot.lot_number, "expires": format(ins.lot.expires, "%d %b %Y")}
+            }
+        )
     if ins.depth_mm > ins.lot.length_mm:
         raise ValidationError(
-            {"depth_mm": f"A depth of {ins.depth_mm} mm is more than the needle's {ins.lot.length_mm} mm."}
+            {
+                "depth_mm": pgettext("staff", "A depth of %(depth_mm)s mm is more than the needle's %(length_mm)s mm.")
+                % {"depth_mm": ins.depth_mm, "length_mm": ins.lot.length_mm}
+            }
         )
     gate = needling_gate(visit.episode, ins.region, electrical_stimulation=ins.technique == Technique.ELECTRICAL)
     if not gate.allowed:
         raise ValidationError(gate.message)
     if ins.technique == Technique.ELECTRICAL and not (ins.estim_frequency_hz and ins.estim_intensity.strip()):
-        raise ValidationError({"estim_frequency_hz": "Electrical stimulation: record the frequency and the intensity."})
+        raise ValidationError(
+            {"estim_frequency_hz": pgettext("staff", "Electrical stimulation: record the frequency and the intensity.")}
+        )
     unknown = set(ins.sensations) - {k for k, _ in SENSATIONS}
     if unknown:
-        raise ValidationError({"sensations": f"Unknown sensation(s): {', '.join(sorted(unknown))}."})
+        raise ValidationError(
+            {
+                "sensations": pgettext("staff", "Unknown sensation(s): %(unknown)s.")
+                % {"unknown": ", ".join(sorted(unknown))}
+            }
+        )
     _depth_guard(visit, ins, muscle, gate.screening)
     if ins.angle == "medial" and ins.muscle in depth.MEDIAL_PARASPINAL:
         ins.warnings = [*ins.warnings, depth.MEDIAL_WARNING]
@@ -71,8 +94,17 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
         raise ValidationError(
             {
                 "depth_mm": (
-                    f"{ins.depth_mm} mm is deeper than the {limit.max_mm} mm limit for {muscle.name.lower()} "
-                    f"({limit.source}). Choose a protective technique and give a reason to go deeper."
+                    pgettext(
+                        "staff",
+                        "%(depth_mm)s mm is deeper than the %(max_mm)s mm limit for %(name)s (%(source)s). Choose a "
+                        "protective technique and give a reason to go deeper.",
+                    )
+                    % {
+                        "depth_mm": ins.depth_mm,
+                        "max_mm": limit.max_mm,
+                        "name": muscle.name.lower(),
+                        "source": limit.source,
+                    }
                 )
             }
         )
@@ -80,8 +112,13 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
         raise ValidationError(
             {
                 "protective_technique": (
-                    f"{muscle.name} lies {guard.zone.label}: {depth.NO_DEFAULT}. Choose the protective technique "
-                    "and give a reason (at least 10 characters)."
+                    pgettext(
+                        "staff",
+                        "%(name)s lies %(label)s: %(why)s. Choose the protective technique and give a reason "
+                        "(at least"
+                        " 10 characters).",
+                    )
+                    % {"name": muscle.name, "label": guard.zone.label, "why": depth.NO_DEFAULT}
                 )
             }
         )
@@ -89,8 +126,13 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
         raise ValidationError(
             {
                 "protective_technique": (
-                    f"A previous pneumothorax or COPD/emphysema is recorded: {muscle.name.lower()} lies "
-                    f"{guard.zone.label}, so only with a protective technique and a reason."
+                    pgettext(
+                        "staff",
+                        "A previous pneumothorax or COPD/emphysema is recorded: %(name)s lies %(label)s, so only with"
+                        " a "
+                        "protective technique and a reason.",
+                    )
+                    % {"name": muscle.name.lower(), "label": guard.zone.label}
                 )
             }
         )
@@ -106,13 +148,13 @@ def _depth_guard(visit: Visit, ins: Insertion, muscle, screening) -> None:
 def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True, bleeding: str = "none") -> None:
     when = when or timezone.now()
     if bleeding not in Bleeding.values:
-        raise ValidationError({"bleeding": "Choose none, a spot, or more than a spot."})
+        raise ValidationError({"bleeding": pgettext("staff", "Choose none, a spot, or more than a spot.")})
     if ins.time_out is not None:
-        raise ValidationError("This needle was already removed.")
+        raise ValidationError(pgettext("staff", "This needle was already removed."))
     if when < ins.time_in:
-        raise ValidationError({"time_out": "A needle cannot come out before it went in."})
+        raise ValidationError({"time_out": pgettext("staff", "A needle cannot come out before it went in.")})
     if when > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"time_out": "A needle cannot come out at a time still to come."})
+        raise ValidationError({"time_out": pgettext("staff", "A needle cannot come out at a time still to come.")})
     ins.time_out = when
     ins.pressure_applied = pressure_applied
     ins.bleeding = bleeding
@@ -123,7 +165,7 @@ def remove_needle(ins: Insertion, user, when=None, pressure_applied: bool = True
 def start_visit(episode, user) -> Visit:
     """A draft needling visit on an open episode, by ``user`` (the page and the API both start one here)."""
     if episode.status != Episode.Status.OPEN:
-        raise ValidationError("Visits are recorded on an open episode.")
+        raise ValidationError(pgettext("staff", "Visits are recorded on an open episode."))
     visit = Visit.for_episode(episode, user, practitioner=user)
     visit.save()
     return visit
@@ -220,7 +262,7 @@ def needles_in_order(clinic=None):
 
 def sign(visit: Visit, user) -> None:
     if visit.status == Visit.Status.SIGNED:
-        raise ValidationError("This visit is already signed.")
+        raise ValidationError(pgettext("staff", "This visit is already signed."))
     problems = can_sign(user, visit)
     if problems:
         raise ValidationError(problems)
@@ -255,9 +297,9 @@ def amend(visit: Visit, user, text: str, reason: str):
     from dryneedle.visits.models import Amendment
 
     if visit.status != Visit.Status.SIGNED:
-        raise ValidationError("Only a signed visit is amended; a draft can still be edited.")
+        raise ValidationError(pgettext("staff", "Only a signed visit is amended; a draft can still be edited."))
     if not text.strip() or len(reason.strip()) < 5:
-        raise ValidationError({"text": "Write the correction and its reason."})
+        raise ValidationError({"text": pgettext("staff", "Write the correction and its reason.")})
     return Amendment.objects.create(
         clinic=visit.clinic,
         visit=visit,
@@ -369,11 +411,13 @@ def record_incident(ins: Insertion, user, *, search_done: bool, found: bool, pat
     from dryneedle.visits.models import NeedleIncident
 
     if ins.time_out is not None:
-        raise ValidationError("This needle was counted out; there is nothing to account for.")
+        raise ValidationError(pgettext("staff", "This needle was counted out; there is nothing to account for."))
     if not search_done or not patient_informed:
-        raise ValidationError("Search for the needle and tell the patient before recording the incident.")
+        raise ValidationError(
+            pgettext("staff", "Search for the needle and tell the patient before recording the incident.")
+        )
     if len(notes.strip()) < 10:
-        raise ValidationError({"notes": "Describe the search and what was found."})
+        raise ValidationError({"notes": pgettext("staff", "Describe the search and what was found.")})
     incident = NeedleIncident.objects.create(
         clinic=ins.clinic,
         insertion=ins,
@@ -395,12 +439,12 @@ def examine_trigger_point(visit: Visit, user, data: dict, trigger_point=None):
     from dryneedle.visits.models import TriggerPoint, TriggerPointExam
 
     if visit.status != Visit.Status.DRAFT:
-        raise ValidationError("This visit is signed: add an amendment instead.")
+        raise ValidationError(pgettext("staff", "This visit is signed: add an amendment instead."))
     if trigger_point is None:
         if data.get("muscle") not in BY_CODE:
-            raise ValidationError({"muscle": "Choose the muscle."})
+            raise ValidationError({"muscle": pgettext("staff", "Choose the muscle.")})
         if data.get("side") not in ("left", "right", "midline"):
-            raise ValidationError({"side": "Choose the side."})
+            raise ValidationError({"side": pgettext("staff", "Choose the side.")})
         trigger_point = TriggerPoint.objects.create(
             clinic=visit.clinic,
             patient=visit.patient,
@@ -412,7 +456,7 @@ def examine_trigger_point(visit: Visit, user, data: dict, trigger_point=None):
             updated_by=user,
         )
     elif trigger_point.episode_id != visit.episode_id:
-        raise ValidationError("That trigger point belongs to another episode.")
+        raise ValidationError(pgettext("staff", "That trigger point belongs to another episode."))
     exam, _created = TriggerPointExam.objects.update_or_create(
         trigger_point=trigger_point,
         visit=visit,

@@ -8,6 +8,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import npgettext, pgettext
 from django.views.decorators.http import require_POST
 
 from dryneedle.accounts.access import allowed
@@ -182,7 +183,7 @@ def save_visit(request: ClinicRequest, code) -> HttpResponse:
         record(request, "visit.update", visit, category="procedure", outcome="invalid", detail="signed")
         if autosave:
             return JsonResponse({"detail": "this visit is signed: corrections are amendments."}, status=409)
-        messages.error(request, "This visit is signed: corrections are amendments.")
+        messages.error(request, pgettext("staff", "This visit is signed: corrections are amendments."))
         return redirect("visits:detail", visit.code)
     if not form.is_valid() or chart_errors:
         for e in chart_errors:
@@ -203,7 +204,8 @@ def save_visit(request: ClinicRequest, code) -> HttpResponse:
         record(request, "visit.update", visit, category="procedure", detail="autosave" if autosave else "")
     if autosave:
         return JsonResponse({"saved": f"{timezone.localtime():%H:%M}"})
-    messages.success(request, {"before": "Steps 1 and 2 saved.", "after": "Step 5 saved."}.get(part or "", "Saved."))
+    saved = {"before": pgettext("staff", "Steps 1 and 2 saved."), "after": pgettext("staff", "Step 5 saved.")}
+    messages.success(request, saved.get(part or "", pgettext("staff", "Saved.")))
     return redirect(reverse("visits:detail", args=[visit.code]) + {"after": "#step-5"}.get(part or "", ""))
 
 
@@ -243,7 +245,10 @@ def add_needle(request: ClinicRequest, code) -> HttpResponse:
         except ValidationError as e:
             add_errors(form, e)
         else:
-            messages.success(request, f"Needle {visit.insertions.count()} in: {ins}.")
+            messages.success(
+                request,
+                pgettext("staff", "Needle %(count)s in: %(ins)s.") % {"count": visit.insertions.count(), "ins": ins},
+            )
             return redirect("visits:detail", visit.code)
     record(
         request,
@@ -294,7 +299,7 @@ def remove_needles(request: ClinicRequest, code) -> HttpResponse:
     if not chosen:
         record(request, "insertion.remove", visit, patient=visit.patient, category="procedure", outcome="invalid",
                detail="none ticked")  # fmt: skip
-        messages.error(request, "Tick the needles to count out.")
+        messages.error(request, pgettext("staff", "Tick the needles to count out."))
         return redirect("visits:detail", visit.code)
     try:
         with transaction.atomic():
@@ -313,8 +318,16 @@ def remove_needles(request: ClinicRequest, code) -> HttpResponse:
         messages.error(request, " ".join(e.messages))
     else:
         left = len(still_in) - len(chosen)
-        messages.success(request, f"{len(chosen)} needle{'s' if len(chosen) > 1 else ''} counted out"
-                                  + (f"; {left} still in." if left else "; none still in."))  # fmt: skip
+        messages.success(
+            request,
+            npgettext("staff", "%(count)s needle counted out", "%(count)s needles counted out", len(chosen))
+            % {"count": len(chosen)}
+            + (
+                npgettext("staff", "; %(count)s still in.", "; %(count)s still in.", left) % {"count": left}
+                if left
+                else pgettext("staff", "; none still in.")
+            ),
+        )
     return redirect("visits:detail", visit.code)
 
 
@@ -333,7 +346,9 @@ def sign_visit(request: ClinicRequest, code) -> HttpResponse:
         # The page lists what stops signing next to the button; the banner says so once, not the same words twice.
         listed = set(services.can_sign(request.user, visit)) if visit.status == Visit.Status.DRAFT else set()
         rest = [m for m in e.messages if m not in listed]
-        messages.error(request, " ".join(rest) or "Not signed: what stops it is listed next to “Sign the note”.")
+        messages.error(
+            request, " ".join(rest) or pgettext("staff", "Not signed: what stops it is listed next to “Sign the note”.")
+        )
     else:
         # Only a visit with needles has an aftercare handout (aftercare.services.on_sign): say what really happened.
         if not Insertion.objects.filter(clinic=visit.clinic_id, visit=visit).exists():
@@ -342,7 +357,11 @@ def sign_visit(request: ClinicRequest, code) -> HttpResponse:
             handout = " The aftercare handout is ready and was emailed to the patient."
         else:
             handout = " The aftercare handout is ready to print or hand over (the patient has no email address)."
-        messages.success(request, "Signed. The note can no longer be changed; corrections are amendments." + handout)
+        messages.success(
+            request,
+            pgettext("staff", "Signed. The note can no longer be changed; corrections are amendments.%(handout)s")
+            % {"handout": handout},
+        )
     return redirect("visits:detail", visit.code)
 
 
@@ -359,7 +378,9 @@ def amend_visit(request: ClinicRequest, code) -> HttpResponse:
         )
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, "Amendment added. The signed note is unchanged; the amendment follows it.")
+        messages.success(
+            request, pgettext("staff", "Amendment added. The signed note is unchanged; the amendment follows it.")
+        )
     return redirect("visits:detail", visit.code)
 
 
@@ -384,7 +405,9 @@ def needle_incident(request: ClinicRequest, code) -> HttpResponse:
         record(request, "insertion.incident", ins, patient=ins.patient, category="procedure", outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
-        messages.warning(request, "Needle incident recorded, with a draft adverse event to classify.")
+        messages.warning(
+            request, pgettext("staff", "Needle incident recorded, with a draft adverse event to classify.")
+        )
     return redirect("visits:detail", ins.visit.code)
 
 
@@ -401,7 +424,7 @@ def examine(request: ClinicRequest, code) -> HttpResponse:
         if d["trigger_point"]:
             tp = TriggerPoint.objects.filter(code=d["trigger_point"], episode=visit.episode).first()
             if tp is None:
-                raise ValidationError("That trigger point is not in this episode.")
+                raise ValidationError(pgettext("staff", "That trigger point is not in this episode."))
         with transaction.atomic():
             exam = services.examine_trigger_point(visit, request.user, d, trigger_point=tp)
             record(
@@ -416,7 +439,11 @@ def examine(request: ClinicRequest, code) -> HttpResponse:
         record(request, "triggerpoint.exam", visit, category="procedure", outcome="invalid")
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, f"{exam.trigger_point}: {exam.get_status_display().lower()}.")
+        messages.success(
+            request,
+            pgettext("staff", "%(trigger_point)s: %(status)s.")
+            % {"trigger_point": exam.trigger_point, "status": exam.get_status_display().lower()},
+        )
     return redirect("visits:detail", visit.code)
 
 
@@ -434,9 +461,9 @@ def needle_stock(request: ClinicRequest) -> HttpResponse:
                 lot = NeedleLot.objects.create(clinic=clinic, **form.cleaned_data)
                 record(request, "stock.add", category="stock", detail=f"lot {lot.lot_number}")
         except IntegrityError:
-            form.add_error("lot_number", "This lot of this size is already in stock.")
+            form.add_error("lot_number", pgettext("staff", "This lot of this size is already in stock."))
         else:
-            messages.success(request, f"Added {lot}.")
+            messages.success(request, pgettext("staff", "Added %(lot)s.") % {"lot": lot})
             return redirect("visits:stock")
     lots = NeedleLot.objects.filter(clinic=clinic).annotate(used=Count("insertions")).order_by("-expires")
     return render(
@@ -463,7 +490,7 @@ def compare_charts(request: ClinicRequest, code) -> HttpResponse:
     by_code = {str(v.code): v for v in visits}
     bad = [k for k in ("a", "b") if request.GET.get(k) and request.GET[k] not in by_code]
     if bad:
-        messages.error(request, "Choose visits of this episode that have a pain drawing.")
+        messages.error(request, pgettext("staff", "Choose visits of this episode that have a pain drawing."))
     before = by_code.get(request.GET.get("a", "")) or (visits[0] if visits else None)
     after = by_code.get(request.GET.get("b", "")) or (visits[-1] if visits else None)
     record(request, "visit.charts", episode, patient=episode.patient, category="procedure")
@@ -533,7 +560,7 @@ def depth_limit(request: ClinicRequest) -> HttpResponse:
         if d["max_mm"] is None:
             DepthLimit.objects.filter(clinic=clinic, muscle=d["muscle"]).delete()
             record(request, "depth_limit.clear", category="settings", detail=d["muscle"])
-            messages.success(request, f"{name}: back to the cited default.")
+            messages.success(request, pgettext("staff", "%(name)s: back to the cited default.") % {"name": name})
         elif depth.is_raise(d["muscle"], d["max_mm"]):
             problem = _raise_problem(name, d)
             if problem:
@@ -548,7 +575,9 @@ def depth_limit(request: ClinicRequest) -> HttpResponse:
             )
             record(request, "depth_limit.propose", category="settings", detail=f"{d['muscle']} {d['max_mm']} mm")
             messages.success(
-                request, f"{name}: a limit of {d['max_mm']} mm waits for a second clinic admin's approval."
+                request,
+                pgettext("staff", "%(name)s: a limit of %(max_mm)s mm waits for a second clinic admin's approval.")
+                % {"name": name, "max_mm": d["max_mm"]},
             )
         else:
             DepthLimit.objects.filter(clinic=clinic, muscle=d["muscle"]).delete()
@@ -556,7 +585,11 @@ def depth_limit(request: ClinicRequest) -> HttpResponse:
                 clinic=clinic, muscle=d["muscle"], max_mm=d["max_mm"], source=d["source"], proposed_by=request.user
             )
             record(request, "depth_limit.set", category="settings", detail=f"{d['muscle']} {d['max_mm']} mm")
-            messages.success(request, f"{name}: this clinic's limit is now {d['max_mm']} mm.")
+            messages.success(
+                request,
+                pgettext("staff", "%(name)s: this clinic's limit is now %(max_mm)s mm.")
+                % {"name": name, "max_mm": d["max_mm"]},
+            )
     return back
 
 
@@ -565,11 +598,19 @@ def _raise_problem(name: str, d: dict) -> str:
 
     cap, why = depth.cap_for(d["muscle"])
     if not depth.is_reference(d["source"]):
-        return "A raise needs a reference a reader can find: authors or title with the year, a DOI or a PMID."
+        return pgettext(
+            "staff", "A raise needs a reference a reader can find: authors or title with the year, a DOI or a PMID."
+        )
     if cap is not None and d["max_mm"] > cap:
         if not cap:
-            return f"{name}: no clinic limit can be set here ({why}). Use a protective technique."
-        return f"{name}: no limit above {cap} mm can be set ({why})."
+            return pgettext(
+                "staff", "%(muscle)s: no clinic limit can be set here (%(why)s). Use a protective technique."
+            ) % {"muscle": name, "why": why}
+        return pgettext("staff", "%(muscle)s: no limit above %(cap)s mm can be set (%(why)s).") % {
+            "muscle": name,
+            "cap": cap,
+            "why": why,
+        }
     return ""
 
 
@@ -580,7 +621,7 @@ def depth_limit_approve(request: ClinicRequest) -> HttpResponse:
     muscle = request.POST.get("muscle", "")
     if muscle not in BY_MUSCLE:
         record(request, "depth_limit.approve", category="settings", outcome="invalid")
-        messages.error(request, "Choose a muscle from the catalogue.")
+        messages.error(request, pgettext("staff", "Choose a muscle from the catalogue."))
         return redirect("visits:muscles")
     back = redirect(reverse("visits:muscles") + f"#m-{muscle}")
     with transaction.atomic():
@@ -591,11 +632,13 @@ def depth_limit_approve(request: ClinicRequest) -> HttpResponse:
         )
         if pending is None:
             record(request, "depth_limit.approve", category="settings", outcome="invalid", detail=muscle[:40])
-            messages.error(request, "There is no proposed limit to approve for that muscle.")
+            messages.error(request, pgettext("staff", "There is no proposed limit to approve for that muscle."))
             return redirect("visits:muscles")
         if pending.proposed_by_id == request.user.pk:
             record(request, "depth_limit.approve", category="settings", outcome="denied", detail=muscle)
-            messages.error(request, "A second clinic admin must approve a raise: not the admin who proposed it.")
+            messages.error(
+                request, pgettext("staff", "A second clinic admin must approve a raise: not the admin who proposed it.")
+            )
             return back
         DepthLimit.objects.filter(clinic=clinic, muscle=muscle, status=DepthLimit.Status.ACTIVE).delete()
         pending.status = DepthLimit.Status.ACTIVE
@@ -603,5 +646,9 @@ def depth_limit_approve(request: ClinicRequest) -> HttpResponse:
         pending.approved_at = timezone.now()
         pending.save()
         record(request, "depth_limit.approve", category="settings", detail=f"{muscle} {pending.max_mm} mm")
-    messages.success(request, f"{BY_MUSCLE[muscle].name}: this clinic's limit is now {pending.max_mm} mm.")
+    messages.success(
+        request,
+        pgettext("staff", "%(name)s: this clinic's limit is now %(max_mm)s mm.")
+        % {"name": BY_MUSCLE[muscle].name, "max_mm": pending.max_mm},
+    )
     return back

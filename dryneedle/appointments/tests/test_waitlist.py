@@ -90,7 +90,7 @@ def test_cancelling_offers_the_time_by_email_and_the_first_to_accept_gets_it(
 
         anon = c.__class__()
         page = anon.get(links[1]).content.decode()  # looking changes nothing (mail scanners open links)
-        assert "Monday 7 January 2030 at 10:00" in html.unescape(page) and "Book this time" in page
+        assert "Monday 07 January 2030, 10:00" in html.unescape(page) and "Book this time" in page
         assert not Appointment.objects.filter(patient=bea).exists()
         r = anon.post(links[1])
         assert r.status_code == 200 and "Booked: see you then" in r.content.decode()
@@ -110,6 +110,34 @@ def test_cancelling_offers_the_time_by_email_and_the_first_to_accept_gets_it(
         page = html.unescape(c.get("/appointments/waitlist/").content.decode())
         assert "Bea Wait: booked Mon 7 Jan 10:00" in re.sub(r"<[^>]+>", "", page)
         assert "Mon 7 Jan 10:00: taken by someone else" in page
+
+
+@pytest.mark.django_db
+def test_the_offer_page_is_in_the_language_of_the_patients_record(clinic_a, alice, bob, hours):
+    """The waitlist's email goes in the patient's language; the page its link opens is in it too (it was English:
+    found checking issue 19's 'every patient-facing page')."""
+    ana, ben = person(clinic_a, "Ana"), person(clinic_a, "Ben")
+    ana.preferred_language, ben.preferred_language = "Spanish", "French"
+    ana.save()
+    ben.save()
+    join(clinic_a, bob, ana)
+    join(clinic_a, bob, ben)
+    with time_machine.travel(FRIDAY_BEFORE, tick=False):
+        minted = []
+        offers = waitlist.offer_freed(clinic_a, alice, at(MONDAY, 10), at(MONDAY, 10, 30), minted.append)
+        links = {
+            o.entry.patient.given_name: f"/appointments/waitlist/offer/{t}/"
+            for o, t in zip(offers, minted, strict=True)
+        }
+        anon = client_for(bob).__class__()
+        page = html.unescape(anon.get(links["Ana"]).content.decode())
+        assert '<html lang="es">' in page and "lunes 7 de enero de 2030, 10:00" in page
+        assert "Reservar esta hora" in page and "Book this time" not in page
+        assert "Réserver cette heure" in html.unescape(anon.get(links["Ben"]).content.decode())
+        assert anon.post(links["Ben"]).status_code == 200
+        late = html.unescape(anon.post(links["Ana"]).content.decode())
+        assert "Lo sentimos, otra persona tomó esta hora primero. Sigue en la lista de espera." in late
+        assert "someone else" not in late
 
 
 @pytest.mark.django_db(transaction=True)

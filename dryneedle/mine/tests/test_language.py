@@ -2,6 +2,7 @@
 preferred language, else the browser's; emails to them in it, emails to staff in English; the shipped
 translations compiled from their sources."""
 
+import ast
 import html
 import re
 import subprocess  # nosec B404 - msgfmt compiles the translations in the test
@@ -145,3 +146,50 @@ def test_every_string_a_patient_may_read_is_translated(language):
             missing.append(entry)
     assert not missing, missing[:3]
     assert po.count('msgctxt "staff"') > 1000  # the staff pages are marked (English shipped)
+
+
+GETTEXT = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "npgettext", "ngettext", "gettext_noop"}
+
+
+def _bare_words(node) -> list[str]:
+    """English words in ``node`` that no gettext call wraps (a string of letters, or an f-string)."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in GETTEXT:
+        return []
+    if isinstance(node, ast.Constant):
+        return [node.value] if isinstance(node.value, str) and re.search(r"[A-Za-z]{2}", node.value) else []
+    if isinstance(node, ast.JoinedStr):
+        return [ast.unparse(node)]
+    if isinstance(node, ast.BinOp):
+        return _bare_words(node.left) + (_bare_words(node.right) if isinstance(node.op, ast.Add) else [])
+    if isinstance(node, ast.IfExp):
+        return _bare_words(node.body) + _bare_words(node.orelse)
+    if isinstance(node, ast.Dict):
+        return [w for v in node.values if v is not None for w in _bare_words(v)]
+    return []
+
+
+@pytest.mark.django_db(transaction=False)
+def test_what_the_python_code_shows_on_a_page_is_marked_for_translation():
+    """Staff pages are marked for translation too (issue 19): their templates, and what their Python code writes
+    on them — the messages after an action, form labels and help texts, and the errors of forms and services (a
+    patient's in the patient's words, a member of staff's in the context "staff"). Command-line output, the API's
+    own messages and the demo's data stay English."""
+    unmarked = []
+    for path in sorted(Path("dryneedle").rglob("*.py")):
+        if {"tests", "migrations", "management", "demo"} & set(path.parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            said = []
+            if name in {"success", "error", "info", "warning"} and getattr(node.func.value, "id", "") == "messages":
+                said = _bare_words(node.args[1]) if len(node.args) > 1 else []
+            elif name == "ValidationError" and node.args:
+                said = _bare_words(node.args[0])
+            elif name == "add_error" and len(node.args) > 1:
+                said = _bare_words(node.args[1])
+            said += [w for k in node.keywords if k.arg in {"label", "help_text", "empty_label"}
+                     for w in _bare_words(k.value)]  # fmt: skip
+            unmarked += [f"{path}:{node.lineno}: {w}" for w in said]
+    assert not unmarked, "\n".join(unmarked)

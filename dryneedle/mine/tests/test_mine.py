@@ -211,6 +211,48 @@ def test_a_patient_books_online_only_what_the_clinic_allows(clinic_a, clinic_b, 
     assert AuditEvent.objects.filter(action="appointment.book", outcome="ok", username="patient").count() == 1
 
 
+def test_a_time_taken_after_the_page_checked_it_is_refused_in_the_patients_words(
+    clinic_a, alice, admin, lena, monkeypatch
+):
+    """The page checks the time is free, then the calendar books it under its lock; in between the front desk may
+    take it. The patient reads that in their language, and not the calendar's front-desk message (which names the
+    practitioner's other booking); nothing is booked. The same for a change of time and a cancellation."""
+    from dryneedle.appointments.models import OnlineBooking
+    from dryneedle.mine import booking
+
+    mine_a, _b = lena
+    mine_a.preferred_language = "Spanish"
+    mine_a.save()
+    for wd in range(5):
+        Availability.objects.create(clinic=clinic_a, user=alice, weekday=wd, start=time(9), end=time(12))
+    OnlineBooking.objects.create(clinic=clinic_a, kind="dry_needling", mode=OnlineBooking.Mode.INSTANT, minutes=45)
+    with time_machine.travel(FRIDAY, tick=False):
+        c = Client()
+        sign_in(c, "Lena@Mail.example")
+        page = c.get(f"/my/book/?patient={mine_a.code}").content.decode()
+        first = re.search(r'name="slot" value="([^"]+)"', page)[1]
+        seen = booking.free_times(clinic_a, alice, OnlineBooking.objects.get(clinic=clinic_a))
+        # The front desk books Ann at that time while Lena reads the page: her page's check still sees it free.
+        ann = Patient.objects.create(clinic=clinic_a, given_name="Ann", family_name="Lee",
+                                     birth_date=date(1970, 1, 1), sex="female")  # fmt: skip
+        taken = make_appointment(ann, alice, datetime.fromisoformat(first).replace(tzinfo=CLINIC_A_ZONE))
+        monkeypatch.setattr(booking, "free_times", lambda *a, **k: seen)
+        r = c.post("/my/book/", {"patient": mine_a.code, "kind": "dry_needling", "practitioner": "alice@a.example",
+                                 "slot": first}, follow=True)  # fmt: skip
+        said = html.unescape(r.content.decode())
+        assert r.status_code == 200 and "Esa hora acaba de ocuparse o ya no se ofrece: elija otra." in said
+        assert "already booked" not in said and "Ann" not in said
+        assert not Appointment.objects.filter(patient=mine_a).exists()
+        # Her own appointment: the front desk cancels it while she cancels it too.
+        own = make_appointment(mine_a, alice, at(10, 10))
+        Appointment.objects.filter(pk=own.pk).update(status=Appointment.Status.CANCELLED, cancel_reason="By phone")
+        monkeypatch.setattr(booking, "in_time", lambda appt: True)
+        r = c.post(f"/my/appointments/{own.code}/cancel/", follow=True)
+        said = html.unescape(r.content.decode())
+        assert "Esta cita ya no puede cancelarse en línea: llame a la clínica." in said and "cancelled" not in said
+    assert taken.patient == ann
+
+
 def test_a_patient_reads_the_handouts_of_their_own_signed_visits(clinic_a, alice, insertion, visit):
     from conftest import certify
     from dryneedle.visits import services as visits
