@@ -59,6 +59,7 @@ NO_PHI = {
     "visits:muscles",  # the muscle catalogue: reference data
     "outcomes:thresholds",  # the clinic's thresholds: settings, no patient data
     ("outcomes:settings", "GET"),  # the clinic's outcome settings: no patient data (a save is audited)
+    ("outcomes:wording", "GET"),  # the questionnaires' wording per language: no patient data (changes are audited)
     "plans:exercises",  # the exercise library: reference data
     "api:list_exercises",
     "api:list_availability",  # working hours: no patient data

@@ -12,8 +12,8 @@ class LoginForm(AuthenticationForm):
     # The same message for an unknown user and a wrong password: the form
     # must not tell an attacker which accounts exist.
     error_messages = {
-        "invalid_login": "That email and password do not match an active account.",
-        "inactive": "That email and password do not match an active account.",
+        "invalid_login": pgettext_lazy("staff", "That email and password do not match an active account."),
+        "inactive": pgettext_lazy("staff", "That email and password do not match an active account."),
     }
     username = forms.CharField(
         label=pgettext_lazy("staff", "Email"),
@@ -30,7 +30,7 @@ class CodeForm(forms.Form):
     code = forms.RegexField(
         label=pgettext_lazy("staff", "Code from your authenticator app"),
         regex=r"^\d{6}$",
-        error_messages={"invalid": "Enter the 6-digit code."},
+        error_messages={"invalid": pgettext_lazy("staff", "Enter the 6-digit code.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 

@@ -123,6 +123,7 @@ POLICY: dict[str, dict[str, object]] = {
     "outcomes:measure_in_error": {"POST": CLINICAL},
     "outcomes:thresholds": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
     "outcomes:settings": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
+    "outcomes:wording": {"GET": CLINICAL, "POST": frozenset({ADMIN})},
     # Effectiveness: counts over the clinic, no patient named; the episodes behind a number follow the
     # care team (the view narrows a practitioner's list); the group view is for clinic admins.
     "analytics:effectiveness": {"GET": CLINICAL},

@@ -16,7 +16,7 @@ class _When(forms.Form):
     # The next free times, offered first (issue 18); a date and time typed below win over a free time ticked.
     slot = forms.ChoiceField(
         label=pgettext_lazy("staff", "Next free times"), required=False, widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "That time has just been taken: choose another."},
+        error_messages={"invalid_choice": pgettext_lazy("staff", "That time has just been taken: choose another.")},
     )  # fmt: skip
     date = forms.DateField(widget=DateInput())
     time = forms.TimeField(

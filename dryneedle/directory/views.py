@@ -124,7 +124,7 @@ class ListingForm(forms.ModelForm):
     class Meta:
         model = Listing
         fields = ["listed", "profession", "bio", "languages", "city", "postcode"]
-        labels = {"listed": "Show me in the public directory"}
+        labels = {"listed": pgettext_lazy("staff", "Show me in the public directory")}
 
 
 @allowed

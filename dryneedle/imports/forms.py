@@ -55,7 +55,11 @@ class MappingForm(forms.Form):
     date_format = forms.ChoiceField(
         label=pgettext_lazy("staff", "Dates in the file are written"),
         choices=[("", "Choose how the dates are written"), *((k, v[0]) for k, v in columns.DATE_FORMATS.items())],
-        error_messages={"required": "Choose how the file writes its dates: 03/04/1980 is 3 April or 4 March."},
+        error_messages={
+            "required": pgettext_lazy(
+                "staff", "Choose how the file writes its dates: 03/04/1980 is 3 April or 4 March."
+            )
+        },
     )
     save_as = forms.CharField(
         label=pgettext_lazy("staff", "Save these choices as"),
@@ -84,8 +88,8 @@ class MappingForm(forms.Form):
         for f in self.wanted:
             self.fields[f"col_{f.name}"] = forms.ChoiceField(
                 label=f.label, choices=choices, required=f.required,
-                error_messages={"required": f"Choose the column that holds the {f.label.lower()}: every patient "
-                                            "needs one."},
+                error_messages={"required": pgettext("staff", "Choose the column that holds the %(field)s: every "
+                                                     "patient needs one.") % {"field": f.label.lower()}},
             )  # fmt: skip
         self.order_fields(["date_format", *(f"col_{f.name}" for f in self.wanted), "default_kind", "default_minutes",
                            "save_as"])  # fmt: skip

@@ -8,10 +8,12 @@ by instrument; an instrument it does not word in full is asked in English and th
 from django.utils.translation import get_language_info
 
 from dryneedle.lib import languages
-from dryneedle.outcomes import bundle
+from dryneedle.outcomes import bundle, scoring
 from dryneedle.outcomes.models import TextPack
 
 ENGLISH = "en-gb"
+INSTRUMENTS = ("nprs", "odi", "rmdq", "startback", "psfs")
+SOURCE_MAX = 300  # TextPack.source
 
 
 def name(language: str) -> str:
@@ -43,3 +45,61 @@ def in_english(instruments, language: str | None, words: dict | None) -> list[st
         return []
     done = bundle.translated(list(instruments), words)
     return [i for i in instruments if i not in done]
+
+
+def problems(pack, language: str) -> list[str]:
+    """What keeps ``pack`` from loading as the clinic's wording in ``language`` (empty: it loads)."""
+    return check_english(pack) if language == ENGLISH else check_translation(pack)
+
+
+def worded(pack: dict, language: str) -> list[str]:
+    """The instruments a loaded pack words: the ODI and RMDQ statements in English, whole instruments otherwise."""
+    if language == ENGLISH:
+        return [k for k in ("odi", "rmdq") if k in pack]
+    return [i for i in INSTRUMENTS if i in bundle.translated(list(INSTRUMENTS), pack)]
+
+
+def check_english(pack) -> list[str]:
+    if not isinstance(pack, dict) or not pack or set(pack) - {"odi", "rmdq"}:
+        return ['the pack is a JSON object with "odi" and/or "rmdq"']
+    out = []
+    odi = pack.get("odi")
+    if odi is not None:
+        if not isinstance(odi, dict) or set(odi) != set(scoring.ODI_SECTIONS):
+            out.append(f"odi needs exactly the sections {', '.join(scoring.ODI_SECTIONS)}")
+        else:
+            out += [
+                f"odi.{s}: 6 statements of text"
+                for s, texts in odi.items()
+                if not (isinstance(texts, list) and len(texts) == 6 and all(isinstance(t, str) and t for t in texts))
+            ]
+    rmdq = pack.get("rmdq")
+    if rmdq is not None and not (
+        isinstance(rmdq, list) and len(rmdq) == scoring.RMDQ_ITEMS and all(isinstance(t, str) and t for t in rmdq)
+    ):
+        out.append(f"rmdq: {scoring.RMDQ_ITEMS} statements of text")
+    return out
+
+
+def check_translation(pack) -> list[str]:
+    """A translation words whole instruments: every screen of each one it names, with its title, question and a
+    label for each answer."""
+    screens = pack.get("screens") if isinstance(pack, dict) else None
+    if not isinstance(screens, dict) or not screens or set(pack) != {"screens"}:
+        return ['a translation is a JSON object {"screens": {"instrument:screen": {...}}}']
+    named = {key.split(":", 1)[0] for key in screens}
+    unknown = sorted(named - set(INSTRUMENTS))
+    out = [f"unknown instrument {u!r} (known: {', '.join(INSTRUMENTS)})" for u in unknown]
+    for inst in sorted(named & set(INSTRUMENTS)):
+        for key, values in bundle.keys(inst).items():
+            w = screens.get(f"{inst}:{key}")
+            if not isinstance(w, dict) or not all(
+                isinstance(w.get(k), str) and w.get(k) for k in ("title", "question")
+            ):
+                out.append(f"{inst}:{key}: a title and a question")
+                continue
+            options = w.get("options") or {}
+            missing = [v for v in values if not (isinstance(options.get(v), str) and options.get(v))]
+            if missing:
+                out.append(f"{inst}:{key}: a label for the answers {', '.join(missing)}")
+    return out

@@ -3,12 +3,14 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import pgettext
 
-from dryneedle.outcomes import scoring
-from dryneedle.outcomes.models import NAMES, Response, Threshold
+from dryneedle.lib.models import at_most
+from dryneedle.outcomes import packs, scoring
+from dryneedle.outcomes.models import NAMES, Response, TextPack, Threshold
 from dryneedle.visits.models import Visit
 
 
@@ -123,3 +125,28 @@ def pain_rating_today(visit):
         .order_by("-collected")
         .first()
     )
+
+
+def load_text_pack(clinic, language: str, pack, source: str) -> list[str]:
+    """Keep ``pack`` as the clinic's wording of the questionnaires in ``language`` (replacing the one it had):
+    the English licensed statements, or a validated translation worded instrument by instrument (packs.py).
+    Refused whole, with what is wrong, when it does not fit; returns the instruments it words. The caller audits."""
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        raise ValidationError({"language": pgettext("staff", "Choose one of the languages dryneedle ships.")})
+    source = " ".join((source or "").split())
+    if not source:
+        raise ValidationError({"source": pgettext("staff", "Say where the wording comes from (the licence, the "
+                                                  "edition).")})  # fmt: skip
+    at_most("source", source, packs.SOURCE_MAX)
+    wrong = packs.problems(pack, language)
+    if wrong:
+        raise ValidationError({"file": wrong})
+    TextPack.objects.update_or_create(clinic=clinic, language=language, defaults={"pack": pack, "source": source})
+    return packs.worded(pack, language)
+
+
+def remove_text_pack(clinic, language: str) -> bool:
+    """Remove the clinic's wording in ``language``: its patients are then asked in English (and told so), or, for
+    English, the ODI and RMDQ show their placeholders. Returns whether there was one."""
+    deleted, _ = TextPack.objects.filter(clinic=clinic, language=language).delete()
+    return bool(deleted)

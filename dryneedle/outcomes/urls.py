@@ -18,4 +18,5 @@ urlpatterns = [
     path("measures/<uuid:code>/in-error/", views.measure_in_error, name="measure_in_error"),
     path("thresholds/", views.thresholds, name="thresholds"),
     path("settings/", views.outcome_settings, name="settings"),
+    path("wording/", views.wording, name="wording"),
 ]

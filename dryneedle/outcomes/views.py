@@ -3,6 +3,7 @@
 import base64
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,11 +17,11 @@ from dryneedle.accounts.access import allowed
 from dryneedle.accounts.models import Role
 from dryneedle.accounts.request import ClinicRequest
 from dryneedle.audit.log import record
-from dryneedle.lib.forms import error_text
+from dryneedle.lib.forms import add_errors, error_text
 from dryneedle.lib.http import query_choice
 from dryneedle.outcomes import charts, followups, instruments, packs, schedule, scoring, services
 from dryneedle.outcomes.cli import answers_from_row
-from dryneedle.outcomes.forms import ObjectiveForm, SettingsForm, ThresholdForm
+from dryneedle.outcomes.forms import ObjectiveForm, SettingsForm, TextPackForm, ThresholdForm
 from dryneedle.outcomes.models import (
     INSTRUMENT_CHOICES,
     NAMES,
@@ -29,6 +30,7 @@ from dryneedle.outcomes.models import (
     OptOut,
     OutcomeSettings,
     Response,
+    TextPack,
     Threshold,
 )
 from dryneedle.patients import care_team, in_error
@@ -392,3 +394,59 @@ def chart(request: ClinicRequest, code) -> HttpResponse:
         raise Http404("No scores for this measure yet.")
     record(request, "outcomes.chart", episode, patient=episode.patient, category="outcomes", detail=measure)
     return HttpResponse(charts.measure_chart(s, visits, mic[measure], span), content_type="image/svg+xml")
+
+
+@allowed
+def wording(request: ClinicRequest) -> HttpResponse:
+    """The clinic's wording of the questionnaires, per language: the licensed English statements, and the validated
+    translations its patients who read Spanish or French answer in (issue 19: never machine-translated). Everyone
+    clinical sees what is loaded; clinic admins load and remove (policy.py)."""
+    clinic = request.membership.clinic
+    form = TextPackForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            language = request.POST.get("language", "")
+            with transaction.atomic():
+                removed = services.remove_text_pack(clinic, language)
+                record(request, "text_pack.remove", category="settings", detail=language[:20],
+                       outcome="ok" if removed else "invalid")  # fmt: skip
+            if removed:
+                messages.success(
+                    request, pgettext("staff", "Removed: %(language)s.") % {"language": packs.name(language)}
+                )
+            else:
+                messages.error(request, pgettext("staff", "There was no wording in that language to remove."))
+            return redirect("outcomes:wording")
+        form = TextPackForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    worded = services.load_text_pack(clinic, d["language"], d["file"], d["source"])
+                    record(request, "text_pack.load", category="settings",
+                           detail=f"{d['language']}: {', '.join(worded)}; {d['source']}"[:200])  # fmt: skip
+            except ValidationError as e:
+                add_errors(form, e)
+            else:
+                names = ", ".join(NAMES[i] for i in worded) or pgettext("staff", "no instrument")
+                messages.success(request, pgettext("staff", "Loaded the %(language)s wording of %(names)s.")
+                                 % {"language": packs.name(d["language"]), "names": names})  # fmt: skip
+                return redirect("outcomes:wording")
+        record(request, "text_pack.load", category="settings", outcome="invalid")
+    loaded = {p.language: p for p in TextPack.objects.filter(clinic=clinic)}
+    rows = []
+    for code, _name in settings.LANGUAGES:
+        p = loaded.get(code)
+        worded = packs.worded(p.pack, code) if p else []
+        rows.append({
+            "code": code, "name": packs.name(code), "pack": p, "worded": [NAMES[i] for i in worded],
+            "in_english": [] if code == packs.ENGLISH else [NAMES[i] for i in packs.INSTRUMENTS if i not in worded],
+            "missing_english": code == packs.ENGLISH and set(worded) != {"odi", "rmdq"},
+        })  # fmt: skip
+    ctx = {
+        "rows": rows,
+        "form": form,
+        "can_edit": request.membership.role == Role.CLINIC_ADMIN,
+        "english": packs.ENGLISH,
+    }
+    return render(request, "outcomes/wording.html", ctx, status=400 if form.errors else 200)

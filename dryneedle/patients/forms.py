@@ -87,8 +87,8 @@ class EmergencyAccessForm(forms.Form):
 class MergeForm(forms.Form):
     duplicate = forms.UUIDField(
         label=pgettext_lazy("staff", "The duplicate record"),
-        error_messages={"required": "Choose the duplicate record to merge into this one.",
-                        "invalid": "Choose a record listed."},
+        error_messages={"required": pgettext_lazy("staff", "Choose the duplicate record to merge into this one."),
+                        "invalid": pgettext_lazy("staff", "Choose a record listed.")},
     )  # fmt: skip
     reason = forms.CharField(
         label=pgettext_lazy("staff", "How do you know they are the same person?"),
@@ -101,7 +101,7 @@ class MergeForm(forms.Form):
     )
     confirm = forms.BooleanField(
         label=pgettext_lazy("staff", "I have checked that these two records are the same person"),
-        error_messages={"required": "Tick the box to say you have checked."},
+        error_messages={"required": pgettext_lazy("staff", "Tick the box to say you have checked.")},
     )
 
 

@@ -362,16 +362,29 @@ class ClinicSafetyForm(forms.ModelForm):
         model = Clinic
         fields = ["on_call_email", "on_call_phone", "spinal_surgery_defer_weeks", "emergency_access_per_hour"]
         labels = {
-            "on_call_email": "On-call address for urgent check-in answers",
-            "on_call_phone": "On-call phone (for the text-message hook, when one is configured)",
-            "spinal_surgery_defer_weeks": "Weeks to defer needling after spinal surgery or a spinal injection",
-            "emergency_access_per_hour": "Emergency-access openings allowed per person per hour",
+            "on_call_email": pgettext_lazy("staff", "On-call address for urgent check-in answers"),
+            "on_call_phone": pgettext_lazy(
+                "staff", "On-call phone (for the text-message hook, when one is configured)"
+            ),
+            "spinal_surgery_defer_weeks": pgettext_lazy(
+                "staff", "Weeks to defer needling after spinal surgery or a spinal injection"
+            ),
+            "emergency_access_per_hour": pgettext_lazy(
+                "staff", "Emergency-access openings allowed per person per hour"
+            ),
         }
         help_texts = {
-            "on_call_email": "Required to send aftercare check-ins: a red answer is emailed here at once.",
-            "spinal_surgery_defer_weeks": "No published window is held, so there is no default: set your clinic's.",
-            "emergency_access_per_hour": "No published number exists; 5 is dryneedle's choice. Admins are emailed "
-            "when someone reaches it, and further openings that hour are refused.",
+            "on_call_email": pgettext_lazy(
+                "staff", "Required to send aftercare check-ins: a red answer is emailed here at once."
+            ),
+            "spinal_surgery_defer_weeks": pgettext_lazy(
+                "staff", "No published window is held, so there is no default: set your clinic's."
+            ),
+            "emergency_access_per_hour": pgettext_lazy(
+                "staff",
+                "No published number exists; 5 is dryneedle's choice. Admins are emailed when someone reaches it, and"
+                " further openings that hour are refused.",
+            ),
         }
 
     def clean_on_call_phone(self):

@@ -148,6 +148,7 @@ def test_every_string_a_patient_may_read_is_translated(language):
     assert po.count('msgctxt "staff"') > 1000  # the staff pages are marked (English shipped)
 
 
+FORM_META = {"labels", "help_texts", "error_messages"}
 GETTEXT = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "npgettext", "ngettext", "gettext_noop"}
 
 
@@ -179,6 +180,8 @@ def test_what_the_python_code_shows_on_a_page_is_marked_for_translation():
         if {"tests", "migrations", "management", "demo"} & set(path.parts):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and {getattr(t, "id", "") for t in node.targets} & FORM_META:
+                unmarked += [f"{path}:{node.lineno}: {w}" for w in _bare_words(node.value)]  # a ModelForm's Meta
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
@@ -189,7 +192,7 @@ def test_what_the_python_code_shows_on_a_page_is_marked_for_translation():
                 said = _bare_words(node.args[0])
             elif name == "add_error" and len(node.args) > 1:
                 said = _bare_words(node.args[1])
-            said += [w for k in node.keywords if k.arg in {"label", "help_text", "empty_label"}
+            said += [w for k in node.keywords if k.arg in {"label", "help_text", "empty_label", "error_messages"}
                      for w in _bare_words(k.value)]  # fmt: skip
             unmarked += [f"{path}:{node.lineno}: {w}" for w in said]
     assert not unmarked, "\n".join(unmarked)

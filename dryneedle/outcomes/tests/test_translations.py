@@ -75,3 +75,85 @@ def test_an_english_reader_never_sees_the_translation(tmp_path, clinic_a, episod
     load(tmp_path, clinic_a, {"screens": nprs_in_spanish()})
     page = html.unescape(Client().get(open_link(episode)).content.decode())
     assert "How bad is your pain right now?" in page and "stand-in" not in page and "Next" in page
+
+
+def upload(client, pack, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = json.dumps(pack).encode() if not isinstance(pack, bytes) else pack
+    data = {"action": "load", "language": "es", "source": "Licence ES-2027-1, Spanish edition", "validated": "on"}
+    data.update(fields)
+    return client.post("/outcomes/wording/", {**data, "file": SimpleUploadedFile("pack.json", body)})
+
+
+def test_a_clinic_admin_loads_a_translation_on_the_page_and_a_spanish_reader_answers_in_it(
+    clinic_a, admin, alice, episode
+):
+    """A clinic without a shell loads its licensed translation on a page: refused whole when it words an instrument
+    in part, when it is not JSON, or when nobody says it is a validated wording; audited; removable."""
+    from dryneedle.audit.models import AuditEvent
+    from dryneedle.outcomes.models import TextPack
+
+    c = client_for(admin)
+    page = html.unescape(c.get("/outcomes/wording/").content.decode())
+    assert (
+        "Spanish" in page
+        and "Asked in English: Pain (NPRS 0-10), Oswestry" in page
+        and "None loaded." in page
+        and "the ODI shows placeholder statements" in page
+    )
+    partial = {"screens": {"odi:lifting": {"title": "t", "question": "q", "options": {"0": "a"}}}}
+    r = upload(c, partial)
+    said = html.unescape(r.content.decode())
+    assert (
+        r.status_code == 400 and "Nothing was loaded" in said and "odi:pain_intensity: a title and a question" in said
+    )
+    r = upload(c, b"{not json")
+    assert r.status_code == 400 and "not JSON in UTF-8" in r.content.decode()
+    r = upload(c, {"screens": nprs_in_spanish()}, validated="")
+    assert r.status_code == 400 and "Only a licensed or validated wording is loaded" in html.unescape(
+        r.content.decode()
+    )
+    r = upload(c, {"screens": nprs_in_spanish()}, source="x" * 301)
+    assert r.status_code == 400 and not TextPack.objects.exists()
+    assert AuditEvent.objects.filter(action="text_pack.load", outcome="invalid").count() == 4
+
+    r = upload(c, {"screens": nprs_in_spanish()})
+    assert r.status_code == 302
+    page = html.unescape(c.get("/outcomes/wording/").content.decode())
+    assert (
+        "Loaded the Spanish wording of Pain (NPRS 0-10)." in page
+        and "Source: Licence ES-2027-1, Spanish edition" in page
+    )
+    assert "Worded by the clinic's pack: Pain (NPRS 0-10)." in page
+    assert (
+        "Asked in English: Oswestry Disability Index 2.1a, Roland-Morris Disability Questionnaire, Keele STarT "
+        "Back, Patient-Specific Functional Scale." in page
+    )
+    event = AuditEvent.objects.get(action="text_pack.load", outcome="ok")
+    assert event.username == admin.username and event.detail.startswith("es: nprs; Licence ES-2027-1")
+    # Ana reads Spanish: her questionnaire's pain question is now in the clinic's licensed Spanish.
+    episode.patient.preferred_language = "Spanish"
+    episode.patient.save()
+    patient_page = html.unescape(Client().get(open_link(episode)).content.decode())
+    assert "[es licensed stand-in] ¿Cuánto?" in patient_page
+    # A practitioner sees what is loaded and cannot change it.
+    seen = html.unescape(client_for(alice).get("/outcomes/wording/").content.decode())
+    assert "Licence ES-2027-1" in seen and "A clinic admin loads" in seen and 'name="file"' not in seen
+    assert upload(client_for(alice), {"screens": nprs_in_spanish()}).status_code == 403
+    # Removed: her next questionnaire is in English again, and she is told why.
+    r = c.post("/outcomes/wording/", {"action": "remove", "language": "es"}, follow=True)
+    assert "Removed: Spanish." in r.content.decode() and not TextPack.objects.exists()
+    assert AuditEvent.objects.filter(action="text_pack.remove", outcome="ok").count() == 1
+    patient_page = html.unescape(Client().get(open_link(episode)).content.decode())
+    assert "How bad is your pain right now?" in patient_page and "no ha cargado una en español" in patient_page
+
+
+def test_the_command_refuses_a_source_too_long_to_keep_rather_than_cut_it(tmp_path, clinic_a):
+    f = tmp_path / "pack.json"
+    f.write_text(json.dumps({"screens": nprs_in_spanish()}))
+    with pytest.raises(CommandError, match=r"At most 300 characters \(this has 301\)"):
+        call_command("load_text_pack", str(clinic_a.code), str(f), "--source", "x" * 301, "--language", "es")
+    from dryneedle.outcomes.models import TextPack
+
+    assert not TextPack.objects.exists()

@@ -1,14 +1,12 @@
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from dryneedle.accounts.models import Clinic
-from dryneedle.outcomes import bundle, scoring
-from dryneedle.outcomes.models import TextPack
+from dryneedle.outcomes import services
 from dryneedle.outcomes.packs import ENGLISH
-
-INSTRUMENTS = ("nprs", "odi", "rmdq", "startback", "psfs")
 
 
 class Command(BaseCommand):
@@ -39,60 +37,10 @@ class Command(BaseCommand):
         try:
             with open(file, encoding="utf-8") as f:
                 pack = json.load(f)
-        except (OSError, json.JSONDecodeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise CommandError(f"Cannot read {file}: {e}", returncode=2) from None
-        problems = check(pack) if language == ENGLISH else check_translation(pack)
-        if problems:
-            raise CommandError("; ".join(problems), returncode=2)
-        TextPack.objects.update_or_create(clinic=c, language=language, defaults={"pack": pack, "source": source[:300]})
-        if language == ENGLISH:
-            parts = [k for k in ("odi", "rmdq") if k in pack]
-        else:
-            parts = sorted(bundle.translated(list(INSTRUMENTS), pack))
+        try:
+            parts = services.load_text_pack(c, language, pack, source)
+        except ValidationError as e:
+            raise CommandError("; ".join(e.messages), returncode=2) from None
         self.stdout.write(f"Loaded {' and '.join(parts)} wording ({language}) for {c.name}.")
-
-
-def check(pack) -> list[str]:
-    if not isinstance(pack, dict) or not pack or set(pack) - {"odi", "rmdq"}:
-        return ['the pack is a JSON object with "odi" and/or "rmdq"']
-    out = []
-    odi = pack.get("odi")
-    if odi is not None:
-        if not isinstance(odi, dict) or set(odi) != set(scoring.ODI_SECTIONS):
-            out.append(f"odi needs exactly the sections {', '.join(scoring.ODI_SECTIONS)}")
-        else:
-            out += [
-                f"odi.{s}: 6 statements of text"
-                for s, texts in odi.items()
-                if not (isinstance(texts, list) and len(texts) == 6 and all(isinstance(t, str) and t for t in texts))
-            ]
-    rmdq = pack.get("rmdq")
-    if rmdq is not None and not (
-        isinstance(rmdq, list) and len(rmdq) == scoring.RMDQ_ITEMS and all(isinstance(t, str) and t for t in rmdq)
-    ):
-        out.append(f"rmdq: {scoring.RMDQ_ITEMS} statements of text")
-    return out
-
-
-def check_translation(pack) -> list[str]:
-    """A translation words whole instruments: every screen of each one it names, with its title, question and a
-    label for each answer."""
-    screens = pack.get("screens") if isinstance(pack, dict) else None
-    if not isinstance(screens, dict) or not screens or set(pack) != {"screens"}:
-        return ['a translation is a JSON object {"screens": {"instrument:screen": {...}}}']
-    named = {key.split(":", 1)[0] for key in screens}
-    unknown = sorted(named - set(INSTRUMENTS))
-    out = [f"unknown instrument {u!r} (known: {', '.join(INSTRUMENTS)})" for u in unknown]
-    for inst in sorted(named & set(INSTRUMENTS)):
-        for key, values in bundle.keys(inst).items():
-            w = screens.get(f"{inst}:{key}")
-            if not isinstance(w, dict) or not all(
-                isinstance(w.get(k), str) and w.get(k) for k in ("title", "question")
-            ):
-                out.append(f"{inst}:{key}: a title and a question")
-                continue
-            options = w.get("options") or {}
-            missing = [v for v in values if not (isinstance(options.get(v), str) and options.get(v))]
-            if missing:
-                out.append(f"{inst}:{key}: a label for the answers {', '.join(missing)}")
-    return out
