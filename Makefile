@@ -64,6 +64,7 @@ lint: $(VENV)/.installed
 	$(BIN)/bandit -q -c pyproject.toml -r dryneedle
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+	DEBUG=True $(BIN)/dryneedle makemigrations --check --dry-run  # a model change without its migration fails here
 
 # The load benchmark (by hand, not in CI): seeds or reuses a demo-size and a group-size database on SQLite and
 # PostgreSQL, serves each with gunicorn and writes benchmarks/results/<date>.md and .json (benchmarks/bench.py).

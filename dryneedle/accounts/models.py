@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib import tokens
 
@@ -101,10 +101,10 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
-    PRACTITIONER = "practitioner", "Practitioner"
-    RECEPTION = "reception", "Reception"
-    AUDITOR = "auditor", "Auditor"
+    CLINIC_ADMIN = "clinic_admin", pgettext_lazy("staff", "Clinic admin")
+    PRACTITIONER = "practitioner", pgettext_lazy("staff", "Practitioner")
+    RECEPTION = "reception", pgettext_lazy("staff", "Reception")
+    AUDITOR = "auditor", pgettext_lazy("staff", "Auditor")
 
 
 class Membership(models.Model):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.adverse_events import rules
 from dryneedle.lib import guards
@@ -9,9 +10,9 @@ from dryneedle.lib.models import ERROR_REASON_MAX, ClinicalRecord, in_error_need
 
 
 class EventStatus(models.TextChoices):
-    DRAFT = "draft", "Draft, to confirm"
-    CONFIRMED = "confirmed", "Confirmed"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", pgettext_lazy("staff", "Draft, to confirm")
+    CONFIRMED = "confirmed", pgettext_lazy("staff", "Confirmed")
+    CLOSED = "closed", pgettext_lazy("staff", "Closed")
 
 
 class AdverseEvent(ClinicalRecord):
@@ -32,9 +33,9 @@ class AdverseEvent(ClinicalRecord):
     IN_ERROR = ("entered_in_error", True)
 
     class Source(models.TextChoices):
-        CLINICIAN = "clinician", "Clinician"
-        CHECKIN = "checkin", "Patient check-in"
-        INCIDENT = "needle_incident", "Needle incident"
+        CLINICIAN = "clinician", pgettext_lazy("staff", "Clinician")
+        CHECKIN = "checkin", pgettext_lazy("staff", "Patient check-in")
+        INCIDENT = "needle_incident", pgettext_lazy("staff", "Needle incident")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="adverse_events")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="adverse_events")

@@ -292,7 +292,7 @@ class Report:
 
     @property
     def point_name(self) -> str:
-        return POINT_NAMES[self.point]
+        return str(POINT_NAMES[self.point])
 
     @property
     def by_name(self) -> str:

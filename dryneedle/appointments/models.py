@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards, tokens
 from dryneedle.lib.anonymity import CLEAR
@@ -67,8 +68,8 @@ class AvailabilityException(models.Model):
     """A day off (no times, or times off) or extra hours on one date."""
 
     class Kind(models.TextChoices):
-        OFF = "off", "Not available"
-        EXTRA = "extra", "Extra hours"
+        OFF = "off", pgettext_lazy("staff", "Not available")
+        EXTRA = "extra", pgettext_lazy("staff", "Extra hours")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
@@ -98,11 +99,11 @@ class AvailabilityException(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested online, to confirm"
-    BOOKED = "booked", "Booked"
-    ATTENDED = "attended", "Attended"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "Did not attend"
+    REQUESTED = "requested", pgettext_lazy("staff", "Requested online, to confirm")
+    BOOKED = "booked", pgettext_lazy("staff", "Booked")
+    ATTENDED = "attended", pgettext_lazy("staff", "Attended")
+    CANCELLED = "cancelled", pgettext_lazy("staff", "Cancelled")
+    NO_SHOW = "no_show", pgettext_lazy("staff", "Did not attend")
 
 
 class Appointment(ClinicalRecord):
@@ -165,9 +166,9 @@ class WaitlistEntry(ClinicalRecord):
     identifying = {"note": CLEAR, "removed_reason": CLEAR}
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        BOOKED = "booked", "Booked from the waitlist"
-        REMOVED = "removed", "Taken off the list"
+        WAITING = "waiting", pgettext_lazy("staff", "Waiting")
+        BOOKED = "booked", pgettext_lazy("staff", "Booked from the waitlist")
+        REMOVED = "removed", pgettext_lazy("staff", "Taken off the list")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="waitlist")
     # Empty: any practitioner of the clinic will do.
@@ -213,10 +214,10 @@ class WaitlistOffer(ClinicalRecord):
     not_identifying = ("digest",)
 
     class Status(models.TextChoices):
-        SENT = "sent", "Offered"
-        ACCEPTED = "accepted", "Accepted"
-        TAKEN = "taken", "Taken by someone else"
-        EXPIRED = "expired", "Expired"
+        SENT = "sent", pgettext_lazy("staff", "Offered")
+        ACCEPTED = "accepted", pgettext_lazy("staff", "Accepted")
+        TAKEN = "taken", pgettext_lazy("staff", "Taken by someone else")
+        EXPIRED = "expired", pgettext_lazy("staff", "Expired")
 
     entry = models.ForeignKey(WaitlistEntry, models.PROTECT, related_name="offers")
     practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
@@ -241,9 +242,9 @@ class OnlineBooking(models.Model):
     the practitioner's real hours, under the same lock and checks as the front desk's booking."""
 
     class Mode(models.TextChoices):
-        OFF = "off", "Not online"
-        REQUEST = "request", "Patients ask for a free time; the front desk confirms"
-        INSTANT = "instant", "Patients book a free time themselves"
+        OFF = "off", pgettext_lazy("staff", "Not online")
+        REQUEST = "request", pgettext_lazy("staff", "Patients ask for a free time; the front desk confirms")
+        INSTANT = "instant", pgettext_lazy("staff", "Patients book a free time themselves")
 
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="online_booking")
     kind = models.CharField(max_length=20, choices=Appointment.KINDS)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 
@@ -17,9 +18,9 @@ class AuditEvent(models.Model):
     db_guard = guards.APPEND_ONLY  # the database refuses UPDATE and DELETE (lib/guards.py)
 
     class Outcome(models.TextChoices):
-        OK = "ok", "Allowed"
-        DENIED = "denied", "Denied"
-        INVALID = "invalid", "Refused (invalid input)"
+        OK = "ok", pgettext_lazy("staff", "Allowed")
+        DENIED = "denied", pgettext_lazy("staff", "Denied")
+        INVALID = "invalid", pgettext_lazy("staff", "Refused (invalid input)")
 
     ts = models.DateTimeField(db_index=True)
     user_id = models.BigIntegerField(null=True)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR
@@ -23,8 +24,8 @@ class SignedConsent(ClinicalRecord):
     audit_actions = "consent"
 
     class Via(models.TextChoices):
-        ACCOUNT = "account", "In their own account"
-        CLINIC = "clinic", "On the clinic's device"
+        ACCOUNT = "account", pgettext_lazy("staff", "In their own account")
+        CLINIC = "clinic", pgettext_lazy("staff", "On the clinic's device")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="consents", editable=False)
     form_version = models.CharField(max_length=20, editable=False)

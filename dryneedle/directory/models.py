@@ -41,9 +41,9 @@ class ConsultationRequest(models.Model):
     not_identifying = ("sender",)
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        CONVERTED = "converted", "Booked as a patient"
-        CLOSED = "closed", "Closed"
+        NEW = "new", pgettext_lazy("staff", "New")
+        CONVERTED = "converted", pgettext_lazy("staff", "Booked as a patient")
+        CLOSED = "closed", pgettext_lazy("staff", "Closed")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)
@@ -81,8 +81,8 @@ class PatientReview(models.Model):
     anonymise_by = ("episode__patient",)
 
     class Moderation(models.TextChoices):
-        ABUSE = "abuse", "Abusive or threatening"
-        PERSONAL_DATA = "personal_data", "Contains personal or health data"
+        ABUSE = "abuse", pgettext_lazy("staff", "Abusive or threatening")
+        PERSONAL_DATA = "personal_data", pgettext_lazy("staff", "Contains personal or health data")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT)

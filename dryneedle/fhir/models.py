@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR
@@ -14,11 +15,11 @@ class BulkExport(models.Model):
     credentials, deleted by the client or once expired (fhir/bulk.py)."""
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        RUNNING = "running", "Running"
-        COMPLETE = "complete", "Complete"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        ACCEPTED = "accepted", pgettext_lazy("staff", "Accepted")
+        RUNNING = "running", pgettext_lazy("staff", "Running")
+        COMPLETE = "complete", pgettext_lazy("staff", "Complete")
+        FAILED = "failed", pgettext_lazy("staff", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("staff", "Cancelled")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="bulk_exports")

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class ImportFile(models.Model):
@@ -13,9 +14,14 @@ class ImportFile(models.Model):
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="import_files")
 
     class Kind(models.TextChoices):
-        PATIENTS = "patients", "Patients"
-        APPOINTMENTS = "appointments", "Appointments (after their patients)"
-        FHIR = "fhir", "FHIR R4: patients with their conditions, pain ratings, questionnaire totals and appointments"
+        PATIENTS = "patients", pgettext_lazy("staff", "Patients")
+        APPOINTMENTS = "appointments", pgettext_lazy("staff", "Appointments (after their patients)")
+        FHIR = (
+            "fhir",
+            pgettext_lazy(
+                "staff", "FHIR R4: patients with their conditions, pain ratings, questionnaire totals and appointments"
+            ),
+        )
 
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PATIENTS)
     name = models.CharField(max_length=200)  # the file's name, as uploaded

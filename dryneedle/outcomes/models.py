@@ -44,11 +44,11 @@ class Response(ClinicalRecord):
     objects = ResponseQuerySet.as_manager()  # type: ignore[misc]  # a subclass of the base manager
 
     class Source(models.TextChoices):
-        CLINICIAN = "clinician", "Entered by the clinician"
-        PATIENT = "patient", "Filled in by the patient"
+        CLINICIAN = "clinician", pgettext_lazy("staff", "Entered by the clinician")
+        PATIENT = "patient", pgettext_lazy("staff", "Filled in by the patient")
         # From another system (fhir/importing.py): its answers, scored here, or a total alone (answers empty: it
         # cannot be scored again; the episode's page says so).
-        IMPORTED = "imported", "Imported from another system"
+        IMPORTED = "imported", pgettext_lazy("staff", "Imported from another system")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="responses")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="responses")
@@ -157,18 +157,18 @@ class ObjectiveMeasure(ClinicalRecord):
     IN_ERROR = ("entered_in_error", True)
 
     class Kind(models.TextChoices):
-        FLEXION = "rom_flexion", "Lumbar flexion"
-        EXTENSION = "rom_extension", "Lumbar extension"
-        SIDE_LEFT = "rom_side_left", "Side bending, left"
-        SIDE_RIGHT = "rom_side_right", "Side bending, right"
-        PPT = "ppt", "Pressure pain threshold"
+        FLEXION = "rom_flexion", pgettext_lazy("staff", "Lumbar flexion")
+        EXTENSION = "rom_extension", pgettext_lazy("staff", "Lumbar extension")
+        SIDE_LEFT = "rom_side_left", pgettext_lazy("staff", "Side bending, left")
+        SIDE_RIGHT = "rom_side_right", pgettext_lazy("staff", "Side bending, right")
+        PPT = "ppt", pgettext_lazy("staff", "Pressure pain threshold")
 
     class Unit(models.TextChoices):
-        DEGREES = "deg", "degrees"
-        CM = "cm", "cm"
-        KG_CM2 = "kg/cm2", "kg/cm²"
-        KPA = "kPa", "kPa"
-        N_CM2 = "N/cm2", "N/cm²"
+        DEGREES = "deg", pgettext_lazy("staff", "degrees")
+        CM = "cm", pgettext_lazy("staff", "cm")
+        KG_CM2 = "kg/cm2", pgettext_lazy("staff", "kg/cm²")
+        KPA = "kPa", pgettext_lazy("staff", "kPa")
+        N_CM2 = "N/cm2", pgettext_lazy("staff", "N/cm²")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="objective_measures")
@@ -238,15 +238,15 @@ class FollowUp(ClinicalRecord):
     audit_category = "outcomes"  # its rows' data category in the audit log (audit/log.py)
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        BY_HAND = "by_hand", "Link given in person (QR code or copied)"
-        ACCOUNT = "account", "Opened by the patient in their account"
+        EMAIL = "email", pgettext_lazy("staff", "Email")
+        BY_HAND = "by_hand", pgettext_lazy("staff", "Link given in person (QR code or copied)")
+        ACCOUNT = "account", pgettext_lazy("staff", "Opened by the patient in their account")
 
     class State(models.TextChoices):
-        SENT = "sent", "Sent"
-        ANSWERED = "answered", "Answered"
-        CLOSED = "closed", "Window closed unanswered"
-        STOPPED = "stopped", "Stopped: the patient opted out"
+        SENT = "sent", pgettext_lazy("staff", "Sent")
+        ANSWERED = "answered", pgettext_lazy("staff", "Answered")
+        CLOSED = "closed", pgettext_lazy("staff", "Window closed unanswered")
+        STOPPED = "stopped", pgettext_lazy("staff", "Stopped: the patient opted out")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="follow_ups")
@@ -282,8 +282,8 @@ class OptOut(ClinicalRecord):
     audit_category = "outcomes"
 
     class Source(models.TextChoices):
-        PATIENT = "patient", "The patient, from the questionnaire link"
-        CLINICIAN = "clinician", "Recorded by the clinician"
+        PATIENT = "patient", pgettext_lazy("staff", "The patient, from the questionnaire link")
+        CLINICIAN = "clinician", pgettext_lazy("staff", "Recorded by the clinician")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="opt_outs")

@@ -16,30 +16,31 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import TextChoices  # an enumeration only: nothing here touches the database
+from django.utils.translation import pgettext_lazy
 
 
 class TimePoint(TextChoices):
-    BASELINE = "baseline", "Baseline"
-    W4 = "4w", "4 weeks"
-    W12 = "12w", "12 weeks"
-    DISCHARGE = "discharge", "Discharge"
-    M3 = "3m", "3 months after discharge"
-    M6 = "6m", "6 months after discharge"
-    M12 = "12m", "12 months after discharge"
+    BASELINE = "baseline", pgettext_lazy("staff", "Baseline")
+    W4 = "4w", pgettext_lazy("staff", "4 weeks")
+    W12 = "12w", pgettext_lazy("staff", "12 weeks")
+    DISCHARGE = "discharge", pgettext_lazy("staff", "Discharge")
+    M3 = "3m", pgettext_lazy("staff", "3 months after discharge")
+    M6 = "6m", pgettext_lazy("staff", "6 months after discharge")
+    M12 = "12m", pgettext_lazy("staff", "12 months after discharge")
 
 
 class Status(TextChoices):
-    UPCOMING = "upcoming", "To come"
-    DUE = "due", "Due, not sent"
-    SENT = "sent", "Sent, waiting"
-    ANSWERED = "answered", "Answered"
-    MISSED = "missed", "Missed"
-    STOPPED = "stopped", "Stopped: the patient opted out"
+    UPCOMING = "upcoming", pgettext_lazy("staff", "To come")
+    DUE = "due", pgettext_lazy("staff", "Due, not sent")
+    SENT = "sent", pgettext_lazy("staff", "Sent, waiting")
+    ANSWERED = "answered", pgettext_lazy("staff", "Answered")
+    MISSED = "missed", pgettext_lazy("staff", "Missed")
+    STOPPED = "stopped", pgettext_lazy("staff", "Stopped: the patient opted out")
 
 
 class Disability(TextChoices):
-    ODI = "odi", "Oswestry Disability Index (ODI)"
-    RMDQ = "rmdq", "Roland-Morris Disability Questionnaire (RMDQ)"
+    ODI = "odi", pgettext_lazy("staff", "Oswestry Disability Index (ODI)")
+    RMDQ = "rmdq", pgettext_lazy("staff", "Roland-Morris Disability Questionnaire (RMDQ)")
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Point:
 
     @property
     def label(self) -> str:
-        return self.point.label
+        return str(self.point.label)
 
 
 def points(

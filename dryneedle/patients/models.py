@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR, EMPTY, YEAR_ONLY
@@ -24,21 +24,21 @@ def validate_condition(value: str) -> None:
 
 class Sex(models.TextChoices):
     # FHIR AdministrativeGender, so the export needs no mapping.
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "unknown", "Unknown"
+    FEMALE = "female", pgettext_lazy("staff", "Female")
+    MALE = "male", pgettext_lazy("staff", "Male")
+    OTHER = "other", pgettext_lazy("staff", "Other")
+    UNKNOWN = "unknown", pgettext_lazy("staff", "Unknown")
 
 
 class RecordStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    ACTIVE = "active", pgettext_lazy("staff", "Active")
+    ENTERED_IN_ERROR = "entered_in_error", pgettext_lazy("staff", "Entered in error")
 
 
 class EpisodeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DISCHARGED = "discharged", "Discharged"
-    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    OPEN = "open", pgettext_lazy("staff", "Open")
+    DISCHARGED = "discharged", pgettext_lazy("staff", "Discharged")
+    ENTERED_IN_ERROR = "entered_in_error", pgettext_lazy("staff", "Entered in error")
 
 
 class Patient(ClinicalRecord):
@@ -142,8 +142,8 @@ class PatientMerge(ClinicalRecord):
     audit_category = "demographics"
 
     class Action(models.TextChoices):
-        MERGE = "merge", "Merged"
-        SEPARATE = "separate", "Separated again"
+        MERGE = "merge", pgettext_lazy("staff", "Merged")
+        SEPARATE = "separate", pgettext_lazy("staff", "Separated again")
 
     kept = models.ForeignKey(Patient, models.PROTECT, related_name="merge_trail")
     duplicate = models.ForeignKey(Patient, models.PROTECT, related_name="+")
@@ -181,13 +181,13 @@ class Episode(ClinicalRecord):
     IN_ERROR = ("status", EpisodeStatus.ENTERED_IN_ERROR)
 
     class DischargeReason(models.TextChoices):
-        GOALS_MET = "goals_met", "Goals met"
-        RESPONDER = "responder", "Meaningful improvement on the primary measure"
-        PLATEAU = "plateau", "Plateau: no further improvement expected"
-        PATIENT_CHOICE = "patient_choice", "Patient's choice"
-        REFERRED = "referred", "Referred elsewhere"
-        LOST = "lost_to_follow_up", "Lost to follow-up"
-        OTHER = "other", "Other"
+        GOALS_MET = "goals_met", pgettext_lazy("staff", "Goals met")
+        RESPONDER = "responder", pgettext_lazy("staff", "Meaningful improvement on the primary measure")
+        PLATEAU = "plateau", pgettext_lazy("staff", "Plateau: no further improvement expected")
+        PATIENT_CHOICE = "patient_choice", pgettext_lazy("staff", "Patient's choice")
+        REFERRED = "referred", pgettext_lazy("staff", "Referred elsewhere")
+        LOST = "lost_to_follow_up", pgettext_lazy("staff", "Lost to follow-up")
+        OTHER = "other", pgettext_lazy("staff", "Other")
 
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="episodes")
     condition = models.CharField(max_length=40, choices=CHOICES, validators=[validate_condition])
@@ -263,10 +263,10 @@ class TextConsent(ClinicalRecord):
     audit_actions = "texts"
 
     class Source(models.TextChoices):
-        CLINIC = "clinic", "Recorded by the clinic"
-        ACCOUNT = "account", "By the patient in their account"
-        LINK = "link", "By the patient, from the link in a text"
-        REPLY = "reply", "By the patient, replying STOP"
+        CLINIC = "clinic", pgettext_lazy("staff", "Recorded by the clinic")
+        ACCOUNT = "account", pgettext_lazy("staff", "By the patient in their account")
+        LINK = "link", pgettext_lazy("staff", "By the patient, from the link in a text")
+        REPLY = "reply", pgettext_lazy("staff", "By the patient, replying STOP")
 
     patient = models.ForeignKey(Patient, models.PROTECT, related_name="text_consents", editable=False)
     agreed = models.BooleanField(editable=False)

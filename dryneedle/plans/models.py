@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR
@@ -177,14 +178,14 @@ class Review(ClinicalRecord):
     identifying = {"note": CLEAR}
 
     class Milestone(models.TextChoices):
-        HALF = "half", "Half of the planned needling visits"
-        ALL = "all", "All planned needling visits"
-        OTHER = "other", "Other review"
+        HALF = "half", pgettext_lazy("staff", "Half of the planned needling visits")
+        ALL = "all", pgettext_lazy("staff", "All planned needling visits")
+        OTHER = "other", pgettext_lazy("staff", "Other review")
 
     class Decision(models.TextChoices):
-        CONTINUE = "continue", "Continue the plan"
-        CHANGE = "change", "Change the plan"
-        DISCHARGE = "discharge", "Discharge"
+        CONTINUE = "continue", pgettext_lazy("staff", "Continue the plan")
+        CHANGE = "change", pgettext_lazy("staff", "Change the plan")
+        DISCHARGE = "discharge", pgettext_lazy("staff", "Discharge")
 
     plan = models.ForeignKey(CarePlan, models.PROTECT, related_name="reviews")
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="+")

@@ -477,7 +477,7 @@ def timeline(plan: CarePlan, today: date | None = None) -> list[Entry]:
         when = timezone.localtime(v.started)
         out.append(Entry(when.date(), rules.SEQUENCE_ORDER["needling"], "visit", "Dry-needling visit signed", "", when))
     for point in followups.episode_points(episode, today):
-        out.append(Entry(point.due, 9, "questionnaire", f"Questionnaires: {point.label}", point.status.label))
+        out.append(Entry(point.due, 9, "questionnaire", f"Questionnaires: {point.label}", str(point.status.label)))
     for r in plan.reviews.order_by("created"):
         out.append(Entry(timezone.localtime(r.created).date(), 10, "review", str(r), r.note))
     if episode.discharge_date:

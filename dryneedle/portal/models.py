@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards, tokens
 from dryneedle.lib.anonymity import CLEAR, keep
@@ -24,12 +25,12 @@ class PatientLink(ClinicalRecord):
     audit_category = "screening"  # its rows' data category in the audit log (audit/log.py)
 
     class Purpose(models.TextChoices):
-        SCREENING = "screening", "Screening questions before needling"
-        OUTCOMES = "outcomes", "Questionnaires about pain and function"
-        HANDOUT = "handout", "Aftercare handout"
-        CHECKIN = "checkin", "Check-in after needling"
-        EXERCISES = "exercises", "Home exercise programme"
-        REVIEW = "review", "Review of your care"
+        SCREENING = "screening", pgettext_lazy("staff", "Screening questions before needling")
+        OUTCOMES = "outcomes", pgettext_lazy("staff", "Questionnaires about pain and function")
+        HANDOUT = "handout", pgettext_lazy("staff", "Aftercare handout")
+        CHECKIN = "checkin", pgettext_lazy("staff", "Check-in after needling")
+        EXERCISES = "exercises", pgettext_lazy("staff", "Home exercise programme")
+        REVIEW = "review", pgettext_lazy("staff", "Review of your care")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="links")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="links")
@@ -87,8 +88,8 @@ class Intake(ClinicalRecord):
     audit_category = "screening"
 
     class Kind(models.TextChoices):
-        FIRST = "first", "Before the first visit"
-        CHANGES = "changes", "What changed since the last visit"
+        FIRST = "first", pgettext_lazy("staff", "Before the first visit")
+        CHANGES = "changes", pgettext_lazy("staff", "What changed since the last visit")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="intakes")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -13,14 +13,14 @@ class Credential(models.Model):
     """A licence or dry-needling certification (minimal; extended by the practitioners issue)."""
 
     class Kind(models.TextChoices):
-        LICENCE = "licence", "Professional licence"
-        DN_CERTIFICATION = "dn_certification", "Dry-needling training / certification"
-        AUTHORIZATION = "authorization", "Authorization to dry needle (e.g. Alberta, BC roster)"
+        LICENCE = "licence", pgettext_lazy("staff", "Professional licence")
+        DN_CERTIFICATION = "dn_certification", pgettext_lazy("staff", "Dry-needling training / certification")
+        AUTHORIZATION = "authorization", pgettext_lazy("staff", "Authorization to dry needle (e.g. Alberta, BC roster)")
 
     class Method(models.TextChoices):
-        REGISTER = "register", "Checked on the issuing body's public register"
-        DOCUMENT = "document", "Original certificate seen"
-        ISSUER = "issuer", "Confirmed with the issuer"
+        REGISTER = "register", pgettext_lazy("staff", "Checked on the issuing body's public register")
+        DOCUMENT = "document", pgettext_lazy("staff", "Original certificate seen")
+        ISSUER = "issuer", pgettext_lazy("staff", "Confirmed with the issuer")
 
     class Profession(models.TextChoices):
         # Marked for translation: the public directory shows them in the visitor's language.
@@ -99,9 +99,9 @@ class JurisdictionRule(models.Model):
     """
 
     class Status(models.TextChoices):
-        PERMITTED = "permitted", "Permitted"
-        PROHIBITED = "prohibited", "Prohibited"
-        SILENT = "silent", "Law silent"
+        PERMITTED = "permitted", pgettext_lazy("staff", "Permitted")
+        PROHIBITED = "prohibited", pgettext_lazy("staff", "Prohibited")
+        SILENT = "silent", pgettext_lazy("staff", "Law silent")
 
     jurisdiction = models.CharField(max_length=10)
     profession = models.CharField(max_length=20, choices=Credential.Profession.choices)

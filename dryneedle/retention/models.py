@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR
@@ -8,11 +9,11 @@ from dryneedle.lib.models import ClinicalRecord
 
 class Kind(models.TextChoices):
     # A patient's records share one period: their identity sits on the patient, so anonymising is per person.
-    RECORD = "record", "A patient's record: years after the last contact"
+    RECORD = "record", pgettext_lazy("staff", "A patient's record: years after the last contact")
     # The age until which a record of someone who was a child at the last contact is kept, whatever the years say.
-    MINOR = "minor", "A child's record: kept at least until this birthday"
+    MINOR = "minor", pgettext_lazy("staff", "A child's record: kept at least until this birthday")
     # An enquiry through the public directory from someone who did not become a patient.
-    ENQUIRY = "enquiry", "An enquiry that did not become a patient: years after it was sent"
+    ENQUIRY = "enquiry", pgettext_lazy("staff", "An enquiry that did not become a patient: years after it was sent")
 
 
 class RetentionPeriod(models.Model):
@@ -45,8 +46,8 @@ class ErasureRequest(ClinicalRecord):
     audit_category = "demographics"
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting for the retention period to end"
-        DONE = "done", "Anonymised"
+        WAITING = "waiting", pgettext_lazy("staff", "Waiting for the retention period to end")
+        DONE = "done", pgettext_lazy("staff", "Anonymised")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="erasure_requests")
     received = models.DateField()

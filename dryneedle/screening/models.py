@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from dryneedle.lib import guards
 from dryneedle.lib.anonymity import CLEAR, keep
@@ -11,10 +12,10 @@ from dryneedle.screening.rules import LEVELS, SEVERITY
 
 
 class ScreeningStatus(models.TextChoices):
-    CURRENT = "current", "Current"
-    SUPERSEDED = "superseded", "Superseded by a newer screening"
-    INVALIDATED = "invalidated", "No longer valid (something changed)"
-    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    CURRENT = "current", pgettext_lazy("staff", "Current")
+    SUPERSEDED = "superseded", pgettext_lazy("staff", "Superseded by a newer screening")
+    INVALIDATED = "invalidated", pgettext_lazy("staff", "No longer valid (something changed)")
+    ENTERED_IN_ERROR = "entered_in_error", pgettext_lazy("staff", "Entered in error")
 
 
 class Screening(ClinicalRecord):
@@ -46,8 +47,8 @@ class Screening(ClinicalRecord):
     IN_ERROR = ("status", ScreeningStatus.ENTERED_IN_ERROR)
 
     class ConsentType(models.TextChoices):
-        VERBAL = "verbal", "Verbal"
-        WRITTEN = "written", "Written"
+        VERBAL = "verbal", pgettext_lazy("staff", "Verbal")
+        WRITTEN = "written", pgettext_lazy("staff", "Written")
 
     patient = models.ForeignKey("patients.Patient", models.PROTECT, related_name="screenings")
     episode = models.ForeignKey("patients.Episode", models.PROTECT, related_name="screenings")

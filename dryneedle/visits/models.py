@@ -47,8 +47,8 @@ class DepthLimit(models.Model):
     """
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PENDING = "pending", "Waiting for a second admin's approval"
+        ACTIVE = "active", pgettext_lazy("staff", "Active")
+        PENDING = "pending", pgettext_lazy("staff", "Waiting for a second admin's approval")
 
     clinic = models.ForeignKey("accounts.Clinic", models.PROTECT, related_name="depth_limits")
     muscle = models.CharField(max_length=40, choices=CHOICES)
@@ -74,8 +74,8 @@ class DepthLimit(models.Model):
 
 
 class VisitStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SIGNED = "signed", "Signed"
+    DRAFT = "draft", pgettext_lazy("staff", "Draft")
+    SIGNED = "signed", pgettext_lazy("staff", "Signed")
 
 
 class Visit(ClinicalRecord):
@@ -139,34 +139,34 @@ class Visit(ClinicalRecord):
 
 
 class Side(models.TextChoices):
-    LEFT = "left", "Left"
-    RIGHT = "right", "Right"
-    MIDLINE = "midline", "Midline"
+    LEFT = "left", pgettext_lazy("staff", "Left")
+    RIGHT = "right", pgettext_lazy("staff", "Right")
+    MIDLINE = "midline", pgettext_lazy("staff", "Midline")
 
 
 class Technique(models.TextChoices):
-    STATIC = "static", "Static (left in place)"
-    PISTONING = "pistoning", "Pistoning / fast-in fast-out"
-    ROTATION = "rotation", "Rotation"
-    ELECTRICAL = "electrical", "Electrical stimulation"
+    STATIC = "static", pgettext_lazy("staff", "Static (left in place)")
+    PISTONING = "pistoning", pgettext_lazy("staff", "Pistoning / fast-in fast-out")
+    ROTATION = "rotation", pgettext_lazy("staff", "Rotation")
+    ELECTRICAL = "electrical", pgettext_lazy("staff", "Electrical stimulation")
 
 
 class Position(models.TextChoices):
-    PRONE = "prone", "Prone"
-    SIDE_LYING = "side_lying", "Side-lying"
-    SUPINE = "supine", "Supine"
-    SITTING = "sitting", "Sitting"
+    PRONE = "prone", pgettext_lazy("staff", "Prone")
+    SIDE_LYING = "side_lying", pgettext_lazy("staff", "Side-lying")
+    SUPINE = "supine", pgettext_lazy("staff", "Supine")
+    SITTING = "sitting", pgettext_lazy("staff", "Sitting")
 
 
 class Guidance(models.TextChoices):
-    PALPATION = "palpation", "Palpation"
-    ULTRASOUND = "ultrasound", "Ultrasound"
+    PALPATION = "palpation", pgettext_lazy("staff", "Palpation")
+    ULTRASOUND = "ultrasound", pgettext_lazy("staff", "Ultrasound")
 
 
 class Bleeding(models.TextChoices):
-    NONE = "none", "None"
-    SPOT = "spot", "A spot"
-    MORE = "more", "More than a spot"
+    NONE = "none", pgettext_lazy("staff", "None")
+    SPOT = "spot", pgettext_lazy("staff", "A spot")
+    MORE = "more", pgettext_lazy("staff", "More than a spot")
 
 
 # What the patient felt during needling (the seed's sensations; docs/clinical-sources.md §7, §8).
@@ -180,12 +180,12 @@ SENSATIONS = (
 
 
 class Angle(models.TextChoices):
-    PERPENDICULAR = "perpendicular", "Perpendicular"
-    MEDIAL = "medial", "Angled medially"
-    LATERAL = "lateral", "Angled laterally"
-    CRANIAL = "cranial", "Angled cranially"
-    CAUDAL = "caudal", "Angled caudally"
-    TANGENTIAL = "tangential", "Tangential"
+    PERPENDICULAR = "perpendicular", pgettext_lazy("staff", "Perpendicular")
+    MEDIAL = "medial", pgettext_lazy("staff", "Angled medially")
+    LATERAL = "lateral", pgettext_lazy("staff", "Angled laterally")
+    CRANIAL = "cranial", pgettext_lazy("staff", "Angled cranially")
+    CAUDAL = "caudal", pgettext_lazy("staff", "Angled caudally")
+    TANGENTIAL = "tangential", pgettext_lazy("staff", "Tangential")
 
 
 class InsertionQuerySet(NeverDeletedQuerySet):
@@ -338,10 +338,10 @@ class TriggerPointExam(ClinicalRecord):
     db_guard = guards.NO_DELETE  # the database refuses DELETE (lib/guards.py)
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        LATENT = "latent", "Latent"
-        NOT_MET = "not_met", "Delphi criteria not met"
-        RESOLVED = "resolved", "Resolved"
+        ACTIVE = "active", pgettext_lazy("staff", "Active")
+        LATENT = "latent", pgettext_lazy("staff", "Latent")
+        NOT_MET = "not_met", pgettext_lazy("staff", "Delphi criteria not met")
+        RESOLVED = "resolved", pgettext_lazy("staff", "Resolved")
 
     trigger_point = models.ForeignKey(TriggerPoint, models.PROTECT, related_name="exams")
     visit = models.ForeignKey(Visit, models.PROTECT, related_name="trigger_point_exams")

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class IdempotencyKey(models.Model):
@@ -9,8 +10,8 @@ class IdempotencyKey(models.Model):
     """
 
     class State(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
+        RUNNING = "running", pgettext_lazy("staff", "Running")
+        DONE = "done", pgettext_lazy("staff", "Done")
 
     principal = models.CharField(max_length=64)
     key = models.CharField(max_length=100)
