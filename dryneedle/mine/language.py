@@ -20,6 +20,8 @@ def patient_facing(path: str) -> bool:
     """Whether the page at ``path`` is one a patient (or someone looking for a practitioner) reads."""
     if path.startswith("/my/"):
         return True
+    if not path.startswith("/directory/"):  # the public directory's pages are under it: nothing else to resolve
+        return False
     try:
         return resolve(path).view_name in PUBLIC_DIRECTORY
     except Resolver404:
