@@ -96,8 +96,8 @@ def import_file(request: ClinicRequest, code) -> HttpResponse:
                 n, noun = report.count("new"), f.kind if report.count("new") != 1 else f.kind[:-1]
                 messages.success(
                     request,
-                    pgettext("staff", "%(n)s %(noun)s imported; %(count)s already here, left as they were.")
-                    % {"n": n, "noun": noun, "count": report.count("already")},
+                    pgettext("staff", "%(new)s %(noun)s imported; %(count)s already here, left as they were.")
+                    % {"new": n, "noun": noun, "count": report.count("already")},
                 )
                 return redirect("imports:file", f.code)
         else:

@@ -145,10 +145,13 @@ def record_response(request: ClinicRequest, code) -> HttpResponse:
         ctx["errors"] = e.messages
         return render(request, "outcomes/episode.html", ctx, status=400)
     if r.scorable:
-        messages.success(request, pgettext("staff", "%(r)s: %(display)s.") % {"r": r, "display": r.display})
+        messages.success(
+            request, pgettext("staff", "%(response)s: %(display)s.") % {"response": r, "display": r.display}
+        )
     else:
         messages.warning(
-            request, pgettext("staff", "%(r)s saved but not scorable: %(reason)s.") % {"r": r, "reason": r.reason}
+            request,
+            pgettext("staff", "%(response)s saved but not scorable: %(reason)s.") % {"response": r, "reason": r.reason},
         )
     return redirect("outcomes:episode", episode.code)
 
@@ -325,7 +328,7 @@ def record_measure(request: ClinicRequest, code) -> HttpResponse:
             updated_by=request.user,
         )
         record(request, "measure.create", m, patient=episode.patient, category="outcomes", detail=m.kind)
-    messages.success(request, pgettext("staff", "Recorded: %(m)s.") % {"m": m})
+    messages.success(request, pgettext("staff", "Recorded: %(measure)s.") % {"measure": m})
     return redirect(reverse("outcomes:episode", args=[episode.code]) + "#measures-h")
 
 

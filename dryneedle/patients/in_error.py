@@ -30,7 +30,7 @@ def mark(request: ClinicRequest, obj, action: str, back: HttpResponse, *, catego
         return back
     messages.success(
         request,
-        pgettext("staff", "Marked entered in error: %(obj)s. It stays in the history and no longer counts.")
-        % {"obj": obj},
+        pgettext("staff", "Marked entered in error: %(record)s. It stays in the history and no longer counts.")
+        % {"record": obj},
     )
     return back

@@ -109,7 +109,9 @@ def credentials(request: ClinicRequest) -> HttpResponse:
                 )
                 record(request, "credential.add", category=CAT, detail=f"{who.username}: {c.kind} {c.code}")
             messages.success(
-                request, pgettext("staff", "Added: %(c)s. A clinic admin verifies it before it counts.") % {"c": c}
+                request,
+                pgettext("staff", "Added: %(credential)s. A clinic admin verifies it before it counts.")
+                % {"credential": c},
             )
             return redirect(
                 reverse("practitioners:credentials") + (f"?user={who.username}" if who != request.user else "")
@@ -171,7 +173,9 @@ def verify(request: ClinicRequest, code) -> HttpResponse:
             record(request, "credential.unverify", category=CAT, outcome="ok" if gone else "invalid",
                    detail=f"{c.user.username}: {c.code}")  # fmt: skip
         messages.success(
-            request, pgettext("staff", "Verification withdrawn for %(name)s: %(c)s.") % {"name": clinic.name, "c": c}
+            request,
+            pgettext("staff", "Verification withdrawn for %(name)s: %(credential)s.")
+            % {"name": clinic.name, "credential": c},
         )
         return redirect(back)
     form = VerifyForm(request.POST)
@@ -192,7 +196,9 @@ def verify(request: ClinicRequest, code) -> HttpResponse:
         )
         record(request, "credential.verify", category=CAT,
                detail=f"{c.user.username}: {c.code} {form.cleaned_data['method']}")  # fmt: skip
-    messages.success(request, pgettext("staff", "Verified for %(name)s: %(c)s.") % {"name": clinic.name, "c": c})
+    messages.success(
+        request, pgettext("staff", "Verified for %(name)s: %(credential)s.") % {"name": clinic.name, "credential": c}
+    )
     return redirect(back)
 
 

@@ -247,7 +247,8 @@ def add_needle(request: ClinicRequest, code) -> HttpResponse:
         else:
             messages.success(
                 request,
-                pgettext("staff", "Needle %(count)s in: %(ins)s.") % {"count": visit.insertions.count(), "ins": ins},
+                pgettext("staff", "Needle %(count)s in: %(needle)s.")
+                % {"count": visit.insertions.count(), "needle": ins},
             )
             return redirect("visits:detail", visit.code)
     record(
