@@ -139,7 +139,7 @@ class TextPackForm(forms.Form):
             )
         try:
             return json.loads(f.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:  # nested past Python's limit too
             raise forms.ValidationError(
                 pgettext("staff", "The file is not JSON in UTF-8 (%(error)s).") % {"error": e}
             ) from None

@@ -110,13 +110,18 @@ def test_a_clinic_admin_loads_a_translation_on_the_page_and_a_spanish_reader_ans
     )
     r = upload(c, b"{not json")
     assert r.status_code == 400 and "not JSON in UTF-8" in r.content.decode()
+    r = upload(c, b"[" * 100_000)  # nested past Python's recursion limit: refused, not a 500
+    assert r.status_code == 400 and "not JSON in UTF-8" in r.content.decode()
+    answers_as_a_list = {"screens": {"nprs:score": {"title": "t", "question": "q", "options": ["0", "1"]}}}
+    r = upload(c, answers_as_a_list)
+    assert r.status_code == 400 and "nprs:score: a label for the answers 0, 1, 2" in r.content.decode()
     r = upload(c, {"screens": nprs_in_spanish()}, validated="")
     assert r.status_code == 400 and "Only a licensed or validated wording is loaded" in html.unescape(
         r.content.decode()
     )
     r = upload(c, {"screens": nprs_in_spanish()}, source="x" * 301)
     assert r.status_code == 400 and not TextPack.objects.exists()
-    assert AuditEvent.objects.filter(action="text_pack.load", outcome="invalid").count() == 4
+    assert AuditEvent.objects.filter(action="text_pack.load", outcome="invalid").count() == 6
 
     r = upload(c, {"screens": nprs_in_spanish()})
     assert r.status_code == 302

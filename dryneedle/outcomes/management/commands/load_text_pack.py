@@ -37,7 +37,7 @@ class Command(BaseCommand):
         try:
             with open(file, encoding="utf-8") as f:
                 pack = json.load(f)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
             raise CommandError(f"Cannot read {file}: {e}", returncode=2) from None
         try:
             parts = services.load_text_pack(c, language, pack, source)
