@@ -98,7 +98,8 @@ def check_translation(pack) -> list[str]:
             ):
                 out.append(f"{inst}:{key}: a title and a question")
                 continue
-            options = w.get("options") if isinstance(w.get("options"), dict) else {}
+            given = w.get("options")
+            options = given if isinstance(given, dict) else {}
             missing = [v for v in values if not (isinstance(options.get(v), str) and options.get(v))]
             if missing:
                 out.append(f"{inst}:{key}: a label for the answers {', '.join(missing)}")
