@@ -23,7 +23,8 @@ def listings(rng: random.Random, clinic_objs) -> None:
     from django.utils.text import slugify
 
     for ci, (clinic, spec) in enumerate(clinic_objs):
-        for m in Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER).select_related("user"):
+        # In a fixed order: each practitioner's draws are theirs whatever order the database returns the rows in.
+        for m in Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER).select_related("user").order_by("id"):
             u = m.user
             listing = Listing.objects.create(
                 clinic=clinic, user=u, slug=slugify(f"{u.first_name}-{u.last_name}-{u.pk}-{ci + 1}"),

@@ -166,7 +166,7 @@ def seed(
                     verified_by=admin,
                     verified_at=timezone.now() - timedelta(days=rng.randint(30, 400)),
                 )
-                for c in Credential.objects.filter(user__memberships__clinic=clinic)
+                for c in Credential.objects.filter(user__memberships__clinic=clinic).order_by("id")
             )
         # The clinic admins gave the needling right where the jurisdiction rules allow it.
         # Where dryneedle holds no rule (chiropractors and physicians here), the admin recorded who checked the

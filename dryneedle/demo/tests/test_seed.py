@@ -1,5 +1,6 @@
 """The demo dataset: reproducible, realistic enough to look at, and its printed logins work."""
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -7,12 +8,13 @@ import itertools
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
 
 from dryneedle.accounts.models import Clinic, Membership
 from dryneedle.demo.seed import DEMO_PASSWORD, seed
+from dryneedle.directory.models import Listing, PatientReview
 from dryneedle.patients.conditions import BY_CODE
 from dryneedle.patients.models import Episode, Patient
 from dryneedle.practitioners.models import Credential
@@ -28,13 +30,39 @@ def digest() -> str:
     rows = Patient.objects.order_by("code").values_list("code", "given_name", "family_name", "birth_date", "phone")
     eps = Episode.objects.order_by("code").values_list("code", "condition", "start_date", "status", "discharge_date")
     scr = Screening.objects.order_by("code").values_list("code", "decision", "answers")
-    return hashlib.sha256(repr((list(rows), list(eps), list(scr))).encode()).hexdigest()
+    # Who is in the directory, and who was reviewed: drawn per practitioner, before the rest of the week.
+    listed = Listing.objects.order_by("user__username", "clinic__name").values_list(
+        "user__username", "listed", "bio", "languages"
+    )
+    reviews = PatientReview.objects.order_by("episode__code").values_list("episode__code", "rating", "text")
+    data = (list(rows), list(eps), list(scr), list(listed), list(reviews))
+    return hashlib.sha256(repr(data).encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def rows_in_another_order():
+    """A query without ORDER BY returns its rows in whatever order the database finds them. PostgreSQL's changes
+    with what the tables went through (the seed's listings once came out in another order after a full run's
+    earlier tests, and the rest of the seed drew differently). SQLite can be asked to return them backwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as c:
+        c.execute("PRAGMA reverse_unordered_selects = ON")
+    try:
+        yield
+    finally:
+        with connection.cursor() as c:
+            c.execute("PRAGMA reverse_unordered_selects = OFF")
 
 
 def test_the_same_seed_gives_the_same_data():
-    """The same seed at the same moment. The demo's week is built from "now" (its past visits, today's remaining free
-    times), so two seeds either side of a slot's start differ, as they should: CI's PostgreSQL run seeded once
-    before 17:00 UTC and once after and failed here. The clock stands still while the two seeds run."""
+    """The same seed at the same moment, whatever order the database hands back rows it was not asked to sort. The
+    demo's week is built from "now" (its past visits, today's remaining free times), so two seeds either side of a
+    slot's start differ, as they should: CI's PostgreSQL run seeded once before 17:00 UTC and once after and failed
+    here. The clock stands still while the two seeds run. It failed again in full PostgreSQL runs: the listings
+    were drawn per practitioner in the order the database returned them, so who was listed, and the reviews and
+    patients drawn after, changed; the second seed now reads unordered rows backwards (on SQLite)."""
     import time_machine
     from django.utils import timezone
 
@@ -44,7 +72,8 @@ def test_the_same_seed_gives_the_same_data():
         first = digest()
         transaction.savepoint_rollback(sid)
         sid = transaction.savepoint()
-        seed(120, 3, seed=7, quiet=True)
+        with rows_in_another_order():
+            seed(120, 3, seed=7, quiet=True)
         assert digest() == first
         transaction.savepoint_rollback(sid)
         seed(120, 3, seed=8, quiet=True)
