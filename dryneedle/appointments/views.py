@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -665,8 +666,13 @@ def _offer_page(request, found) -> HttpResponse:
         try:
             appt = waitlist.accept(found)
         except ValidationError as e:
+            # The page says why in the patient's language; the audit log, which the clinic reads, in its own.
+            with translation.override(settings.LANGUAGE_CODE):
+                why = waitlist.problem(
+                    WaitlistOffer.objects.select_related("entry").get(clinic=found.clinic_id, pk=found.pk)
+                )
             record(request, "waitlist.accept", found, patient=patient, category=CAT, outcome="invalid",
-                   detail=" ".join(e.messages)[:100])  # fmt: skip
+                   detail=(why or " ".join(e.messages))[:100])  # fmt: skip
             ctx = {"offer": found, "clinic": found.clinic, "problem": " ".join(e.messages)}
             return render(request, "appointments/offer.html", ctx, status=410)  # gone, as a used patient link
         record(request, "waitlist.accept", appt, patient=patient, category=CAT)

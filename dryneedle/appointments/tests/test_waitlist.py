@@ -138,6 +138,9 @@ def test_the_offer_page_is_in_the_language_of_the_patients_record(clinic_a, alic
         late = html.unescape(anon.post(links["Ana"]).content.decode())
         assert "Lo sentimos, otra persona tomó esta hora primero. Sigue en la lista de espera." in late
         assert "someone else" not in late
+        # The clinic reads its audit log in its own language, not in the patient's.
+        refused = AuditEvent.objects.get(action="waitlist.accept", outcome="invalid")
+        assert refused.detail.startswith("Sorry, someone else took this time first.")
 
 
 @pytest.mark.django_db(transaction=True)

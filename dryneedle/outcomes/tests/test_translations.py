@@ -100,7 +100,8 @@ def test_a_clinic_admin_loads_a_translation_on_the_page_and_a_spanish_reader_ans
         "Spanish" in page
         and "Asked in English: Pain (NPRS 0-10), Oswestry" in page
         and "None loaded." in page
-        and "the ODI shows placeholder statements" in page
+        and "English wording of the ODI, it shows placeholder statements" in page
+        and "English wording of the RMDQ, it shows its items by number" in page
     )
     partial = {"screens": {"odi:lifting": {"title": "t", "question": "q", "options": {"0": "a"}}}}
     r = upload(c, partial)
@@ -162,3 +163,11 @@ def test_the_command_refuses_a_source_too_long_to_keep_rather_than_cut_it(tmp_pa
     from dryneedle.outcomes.models import TextPack
 
     assert not TextPack.objects.exists()
+
+
+def test_the_english_row_names_only_the_instrument_the_clinic_has_not_worded(clinic_a, admin, odi_pack):
+    """A clinic with the ODI's licensed statements but not the RMDQ's is told about the RMDQ only (the row used to
+    say both whenever either was missing)."""
+    page = html.unescape(client_for(admin).get("/outcomes/wording/").content.decode())
+    assert "English wording of the RMDQ, it shows its items by number" in page
+    assert "placeholder statements" not in page
